@@ -1,0 +1,54 @@
+# blog_os: the two commands that matter are `make run` and `make test`; everything else is a helper.
+# Builds go to build/$(PROFILE) through CMake + Ninja.
+
+PROFILE ?= debug
+ARGS ?=
+BUILD_DIR := build/$(PROFILE)
+CMAKE_BUILD_TYPE := $(if $(filter release,$(PROFILE)),Release,Debug)
+RUNNER := $(BUILD_DIR)/tools/runner/runner
+ISO := $(BUILD_DIR)/blog_os.iso
+KERNEL := $(BUILD_DIR)/kernel/kernel.elf
+
+# Debian 12 packages the build, the image and the tests need.
+PACKAGES := cmake ninja-build g++ libgtest-dev gdb clang-format qemu-system-x86 ovmf grub-common \
+	grub-pc-bin grub-efi-amd64-bin xorriso mtools console-setup-linux
+
+.PHONY: all build run test gdb format clean packages
+
+all: build
+
+# Installs what is missing when run as root; otherwise prints the one command to run and stops.
+packages:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing missing Debian packages:" $$missing; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+		else \
+			echo "Missing Debian packages. Run:"; \
+			echo "  sudo apt-get install --no-install-recommends" $$missing; \
+			exit 1; \
+		fi; \
+	fi
+
+$(BUILD_DIR)/build.ninja: CMakeLists.txt | packages
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(CMAKE_BUILD_TYPE)
+	ln -sf $(BUILD_DIR)/compile_commands.json compile_commands.json
+
+build: packages $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR)
+
+run: build
+	$(RUNNER) --iso=$(ISO) --kernel=$(KERNEL) --serial-log=$(BUILD_DIR)/serial.log $(ARGS)
+
+gdb: build
+	$(RUNNER) --iso=$(ISO) --kernel=$(KERNEL) --serial-log=$(BUILD_DIR)/serial.log --gdb $(ARGS)
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $$(nproc)
+
+format:
+	find kernel libs tools tests userland -name '*.cpp' -o -name '*.h' 2>/dev/null | xargs clang-format -i
+
+clean:
+	rm -rf build compile_commands.json

@@ -1,0 +1,42 @@
+# Build helpers shared by every folder.
+#
+# Code under libs/ is compiled twice: once for the host (unit tests, the runner) and once with the
+# kernel's freestanding flags. blog_os_library(NAME SOURCES ...) makes NAME and NAME_kernel.
+
+# Flags every kernel translation unit needs; each was shown necessary (see docs/architecture.md).
+add_library(kernel_flags INTERFACE)
+target_compile_options(kernel_flags INTERFACE
+    -ffreestanding -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-pic -fno-pie
+    -fno-omit-frame-pointer -fno-stack-protector -fasynchronous-unwind-tables -fno-strict-aliasing
+    -ffile-prefix-map=${PROJECT_SOURCE_DIR}/=
+    $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti -fno-threadsafe-statics -Wall -Wextra -Wno-unused-parameter>
+    $<$<CONFIG:Debug>:-O1> $<$<CONFIG:Release>:-O2>
+    -g)
+target_compile_definitions(kernel_flags INTERFACE BLOG_OS_KERNEL=1)
+target_include_directories(kernel_flags INTERFACE ${PROJECT_SOURCE_DIR}/libs ${PROJECT_SOURCE_DIR}/kernel)
+
+add_library(host_flags INTERFACE)
+target_compile_options(host_flags INTERFACE -Wall -Wextra -Wno-unused-parameter)
+target_include_directories(host_flags INTERFACE ${PROJECT_SOURCE_DIR}/libs)
+
+function(blog_os_library name)
+    cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS" ${ARGN})
+    add_library(${name} STATIC ${ARG_SOURCES})
+    target_link_libraries(${name} PUBLIC host_flags)
+    add_library(${name}_kernel STATIC ${ARG_SOURCES})
+    target_link_libraries(${name}_kernel PUBLIC kernel_flags)
+    foreach(dependency IN LISTS ARG_DEPENDS)
+        target_link_libraries(${name} PUBLIC ${dependency})
+        target_link_libraries(${name}_kernel PUBLIC ${dependency}_kernel)
+    endforeach()
+endfunction()
+
+# blog_os_host_test(NAME SOURCES ... LIBS ...): a GoogleTest executable whose cases CTest lists one by one.
+find_package(GTest REQUIRED)
+include(GoogleTest)
+function(blog_os_host_test name)
+    cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+    add_executable(${name} ${ARG_SOURCES})
+    target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest_main host_flags)
+    gtest_discover_tests(${name} TEST_PREFIX "host." DISCOVERY_TIMEOUT 60 PROPERTIES LABELS host)
+endfunction()

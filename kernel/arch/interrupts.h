@@ -1,0 +1,51 @@
+// The interrupt interface generic code sees: the saved-register frame, IRQ handlers, fault catching.
+#pragma once
+
+#include "ktl/error_or.h"
+#include "ktl/format.h"
+
+#include <cstdint>
+
+namespace arch {
+
+// Registers as the entry stub saved them, lowest address first; the tail is the CPU's own frame.
+struct InterruptFrame {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error_code;
+    uint64_t rip, cs, rflags, rsp, ss;
+
+    bool from_user_mode() const { return (cs & 3) == 3; }
+};
+static_assert(sizeof(InterruptFrame) == 22 * 8);
+
+// Installs the IDT, remaps and masks the legacy PICs.
+void initialize_interrupts();
+
+using IrqHandler = void (*)(InterruptFrame&);
+// Hardware IRQ lines 0..15 of the legacy PIC; the line is unmasked once a handler is set.
+ktl::ErrorOr<void> set_irq_handler(uint8_t irq, IrqHandler handler);
+
+// Prints every register of `frame`, four to a line, plus the control registers.
+void write_register_dump(ktl::FormatSink& sink, const InterruptFrame& frame);
+
+// A fault raised while `function(argument)` runs is reported here instead of crashing the kernel.
+struct CaughtFault {
+    uint8_t vector = 0;
+    uint64_t error_code = 0;
+    uint64_t faulting_address = 0; // CR2, for page faults
+    uint64_t instruction_pointer = 0;
+};
+// Returns true and fills `fault` if an exception interrupted `function`; false if it returned normally.
+bool run_catching_faults(void (*function)(void*), void* argument, CaughtFault& fault);
+
+template <typename Callable>
+bool run_catching_faults(Callable& callable, CaughtFault& fault) {
+    return run_catching_faults([](void* erased) { (*static_cast<Callable*>(erased))(); }, &callable, fault);
+}
+
+const char* exception_name(uint64_t vector);
+
+// Counts of interrupts seen per vector, for tests and statistics.
+uint64_t interrupt_count(uint8_t vector);
+
+} // namespace arch

@@ -1,0 +1,227 @@
+// IDT, the common interrupt dispatcher, exception reports and fault catching.
+#include "arch/interrupts.h"
+
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/pic.h"
+#include "arch/x86_64/registers.h"
+#include "console/log.h"
+#include "debug/panic.h"
+
+extern "C" const uint64_t interrupt_stub_table[256];
+extern "C" void fault_catch_landing();
+
+namespace {
+
+struct FaultCatchContext {
+    uint64_t saved_stack_pointer; // written by fault_catch_run: must stay the first member
+    arch::CaughtFault* fault;
+};
+extern "C" int fault_catch_run(FaultCatchContext* context, void (*function)(void*), void* argument);
+
+struct [[gnu::packed]] IdtEntry {
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t interrupt_stack;
+    uint8_t type_and_attributes;
+    uint16_t offset_middle;
+    uint32_t offset_high;
+    uint32_t reserved;
+};
+static_assert(sizeof(IdtEntry) == 16);
+
+struct [[gnu::packed]] IdtPointer {
+    uint16_t limit;
+    uint64_t base;
+};
+
+constexpr uint8_t interrupt_gate_present = 0x8e; // present, DPL 0, 64-bit interrupt gate (IF cleared)
+
+alignas(16) IdtEntry interrupt_descriptor_table[256];
+arch::IrqHandler irq_handlers[16];
+uint64_t interrupt_counts[256];
+bool unexpected_vector_reported[256];
+FaultCatchContext* active_fault_catch;
+
+const char* const exception_names[32] = {
+    "Divide Error (#DE)",
+    "Debug (#DB)",
+    "Non-Maskable Interrupt (NMI)",
+    "Breakpoint (#BP)",
+    "Overflow (#OF)",
+    "BOUND Range Exceeded (#BR)",
+    "Invalid Opcode (#UD)",
+    "Device Not Available (#NM)",
+    "Double Fault (#DF)",
+    "Coprocessor Segment Overrun",
+    "Invalid TSS (#TS)",
+    "Segment Not Present (#NP)",
+    "Stack-Segment Fault (#SS)",
+    "General Protection Fault (#GP)",
+    "Page Fault (#PF)",
+    "Reserved (15)",
+    "x87 Floating-Point Error (#MF)",
+    "Alignment Check (#AC)",
+    "Machine Check (#MC)",
+    "SIMD Floating-Point Exception (#XM)",
+    "Virtualization Exception (#VE)",
+    "Control Protection Exception (#CP)",
+    "Reserved (22)",
+    "Reserved (23)",
+    "Reserved (24)",
+    "Reserved (25)",
+    "Reserved (26)",
+    "Reserved (27)",
+    "Hypervisor Injection Exception (#HV)",
+    "VMM Communication Exception (#VC)",
+    "Security Exception (#SX)",
+    "Reserved (31)",
+};
+
+constexpr uint8_t vector_breakpoint = 3, vector_nmi = 2, vector_double_fault = 8, vector_page_fault = 14,
+                  vector_machine_check = 18;
+
+void set_gate(uint8_t vector, uint64_t handler, x86_64::InterruptStack stack) {
+    IdtEntry& entry = interrupt_descriptor_table[vector];
+    entry.offset_low = handler & 0xffff;
+    entry.selector = x86_64::kernel_code_selector;
+    entry.interrupt_stack = static_cast<uint8_t>(stack);
+    entry.type_and_attributes = interrupt_gate_present;
+    entry.offset_middle = (handler >> 16) & 0xffff;
+    entry.offset_high = static_cast<uint32_t>(handler >> 32);
+    entry.reserved = 0;
+}
+
+// Decodes the page-fault error code (Intel SDM vol. 3A §4.7) into words a reader can act on.
+void write_page_fault_cause(ktl::FormatSink& sink, uint64_t error_code) {
+    ktl::format_to(sink, "{} {} in {} mode{}{}",
+                   error_code & 1 ? "protection violation on" : "non-present page on",
+                   error_code & 0x10 ? "instruction fetch" : (error_code & 2 ? "write" : "read"),
+                   error_code & 4 ? "user" : "kernel", error_code & 8 ? ", reserved bit set" : "",
+                   error_code & 0x20 ? ", protection key" : "");
+}
+
+[[noreturn]] void report_exception(const arch::InterruptFrame& frame) {
+    char buffer[160];
+    ktl::BufferSink summary(buffer, sizeof buffer);
+    ktl::format_to(summary, "{} at rip {:#x}", arch::exception_name(frame.vector), frame.rip);
+    if (frame.vector == vector_page_fault) {
+        ktl::format_to(summary, ", address {:#x}: ", x86_64::read_cr2());
+        write_page_fault_cause(summary, frame.error_code);
+    } else if (frame.error_code != 0) {
+        ktl::format_to(summary, ", error code {:#x}", frame.error_code);
+    }
+    debug::panic_with_frame(frame, summary.view());
+}
+
+void handle_exception(arch::InterruptFrame& frame) {
+    if (frame.vector == vector_breakpoint) {
+        klog::info("interrupts", "breakpoint (int3) at {:#x}, continuing", frame.rip - 1);
+        return;
+    }
+    bool catchable = frame.vector != vector_nmi && frame.vector != vector_double_fault &&
+                     frame.vector != vector_machine_check;
+    if (catchable && active_fault_catch && !frame.from_user_mode()) {
+        FaultCatchContext* context = active_fault_catch;
+        active_fault_catch = nullptr;
+        *context->fault = {static_cast<uint8_t>(frame.vector), frame.error_code,
+                           frame.vector == vector_page_fault ? x86_64::read_cr2() : 0, frame.rip};
+        frame.rip = reinterpret_cast<uint64_t>(fault_catch_landing);
+        frame.rsp = context->saved_stack_pointer;
+        return;
+    }
+    report_exception(frame);
+}
+
+void handle_irq(uint8_t irq, arch::InterruptFrame& frame) {
+    if (x86_64::is_spurious_irq(irq))
+        return;
+    if (irq_handlers[irq])
+        irq_handlers[irq](frame);
+    else
+        klog::warn("interrupts", "IRQ {} raised with no handler; masking it", irq);
+    if (!irq_handlers[irq])
+        x86_64::mask_irq(irq);
+    x86_64::end_of_interrupt(irq);
+}
+
+} // namespace
+
+extern "C" void interrupt_dispatch(arch::InterruptFrame* frame) {
+    uint8_t vector = static_cast<uint8_t>(frame->vector);
+    ++interrupt_counts[vector];
+    if (vector < 32) {
+        handle_exception(*frame);
+    } else if (vector < x86_64::pic_vector_base + 16) {
+        handle_irq(vector - x86_64::pic_vector_base, *frame);
+    } else if (!unexpected_vector_reported[vector]) {
+        unexpected_vector_reported[vector] = true;
+        klog::warn("interrupts", "unexpected interrupt vector {} at rip {:#x} (reported once)", vector,
+                   frame->rip);
+    }
+}
+
+namespace arch {
+
+void initialize_interrupts() {
+    for (int vector = 0; vector < 256; ++vector) {
+        x86_64::InterruptStack stack = x86_64::InterruptStack::None;
+        if (vector == vector_double_fault)
+            stack = x86_64::InterruptStack::DoubleFault;
+        else if (vector == vector_nmi)
+            stack = x86_64::InterruptStack::NonMaskable;
+        else if (vector == vector_machine_check)
+            stack = x86_64::InterruptStack::MachineCheck;
+        set_gate(static_cast<uint8_t>(vector), interrupt_stub_table[vector], stack);
+    }
+    IdtPointer pointer{sizeof(interrupt_descriptor_table) - 1,
+                       reinterpret_cast<uint64_t>(interrupt_descriptor_table)};
+    asm volatile("lidt %0" ::"m"(pointer));
+    x86_64::initialize_pics();
+}
+
+ktl::ErrorOr<void> set_irq_handler(uint8_t irq, IrqHandler handler) {
+    if (irq >= 16 || irq == 2)
+        return ktl::Errno::InvalidArgument;
+    if (irq_handlers[irq] && handler)
+        return ktl::Errno::Busy;
+    irq_handlers[irq] = handler;
+    if (handler)
+        x86_64::unmask_irq(irq);
+    else
+        x86_64::mask_irq(irq);
+    return {};
+}
+
+void write_register_dump(ktl::FormatSink& sink, const InterruptFrame& frame) {
+    ktl::format_to(sink, "  RAX={:016x} RBX={:016x} RCX={:016x} RDX={:016x}\n", frame.rax, frame.rbx,
+                   frame.rcx, frame.rdx);
+    ktl::format_to(sink, "  RSI={:016x} RDI={:016x} RBP={:016x} RSP={:016x}\n", frame.rsi, frame.rdi,
+                   frame.rbp, frame.rsp);
+    ktl::format_to(sink, "  R8 ={:016x} R9 ={:016x} R10={:016x} R11={:016x}\n", frame.r8, frame.r9, frame.r10,
+                   frame.r11);
+    ktl::format_to(sink, "  R12={:016x} R13={:016x} R14={:016x} R15={:016x}\n", frame.r12, frame.r13,
+                   frame.r14, frame.r15);
+    ktl::format_to(sink, "  RIP={:016x} RFLAGS={:016x} CS={:04x} SS={:04x} vector={} error={:#x}\n",
+                   frame.rip, frame.rflags, frame.cs, frame.ss, frame.vector, frame.error_code);
+    ktl::format_to(sink, "  CR0={:016x} CR2={:016x} CR3={:016x} CR4={:016x}\n", x86_64::read_cr0(),
+                   x86_64::read_cr2(), x86_64::read_cr3(), x86_64::read_cr4());
+}
+
+bool run_catching_faults(void (*function)(void*), void* argument, CaughtFault& fault) {
+    FaultCatchContext context{0, &fault};
+    FaultCatchContext* outer = active_fault_catch;
+    active_fault_catch = &context;
+    bool faulted = fault_catch_run(&context, function, argument) != 0;
+    active_fault_catch = outer;
+    return faulted;
+}
+
+const char* exception_name(uint64_t vector) {
+    return vector < 32 ? exception_names[vector] : "Interrupt";
+}
+
+uint64_t interrupt_count(uint8_t vector) {
+    return interrupt_counts[vector];
+}
+
+} // namespace arch

@@ -1,0 +1,107 @@
+#include "console/console.h"
+
+#include "arch/cpu.h"
+#include "console/banner.h"
+#include "console/framebuffer_surface.h"
+#include "console/psf.h"
+#include "console/serial.h"
+#include "console/text_console.h"
+
+#include <new>
+
+// The PSF font the build unpacked from Debian's console-setup-linux (see console/font.S).
+extern "C" const uint8_t console_font_start[];
+extern "C" const uint8_t console_font_end[];
+
+namespace console {
+
+namespace {
+
+// Built in place once the framebuffer is known: no heap exists this early, and the font (~24 KiB)
+// is too big to pass through the boot stack.
+PsfFont font;
+alignas(FramebufferSurface) unsigned char surface_storage[sizeof(FramebufferSurface)];
+alignas(TextConsole) unsigned char text_console_storage[sizeof(TextConsole)];
+TextConsole* screen;
+
+class ConsoleSink final : public ktl::FormatSink {
+public:
+    void write(ktl::StringView text) override { console::write(text); }
+};
+ConsoleSink console_sink;
+
+// COM1 wants CR LF; the rest of the kernel writes plain LF.
+void write_serial_text(SerialPort& port, ktl::StringView text) {
+    for (char character : text) {
+        if (character == '\n')
+            port.write_byte('\r');
+        port.write_byte(static_cast<uint8_t>(character));
+    }
+}
+
+} // namespace
+
+void initialize_serial() {
+    com1().initialize();
+    com2().initialize();
+}
+
+bool initialize_framebuffer(const boot::FramebufferInfo& info, uint8_t* pixels) {
+    if (info.kind != boot::FramebufferKind::Rgb)
+        return false;
+    if (info.bits_per_pixel != 32 && info.bits_per_pixel != 24 && info.bits_per_pixel != 16)
+        return false;
+    if (font.load(ktl::ByteReader(console_font_start, console_font_end - console_font_start)).is_error())
+        return false;
+    PixelFormat format{static_cast<uint8_t>(info.bits_per_pixel / 8),
+                       info.red_shift,
+                       info.red_size,
+                       info.green_shift,
+                       info.green_size,
+                       info.blue_shift,
+                       info.blue_size};
+    auto* surface =
+        new (surface_storage) FramebufferSurface(pixels, info.width, info.height, info.pitch, format, font);
+    if (surface->columns() < 20 || surface->rows() < 4)
+        return false;
+    surface->clear(default_background);
+    arch::InterruptDisabler no_output_meanwhile;
+    screen = new (text_console_storage) TextConsole(*surface, surface->columns(), surface->rows());
+    screen->set_pinned_rows(1);
+    ::console::draw_banner(*screen);
+    return true;
+}
+
+bool has_framebuffer() {
+    return screen != nullptr;
+}
+
+void draw_banner() {
+    if (screen)
+        ::console::draw_banner(*screen);
+}
+
+void write(ktl::StringView text) {
+    arch::InterruptDisabler no_interleaving;
+    write_serial_text(com1(), text);
+    if (screen)
+        screen->write(text);
+}
+
+void write_serial_only(ktl::StringView text) {
+    arch::InterruptDisabler no_interleaving;
+    write_serial_text(com1(), text);
+}
+
+void write_emergency(ktl::StringView text) {
+    // No lock to wait for: a panic may have interrupted a holder. Interleaving beats silence here.
+    write_serial_text(com1(), text);
+    if (screen)
+        screen->write(text);
+}
+
+ktl::FormatSink& sink() {
+    return console_sink;
+}
+
+} // namespace console

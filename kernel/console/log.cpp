@@ -1,0 +1,113 @@
+#include "console/log.h"
+
+#include "arch/cpu.h"
+#include "console/console.h"
+#include "console/serial.h"
+#include "time/clock.h"
+
+namespace klog {
+
+namespace {
+
+Level current_max_level = Level::Info;
+
+struct LevelStyle {
+    const char* name;
+    const char* tag_colour;     // SGR for the [LEVEL] tag
+    const char* message_colour; // SGR for the message text, empty for the default colour
+};
+constexpr LevelStyle level_styles[] = {
+    {"ERROR", "\x1b[1;31m", "\x1b[31m"}, {"WARN", "\x1b[1;33m", "\x1b[33m"}, {"INFO", "\x1b[32m", ""},
+    {"DEBUG", "\x1b[36m", ""},           {"TRACE", "\x1b[90m", "\x1b[90m"},
+};
+constexpr const char* colour_reset = "\x1b[0m";
+
+// Keeps only the path from the repository root ("kernel/boot/..."), not the build machine's prefix.
+ktl::StringView project_relative(const char* path) {
+    ktl::StringView full(path);
+    for (ktl::StringView root : {ktl::StringView("/kernel/"), ktl::StringView("/libs/")}) {
+        size_t position = full.find(root);
+        if (position != ktl::StringView::npos)
+            return full.substring(position + 1);
+    }
+    return full;
+}
+
+} // namespace
+
+const char* level_name(Level level) {
+    return level_styles[static_cast<int>(level)].name;
+}
+
+bool parse_level(ktl::StringView text, Level& level) {
+    constexpr const char* names[] = {"error", "warn", "info", "debug", "trace"};
+    for (int i = 0; i < 5; ++i) {
+        if (text == ktl::StringView(names[i])) {
+            level = static_cast<Level>(i);
+            return true;
+        }
+    }
+    return false;
+}
+
+void set_max_level(Level level) {
+    current_max_level = level;
+}
+Level max_level() {
+    return current_max_level;
+}
+
+void write_json_string(ktl::FormatSink& sink, ktl::StringView text) {
+    sink.write_char('"');
+    for (char character : text) {
+        unsigned char byte = static_cast<unsigned char>(character);
+        if (character == '"' || character == '\\') {
+            sink.write_char('\\');
+            sink.write_char(character);
+        } else if (character == '\n') {
+            sink.write("\\n");
+        } else if (character == '\t') {
+            sink.write("\\t");
+        } else if (byte < 0x20 || byte == 0x7f) {
+            ktl::format_to(sink, "\\u{:04x}", byte);
+        } else {
+            sink.write_char(character);
+        }
+    }
+    sink.write_char('"');
+}
+
+void write_record(Level level, ktl::StringView subsystem, const std::source_location& location,
+                  ktl::StringView message) {
+    uint64_t uptime_us = time::uptime_ns() / 1000;
+    const LevelStyle& style = level_styles[static_cast<int>(level)];
+    ktl::StringView file = project_relative(location.file_name());
+
+    char line[768];
+    constexpr ktl::StringView truncation_mark = "...\n";
+    ktl::BufferSink text(line, sizeof line - truncation_mark.length());
+    // Task and process stay empty until the scheduler and processes exist.
+    ktl::format_to(text, "[{:5}.{:06}][][][{}]{}[{}]{} {}{}{}\n", uptime_us / 1000000, uptime_us % 1000000,
+                   subsystem, style.tag_colour, style.name, colour_reset, style.message_colour, message,
+                   *style.message_colour ? colour_reset : "");
+    ktl::StringView record = text.view();
+    if (text.truncated()) {
+        for (size_t i = 0; i < truncation_mark.length(); ++i)
+            line[text.length() + i] = truncation_mark[i];
+        record = ktl::StringView(line, text.length() + truncation_mark.length());
+    }
+
+    arch::InterruptDisabler no_interleaving;
+    console::write(record);
+
+    console::SerialPort& json = console::com2();
+    ktl::format_to(json, "{{\"time_us\":{},\"level\":\"{}\",\"subsystem\":", uptime_us, style.name);
+    write_json_string(json, subsystem);
+    json.write(",\"task\":null,\"process\":null,\"file\":");
+    write_json_string(json, file);
+    ktl::format_to(json, ",\"line\":{},\"message\":", location.line());
+    write_json_string(json, message);
+    json.write("}\n");
+}
+
+} // namespace klog

@@ -1,0 +1,60 @@
+// Kernel log: levels, a subsystem tag, time since boot. Each record is written as a text line to the
+// console and as one JSON object to COM2:
+//   [    0.012][task][process][subsystem][LEVEL] message
+#pragma once
+
+#include "ktl/format.h"
+
+#include <source_location>
+
+namespace klog {
+
+enum class Level : uint8_t { Error, Warn, Info, Debug, Trace };
+
+const char* level_name(Level level);
+// Parses "error", "warn", "info", "debug" or "trace"; false for anything else.
+bool parse_level(ktl::StringView text, Level& level);
+void set_max_level(Level level);
+Level max_level();
+inline bool enabled(Level level) {
+    return level <= max_level();
+}
+
+// A format string that remembers where it was written, so records carry file and line.
+struct FormatWithLocation {
+    template <typename Text>
+    consteval FormatWithLocation(const Text& text,
+                                 std::source_location location = std::source_location::current())
+        : format(text), location(location) {}
+    ktl::StringView format;
+    std::source_location location;
+};
+
+void write_record(Level level, ktl::StringView subsystem, const std::source_location& location,
+                  ktl::StringView message);
+
+template <typename... Args>
+void log(Level level, ktl::StringView subsystem, const FormatWithLocation& format, const Args&... args) {
+    if (!enabled(level))
+        return;
+    char message[512];
+    ktl::StringView text = ktl::format_into(message, sizeof message, format.format, args...);
+    write_record(level, subsystem, format.location, text);
+}
+
+#define KLOG_LEVEL_FUNCTION(name, level)                                                                     \
+    template <typename... Args>                                                                              \
+    void name(ktl::StringView subsystem, const FormatWithLocation& format, const Args&... args) {            \
+        log(level, subsystem, format, args...);                                                              \
+    }
+KLOG_LEVEL_FUNCTION(error, Level::Error)
+KLOG_LEVEL_FUNCTION(warn, Level::Warn)
+KLOG_LEVEL_FUNCTION(info, Level::Info)
+KLOG_LEVEL_FUNCTION(debug, Level::Debug)
+KLOG_LEVEL_FUNCTION(trace, Level::Trace)
+#undef KLOG_LEVEL_FUNCTION
+
+// Writes a JSON string literal (quotes included), escaping what JSON requires.
+void write_json_string(ktl::FormatSink& sink, ktl::StringView text);
+
+} // namespace klog

@@ -1,0 +1,59 @@
+// Register layout from the 16550 datasheet: data 0, interrupt enable 1, FIFO 2, line control 3,
+// modem control 4, line status 5, scratch 7.
+#include "console/serial.h"
+
+#include "arch/io.h"
+
+namespace console {
+
+namespace {
+constexpr uint8_t line_status_data_ready = 0x01, line_status_transmitter_empty = 0x20;
+// Bounded so a missing or stuck UART costs time, never the machine.
+constexpr int transmit_spin_limit = 100000;
+
+constinit SerialPort first_port(SerialPort::com1);
+constinit SerialPort second_port(SerialPort::com2);
+} // namespace
+
+bool SerialPort::initialize() {
+    arch::out8(m_base + 7, 0xa5);
+    if (arch::in8(m_base + 7) != 0xa5)
+        return m_present = false;
+    arch::out8(m_base + 1, 0x00);
+    arch::out8(m_base + 3, 0x80);
+    arch::out8(m_base + 0, 0x01);
+    arch::out8(m_base + 1, 0x00);
+    arch::out8(m_base + 3, 0x03);
+    arch::out8(m_base + 2, 0xc7);
+    arch::out8(m_base + 4, 0x03);
+    return m_present = true;
+}
+
+void SerialPort::write_byte(uint8_t byte) {
+    if (!m_present)
+        return;
+    for (int i = 0; i < transmit_spin_limit; ++i)
+        if (arch::in8(m_base + 5) & line_status_transmitter_empty)
+            break;
+    arch::out8(m_base, byte);
+}
+
+void SerialPort::write(ktl::StringView text) {
+    for (char character : text)
+        write_byte(static_cast<uint8_t>(character));
+}
+
+int SerialPort::read_byte() {
+    if (!m_present || !(arch::in8(m_base + 5) & line_status_data_ready))
+        return -1;
+    return arch::in8(m_base);
+}
+
+SerialPort& com1() {
+    return first_port;
+}
+SerialPort& com2() {
+    return second_port;
+}
+
+} // namespace console

@@ -1,0 +1,32 @@
+// 16550 UART on the PC's COM ports: COM1 carries the text console, COM2 the JSON log.
+#pragma once
+
+#include "ktl/format.h"
+
+#include <cstdint>
+
+namespace console {
+
+class SerialPort final : public ktl::FormatSink {
+public:
+    static constexpr uint16_t com1 = 0x3f8;
+    static constexpr uint16_t com2 = 0x2f8;
+
+    explicit constexpr SerialPort(uint16_t base) : m_base(base) {}
+    // 115200 baud, 8N1, FIFOs on, no interrupts. Returns false if no UART answers at this port.
+    bool initialize();
+    bool is_present() const { return m_present; }
+    void write(ktl::StringView text) override;
+    void write_byte(uint8_t byte);
+    // Non-blocking read: -1 when nothing has arrived.
+    int read_byte();
+
+private:
+    uint16_t m_base;
+    bool m_present = false;
+};
+
+SerialPort& com1();
+SerialPort& com2();
+
+} // namespace console

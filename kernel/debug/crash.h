@@ -1,0 +1,9 @@
+// Deliberate crashes (`crash=KIND` on the command line), so end-to-end tests can check what a real
+// crash reports: panic, page-fault, invalid-opcode, general-protection, divide-error.
+#pragma once
+
+#include "ktl/string_view.h"
+
+namespace debug {
+[[noreturn]] void crash_on_purpose(ktl::StringView kind);
+}

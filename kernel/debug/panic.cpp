@@ -1,0 +1,89 @@
+#include "debug/panic.h"
+
+#include "arch/cpu.h"
+#include "arch/machine.h"
+#include "console/console.h"
+
+namespace debug {
+
+namespace {
+
+bool exit_on_panic;
+const char* current_test;
+volatile bool panicking;
+
+// Captures the caller-visible registers for a panic that did not come from an exception.
+arch::InterruptFrame capture_registers() {
+    arch::InterruptFrame frame{};
+    asm volatile("mov %%rbx, %0\n mov %%rbp, %1\n mov %%rsp, %2\n mov %%r12, %3\n mov %%r13, %4\n"
+                 "mov %%r14, %5\n mov %%r15, %6\n lea (%%rip), %%rax\n mov %%rax, %7\n pushfq\n pop %8\n"
+                 : "=m"(frame.rbx), "=m"(frame.rbp), "=m"(frame.rsp), "=m"(frame.r12), "=m"(frame.r13),
+                   "=m"(frame.r14), "=m"(frame.r15), "=m"(frame.rip), "=m"(frame.rflags)
+                 :
+                 : "rax", "memory");
+    uint16_t code_segment, stack_segment;
+    asm volatile("mov %%cs, %0\n mov %%ss, %1" : "=r"(code_segment), "=r"(stack_segment));
+    frame.cs = code_segment;
+    frame.ss = stack_segment;
+    frame.vector = 0;
+    return frame;
+}
+
+class EmergencySink final : public ktl::FormatSink {
+public:
+    void write(ktl::StringView text) override { console::write_emergency(text); }
+};
+
+} // namespace
+
+void set_exit_on_panic(bool exit) {
+    exit_on_panic = exit;
+}
+void set_current_test(const char* name) {
+    current_test = name;
+}
+
+void panic_with_message(ktl::StringView message, const std::source_location& location,
+                        const arch::InterruptFrame* frame) {
+    arch::disable_interrupts();
+    EmergencySink sink;
+    if (panicking) {
+        // A second panic while reporting the first: say so with the least machinery, then stop.
+        ktl::format_to(sink, "\n\x1b[1;31mPANIC WHILE PANICKING:\x1b[0m {} ({}:{})\n", message,
+                       location.file_name(), location.line());
+        if (exit_on_panic)
+            arch::exit_emulator(qemu::KernelExit::PanicWhileReporting);
+        arch::halt_forever();
+    }
+    panicking = true;
+
+    ktl::format_to(sink, "\n\x1b[1;31mKERNEL PANIC:\x1b[0m {}\n", message);
+    ktl::format_to(sink, "  at {}:{} in {}\n", location.file_name(), location.line(),
+                   location.function_name());
+    if (current_test)
+        ktl::format_to(sink, "  while running kernel test '{}'\n", current_test);
+    arch::InterruptFrame captured = frame ? *frame : capture_registers();
+    ktl::format_to(sink, "{}:\n", frame ? "registers at the exception" : "registers at the panic");
+    arch::write_register_dump(sink, captured);
+
+    if (exit_on_panic) {
+        ktl::format_to(sink, "{}\n", "test mode: exiting QEMU with failure status");
+        arch::exit_emulator(qemu::KernelExit::Failure);
+    }
+    ktl::format_to(sink, "{}\n", "system halted");
+    arch::halt_forever();
+}
+
+void panic_with_frame(const arch::InterruptFrame& frame, ktl::StringView message,
+                      const std::source_location& location) {
+    panic_with_message(message, location, &frame);
+}
+
+} // namespace debug
+
+void ktl_assertion_failed(const char* expression, const char* file, int line, const char* function) {
+    char message[256];
+    ktl::StringView text = ktl::format_into(message, sizeof message, "assertion failed: {} ({}:{} in {})",
+                                            expression, file, line, function);
+    debug::panic_with_message(text, std::source_location::current(), nullptr);
+}

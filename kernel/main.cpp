@@ -1,0 +1,205 @@
+// From the first C++ instruction to a running kernel: console, CPU tables, boot information, clock,
+// then either the in-kernel tests or the idle loop.
+#include "arch/cpu.h"
+#include "arch/interrupts.h"
+#include "arch/x86_64/gdt.h"
+#include "boot/boot_info.h"
+#include "boot/command_line.h"
+#include "boot/fw_cfg.h"
+#include "boot/multiboot2.h"
+#include "console/console.h"
+#include "console/log.h"
+#include "debug/crash.h"
+#include "debug/panic.h"
+#include "mm/direct_map.h"
+#include "qemu/exit_codes.h"
+#include "test/ktest.h"
+#include "time/clock.h"
+
+extern "C" void (*const __init_array_start[])();
+extern "C" void (*const __init_array_end[])();
+extern "C" const char __kernel_physical_start[], __kernel_physical_end[];
+extern "C" const char __kernel_virtual_start[], __kernel_virtual_end[];
+
+namespace {
+
+constexpr ktl::StringView log_subsystem = "boot";
+// The Multiboot2 information is at most a few pages; anything claiming more is corrupt.
+constexpr uint32_t max_boot_info_size = 1 << 20;
+
+boot::BootInfo boot_info;
+char command_line_text[2048];
+
+void run_global_constructors() {
+    for (auto constructor = __init_array_start; constructor != __init_array_end; ++constructor)
+        (*constructor)();
+}
+
+// Text (KiB/MiB/GiB) for a byte count, e.g. "511 MiB".
+struct HumanSize {
+    uint64_t bytes;
+};
+void format_value(ktl::FormatSink& sink, const ktl::FormatSpec&, const HumanSize& size) {
+    constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    uint64_t value = size.bytes;
+    int unit = 0;
+    while ((value >= 1024 * 10 || (value >= 1024 && value % 1024 == 0)) && unit < 4) {
+        value /= 1024;
+        ++unit;
+    }
+    ktl::format_to(sink, "{} {}", value, units[unit]);
+}
+
+void parse_boot_info(uint32_t magic, uint32_t info_physical) {
+    if (magic != boot::multiboot2_bootloader_magic)
+        debug::panic("not booted by a Multiboot2 loader (magic {:#x})", magic);
+    if (info_physical % 8 != 0 || info_physical == 0)
+        debug::panic("Multiboot2 information at a misaligned address {:#x}", info_physical);
+    uint32_t declared_size = *mm::physical_to_virtual<const uint32_t>(info_physical);
+    if (declared_size < 16 || declared_size > max_boot_info_size)
+        debug::panic("Multiboot2 information claims an impossible size of {} bytes", declared_size);
+    ktl::ByteReader bytes(mm::physical_to_virtual<const uint8_t>(info_physical), declared_size);
+    boot::BootWarnings warnings;
+    auto result = boot::parse_multiboot2(bytes, info_physical, boot_info, warnings);
+    if (result.is_error())
+        debug::panic("the Multiboot2 information is malformed ({}); cannot continue", result.error().name());
+    for (boot::BootWarning warning : warnings.list)
+        klog::warn(log_subsystem, "boot information: {}", boot::describe(warning));
+    if (warnings.dropped)
+        klog::warn(log_subsystem, "boot information: {} more warnings not shown", warnings.dropped);
+}
+
+// RAM of every kind and the framebuffer; reserved holes (QEMU reports one just below 1 TiB) are
+// device space that the memory manager maps on request.
+uint64_t highest_direct_mapped_address() {
+    uint64_t highest = 0;
+    for (const boot::MemoryRegion& region : boot_info.memory_map)
+        if (region.type != boot::MemoryType::Reserved && region.type != boot::MemoryType::Defective &&
+            region.end() > highest)
+            highest = region.end();
+    if (boot_info.has_framebuffer) {
+        const boot::FramebufferInfo& framebuffer = boot_info.framebuffer;
+        uint64_t end = framebuffer.physical_address + uint64_t(framebuffer.pitch) * framebuffer.height;
+        if (end > highest)
+            highest = end;
+    }
+    return highest;
+}
+
+// GRUB's command line first, then the runner's (fw_cfg), so the runner's words win.
+boot::CommandLine assemble_command_line() {
+    ktl::BufferSink text(command_line_text, sizeof command_line_text - 1);
+    text.write(ktl::StringView(boot_info.command_line));
+    char from_fw_cfg[1024];
+    auto fw_cfg = boot::read_fw_cfg_file(qemu::cmdline_fw_cfg_name, from_fw_cfg, sizeof from_fw_cfg);
+    if (!fw_cfg.is_error()) {
+        if (text.length() > 0)
+            text.write(" ");
+        text.write(ktl::StringView(from_fw_cfg, fw_cfg.value()));
+    }
+    command_line_text[text.length()] = '\0';
+    return boot::CommandLine(text.view());
+}
+
+void apply_log_level(const boot::CommandLine& command_line) {
+    ktl::StringView requested = command_line.value_of("loglevel");
+    if (requested.is_empty())
+        return;
+    klog::Level level;
+    if (klog::parse_level(requested, level))
+        klog::set_max_level(level);
+    else
+        klog::warn(log_subsystem, "unknown loglevel '{}' (use error, warn, info, debug or trace)", requested);
+}
+
+void start_framebuffer_console() {
+    if (!boot_info.has_framebuffer) {
+        klog::info("console", "no framebuffer from the loader: serial console only");
+        return;
+    }
+    const boot::FramebufferInfo& framebuffer = boot_info.framebuffer;
+    uint64_t end = framebuffer.physical_address + uint64_t(framebuffer.pitch) * framebuffer.height;
+    if (end > mm::direct_map_size()) {
+        klog::warn("console", "framebuffer at {:#x} lies outside the direct map; serial console only",
+                   framebuffer.physical_address);
+        return;
+    }
+    if (!console::initialize_framebuffer(framebuffer,
+                                         mm::physical_to_virtual<uint8_t>(framebuffer.physical_address))) {
+        klog::warn("console", "cannot draw on a {} bpp framebuffer of kind {}; serial console only",
+                   framebuffer.bits_per_pixel, static_cast<int>(framebuffer.kind));
+        return;
+    }
+    klog::info("console", "framebuffer {}x{}, {} bpp, pitch {}, at {:#x}", framebuffer.width,
+               framebuffer.height, framebuffer.bits_per_pixel, framebuffer.pitch,
+               framebuffer.physical_address);
+}
+
+void log_boot_info(const boot::CommandLine& command_line) {
+    klog::info(log_subsystem, "loaded by '{}', command line '{}'", boot_info.loader_name, command_line_text);
+    uint64_t kernel_size = __kernel_physical_end - __kernel_physical_start;
+    klog::info(log_subsystem, "kernel: physical {:#x}..{:#x}, virtual {:#x}..{:#x}, {}",
+               reinterpret_cast<uint64_t>(__kernel_physical_start),
+               reinterpret_cast<uint64_t>(__kernel_physical_end),
+               reinterpret_cast<uint64_t>(__kernel_virtual_start),
+               reinterpret_cast<uint64_t>(__kernel_virtual_end), HumanSize{kernel_size});
+    if (boot_info.modules.is_empty())
+        klog::info(log_subsystem, "ramdisk: none");
+    for (const boot::BootModule& module : boot_info.modules)
+        klog::info(log_subsystem, "ramdisk/module '{}': physical {:#x}, {} bytes", module.name, module.start,
+                   module.end - module.start);
+    klog::info(log_subsystem, "memory map ({} regions, {} usable):", boot_info.memory_map.size(),
+               HumanSize{boot_info.usable_bytes()});
+    for (const boot::MemoryRegion& region : boot_info.memory_map)
+        klog::info(log_subsystem, "  {:#014x}..{:#014x} {:>10} {}", region.base, region.end(),
+                   HumanSize{region.length}, boot::memory_type_name(region.type));
+    if (boot_info.has_rsdp)
+        klog::info(log_subsystem, "ACPI RSDP revision {}: RSDT {:#x}, XSDT {:#x}{}", boot_info.rsdp.revision,
+                   boot_info.rsdp.rsdt_address, boot_info.rsdp.xsdt_address,
+                   boot_info.rsdp.checksum_ok ? "" : " (bad checksum)");
+    else
+        klog::warn(log_subsystem, "no ACPI RSDP from the loader");
+    klog::info(log_subsystem, "direct map: {} of physical address space at {:#x}",
+               HumanSize{mm::direct_map_size()}, mm::direct_map_base);
+    (void)command_line;
+}
+
+} // namespace
+
+const boot::BootInfo& kernel_boot_info() {
+    return boot_info;
+}
+
+extern "C" [[noreturn]] void kernel_entry(uint32_t multiboot_magic, uint32_t multiboot_info_physical) {
+    run_global_constructors();
+    console::initialize_serial();
+    x86_64::initialize_gdt();
+    arch::initialize_interrupts();
+
+    parse_boot_info(multiboot_magic, multiboot_info_physical);
+    boot::CommandLine command_line = assemble_command_line();
+    bool test_mode = command_line.has_flag("test") || command_line.has("test");
+    debug::set_exit_on_panic(test_mode);
+    apply_log_level(command_line);
+
+    mm::finish_early_paging(highest_direct_mapped_address());
+    start_framebuffer_console();
+    time::start_clock();
+    arch::enable_interrupts();
+    klog::info(log_subsystem, "blog_os starting: clock at {} Hz, interrupts on", time::tick_rate_hz);
+    log_boot_info(command_line);
+
+    if (command_line.has("crash"))
+        debug::crash_on_purpose(command_line.value_of("crash"));
+    if (test_mode)
+        ktest::run_tests(command_line.value_of("test"));
+
+    // The screen is complete now: a screenshot taken at this marker shows the whole boot log.
+    if (console::has_framebuffer()) {
+        console::write_serial_only(qemu::banner_drawn_marker);
+        console::write_serial_only("\n");
+    }
+    console::print("{}\n", qemu::boot_complete_marker);
+    for (;;)
+        arch::wait_for_interrupt();
+}

@@ -1,0 +1,27 @@
+// The periodic timer: ticks arrive, the uptime advances with them, and IRQ 0 is what drives it.
+#include "arch/interrupts.h"
+#include "test/ktest.h"
+#include "time/clock.h"
+
+KTEST(timer_ticks_advance_uptime) {
+    uint64_t ticks_before = time::ticks();
+    uint64_t uptime_before = time::uptime_ns();
+    uint64_t irq0_before = arch::interrupt_count(32);
+    time::wait_ticks(20);
+    uint64_t elapsed_ticks = time::ticks() - ticks_before;
+    KEXPECT(elapsed_ticks >= 20);
+    KEXPECT(arch::interrupt_count(32) - irq0_before >= 20);
+    // The PIT's divisor rounds the period to 999,847 ns at 1000 Hz.
+    uint64_t elapsed_ns = time::uptime_ns() - uptime_before;
+    KEXPECT(elapsed_ns >= elapsed_ticks * 999'000);
+    KEXPECT(elapsed_ns <= elapsed_ticks * 1'001'000);
+}
+
+KTEST(uptime_never_goes_backwards) {
+    uint64_t previous = time::uptime_ns();
+    for (int i = 0; i < 10000; ++i) {
+        uint64_t now = time::uptime_ns();
+        KASSERT(now >= previous);
+        previous = now;
+    }
+}

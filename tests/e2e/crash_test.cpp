@@ -1,0 +1,94 @@
+// Crashes on purpose and checks they are reported, with registers, and end the run with status 1.
+#include "e2e_support.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+using testing::HasSubstr;
+
+namespace {
+
+e2e::RunResult crash(const std::string& kind, const std::string& firmware = "bios") {
+    return e2e::run_kernel("crash-" + kind + "-" + firmware,
+                           {"--firmware=" + firmware, "--test", "--cmdline=crash=" + kind, "--timeout=120"});
+}
+
+void expect_register_dump(const std::string& serial) {
+    for (const char* name : {"RAX=", "RBX=", "RSP=", "RIP=", "RFLAGS=", "CR2=", "CR3="})
+        EXPECT_THAT(serial, HasSubstr(name));
+}
+
+TEST(Crash, InvalidOpcodeIsReportedWithRegistersAndExitsOne) {
+    auto run = crash("invalid-opcode");
+    EXPECT_EQ(run.exit_code, 1) << run.runner_errors;
+    EXPECT_THAT(run.serial, HasSubstr("KERNEL PANIC: Invalid Opcode (#UD) at rip 0xffffffff8"));
+    EXPECT_THAT(run.serial, HasSubstr("registers at the exception"));
+    expect_register_dump(run.serial);
+}
+
+TEST(Crash, PageFaultNamesTheAddressAndTheAccess) {
+    auto run = crash("page-fault", "uefi");
+    EXPECT_EQ(run.exit_code, 1) << run.runner_errors;
+    EXPECT_THAT(run.serial, HasSubstr("Page Fault (#PF)"));
+    EXPECT_THAT(run.serial, HasSubstr("address 0xdead000: non-present page on write in kernel mode"));
+    expect_register_dump(run.serial);
+}
+
+TEST(Crash, GeneralProtectionAndDivideErrorAreReported) {
+    auto protection = crash("general-protection");
+    EXPECT_EQ(protection.exit_code, 1);
+    EXPECT_THAT(protection.serial, HasSubstr("General Protection Fault (#GP)"));
+    auto divide = crash("divide-error");
+    EXPECT_EQ(divide.exit_code, 1);
+    EXPECT_THAT(divide.serial, HasSubstr("Divide Error (#DE)"));
+}
+
+TEST(Crash, PanicNamesItsMessageFileAndLine) {
+    auto run = crash("panic");
+    EXPECT_EQ(run.exit_code, 1) << run.runner_errors;
+    EXPECT_THAT(run.serial, HasSubstr("KERNEL PANIC: deliberate panic requested on the command line"));
+    EXPECT_THAT(run.serial, HasSubstr("kernel/debug/crash.cpp:"));
+    EXPECT_THAT(run.serial, HasSubstr("crash_with_panic"));
+    EXPECT_THAT(run.serial, HasSubstr("registers at the panic"));
+}
+
+TEST(Crash, UnknownCrashKindPanicsWithTheKnownList) {
+    auto run = crash("sideways");
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_THAT(run.serial, HasSubstr("crash=sideways did not crash (known kinds: panic, page-fault"));
+}
+
+TEST(KernelTests, AFailingTestIsReportedAndFailsTheRun) {
+    auto run = e2e::run_kernel("ktest-fails",
+                               {"--firmware=bios", "--test",
+                                "--cmdline=test=fails_on_purpose_to_check_the_harness", "--timeout=60"});
+    EXPECT_EQ(run.exit_code, 1) << run.runner_errors;
+    EXPECT_THAT(run.serial, HasSubstr("got 4, want 5"));
+    EXPECT_THAT(run.serial, HasSubstr("test fails_on_purpose_to_check_the_harness ... FAILED"));
+    EXPECT_THAT(run.serial, HasSubstr("0 passed, 1 failed"));
+}
+
+TEST(KernelTests, AnExceptionInsideATestFailsTheRunNamingTheTest) {
+    auto run = e2e::run_kernel(
+        "ktest-exception", {"--firmware=bios", "--test",
+                            "--cmdline=test=fails_on_purpose_with_an_unexpected_exception", "--timeout=60"});
+    EXPECT_EQ(run.exit_code, 1) << run.runner_errors;
+    EXPECT_THAT(run.serial, HasSubstr("Invalid Opcode (#UD)"));
+    EXPECT_THAT(run.serial,
+                HasSubstr("while running kernel test 'fails_on_purpose_with_an_unexpected_exception'"));
+}
+
+TEST(KernelTests, AFilterSelectsBySubstringAndAnEmptySelectionFails) {
+    auto run = e2e::run_kernel("ktest-filter",
+                               {"--firmware=bios", "--test", "--cmdline=test=breakpoint", "--timeout=60"});
+    EXPECT_EQ(run.exit_code, 0) << run.runner_errors;
+    EXPECT_THAT(run.serial, HasSubstr("running 1 kernel test matching breakpoint"));
+    EXPECT_THAT(run.serial, HasSubstr("1 passed, 0 failed"));
+
+    auto none = e2e::run_kernel("ktest-none",
+                                {"--firmware=bios", "--test", "--cmdline=test=no_such_test", "--timeout=60"});
+    EXPECT_EQ(none.exit_code, 1);
+    EXPECT_THAT(none.serial, HasSubstr("no kernel test matches 'no_such_test'"));
+}
+
+} // namespace

@@ -1,0 +1,84 @@
+#include "e2e_support.h"
+
+#include <fcntl.h>
+#include <fstream>
+#include <spawn.h>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace e2e {
+
+std::string test_log_path(const std::string& file_name) {
+    return std::string(BLOG_OS_TEST_LOG_DIR) + "/" + file_name;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream stream(path, std::ios::binary);
+    std::ostringstream contents;
+    contents << stream.rdbuf();
+    return contents.str();
+}
+
+std::string strip_terminal_codes(const std::string& text) {
+    std::string plain;
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
+            i += 2;
+            while (i < text.size() && !(text[i] >= 0x40 && text[i] <= 0x7e))
+                ++i;
+            continue;
+        }
+        if (text[i] != '\r')
+            plain += text[i];
+    }
+    return plain;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream stream(text);
+    for (std::string line; std::getline(stream, line);)
+        lines.push_back(line);
+    return lines;
+}
+
+RunResult run_kernel(const std::string& name, const std::vector<std::string>& arguments) {
+    std::string serial_log = test_log_path("e2e-" + name + ".log");
+    std::string json_log = test_log_path("e2e-" + name + ".json.log");
+    std::string runner_errors = test_log_path("e2e-" + name + ".runner.txt");
+    std::remove(serial_log.c_str());
+    std::remove(json_log.c_str());
+
+    std::vector<std::string> argv_storage = {BLOG_OS_RUNNER, std::string("--iso=") + BLOG_OS_ISO,
+                                             std::string("--kernel=") + BLOG_OS_KERNEL,
+                                             "--serial-log=" + serial_log, "--headless"};
+    argv_storage.insert(argv_storage.end(), arguments.begin(), arguments.end());
+    std::vector<char*> argv;
+    for (std::string& argument : argv_storage)
+        argv.push_back(argument.data());
+    argv.push_back(nullptr);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, runner_errors.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid = 0;
+    RunResult result;
+    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
+        int status = 0;
+        waitpid(pid, &status, 0);
+        result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    result.serial = strip_terminal_codes(read_file(serial_log));
+    result.json_log = read_file(json_log);
+    result.runner_errors = read_file(runner_errors);
+    return result;
+}
+
+} // namespace e2e

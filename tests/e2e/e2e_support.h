@@ -1,0 +1,25 @@
+// Running the runner from a test and reading back what it saved.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace e2e {
+
+struct RunResult {
+    int exit_code = -1;
+    std::string serial;        // COM1, with escapes and carriage returns removed
+    std::string json_log;      // COM2, one JSON object per line
+    std::string runner_errors; // the runner's own stderr
+};
+
+// Boots the image with the runner; `name` names the log files under the test-log directory.
+RunResult run_kernel(const std::string& name, const std::vector<std::string>& arguments);
+
+std::string test_log_path(const std::string& file_name);
+std::string read_file(const std::string& path);
+// Removes ANSI escape sequences and carriage returns, as a person reading the console would see it.
+std::string strip_terminal_codes(const std::string& text);
+std::vector<std::string> lines_of(const std::string& text);
+
+} // namespace e2e

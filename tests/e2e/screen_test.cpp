@@ -1,0 +1,91 @@
+// What the screen shows: the banner, compared pixel by pixel with the same console code rendering it
+// on the host, and log text below it.
+#include "e2e_support.h"
+
+#include "console/banner.h"
+#include "console/framebuffer_surface.h"
+#include "console/psf.h"
+#include "console/text_console.h"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+struct Image {
+    uint32_t width = 0, height = 0;
+    std::vector<uint8_t> rgb; // 3 bytes a pixel, rows top to bottom
+    const uint8_t* pixel(uint32_t x, uint32_t y) const { return &rgb[(size_t(y) * width + x) * 3]; }
+};
+
+// QEMU's screendump writes binary PPM: "P6\n<width> <height>\n255\n" then RGB bytes.
+bool read_ppm(const std::string& bytes, Image& image) {
+    unsigned width = 0, height = 0, max_value = 0;
+    int header_length = 0;
+    if (std::sscanf(bytes.c_str(), "P6 %u %u %u%n", &width, &height, &max_value, &header_length) != 3 ||
+        max_value != 255)
+        return false;
+    size_t offset = size_t(header_length) + 1;
+    if (bytes.size() < offset + size_t(width) * height * 3)
+        return false;
+    image.width = width;
+    image.height = height;
+    image.rgb.assign(bytes.begin() + offset, bytes.begin() + offset + size_t(width) * height * 3);
+    return true;
+}
+
+class ScreenTest : public testing::TestWithParam<const char*> {};
+
+TEST_P(ScreenTest, BannerMatchesHostRenderingAndLogTextFollows) {
+    std::string firmware = GetParam();
+    std::string screenshot = e2e::test_log_path("screen-" + firmware + ".ppm");
+    std::remove(screenshot.c_str());
+    auto run = e2e::run_kernel("screen-" + firmware, {"--firmware=" + firmware, "--screenshot=" + screenshot,
+                                                      "--expect=blog_os: boot complete", "--timeout=120"});
+    ASSERT_EQ(run.exit_code, 0) << run.runner_errors;
+    Image image;
+    ASSERT_TRUE(read_ppm(e2e::read_file(screenshot), image)) << "no readable screenshot at " << screenshot;
+    ASSERT_EQ(image.width, 1024u);
+    ASSERT_EQ(image.height, 768u);
+
+    // Render the banner on the host with the kernel's font and console code.
+    std::string font_bytes = e2e::read_file(BLOG_OS_CONSOLE_FONT_PATH);
+    static console::PsfFont font;
+    ASSERT_FALSE(
+        font.load(ktl::ByteReader(reinterpret_cast<const uint8_t*>(font_bytes.data()), font_bytes.size()))
+            .is_error());
+    std::vector<uint8_t> expected(size_t(image.width) * image.height * 4);
+    console::PixelFormat format{4, 16, 8, 8, 8, 0, 8};
+    console::FramebufferSurface surface(expected.data(), image.width, image.height, image.width * 4, format,
+                                        font);
+    console::TextConsole text(surface, surface.columns(), surface.rows());
+    text.set_pinned_rows(1);
+    console::draw_banner(text);
+
+    uint32_t mismatches = 0, banner_foreground_pixels = 0;
+    for (uint32_t y = 0; y < font.height(); ++y) {
+        for (uint32_t x = 0; x < image.width; ++x) {
+            const uint8_t* shown = image.pixel(x, y);
+            const uint8_t* want = &expected[(size_t(y) * image.width + x) * 4];
+            // 32 bpp little-endian with red at bit 16: bytes are blue, green, red.
+            if (shown[0] != want[2] || shown[1] != want[1] || shown[2] != want[0])
+                ++mismatches;
+            if (want[2] == console::banner_foreground.r && want[1] == console::banner_foreground.g &&
+                want[0] == console::banner_foreground.b)
+                ++banner_foreground_pixels;
+        }
+    }
+    EXPECT_GT(banner_foreground_pixels, 100u) << "the host rendering drew no banner text";
+    EXPECT_EQ(mismatches, 0u) << "banner row differs from the host rendering in " << mismatches << " pixels";
+
+    // Log lines follow on the rows below: the area is not blank.
+    uint32_t lit = 0;
+    for (uint32_t y = font.height(); y < 8 * font.height(); ++y)
+        for (uint32_t x = 0; x < image.width; ++x)
+            if (image.pixel(x, y)[0] > 0x80 || image.pixel(x, y)[1] > 0x80)
+                ++lit;
+    EXPECT_GT(lit, 500u) << "no log text below the banner";
+}
+
+INSTANTIATE_TEST_SUITE_P(Firmware, ScreenTest, testing::Values("uefi", "bios"));
+
+} // namespace

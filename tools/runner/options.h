@@ -1,0 +1,67 @@
+// The runner's command line: every option parsed and validated into RunnerOptions. Pure: nothing here
+// touches the file system, so the tests can feed it any argument list.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace runner {
+
+enum class Firmware { Uefi, Bios };
+enum class Machine { Pc, Q35 };
+enum class Accel { Auto, Kvm, Tcg };
+
+const char* firmware_name(Firmware firmware);
+const char* machine_name(Machine machine);
+const char* accel_name(Accel accel);
+
+// Where OVMF lives on Debian (package ovmf).
+inline constexpr const char* ovmf_path = "/usr/share/ovmf/OVMF.fd";
+// --test runs get a timeout unless the user gives one, so a hung kernel cannot stall a test suite.
+inline constexpr int default_test_timeout_seconds = 120;
+// Bad usage is not a kernel result: it gets sysexits' EX_USAGE, outside qemu::RunnerExit's range.
+inline constexpr int usage_exit_code = 64;
+
+struct RunnerOptions {
+    std::string iso;
+    std::string kernel;
+    std::string serial_log = "serial.log";
+    Firmware firmware = Firmware::Uefi;
+    Machine machine = Machine::Pc;
+    std::string memory = "512M";
+    std::optional<int> smp;
+    std::string cmdline;
+    bool test = false;
+    bool headless = false;
+    std::optional<int> timeout_seconds; // As given; see effective_timeout_seconds().
+    std::string screenshot;
+    std::vector<std::string> expectations;
+    bool gdb = false;
+    std::string gdb_script;
+    bool debug_int = false;
+    Accel accel = Accel::Auto;
+    std::vector<std::string> qemu_args;
+    bool help = false;
+
+    // 0 means no timeout. --test implies one; --gdb never has one (a debugging session takes its time).
+    int effective_timeout_seconds() const;
+    // --test implies --headless.
+    bool is_headless() const { return headless || test; }
+};
+
+struct ParseResult {
+    RunnerOptions options;
+    std::string error; // Empty on success.
+};
+
+// args excludes argv[0]. default_gdb_script is the compiled-in path used when --gdb-script is absent.
+ParseResult parse_options(const std::vector<std::string>& args, std::string_view default_gdb_script);
+
+// Accepts a number of MiB ("1024") or a number with an M/G/T suffix ("128M", "4g"); never zero.
+bool is_valid_memory_size(std::string_view text);
+
+std::string usage_text();
+
+} // namespace runner
