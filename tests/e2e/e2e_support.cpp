@@ -49,6 +49,7 @@ RunResult run_kernel(const std::string& name, const std::vector<std::string>& ar
     std::string serial_log = test_log_path("e2e-" + name + ".log");
     std::string json_log = test_log_path("e2e-" + name + ".json.log");
     std::string runner_errors = test_log_path("e2e-" + name + ".runner.txt");
+    std::string runner_output = test_log_path("e2e-" + name + ".stdout.txt");
     std::remove(serial_log.c_str());
     std::remove(json_log.c_str());
 
@@ -64,7 +65,8 @@ RunResult run_kernel(const std::string& name, const std::vector<std::string>& ar
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, runner_output.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, runner_errors.c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
     pid_t pid = 0;
@@ -78,6 +80,7 @@ RunResult run_kernel(const std::string& name, const std::vector<std::string>& ar
     result.serial = strip_terminal_codes(read_file(serial_log));
     result.json_log = read_file(json_log);
     result.runner_errors = read_file(runner_errors);
+    result.runner_output = read_file(runner_output);
     return result;
 }
 

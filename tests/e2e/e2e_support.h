@@ -11,6 +11,7 @@ struct RunResult {
     std::string serial;        // COM1, with escapes and carriage returns removed
     std::string json_log;      // COM2, one JSON object per line
     std::string runner_errors; // the runner's own stderr
+    std::string runner_output; // the runner's stdout (the console, or gdb's session)
 };
 
 // Boots the image with the runner; `name` names the log files under the test-log directory.
