@@ -58,6 +58,9 @@ void parse_boot_info(uint32_t magic, uint32_t info_physical) {
     uint32_t declared_size = *mm::physical_to_virtual<const uint32_t>(info_physical);
     if (declared_size < 16 || declared_size > max_boot_info_size)
         debug::panic("Multiboot2 information claims an impossible size of {} bytes", declared_size);
+    if (uint64_t(info_physical) + declared_size > mm::direct_map_size())
+        debug::panic("Multiboot2 information at {:#x} (+{} bytes) lies outside the direct map", info_physical,
+                     declared_size);
     ktl::ByteReader bytes(mm::physical_to_virtual<const uint8_t>(info_physical), declared_size);
     boot::BootWarnings warnings;
     auto result = boot::parse_multiboot2(bytes, info_physical, boot_info, warnings);
@@ -135,7 +138,7 @@ void start_framebuffer_console() {
                framebuffer.physical_address);
 }
 
-void log_boot_info(const boot::CommandLine& command_line) {
+void log_boot_info() {
     klog::info(log_subsystem, "loaded by '{}', command line '{}'", boot_info.loader_name, command_line_text);
     uint64_t kernel_size = __kernel_physical_end - __kernel_physical_start;
     klog::info(log_subsystem, "kernel: physical {:#x}..{:#x}, virtual {:#x}..{:#x}, {}",
@@ -161,7 +164,6 @@ void log_boot_info(const boot::CommandLine& command_line) {
         klog::warn(log_subsystem, "no ACPI RSDP from the loader");
     klog::info(log_subsystem, "direct map: {} of physical address space at {:#x}",
                HumanSize{mm::direct_map_size()}, mm::direct_map_base);
-    (void)command_line;
 }
 
 } // namespace
@@ -187,7 +189,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t multiboot_magic, uint32_t mul
     time::start_clock();
     arch::enable_interrupts();
     klog::info(log_subsystem, "blog_os starting: clock at {} Hz, interrupts on", time::tick_rate_hz);
-    log_boot_info(command_line);
+    log_boot_info();
 
     if (command_line.has("crash"))
         debug::crash_on_purpose(command_line.value_of("crash"));

@@ -22,17 +22,6 @@ constexpr LevelStyle level_styles[] = {
 };
 constexpr const char* colour_reset = "\x1b[0m";
 
-// Keeps only the path from the repository root ("kernel/boot/..."), not the build machine's prefix.
-ktl::StringView project_relative(const char* path) {
-    ktl::StringView full(path);
-    for (ktl::StringView root : {ktl::StringView("/kernel/"), ktl::StringView("/libs/")}) {
-        size_t position = full.find(root);
-        if (position != ktl::StringView::npos)
-            return full.substring(position + 1);
-    }
-    return full;
-}
-
 } // namespace
 
 const char* level_name(Level level) {
@@ -81,7 +70,8 @@ void write_record(Level level, ktl::StringView subsystem, const std::source_loca
                   ktl::StringView message) {
     uint64_t uptime_us = time::uptime_ns() / 1000;
     const LevelStyle& style = level_styles[static_cast<int>(level)];
-    ktl::StringView file = project_relative(location.file_name());
+    // Paths are relative to the repository root (-ffile-prefix-map in the kernel flags).
+    ktl::StringView file = location.file_name();
 
     char line[768];
     constexpr ktl::StringView truncation_mark = "...\n";
