@@ -12,7 +12,7 @@ target_compile_options(kernel_flags INTERFACE
     $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti -fno-threadsafe-statics -Wall -Wextra -Wno-unused-parameter>
     $<$<CONFIG:Debug>:-O1> $<$<CONFIG:Release>:-O2>
     -g)
-target_compile_definitions(kernel_flags INTERFACE BLOG_OS_KERNEL=1)
+target_compile_definitions(kernel_flags INTERFACE BLOG_OS_KERNEL=1 $<$<CONFIG:Debug>:BLOG_OS_DEBUG=1>)
 target_include_directories(kernel_flags INTERFACE ${PROJECT_SOURCE_DIR}/libs ${PROJECT_SOURCE_DIR}/kernel)
 
 add_library(host_flags INTERFACE)

@@ -9,9 +9,13 @@
 #include "boot/multiboot2.h"
 #include "console/console.h"
 #include "console/log.h"
+#include "debug/benchmarks.h"
 #include "debug/crash.h"
 #include "debug/panic.h"
 #include "mm/direct_map.h"
+#include "mm/memory.h"
+#include "mm/stacks.h"
+#include "mm/statistics.h"
 #include "qemu/exit_codes.h"
 #include "test/ktest.h"
 #include "time/clock.h"
@@ -29,6 +33,10 @@ constexpr uint32_t max_boot_info_size = 1 << 20;
 
 boot::BootInfo boot_info;
 char command_line_text[2048];
+ktl::StringView command_line_view;
+
+constexpr size_t boot_stack_size = 64 * 1024;
+constexpr size_t critical_stack_size = 16 * 1024;
 
 void run_global_constructors() {
     for (auto constructor = __init_array_start; constructor != __init_array_end; ++constructor)
@@ -101,7 +109,8 @@ boot::CommandLine assemble_command_line() {
         text.write(ktl::StringView(from_fw_cfg, fw_cfg.value()));
     }
     command_line_text[text.length()] = '\0';
-    return boot::CommandLine(text.view());
+    command_line_view = text.view();
+    return boot::CommandLine(command_line_view);
 }
 
 void apply_log_level(const boot::CommandLine& command_line) {
@@ -166,11 +175,56 @@ void log_boot_info() {
                HumanSize{mm::direct_map_size()}, mm::direct_map_base);
 }
 
-} // namespace
-
-const boot::BootInfo& kernel_boot_info() {
-    return boot_info;
+// Stacks with guard pages for the rest of boot and for the exceptions that get their own.
+uint64_t install_guarded_stacks() {
+    struct {
+        const char* owner;
+        size_t size;
+    } const wanted[] = {{"boot", boot_stack_size},
+                        {"double-fault", critical_stack_size},
+                        {"nmi", critical_stack_size},
+                        {"machine-check", critical_stack_size},
+                        {"ring0-entry", critical_stack_size}};
+    uint64_t tops[5];
+    for (int i = 0; i < 5; ++i) {
+        auto stack = mm::allocate_kernel_stack(wanted[i].owner, wanted[i].size);
+        if (stack.is_error())
+            debug::panic("cannot allocate the {} stack: {}", wanted[i].owner, stack.error().name());
+        tops[i] = stack.value().top;
+    }
+    arch::set_critical_stack(arch::CriticalStack::DoubleFault, tops[1]);
+    arch::set_critical_stack(arch::CriticalStack::NonMaskable, tops[2]);
+    arch::set_critical_stack(arch::CriticalStack::MachineCheck, tops[3]);
+    arch::set_ring0_entry_stack(tops[4]);
+    return tops[0];
 }
+
+// The rest of boot, on the guarded "boot" stack.
+[[noreturn]] void continue_boot() {
+    boot::CommandLine command_line(command_line_view);
+    mm::MemoryStatistics memory = mm::memory_statistics();
+    klog::info("mm", "ready: {} free of {}, heap {} in use, {} kernel stacks",
+               HumanSize{memory.frames.free_frames * 4096}, HumanSize{memory.frames.total_frames * 4096},
+               HumanSize{memory.heap.bytes_allocated}, memory.kernel_stacks);
+
+    if (command_line.has("crash"))
+        debug::crash_on_purpose(command_line.value_of("crash"));
+    if (command_line.has_flag("bench"))
+        debug::run_benchmarks();
+    if (command_line.has_flag("test") || command_line.has("test"))
+        ktest::run_tests(command_line.value_of("test"));
+
+    // The screen is complete now: a screenshot taken at this marker shows the whole boot log.
+    if (console::has_framebuffer()) {
+        console::write_serial_only(qemu::banner_drawn_marker);
+        console::write_serial_only("\n");
+    }
+    console::print("{}\n", qemu::boot_complete_marker);
+    for (;;)
+        arch::wait_for_interrupt();
+}
+
+} // namespace
 
 extern "C" [[noreturn]] void kernel_entry(uint32_t multiboot_magic, uint32_t multiboot_info_physical) {
     run_global_constructors();
@@ -191,17 +245,6 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t multiboot_magic, uint32_t mul
     klog::info(log_subsystem, "blog_os starting: clock at {} Hz, interrupts on", time::tick_rate_hz);
     log_boot_info();
 
-    if (command_line.has("crash"))
-        debug::crash_on_purpose(command_line.value_of("crash"));
-    if (test_mode)
-        ktest::run_tests(command_line.value_of("test"));
-
-    // The screen is complete now: a screenshot taken at this marker shows the whole boot log.
-    if (console::has_framebuffer()) {
-        console::write_serial_only(qemu::banner_drawn_marker);
-        console::write_serial_only("\n");
-    }
-    console::print("{}\n", qemu::boot_complete_marker);
-    for (;;)
-        arch::wait_for_interrupt();
+    mm::initialize_memory(boot_info, highest_direct_mapped_address());
+    arch::run_on_stack(install_guarded_stacks(), continue_boot);
 }

@@ -45,6 +45,23 @@ bool run_catching_faults(Callable& callable, CaughtFault& fault) {
 
 const char* exception_name(uint64_t vector);
 
+// Page faults and double faults pass their faulting address here, so memory management can add what
+// it knows (e.g. "kernel stack overflow: stack 'boot' ran into its guard page").
+using FaultAddressDescriber = void (*)(ktl::FormatSink& sink, uint64_t address);
+void set_fault_address_describer(FaultAddressDescriber describer);
+
+// The stacks the CPU switches to: one per critical exception (double fault, NMI, machine check) and
+// the one used on entry from ring 3.
+enum class CriticalStack : uint8_t { DoubleFault, NonMaskable, MachineCheck };
+void set_critical_stack(CriticalStack stack, uint64_t top);
+void set_ring0_entry_stack(uint64_t top);
+
+// Moves execution to a fresh stack for good: `function` runs on `top` and must not return.
+[[noreturn]] inline void run_on_stack(uint64_t top, void (*function)()) {
+    asm volatile("mov %0, %%rsp\n xor %%ebp, %%ebp\n call *%1\n ud2" ::"r"(top), "r"(function) : "memory");
+    __builtin_unreachable();
+}
+
 // Counts of interrupts seen per vector, for tests and statistics.
 uint64_t interrupt_count(uint8_t vector);
 

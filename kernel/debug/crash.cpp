@@ -1,6 +1,7 @@
 #include "debug/crash.h"
 
 #include "debug/panic.h"
+#include "mm/kernel_heap.h"
 
 namespace debug {
 
@@ -29,6 +30,33 @@ namespace debug {
     asm volatile("xor %%edx, %%edx; divq %1" : "+a"(dividend) : "r"(divisor) : "rdx");
 }
 
+// Not a tail call (the result is used after the call), so every level takes a real stack frame.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+[[gnu::noinline]] uint64_t recurse_without_end(uint64_t depth) {
+    volatile uint8_t frame_filler[256];
+    frame_filler[depth % sizeof frame_filler] = static_cast<uint8_t>(depth);
+    return recurse_without_end(depth + 1) + frame_filler[0];
+}
+#pragma GCC diagnostic pop
+
+[[gnu::noinline]] void crash_with_stack_overflow() {
+    (void)recurse_without_end(0);
+}
+
+[[gnu::noinline]] void crash_with_double_free() {
+    void* block = mm::kmalloc(48);
+    mm::kfree(block);
+    mm::kfree(block);
+}
+
+// Detected by the debug heap's redzones (debug builds); a release build has none to check.
+[[gnu::noinline]] void crash_with_heap_overrun() {
+    auto* block = static_cast<volatile uint8_t*>(mm::kmalloc(40));
+    block[40] = 0x41;
+    mm::kfree(const_cast<uint8_t*>(block));
+}
+
 void crash_on_purpose(ktl::StringView kind) {
     if (kind == ktl::StringView("panic"))
         crash_with_panic();
@@ -40,8 +68,14 @@ void crash_on_purpose(ktl::StringView kind) {
         crash_with_general_protection();
     else if (kind == ktl::StringView("divide-error"))
         crash_with_divide_error();
+    else if (kind == ktl::StringView("stack-overflow"))
+        crash_with_stack_overflow();
+    else if (kind == ktl::StringView("double-free"))
+        crash_with_double_free();
+    else if (kind == ktl::StringView("heap-overrun"))
+        crash_with_heap_overrun();
     panic("crash={} did not crash (known kinds: panic, page-fault, invalid-opcode, general-protection, "
-          "divide-error)",
+          "divide-error, stack-overflow, double-free, heap-overrun)",
           kind);
 }
 

@@ -2,6 +2,7 @@
 // few ABI hooks for virtual functions, static destructors and sized delete.
 #include <cstddef>
 #include <cstdint>
+#include <new>
 
 extern "C" {
 
@@ -59,6 +60,7 @@ void* __dso_handle = nullptr;
 
 } // extern "C"
 
-// No heap yet: nothing can be allocated, so nothing is ever deleted through these.
-void operator delete(void*) noexcept {}
-void operator delete(void*, size_t) noexcept {}
+// The tag object for `new (std::nothrow)`; the heap's operators live in mm/kernel_heap.cpp.
+namespace std {
+const nothrow_t nothrow{};
+}

@@ -43,6 +43,30 @@ TEST(Crash, GeneralProtectionAndDivideErrorAreReported) {
     EXPECT_THAT(divide.serial, HasSubstr("Divide Error (#DE)"));
 }
 
+TEST(Crash, KernelStackOverflowIsReportedWithTheStacksOwner) {
+    // Runs off the guarded "boot" stack: the page fault cannot push its frame, so a double fault on
+    // its own stack reports the overflow instead of a triple fault.
+    auto run = crash("stack-overflow", "uefi");
+    EXPECT_EQ(run.exit_code, 1) << run.runner_errors;
+    EXPECT_THAT(run.serial, HasSubstr("Double Fault (#DF)"));
+    EXPECT_THAT(run.serial, HasSubstr("kernel stack overflow: stack 'boot' ran into its guard page"));
+    expect_register_dump(run.serial);
+}
+
+TEST(Crash, HeapDoubleFreeAndOverrunAreReportedWithTheCaller) {
+    auto twice = crash("double-free");
+    EXPECT_EQ(twice.exit_code, 1) << twice.runner_errors;
+    EXPECT_THAT(twice.serial,
+                testing::ContainsRegex("kernel heap: double free of 0x[0-9a-f]+ \\(called from 0xffffffff8"));
+#ifndef NDEBUG
+    // Redzones exist in debug builds only.
+    auto overrun = crash("heap-overrun");
+    EXPECT_EQ(overrun.exit_code, 1) << overrun.runner_errors;
+    EXPECT_THAT(overrun.serial,
+                HasSubstr("kernel heap: write past the end (or before the start) of a block"));
+#endif
+}
+
 TEST(Crash, PanicNamesItsMessageFileAndLine) {
     auto run = crash("panic");
     EXPECT_EQ(run.exit_code, 1) << run.runner_errors;

@@ -28,7 +28,7 @@ struct [[gnu::packed]] DescriptorTablePointer {
 
 alignas(16) uint64_t global_descriptor_table[7];
 alignas(16) TaskStateSegment tss;
-// Placeholders until the memory manager hands out stacks with guard pages.
+// Used until the memory manager hands out stacks with guard pages.
 alignas(16) uint8_t interrupt_stacks[3][interrupt_stack_size];
 
 } // namespace
@@ -75,6 +75,11 @@ void set_kernel_stack(uint64_t stack_top) {
 
 const TaskStateSegment& task_state_segment() {
     return tss;
+}
+
+void set_interrupt_stack(InterruptStack stack, uint64_t top) {
+    if (stack != InterruptStack::None)
+        tss.interrupt_stacks[static_cast<int>(stack) - 1] = top;
 }
 
 uint64_t interrupt_stack_top(InterruptStack stack) {

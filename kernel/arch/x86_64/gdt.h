@@ -33,5 +33,7 @@ void initialize_gdt();
 void set_kernel_stack(uint64_t stack_top);
 const TaskStateSegment& task_state_segment();
 uint64_t interrupt_stack_top(InterruptStack stack);
+// Replaces the boot-time interrupt stack with one from the stack allocator (with a guard page).
+void set_interrupt_stack(InterruptStack stack, uint64_t top);
 
 } // namespace x86_64

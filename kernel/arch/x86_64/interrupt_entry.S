@@ -81,6 +81,7 @@ interrupt_stub_table:
  * registers and its stack pointer in `context`, then calls function(argument). If an exception handler
  * finds the context armed, it resumes at fault_catch_landing on that saved stack, which returns 1.
  */
+.section .text
 .global fault_catch_run
 fault_catch_run:
     push %rbp

@@ -41,6 +41,7 @@ arch::IrqHandler irq_handlers[16];
 uint64_t interrupt_counts[256];
 bool unexpected_vector_reported[256];
 FaultCatchContext* active_fault_catch;
+arch::FaultAddressDescriber fault_address_describer;
 
 const char* const exception_names[32] = {
     "Divide Error (#DE)",
@@ -101,7 +102,7 @@ void write_page_fault_cause(ktl::FormatSink& sink, uint64_t error_code) {
 }
 
 [[noreturn]] void report_exception(const arch::InterruptFrame& frame) {
-    char buffer[160];
+    char buffer[256];
     ktl::BufferSink summary(buffer, sizeof buffer);
     ktl::format_to(summary, "{} at rip {:#x}", arch::exception_name(frame.vector), frame.rip);
     if (frame.vector == vector_page_fault) {
@@ -109,6 +110,13 @@ void write_page_fault_cause(ktl::FormatSink& sink, uint64_t error_code) {
         write_page_fault_cause(summary, frame.error_code);
     } else if (frame.error_code != 0) {
         ktl::format_to(summary, ", error code {:#x}", frame.error_code);
+    }
+    // A double fault is most often a page fault that could not push its frame: CR2 still says where.
+    if (frame.vector == vector_page_fault || frame.vector == vector_double_fault) {
+        if (frame.vector == vector_double_fault)
+            ktl::format_to(summary, ", CR2 {:#x}", x86_64::read_cr2());
+        if (fault_address_describer)
+            fault_address_describer(summary, x86_64::read_cr2());
     }
     debug::panic_with_frame(frame, summary.view());
 }
@@ -222,6 +230,22 @@ const char* exception_name(uint64_t vector) {
 
 uint64_t interrupt_count(uint8_t vector) {
     return interrupt_counts[vector];
+}
+
+void set_fault_address_describer(FaultAddressDescriber describer) {
+    fault_address_describer = describer;
+}
+
+void set_critical_stack(CriticalStack stack, uint64_t top) {
+    x86_64::InterruptStack slot = stack == CriticalStack::DoubleFault ? x86_64::InterruptStack::DoubleFault
+                                  : stack == CriticalStack::NonMaskable
+                                      ? x86_64::InterruptStack::NonMaskable
+                                      : x86_64::InterruptStack::MachineCheck;
+    x86_64::set_interrupt_stack(slot, top);
+}
+
+void set_ring0_entry_stack(uint64_t top) {
+    x86_64::set_kernel_stack(top);
 }
 
 } // namespace arch

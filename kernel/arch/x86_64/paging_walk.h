@@ -1,0 +1,42 @@
+// arch::walk, a template so callers' callbacks inline; included at the end of arch/paging.h.
+#pragma once
+
+#include "arch/x86_64/page_entry.h"
+
+namespace x86_64 {
+
+template <typename Callback>
+void walk_table(uint64_t table_physical, int level, uint64_t table_base, uint64_t start, uint64_t end,
+                Callback& callback) {
+    uint64_t* table = table_at(table_physical);
+    uint64_t span = 1ull << (12 + 9 * level);
+    for (int index = 0; index < entries_per_table; ++index) {
+        uint64_t entry_base = canonical(table_base + uint64_t(index) * span);
+        uint64_t entry_last = entry_base + (span - 1); // inclusive: the top entry's end would wrap to 0
+        if (entry_last < start || entry_base >= end)
+            continue;
+        uint64_t entry = table[index];
+        if (!(entry & entry_present))
+            continue;
+        if (level == 0) {
+            callback(entry_base,
+                     arch::Translation{entry & entry_address_mask, flags_of(entry), arch::PageSize::Small});
+        } else if (level == 1 && (entry & entry_huge)) {
+            callback(entry_base, arch::Translation{entry & huge_entry_address_mask, flags_of(entry),
+                                                   arch::PageSize::Large});
+        } else if (!(entry & entry_huge)) {
+            walk_table(entry & entry_address_mask, level - 1, entry_base, start, end, callback);
+        }
+    }
+}
+
+} // namespace x86_64
+
+namespace arch {
+
+template <typename Callback>
+void walk(uint64_t root, uint64_t start, uint64_t end, Callback&& callback) {
+    x86_64::walk_table(root, 3, 0, start, end, callback);
+}
+
+} // namespace arch

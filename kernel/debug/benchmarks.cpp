@@ -1,0 +1,81 @@
+#include "debug/benchmarks.h"
+
+#include "arch/cpu.h"
+#include "arch/paging.h"
+#include "console/console.h"
+#include "ktl/assert.h"
+#include "mm/kernel_heap.h"
+#include "mm/kernel_space.h"
+#include "mm/physical.h"
+
+namespace debug {
+
+namespace {
+
+constexpr int rounds = 4096;
+
+template <typename Operation>
+uint64_t cycles_per_round(Operation&& operation) {
+    uint64_t start = arch::read_cycle_counter();
+    for (int round = 0; round < rounds; ++round)
+        operation(round);
+    return (arch::read_cycle_counter() - start) / rounds;
+}
+
+} // namespace
+
+void run_benchmarks() {
+    console::print(
+        "benchmark: cycles per operation ({} rounds each; TSC cycles, so TCG numbers are emulated time)\n",
+        rounds);
+
+    static uint64_t frames[rounds];
+    uint64_t allocate = cycles_per_round([](int round) { frames[round] = MUST(mm::allocate_frame()); });
+    uint64_t release = cycles_per_round([](int round) { mm::free_frame(frames[round]); });
+    console::print("benchmark: frame allocate {} cycles, frame free {} cycles\n", allocate, release);
+
+    uint64_t region = MUST(mm::allocate_kernel_region(rounds * arch::page_size));
+    uint64_t frame = MUST(mm::allocate_frame());
+    uint64_t map = cycles_per_round([&](int round) {
+        MUST(arch::map_page(mm::kernel_root(), region + round * arch::page_size, frame,
+                            arch::PageFlags::Writable, mm::kernel_frame_source()));
+    });
+    uint64_t unmap = cycles_per_round([&](int round) {
+        (void)MUST(arch::unmap_page(mm::kernel_root(), region + round * arch::page_size));
+    });
+    mm::free_frame(frame);
+    mm::free_kernel_region(region, rounds * arch::page_size);
+    console::print("benchmark: map 4 KiB page {} cycles, unmap {} cycles\n", map, unmap);
+
+    // What the heap pays for a new 64 KiB slab: a region, 16 frames, 16 mappings.
+    constexpr int region_rounds = 256;
+    static uint64_t regions[region_rounds];
+    uint64_t start = arch::read_cycle_counter();
+    for (int round = 0; round < region_rounds; ++round)
+        regions[round] = MUST(mm::allocate_mapped_region(16, 65536, arch::PageFlags::Writable));
+    console::print("benchmark: map a fresh 64 KiB region {} cycles\n",
+                   (arch::read_cycle_counter() - start) / region_rounds);
+    start = arch::read_cycle_counter();
+    for (int round = 0; round < region_rounds; ++round)
+        for (int page = 0; page < 16; ++page)
+            *reinterpret_cast<volatile uint8_t*>(regions[round] + page * 4096) = 1;
+    // Under TCG the host backs guest RAM lazily: a frame's first touch costs far more than any allocator.
+    console::print("benchmark: first write to each of 16 fresh pages {} cycles\n",
+                   (arch::read_cycle_counter() - start) / region_rounds);
+    start = arch::read_cycle_counter();
+    for (int round = 0; round < region_rounds; ++round)
+        mm::free_mapped_region(regions[round], 16);
+    uint64_t unmap_region = (arch::read_cycle_counter() - start) / region_rounds;
+    console::print("benchmark: unmap a 64 KiB region {} cycles\n", unmap_region);
+
+    static void* blocks[rounds];
+    for (size_t size : {size_t(32), size_t(256), size_t(4096)}) {
+        uint64_t allocate_block = cycles_per_round([&](int round) { blocks[round] = mm::kmalloc(size); });
+        uint64_t free_block = cycles_per_round([](int round) { mm::kfree(blocks[round]); });
+        console::print("benchmark: kmalloc({}) {} cycles, kfree {} cycles\n", size, allocate_block,
+                       free_block);
+    }
+    mm::trim_kernel_heap();
+}
+
+} // namespace debug

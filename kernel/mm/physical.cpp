@@ -1,0 +1,146 @@
+#include "mm/physical.h"
+#include "ktl/assert.h"
+
+#include "console/log.h"
+#include "debug/panic.h"
+#include "ktl/fixed_vector.h"
+#include "mm/direct_map.h"
+#include "sync/spinlock.h"
+
+extern "C" const char __kernel_physical_start[], __kernel_physical_end[];
+
+namespace mm {
+
+namespace {
+
+constexpr uint64_t first_megabyte = 1 << 20;
+
+sync::SpinlockProtected<FrameAllocator> frame_allocator;
+
+class KernelFrameSource final : public arch::FrameSource {
+public:
+    ktl::ErrorOr<uint64_t> allocate_table_frame() override { return allocate_zeroed_frame(); }
+    void free_table_frame(uint64_t physical) override { free_frame(physical); }
+};
+KernelFrameSource kernel_frames;
+
+uint64_t round_down(uint64_t value, uint64_t alignment) {
+    return value / alignment * alignment;
+}
+uint64_t round_up(uint64_t value, uint64_t alignment) {
+    return (value + alignment - 1) / alignment * alignment;
+}
+
+bool is_ram(boot::MemoryType type) {
+    return type == boot::MemoryType::Usable || type == boot::MemoryType::AcpiReclaimable ||
+           type == boot::MemoryType::AcpiNvs;
+}
+
+// The first page-aligned gap of `bytes` in usable RAM above 1 MiB that avoids every reserved range.
+ktl::ErrorOr<uint64_t> find_gap(const boot::BootInfo& boot_info, std::span<const PhysicalRange> reserved,
+                                uint64_t bytes) {
+    for (const boot::MemoryRegion& region : boot_info.memory_map) {
+        if (region.type != boot::MemoryType::Usable)
+            continue;
+        uint64_t candidate =
+            round_up(region.base < first_megabyte ? first_megabyte : region.base, frame_size);
+        bool moved = true;
+        while (moved && candidate + bytes <= region.end()) {
+            moved = false;
+            for (const PhysicalRange& range : reserved) {
+                if (candidate < range.end && range.base < candidate + bytes) {
+                    candidate = round_up(range.end, frame_size);
+                    moved = true;
+                }
+            }
+        }
+        if (candidate + bytes <= region.end() && candidate + bytes <= direct_map_size())
+            return candidate;
+    }
+    return ktl::Errno::NoMemory;
+}
+
+} // namespace
+
+void initialize_physical_memory(const boot::BootInfo& boot_info) {
+    ktl::FixedVector<PhysicalRange, 128> usable;
+    uint64_t highest_ram = 0;
+    for (const boot::MemoryRegion& region : boot_info.memory_map) {
+        if (region.type == boot::MemoryType::Usable)
+            MUST(usable.try_append(PhysicalRange{region.base, region.end()}));
+        if (is_ram(region.type) && region.end() > highest_ram)
+            highest_ram = region.end();
+    }
+    if (highest_ram == 0)
+        debug::panic("the memory map lists no RAM");
+
+    ktl::FixedVector<PhysicalRange, 24> reserved;
+    MUST(reserved.try_append(PhysicalRange{0, first_megabyte}));
+    MUST(reserved.try_append(PhysicalRange{reinterpret_cast<uint64_t>(__kernel_physical_start),
+                                           reinterpret_cast<uint64_t>(__kernel_physical_end)}));
+    MUST(reserved.try_append(PhysicalRange{boot_info.info_physical_address,
+                                           boot_info.info_physical_address + boot_info.info_size}));
+    for (const boot::BootModule& module : boot_info.modules)
+        MUST(reserved.try_append(PhysicalRange{module.start, module.end}));
+
+    uint64_t metadata_bytes = round_up(FrameAllocator::metadata_bytes_for(highest_ram), frame_size);
+    auto metadata = find_gap(boot_info, std::span(reserved.begin(), reserved.size()), metadata_bytes);
+    if (metadata.is_error())
+        debug::panic("no room for the frame allocator's {} bytes of metadata", metadata_bytes);
+    MUST(reserved.try_append(PhysicalRange{metadata.value(), metadata.value() + metadata_bytes}));
+
+    std::span<uint64_t> storage(physical_to_virtual<uint64_t>(metadata.value()),
+                                metadata_bytes / sizeof(uint64_t));
+    frame_allocator.with([&](FrameAllocator& allocator) {
+        auto result = allocator.initialize(storage, highest_ram, std::span(usable.begin(), usable.size()),
+                                           std::span(reserved.begin(), reserved.size()));
+        if (result.is_error())
+            debug::panic("frame allocator rejected the memory map: {}", result.error().name());
+    });
+    FrameStatistics statistics = frame_statistics();
+    klog::info("mm", "frames: {} MiB usable, {} MiB free, {} KiB reserved (bitmap {} KiB at {:#x})",
+               statistics.total_frames * frame_size >> 20, statistics.free_frames * frame_size >> 20,
+               statistics.reserved_frames * frame_size >> 10, metadata_bytes >> 10, metadata.value());
+}
+
+ktl::ErrorOr<uint64_t> allocate_frame() {
+    return frame_allocator.with([](FrameAllocator& allocator) { return allocator.allocate(); });
+}
+
+ktl::ErrorOr<uint64_t> allocate_zeroed_frame() {
+    uint64_t frame = TRY(allocate_frame());
+    uint64_t* words = physical_to_virtual<uint64_t>(frame);
+    for (size_t i = 0; i < frame_size / sizeof(uint64_t); ++i)
+        words[i] = 0;
+    return frame;
+}
+
+void free_frame(uint64_t physical) {
+    auto result = frame_allocator.with([&](FrameAllocator& allocator) { return allocator.free(physical); });
+    if (result.is_error())
+        debug::panic("freeing frame {:#x} that is not allocated (double free?) from {}", physical,
+                     __builtin_return_address(0));
+}
+
+ktl::ErrorOr<uint64_t> allocate_contiguous_frames(size_t count, size_t alignment_frames, uint64_t below) {
+    return frame_allocator.with([&](FrameAllocator& allocator) {
+        return allocator.allocate_contiguous(count, alignment_frames, below);
+    });
+}
+
+void free_contiguous_frames(uint64_t physical, size_t count) {
+    auto result = frame_allocator.with(
+        [&](FrameAllocator& allocator) { return allocator.free_contiguous(physical, count); });
+    if (result.is_error())
+        debug::panic("freeing {} frames at {:#x} that are not all allocated", count, physical);
+}
+
+FrameStatistics frame_statistics() {
+    return frame_allocator.with([](FrameAllocator& allocator) { return allocator.statistics(); });
+}
+
+arch::FrameSource& kernel_frame_source() {
+    return kernel_frames;
+}
+
+} // namespace mm

@@ -1,0 +1,29 @@
+// Physical memory: the frame allocator over the boot memory map, behind a lock. Frames can be freed
+// from the first allocation on; nothing is lost before the heap exists.
+#pragma once
+
+#include "arch/paging.h"
+#include "boot/boot_info.h"
+#include "ktl/error_or.h"
+#include "mm/frame_allocator.h"
+
+namespace mm {
+
+// Usable RAM minus the first MiB, the kernel image, the boot modules, the boot information and the
+// allocator's own bitmap (placed in the first usable gap that holds it).
+void initialize_physical_memory(const boot::BootInfo& boot_info);
+
+ktl::ErrorOr<uint64_t> allocate_frame();
+// Zero-filled through the direct map.
+ktl::ErrorOr<uint64_t> allocate_zeroed_frame();
+// A double or foreign free is a kernel bug: it panics, naming the frame.
+void free_frame(uint64_t physical);
+ktl::ErrorOr<uint64_t> allocate_contiguous_frames(size_t count, size_t alignment_frames = 1,
+                                                  uint64_t below = UINT64_MAX);
+void free_contiguous_frames(uint64_t physical, size_t count);
+FrameStatistics frame_statistics();
+
+// Page-table pages for arch::map_page come from here.
+arch::FrameSource& kernel_frame_source();
+
+} // namespace mm
