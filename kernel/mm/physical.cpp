@@ -24,9 +24,6 @@ public:
 };
 KernelFrameSource kernel_frames;
 
-uint64_t round_down(uint64_t value, uint64_t alignment) {
-    return value / alignment * alignment;
-}
 uint64_t round_up(uint64_t value, uint64_t alignment) {
     return (value + alignment - 1) / alignment * alignment;
 }
