@@ -12,6 +12,7 @@
 #include "debug/benchmarks.h"
 #include "debug/crash.h"
 #include "debug/panic.h"
+#include "debug/symbols.h"
 #include "mm/direct_map.h"
 #include "mm/memory.h"
 #include "mm/stacks.h"
@@ -246,5 +247,6 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t multiboot_magic, uint32_t mul
     log_boot_info();
 
     mm::initialize_memory(boot_info, highest_direct_mapped_address());
+    debug::initialize_kernel_symbols(boot_info);
     arch::run_on_stack(install_guarded_stacks(), continue_boot);
 }

@@ -45,6 +45,10 @@ bool run_catching_faults(Callable& callable, CaughtFault& fault) {
 
 const char* exception_name(uint64_t vector);
 
+// Called with the interrupted context on every `int3` before it returns (debugging aids and tests).
+using BreakpointObserver = void (*)(const InterruptFrame& frame);
+void set_breakpoint_observer(BreakpointObserver observer);
+
 // Page faults and double faults pass their faulting address here, so memory management can add what
 // it knows (e.g. "kernel stack overflow: stack 'boot' ran into its guard page").
 using FaultAddressDescriber = void (*)(ktl::FormatSink& sink, uint64_t address);

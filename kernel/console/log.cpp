@@ -22,6 +22,26 @@ constexpr LevelStyle level_styles[] = {
 };
 constexpr const char* colour_reset = "\x1b[0m";
 
+// The newest records without colours, kept for crash reports.
+struct RecentRecord {
+    char text[160];
+    size_t length;
+};
+RecentRecord recent_records[recent_record_count];
+size_t next_recent_record;
+size_t recent_records_stored;
+
+void remember(Level level, ktl::StringView subsystem, uint64_t uptime_us, ktl::StringView message) {
+    RecentRecord& record = recent_records[next_recent_record];
+    next_recent_record = (next_recent_record + 1) % recent_record_count;
+    if (recent_records_stored < recent_record_count)
+        ++recent_records_stored;
+    record.length =
+        ktl::format_into(record.text, sizeof record.text, "[{}.{:06}][{}][{}] {}", uptime_us / 1000000,
+                         uptime_us % 1000000, subsystem, level_styles[static_cast<int>(level)].name, message)
+            .length();
+}
+
 } // namespace
 
 const char* level_name(Level level) {
@@ -44,6 +64,18 @@ void set_max_level(Level level) {
 }
 Level max_level() {
     return current_max_level;
+}
+
+void write_recent_records_json(ktl::FormatSink& sink) {
+    sink.write("[");
+    size_t oldest = (next_recent_record + recent_record_count - recent_records_stored) % recent_record_count;
+    for (size_t i = 0; i < recent_records_stored; ++i) {
+        const RecentRecord& record = recent_records[(oldest + i) % recent_record_count];
+        if (i)
+            sink.write(",");
+        write_json_string(sink, ktl::StringView(record.text, record.length));
+    }
+    sink.write("]");
 }
 
 void write_json_string(ktl::FormatSink& sink, ktl::StringView text) {
@@ -88,6 +120,7 @@ void write_record(Level level, ktl::StringView subsystem, const std::source_loca
     }
 
     arch::InterruptDisabler no_interleaving;
+    remember(level, subsystem, uptime_us, message);
     console::write(record);
 
     console::SerialPort& json = console::com2();

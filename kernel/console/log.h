@@ -54,6 +54,10 @@ KLOG_LEVEL_FUNCTION(debug, Level::Debug)
 KLOG_LEVEL_FUNCTION(trace, Level::Trace)
 #undef KLOG_LEVEL_FUNCTION
 
+// The last records as a JSON array of strings (oldest first), for crash records on COM2.
+inline constexpr size_t recent_record_count = 16;
+void write_recent_records_json(ktl::FormatSink& sink);
+
 // Writes a JSON string literal (quotes included), escaping what JSON requires.
 void write_json_string(ktl::FormatSink& sink, ktl::StringView text);
 

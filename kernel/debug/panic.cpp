@@ -3,6 +3,9 @@
 #include "arch/cpu.h"
 #include "arch/machine.h"
 #include "console/console.h"
+#include "console/log.h"
+#include "console/serial.h"
+#include "debug/backtrace.h"
 
 namespace debug {
 
@@ -12,8 +15,9 @@ bool exit_on_panic;
 const char* current_test;
 volatile bool panicking;
 
-// Captures the caller-visible registers for a panic that did not come from an exception.
-arch::InterruptFrame capture_registers() {
+// Captures the registers for a panic that did not come from an exception; inlined, so the
+// backtrace starts in panic_with_message itself.
+[[gnu::always_inline]] inline arch::InterruptFrame capture_registers() {
     arch::InterruptFrame frame{};
     asm volatile("mov %%rbx, %0\n mov %%rbp, %1\n mov %%rsp, %2\n mov %%r12, %3\n mov %%r13, %4\n"
                  "mov %%r14, %5\n mov %%r15, %6\n lea (%%rip), %%rax\n mov %%rax, %7\n pushfq\n pop %8\n"
@@ -65,6 +69,31 @@ void panic_with_message(ktl::StringView message, const std::source_location& loc
     arch::InterruptFrame captured = frame ? *frame : capture_registers();
     ktl::format_to(sink, "{}:\n", frame ? "registers at the exception" : "registers at the panic");
     arch::write_register_dump(sink, captured);
+
+    // The unwinder checks every read, but a bug in it must not turn one crash report into two.
+    struct Report {
+        const arch::InterruptFrame* frame;
+        ktl::FormatSink* sink;
+    } report{&captured, &sink};
+    arch::CaughtFault fault;
+    auto write_text_backtrace = [&report] { write_backtrace(*report.sink, report.frame); };
+    if (arch::run_catching_faults(write_text_backtrace, fault))
+        ktl::format_to(sink, "  (backtrace aborted: {} at {:#x})\n", arch::exception_name(fault.vector),
+                       fault.instruction_pointer);
+
+    // One JSON record with the backtrace and the last log lines, for tools reading COM2.
+    console::SerialPort& json = console::com2();
+    json.write("{\"level\":\"PANIC\",\"message\":");
+    klog::write_json_string(json, message);
+    json.write(",\"file\":");
+    klog::write_json_string(json, location.file_name());
+    ktl::format_to(json, ",\"line\":{},\"backtrace\":", location.line());
+    auto write_json_backtrace = [&report, &json] { write_backtrace_json(json, report.frame); };
+    if (arch::run_catching_faults(write_json_backtrace, fault))
+        json.write("[]");
+    json.write(",\"recent_log\":");
+    klog::write_recent_records_json(json);
+    json.write("}\n");
 
     if (exit_on_panic) {
         ktl::format_to(sink, "{}\n", "test mode: exiting QEMU with failure status");

@@ -1,18 +1,29 @@
 // The periodic timer: ticks arrive, the uptime advances with them, and IRQ 0 is what drives it.
+#include "arch/cpu.h"
 #include "arch/interrupts.h"
 #include "test/ktest.h"
 #include "time/clock.h"
 
+namespace {
+// Ticks and uptime read with no tick in between.
+void read_clock(uint64_t& ticks, uint64_t& uptime) {
+    arch::InterruptDisabler no_tick;
+    ticks = time::ticks();
+    uptime = time::uptime_ns();
+}
+} // namespace
+
 KTEST(timer_ticks_advance_uptime) {
-    uint64_t ticks_before = time::ticks();
-    uint64_t uptime_before = time::uptime_ns();
+    uint64_t ticks_before, uptime_before, ticks_after, uptime_after;
+    read_clock(ticks_before, uptime_before);
     uint64_t irq0_before = arch::interrupt_count(32);
     time::wait_ticks(20);
-    uint64_t elapsed_ticks = time::ticks() - ticks_before;
+    read_clock(ticks_after, uptime_after);
+    uint64_t elapsed_ticks = ticks_after - ticks_before;
     KEXPECT(elapsed_ticks >= 20);
     KEXPECT(arch::interrupt_count(32) - irq0_before >= 20);
     // The PIT's divisor rounds the period to 999,847 ns at 1000 Hz.
-    uint64_t elapsed_ns = time::uptime_ns() - uptime_before;
+    uint64_t elapsed_ns = uptime_after - uptime_before;
     KEXPECT(elapsed_ns >= elapsed_ticks * 999'000);
     KEXPECT(elapsed_ns <= elapsed_ticks * 1'001'000);
 }

@@ -16,7 +16,8 @@ TEST(Boot, UefiBootLogsKernelRamdiskAndMemoryMap) {
     ASSERT_EQ(run.exit_code, 0) << run.runner_errors << run.serial;
     EXPECT_THAT(run.serial, HasSubstr("loaded by 'GRUB 2"));
     EXPECT_THAT(run.serial, HasSubstr("kernel: physical 0x100000.."));
-    EXPECT_THAT(run.serial, HasSubstr("ramdisk: none"));
+    EXPECT_THAT(run.serial, HasSubstr("ramdisk/module 'kernel-debug-info': physical 0x"));
+    EXPECT_THAT(run.serial, HasSubstr("kernel debug information: "));
     EXPECT_THAT(run.serial, HasSubstr("memory map ("));
     EXPECT_THAT(run.serial, HasSubstr(" usable"));
     EXPECT_THAT(run.serial, HasSubstr("framebuffer 1024x768, 32 bpp"));

@@ -13,6 +13,25 @@ e2e::RunResult crash(const std::string& kind, const std::string& firmware = "bio
                            {"--firmware=" + firmware, "--test", "--cmdline=crash=" + kind, "--timeout=120"});
 }
 
+// The line number of the first line of `path` (relative to the source tree) containing `text`.
+int source_line_of(const std::string& path, const std::string& text) {
+    auto lines = e2e::lines_of(e2e::read_file(std::string(BLOG_OS_SOURCE_DIR) + "/" + path));
+    for (size_t index = 0; index < lines.size(); ++index)
+        if (lines[index].find(text) != std::string::npos)
+            return static_cast<int>(index + 1);
+    return -1;
+}
+
+// The backtrace names `function` at `path`:`line`, as a debugger would.
+void expect_backtrace_frame(const std::string& serial, const std::string& function, const std::string& path,
+                            const std::string& line_text) {
+    int line = source_line_of(path, line_text);
+    ASSERT_GT(line, 0) << line_text << " not found in " << path;
+    EXPECT_THAT(serial, HasSubstr("backtrace:"));
+    EXPECT_THAT(serial, testing::ContainsRegex("#[0-9]+ +0x[0-9a-f]+ " + function + "\\+0x[0-9a-f]+ at " +
+                                               path + ":" + std::to_string(line)));
+}
+
 void expect_register_dump(const std::string& serial) {
     for (const char* name : {"RAX=", "RBX=", "RSP=", "RIP=", "RFLAGS=", "CR2=", "CR3="})
         EXPECT_THAT(serial, HasSubstr(name));
@@ -32,6 +51,8 @@ TEST(Crash, PageFaultNamesTheAddressAndTheAccess) {
     EXPECT_THAT(run.serial, HasSubstr("Page Fault (#PF)"));
     EXPECT_THAT(run.serial, HasSubstr("address 0xdead000: non-present page on write in kernel mode"));
     expect_register_dump(run.serial);
+    expect_backtrace_frame(run.serial, "debug::crash_with_page_fault", "kernel/debug/crash.cpp",
+                           "*unmapped = 1;");
 }
 
 TEST(Crash, GeneralProtectionAndDivideErrorAreReported) {
@@ -51,6 +72,10 @@ TEST(Crash, KernelStackOverflowIsReportedWithTheStacksOwner) {
     EXPECT_THAT(run.serial, HasSubstr("Double Fault (#DF)"));
     EXPECT_THAT(run.serial, HasSubstr("kernel stack overflow: stack 'boot' ran into its guard page"));
     expect_register_dump(run.serial);
+    // The backtrace starts in the runaway recursion and is cut at the frame limit.
+    expect_backtrace_frame(run.serial, "debug::recurse_without_end", "kernel/debug/crash.cpp",
+                           "return recurse_without_end(depth + 1)");
+    EXPECT_THAT(run.serial, HasSubstr("(unwinding stopped: frame limit reached)"));
 }
 
 TEST(Crash, HeapDoubleFreeAndOverrunAreReportedWithTheCaller) {
@@ -74,6 +99,13 @@ TEST(Crash, PanicNamesItsMessageFileAndLine) {
     EXPECT_THAT(run.serial, HasSubstr("kernel/debug/crash.cpp:"));
     EXPECT_THAT(run.serial, HasSubstr("crash_with_panic"));
     EXPECT_THAT(run.serial, HasSubstr("registers at the panic"));
+    expect_backtrace_frame(run.serial, "debug::crash_with_panic", "kernel/debug/crash.cpp",
+                           "panic(\"deliberate panic requested");
+    // The crash record on COM2 carries the backtrace and the last log lines.
+    EXPECT_THAT(run.json_log,
+                testing::ContainsRegex("\\{\"level\":\"PANIC\",.*\"backtrace\":\\[\\{\"pc\":\"0x"));
+    EXPECT_THAT(run.json_log, HasSubstr("\"function\":\"debug::crash_with_panic\""));
+    EXPECT_THAT(run.json_log, HasSubstr("\"recent_log\":[\""));
 }
 
 TEST(Crash, UnknownCrashKindPanicsWithTheKnownList) {

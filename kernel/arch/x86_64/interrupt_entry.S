@@ -24,22 +24,64 @@ interrupt_stub_\vector:
     .set vector, vector + 1
 .endr
 
+/*
+ * Call-frame information describes the saved InterruptFrame, so an unwinder (and gdb) can walk from
+ * interrupt_dispatch back into the interrupted code. The CFA is the address just above the CPU's
+ * frame; the interrupted rip and rsp are saved at CFA-40 and CFA-16. `signal_frame` marks the frame
+ * so the interrupted rip is used as it is, not as a return address.
+ */
 interrupt_common:
+    .type interrupt_common, @function
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa %rsp, 56
+    .cfi_offset %rip, -40
+    .cfi_offset %rsp, -16
     push %rax
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rax, 0
     push %rbx
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rbx, 0
     push %rcx
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rcx, 0
     push %rdx
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rdx, 0
     push %rsi
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rsi, 0
     push %rdi
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rdi, 0
     push %rbp
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rbp, 0
     push %r8
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r8, 0
     push %r9
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r9, 0
     push %r10
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r10, 0
     push %r11
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r11, 0
     push %r12
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r12, 0
     push %r13
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r13, 0
     push %r14
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r14, 0
     push %r15
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r15, 0
     cld
     mov %rsp, %rdi
     /* 22 quadwords were pushed on a 16-byte aligned stack (the CPU aligns it), so the call is aligned. */
@@ -61,6 +103,7 @@ interrupt_common:
     pop %rax
     add $16, %rsp
     iretq
+    .cfi_endproc
 
 .macro stub_address vector
     .quad interrupt_stub_\vector
@@ -83,28 +126,52 @@ interrupt_stub_table:
  */
 .section .text
 .global fault_catch_run
+.type fault_catch_run, @function
 fault_catch_run:
+    .cfi_startproc
     push %rbp
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rbp, 0
     mov %rsp, %rbp
     push %rbx
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rbx, 0
     push %r12
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r12, 0
     push %r13
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r13, 0
     push %r14
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r14, 0
     push %r15
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r15, 0
     push %rdi                    /* keeps the stack 16-byte aligned for the call */
+    .cfi_adjust_cfa_offset 8
     mov %rsp, (%rdi)             /* context->saved_stack_pointer */
     mov %rdx, %rdi
     call *%rsi
     xor %eax, %eax
     jmp 1f
+/* Entered with the stack exactly as after `push %rdi` above, so the same call-frame rules hold. */
 .global fault_catch_landing
 fault_catch_landing:
     mov $1, %eax
 1:  pop %rdi
+    .cfi_adjust_cfa_offset -8
     pop %r15
+    .cfi_adjust_cfa_offset -8
     pop %r14
+    .cfi_adjust_cfa_offset -8
     pop %r13
+    .cfi_adjust_cfa_offset -8
     pop %r12
+    .cfi_adjust_cfa_offset -8
     pop %rbx
+    .cfi_adjust_cfa_offset -8
     pop %rbp
+    .cfi_adjust_cfa_offset -8
     ret
+    .cfi_endproc

@@ -42,6 +42,7 @@ uint64_t interrupt_counts[256];
 bool unexpected_vector_reported[256];
 FaultCatchContext* active_fault_catch;
 arch::FaultAddressDescriber fault_address_describer;
+arch::BreakpointObserver breakpoint_observer;
 
 const char* const exception_names[32] = {
     "Divide Error (#DE)",
@@ -124,6 +125,8 @@ void write_page_fault_cause(ktl::FormatSink& sink, uint64_t error_code) {
 void handle_exception(arch::InterruptFrame& frame) {
     if (frame.vector == vector_breakpoint) {
         klog::info("interrupts", "breakpoint (int3) at {:#x}, continuing", frame.rip - 1);
+        if (breakpoint_observer)
+            breakpoint_observer(frame);
         return;
     }
     bool catchable = frame.vector != vector_nmi && frame.vector != vector_double_fault &&
@@ -230,6 +233,10 @@ const char* exception_name(uint64_t vector) {
 
 uint64_t interrupt_count(uint8_t vector) {
     return interrupt_counts[vector];
+}
+
+void set_breakpoint_observer(BreakpointObserver observer) {
+    breakpoint_observer = observer;
 }
 
 void set_fault_address_describer(FaultAddressDescriber describer) {
