@@ -14,8 +14,8 @@ namespace {
 
 // The DWARF 5 constants this file needs (spec section 7), plus the GNU split-DWARF forms.
 namespace tag {
-constexpr uint64_t class_type = 0x02, lexical_block = 0x0b, structure_type = 0x13, union_type = 0x17,
-                   inlined_subroutine = 0x1d, subprogram = 0x2e, interface_type = 0x38, namespace_ = 0x39;
+constexpr uint64_t class_type = 0x02, structure_type = 0x13, union_type = 0x17, inlined_subroutine = 0x1d,
+                   subprogram = 0x2e, interface_type = 0x38, namespace_ = 0x39;
 } // namespace tag
 
 namespace attribute {
@@ -317,6 +317,8 @@ ErrorOr<UnitHeader> read_unit_header(const DebugSections& sections, size_t offse
     uint64_t length = TRY(cursor.read_initial_length(header.format.offset_size));
     if (!sections.info.contains(cursor.offset(), length))
         return Errno::InvalidArgument;
+    if (length > 0xffffffffu) // DIE offsets within a unit are kept in 32 bits
+        return Errno::NotSupported;
     header.end = cursor.offset() + length;
     header.format.version = TRY(cursor.read<uint16_t>());
     if (header.format.version < 2 || header.format.version > 5)
@@ -490,8 +492,8 @@ struct Die {
     bool is_null = false; // the entry ending a list of siblings
     bool has_children = false;
     uint32_t present = 0;
-    uint16_t forms[WantedCount]; // apart from the values: a Die is on the stack in many frames
-    uint64_t values[WantedCount];
+    uint16_t forms[WantedCount] = {}; // apart from the values: a Die is on the stack in many frames
+    uint64_t values[WantedCount] = {};
 
     bool has(Wanted which) const { return present & (1u << which); }
     AttributeValue operator[](Wanted which) const { return {forms[which], values[which]}; }
@@ -1305,7 +1307,8 @@ ErrorOr<void> qualified_name(const DebugSections& sections, const Unit& unit, si
                 name = "(anonymous namespace)";
             else if (origin.tag == tag::subprogram || origin.tag == tag::inlined_subroutine)
                 name = "??";
-            else if (count > 0 && components[count - 1] == StringView("operator()"))
+            else if (count > 0 && (components[count - 1] == StringView("operator()") ||
+                                   components[count - 1] == StringView("_FUN"))) // g++'s static invoker
                 name = "{lambda}";
             else
                 name = "{unnamed type}";

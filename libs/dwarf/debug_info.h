@@ -51,7 +51,8 @@ inline constexpr size_t max_inline_depth = 8;
 struct Symbolized {
     // Qualified name of the outermost function ("debug::crash_with_panic": namespaces, classes and the
     // name, no parameters; truncated to fit), always NUL-terminated. Unnamed namespaces print as
-    // "(anonymous namespace)", unnamed classes as "{lambda}" (for an operator()) or "{unnamed type}".
+    // "(anonymous namespace)", unnamed classes as "{lambda}" (holding an operator() or g++'s _FUN) or
+    // "{unnamed type}".
     char function[256];
     uint64_t function_start = 0; // low_pc of the outermost subprogram (the first range's start if none)
     SourceLocation location;     // the line of the address itself (the innermost inlined body if inlined)
@@ -62,6 +63,8 @@ struct Symbolized {
 
 class DebugInfo {
 public:
+    DebugInfo() = default; // no sections: every lookup is NoEntry
+
     // Checks that .debug_info is a well-formed chain of unit headers with known versions, address sizes
     // and abbreviation offsets. NoEntry when .debug_info or .debug_abbrev is empty.
     static ktl::ErrorOr<DebugInfo> create(const DebugSections& sections);
