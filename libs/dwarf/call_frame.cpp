@@ -3,6 +3,8 @@
 // field even with the 64-bit length, 'z'-augmentations, DW_EH_PE_* pointer encodings, .eh_frame_hdr).
 #include "dwarf/call_frame.h"
 
+#include "dwarf/byte_cursor.h"
+
 namespace dwarf {
 
 namespace {
@@ -20,73 +22,16 @@ constexpr uint8_t pe_indirect = 0x80, pe_omit = 0xff;
 // Depth of the DW_CFA_remember_state stack; compilers nest one or two levels.
 constexpr size_t remember_stack_depth = 8;
 
-// Reads fields one after the other from one range (a CIE, an FDE, the header), never past its end,
-// and knows the load address of each byte for pc-relative pointers.
-class Cursor {
+// A cursor over one CIE, FDE or header that also knows each byte's load address, for pc-relative
+// pointers.
+class Cursor : public ByteCursor {
 public:
     Cursor(ktl::ByteReader bytes, uint64_t address, size_t offset = 0)
-        : m_bytes(bytes), m_address(address), m_offset(offset) {}
-
-    size_t offset() const { return m_offset; }
-    size_t size() const { return m_bytes.size(); }
-    bool at_end() const { return m_offset >= m_bytes.size(); }
-    uint64_t address() const { return m_address + m_offset; }
-    ktl::ByteReader bytes() const { return m_bytes; }
-
-    template <typename T>
-    ErrorOr<T> read() {
-        T value = TRY(m_bytes.read<T>(m_offset));
-        m_offset += sizeof(T);
-        return value;
-    }
-
-    // LEB128 longer than 64 bits is accepted (padding), its excess bits are dropped.
-    ErrorOr<uint64_t> read_uleb128() {
-        uint64_t result = 0;
-        unsigned shift = 0;
-        for (;;) {
-            uint8_t byte = TRY(read<uint8_t>());
-            if (shift < 64) {
-                result |= static_cast<uint64_t>(byte & 0x7f) << shift;
-                shift += 7;
-            }
-            if (!(byte & 0x80))
-                return result;
-        }
-    }
-    ErrorOr<int64_t> read_sleb128() {
-        uint64_t result = 0;
-        unsigned shift = 0;
-        uint8_t byte = 0;
-        do {
-            byte = TRY(read<uint8_t>());
-            if (shift < 64) {
-                result |= static_cast<uint64_t>(byte & 0x7f) << shift;
-                shift += 7;
-            }
-        } while (byte & 0x80);
-        if (shift < 64 && (byte & 0x40))
-            result |= ~static_cast<uint64_t>(0) << shift;
-        return static_cast<int64_t>(result);
-    }
-
-    ErrorOr<void> skip(uint64_t count) {
-        if (!m_bytes.contains(m_offset, count))
-            return Errno::InvalidArgument;
-        m_offset += count;
-        return {};
-    }
-    ErrorOr<void> seek(size_t offset) {
-        if (offset > m_bytes.size())
-            return Errno::InvalidArgument;
-        m_offset = offset;
-        return {};
-    }
+        : ByteCursor(bytes, offset), m_address(address) {}
+    uint64_t address() const { return m_address + offset(); }
 
 private:
-    ktl::ByteReader m_bytes;
     uint64_t m_address;
-    size_t m_offset;
 };
 
 bool is_valid_encoding(uint8_t encoding) {

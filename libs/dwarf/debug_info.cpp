@@ -3,6 +3,8 @@
 // consumes at least one byte per iteration or has a fixed bound, so hostile input cannot hang a lookup.
 #include "dwarf/debug_info.h"
 
+#include "dwarf/byte_cursor.h"
+
 namespace dwarf {
 
 using ktl::ByteReader;
@@ -61,76 +63,9 @@ constexpr uint64_t path = 1, directory_index = 2;
 
 constexpr size_t npos = static_cast<size_t>(-1);
 
-class Cursor {
+class Cursor : public ByteCursor {
 public:
-    Cursor(ByteReader bytes, size_t offset) : m_bytes(bytes), m_offset(offset) {}
-
-    size_t offset() const { return m_offset; }
-    bool at_end() const { return m_offset >= m_bytes.size(); }
-
-    template <typename T>
-    ErrorOr<T> read() {
-        T value = TRY(m_bytes.read<T>(m_offset));
-        m_offset += sizeof(T);
-        return value;
-    }
-
-    // A little-endian unsigned value of 1 to 8 bytes (3 for strx3/addrx3).
-    ErrorOr<uint64_t> read_sized(size_t size) {
-        if (size == 0 || size > 8 || !m_bytes.contains(m_offset, size))
-            return Errno::InvalidArgument;
-        uint64_t value = 0;
-        for (size_t i = 0; i < size; ++i)
-            value |= static_cast<uint64_t>(m_bytes.data()[m_offset + i]) << (8 * i);
-        m_offset += size;
-        return value;
-    }
-
-    // Bits beyond 64 are dropped: an overlong encoding is not worth an error, only its bytes are read.
-    ErrorOr<uint64_t> read_uleb() {
-        uint64_t value = 0;
-        unsigned shift = 0;
-        for (;;) {
-            uint8_t byte = TRY(read<uint8_t>());
-            if (shift < 64)
-                value |= static_cast<uint64_t>(byte & 0x7f) << shift;
-            shift += 7;
-            if (!(byte & 0x80))
-                return value;
-        }
-    }
-
-    ErrorOr<int64_t> read_sleb() {
-        uint64_t value = 0;
-        unsigned shift = 0;
-        uint8_t byte = 0;
-        do {
-            byte = TRY(read<uint8_t>());
-            if (shift < 64)
-                value |= static_cast<uint64_t>(byte & 0x7f) << shift;
-            shift += 7;
-        } while (byte & 0x80);
-        if (shift < 64 && (byte & 0x40))
-            value |= ~uint64_t(0) << shift;
-        return static_cast<int64_t>(value);
-    }
-
-    ErrorOr<void> skip(uint64_t count) {
-        if (!m_bytes.contains(m_offset, count))
-            return Errno::InvalidArgument;
-        m_offset += count;
-        return {};
-    }
-
-    ErrorOr<void> skip_string() {
-        for (size_t i = m_offset; i < m_bytes.size(); ++i) {
-            if (m_bytes.data()[i] == 0) {
-                m_offset = i + 1;
-                return {};
-            }
-        }
-        return Errno::InvalidArgument;
-    }
+    Cursor(ByteReader bytes, size_t offset) : ByteCursor(bytes, offset) {}
 
     // An initial length field: sets `offset_size` to 4 or 8 (64-bit DWARF) and returns the length.
     ErrorOr<uint64_t> read_initial_length(uint8_t& offset_size) {
@@ -208,7 +143,7 @@ bool is_constant_form(uint64_t value_form) {
 ErrorOr<AttributeValue> read_form(Cursor& cursor, uint64_t value_form, int64_t implicit_const,
                                   const Format& format) {
     while (value_form == form::indirect) // each round consumes a byte, so this ends
-        value_form = TRY(cursor.read_uleb());
+        value_form = TRY(cursor.read_uleb128());
     AttributeValue result{value_form, 0};
     switch (value_form) {
     case form::addr:
@@ -248,7 +183,7 @@ ErrorOr<AttributeValue> read_form(Cursor& cursor, uint64_t value_form, int64_t i
         TRY(cursor.skip(16));
         break;
     case form::sdata:
-        result.value = static_cast<uint64_t>(TRY(cursor.read_sleb()));
+        result.value = static_cast<uint64_t>(TRY(cursor.read_sleb128()));
         break;
     case form::udata:
     case form::ref_udata:
@@ -258,7 +193,7 @@ ErrorOr<AttributeValue> read_form(Cursor& cursor, uint64_t value_form, int64_t i
     case form::rnglistx:
     case form::gnu_addr_index:
     case form::gnu_str_index:
-        result.value = TRY(cursor.read_uleb());
+        result.value = TRY(cursor.read_uleb128());
         break;
     case form::string:
         result.value = cursor.offset();
@@ -286,7 +221,7 @@ ErrorOr<AttributeValue> read_form(Cursor& cursor, uint64_t value_form, int64_t i
         break;
     case form::block:
     case form::exprloc:
-        TRY(cursor.skip(TRY(cursor.read_uleb())));
+        TRY(cursor.skip(TRY(cursor.read_uleb128())));
         break;
     case form::flag_present:
         result.value = 1;
@@ -353,14 +288,14 @@ struct Abbreviation {
 // Reads the entry at the cursor (its code must be nonzero) and leaves the cursor after it.
 ErrorOr<Abbreviation> read_abbreviation(Cursor& cursor) {
     Abbreviation result;
-    result.tag = TRY(cursor.read_uleb());
+    result.tag = TRY(cursor.read_uleb128());
     result.has_children = TRY(cursor.read<uint8_t>()) != 0;
     result.specs = cursor.offset();
     for (;;) {
-        uint64_t name = TRY(cursor.read_uleb());
-        uint64_t value_form = TRY(cursor.read_uleb());
+        uint64_t name = TRY(cursor.read_uleb128());
+        uint64_t value_form = TRY(cursor.read_uleb128());
         if (value_form == form::implicit_const)
-            (void)TRY(cursor.read_sleb());
+            (void)TRY(cursor.read_sleb128());
         if (name == 0 && value_form == 0)
             return result;
     }
@@ -383,7 +318,7 @@ public:
         Cursor cursor(abbrev, base);
         for (;;) {
             size_t entry_offset = cursor.offset();
-            auto code = cursor.read_uleb();
+            auto code = cursor.read_uleb128();
             if (code.is_error())
                 return;
             if (code.value() == 0)
@@ -403,14 +338,14 @@ public:
     ErrorOr<Abbreviation> find(uint64_t code) const {
         if (code < m_cache_size && m_cache[code] != 0) {
             Cursor cursor(m_abbrev, m_base + m_cache[code] - 1);
-            (void)TRY(cursor.read_uleb());
+            (void)TRY(cursor.read_uleb128());
             return read_abbreviation(cursor);
         }
         if (code < m_cache_size && m_complete)
             return Errno::InvalidArgument;
         Cursor cursor(m_abbrev, m_base);
         for (;;) {
-            uint64_t candidate = TRY(cursor.read_uleb());
+            uint64_t candidate = TRY(cursor.read_uleb128());
             if (candidate == 0)
                 return Errno::InvalidArgument;
             Abbreviation entry = TRY(read_abbreviation(cursor));
@@ -530,7 +465,7 @@ ErrorOr<Die> read_die(const DebugSections& sections, const Unit& unit, size_t of
     Die die;
     die.offset = offset;
     Cursor cursor(unit.info, offset);
-    uint64_t code = TRY(cursor.read_uleb());
+    uint64_t code = TRY(cursor.read_uleb128());
     if (code == 0) {
         die.is_null = true;
         die.next = cursor.offset();
@@ -541,9 +476,9 @@ ErrorOr<Die> read_die(const DebugSections& sections, const Unit& unit, size_t of
     die.has_children = abbreviation.has_children;
     Cursor specs(sections.abbrev, abbreviation.specs);
     for (;;) {
-        uint64_t name = TRY(specs.read_uleb());
-        uint64_t value_form = TRY(specs.read_uleb());
-        int64_t implicit_const = value_form == form::implicit_const ? TRY(specs.read_sleb()) : 0;
+        uint64_t name = TRY(specs.read_uleb128());
+        uint64_t value_form = TRY(specs.read_uleb128());
+        int64_t implicit_const = value_form == form::implicit_const ? TRY(specs.read_sleb128()) : 0;
         if (name == 0 && value_form == 0)
             break;
         AttributeValue value = TRY(read_form(cursor, value_form, implicit_const, unit.header.format));
@@ -715,22 +650,22 @@ ErrorOr<void> check_rnglist(const DebugSections& sections, const Unit& unit, uin
         case rle::end_of_list:
             return {};
         case rle::base_addressx:
-            base = TRY(address_at_index(sections, unit, TRY(cursor.read_uleb())));
+            base = TRY(address_at_index(sections, unit, TRY(cursor.read_uleb128())));
             continue;
         case rle::base_address:
             base = TRY(cursor.read_sized(size));
             continue;
         case rle::startx_endx:
-            begin = TRY(address_at_index(sections, unit, TRY(cursor.read_uleb())));
-            end = TRY(address_at_index(sections, unit, TRY(cursor.read_uleb())));
+            begin = TRY(address_at_index(sections, unit, TRY(cursor.read_uleb128())));
+            end = TRY(address_at_index(sections, unit, TRY(cursor.read_uleb128())));
             break;
         case rle::startx_length:
-            begin = TRY(address_at_index(sections, unit, TRY(cursor.read_uleb())));
-            end = begin + TRY(cursor.read_uleb());
+            begin = TRY(address_at_index(sections, unit, TRY(cursor.read_uleb128())));
+            end = begin + TRY(cursor.read_uleb128());
             break;
         case rle::offset_pair:
-            begin = base + TRY(cursor.read_uleb());
-            end = base + TRY(cursor.read_uleb());
+            begin = base + TRY(cursor.read_uleb128());
+            end = base + TRY(cursor.read_uleb128());
             break;
         case rle::start_end:
             begin = TRY(cursor.read_sized(size));
@@ -738,7 +673,7 @@ ErrorOr<void> check_rnglist(const DebugSections& sections, const Unit& unit, uin
             break;
         case rle::start_length:
             begin = TRY(cursor.read_sized(size));
-            end = begin + TRY(cursor.read_uleb());
+            end = begin + TRY(cursor.read_uleb128());
             break;
         default:
             return Errno::InvalidArgument;
@@ -880,8 +815,8 @@ ErrorOr<LineEntry> read_line_entry(const DebugSections& sections, const Unit& un
     LineEntry entry;
     Cursor format_cursor(table.bytes, formats);
     for (uint8_t i = 0; i < count; ++i) {
-        uint64_t content = TRY(format_cursor.read_uleb());
-        uint64_t value_form = TRY(format_cursor.read_uleb());
+        uint64_t content = TRY(format_cursor.read_uleb128());
+        uint64_t value_form = TRY(format_cursor.read_uleb128());
         if (!is_line_entry_form(value_form))
             return Errno::InvalidArgument;
         AttributeValue value = TRY(read_form(cursor, value_form, 0, table.format));
@@ -895,8 +830,8 @@ ErrorOr<LineEntry> read_line_entry(const DebugSections& sections, const Unit& un
 
 ErrorOr<void> skip_entry_formats(Cursor& cursor, uint8_t count) {
     for (uint8_t i = 0; i < count; ++i) {
-        (void)TRY(cursor.read_uleb());
-        if (!is_line_entry_form(TRY(cursor.read_uleb())))
+        (void)TRY(cursor.read_uleb128());
+        if (!is_line_entry_form(TRY(cursor.read_uleb128())))
             return Errno::InvalidArgument;
     }
     return {};
@@ -941,7 +876,7 @@ ErrorOr<LineTable> read_line_table(const DebugSections& sections, const Unit& un
         table.directory_format_count = TRY(cursor.read<uint8_t>());
         table.directory_formats = cursor.offset();
         TRY(skip_entry_formats(cursor, table.directory_format_count));
-        table.directory_count = TRY(cursor.read_uleb());
+        table.directory_count = TRY(cursor.read_uleb128());
         table.directories = cursor.offset();
         if (table.directory_count > 0 && table.directory_format_count == 0)
             return Errno::InvalidArgument;
@@ -951,7 +886,7 @@ ErrorOr<LineTable> read_line_table(const DebugSections& sections, const Unit& un
         table.file_format_count = TRY(cursor.read<uint8_t>());
         table.file_formats = cursor.offset();
         TRY(skip_entry_formats(cursor, table.file_format_count));
-        table.file_count = TRY(cursor.read_uleb());
+        table.file_count = TRY(cursor.read_uleb128());
         table.files = cursor.offset();
         if (table.file_count > 0 && table.file_format_count == 0)
             return Errno::InvalidArgument;
@@ -1014,9 +949,9 @@ ErrorOr<void> line_file(const DebugSections& sections, const Unit& unit, const L
             if (found.path.is_empty())
                 return Errno::NoEntry;
             TRY(cursor.skip_string());
-            found.directory = TRY(cursor.read_uleb());
-            (void)TRY(cursor.read_uleb()); // modification time
-            (void)TRY(cursor.read_uleb()); // length
+            found.directory = TRY(cursor.read_uleb128());
+            (void)TRY(cursor.read_uleb128()); // modification time
+            (void)TRY(cursor.read_uleb128()); // length
             if (i == index)
                 break;
         }
@@ -1092,7 +1027,7 @@ ErrorOr<LineRow> find_line_row(const LineTable& table, uint64_t address) {
         }
         switch (opcode) {
         case 0: {
-            uint64_t length = TRY(cursor.read_uleb());
+            uint64_t length = TRY(cursor.read_uleb128());
             Cursor operands = cursor;
             TRY(cursor.skip(length)); // always resume after the declared length
             if (length == 0)
@@ -1112,16 +1047,16 @@ ErrorOr<LineRow> find_line_row(const LineTable& table, uint64_t address) {
                 return previous;
             break;
         case lns::advance_pc:
-            advance(TRY(cursor.read_uleb()));
+            advance(TRY(cursor.read_uleb128()));
             break;
         case lns::advance_line:
-            state.line += static_cast<uint64_t>(TRY(cursor.read_sleb()));
+            state.line += static_cast<uint64_t>(TRY(cursor.read_sleb128()));
             break;
         case lns::set_file:
-            state.file = TRY(cursor.read_uleb());
+            state.file = TRY(cursor.read_uleb128());
             break;
         case lns::set_column:
-            state.column = TRY(cursor.read_uleb());
+            state.column = TRY(cursor.read_uleb128());
             break;
         case lns::negate_stmt:
         case lns::set_basic_block:
@@ -1136,7 +1071,7 @@ ErrorOr<LineRow> find_line_row(const LineTable& table, uint64_t address) {
         default: { // set_prologue_end, set_epilogue_begin, set_isa and unknown ones: skip their operands
             uint8_t operand_count = TRY(table.bytes.read<uint8_t>(table.standard_lengths + opcode - 1));
             for (uint8_t i = 0; i < operand_count; ++i)
-                (void)TRY(cursor.read_uleb());
+                (void)TRY(cursor.read_uleb128());
             break;
         }
         }
