@@ -18,6 +18,24 @@ struct InterruptFrame {
 };
 static_assert(sizeof(InterruptFrame) == 22 * 8);
 
+// The registers of the function this is written in, as an InterruptFrame: rip, rsp, rbp, the other
+// callee-saved registers, rflags and the segments (the caller-saved ones read as zero). Always inlined,
+// so the frame it describes is the caller's own and stays valid while that caller runs.
+[[gnu::always_inline]] inline InterruptFrame capture_current_registers() {
+    InterruptFrame frame{};
+    asm volatile("mov %%rbx, %0\n mov %%rbp, %1\n mov %%rsp, %2\n mov %%r12, %3\n mov %%r13, %4\n"
+                 "mov %%r14, %5\n mov %%r15, %6\n lea (%%rip), %%rax\n mov %%rax, %7\n pushfq\n pop %8\n"
+                 : "=m"(frame.rbx), "=m"(frame.rbp), "=m"(frame.rsp), "=m"(frame.r12), "=m"(frame.r13),
+                   "=m"(frame.r14), "=m"(frame.r15), "=m"(frame.rip), "=m"(frame.rflags)
+                 :
+                 : "rax", "memory");
+    uint16_t code_segment, stack_segment;
+    asm volatile("mov %%cs, %0\n mov %%ss, %1" : "=r"(code_segment), "=r"(stack_segment));
+    frame.cs = code_segment;
+    frame.ss = stack_segment;
+    return frame;
+}
+
 // Installs the IDT, remaps and masks the legacy PICs.
 void initialize_interrupts();
 

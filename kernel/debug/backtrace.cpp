@@ -33,23 +33,6 @@ bool read_kernel_memory(uint64_t address, uint64_t& value, void*) {
     return true;
 }
 
-// Captures the registers of the function it is inlined into (collect_backtrace), whose frame stays
-// live while the walk reads it: enough for the CFA rules of kernel code.
-[[gnu::always_inline]] inline dwarf::RegisterSet current_registers() {
-    dwarf::RegisterSet set;
-    uint64_t rip, rsp, rbp, rbx, r12, r13, r14, r15;
-    asm volatile("lea (%%rip), %0\n mov %%rsp, %1\n mov %%rbp, %2\n mov %%rbx, %3\n"
-                 "mov %%r12, %4\n mov %%r13, %5\n mov %%r14, %6\n mov %%r15, %7"
-                 : "=r"(rip), "=r"(rsp), "=r"(rbp), "=r"(rbx), "=r"(r12), "=r"(r13), "=r"(r14), "=r"(r15));
-    const int numbers[] = {16, 7, 6, 3, 12, 13, 14, 15};
-    const uint64_t values[] = {rip, rsp, rbp, rbx, r12, r13, r14, r15};
-    for (int i = 0; i < 8; ++i) {
-        set.values[numbers[i]] = values[i];
-        set.known[numbers[i]] = true;
-    }
-    return set;
-}
-
 struct FrameDescription {
     dwarf::Symbolized symbolized;
     bool has_lines = false;
@@ -76,7 +59,12 @@ void write_location(ktl::FormatSink& sink, const dwarf::SourceLocation& location
 
 size_t collect_backtrace(const arch::InterruptFrame* frame, BacktraceFrame* frames, size_t capacity,
                          const char*& stop_reason) {
-    dwarf::RegisterSet registers = frame ? registers_of(*frame) : current_registers();
+    // Walking from here: this function's own registers, captured inline so its frame stays live while
+    // the walk reads it. The caller-saved ones were not captured.
+    dwarf::RegisterSet registers = registers_of(frame ? *frame : arch::capture_current_registers());
+    if (!frame)
+        for (int unknown : {0, 1, 2, 4, 5, 8, 9, 10, 11}) // rax rdx rcx rsi rdi r8-r11
+            registers.known[unknown] = false;
     bool exact = frame != nullptr;
     // Walking from here: the first frame is this function, which no reader needs to see.
     bool skip_own_frame = frame == nullptr;

@@ -15,24 +15,6 @@ bool exit_on_panic;
 const char* current_test;
 volatile bool panicking;
 
-// Captures the registers for a panic that did not come from an exception; inlined, so the
-// backtrace starts in panic_with_message itself.
-[[gnu::always_inline]] inline arch::InterruptFrame capture_registers() {
-    arch::InterruptFrame frame{};
-    asm volatile("mov %%rbx, %0\n mov %%rbp, %1\n mov %%rsp, %2\n mov %%r12, %3\n mov %%r13, %4\n"
-                 "mov %%r14, %5\n mov %%r15, %6\n lea (%%rip), %%rax\n mov %%rax, %7\n pushfq\n pop %8\n"
-                 : "=m"(frame.rbx), "=m"(frame.rbp), "=m"(frame.rsp), "=m"(frame.r12), "=m"(frame.r13),
-                   "=m"(frame.r14), "=m"(frame.r15), "=m"(frame.rip), "=m"(frame.rflags)
-                 :
-                 : "rax", "memory");
-    uint16_t code_segment, stack_segment;
-    asm volatile("mov %%cs, %0\n mov %%ss, %1" : "=r"(code_segment), "=r"(stack_segment));
-    frame.cs = code_segment;
-    frame.ss = stack_segment;
-    frame.vector = 0;
-    return frame;
-}
-
 class EmergencySink final : public ktl::FormatSink {
 public:
     void write(ktl::StringView text) override { console::write_emergency(text); }
@@ -66,7 +48,8 @@ void panic_with_message(ktl::StringView message, const std::source_location& loc
                    location.function_name());
     if (current_test)
         ktl::format_to(sink, "  while running kernel test '{}'\n", current_test);
-    arch::InterruptFrame captured = frame ? *frame : capture_registers();
+    // Captured here (inlined), so a panic's backtrace starts in this function.
+    arch::InterruptFrame captured = frame ? *frame : arch::capture_current_registers();
     ktl::format_to(sink, "{}:\n", frame ? "registers at the exception" : "registers at the panic");
     arch::write_register_dump(sink, captured);
 

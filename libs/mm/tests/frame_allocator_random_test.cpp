@@ -1,6 +1,7 @@
 // Randomized FrameAllocator tests with fixed seeds: a random (often corrupt) memory map, then a long mix
 // of allocate / free / allocate_contiguous / free_contiguous and invalid frees, each checked against a
 // model made of two std::sets. The model also knows the answer: the lowest free frame, the lowest run.
+#include "frame_statistics_printer.h"
 #include "mm/frame_allocator.h"
 
 #include <gtest/gtest.h>
@@ -13,14 +14,6 @@
 #include <random>
 #include <set>
 #include <vector>
-
-namespace mm {
-// Readable failure messages; internal linkage so each test file may have its own.
-[[maybe_unused]] static void PrintTo(const FrameStatistics& s, std::ostream* out) {
-    *out << "{total " << s.total_frames << ", free " << s.free_frames << ", used " << s.used_frames
-         << ", reserved " << s.reserved_frames << "}";
-}
-} // namespace mm
 
 namespace {
 

@@ -1,5 +1,6 @@
 // FrameAllocator tests: a realistic QEMU memory map with exact counts, every error path of free and
 // allocate_contiguous, and corrupt memory maps (unaligned, overlapping, empty, reversed, out of range).
+#include "frame_statistics_printer.h"
 #include "mm/frame_allocator.h"
 
 #include <gtest/gtest.h>
@@ -7,14 +8,6 @@
 #include <ostream>
 #include <set>
 #include <vector>
-
-namespace mm {
-// Readable failure messages; internal linkage so each test file may have its own.
-[[maybe_unused]] static void PrintTo(const FrameStatistics& s, std::ostream* out) {
-    *out << "{total " << s.total_frames << ", free " << s.free_frames << ", used " << s.used_frames
-         << ", reserved " << s.reserved_frames << "}";
-}
-} // namespace mm
 
 namespace {
 
