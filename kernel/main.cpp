@@ -11,6 +11,7 @@
 #include "console/log.h"
 #include "debug/benchmarks.h"
 #include "debug/crash.h"
+#include "debug/debug_keys.h"
 #include "debug/panic.h"
 #include "debug/symbols.h"
 #include "mm/direct_map.h"
@@ -18,6 +19,7 @@
 #include "mm/stacks.h"
 #include "mm/statistics.h"
 #include "qemu/exit_codes.h"
+#include "sched/scheduler.h"
 #include "test/ktest.h"
 #include "time/clock.h"
 
@@ -176,6 +178,8 @@ void log_boot_info() {
                HumanSize{mm::direct_map_size()}, mm::direct_map_base);
 }
 
+mm::KernelStack boot_stack;
+
 // Stacks with guard pages for the rest of boot and for the exceptions that get their own.
 uint64_t install_guarded_stacks() {
     struct {
@@ -192,6 +196,8 @@ uint64_t install_guarded_stacks() {
         if (stack.is_error())
             debug::panic("cannot allocate the {} stack: {}", wanted[i].owner, stack.error().name());
         tops[i] = stack.value().top;
+        if (i == 0)
+            boot_stack = stack.value();
     }
     arch::set_critical_stack(arch::CriticalStack::DoubleFault, tops[1]);
     arch::set_critical_stack(arch::CriticalStack::NonMaskable, tops[2]);
@@ -202,6 +208,8 @@ uint64_t install_guarded_stacks() {
 
 // The rest of boot, on the guarded "boot" stack.
 [[noreturn]] void continue_boot() {
+    sched::initialize(boot_stack);
+    debug::install_debug_keys();
     boot::CommandLine command_line(command_line_view);
     mm::MemoryStatistics memory = mm::memory_statistics();
     klog::info("mm", "ready: {} free of {}, heap {} in use, {} kernel stacks",
@@ -220,6 +228,8 @@ uint64_t install_guarded_stacks() {
         console::write_serial_only(qemu::banner_drawn_marker);
         console::write_serial_only("\n");
     }
+    if (command_line.has_flag("ps"))
+        sched::log_task_list();
     console::print("{}\n", qemu::boot_complete_marker);
     for (;;)
         arch::wait_for_interrupt();

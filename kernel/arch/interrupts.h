@@ -84,6 +84,11 @@ void set_ring0_entry_stack(uint64_t top);
     __builtin_unreachable();
 }
 
+// Runs after every hardware interrupt's handler, on the interrupted context's stack, with interrupts
+// off: the scheduler preempts from here.
+using InterruptReturnHook = void (*)(InterruptFrame& frame);
+void set_interrupt_return_hook(InterruptReturnHook hook);
+
 // Counts of interrupts seen per vector, for tests and statistics.
 uint64_t interrupt_count(uint8_t vector);
 

@@ -3,6 +3,8 @@
 #include "arch/cpu.h"
 #include "console/console.h"
 #include "console/serial.h"
+#include "sched/current.h"
+#include "sched/task.h"
 #include "time/clock.h"
 
 namespace klog {
@@ -108,10 +110,13 @@ void write_record(Level level, ktl::StringView subsystem, const std::source_loca
     char line[768];
     constexpr ktl::StringView truncation_mark = "...\n";
     ktl::BufferSink text(line, sizeof line - truncation_mark.length());
-    // Task and process stay empty until the scheduler and processes exist.
-    ktl::format_to(text, "[{:5}.{:06}][][][{}]{}[{}]{} {}{}{}\n", uptime_us / 1000000, uptime_us % 1000000,
-                   subsystem, style.tag_colour, style.name, colour_reset, style.message_colour, message,
-                   *style.message_colour ? colour_reset : "");
+    // The process field stays empty until processes exist.
+    const sched::Task* task = sched::detail::current_task;
+    ktl::format_to(text, "[{:5}.{:06}][", uptime_us / 1000000, uptime_us % 1000000);
+    if (task)
+        ktl::format_to(text, "T{}", task->id);
+    ktl::format_to(text, "][][{}]{}[{}]{} {}{}{}\n", subsystem, style.tag_colour, style.name, colour_reset,
+                   style.message_colour, message, *style.message_colour ? colour_reset : "");
     ktl::StringView record = text.view();
     if (text.truncated()) {
         for (size_t i = 0; i < truncation_mark.length(); ++i)
@@ -126,7 +131,14 @@ void write_record(Level level, ktl::StringView subsystem, const std::source_loca
     console::SerialPort& json = console::com2();
     ktl::format_to(json, "{{\"time_us\":{},\"level\":\"{}\",\"subsystem\":", uptime_us, style.name);
     write_json_string(json, subsystem);
-    json.write(",\"task\":null,\"process\":null,\"file\":");
+    if (task) {
+        ktl::format_to(json, ",\"task\":{{\"id\":{},\"name\":", task->id);
+        write_json_string(json, task->name_view());
+        json.write("}");
+    } else {
+        json.write(",\"task\":null");
+    }
+    json.write(",\"process\":null,\"file\":");
     write_json_string(json, file);
     ktl::format_to(json, ",\"line\":{},\"message\":", location.line());
     write_json_string(json, message);

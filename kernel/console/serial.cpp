@@ -49,6 +49,15 @@ int SerialPort::read_byte() {
     return arch::in8(m_base);
 }
 
+void SerialPort::enable_receive_interrupt() {
+    if (!m_present)
+        return;
+    constexpr uint8_t modem_control_dtr_rts_out2 = 0x0b; // OUT2 gates the UART's line to the PIC
+    constexpr uint8_t interrupt_enable_data_available = 0x01;
+    arch::out8(m_base + 4, modem_control_dtr_rts_out2);
+    arch::out8(m_base + 1, interrupt_enable_data_available);
+}
+
 SerialPort& com1() {
     return first_port;
 }

@@ -20,6 +20,8 @@ public:
     void write_byte(uint8_t byte);
     // Non-blocking read: -1 when nothing has arrived.
     int read_byte();
+    // Raises the port's IRQ (4 for COM1) when a byte arrives.
+    void enable_receive_interrupt();
 
 private:
     uint16_t m_base;

@@ -7,6 +7,8 @@
 #include "mm/kernel_heap.h"
 #include "mm/kernel_space.h"
 #include "mm/physical.h"
+#include "sched/scheduler.h"
+#include "sync/mutex.h"
 
 namespace debug {
 
@@ -20,6 +22,63 @@ uint64_t cycles_per_round(Operation&& operation) {
     for (int round = 0; round < rounds; ++round)
         operation(round);
     return (arch::read_cycle_counter() - start) / rounds;
+}
+
+constexpr int switch_rounds = 20'000;
+
+void yield_forever(void* argument) {
+    auto& stop = *static_cast<volatile bool*>(argument);
+    while (!stop)
+        sched::yield();
+}
+
+// Ping-pong over two semaphores: each round trip is two wakeups and two blocks.
+struct PingPong {
+    sync::Semaphore ping{0}, pong{0};
+};
+void answer_pings(void* argument) {
+    auto& pair = *static_cast<PingPong*>(argument);
+    for (int round = 0; round < switch_rounds; ++round) {
+        pair.ping.down();
+        pair.pong.up();
+    }
+}
+
+void run_scheduler_benchmarks() {
+    volatile bool stop = false;
+    auto partner = MUST(sched::spawn("bench-yield", yield_forever, const_cast<bool*>(&stop)));
+    sched::yield();
+    uint64_t switches_before = sched::statistics().context_switches;
+    uint64_t start = arch::read_cycle_counter();
+    for (int round = 0; round < switch_rounds; ++round)
+        sched::yield();
+    uint64_t elapsed = arch::read_cycle_counter() - start;
+    uint64_t switches = sched::statistics().context_switches - switches_before;
+    stop = true;
+    partner.join();
+    // Each round trip is two switches (there and back); count from the switches that happened.
+    console::print("benchmark: yield round trip between two tasks {} cycles ({} switches in {} yields)\n",
+                   switches ? elapsed * 2 / switches : 0, switches, switch_rounds);
+
+    PingPong pair;
+    auto answerer = MUST(sched::spawn("bench-pong", answer_pings, &pair));
+    start = arch::read_cycle_counter();
+    for (int round = 0; round < switch_rounds; ++round) {
+        pair.ping.up();
+        pair.pong.down();
+    }
+    elapsed = arch::read_cycle_counter() - start;
+    answerer.join();
+    console::print("benchmark: wakeup (semaphore up to the woken task running) {} cycles\n",
+                   elapsed / (2 * switch_rounds));
+
+    start = arch::read_cycle_counter();
+    for (int round = 0; round < 2'000; ++round)
+        MUST(sched::spawn(
+                 "bench-spawn", [](void*) {}, nullptr))
+            .join();
+    console::print("benchmark: spawn + run + exit + join a task {} cycles\n",
+                   (arch::read_cycle_counter() - start) / 2'000);
 }
 
 } // namespace
@@ -76,6 +135,7 @@ void run_benchmarks() {
                        free_block);
     }
     mm::trim_kernel_heap();
+    run_scheduler_benchmarks();
 }
 
 } // namespace debug

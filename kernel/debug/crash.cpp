@@ -2,6 +2,8 @@
 
 #include "debug/panic.h"
 #include "mm/kernel_heap.h"
+#include "sched/scheduler.h"
+#include "sync/mutex.h"
 
 namespace debug {
 
@@ -57,6 +59,29 @@ namespace debug {
     mm::kfree(const_cast<uint8_t*>(block));
 }
 
+[[gnu::noinline]] void crash_with_spinlock_deadlock() {
+    static sync::Spinlock lock;
+    lock.lock();
+    lock.lock();
+}
+
+[[gnu::noinline]] void crash_with_unlock_not_held() {
+    static sync::Spinlock lock;
+    lock.unlock();
+}
+
+[[gnu::noinline]] void crash_with_sleep_holding_spinlock() {
+    static sync::Spinlock lock;
+    lock.lock();
+    sched::sleep_for(1'000'000);
+}
+
+[[gnu::noinline]] void crash_with_mutex_deadlock() {
+    static sync::Mutex mutex;
+    mutex.lock();
+    mutex.lock();
+}
+
 void crash_on_purpose(ktl::StringView kind) {
     if (kind == ktl::StringView("panic"))
         crash_with_panic();
@@ -74,8 +99,17 @@ void crash_on_purpose(ktl::StringView kind) {
         crash_with_double_free();
     else if (kind == ktl::StringView("heap-overrun"))
         crash_with_heap_overrun();
+    else if (kind == ktl::StringView("spinlock-deadlock"))
+        crash_with_spinlock_deadlock();
+    else if (kind == ktl::StringView("unlock-not-held"))
+        crash_with_unlock_not_held();
+    else if (kind == ktl::StringView("sleep-holding-spinlock"))
+        crash_with_sleep_holding_spinlock();
+    else if (kind == ktl::StringView("mutex-deadlock"))
+        crash_with_mutex_deadlock();
     panic("crash={} did not crash (known kinds: panic, page-fault, invalid-opcode, general-protection, "
-          "divide-error, stack-overflow, double-free, heap-overrun)",
+          "divide-error, stack-overflow, double-free, heap-overrun, spinlock-deadlock, unlock-not-held, "
+          "sleep-holding-spinlock, mutex-deadlock)",
           kind);
 }
 

@@ -2,6 +2,7 @@
 
 #include "arch/cpu.h"
 #include "arch/timer.h"
+#include "sched/scheduler.h"
 
 namespace time {
 
@@ -35,6 +36,7 @@ void set_tick_period_ns(uint64_t period) {
 
 void on_timer_tick() {
     tick_count = tick_count + 1;
+    sched::on_timer_tick();
 }
 
 } // namespace time

@@ -253,4 +253,13 @@ bool EevdfQueue::charge(SchedEntity& entity, uint64_t delta_ns) {
     return slice_used;
 }
 
+void EevdfQueue::yield(SchedEntity& entity) {
+    bool queued = entity.queued;
+    if (queued)
+        remove(entity);
+    entity.deadline += weighted_slice(entity);
+    if (queued)
+        insert(entity);
+}
+
 } // namespace sched

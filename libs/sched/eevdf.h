@@ -59,6 +59,9 @@ public:
     // Charges `delta_ns` of run time to a queued entity. Returns true when it used up its slice (it got
     // a new deadline): the caller should pick again.
     bool charge(SchedEntity& entity, uint64_t delta_ns);
+    // The entity gives up the rest of its slice: its deadline moves one slice later, so any other
+    // eligible entity is picked before it (with no run time charged, it would otherwise win again).
+    void yield(SchedEntity& entity);
 
     // V, the weight-averaged virtual runtime; 0 when empty.
     int64_t virtual_time() const;

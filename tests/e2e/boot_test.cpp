@@ -40,18 +40,37 @@ TEST(Boot, JsonLogHasOneObjectPerRecord) {
     ASSERT_EQ(run.exit_code, 0) << run.runner_errors;
     auto records = e2e::lines_of(run.json_log);
     ASSERT_GE(records.size(), 5u);
-    bool saw_memory_map = false;
+    bool saw_memory_map = false, saw_boot_task = false;
     for (const std::string& record : records) {
         EXPECT_EQ(record.front(), '{') << record;
         EXPECT_EQ(record.back(), '}') << record;
         EXPECT_THAT(record, HasSubstr("\"level\":\""));
         EXPECT_THAT(record, HasSubstr("\"subsystem\":\""));
         EXPECT_THAT(record, HasSubstr("\"file\":\"kernel/"));
-        EXPECT_THAT(record, HasSubstr("\"task\":null,\"process\":null"));
+        // Before the scheduler starts no task runs; afterwards each record names its task.
+        EXPECT_THAT(record,
+                    testing::ContainsRegex("\"task\":(null|\\{\"id\":[0-9]+,\"name\":\"[a-z0-9-]+\"\\}),"
+                                           "\"process\":null"));
         if (record.find("memory map (") != std::string::npos)
             saw_memory_map = true;
+        if (record.find("\"task\":{\"id\":1,\"name\":\"boot\"}") != std::string::npos)
+            saw_boot_task = true;
     }
     EXPECT_TRUE(saw_memory_map);
+    EXPECT_TRUE(saw_boot_task);
+}
+
+// `ps` logs the task table once boot completes; text records name their task.
+TEST(Boot, PsListsTheTasksAndRecordsNameTheirTask) {
+    auto run = e2e::run_kernel(
+        "ps", {"--firmware=bios", "--cmdline=ps", "--expect=" + std::string(boot_complete), "--timeout=60"});
+    ASSERT_EQ(run.exit_code, 0) << run.runner_errors;
+    // [^\n]: one line (the level tag is coloured, so escape sequences sit between the fields).
+    EXPECT_THAT(run.serial,
+                testing::ContainsRegex("\\[T1\\]\\[\\]\\[sched\\][^\n]*INFO[^\n]* +ID NAME +STATE"));
+    EXPECT_THAT(run.serial,
+                testing::ContainsRegex("\\[sched\\][^\n]*INFO[^\n]* +0 idle +(running|runnable) +19"));
+    EXPECT_THAT(run.serial, testing::ContainsRegex("\\[sched\\][^\n]*INFO[^\n]* +1 boot +running +0"));
 }
 
 TEST(Boot, LogLevelOnTheCommandLineFiltersRecords) {

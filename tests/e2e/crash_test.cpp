@@ -92,6 +92,34 @@ TEST(Crash, HeapDoubleFreeAndOverrunAreReportedWithTheCaller) {
 #endif
 }
 
+// Lock misuse panics with the reason and a backtrace to the offending line instead of hanging.
+TEST(Crash, LockMisuseIsCaughtWithABacktrace) {
+    struct Case {
+        const char* kind;
+        const char* message;
+        const char* function;
+    } const cases[] = {
+        {"spinlock-deadlock", "deadlock: this task already holds the spinlock",
+         "debug::crash_with_spinlock_deadlock"},
+        {"unlock-not-held", "unlocking a spinlock this task does not hold",
+         "debug::crash_with_unlock_not_held"},
+        {"sleep-holding-spinlock", "would sleep while holding a spinlock",
+         "debug::crash_with_sleep_holding_spinlock"},
+        {"mutex-deadlock", "deadlock: this task already holds the mutex", "debug::crash_with_mutex_deadlock"},
+    };
+    for (const Case& each : cases) {
+        SCOPED_TRACE(each.kind);
+        auto run = crash(each.kind);
+        EXPECT_EQ(run.exit_code, 1) << run.runner_errors;
+        EXPECT_THAT(run.serial, HasSubstr(each.message));
+        EXPECT_THAT(run.serial, HasSubstr("task 1 'boot'"));
+        // The lock's own code is inlined, so the function is a frame or the one it is inlined into.
+        EXPECT_THAT(run.serial,
+                    testing::ContainsRegex(std::string("(#[0-9]+ +0x[0-9a-f]+|inlined into) ") +
+                                           each.function + "\\+0x[0-9a-f]+ at kernel/debug/crash.cpp:"));
+    }
+}
+
 TEST(Crash, PanicNamesItsMessageFileAndLine) {
     auto run = crash("panic");
     EXPECT_EQ(run.exit_code, 1) << run.runner_errors;

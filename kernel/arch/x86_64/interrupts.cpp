@@ -43,6 +43,7 @@ bool unexpected_vector_reported[256];
 FaultCatchContext* active_fault_catch;
 arch::FaultAddressDescriber fault_address_describer;
 arch::BreakpointObserver breakpoint_observer;
+arch::InterruptReturnHook interrupt_return_hook;
 
 const char* const exception_names[32] = {
     "Divide Error (#DE)",
@@ -169,6 +170,8 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame) {
         klog::warn("interrupts", "unexpected interrupt vector {} at rip {:#x} (reported once)", vector,
                    frame->rip);
     }
+    if (vector >= 32 && interrupt_return_hook)
+        interrupt_return_hook(*frame);
 }
 
 namespace arch {
@@ -237,6 +240,10 @@ uint64_t interrupt_count(uint8_t vector) {
 
 void set_breakpoint_observer(BreakpointObserver observer) {
     breakpoint_observer = observer;
+}
+
+void set_interrupt_return_hook(InterruptReturnHook hook) {
+    interrupt_return_hook = hook;
 }
 
 void set_fault_address_describer(FaultAddressDescriber describer) {

@@ -173,4 +173,71 @@ TEST(Eevdf, WaitTimeIsAccounted) {
     EXPECT_EQ(first->wait_ns, 0u);
 }
 
+// The wording: two CPU-bound tasks of equal weight over 10,000 ticks are within 5%.
+TEST(Eevdf, TwoEqualHogsShareWithinFivePercent) {
+    auto entities = make_entities({0, 0});
+    EevdfQueue queue;
+    for (auto& entity : entities)
+        queue.enqueue(*entity, 0);
+    uint64_t now = 0;
+    for (int tick = 0; tick < 10'000; ++tick) {
+        SchedEntity* running = queue.pick();
+        queue.start_running(*running, now);
+        queue.charge(*running, 1'000'000);
+        now += 1'000'000;
+        queue.stop_running(*running, now);
+    }
+    double first = double(entities[0]->runtime_ns), second = double(entities[1]->runtime_ns);
+    EXPECT_LE(std::abs(first - second) / std::max(first, second), 0.05);
+}
+
+// A task woken with an earlier virtual deadline than the running ones is the next pick. It leaves
+// while owed time (positive lag), so it comes back with an early deadline; the wake moment varies so
+// its deadline lands both before and after the hogs'.
+TEST(Eevdf, WokenTaskWithEarlierDeadlineRunsNext) {
+    int earlier_cases = 0;
+    for (int wake_after = 0; wake_after < 40; ++wake_after) {
+        auto entities = make_entities({0, 0, 0});
+        EevdfQueue queue(3'000'000);
+        SchedEntity& sleeper = *entities[2];
+        for (auto& entity : entities)
+            queue.enqueue(*entity, 0);
+        auto run_tick = [&] {
+            SchedEntity* running = queue.pick();
+            queue.charge(*running, 1'000'000);
+        };
+        run_tick(); // the two hogs (lower ids) run first; the sleeper falls behind
+        run_tick();
+        ASSERT_EQ(sleeper.runtime_ns, 0u);
+        queue.dequeue(sleeper);
+        ASSERT_GT(sleeper.lag, 0);
+        for (int tick = 0; tick < wake_after; ++tick)
+            run_tick();
+        queue.enqueue(sleeper, 0);
+        SchedEntity& first_hog = *entities[0];
+        SchedEntity& second_hog = *entities[1];
+        if (sleeper.deadline < first_hog.deadline && sleeper.deadline < second_hog.deadline) {
+            ++earlier_cases;
+            EXPECT_EQ(queue.pick(), &sleeper) << "woken after " << wake_after << " ticks";
+        }
+    }
+    EXPECT_GT(earlier_cases, 0);
+}
+
+// Yielding with no run time charged still lets the other task run: the two alternate.
+TEST(Eevdf, YieldHandsTheProcessorToTheOtherTask) {
+    auto entities = make_entities({0, 0});
+    EevdfQueue queue;
+    for (auto& entity : entities)
+        queue.enqueue(*entity, 0);
+    SchedEntity* previous = nullptr;
+    for (int round = 0; round < 1'000; ++round) {
+        SchedEntity* running = queue.pick();
+        ASSERT_NE(running, previous) << "round " << round;
+        queue.yield(*running);
+        ASSERT_TRUE(queue.check_invariants());
+        previous = running;
+    }
+}
+
 } // namespace

@@ -1,0 +1,508 @@
+// The scheduler's mechanism around the EEVDF policy: task creation, switching (with FPU state and the
+// ring-0 entry stack), the tick, blocking and waking, exit and reaping, and the task list.
+//
+// Locks, in the order they may be taken: a wait queue's lock, then `scheduler_lock` (run queue, task
+// states, the current task), then `task_list`. The scheduler lock is taken by the task that switches
+// away and released by the task that resumes.
+#include "sched/scheduler.h"
+
+#include "arch/context.h"
+#include "arch/cpu.h"
+#include "arch/interrupts.h"
+#include "console/log.h"
+#include "debug/panic.h"
+#include "ktl/assert.h"
+#include "mm/kernel_heap.h"
+#include "sched/current.h"
+#include "time/clock.h"
+#include "time/timer_queue.h"
+
+#include <cstring>
+#include <new>
+
+namespace sched {
+
+namespace detail {
+Task* current_task;
+}
+
+namespace {
+
+constexpr ktl::StringView log_subsystem = "sched";
+constexpr uint64_t idle_task_id = 0;
+
+struct TaskList {
+    Task* head = nullptr;
+    uint64_t count = 0;
+    uint64_t next_id = 1;
+};
+
+sync::IrqSpinlock scheduler_lock;
+EevdfQueue run_queue;
+Task* idle_task;
+bool switch_requested;
+uint64_t current_started_ns; // when the running task's run time was last charged
+Task* exited_task;           // switched away from for the last time; reaped by the next task
+SchedulerStatistics counters;
+sync::SpinlockProtected<TaskList> task_list;
+
+uint64_t now_ns() {
+    return time::uptime_ns();
+}
+
+void copy_name(Task& task, ktl::StringView name) {
+    size_t length = name.length() < task_name_capacity - 1 ? name.length() : task_name_capacity - 1;
+    memcpy(task.name, name.data(), length);
+    task.name[length] = '\0';
+}
+
+// The idle task keeps id 0; every other task gets the next number.
+void add_to_task_list(Task& task, bool assign_id = true) {
+    task_list.with([&](TaskList& list) {
+        if (assign_id)
+            task.id = list.next_id++;
+        task.entity.id = task.id;
+        task.all_next = list.head;
+        if (list.head)
+            list.head->all_prev = &task;
+        list.head = &task;
+        ++list.count;
+    });
+}
+
+void remove_from_task_list(Task& task) {
+    task_list.with([&](TaskList& list) {
+        if (task.all_prev)
+            task.all_prev->all_next = task.all_next;
+        else
+            list.head = task.all_next;
+        if (task.all_next)
+            task.all_next->all_prev = task.all_prev;
+        --list.count;
+    });
+}
+
+ktl::ErrorOr<void> allocate_fpu_state(Task& task) {
+    task.fpu_allocation = mm::kmalloc(arch::fpu_state_size(), arch::fpu_state_alignment);
+    if (!task.fpu_allocation)
+        return ktl::Errno::NoMemory;
+    task.fpu_state = task.fpu_allocation;
+    arch::write_initial_fpu_state(task.fpu_state);
+    return {};
+}
+
+void release_reference(Task* task) {
+    if (__atomic_sub_fetch(&task->references, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    remove_from_task_list(*task);
+    delete task;
+}
+
+// Frees what only a running task needs, once nothing runs on it any more.
+void reap(Task* task) {
+    if (task->owns_stack)
+        mm::free_kernel_stack(task->stack);
+    task->stack = {};
+    mm::kfree(task->fpu_allocation);
+    task->fpu_allocation = task->fpu_state = nullptr;
+    {
+        sync::SpinlockGuard guard(scheduler_lock);
+        ++counters.tasks_reaped;
+    }
+    release_reference(task); // the task's own reference
+}
+
+// Charges the running task for the time since it was last charged; true if its slice is used up.
+bool charge_current(uint64_t now) {
+    Task* current = detail::current_task;
+    uint64_t elapsed = now - current_started_ns;
+    current_started_ns = now;
+    if (current == idle_task || !current->entity.queued)
+        return false;
+    return run_queue.charge(current->entity, elapsed);
+}
+
+Task* pick_next() {
+    SchedEntity* entity = run_queue.pick();
+    if (!entity)
+        return idle_task;
+    return reinterpret_cast<Task*>(reinterpret_cast<char*>(entity) - offsetof(Task, entity));
+}
+
+// After a switch, in the task that now runs: take over the scheduler lock and reap the task that
+// just exited, if any. Returns the task to reap (after the lock is released).
+Task* finish_switch() {
+    scheduler_lock.transfer_to_current();
+    Task* to_reap = exited_task;
+    exited_task = nullptr;
+    return to_reap;
+}
+
+// Called with the scheduler lock held; returns with it held, possibly much later, in the same task.
+// A preempted task stays runnable whatever its state says: it may have been about to block and
+// must get to re-check its condition.
+void switch_locked(bool preempted) {
+    Task* previous = detail::current_task;
+    uint64_t now = now_ns();
+    charge_current(now);
+    if (previous != idle_task) {
+        bool leaves_queue =
+            previous->state == TaskState::Exited || (previous->state == TaskState::Blocked && !preempted);
+        if (previous->entity.queued) {
+            run_queue.stop_running(previous->entity, now);
+            if (leaves_queue)
+                run_queue.dequeue(previous->entity);
+        }
+        if (previous->state == TaskState::Running)
+            previous->state = TaskState::Runnable;
+    }
+    switch_requested = false;
+    Task* next = pick_next();
+    if (next == previous) {
+        if (previous != idle_task)
+            run_queue.start_running(previous->entity, now);
+        previous->state = TaskState::Running;
+        return;
+    }
+    if (next != idle_task)
+        run_queue.start_running(next->entity, now);
+    next->state = TaskState::Running;
+    ++counters.context_switches;
+    if (preempted)
+        ++counters.preemptions;
+    if (previous->state == TaskState::Exited)
+        exited_task = previous;
+
+    arch::save_fpu_state(previous->fpu_state);
+    arch::restore_fpu_state(next->fpu_state);
+    arch::set_ring0_entry_stack(next->stack.top);
+    detail::current_task = next;
+    arch::switch_stacks(&previous->saved_stack_pointer, next->saved_stack_pointer);
+}
+
+void reap_if_needed(Task* task) {
+    if (task)
+        reap(task);
+}
+
+void reschedule(bool preempted) {
+    bool interrupts_were_enabled = scheduler_lock.lock();
+    switch_locked(preempted);
+    Task* to_reap = finish_switch();
+    scheduler_lock.unlock(interrupts_were_enabled);
+    reap_if_needed(to_reap);
+}
+
+// A new task's first instructions, reached through arch::thread_start_trampoline.
+[[noreturn]] void task_start(void* argument) {
+    Task* task = static_cast<Task*>(argument);
+    Task* to_reap = finish_switch();
+    scheduler_lock.unlock(true);
+    reap_if_needed(to_reap);
+    task->entry(task->argument);
+    exit(0);
+}
+
+[[noreturn]] void idle_loop(void*) {
+    for (;;)
+        arch::wait_for_interrupt();
+}
+
+// Interrupt return: switch if the tick or a wake asked for it and nothing forbids preemption.
+void on_interrupt_return(arch::InterruptFrame& frame) {
+    constexpr uint64_t interrupt_flag = 1 << 9;
+    if (!switch_requested || sync::preempt_count() != 0 || !(frame.rflags & interrupt_flag))
+        return;
+    reschedule(true);
+}
+
+ktl::ErrorOr<Task*> create_task(ktl::StringView name, const SpawnOptions& options) {
+    Task* task = new (std::nothrow) Task;
+    if (!task)
+        return ktl::Errno::NoMemory;
+    copy_name(*task, name);
+    auto stack = mm::allocate_kernel_stack(task->name, options.stack_size);
+    if (stack.is_error()) {
+        delete task;
+        return stack.error();
+    }
+    task->stack = stack.value();
+    if (auto fpu = allocate_fpu_state(*task); fpu.is_error()) {
+        mm::free_kernel_stack(task->stack);
+        delete task;
+        return fpu.error();
+    }
+    task->nice = options.nice < min_nice ? min_nice : options.nice > max_nice ? max_nice : options.nice;
+    task->entity.weight = weight_for_nice(task->nice);
+    task->created_ns = now_ns();
+    task->saved_stack_pointer = arch::prepare_thread_stack(task->stack.top, task_start, task);
+    task->references = 2; // its own and the handle's
+    return task;
+}
+
+} // namespace
+
+const char* task_state_name(TaskState state) {
+    switch (state) {
+    case TaskState::Runnable:
+        return "runnable";
+    case TaskState::Running:
+        return "running";
+    case TaskState::Blocked:
+        return "blocked";
+    case TaskState::Exited:
+        return "exited";
+    }
+    return "?";
+}
+
+void initialize(const mm::KernelStack& boot_stack) {
+    arch::initialize_fpu();
+    static Task boot_task;
+    copy_name(boot_task, "boot");
+    boot_task.stack = boot_stack;
+    boot_task.owns_stack = false;
+    boot_task.references = 2; // never reaped
+    MUST(allocate_fpu_state(boot_task));
+    boot_task.state = TaskState::Running;
+    boot_task.created_ns = now_ns();
+
+    auto idle = create_task("idle", {.nice = max_nice});
+    if (idle.is_error())
+        debug::panic("cannot create the idle task: {}", idle.error().name());
+    idle_task = idle.value();
+    idle_task->id = idle_task_id;
+    idle_task->entry = idle_loop;
+    add_to_task_list(*idle_task, false);
+    add_to_task_list(boot_task);
+
+    arch::set_ring0_entry_stack(boot_task.stack.top);
+    current_started_ns = now_ns();
+    run_queue.enqueue(boot_task.entity, current_started_ns);
+    run_queue.start_running(boot_task.entity, current_started_ns);
+    detail::current_task = &boot_task;
+    arch::set_interrupt_return_hook(on_interrupt_return);
+    klog::info(log_subsystem, "scheduler running: EEVDF, {} ms base slice, FPU state by {} ({} bytes)",
+               run_queue.base_slice_ns() / 1'000'000, arch::fpu_save_method(), arch::fpu_state_size());
+}
+
+bool is_running() {
+    return detail::current_task != nullptr;
+}
+
+Task* current_task() {
+    return detail::current_task;
+}
+
+ktl::ErrorOr<TaskHandle> spawn(ktl::StringView name, void (*entry)(void*), void* argument,
+                               const SpawnOptions& options) {
+    Task* task = TRY(create_task(name, options));
+    task->entry = entry;
+    task->argument = argument;
+    add_to_task_list(*task);
+    TaskHandle handle(task);
+    bool interrupts_were_enabled = scheduler_lock.lock();
+    ++counters.tasks_created;
+    run_queue.enqueue(task->entity, now_ns());
+    if (pick_next() != detail::current_task)
+        switch_requested = true;
+    scheduler_lock.unlock(interrupts_were_enabled);
+    return handle;
+}
+
+void yield() {
+    bool interrupts_were_enabled = scheduler_lock.lock();
+    Task* current = detail::current_task;
+    charge_current(now_ns());
+    if (current != idle_task && current->entity.queued)
+        run_queue.yield(current->entity);
+    switch_locked(false);
+    Task* to_reap = finish_switch();
+    scheduler_lock.unlock(interrupts_were_enabled);
+    reap_if_needed(to_reap);
+}
+
+void exit(int code) {
+    Task* task = detail::current_task;
+    if (task == idle_task || !task->owns_stack)
+        debug::panic("task '{}' cannot exit", task->name);
+    task->exit_code = code;
+    // Interrupts stay off from here: a preemption between marking the task exited and waking its
+    // joiners would reap it with the joiners still asleep.
+    arch::disable_interrupts();
+    {
+        sync::SpinlockGuard guard(scheduler_lock);
+        task->state = TaskState::Exited;
+    }
+    // Joiners check the state; the task's own reference keeps it alive until it is reaped.
+    task->exit_waiters.wake_all();
+    (void)scheduler_lock.lock();
+    switch_locked(false);
+    debug::panic("exited task '{}' was switched back to", task->name);
+}
+
+void mark_current_blocked() {
+    bool interrupts_were_enabled = scheduler_lock.lock();
+    detail::current_task->state = TaskState::Blocked;
+    scheduler_lock.unlock(interrupts_were_enabled);
+}
+
+void mark_current_running() {
+    bool interrupts_were_enabled = scheduler_lock.lock();
+    detail::current_task->state = TaskState::Running;
+    scheduler_lock.unlock(interrupts_were_enabled);
+}
+
+void block() {
+    if (sync::preempt_count() != 0)
+        debug::panic("task {} '{}' would sleep while holding a spinlock or with preemption off (count {})",
+                     detail::current_task->id, detail::current_task->name, sync::preempt_count());
+    if (detail::current_task == idle_task)
+        debug::panic("the idle task must never block");
+    bool interrupts_were_enabled = scheduler_lock.lock();
+    if (detail::current_task->state == TaskState::Blocked)
+        switch_locked(false);
+    Task* to_reap = finish_switch();
+    scheduler_lock.unlock(interrupts_were_enabled);
+    reap_if_needed(to_reap);
+}
+
+bool wake(Task* task) {
+    bool interrupts_were_enabled = scheduler_lock.lock();
+    bool was_blocked = task->state == TaskState::Blocked;
+    if (was_blocked) {
+        task->state = TaskState::Runnable;
+        if (!task->entity.queued)
+            run_queue.enqueue(task->entity, now_ns());
+        if (task != detail::current_task && pick_next() != detail::current_task)
+            switch_requested = true;
+    }
+    scheduler_lock.unlock(interrupts_were_enabled);
+    return was_blocked;
+}
+
+namespace {
+void wake_sleeper(time::Timer& timer) {
+    wake(static_cast<Task*>(timer.context));
+}
+} // namespace
+
+void sleep_until(uint64_t deadline_ns) {
+    while (now_ns() < deadline_ns) {
+        time::Timer timer;
+        timer.deadline_ns = deadline_ns;
+        timer.callback = wake_sleeper;
+        timer.context = detail::current_task;
+        mark_current_blocked();
+        time::arm_timer(timer);
+        block();
+        time::cancel_timer(timer);
+        mark_current_running();
+    }
+}
+
+void sleep_for(uint64_t duration_ns) {
+    sleep_until(now_ns() + duration_ns);
+}
+
+void on_timer_tick() {
+    if (!detail::current_task)
+        return;
+    time::run_expired_timers(now_ns());
+    bool interrupts_were_enabled = scheduler_lock.lock();
+    bool slice_used = charge_current(now_ns());
+    if (slice_used || pick_next() != detail::current_task)
+        switch_requested = true;
+    scheduler_lock.unlock(interrupts_were_enabled);
+}
+
+SchedulerStatistics statistics() {
+    SchedulerStatistics result;
+    {
+        sync::SpinlockGuard guard(scheduler_lock);
+        result = counters;
+    }
+    result.live_tasks = task_list.with([](TaskList& list) { return list.count; });
+    return result;
+}
+
+void write_task_list(ktl::FormatSink& sink) {
+    uint64_t now = now_ns();
+    ktl::format_to(sink, "{:>5} {:<16} {:<9} {:>4} {:>10} {:>9} {:>10} {:>6}\n", "ID", "NAME", "STATE",
+                   "NICE", "RUN ms", "SWITCHES", "WAIT ms", "AGE s");
+    task_list.with([&](TaskList& list) {
+        // Oldest first: walk to the tail, then back.
+        Task* task = list.head;
+        while (task && task->all_next)
+            task = task->all_next;
+        for (; task; task = task->all_prev)
+            ktl::format_to(sink, "{:>5} {:<16} {:<9} {:>4} {:>10} {:>9} {:>10} {:>6}\n", task->id, task->name,
+                           task_state_name(task->state), task->nice, task->entity.runtime_ns / 1'000'000,
+                           task->entity.switches, task->entity.wait_ns / 1'000'000,
+                           (now - task->created_ns) / 1'000'000'000);
+    });
+}
+
+void log_task_list() {
+    char text[4096];
+    ktl::BufferSink sink(text, sizeof text);
+    write_task_list(sink);
+    ktl::StringView rest = sink.view();
+    while (!rest.is_empty()) {
+        size_t end = 0;
+        while (end < rest.length() && rest[end] != '\n')
+            ++end;
+        klog::info(log_subsystem, "{}", rest.substring(0, end));
+        rest = end < rest.length() ? rest.substring(end + 1) : ktl::StringView();
+    }
+}
+
+TaskHandle& TaskHandle::operator=(TaskHandle&& other) {
+    if (this != &other) {
+        reset();
+        m_task = other.m_task;
+        other.m_task = nullptr;
+    }
+    return *this;
+}
+
+int TaskHandle::join() {
+    Task* task = m_task;
+    task->exit_waiters.wait_until(
+        [task] { return __atomic_load_n(&task->state, __ATOMIC_ACQUIRE) == TaskState::Exited; });
+    int code = task->exit_code;
+    reset();
+    return code;
+}
+
+void TaskHandle::reset() {
+    if (m_task)
+        release_reference(m_task);
+    m_task = nullptr;
+}
+
+} // namespace sched
+
+namespace sync::detail {
+
+uint32_t preempt_counter;
+
+// Preemption was off when a wake or the tick asked for a switch; it is on again now.
+void reschedule_if_requested() {
+    if (sched::switch_requested && sched::detail::current_task && arch::interrupts_enabled())
+        sched::reschedule(true);
+}
+
+const void* lock_owner_token() {
+    static const char boot_context = 0;
+    return sched::detail::current_task ? static_cast<const void*>(sched::detail::current_task)
+                                       : &boot_context;
+}
+
+void report_lock_misuse(const char* what, const void* lock) {
+    sched::Task* task = sched::detail::current_task;
+    debug::panic("{} (lock at {:#x}, task {} '{}')", what, reinterpret_cast<uint64_t>(lock),
+                 task ? task->id : 0, task ? task->name : "boot");
+}
+
+} // namespace sync::detail

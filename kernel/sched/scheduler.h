@@ -1,0 +1,50 @@
+// The scheduler: one run queue ordered by the EEVDF policy (libs/sched), cooperative yield(),
+// preemption from the timer tick, blocking and waking, sleeping, exit and reaping.
+#pragma once
+
+#include "ktl/format.h"
+#include "mm/stacks.h"
+#include "sched/task.h"
+
+#include <cstdint>
+
+namespace sched {
+
+// The code running now becomes the task "boot" (on `boot_stack`) and an idle task is created.
+void initialize(const mm::KernelStack& boot_stack);
+bool is_running();
+
+Task* current_task();
+// Gives the processor to another runnable task, if there is one that the policy prefers.
+void yield();
+[[noreturn]] void exit(int code);
+
+// Blocking protocol (see WaitQueue): mark the current task blocked, make sure something will wake
+// it, then block(). A wake that comes in between makes block() return at once.
+void mark_current_blocked();
+void mark_current_running();
+// Switches away if the current task is still marked blocked. Must not be called holding a spinlock.
+void block();
+// Makes a blocked task runnable; returns false if it was not blocked.
+bool wake(Task* task);
+
+void sleep_for(uint64_t duration_ns);
+void sleep_until(uint64_t deadline_ns);
+
+// Timer tick: charges the running task and asks for a switch when its slice is used up.
+void on_timer_tick();
+
+struct SchedulerStatistics {
+    uint64_t context_switches = 0;
+    uint64_t preemptions = 0; // switches forced by the tick
+    uint64_t live_tasks = 0;
+    uint64_t tasks_created = 0;
+    uint64_t tasks_reaped = 0;
+};
+SchedulerStatistics statistics();
+
+// A `ps`-style table: id, name, state, nice, run time, switches, wait time.
+void write_task_list(ktl::FormatSink& sink);
+void log_task_list();
+
+} // namespace sched

@@ -1,0 +1,84 @@
+// A kernel thread: its identity, stack, saved registers and FPU state, its place in the scheduler and
+// its exit status. Tasks are reference counted: the task itself holds one reference until it has
+// exited and been switched away from, each TaskHandle holds one; the last release frees it.
+#pragma once
+
+#include "ktl/error_or.h"
+#include "ktl/format.h"
+#include "ktl/string_view.h"
+#include "mm/stacks.h"
+#include "sched/eevdf.h"
+#include "sched/wait_queue.h"
+
+#include <cstdint>
+
+namespace sched {
+
+enum class TaskState : uint8_t { Runnable, Running, Blocked, Exited };
+const char* task_state_name(TaskState state);
+
+inline constexpr size_t task_name_capacity = 32;
+
+struct Task {
+    uint64_t id = 0;
+    char name[task_name_capacity] = {};
+    TaskState state = TaskState::Runnable;
+    int nice = 0;
+    int exit_code = 0;
+
+    mm::KernelStack stack;
+    bool owns_stack = true; // the boot task runs on the boot stack, which is never freed
+    uint64_t saved_stack_pointer = 0;
+    void* fpu_state = nullptr; // arch::fpu_state_size() bytes, 64-byte aligned
+    void* fpu_allocation = nullptr;
+
+    SchedEntity entity;
+    uint64_t created_ns = 0;
+
+    void (*entry)(void*) = nullptr;
+    void* argument = nullptr;
+
+    WaitQueue exit_waiters;
+    uint32_t references = 1;
+
+    // The list of all tasks, for listings.
+    Task* all_next = nullptr;
+    Task* all_prev = nullptr;
+
+    ktl::StringView name_view() const { return ktl::StringView(name); }
+};
+
+struct SpawnOptions {
+    int nice = 0;
+    size_t stack_size = mm::default_kernel_stack_size;
+};
+
+// Owns one reference to a task: join() waits for its exit code; dropping the handle without joining
+// detaches the task (it is freed when it exits).
+class TaskHandle {
+public:
+    TaskHandle() = default;
+    explicit TaskHandle(Task* task) : m_task(task) {}
+    TaskHandle(TaskHandle&& other) : m_task(other.m_task) { other.m_task = nullptr; }
+    TaskHandle& operator=(TaskHandle&& other);
+    TaskHandle(const TaskHandle&) = delete;
+    TaskHandle& operator=(const TaskHandle&) = delete;
+    ~TaskHandle() { reset(); }
+
+    // Blocks until the task has exited and returns its exit code; the handle is empty afterwards.
+    int join();
+    void reset();
+    Task* task() const { return m_task; }
+    uint64_t id() const { return m_task ? m_task->id : 0; }
+    explicit operator bool() const { return m_task != nullptr; }
+
+private:
+    Task* m_task = nullptr;
+};
+
+// Creates a task that runs `entry(argument)`; returning from `entry` exits with code 0. It becomes
+// runnable at once. Fails with NoMemory if its stack or control block cannot be allocated.
+ktl::ErrorOr<TaskHandle> spawn(ktl::StringView name, void (*entry)(void*), void* argument,
+                               const SpawnOptions& options = {});
+
+} // namespace sched

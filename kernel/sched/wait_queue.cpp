@@ -1,0 +1,106 @@
+#include "sched/wait_queue.h"
+
+#include "sched/scheduler.h"
+#include "time/clock.h"
+#include "time/timer_queue.h"
+
+namespace sched {
+
+// Enlisting and marking the task blocked happen under the queue lock together: a waker that finds the
+// waiter in the queue but not yet blocked would otherwise skip it, and it would then sleep unseen.
+void WaitQueue::prepare_to_wait(Waiter& waiter) {
+    waiter.task = current_task();
+    {
+        sync::SpinlockGuard guard(m_lock);
+        mark_current_blocked();
+        if (!waiter.queued) {
+            waiter.previous = m_tail;
+            waiter.next = nullptr;
+            if (m_tail)
+                m_tail->next = &waiter;
+            else
+                m_head = &waiter;
+            m_tail = &waiter;
+            waiter.queued = true;
+            ++m_count;
+        }
+    }
+}
+
+void WaitQueue::unlink(Waiter& waiter) {
+    if (waiter.previous)
+        waiter.previous->next = waiter.next;
+    else
+        m_head = waiter.next;
+    if (waiter.next)
+        waiter.next->previous = waiter.previous;
+    else
+        m_tail = waiter.previous;
+    waiter.next = waiter.previous = nullptr;
+    waiter.queued = false;
+    --m_count;
+}
+
+void WaitQueue::finish_wait(Waiter& waiter) {
+    mark_current_running();
+    sync::SpinlockGuard guard(m_lock);
+    if (waiter.queued)
+        unlink(waiter);
+}
+
+void WaitQueue::block_current() {
+    block();
+}
+
+namespace {
+void wake_waiting_task(time::Timer& timer) {
+    wake(static_cast<Task*>(timer.context));
+}
+} // namespace
+
+bool WaitQueue::block_current_until(uint64_t deadline_ns) {
+    if (time::uptime_ns() >= deadline_ns)
+        return false;
+    time::Timer timer;
+    timer.deadline_ns = deadline_ns;
+    timer.callback = wake_waiting_task;
+    timer.context = current_task();
+    time::arm_timer(timer);
+    block();
+    time::cancel_timer(timer);
+    return time::uptime_ns() < deadline_ns;
+}
+
+// A waiter that is not blocked (it is re-checking its condition) takes no wake and stays enlisted: it
+// checks again before it sleeps. The first blocked one is woken and leaves the queue.
+size_t WaitQueue::wake_one() {
+    sync::SpinlockGuard guard(m_lock);
+    for (Waiter* waiter = m_head; waiter; waiter = waiter->next) {
+        if (wake(waiter->task)) {
+            unlink(*waiter);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+size_t WaitQueue::wake_all() {
+    sync::SpinlockGuard guard(m_lock);
+    size_t woken = 0;
+    for (Waiter* waiter = m_head; waiter;) {
+        Waiter* next = waiter->next;
+        if (wake(waiter->task)) {
+            unlink(*waiter);
+            ++woken;
+        }
+        waiter = next;
+    }
+    return woken;
+}
+
+size_t WaitQueue::waiter_count() {
+    sync::SpinlockGuard guard(m_lock);
+    return m_count;
+}
+
+} // namespace sched

@@ -1,0 +1,79 @@
+// Tasks waiting for something. A waiter enlists itself, marks itself blocked, checks its condition and
+// only then blocks, so a wake between the check and the block is never lost. Waiters live on the
+// waiting task's stack: no allocation on either path.
+#pragma once
+
+#include "sync/spinlock.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sched {
+
+struct Task;
+
+struct Waiter {
+    Task* task = nullptr;
+    Waiter* next = nullptr;
+    Waiter* previous = nullptr;
+    bool queued = false;
+};
+
+class WaitQueue {
+public:
+    constexpr WaitQueue() = default;
+    WaitQueue(const WaitQueue&) = delete;
+    WaitQueue& operator=(const WaitQueue&) = delete;
+
+    // Blocks until `ready()` returns true. `ready` runs with no lock held, after the task is enlisted.
+    template <typename Predicate>
+    void wait_until(Predicate&& ready) {
+        Waiter waiter;
+        for (;;) {
+            prepare_to_wait(waiter);
+            if (ready())
+                break;
+            block_current();
+        }
+        finish_wait(waiter);
+    }
+    // As above, but gives up at `deadline_ns` (monotonic); returns whether `ready()` became true.
+    template <typename Predicate>
+    bool wait_until(Predicate&& ready, uint64_t deadline_ns) {
+        Waiter waiter;
+        bool became_ready = false;
+        for (;;) {
+            prepare_to_wait(waiter);
+            if (ready()) {
+                became_ready = true;
+                break;
+            }
+            if (!block_current_until(deadline_ns))
+                break;
+        }
+        finish_wait(waiter);
+        return became_ready;
+    }
+
+    // The two halves, for waits that must release something in between (a condition variable).
+    void prepare_to_wait(Waiter& waiter);
+    void finish_wait(Waiter& waiter);
+    static void block_current();
+    // Returns false once the deadline has passed.
+    static bool block_current_until(uint64_t deadline_ns);
+
+    // Returns the number of tasks woken.
+    size_t wake_one();
+    size_t wake_all();
+    size_t waiter_count();
+
+private:
+    void unlink(Waiter& waiter);
+
+    sync::IrqSpinlock m_lock;
+    Waiter* m_head = nullptr;
+    Waiter* m_tail = nullptr;
+    size_t m_count = 0;
+};
+
+} // namespace sched

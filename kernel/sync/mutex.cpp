@@ -1,0 +1,109 @@
+#include "sync/mutex.h"
+
+#include "sched/scheduler.h"
+
+namespace sync {
+
+bool Mutex::try_take(const void* me) {
+    SpinlockGuard guard(m_state_lock);
+    if (m_owner == me)
+        detail::report_lock_misuse("deadlock: this task already holds the mutex", this);
+    if (m_owner)
+        return false;
+    m_owner = me;
+    return true;
+}
+
+void Mutex::lock() {
+    const void* me = detail::lock_owner_token();
+    if (try_take(me))
+        return;
+    {
+        SpinlockGuard guard(m_state_lock);
+        ++m_contentions;
+    }
+    m_waiters.wait_until([&] { return try_take(me); });
+}
+
+bool Mutex::try_lock() {
+    return try_take(detail::lock_owner_token());
+}
+
+void Mutex::unlock() {
+    {
+        SpinlockGuard guard(m_state_lock);
+        if (m_owner != detail::lock_owner_token())
+            detail::report_lock_misuse("unlocking a mutex this task does not hold", this);
+        m_owner = nullptr;
+    }
+    m_waiters.wake_one();
+}
+
+bool Mutex::is_locked_by_current() const {
+    return __atomic_load_n(&m_owner, __ATOMIC_RELAXED) == detail::lock_owner_token();
+}
+
+bool RecursiveMutex::try_take(const void* me) {
+    SpinlockGuard guard(m_state_lock);
+    if (m_owner && m_owner != me)
+        return false;
+    m_owner = me;
+    ++m_depth;
+    return true;
+}
+
+void RecursiveMutex::lock() {
+    const void* me = detail::lock_owner_token();
+    if (!try_take(me))
+        m_waiters.wait_until([&] { return try_take(me); });
+}
+
+void RecursiveMutex::unlock() {
+    bool released;
+    {
+        SpinlockGuard guard(m_state_lock);
+        if (m_owner != detail::lock_owner_token() || m_depth == 0)
+            detail::report_lock_misuse("unlocking a recursive mutex this task does not hold", this);
+        released = --m_depth == 0;
+        if (released)
+            m_owner = nullptr;
+    }
+    if (released)
+        m_waiters.wake_one();
+}
+
+bool Semaphore::try_down() {
+    SpinlockGuard guard(m_lock);
+    if (m_count == 0)
+        return false;
+    --m_count;
+    return true;
+}
+
+void Semaphore::down() {
+    if (!try_down())
+        m_waiters.wait_until([&] { return try_down(); });
+}
+
+bool Semaphore::down_until(uint64_t deadline_ns) {
+    return try_down() || m_waiters.wait_until([&] { return try_down(); }, deadline_ns);
+}
+
+void Semaphore::up() {
+    {
+        SpinlockGuard guard(m_lock);
+        ++m_count;
+    }
+    m_waiters.wake_one();
+}
+
+void ConditionVariable::wait(Mutex& mutex) {
+    sched::Waiter waiter;
+    m_waiters.prepare_to_wait(waiter);
+    mutex.unlock();
+    sched::WaitQueue::block_current();
+    m_waiters.finish_wait(waiter);
+    mutex.lock();
+}
+
+} // namespace sync

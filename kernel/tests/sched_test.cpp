@@ -1,0 +1,360 @@
+// Tasks and the scheduler in the running kernel: spawning and joining, mutual exclusion, sleeping,
+// wait queues under stress, preemption, FPU state, and that task churn gives all its memory back.
+#include "arch/cpu.h"
+#include "arch/interrupts.h"
+#include "arch/x86_64/gdt.h"
+#include "ktl/assert.h"
+#include "mm/kernel_heap.h"
+#include "mm/statistics.h"
+#include "sched/scheduler.h"
+#include "sync/mutex.h"
+#include "test/ktest.h"
+#include "time/clock.h"
+
+namespace {
+
+constexpr uint64_t tick_ns = 1'000'000'000 / time::tick_rate_hz;
+
+void exit_with_argument(void* argument) {
+    sched::exit(static_cast<int>(reinterpret_cast<uintptr_t>(argument)));
+}
+
+void return_at_once(void*) {}
+
+} // namespace
+
+KTEST(spawned_tasks_run_and_join_returns_their_exit_code) {
+    auto exiting = sched::spawn("exits-42", exit_with_argument, reinterpret_cast<void*>(42));
+    auto returning = sched::spawn("returns", return_at_once, nullptr);
+    KASSERT(!exiting.is_error() && !returning.is_error());
+    KEXPECT(exiting.value().id() != returning.value().id());
+    KEXPECT_EQ(exiting.value().join(), 42);
+    KEXPECT_EQ(returning.value().join(), 0);
+}
+
+namespace {
+struct CounterTest {
+    sync::Mutex mutex;
+    uint64_t counter = 0;
+    int rounds = 0;
+};
+void increment_under_mutex(void* argument) {
+    auto& test = *static_cast<CounterTest*>(argument);
+    for (int round = 0; round < test.rounds; ++round) {
+        sync::MutexLocker locker(test.mutex);
+        uint64_t value = test.counter;
+        // Give the others a chance to find the mutex taken.
+        if (round % 64 == 0)
+            sched::yield();
+        test.counter = value + 1;
+    }
+}
+} // namespace
+
+KTEST(threads_incrementing_under_a_mutex_end_exact) {
+    CounterTest test;
+    test.rounds = 10'000;
+    constexpr int thread_count = 6;
+    sched::TaskHandle threads[thread_count];
+    for (auto& thread : threads) {
+        auto spawned = sched::spawn("incrementer", increment_under_mutex, &test);
+        KASSERT(!spawned.is_error());
+        thread = static_cast<sched::TaskHandle&&>(spawned.value());
+    }
+    for (auto& thread : threads)
+        thread.join();
+    KEXPECT_EQ(test.counter, uint64_t(thread_count) * test.rounds);
+    KEXPECT(test.mutex.contentions() > 0);
+}
+
+KTEST(sleeps_wake_within_one_tick_of_their_deadline) {
+    for (uint64_t duration_ms : {1, 2, 3, 5, 8, 13}) {
+        uint64_t deadline = time::uptime_ns() + duration_ms * 1'000'000 + 300'000;
+        sched::sleep_until(deadline);
+        uint64_t woke = time::uptime_ns();
+        KEXPECT(woke >= deadline);
+        KEXPECT(woke - deadline <= tick_ns);
+        if (woke < deadline || woke - deadline > tick_ns)
+            ktest::fail(__FILE__, __LINE__, "slept {} ms: woke {} ns after the deadline", duration_ms,
+                        woke - deadline);
+    }
+}
+
+namespace {
+// A bounded buffer between one producer and one consumer, with a wait queue for each direction.
+struct Pipe {
+    static constexpr size_t capacity = 16;
+    static constexpr uint64_t items = 100'000;
+    sync::IrqSpinlock lock;
+    uint64_t buffer[capacity];
+    size_t head = 0, count = 0;
+    sched::WaitQueue not_empty, not_full;
+    uint64_t received = 0, sum = 0;
+
+    bool try_put(uint64_t value) {
+        sync::SpinlockGuard guard(lock);
+        if (count == capacity)
+            return false;
+        buffer[(head + count) % capacity] = value;
+        ++count;
+        return true;
+    }
+    bool try_take(uint64_t& value) {
+        sync::SpinlockGuard guard(lock);
+        if (count == 0)
+            return false;
+        value = buffer[head];
+        head = (head + 1) % capacity;
+        --count;
+        return true;
+    }
+};
+void produce(void* argument) {
+    auto& pipe = *static_cast<Pipe*>(argument);
+    for (uint64_t item = 1; item <= Pipe::items; ++item) {
+        pipe.not_full.wait_until([&] { return pipe.try_put(item); });
+        pipe.not_empty.wake_one();
+    }
+}
+void consume(void* argument) {
+    auto& pipe = *static_cast<Pipe*>(argument);
+    while (pipe.received < Pipe::items) {
+        uint64_t value = 0;
+        pipe.not_empty.wait_until([&] { return pipe.try_take(value); });
+        pipe.not_full.wake_one();
+        ++pipe.received;
+        pipe.sum += value;
+    }
+}
+} // namespace
+
+KTEST(producer_and_consumer_lose_no_wakeup_over_100000_items) {
+    Pipe pipe;
+    auto consumer = sched::spawn("consumer", consume, &pipe);
+    auto producer = sched::spawn("producer", produce, &pipe);
+    KASSERT(!consumer.is_error() && !producer.is_error());
+    producer.value().join();
+    consumer.value().join();
+    KEXPECT_EQ(pipe.received, Pipe::items);
+    KEXPECT_EQ(pipe.sum, Pipe::items * (Pipe::items + 1) / 2);
+    KEXPECT_EQ(pipe.not_empty.waiter_count(), 0u);
+    KEXPECT_EQ(pipe.not_full.waiter_count(), 0u);
+}
+
+namespace {
+struct SpinTest {
+    volatile bool stop = false;
+    volatile uint64_t spins = 0;
+};
+void spin_until_stopped(void* argument) {
+    auto& test = *static_cast<SpinTest*>(argument);
+    while (!test.stop)
+        test.spins = test.spins + 1;
+}
+void stop_the_spinner(void* argument) {
+    static_cast<SpinTest*>(argument)->stop = true;
+}
+} // namespace
+
+// The spinner never yields; only the tick can let the stopper run. Without preemption this hangs.
+KTEST(a_task_that_never_yields_does_not_starve_another) {
+    SpinTest test;
+    uint64_t preemptions_before = sched::statistics().preemptions;
+    auto spinner = sched::spawn("spinner", spin_until_stopped, &test);
+    KASSERT(!spinner.is_error());
+    // Once the spinner spins, only preemption brings the boot task back from its sleep.
+    for (int wait = 0; wait < 1000 && test.spins == 0; ++wait)
+        sched::sleep_for(1'000'000);
+    KEXPECT(test.spins > 0);
+    auto stopper = sched::spawn("stopper", stop_the_spinner, &test);
+    KASSERT(!stopper.is_error());
+    spinner.value().join();
+    stopper.value().join();
+    KEXPECT(sched::statistics().preemptions > preemptions_before);
+}
+
+KTEST(no_preemption_while_a_spinlock_is_held) {
+    SpinTest test;
+    auto spinner = sched::spawn("spinner", spin_until_stopped, &test);
+    KASSERT(!spinner.is_error());
+    sync::Spinlock lock;
+    lock.lock();
+    uint64_t switches_before = sched::statistics().context_switches;
+    uint64_t spins_before = test.spins;
+    time::wait_ticks(10); // interrupts stay on: ticks arrive and ask for a switch
+    uint64_t switches_during = sched::statistics().context_switches - switches_before;
+    uint64_t spins_during = test.spins - spins_before;
+    lock.unlock(); // the pending switch happens here
+    test.stop = true;
+    spinner.value().join();
+    KEXPECT_EQ(switches_during, 0u);
+    KEXPECT_EQ(spins_during, 0u);
+}
+
+namespace {
+struct FpuTest {
+    uint64_t seen = 0;
+};
+void clobber_xmm0(void* argument) {
+    uint64_t pattern = 0xdeadbeefcafef00d;
+    asm volatile("movq %0, %%xmm0" ::"r"(pattern));
+    sched::yield();
+    asm volatile("movq %%xmm0, %0" : "=r"(static_cast<FpuTest*>(argument)->seen));
+}
+} // namespace
+
+KTEST(each_task_keeps_its_own_sse_registers) {
+    FpuTest other;
+    uint64_t mine = 0x0123456789abcdef;
+    asm volatile("movq %0, %%xmm0" ::"r"(mine));
+    auto task = sched::spawn("fpu", clobber_xmm0, &other);
+    KASSERT(!task.is_error());
+    for (int i = 0; i < 4; ++i)
+        sched::yield();
+    task.value().join();
+    uint64_t after = 0;
+    asm volatile("movq %%xmm0, %0" : "=r"(after));
+    KEXPECT_EQ(after, mine);
+    KEXPECT_EQ(other.seen, 0xdeadbeefcafef00du);
+}
+
+namespace {
+void record_ring0_stack(void* argument) {
+    *static_cast<bool*>(argument) =
+        x86_64::task_state_segment().privilege_stacks[0] == sched::current_task()->stack.top;
+}
+} // namespace
+
+KTEST(the_ring0_entry_stack_follows_the_running_task) {
+    bool matched = false;
+    auto task = sched::spawn("rsp0", record_ring0_stack, &matched);
+    KASSERT(!task.is_error());
+    task.value().join();
+    KEXPECT(matched);
+    KEXPECT_EQ(x86_64::task_state_segment().privilege_stacks[0], sched::current_task()->stack.top);
+}
+
+namespace {
+struct ShareTest {
+    volatile bool stop = false;
+};
+void burn_until_stopped(void* argument) {
+    auto& test = *static_cast<ShareTest*>(argument);
+    while (!test.stop)
+        asm volatile("pause");
+}
+} // namespace
+
+// Two hogs, nice 0 and nice 5 (weights 1024 and 335): the first gets about three times the time.
+KTEST(nice_levels_give_proportional_shares) {
+    ShareTest test;
+    auto heavy = sched::spawn("nice-0", burn_until_stopped, &test, {.nice = 0});
+    auto light = sched::spawn("nice-5", burn_until_stopped, &test, {.nice = 5});
+    KASSERT(!heavy.is_error() && !light.is_error());
+    sched::Task* heavy_task = heavy.value().task();
+    sched::Task* light_task = light.value().task();
+    // The boot task sleeps meanwhile, so the two share the processor alone.
+    sched::sleep_for(400'000'000);
+    uint64_t heavy_ns = heavy_task->entity.runtime_ns, light_ns = light_task->entity.runtime_ns;
+    test.stop = true;
+    heavy.value().join();
+    light.value().join();
+    KASSERT(light_ns > 0);
+    uint64_t ratio_percent = heavy_ns * 100 / light_ns;
+    if (ratio_percent < 240 || ratio_percent > 380)
+        ktest::fail(__FILE__, __LINE__, "nice 0 ran {} ms, nice 5 ran {} ms: ratio {}%, want ~305%",
+                    heavy_ns / 1'000'000, light_ns / 1'000'000, ratio_percent);
+}
+
+namespace {
+struct HandoffTest {
+    sync::Semaphore ready{0};
+    sync::Mutex mutex;
+    sync::ConditionVariable changed;
+    int stage = 0;
+};
+void advance_stages(void* argument) {
+    auto& test = *static_cast<HandoffTest*>(argument);
+    test.ready.up();
+    for (int stage = 1; stage <= 3; ++stage) {
+        sync::MutexLocker locker(test.mutex);
+        test.stage = stage;
+        test.changed.notify_all();
+    }
+}
+} // namespace
+
+KTEST(semaphore_and_condition_variable_hand_over_in_order) {
+    HandoffTest test;
+    auto task = sched::spawn("stages", advance_stages, &test);
+    KASSERT(!task.is_error());
+    test.ready.down();
+    test.mutex.lock();
+    test.changed.wait(test.mutex, [&] { return test.stage == 3; });
+    KEXPECT_EQ(test.stage, 3);
+    test.mutex.unlock();
+    task.value().join();
+    KEXPECT(!test.ready.try_down());
+    uint64_t start = time::uptime_ns();
+    KEXPECT(!test.ready.down_until(start + 5'000'000));
+    KEXPECT(time::uptime_ns() - start >= 5'000'000);
+}
+
+KTEST(recursive_mutex_counts_its_owner_relocking) {
+    sync::RecursiveMutex mutex;
+    mutex.lock();
+    mutex.lock();
+    KEXPECT_EQ(mutex.depth(), 2u);
+    mutex.unlock();
+    mutex.unlock();
+    KEXPECT_EQ(mutex.depth(), 0u);
+}
+
+namespace {
+void sleep_briefly(void*) {
+    sched::sleep_for(2'000'000);
+}
+} // namespace
+
+KTEST(creating_and_exiting_10000_tasks_returns_frames_and_heap) {
+    // Warm up the slabs the loop will use, so their first allocation does not count as a leak.
+    MUST(sched::spawn("warm-up", return_at_once, nullptr)).join();
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics before = mm::memory_statistics();
+    uint64_t live_before = sched::statistics().live_tasks;
+    for (int i = 0; i < 10'000; ++i) {
+        auto task = sched::spawn("churn", return_at_once, nullptr);
+        KASSERT(!task.is_error());
+        if (i % 2 == 0)
+            task.value().join();
+        // Odd ones are detached: they are freed when they exit.
+    }
+    // Some tasks are detached and sleeping when their handle goes; wait for them to be reaped.
+    for (int i = 0; i < 8; ++i)
+        MUST(sched::spawn("sleeper", sleep_briefly, nullptr));
+    for (int wait = 0; wait < 1000 && sched::statistics().live_tasks != live_before; ++wait)
+        sched::sleep_for(1'000'000);
+    KEXPECT_EQ(sched::statistics().live_tasks, live_before);
+    mm::MemoryStatistics after = mm::memory_statistics();
+    KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
+    KEXPECT_EQ(after.heap.bytes_allocated, before.heap.bytes_allocated);
+    mm::trim_kernel_heap();
+    after = mm::memory_statistics();
+    if (after.frames.free_frames != before.frames.free_frames)
+        ktest::fail(__FILE__, __LINE__, "free frames {} before, {} after", before.frames.free_frames,
+                    after.frames.free_frames);
+}
+
+KTEST(the_task_list_shows_every_task_with_its_state) {
+    auto task = sched::spawn("listed-task", sleep_briefly, nullptr);
+    KASSERT(!task.is_error());
+    char text[4096];
+    ktl::BufferSink sink(text, sizeof text);
+    sched::write_task_list(sink);
+    ktl::StringView list = sink.view();
+    KEXPECT(list.contains("boot"));
+    KEXPECT(list.contains("idle"));
+    KEXPECT(list.contains("listed-task"));
+    KEXPECT(list.contains("running"));
+    task.value().join();
+}
