@@ -54,6 +54,7 @@ struct CaughtFault {
     uint64_t instruction_pointer = 0;
 };
 // Returns true and fills `fault` if an exception interrupted `function`; false if it returned normally.
+// Preemption is off meanwhile (the catch belongs to the CPU), so `function` must not sleep.
 bool run_catching_faults(void (*function)(void*), void* argument, CaughtFault& fault);
 
 template <typename Callable>

@@ -6,6 +6,7 @@
 #include "arch/x86_64/registers.h"
 #include "console/log.h"
 #include "debug/panic.h"
+#include "sync/preemption.h"
 
 extern "C" const uint64_t interrupt_stub_table[256];
 extern "C" void fault_catch_landing();
@@ -222,6 +223,8 @@ void write_register_dump(ktl::FormatSink& sink, const InterruptFrame& frame) {
 }
 
 bool run_catching_faults(void (*function)(void*), void* argument, CaughtFault& fault) {
+    // The catch is per CPU, not per task: no other task may run (and fault) meanwhile.
+    sync::PreemptionDisabler no_switch;
     FaultCatchContext context{0, &fault};
     FaultCatchContext* outer = active_fault_catch;
     active_fault_catch = &context;
