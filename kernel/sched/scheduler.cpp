@@ -32,8 +32,7 @@ constexpr ktl::StringView log_subsystem = "sched";
 constexpr uint64_t idle_task_id = 0;
 
 struct TaskList {
-    Task* head = nullptr;
-    uint64_t count = 0;
+    ktl::IntrusiveList<Task, InAllTasks> tasks; // oldest first
     uint64_t next_id = 1;
 };
 
@@ -62,24 +61,12 @@ void add_to_task_list(Task& task, bool assign_id = true) {
         if (assign_id)
             task.id = list.next_id++;
         task.entity.id = task.id;
-        task.all_next = list.head;
-        if (list.head)
-            list.head->all_prev = &task;
-        list.head = &task;
-        ++list.count;
+        list.tasks.push_back(task);
     });
 }
 
 void remove_from_task_list(Task& task) {
-    task_list.with([&](TaskList& list) {
-        if (task.all_prev)
-            task.all_prev->all_next = task.all_next;
-        else
-            list.head = task.all_next;
-        if (task.all_next)
-            task.all_next->all_prev = task.all_prev;
-        --list.count;
-    });
+    task_list.with([&](TaskList& list) { list.tasks.remove(task); });
 }
 
 ktl::ErrorOr<void> allocate_fpu_state(Task& task) {
@@ -422,7 +409,7 @@ SchedulerStatistics statistics() {
         sync::SpinlockGuard guard(scheduler_lock);
         result = counters;
     }
-    result.live_tasks = task_list.with([](TaskList& list) { return list.count; });
+    result.live_tasks = task_list.with([](TaskList& list) { return uint64_t(list.tasks.size()); });
     return result;
 }
 
@@ -431,15 +418,11 @@ void write_task_list(ktl::FormatSink& sink) {
     ktl::format_to(sink, "{:>5} {:<16} {:<9} {:>4} {:>10} {:>9} {:>10} {:>6}\n", "ID", "NAME", "STATE",
                    "NICE", "RUN ms", "SWITCHES", "WAIT ms", "AGE s");
     task_list.with([&](TaskList& list) {
-        // Oldest first: walk to the tail, then back.
-        Task* task = list.head;
-        while (task && task->all_next)
-            task = task->all_next;
-        for (; task; task = task->all_prev)
-            ktl::format_to(sink, "{:>5} {:<16} {:<9} {:>4} {:>10} {:>9} {:>10} {:>6}\n", task->id, task->name,
-                           task_state_name(task->state), task->nice, task->entity.runtime_ns / 1'000'000,
-                           task->entity.switches, task->entity.wait_ns / 1'000'000,
-                           (now - task->created_ns) / 1'000'000'000);
+        for (Task& task : list.tasks)
+            ktl::format_to(sink, "{:>5} {:<16} {:<9} {:>4} {:>10} {:>9} {:>10} {:>6}\n", task.id, task.name,
+                           task_state_name(task.state), task.nice, task.entity.runtime_ns / 1'000'000,
+                           task.entity.switches, task.entity.wait_ns / 1'000'000,
+                           (now - task.created_ns) / 1'000'000'000);
     });
 }
 

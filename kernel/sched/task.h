@@ -5,6 +5,7 @@
 
 #include "ktl/error_or.h"
 #include "ktl/format.h"
+#include "ktl/intrusive_list.h"
 #include "ktl/string_view.h"
 #include "mm/stacks.h"
 #include "sched/eevdf.h"
@@ -19,7 +20,9 @@ const char* task_state_name(TaskState state);
 
 inline constexpr size_t task_name_capacity = 32;
 
-struct Task {
+struct InAllTasks {};
+
+struct Task : ktl::IntrusiveListNode<InAllTasks> {
     uint64_t id = 0;
     char name[task_name_capacity] = {};
     TaskState state = TaskState::Runnable;
@@ -40,10 +43,6 @@ struct Task {
 
     WaitQueue exit_waiters;
     uint32_t references = 1;
-
-    // The list of all tasks, for listings.
-    Task* all_next = nullptr;
-    Task* all_prev = nullptr;
 
     ktl::StringView name_view() const { return ktl::StringView(name); }
 };

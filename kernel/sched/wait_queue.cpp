@@ -13,39 +13,16 @@ void WaitQueue::prepare_to_wait(Waiter& waiter) {
     {
         sync::SpinlockGuard guard(m_lock);
         mark_current_blocked();
-        if (!waiter.queued) {
-            waiter.previous = m_tail;
-            waiter.next = nullptr;
-            if (m_tail)
-                m_tail->next = &waiter;
-            else
-                m_head = &waiter;
-            m_tail = &waiter;
-            waiter.queued = true;
-            ++m_count;
-        }
+        if (!waiter.is_linked())
+            m_waiters.push_back(waiter);
     }
-}
-
-void WaitQueue::unlink(Waiter& waiter) {
-    if (waiter.previous)
-        waiter.previous->next = waiter.next;
-    else
-        m_head = waiter.next;
-    if (waiter.next)
-        waiter.next->previous = waiter.previous;
-    else
-        m_tail = waiter.previous;
-    waiter.next = waiter.previous = nullptr;
-    waiter.queued = false;
-    --m_count;
 }
 
 void WaitQueue::finish_wait(Waiter& waiter) {
     mark_current_running();
     sync::SpinlockGuard guard(m_lock);
-    if (waiter.queued)
-        unlink(waiter);
+    if (waiter.is_linked())
+        m_waiters.remove(waiter);
 }
 
 void WaitQueue::block_current() {
@@ -75,9 +52,9 @@ bool WaitQueue::block_current_until(uint64_t deadline_ns) {
 // checks again before it sleeps. The first blocked one is woken and leaves the queue.
 size_t WaitQueue::wake_one() {
     sync::SpinlockGuard guard(m_lock);
-    for (Waiter* waiter = m_head; waiter; waiter = waiter->next) {
-        if (wake(waiter->task)) {
-            unlink(*waiter);
+    for (Waiter& waiter : m_waiters) {
+        if (wake(waiter.task)) {
+            m_waiters.remove(waiter);
             return 1;
         }
     }
@@ -87,20 +64,18 @@ size_t WaitQueue::wake_one() {
 size_t WaitQueue::wake_all() {
     sync::SpinlockGuard guard(m_lock);
     size_t woken = 0;
-    for (Waiter* waiter = m_head; waiter;) {
-        Waiter* next = waiter->next;
-        if (wake(waiter->task)) {
-            unlink(*waiter);
+    for (Waiter& waiter : m_waiters) {
+        if (wake(waiter.task)) {
+            m_waiters.remove(waiter);
             ++woken;
         }
-        waiter = next;
     }
     return woken;
 }
 
 size_t WaitQueue::waiter_count() {
     sync::SpinlockGuard guard(m_lock);
-    return m_count;
+    return m_waiters.size();
 }
 
 } // namespace sched

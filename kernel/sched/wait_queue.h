@@ -3,6 +3,7 @@
 // waiting task's stack: no allocation on either path.
 #pragma once
 
+#include "ktl/intrusive_list.h"
 #include "sync/spinlock.h"
 
 #include <cstddef>
@@ -12,11 +13,8 @@ namespace sched {
 
 struct Task;
 
-struct Waiter {
+struct Waiter : ktl::IntrusiveListNode<> {
     Task* task = nullptr;
-    Waiter* next = nullptr;
-    Waiter* previous = nullptr;
-    bool queued = false;
 };
 
 class WaitQueue {
@@ -68,12 +66,8 @@ public:
     size_t waiter_count();
 
 private:
-    void unlink(Waiter& waiter);
-
     sync::IrqSpinlock m_lock;
-    Waiter* m_head = nullptr;
-    Waiter* m_tail = nullptr;
-    size_t m_count = 0;
+    ktl::IntrusiveList<Waiter> m_waiters;
 };
 
 } // namespace sched

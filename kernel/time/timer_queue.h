@@ -3,17 +3,16 @@
 // it goes away. The queue is a sorted intrusive list: arming is O(n) in the armed timers, firing O(1).
 #pragma once
 
+#include "ktl/intrusive_list.h"
+
 #include <cstdint>
 
 namespace time {
 
-struct Timer {
+struct Timer : ktl::IntrusiveListNode<> {
     uint64_t deadline_ns = 0;
     void (*callback)(Timer&) = nullptr;
     void* context = nullptr;
-    Timer* next = nullptr;
-    Timer* previous = nullptr;
-    bool armed = false;
 };
 
 void arm_timer(Timer& timer);

@@ -21,6 +21,18 @@ std::vector<std::unique_ptr<SchedEntity>> make_entities(std::vector<int> nices) 
     return entities;
 }
 
+// Runs the queue for `ticks` ticks of 1 ms each, picking before every tick, as the kernel's tick does.
+void run_ticks(EevdfQueue& queue, int ticks, uint64_t& now) {
+    for (int tick = 0; tick < ticks; ++tick) {
+        SchedEntity* running = queue.pick();
+        ASSERT_NE(running, nullptr);
+        queue.start_running(*running, now);
+        queue.charge(*running, 1'000'000);
+        now += 1'000'000;
+        queue.stop_running(*running, now);
+    }
+}
+
 TEST(Eevdf, WeightsFollowTheNiceTable) {
     EXPECT_EQ(sched::weight_for_nice(0), 1024u);
     EXPECT_EQ(sched::weight_for_nice(-20), 88761u);
@@ -98,14 +110,7 @@ TEST(Eevdf, CpuSharesFollowWeights) {
     for (auto& entity : entities)
         queue.enqueue(*entity, 0);
     uint64_t now = 0;
-    for (int tick = 0; tick < 20'000; ++tick) {
-        SchedEntity* running = queue.pick();
-        ASSERT_NE(running, nullptr);
-        queue.start_running(*running, now);
-        queue.charge(*running, 1'000'000);
-        now += 1'000'000;
-        queue.stop_running(*running, now);
-    }
+    run_ticks(queue, 20'000, now);
     uint64_t total_weight = 0, total_runtime = 0;
     for (auto& entity : entities) {
         total_weight += entity->weight;
@@ -131,15 +136,7 @@ TEST(Eevdf, WokenTasksRunSoonButCannotHoardCredit) {
         queue.enqueue(*entity, 0);
     SchedEntity& sleeper = *entities[2];
     uint64_t now = 0;
-    auto run_for = [&](int ticks) {
-        for (int tick = 0; tick < ticks; ++tick) {
-            SchedEntity* running = queue.pick();
-            queue.start_running(*running, now);
-            queue.charge(*running, 1'000'000);
-            now += 1'000'000;
-            queue.stop_running(*running, now);
-        }
-    };
+    auto run_for = [&](int ticks) { run_ticks(queue, ticks, now); };
     run_for(30);
     queue.dequeue(sleeper);
     run_for(5'000); // a long sleep
@@ -180,13 +177,7 @@ TEST(Eevdf, TwoEqualHogsShareWithinFivePercent) {
     for (auto& entity : entities)
         queue.enqueue(*entity, 0);
     uint64_t now = 0;
-    for (int tick = 0; tick < 10'000; ++tick) {
-        SchedEntity* running = queue.pick();
-        queue.start_running(*running, now);
-        queue.charge(*running, 1'000'000);
-        now += 1'000'000;
-        queue.stop_running(*running, now);
-    }
+    run_ticks(queue, 10'000, now);
     double first = double(entities[0]->runtime_ns), second = double(entities[1]->runtime_ns);
     EXPECT_LE(std::abs(first - second) / std::max(first, second), 0.05);
 }
