@@ -231,8 +231,12 @@ uint64_t install_guarded_stacks() {
     if (command_line.has_flag("ps"))
         sched::log_task_list();
     console::print("{}\n", qemu::boot_complete_marker);
-    for (;;)
-        arch::wait_for_interrupt();
+    // Boot's work is done; the task stays (it owns the boot stack) but never runs again, and the idle
+    // task halts the processor until there is something to do.
+    for (;;) {
+        sched::mark_current_blocked();
+        sched::block();
+    }
 }
 
 } // namespace
