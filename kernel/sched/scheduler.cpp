@@ -104,7 +104,11 @@ bool charge_current(uint64_t now) {
     Task* current = detail::current_task;
     uint64_t elapsed = now - current_started_ns;
     current_started_ns = now;
-    if (current == idle_task || !current->entity.queued)
+    if (current == idle_task) {
+        current->entity.runtime_ns += elapsed; // idle time, for the task list; no policy involved
+        return false;
+    }
+    if (!current->entity.queued)
         return false;
     return run_queue.charge(current->entity, elapsed);
 }
