@@ -1,5 +1,6 @@
 // From the first C++ instruction to a running kernel: console, CPU tables, boot information, clock,
 // then either the in-kernel tests or the idle loop.
+#include "acpi/acpi.h"
 #include "arch/cpu.h"
 #include "arch/interrupts.h"
 #include "arch/x86_64/gdt.h"
@@ -262,5 +263,6 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t multiboot_magic, uint32_t mul
 
     mm::initialize_memory(boot_info, highest_direct_mapped_address());
     debug::initialize_kernel_symbols(boot_info);
+    acpi::initialize_tables(boot_info);
     arch::run_on_stack(install_guarded_stacks(), continue_boot);
 }

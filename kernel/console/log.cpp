@@ -145,4 +145,17 @@ void write_record(Level level, ktl::StringView subsystem, const std::source_loca
     json.write("}\n");
 }
 
+void write_lines(Level level, ktl::StringView subsystem, ktl::StringView text,
+                 const std::source_location& location) {
+    if (!enabled(level))
+        return;
+    while (!text.is_empty()) {
+        size_t end = text.find('\n');
+        if (end == ktl::StringView::npos)
+            end = text.length();
+        write_record(level, subsystem, location, text.substring(0, end));
+        text = end < text.length() ? text.substring(end + 1) : ktl::StringView();
+    }
+}
+
 } // namespace klog

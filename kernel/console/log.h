@@ -54,6 +54,10 @@ KLOG_LEVEL_FUNCTION(debug, Level::Debug)
 KLOG_LEVEL_FUNCTION(trace, Level::Trace)
 #undef KLOG_LEVEL_FUNCTION
 
+// One record per line of `text` (a table, a summary), each with the caller's location.
+void write_lines(Level level, ktl::StringView subsystem, ktl::StringView text,
+                 const std::source_location& location = std::source_location::current());
+
 // The last records as a JSON array of strings (oldest first), for crash records on COM2.
 inline constexpr size_t recent_record_count = 16;
 void write_recent_records_json(ktl::FormatSink& sink);

@@ -434,14 +434,7 @@ void log_task_list() {
     char text[4096];
     ktl::BufferSink sink(text, sizeof text);
     write_task_list(sink);
-    ktl::StringView rest = sink.view();
-    while (!rest.is_empty()) {
-        size_t end = 0;
-        while (end < rest.length() && rest[end] != '\n')
-            ++end;
-        klog::info(log_subsystem, "{}", rest.substring(0, end));
-        rest = end < rest.length() ? rest.substring(end + 1) : ktl::StringView();
-    }
+    klog::write_lines(klog::Level::Info, log_subsystem, sink.view());
 }
 
 TaskHandle& TaskHandle::operator=(TaskHandle&& other) {
