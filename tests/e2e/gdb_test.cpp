@@ -17,6 +17,9 @@ TEST(Gdb, SessionStopsAtKernelEntryWithProjectCommands) {
                           << "bt 1\n"
                           << "blog-walk $pc\n"
                           << "blog-tests\n"
+                          << "hbreak debug::install_debug_keys\n" // just after the scheduler starts
+                          << "continue\n"
+                          << "blog-tasks\n"
                           << "kill\n"
                           << "quit\n";
     auto run = e2e::run_kernel("gdb", {"--firmware=bios", "--gdb", "--gdb-script=" + script});
@@ -29,6 +32,9 @@ TEST(Gdb, SessionStopsAtKernelEntryWithProjectCommands) {
     EXPECT_THAT(run.runner_output, HasSubstr("(2 MiB page)"));
     EXPECT_THAT(run.runner_output, HasSubstr("breakpoint_returns_to_the_next_instruction"));
     EXPECT_THAT(run.runner_output, testing::ContainsRegex("[0-9]+ kernel tests"));
+    EXPECT_THAT(run.runner_output, testing::ContainsRegex("0 idle +Runnable +resumes at 0x[0-9a-f]+ <thread_start_trampoline>"));
+    EXPECT_THAT(run.runner_output, testing::ContainsRegex("1 boot +Running +running now"));
+    EXPECT_THAT(run.runner_output, HasSubstr("2 tasks"));
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 #   blog-tests            the in-kernel tests linked into this kernel (name, file:line)
 #   blog-walk ADDRESS     walk a virtual address through the current page tables (CR3)
 #   blog-break-entry      stop at the first C++ line (kernel_entry)
+#   blog-tasks            the scheduler's tasks: id, name, state, where each one is stopped
 
 set pagination off
 set print pretty on
@@ -92,9 +93,38 @@ class WalkCommand(gdb.Command):
         print("-> physical %#x (4 KiB page)" % (table + (address & 0xfff)))
 
 
+class TasksCommand(gdb.Command):
+    """List the scheduler's tasks and where each waits (the return address of its last switch)."""
+
+    def __init__(self):
+        super().__init__("blog-tasks", gdb.COMMAND_USER)
+
+    def invoke(self, argument, from_tty):
+        tasks = gdb.parse_and_eval("'sched::(anonymous namespace)::task_list'.m_value.tasks")
+        current = int(gdb.parse_and_eval("(unsigned long)sched::detail::current_task"))
+        node = tasks["m_head"]
+        count = 0
+        # A task's list node is its only base class, at offset 0.
+        while int(node) != 0 and count < 100000:
+            task = gdb.parse_and_eval("*(sched::Task*)%#x" % int(node))
+            name = task["name"].string()
+            state = str(task["state"]).split("::")[-1]
+            if int(node) == current:
+                where = "running now"
+            else:
+                # switch_stacks pushed six registers below its return address.
+                resume = read_u64(int(task["saved_stack_pointer"]) + 6 * 8)
+                where = "resumes at " + str(gdb.parse_and_eval("(void*)%#x" % resume))
+            print("%5d %-16s %-9s %s" % (int(task["id"]), name, state, where))
+            node = node["next_node"]
+            count += 1
+        print("%d tasks" % count)
+
+
 BootInfoCommand()
 KernelTestsCommand()
 WalkCommand()
+TasksCommand()
 end
 
 define blog-break-entry
