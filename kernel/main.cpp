@@ -262,7 +262,9 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t multiboot_magic, uint32_t mul
     log_boot_info();
 
     mm::initialize_memory(boot_info, highest_direct_mapped_address());
+    // The APIC's registers need map_mmio; calibration needs the PIT tick and interrupts, both on by now.
+    acpi::initialize_tables(boot_info); // before calibration, which looks for the HPET
+    time::calibrate_clock(command_line.value_of("tick"), command_line.value_of("clocksource"));
     debug::initialize_kernel_symbols(boot_info);
-    acpi::initialize_tables(boot_info);
     arch::run_on_stack(install_guarded_stacks(), continue_boot);
 }

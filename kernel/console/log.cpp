@@ -102,7 +102,7 @@ void write_json_string(ktl::FormatSink& sink, ktl::StringView text) {
 
 void write_record(Level level, ktl::StringView subsystem, const std::source_location& location,
                   ktl::StringView message) {
-    uint64_t uptime_us = time::uptime_ns() / 1000;
+    uint64_t uptime_us = time::monotonic_ns() / 1000;
     const LevelStyle& style = level_styles[static_cast<int>(level)];
     // Paths are relative to the repository root (-ffile-prefix-map in the kernel flags).
     ktl::StringView file = location.file_name();

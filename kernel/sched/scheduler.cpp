@@ -46,7 +46,7 @@ SchedulerStatistics counters;
 sync::SpinlockProtected<TaskList> task_list;
 
 uint64_t now_ns() {
-    return time::uptime_ns();
+    return time::monotonic_ns();
 }
 
 void copy_name(Task& task, ktl::StringView name) {

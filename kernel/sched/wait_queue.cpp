@@ -36,7 +36,7 @@ void wake_waiting_task(time::Timer& timer) {
 } // namespace
 
 bool WaitQueue::block_current_until(uint64_t deadline_ns) {
-    if (time::uptime_ns() >= deadline_ns)
+    if (time::monotonic_ns() >= deadline_ns)
         return false;
     time::Timer timer;
     timer.deadline_ns = deadline_ns;
@@ -45,7 +45,7 @@ bool WaitQueue::block_current_until(uint64_t deadline_ns) {
     time::arm_timer(timer);
     block();
     time::cancel_timer(timer);
-    return time::uptime_ns() < deadline_ns;
+    return time::monotonic_ns() < deadline_ns;
 }
 
 // A waiter that is not blocked (it is re-checking its condition) takes no wake and stays enlisted: it

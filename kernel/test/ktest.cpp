@@ -51,9 +51,9 @@ void run_tests(ktl::StringView filter) {
         failed = false;
         failures_reported = 0;
         debug::set_current_test(test->name);
-        uint64_t start = time::uptime_ns();
+        uint64_t start = time::monotonic_ns();
         test->function();
-        uint64_t elapsed_ms = (time::uptime_ns() - start) / 1000000;
+        uint64_t elapsed_ms = (time::monotonic_ns() - start) / 1000000;
         debug::set_current_test(nullptr);
         if (failed) {
             ++failed_count;

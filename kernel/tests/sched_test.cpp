@@ -3,6 +3,7 @@
 #include "arch/cpu.h"
 #include "arch/interrupts.h"
 #include "arch/x86_64/gdt.h"
+#include "console/log.h"
 #include "ktl/assert.h"
 #include "mm/kernel_heap.h"
 #include "mm/statistics.h"
@@ -67,17 +68,27 @@ KTEST(threads_incrementing_under_a_mutex_end_exact) {
     KEXPECT(test.mutex.contentions() > 0);
 }
 
+// Lateness is counted in ticks, not nanoseconds: timers fire from the tick, and QEMU under TCG drops
+// ticks when the host is busy (several QEMUs on two cores), which would fail a nanosecond bound for a
+// reason outside the kernel. A sleep ending 0.3 ms after a tick boundary must end on the next tick.
 KTEST(sleeps_wake_within_one_tick_of_their_deadline) {
+    uint64_t worst_late_ns = 0;
     for (uint64_t duration_ms : {1, 2, 3, 5, 8, 13}) {
-        uint64_t deadline = time::uptime_ns() + duration_ms * 1'000'000 + 300'000;
+        uint64_t duration = duration_ms * 1'000'000 + 300'000;
+        uint64_t ticks_before = time::ticks();
+        uint64_t deadline = time::monotonic_ns() + duration;
         sched::sleep_until(deadline);
-        uint64_t woke = time::uptime_ns();
-        KEXPECT(woke >= deadline);
-        KEXPECT(woke - deadline <= tick_ns);
-        if (woke < deadline || woke - deadline > tick_ns)
-            ktest::fail(__FILE__, __LINE__, "slept {} ms: woke {} ns after the deadline", duration_ms,
-                        woke - deadline);
+        uint64_t woke = time::monotonic_ns();
+        uint64_t ticks_slept = time::ticks() - ticks_before;
+        uint64_t most_ticks = (duration + tick_ns - 1) / tick_ns + 1;
+        if (woke < deadline || ticks_slept > most_ticks)
+            ktest::fail(__FILE__, __LINE__,
+                        "slept {} ms: woke {} ns after the deadline, after {} ticks (at most {})",
+                        duration_ms, int64_t(woke - deadline), ticks_slept, most_ticks);
+        if (woke - deadline > worst_late_ns)
+            worst_late_ns = woke - deadline;
     }
+    klog::info("test", "sleeps ended at most {} ns after their deadlines", worst_late_ns);
 }
 
 namespace {
@@ -295,9 +306,9 @@ KTEST(semaphore_and_condition_variable_hand_over_in_order) {
     test.mutex.unlock();
     task.value().join();
     KEXPECT(!test.ready.try_down());
-    uint64_t start = time::uptime_ns();
+    uint64_t start = time::monotonic_ns();
     KEXPECT(!test.ready.down_until(start + 5'000'000));
-    KEXPECT(time::uptime_ns() - start >= 5'000'000);
+    KEXPECT(time::monotonic_ns() - start >= 5'000'000);
 }
 
 KTEST(recursive_mutex_counts_its_owner_relocking) {

@@ -1,5 +1,7 @@
-// Time since boot, counted by the periodic timer interrupt.
+// Time since boot: the periodic tick (counted by time::on_timer_tick) and a nanosecond monotonic clock.
 #pragma once
+
+#include "ktl/string_view.h"
 
 #include <cstdint>
 
@@ -7,12 +9,36 @@ namespace time {
 
 inline constexpr uint32_t tick_rate_hz = 1000;
 
-// Starts the platform timer at tick_rate_hz.
+// Starts the boot tick at tick_rate_hz (the PIT): enough for early boot, and what calibrate_clock needs.
 void start_clock();
+// Once interrupts are on and device memory can be mapped: measures the better timers against the PIT and
+// moves the tick (to the local APIC timer) and the nanosecond clock (to an invariant TSC) to the best
+// ones. Overrides, from the command line: `tick_preference` "pit" keeps the PIT ticking; `ns_preference`
+// "tsc" uses the TSC even if the CPU does not call it invariant, "ticks" never uses it. Empty: automatic.
+void calibrate_clock(ktl::StringView tick_preference, ktl::StringView ns_preference);
+
 uint64_t ticks();
+// Nanoseconds since boot; never goes backwards. From the TSC where invariant, otherwise ticks plus the
+// tick timer's progress since the last one (which holds still while interrupts are off past a tick).
+uint64_t monotonic_ns();
+// Nanoseconds since boot in whole ticks: cheap, moves only when a tick lands, within a tick of
+// monotonic_ns. For timestamps that only need tick precision (the log).
 uint64_t uptime_ns();
 // Sleeps the CPU until `count` more ticks have passed; interrupts must be usable.
 void wait_ticks(uint64_t count);
+
+// What drives the clock, for logs and tests.
+struct ClockInfo {
+    const char* tick_source; // "PIT" or "local APIC timer"
+    uint8_t tick_vector;     // the interrupt vector ticks arrive on
+    uint64_t tick_hz;        // ticks per second asked for (tick_rate_hz)
+    uint64_t tick_period_ns; // the real period the timer could be programmed to
+    uint64_t tick_timer_hz;  // the tick timer's counting rate: fixed for the PIT, measured for the APIC
+    const char* ns_source;   // "TSC", "ticks + APIC timer count" or "ticks"
+    uint64_t tsc_hz;         // measured against the PIT; 0 before calibration or if absurd
+    bool tsc_invariant;      // CPUID.80000007H:EDX bit 8
+};
+ClockInfo clock_info();
 
 // For the timer driver.
 void set_tick_period_ns(uint64_t period);

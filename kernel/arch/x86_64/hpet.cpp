@@ -10,7 +10,6 @@ constexpr uint64_t capabilities_register = 0x000, configuration_register = 0x010
 constexpr uint64_t configuration_enable = 1;
 // The specification caps the period at 100 ns (a counter of at least 10 MHz).
 constexpr uint64_t max_period_fs = 100'000'000;
-constexpr uint64_t femtoseconds_per_ns = 1'000'000;
 
 volatile uint64_t* registers;
 uint64_t period_fs;
@@ -51,13 +50,8 @@ uint64_t hpet_period_fs() {
     return period_fs;
 }
 
-uint64_t hpet_busy_wait(uint64_t duration_ns) {
-    uint64_t counts = duration_ns * femtoseconds_per_ns / period_fs;
-    uint64_t start = hpet_counter();
-    uint64_t elapsed = 0;
-    while ((elapsed = (hpet_counter() - start) & counter_mask) < counts)
-        asm volatile("pause");
-    return elapsed;
+uint64_t hpet_counts_since(uint64_t earlier) {
+    return (hpet_counter() - earlier) & counter_mask;
 }
 
 } // namespace x86_64

@@ -14,7 +14,7 @@ ktl::ErrorOr<void> start_hpet(uint64_t physical_base);
 bool hpet_running();
 uint64_t hpet_counter();
 uint64_t hpet_period_fs();
-// Busy-waits `duration_ns` on the HPET counter; returns the counts that actually elapsed.
-uint64_t hpet_busy_wait(uint64_t duration_ns);
+// Counts since an earlier hpet_counter() reading, across a 32-bit counter's wrap.
+uint64_t hpet_counts_since(uint64_t earlier);
 
 } // namespace x86_64

@@ -4,6 +4,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/registers.h"
+#include "arch/x86_64/vectors.h"
 #include "console/log.h"
 #include "debug/panic.h"
 #include "sync/preemption.h"
@@ -39,6 +40,7 @@ constexpr uint8_t interrupt_gate_present = 0x8e; // present, DPL 0, 64-bit inter
 
 alignas(16) IdtEntry interrupt_descriptor_table[256];
 arch::IrqHandler irq_handlers[16];
+arch::IrqHandler vector_handlers[256]; // above the PIC's vectors: see set_vector_handler
 uint64_t interrupt_counts[256];
 bool unexpected_vector_reported[256];
 FaultCatchContext* active_fault_catch;
@@ -166,6 +168,8 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame) {
         handle_exception(*frame);
     } else if (vector < x86_64::pic_vector_base + 16) {
         handle_irq(vector - x86_64::pic_vector_base, *frame);
+    } else if (vector_handlers[vector]) {
+        vector_handlers[vector](*frame);
     } else if (!unexpected_vector_reported[vector]) {
         unexpected_vector_reported[vector] = true;
         klog::warn("interrupts", "unexpected interrupt vector {} at rip {:#x} (reported once)", vector,
@@ -266,3 +270,16 @@ void set_ring0_entry_stack(uint64_t top) {
 }
 
 } // namespace arch
+
+namespace x86_64 {
+
+ktl::ErrorOr<void> set_vector_handler(uint8_t vector, arch::IrqHandler handler) {
+    if (vector < pic_vector_base + 16)
+        return ktl::Errno::InvalidArgument;
+    if (vector_handlers[vector] && handler)
+        return ktl::Errno::Busy;
+    vector_handlers[vector] = handler;
+    return {};
+}
+
+} // namespace x86_64

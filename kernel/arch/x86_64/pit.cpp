@@ -1,16 +1,23 @@
+// PIT programming per the Intel 8254 datasheet: channel 0 as a rate generator (mode 2) for the tick,
+// channel 2 in mode 0 (interrupt on terminal count) with its gate and output on port 0x61.
 #include "arch/x86_64/pit.h"
 
 #include "arch/interrupts.h"
 #include "arch/io.h"
-#include "arch/timer.h"
 #include "ktl/assert.h"
 #include "time/clock.h"
 
 namespace x86_64 {
 
 namespace {
-constexpr uint16_t channel0_data = 0x40, mode_command = 0x43;
+constexpr uint16_t channel0_data = 0x40, channel2_data = 0x42, mode_command = 0x43;
+constexpr uint16_t system_control_port_b = 0x61;
 constexpr uint8_t channel0_lobyte_hibyte_rate_generator = 0x34;
+constexpr uint8_t channel0_lobyte_hibyte_terminal_count = 0x30;
+constexpr uint8_t channel2_lobyte_hibyte_terminal_count = 0xb0;
+constexpr uint8_t port_b_channel2_gate = 0x01, port_b_speaker_data = 0x02, port_b_channel2_output = 0x20;
+
+uint8_t countdown_high_byte; // the second half of the count arm_pit_countdown() was given
 
 void on_pit_interrupt(arch::InterruptFrame&) {
     time::on_timer_tick();
@@ -29,10 +36,28 @@ void start_pit(uint32_t frequency_hz) {
     MUST(arch::set_irq_handler(0, on_pit_interrupt));
 }
 
-} // namespace x86_64
-
-namespace arch {
-void start_periodic_timer(uint32_t frequency_hz) {
-    x86_64::start_pit(frequency_hz);
+void stop_pit() {
+    MUST(arch::set_irq_handler(0, nullptr));
+    // A mode command without the count that must follow it halts the counter.
+    arch::out8(mode_command, channel0_lobyte_hibyte_terminal_count);
 }
-} // namespace arch
+
+void arm_pit_countdown(uint16_t pit_clocks) {
+    // Gate high so the channel counts; speaker data off so nothing beeps.
+    arch::out8(system_control_port_b,
+               static_cast<uint8_t>((arch::in8(system_control_port_b) & ~port_b_speaker_data) |
+                                    port_b_channel2_gate));
+    arch::out8(mode_command, channel2_lobyte_hibyte_terminal_count);
+    arch::out8(channel2_data, pit_clocks & 0xff);
+    countdown_high_byte = static_cast<uint8_t>(pit_clocks >> 8);
+}
+
+void start_pit_countdown() {
+    arch::out8(channel2_data, countdown_high_byte); // counting starts with the high byte
+}
+
+bool pit_countdown_finished() {
+    return arch::in8(system_control_port_b) & port_b_channel2_output;
+}
+
+} // namespace x86_64
