@@ -46,6 +46,15 @@ TriggerMode trigger_of(uint16_t flags) {
     return static_cast<TriggerMode>((flags >> 2) & 3);
 }
 
+LocalNmi local_nmi(uint32_t processor_uid, uint8_t lint, uint16_t flags) {
+    LocalNmi nmi;
+    nmi.processor_uid = processor_uid;
+    nmi.lint = lint;
+    nmi.polarity = polarity_of(flags);
+    nmi.trigger = trigger_of(flags);
+    return nmi;
+}
+
 template <typename T, size_t Capacity>
 void append(ktl::FixedVector<T, Capacity>& list, const T& item, size_t& dropped) {
     if (list.try_append(item).is_error())
@@ -98,25 +107,17 @@ ktl::ErrorOr<void> parse_entry(ktl::ByteReader entry, Madt& out) {
     }
     case local_apic_nmi: {
         uint8_t uid = TRY(entry.read<uint8_t>(2));
-        uint16_t flags = TRY(entry.read<uint16_t>(3));
-        LocalNmi nmi;
-        nmi.processor_uid = uid == 0xff ? LocalNmi::all_processors : uid;
-        nmi.lint = TRY(entry.read<uint8_t>(5));
-        nmi.polarity = polarity_of(flags);
-        nmi.trigger = trigger_of(flags);
-        append(out.local_nmis, nmi, out.dropped);
+        uint32_t processor = uid == 0xff ? LocalNmi::all_processors : uid;
+        append(out.local_nmis,
+               local_nmi(processor, TRY(entry.read<uint8_t>(5)), TRY(entry.read<uint16_t>(3))), out.dropped);
         break;
     }
-    case local_x2apic_nmi: {
-        uint16_t flags = TRY(entry.read<uint16_t>(2));
-        LocalNmi nmi;
-        nmi.processor_uid = TRY(entry.read<uint32_t>(4));
-        nmi.lint = TRY(entry.read<uint8_t>(8));
-        nmi.polarity = polarity_of(flags);
-        nmi.trigger = trigger_of(flags);
-        append(out.local_nmis, nmi, out.dropped);
+    case local_x2apic_nmi:
+        append(out.local_nmis,
+               local_nmi(TRY(entry.read<uint32_t>(4)), TRY(entry.read<uint8_t>(8)),
+                         TRY(entry.read<uint16_t>(2))),
+               out.dropped);
         break;
-    }
     case local_apic_address_override:
         out.local_apic_address = TRY(entry.read<uint64_t>(4));
         out.local_apic_address_overridden = true;
