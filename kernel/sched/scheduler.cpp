@@ -61,6 +61,7 @@ void add_to_task_list(Task& task, bool assign_id = true) {
         if (assign_id)
             task.id = list.next_id++;
         task.entity.id = task.id;
+        task.entity.owner = &task;
         list.tasks.push_back(task);
     });
 }
@@ -117,7 +118,7 @@ Task* pick_next() {
     SchedEntity* entity = run_queue.pick();
     if (!entity)
         return idle_task;
-    return reinterpret_cast<Task*>(reinterpret_cast<char*>(entity) - offsetof(Task, entity));
+    return static_cast<Task*>(entity->owner);
 }
 
 // After a switch, in the task that now runs: take over the scheduler lock and reap the task that

@@ -311,14 +311,58 @@ KTEST(semaphore_and_condition_variable_hand_over_in_order) {
     KEXPECT(time::monotonic_ns() - start >= 5'000'000);
 }
 
-KTEST(recursive_mutex_counts_its_owner_relocking) {
+namespace {
+struct RecursiveTest {
     sync::RecursiveMutex mutex;
-    mutex.lock();
-    mutex.lock();
-    KEXPECT_EQ(mutex.depth(), 2u);
-    mutex.unlock();
-    mutex.unlock();
-    KEXPECT_EQ(mutex.depth(), 0u);
+    volatile bool other_has_it = false;
+};
+void take_recursive_mutex(void* argument) {
+    auto& test = *static_cast<RecursiveTest*>(argument);
+    test.mutex.lock();
+    test.other_has_it = true;
+    test.mutex.unlock();
+}
+} // namespace
+
+// The owner may relock; another task waits until the last unlock, not the first.
+KTEST(recursive_mutex_is_released_by_its_last_unlock) {
+    RecursiveTest test;
+    test.mutex.lock();
+    test.mutex.lock();
+    KEXPECT_EQ(test.mutex.depth(), 2u);
+    auto other = sched::spawn("recursive", take_recursive_mutex, &test);
+    KASSERT(!other.is_error());
+    sched::sleep_for(3'000'000);
+    test.mutex.unlock();
+    sched::sleep_for(3'000'000);
+    KEXPECT(!test.other_has_it);
+    test.mutex.unlock();
+    other.value().join();
+    KEXPECT(test.other_has_it);
+    KEXPECT_EQ(test.mutex.depth(), 0u);
+}
+
+namespace {
+void add_under_protection(void* argument) {
+    auto& total = *static_cast<sync::MutexProtected<uint64_t>*>(argument);
+    for (int round = 0; round < 2'000; ++round)
+        total.with([](uint64_t& value) {
+            uint64_t seen = value;
+            if (seen % 128 == 0)
+                sched::yield(); // hold the lock across a switch now and then
+            value = seen + 1;
+        });
+}
+} // namespace
+
+KTEST(mutex_protected_data_is_reached_only_under_its_lock) {
+    sync::MutexProtected<uint64_t> total(0);
+    auto first = sched::spawn("adder", add_under_protection, &total);
+    auto second = sched::spawn("adder", add_under_protection, &total);
+    KASSERT(!first.is_error() && !second.is_error());
+    first.value().join();
+    second.value().join();
+    KEXPECT_EQ(total.with([](uint64_t& value) { return value; }), 4'000u);
 }
 
 namespace {

@@ -21,7 +21,8 @@ inline constexpr uint32_t nice_0_weight = 1024;
 uint32_t weight_for_nice(int nice);
 
 struct SchedEntity {
-    uint64_t id = 0; // breaks ties, so picks are deterministic
+    uint64_t id = 0;       // breaks ties, so picks are deterministic
+    void* owner = nullptr; // what the entity schedules (the kernel's task); the queue never reads it
     uint32_t weight = nice_0_weight;
     int64_t vruntime = 0;
     int64_t deadline = 0;
