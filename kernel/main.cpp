@@ -3,6 +3,7 @@
 #include "acpi/acpi.h"
 #include "arch/cpu.h"
 #include "arch/interrupts.h"
+#include "arch/user_mode.h"
 #include "arch/x86_64/gdt.h"
 #include "boot/boot_info.h"
 #include "boot/command_line.h"
@@ -21,6 +22,7 @@
 #include "mm/statistics.h"
 #include "qemu/exit_codes.h"
 #include "sched/scheduler.h"
+#include "syscalls/syscalls.h"
 #include "test/ktest.h"
 #include "time/clock.h"
 
@@ -210,6 +212,7 @@ uint64_t install_guarded_stacks() {
 // The rest of boot, on the guarded "boot" stack.
 [[noreturn]] void continue_boot() {
     sched::initialize(boot_stack);
+    syscalls::initialize();
     debug::install_debug_keys();
     boot::CommandLine command_line(command_line_view);
     mm::MemoryStatistics memory = mm::memory_statistics();
@@ -247,6 +250,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t multiboot_magic, uint32_t mul
     console::initialize_serial();
     x86_64::initialize_gdt();
     arch::initialize_interrupts();
+    arch::initialize_user_mode();
 
     parse_boot_info(multiboot_magic, multiboot_info_physical);
     boot::CommandLine command_line = assemble_command_line();

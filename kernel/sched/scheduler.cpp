@@ -13,6 +13,7 @@
 #include "debug/panic.h"
 #include "ktl/assert.h"
 #include "mm/kernel_heap.h"
+#include "mm/kernel_space.h"
 #include "sched/current.h"
 #include "time/clock.h"
 #include "time/timer_queue.h"
@@ -93,6 +94,9 @@ void reap(Task* task) {
     task->stack = {};
     mm::kfree(task->fpu_allocation);
     task->fpu_allocation = task->fpu_state = nullptr;
+    if (task->address_space)
+        mm::AddressSpace::destroy(task->address_space); // no longer active: another task runs
+    task->address_space = nullptr;
     {
         sync::SpinlockGuard guard(scheduler_lock);
         ++counters.tasks_reaped;
@@ -168,6 +172,8 @@ void switch_locked(bool preempted) {
     arch::save_fpu_state(previous->fpu_state);
     arch::restore_fpu_state(next->fpu_state);
     arch::set_ring0_entry_stack(next->stack.top);
+    if (next->address_space != previous->address_space)
+        arch::activate_root(next->address_space ? next->address_space->root() : mm::kernel_root());
     detail::current_task = next;
     arch::switch_stacks(&previous->saved_stack_pointer, next->saved_stack_pointer);
 }
@@ -210,17 +216,25 @@ void on_interrupt_return(arch::InterruptFrame& frame) {
 
 ktl::ErrorOr<Task*> create_task(ktl::StringView name, const SpawnOptions& options) {
     Task* task = new (std::nothrow) Task;
-    if (!task)
+    if (!task) {
+        if (options.address_space)
+            mm::AddressSpace::destroy(options.address_space);
         return ktl::Errno::NoMemory;
+    }
+    task->address_space = options.address_space;
     copy_name(*task, name);
     auto stack = mm::allocate_kernel_stack(task->name, options.stack_size);
     if (stack.is_error()) {
+        if (task->address_space)
+            mm::AddressSpace::destroy(task->address_space);
         delete task;
         return stack.error();
     }
     task->stack = stack.value();
     if (auto fpu = allocate_fpu_state(*task); fpu.is_error()) {
         mm::free_kernel_stack(task->stack);
+        if (task->address_space)
+            mm::AddressSpace::destroy(task->address_space);
         delete task;
         return fpu.error();
     }

@@ -7,6 +7,7 @@
 #include "ktl/format.h"
 #include "ktl/intrusive_list.h"
 #include "ktl/string_view.h"
+#include "mm/address_space.h"
 #include "mm/stacks.h"
 #include "sched/eevdf.h"
 #include "sched/wait_queue.h"
@@ -34,6 +35,8 @@ struct Task : ktl::IntrusiveListNode<InAllTasks> {
     uint64_t saved_stack_pointer = 0;
     void* fpu_state = nullptr; // arch::fpu_state_size() bytes, 64-byte aligned
     void* fpu_allocation = nullptr;
+    // The user half it runs with (owned, destroyed when the task is reaped); null: kernel only.
+    mm::AddressSpace* address_space = nullptr;
 
     SchedEntity entity;
     uint64_t created_ns = 0;
@@ -50,6 +53,7 @@ struct Task : ktl::IntrusiveListNode<InAllTasks> {
 struct SpawnOptions {
     int nice = 0;
     size_t stack_size = mm::default_kernel_stack_size;
+    mm::AddressSpace* address_space = nullptr; // handed to the task, even when spawning fails
 };
 
 // Owns one reference to a task: join() waits for its exit code; dropping the handle without joining

@@ -37,6 +37,12 @@ interrupt_common:
     .cfi_def_cfa %rsp, 56
     .cfi_offset %rip, -40
     .cfi_offset %rsp, -16
+    /* From ring 3 (the saved CS's low bits), GS still holds the user's base: swap in the CPU's. */
+    testb $3, 24(%rsp)
+    jz interrupt_common_kernel_gs
+    swapgs
+.global interrupt_common_kernel_gs
+interrupt_common_kernel_gs:
     push %rax
     .cfi_adjust_cfa_offset 8
     .cfi_rel_offset %rax, 0
@@ -101,6 +107,10 @@ interrupt_common:
     pop %rcx
     pop %rbx
     pop %rax
+    testb $3, 24(%rsp)
+    jz 1f
+    swapgs
+1:
     add $16, %rsp
     iretq
     .cfi_endproc

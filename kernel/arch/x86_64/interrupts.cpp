@@ -1,9 +1,12 @@
 // IDT, the common interrupt dispatcher, exception reports and fault catching.
 #include "arch/interrupts.h"
 
+#include "arch/cpu.h"
+#include "arch/user_mode.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/registers.h"
+#include "arch/x86_64/syscall.h"
 #include "arch/x86_64/vectors.h"
 #include "console/log.h"
 #include "debug/panic.h"
@@ -37,6 +40,7 @@ struct [[gnu::packed]] IdtPointer {
 };
 
 constexpr uint8_t interrupt_gate_present = 0x8e; // present, DPL 0, 64-bit interrupt gate (IF cleared)
+constexpr uint8_t user_callable_gate = 0xee;     // the same with DPL 3: `int` from ring 3 may use it
 
 alignas(16) IdtEntry interrupt_descriptor_table[256];
 arch::IrqHandler irq_handlers[16];
@@ -47,6 +51,8 @@ FaultCatchContext* active_fault_catch;
 arch::FaultAddressDescriber fault_address_describer;
 arch::BreakpointObserver breakpoint_observer;
 arch::InterruptReturnHook interrupt_return_hook;
+arch::SyscallHandler syscall_handler;
+arch::UserFaultHandler user_fault_handler;
 
 const char* const exception_names[32] = {
     "Divide Error (#DE)",
@@ -127,6 +133,12 @@ void write_page_fault_cause(ktl::FormatSink& sink, uint64_t error_code) {
 }
 
 void handle_exception(arch::InterruptFrame& frame) {
+    bool machine_level = frame.vector == vector_nmi || frame.vector == vector_double_fault ||
+                         frame.vector == vector_machine_check;
+    if (frame.from_user_mode() && user_fault_handler && !machine_level) {
+        user_fault_handler(frame);
+        return;
+    }
     if (frame.vector == vector_breakpoint) {
         klog::info("interrupts", "breakpoint (int3) at {:#x}, continuing", frame.rip - 1);
         if (breakpoint_observer)
@@ -159,13 +171,32 @@ void handle_irq(uint8_t irq, arch::InterruptFrame& frame) {
     x86_64::end_of_interrupt(irq);
 }
 
+// System calls run with interrupts on, like the code that made them: a long one can be preempted.
+void handle_syscall(arch::InterruptFrame& frame) {
+    constexpr int64_t no_such_call = -38; // -ENOSYS
+    arch::enable_interrupts();
+    if (syscall_handler)
+        syscall_handler(frame);
+    else
+        frame.rax = static_cast<uint64_t>(no_such_call);
+    arch::disable_interrupts();
+}
+
 } // namespace
+
+namespace x86_64 {
+void open_syscall_gate() {
+    interrupt_descriptor_table[arch::syscall_vector].type_and_attributes = user_callable_gate;
+}
+} // namespace x86_64
 
 extern "C" void interrupt_dispatch(arch::InterruptFrame* frame) {
     uint8_t vector = static_cast<uint8_t>(frame->vector);
     ++interrupt_counts[vector];
     if (vector < 32) {
         handle_exception(*frame);
+    } else if (vector == arch::syscall_vector) {
+        handle_syscall(*frame);
     } else if (vector < x86_64::pic_vector_base + 16) {
         handle_irq(vector - x86_64::pic_vector_base, *frame);
     } else if (vector_handlers[vector]) {
@@ -265,8 +296,17 @@ void set_critical_stack(CriticalStack stack, uint64_t top) {
     x86_64::set_interrupt_stack(slot, top);
 }
 
+void set_syscall_handler(SyscallHandler handler) {
+    syscall_handler = handler;
+}
+
+void set_user_fault_handler(UserFaultHandler handler) {
+    user_fault_handler = handler;
+}
+
 void set_ring0_entry_stack(uint64_t top) {
     x86_64::set_kernel_stack(top);
+    x86_64::set_cpu_kernel_stack(top);
 }
 
 } // namespace arch

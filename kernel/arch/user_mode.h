@@ -1,0 +1,36 @@
+// Ring 3: leaving for it, and the two ways back in that are not plain interrupts, system calls and
+// faults. Both `syscall` and `int 0x80` (a gate user code may use, taking the same 64-bit numbering)
+// arrive as one InterruptFrame: number in rax, arguments in rdi, rsi, rdx, r10, r8, r9, result to rax.
+#pragma once
+
+#include "arch/interrupts.h"
+
+#include <cstdint>
+
+namespace arch {
+
+inline constexpr uint8_t syscall_vector = 0x80;
+
+// Sets up the `syscall` MSRs, the per-CPU block that entry code finds through GS, and the int 0x80 gate.
+void initialize_user_mode();
+
+// Called with interrupts enabled for every system call; it writes the result to frame.rax.
+using SyscallHandler = void (*)(InterruptFrame& frame);
+void set_syscall_handler(SyscallHandler handler);
+inline bool entered_by_syscall_instruction(const InterruptFrame& frame) {
+    return frame.error_code == 1;
+}
+inline uint64_t syscall_argument(const InterruptFrame& frame, int index) {
+    const uint64_t arguments[] = {frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9};
+    return arguments[index];
+}
+
+// An exception raised in ring 3 goes here instead of the kernel's crash report.
+using UserFaultHandler = void (*)(InterruptFrame& frame);
+void set_user_fault_handler(UserFaultHandler handler);
+
+} // namespace arch
+
+// Leaves for ring 3 at `rip` with stack `rsp`, for good: the next entry starts again at the top of
+// this task's kernel stack.
+extern "C" [[noreturn]] void enter_user_mode(uint64_t rip, uint64_t rsp);

@@ -1,0 +1,60 @@
+// MSR and descriptor setup for ring 3 (Intel SDM vol. 3A §5.8.8 for SYSCALL/SYSRET, §6.14 for gates).
+#include "arch/user_mode.h"
+
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/registers.h"
+#include "arch/x86_64/syscall.h"
+
+extern "C" void syscall_entry();
+
+namespace x86_64 {
+
+namespace {
+
+constexpr uint32_t msr_star = 0xc0000081, msr_lstar = 0xc0000082, msr_fmask = 0xc0000084;
+constexpr uint32_t msr_gs_base = 0xc0000101, msr_kernel_gs_base = 0xc0000102;
+constexpr uint64_t efer_syscall_enable = 1;
+// Cleared on `syscall`: interrupts (until the frame is saved), direction, trap and alignment check.
+constexpr uint64_t syscall_cleared_flags = (1 << 9) | (1 << 10) | (1 << 8) | (1 << 18);
+
+// What syscall_entry.S finds at %gs:0, 8, 16.
+struct CpuLocal {
+    CpuLocal* self;
+    uint64_t kernel_stack_top;
+    uint64_t user_stack_scratch;
+};
+static_assert(__builtin_offsetof(CpuLocal, kernel_stack_top) == 8);
+static_assert(__builtin_offsetof(CpuLocal, user_stack_scratch) == 16);
+
+CpuLocal boot_cpu;
+
+} // namespace
+
+void set_cpu_kernel_stack(uint64_t top) {
+    boot_cpu.kernel_stack_top = top;
+}
+
+void initialize_syscall_entry() {
+    boot_cpu.self = &boot_cpu;
+    // In the kernel GS is the CPU's block; user mode gets its own base and swapgs trades the two.
+    write_msr(msr_gs_base, reinterpret_cast<uint64_t>(&boot_cpu));
+    write_msr(msr_kernel_gs_base, 0);
+    write_msr(msr_efer, read_msr(msr_efer) | efer_syscall_enable);
+    // syscall loads CS from bits 47:32 (SS = +8); sysret loads SS from bits 63:48 + 8 and CS from +16,
+    // which is why the GDT has user data before user code.
+    uint64_t sysret_base = kernel_data_selector | 3;
+    write_msr(msr_star, (uint64_t(kernel_code_selector) << 32) | (sysret_base << 48));
+    write_msr(msr_lstar, reinterpret_cast<uint64_t>(syscall_entry));
+    write_msr(msr_fmask, syscall_cleared_flags);
+}
+
+} // namespace x86_64
+
+namespace arch {
+
+void initialize_user_mode() {
+    x86_64::initialize_syscall_entry();
+    x86_64::open_syscall_gate();
+}
+
+} // namespace arch

@@ -1,0 +1,144 @@
+#include "syscalls/syscalls.h"
+
+#include "arch/user_mode.h"
+#include "console/console.h"
+#include "console/log.h"
+#include "ktl/errno.h"
+#include "mm/user_memory.h"
+#include "sched/scheduler.h"
+
+namespace syscalls {
+
+namespace {
+
+constexpr ktl::StringView log_subsystem = "syscall";
+constexpr size_t max_syscall_number = 512;
+
+struct Arguments {
+    uint64_t values[6];
+    uint64_t operator[](int index) const { return values[index]; }
+};
+using Handler = ktl::ErrorOr<long> (*)(const Arguments&);
+
+// Console output goes out in chunks: a user buffer is never mapped into the kernel, only copied.
+ktl::ErrorOr<long> sys_write(const Arguments& arguments) {
+    int fd = static_cast<int>(arguments[0]);
+    uint64_t buffer = arguments[1];
+    size_t length = arguments[2];
+    if (fd != 1 && fd != 2)
+        return ktl::Errno::BadFileDescriptor;
+    char chunk[256];
+    size_t written = 0;
+    while (written < length) {
+        size_t part = length - written < sizeof chunk ? length - written : sizeof chunk;
+        auto copied = mm::copy_from_user(chunk, buffer + written, part);
+        if (copied.is_error())
+            return written > 0 ? ktl::ErrorOr<long>(static_cast<long>(written)) : copied.error();
+        console::print("{}", ktl::StringView(chunk, part));
+        written += part;
+    }
+    return static_cast<long>(written);
+}
+
+ktl::ErrorOr<long> sys_sched_yield(const Arguments&) {
+    sched::yield();
+    return 0;
+}
+
+ktl::ErrorOr<long> sys_getpid(const Arguments&) {
+    return static_cast<long>(sched::current_task()->id);
+}
+
+ktl::ErrorOr<long> sys_exit(const Arguments& arguments) {
+    sched::Task* task = sched::current_task();
+    int code = static_cast<int>(arguments[0] & 0xff);
+    klog::info(log_subsystem, "task {} '{}' ending with code: {}", task->id, task->name, code);
+    sched::exit(code);
+}
+
+struct Entry {
+    const char* name;
+    Handler handler;
+};
+// Numbers from Linux's arch/x86/entry/syscalls/syscall_64.tbl.
+constexpr struct {
+    uint16_t number;
+    Entry entry;
+} implemented[] = {
+    {1, {"write", sys_write}}, {24, {"sched_yield", sys_sched_yield}}, {39, {"getpid", sys_getpid}},
+    {60, {"exit", sys_exit}},  {186, {"gettid", sys_getpid}},          {231, {"exit_group", sys_exit}},
+};
+
+Entry table[max_syscall_number];
+bool unknown_reported[max_syscall_number];
+uint64_t dispatched;
+
+void dispatch(arch::InterruptFrame& frame) {
+    ++dispatched;
+    uint64_t number = frame.rax;
+    if (number >= max_syscall_number || !table[number].handler) {
+        if (number < max_syscall_number && !unknown_reported[number]) {
+            unknown_reported[number] = true;
+            klog::warn(log_subsystem, "task {} called unknown system call {} (reported once)",
+                       sched::current_task()->id, number);
+        }
+        frame.rax = static_cast<uint64_t>(-static_cast<long>(ktl::Errno::NotImplemented));
+        return;
+    }
+    Arguments arguments;
+    for (int index = 0; index < 6; ++index)
+        arguments.values[index] = arch::syscall_argument(frame, index);
+    auto result = table[number].handler(arguments);
+    frame.rax =
+        static_cast<uint64_t>(result.is_error() ? -static_cast<long>(result.error().code()) : result.value());
+}
+
+// Linux's signal numbers, so exit statuses read the same on both systems.
+int signal_for_exception(uint64_t vector) {
+    constexpr int sigill = 4, sigtrap = 5, sigbus = 7, sigfpe = 8, sigsegv = 11;
+    switch (vector) {
+    case 0:
+    case 16:
+    case 19:
+        return sigfpe;
+    case 1:
+    case 3:
+        return sigtrap;
+    case 6:
+        return sigill;
+    case 17:
+        return sigbus;
+    default:
+        return sigsegv;
+    }
+}
+
+// The program is at fault, not the kernel: report it and end the task; everything else runs on.
+void kill_faulting_task(arch::InterruptFrame& frame) {
+    sched::Task* task = sched::current_task();
+    int signal = signal_for_exception(frame.vector);
+    klog::error(log_subsystem, "task {} '{}' killed by signal {}: {} at rip {:#x}, error code {:#x}",
+                task->id, task->name, signal, arch::exception_name(frame.vector), frame.rip,
+                frame.error_code);
+    char registers[1024];
+    ktl::BufferSink sink(registers, sizeof registers);
+    arch::write_register_dump(sink, frame);
+    klog::write_lines(klog::Level::Error, log_subsystem, sink.view());
+    arch::enable_interrupts();
+    sched::exit(128 + signal);
+}
+
+} // namespace
+
+void initialize() {
+    for (const auto& each : implemented)
+        table[each.number] = each.entry;
+    arch::set_syscall_handler(dispatch);
+    arch::set_user_fault_handler(kill_faulting_task);
+}
+
+uint64_t dispatched_count() {
+    return dispatched;
+}
+
+} // namespace syscalls
