@@ -9,6 +9,7 @@
 #include "arch/context.h"
 #include "arch/cpu.h"
 #include "arch/interrupts.h"
+#include "arch/user_mode.h"
 #include "console/log.h"
 #include "debug/panic.h"
 #include "ktl/assert.h"
@@ -172,6 +173,8 @@ void switch_locked(bool preempted) {
     arch::save_fpu_state(previous->fpu_state);
     arch::restore_fpu_state(next->fpu_state);
     arch::set_ring0_entry_stack(next->stack.top);
+    if (next->address_space && next->user_thread_pointer != previous->user_thread_pointer)
+        arch::set_user_thread_pointer(next->user_thread_pointer);
     if (next->address_space != previous->address_space)
         arch::activate_root(next->address_space ? next->address_space->root() : mm::kernel_root());
     detail::current_task = next;

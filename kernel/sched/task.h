@@ -37,6 +37,7 @@ struct Task : ktl::IntrusiveListNode<InAllTasks> {
     void* fpu_allocation = nullptr;
     // The user half it runs with (owned, destroyed when the task is reaped); null: kernel only.
     mm::AddressSpace* address_space = nullptr;
+    uint64_t user_thread_pointer = 0; // arch_prctl(ARCH_SET_FS)
 
     SchedEntity entity;
     uint64_t created_ns = 0;

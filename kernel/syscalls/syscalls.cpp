@@ -40,6 +40,59 @@ ktl::ErrorOr<long> sys_write(const Arguments& arguments) {
     return static_cast<long>(written);
 }
 
+struct IoVector {
+    uint64_t base;
+    uint64_t length;
+};
+static_assert(sizeof(IoVector) == 16);
+
+ktl::ErrorOr<long> sys_writev(const Arguments& arguments) {
+    constexpr uint64_t max_vectors = 1024; // IOV_MAX
+    uint64_t count = arguments[2];
+    if (count > max_vectors)
+        return ktl::Errno::InvalidArgument;
+    long total = 0;
+    for (uint64_t index = 0; index < count; ++index) {
+        IoVector vector;
+        TRY(mm::copy_from_user(&vector, mm::UserPtr<IoVector>(arguments[1]).offset(index)));
+        if (vector.length == 0)
+            continue;
+        Arguments write_arguments{{arguments[0], vector.base, vector.length, 0, 0, 0}};
+        auto written = sys_write(write_arguments);
+        if (written.is_error())
+            return total > 0 ? ktl::ErrorOr<long>(total) : written.error();
+        total += written.value();
+    }
+    return total;
+}
+
+// Only what a console needs so far: there is no terminal device to ask.
+ktl::ErrorOr<long> sys_ioctl(const Arguments&) {
+    return ktl::Errno::NotTerminal;
+}
+
+ktl::ErrorOr<long> sys_arch_prctl(const Arguments& arguments) {
+    constexpr uint64_t arch_set_fs = 0x1002, arch_get_fs = 0x1003;
+    sched::Task* task = sched::current_task();
+    switch (arguments[0]) {
+    case arch_set_fs:
+        if (arguments[1] >= mm::user_half_end)
+            return ktl::Errno::NotPermitted;
+        task->user_thread_pointer = arguments[1];
+        arch::set_user_thread_pointer(arguments[1]);
+        return 0;
+    case arch_get_fs:
+        TRY(mm::copy_to_user(mm::UserPtr<uint64_t>(arguments[1]), &task->user_thread_pointer));
+        return 0;
+    default:
+        return ktl::Errno::InvalidArgument;
+    }
+}
+
+ktl::ErrorOr<long> sys_set_tid_address(const Arguments&) {
+    return static_cast<long>(sched::current_task()->id);
+}
+
 ktl::ErrorOr<long> sys_sched_yield(const Arguments&) {
     sched::yield();
     return 0;
@@ -65,8 +118,16 @@ constexpr struct {
     uint16_t number;
     Entry entry;
 } implemented[] = {
-    {1, {"write", sys_write}}, {24, {"sched_yield", sys_sched_yield}}, {39, {"getpid", sys_getpid}},
-    {60, {"exit", sys_exit}},  {186, {"gettid", sys_getpid}},          {231, {"exit_group", sys_exit}},
+    {1, {"write", sys_write}},
+    {16, {"ioctl", sys_ioctl}},
+    {20, {"writev", sys_writev}},
+    {24, {"sched_yield", sys_sched_yield}},
+    {39, {"getpid", sys_getpid}},
+    {60, {"exit", sys_exit}},
+    {158, {"arch_prctl", sys_arch_prctl}},
+    {186, {"gettid", sys_getpid}},
+    {218, {"set_tid_address", sys_set_tid_address}},
+    {231, {"exit_group", sys_exit}},
 };
 
 Entry table[max_syscall_number];

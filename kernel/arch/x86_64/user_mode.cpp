@@ -52,6 +52,11 @@ void initialize_syscall_entry() {
 
 namespace arch {
 
+void set_user_thread_pointer(uint64_t value) {
+    constexpr uint32_t msr_fs_base = 0xc0000100;
+    x86_64::write_msr(msr_fs_base, value);
+}
+
 void initialize_user_mode() {
     x86_64::initialize_syscall_entry();
     x86_64::open_syscall_gate();
