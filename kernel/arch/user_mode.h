@@ -28,6 +28,10 @@ inline uint64_t syscall_argument(const InterruptFrame& frame, int index) {
 // The user thread pointer (FS base on x86-64: TLS for musl and glibc); per task, loaded on switch.
 void set_user_thread_pointer(uint64_t value);
 
+// The Linux signal number a user-mode exception delivers (SIGSEGV, SIGFPE, SIGILL, ...), so exit
+// statuses read the same on both systems.
+int fault_signal(const InterruptFrame& frame);
+
 // An exception raised in ring 3 goes here instead of the kernel's crash report.
 using UserFaultHandler = void (*)(InterruptFrame& frame);
 void set_user_fault_handler(UserFaultHandler handler);

@@ -4,6 +4,10 @@
 // Locks, in the order they may be taken: a wait queue's lock, then `scheduler_lock` (run queue, task
 // states, the current task), then `task_list`. The scheduler lock is taken by the task that switches
 // away and released by the task that resumes.
+//
+// An exited task's stack, FPU area and address space are freed in task context with interrupts on
+// (the next voluntary switch, a spawn, or the idle task), never on the interrupt-return path where a
+// preempted task resumes: unmapping a stack or a whole address space is no work for interrupts-off.
 #include "sched/scheduler.h"
 
 #include "arch/context.h"
@@ -42,8 +46,8 @@ sync::IrqSpinlock scheduler_lock;
 EevdfQueue run_queue;
 Task* idle_task;
 bool switch_requested;
-uint64_t current_started_ns; // when the running task's run time was last charged
-Task* exited_task;           // switched away from for the last time; reaped by the next task
+uint64_t current_started_ns;                      // when the running task's run time was last charged
+ktl::IntrusiveList<Task, InReaping> exited_tasks; // switched away from for the last time
 SchedulerStatistics counters;
 sync::SpinlockProtected<TaskList> task_list;
 
@@ -98,11 +102,20 @@ void reap(Task* task) {
     if (task->address_space)
         mm::AddressSpace::destroy(task->address_space); // no longer active: another task runs
     task->address_space = nullptr;
-    {
-        sync::SpinlockGuard guard(scheduler_lock);
-        ++counters.tasks_reaped;
-    }
     release_reference(task); // the task's own reference
+}
+
+void reap_exited_tasks() {
+    for (;;) {
+        Task* task;
+        {
+            sync::SpinlockGuard guard(scheduler_lock);
+            task = exited_tasks.pop_front();
+        }
+        if (!task)
+            return;
+        reap(task);
+    }
 }
 
 // Charges the running task for the time since it was last charged; true if its slice is used up.
@@ -126,13 +139,13 @@ Task* pick_next() {
     return static_cast<Task*>(entity->owner);
 }
 
-// After a switch, in the task that now runs: take over the scheduler lock and reap the task that
-// just exited, if any. Returns the task to reap (after the lock is released).
-Task* finish_switch() {
+// After a switch, in the task that now runs: take over the scheduler lock and release it. A task
+// resuming with interrupts on is in task context and frees what exited tasks left behind.
+void finish_switch(bool interrupts_were_enabled) {
     scheduler_lock.transfer_to_current();
-    Task* to_reap = exited_task;
-    exited_task = nullptr;
-    return to_reap;
+    scheduler_lock.unlock(interrupts_were_enabled);
+    if (interrupts_were_enabled)
+        reap_exited_tasks();
 }
 
 // Called with the scheduler lock held; returns with it held, possibly much later, in the same task.
@@ -168,7 +181,7 @@ void switch_locked(bool preempted) {
     if (preempted)
         ++counters.preemptions;
     if (previous->state == TaskState::Exited)
-        exited_task = previous;
+        exited_tasks.push_back(*previous);
 
     arch::save_fpu_state(previous->fpu_state);
     arch::restore_fpu_state(next->fpu_state);
@@ -181,32 +194,26 @@ void switch_locked(bool preempted) {
     arch::switch_stacks(&previous->saved_stack_pointer, next->saved_stack_pointer);
 }
 
-void reap_if_needed(Task* task) {
-    if (task)
-        reap(task);
-}
-
 void reschedule(bool preempted) {
     bool interrupts_were_enabled = scheduler_lock.lock();
     switch_locked(preempted);
-    Task* to_reap = finish_switch();
-    scheduler_lock.unlock(interrupts_were_enabled);
-    reap_if_needed(to_reap);
+    finish_switch(interrupts_were_enabled);
 }
 
 // A new task's first instructions, reached through arch::thread_start_trampoline.
 [[noreturn]] void task_start(void* argument) {
     Task* task = static_cast<Task*>(argument);
-    Task* to_reap = finish_switch();
-    scheduler_lock.unlock(true);
-    reap_if_needed(to_reap);
+    finish_switch(true);
     task->entry(task->argument);
     exit(0);
 }
 
+// The idle task resumes on the interrupt-return path, so it reaps here, before halting.
 [[noreturn]] void idle_loop(void*) {
-    for (;;)
+    for (;;) {
+        reap_exited_tasks();
         arch::wait_for_interrupt();
+    }
 }
 
 // Interrupt return: switch if the tick or a wake asked for it and nothing forbids preemption.
@@ -305,13 +312,13 @@ Task* current_task() {
 
 ktl::ErrorOr<TaskHandle> spawn(ktl::StringView name, void (*entry)(void*), void* argument,
                                const SpawnOptions& options) {
+    reap_exited_tasks(); // a busy system may never idle: spawning gives back what exits left
     Task* task = TRY(create_task(name, options));
     task->entry = entry;
     task->argument = argument;
     add_to_task_list(*task);
     TaskHandle handle(task);
     bool interrupts_were_enabled = scheduler_lock.lock();
-    ++counters.tasks_created;
     run_queue.enqueue(task->entity, now_ns());
     if (pick_next() != detail::current_task)
         switch_requested = true;
@@ -326,9 +333,7 @@ void yield() {
     if (current != idle_task && current->entity.queued)
         run_queue.yield(current->entity);
     switch_locked(false);
-    Task* to_reap = finish_switch();
-    scheduler_lock.unlock(interrupts_were_enabled);
-    reap_if_needed(to_reap);
+    finish_switch(interrupts_were_enabled);
 }
 
 void exit(int code) {
@@ -371,9 +376,7 @@ void block() {
     bool interrupts_were_enabled = scheduler_lock.lock();
     if (detail::current_task->state == TaskState::Blocked)
         switch_locked(false);
-    Task* to_reap = finish_switch();
-    scheduler_lock.unlock(interrupts_were_enabled);
-    reap_if_needed(to_reap);
+    finish_switch(interrupts_were_enabled);
 }
 
 bool wake(Task* task) {
@@ -396,16 +399,23 @@ void wake_sleeper(time::Timer& timer) {
 }
 } // namespace
 
+bool block_until(uint64_t deadline_ns) {
+    if (now_ns() >= deadline_ns)
+        return false;
+    time::Timer timer;
+    timer.deadline_ns = deadline_ns;
+    timer.callback = wake_sleeper;
+    timer.context = detail::current_task;
+    time::arm_timer(timer);
+    block();
+    time::cancel_timer(timer);
+    return now_ns() < deadline_ns;
+}
+
 void sleep_until(uint64_t deadline_ns) {
     while (now_ns() < deadline_ns) {
-        time::Timer timer;
-        timer.deadline_ns = deadline_ns;
-        timer.callback = wake_sleeper;
-        timer.context = detail::current_task;
         mark_current_blocked();
-        time::arm_timer(timer);
-        block();
-        time::cancel_timer(timer);
+        block_until(deadline_ns);
         mark_current_running();
     }
 }

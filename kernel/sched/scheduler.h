@@ -25,6 +25,8 @@ void mark_current_blocked();
 void mark_current_running();
 // Switches away if the current task is still marked blocked. Must not be called holding a spinlock.
 void block();
+// block() with a timer that wakes the task at `deadline_ns` (monotonic); false once it has passed.
+bool block_until(uint64_t deadline_ns);
 // Makes a blocked task runnable; returns false if it was not blocked.
 bool wake(Task* task);
 
@@ -38,8 +40,6 @@ struct SchedulerStatistics {
     uint64_t context_switches = 0;
     uint64_t preemptions = 0; // switches forced by the tick
     uint64_t live_tasks = 0;
-    uint64_t tasks_created = 0;
-    uint64_t tasks_reaped = 0;
 };
 SchedulerStatistics statistics();
 

@@ -22,8 +22,9 @@ const char* task_state_name(TaskState state);
 inline constexpr size_t task_name_capacity = 32;
 
 struct InAllTasks {};
+struct InReaping {};
 
-struct Task : ktl::IntrusiveListNode<InAllTasks> {
+struct Task : ktl::IntrusiveListNode<InAllTasks>, ktl::IntrusiveListNode<InReaping> {
     uint64_t id = 0;
     char name[task_name_capacity] = {};
     TaskState state = TaskState::Runnable;

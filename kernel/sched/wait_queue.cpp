@@ -1,8 +1,6 @@
 #include "sched/wait_queue.h"
 
 #include "sched/scheduler.h"
-#include "time/clock.h"
-#include "time/timer_queue.h"
 
 namespace sched {
 
@@ -29,27 +27,10 @@ void WaitQueue::block_current() {
     block();
 }
 
-namespace {
-void wake_waiting_task(time::Timer& timer) {
-    wake(static_cast<Task*>(timer.context));
-}
-} // namespace
-
 bool WaitQueue::block_current_until(uint64_t deadline_ns) {
-    if (time::monotonic_ns() >= deadline_ns)
-        return false;
-    time::Timer timer;
-    timer.deadline_ns = deadline_ns;
-    timer.callback = wake_waiting_task;
-    timer.context = current_task();
-    time::arm_timer(timer);
-    block();
-    time::cancel_timer(timer);
-    return time::monotonic_ns() < deadline_ns;
+    return block_until(deadline_ns);
 }
 
-// A waiter that is not blocked (it is re-checking its condition) takes no wake and stays enlisted: it
-// checks again before it sleeps. The first blocked one is woken and leaves the queue.
 size_t WaitQueue::wake_one() {
     sync::SpinlockGuard guard(m_lock);
     for (Waiter& waiter : m_waiters) {

@@ -154,30 +154,10 @@ void dispatch(arch::InterruptFrame& frame) {
         static_cast<uint64_t>(result.is_error() ? -static_cast<long>(result.error().code()) : result.value());
 }
 
-// Linux's signal numbers, so exit statuses read the same on both systems.
-int signal_for_exception(uint64_t vector) {
-    constexpr int sigill = 4, sigtrap = 5, sigbus = 7, sigfpe = 8, sigsegv = 11;
-    switch (vector) {
-    case 0:
-    case 16:
-    case 19:
-        return sigfpe;
-    case 1:
-    case 3:
-        return sigtrap;
-    case 6:
-        return sigill;
-    case 17:
-        return sigbus;
-    default:
-        return sigsegv;
-    }
-}
-
 // The program is at fault, not the kernel: report it and end the task; everything else runs on.
 void kill_faulting_task(arch::InterruptFrame& frame) {
     sched::Task* task = sched::current_task();
-    int signal = signal_for_exception(frame.vector);
+    int signal = arch::fault_signal(frame);
     klog::error(log_subsystem, "task {} '{}' killed by signal {}: {} at rip {:#x}, error code {:#x}",
                 task->id, task->name, signal, arch::exception_name(frame.vector), frame.rip,
                 frame.error_code);

@@ -46,6 +46,16 @@ TriggerMode trigger_of(uint16_t flags) {
     return static_cast<TriggerMode>((flags >> 2) & 3);
 }
 
+ProcessorApic processor_apic(uint32_t processor_uid, uint32_t apic_id, uint32_t flags, bool x2apic) {
+    ProcessorApic processor;
+    processor.processor_uid = processor_uid;
+    processor.apic_id = apic_id;
+    processor.enabled = flags & 1;
+    processor.online_capable = flags & 2;
+    processor.x2apic = x2apic;
+    return processor;
+}
+
 LocalNmi local_nmi(uint32_t processor_uid, uint8_t lint, uint16_t flags) {
     LocalNmi nmi;
     nmi.processor_uid = processor_uid;
@@ -65,27 +75,18 @@ void append(ktl::FixedVector<T, Capacity>& list, const T& item, size_t& dropped)
 ktl::ErrorOr<void> parse_entry(ktl::ByteReader entry, Madt& out) {
     uint8_t type = TRY(entry.read<uint8_t>(0));
     switch (type) {
-    case processor_local_apic: {
-        uint32_t flags = TRY(entry.read<uint32_t>(4));
-        ProcessorApic processor;
-        processor.processor_uid = TRY(entry.read<uint8_t>(2));
-        processor.apic_id = TRY(entry.read<uint8_t>(3));
-        processor.enabled = flags & 1;
-        processor.online_capable = flags & 2;
-        append(out.processors, processor, out.dropped);
+    case processor_local_apic:
+        append(out.processors,
+               processor_apic(TRY(entry.read<uint8_t>(2)), TRY(entry.read<uint8_t>(3)),
+                              TRY(entry.read<uint32_t>(4)), false),
+               out.dropped);
         break;
-    }
-    case processor_local_x2apic: {
-        uint32_t flags = TRY(entry.read<uint32_t>(8));
-        ProcessorApic processor;
-        processor.apic_id = TRY(entry.read<uint32_t>(4));
-        processor.processor_uid = TRY(entry.read<uint32_t>(12));
-        processor.enabled = flags & 1;
-        processor.online_capable = flags & 2;
-        processor.x2apic = true;
-        append(out.processors, processor, out.dropped);
+    case processor_local_x2apic:
+        append(out.processors,
+               processor_apic(TRY(entry.read<uint32_t>(12)), TRY(entry.read<uint32_t>(4)),
+                              TRY(entry.read<uint32_t>(8)), true),
+               out.dropped);
         break;
-    }
     case io_apic: {
         IoApic io;
         io.id = TRY(entry.read<uint8_t>(2));

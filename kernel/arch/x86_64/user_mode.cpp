@@ -52,6 +52,25 @@ void initialize_syscall_entry() {
 
 namespace arch {
 
+int fault_signal(const InterruptFrame& frame) {
+    constexpr int sigill = 4, sigtrap = 5, sigbus = 7, sigfpe = 8, sigsegv = 11;
+    switch (frame.vector) {
+    case 0:  // divide error
+    case 16: // x87 floating-point error
+    case 19: // SIMD floating-point exception
+        return sigfpe;
+    case 1: // debug
+    case 3: // breakpoint
+        return sigtrap;
+    case 6: // invalid opcode
+        return sigill;
+    case 17: // alignment check
+        return sigbus;
+    default: // page fault, general protection, stack fault, ...
+        return sigsegv;
+    }
+}
+
 void set_user_thread_pointer(uint64_t value) {
     constexpr uint32_t msr_fs_base = 0xc0000100;
     x86_64::write_msr(msr_fs_base, value);
