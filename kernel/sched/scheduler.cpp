@@ -435,6 +435,10 @@ void on_timer_tick() {
     scheduler_lock.unlock(interrupts_were_enabled);
 }
 
+void reap_exited_tasks_now() {
+    reap_exited_tasks();
+}
+
 SchedulerStatistics statistics() {
     SchedulerStatistics result;
     {

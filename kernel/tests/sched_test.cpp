@@ -374,6 +374,8 @@ void sleep_briefly(void*) {
 KTEST(creating_and_exiting_10000_tasks_returns_frames_and_heap) {
     // Warm up the slabs the loop will use, so their first allocation does not count as a leak.
     MUST(sched::spawn("warm-up", return_at_once, nullptr)).join();
+    // Earlier tests' tasks may have exited without being reaped yet; they must not count here.
+    sched::reap_exited_tasks_now();
     mm::trim_kernel_heap();
     mm::MemoryStatistics before = mm::memory_statistics();
     uint64_t live_before = sched::statistics().live_tasks;
@@ -389,6 +391,7 @@ KTEST(creating_and_exiting_10000_tasks_returns_frames_and_heap) {
         MUST(sched::spawn("sleeper", sleep_briefly, nullptr));
     for (int wait = 0; wait < 1000 && sched::statistics().live_tasks != live_before; ++wait)
         sched::sleep_for(1'000'000);
+    sched::reap_exited_tasks_now();
     KEXPECT_EQ(sched::statistics().live_tasks, live_before);
     mm::MemoryStatistics after = mm::memory_statistics();
     KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
