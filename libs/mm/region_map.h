@@ -86,14 +86,14 @@ protected:
 // operator new(std::nothrow) / operator delete: the kernel heap in the kernel, malloc on the host.
 RegionNodeAllocator& heap_region_node_allocator();
 
-// A non-owning reference to something callable as f(const Region&); empty means "ignore". Lets a
-// lambda with captures be passed without templates or allocation; it must outlive the call.
+// A non-owning reference to a callable object (a lambda) taking const Region&; empty means "ignore".
+// Lets a lambda with captures be passed without templates or allocation; it must outlive the call.
 class RegionCallback {
 public:
     constexpr RegionCallback() = default;
     template <typename Function>
-    requires(!std::is_same_v<std::remove_cvref_t<Function>, RegionCallback>)
-        RegionCallback(Function&& function)
+    requires(!std::is_same_v<std::remove_cvref_t<Function>, RegionCallback> &&
+             !std::is_function_v<std::remove_reference_t<Function>>) RegionCallback(Function&& function)
         : m_object(const_cast<void*>(static_cast<const void*>(&function))),
           m_call([](void* object, const Region& region) {
               (*static_cast<std::remove_reference_t<Function>*>(object))(region);
@@ -150,6 +150,7 @@ public:
     // mmap base). Nothing fits -> NoMemory. The search walks the regions below `highest` one by one.
     ktl::ErrorOr<uint64_t> find_free(uint64_t length, uint64_t hint, uint64_t lowest, uint64_t highest) const;
 
+    // Pointers returned here are valid until the next change to the map.
     // The region containing `address`, or nullptr (the page-fault handler's question). O(log n).
     const Region* find(uint64_t address) const;
     // The first region ending above `address`: the one containing it, else the next one up (Linux's
