@@ -1,0 +1,7 @@
+# The programs the userland project installs, shared with the kernel project's cmake/userland.cmake
+# (which registers CTest tests and image contents) so both agree on one list.
+#
+# Paths are relative to the root of the install tree, which becomes the initrd's root.
+set(BLOG_OS_USERLAND_INIT init)
+set(BLOG_OS_USERLAND_BIN_PROGRAMS hello bench getpid-loop fault ticker)
+set(BLOG_OS_USERLAND_TEST_PROGRAMS io_test)
