@@ -25,10 +25,13 @@ const char* g_self_path = nullptr;
 bool g_current_failed = false;
 bool g_result_line_open = false; // "test NAME ... " printed, "ok"/"FAILED" not yet
 
-// Paths from __FILE__ are absolute; the part from "userland/" on is enough to find the line.
+// Paths from __FILE__ are absolute; the part from the last "/userland/" on is enough to find the line.
 const char* short_path(const char* file) {
-    const char* inside = strstr(file, "userland/");
-    return inside != nullptr ? inside : file;
+    const char* result = file;
+    for (const char* found = strstr(file, "/userland/"); found != nullptr;
+         found = strstr(found + 1, "/userland/"))
+        result = found + 1;
+    return result;
 }
 
 } // namespace

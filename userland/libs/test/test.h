@@ -13,7 +13,7 @@
 #pragma once
 
 #include <cerrno>
-#include <concepts>
+#include <csignal>
 #include <initializer_list>
 #include <string_view>
 #include <sys/types.h>
@@ -61,7 +61,7 @@ void print_any(const T& value) {
     else if constexpr (std::is_convertible_v<T, std::string_view> && !std::is_null_pointer_v<T>)
         print_value(std::string_view(value));
     else if constexpr (std::is_pointer_v<T> || std::is_null_pointer_v<T>)
-        print_value(static_cast<const void*>(value));
+        print_value(reinterpret_cast<const void*>(value));
     else
         print_value(std::string_view("<unprintable>"));
 }
@@ -71,8 +71,6 @@ template <typename A, typename B>
 bool values_equal(const A& a, const B& b) {
     if constexpr (std::is_integral_v<A> && std::is_integral_v<B>)
         return static_cast<__int128>(a) == static_cast<__int128>(b);
-    else if constexpr (std::is_enum_v<A> && std::is_enum_v<B>)
-        return a == b;
     else
         return a == b;
 }
@@ -81,6 +79,8 @@ template <typename A, typename B>
 bool values_less(const A& a, const B& b) {
     if constexpr (std::is_integral_v<A> && std::is_integral_v<B>)
         return static_cast<__int128>(a) < static_cast<__int128>(b);
+    else if constexpr (std::is_pointer_v<A> && std::is_pointer_v<B>)
+        return reinterpret_cast<__UINTPTR_TYPE__>(a) < reinterpret_cast<__UINTPTR_TYPE__>(b);
     else
         return a < b;
 }
