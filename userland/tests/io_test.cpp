@@ -95,7 +95,7 @@ TEST(pipe_ends_only_work_in_their_direction) {
 
 TEST(read_after_close_fails_with_ebadf) {
     int fds[2];
-    ASSERT_EQ(pipe2(fds, 0), 0);
+    ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
     ASSERT_EQ(close(fds[0]), 0);
     ASSERT_EQ(close(fds[1]), 0);
     char buffer[4];
