@@ -23,7 +23,6 @@ ChildScenario** g_last_scenario = &g_first_scenario;
 
 const char* g_self_path = nullptr;
 bool g_current_failed = false;
-bool g_result_line_open = false; // "test NAME ... " printed, "ok"/"FAILED" not yet
 
 // Paths from __FILE__ are absolute; the part from the last "/userland/" on is enough to find the line.
 const char* short_path(const char* file) {
@@ -72,10 +71,6 @@ void print_value(double value) {
 
 void begin_failure(const char* file, int line) {
     g_current_failed = true;
-    if (g_result_line_open) {
-        print_text("\n");
-        g_result_line_open = false;
-    }
     printf("  %s:%d: ", short_path(file), line);
 }
 
@@ -315,22 +310,11 @@ int run_tests(const char* filter) {
     for (TestCase* test = g_first_test; test != nullptr; test = test->next) {
         if (filter != nullptr && strstr(test->name, filter) == nullptr)
             continue;
-        printf("test %s ... ", test->name);
-        fflush(stdout);
-        g_result_line_open = true;
         g_current_failed = false;
         test->function();
-        if (g_current_failed) {
-            if (g_result_line_open)
-                print_text("\n");
-            printf("test %s ... FAILED\n", test->name);
-            ++failed;
-        } else {
-            print_text("ok\n");
-            ++passed;
-        }
-        g_result_line_open = false;
+        printf("test %s ... %s\n", test->name, g_current_failed ? "FAILED" : "ok");
         fflush(stdout);
+        ++(g_current_failed ? failed : passed);
     }
     printf("%d passed, %d failed\n", passed, failed);
     fflush(stdout);

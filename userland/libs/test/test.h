@@ -3,7 +3,8 @@
 //   TEST(write_to_a_bad_fd_fails_with_ebadf) { EXPECT_ERRNO(write(999, "x", 1), EBADF); }
 //
 // TEST() registers itself; the framework's main() runs every test in file order, prints
-// `test NAME ... ok` or `... FAILED` (after the failing expectations with file:line and values) and
+// `test NAME ... ok` or `... FAILED` as one whole line once the test has finished (the test's own
+// output and its failing expectations, with file:line and values, come before it) and
 // a closing `N passed, N failed`, and exits 0 iff all passed. `PROGRAM SUBSTRING` runs the matching
 // tests only. EXPECT_* record a failure and continue; ASSERT_* also return from the test.
 //
