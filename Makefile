@@ -11,7 +11,8 @@ KERNEL := $(BUILD_DIR)/kernel/kernel.elf
 
 # Debian 12 packages the build, the image and the tests need.
 PACKAGES := cmake ninja-build g++ libgtest-dev libbenchmark-dev gdb clang-format qemu-system-x86 ovmf grub-common \
-	grub-pc-bin grub-efi-amd64-bin xorriso mtools console-setup-linux cpio
+	grub-pc-bin grub-efi-amd64-bin xorriso mtools console-setup-linux cpio \
+	clang lld musl-dev musl-tools
 
 .PHONY: all build run test gdb format clean packages
 

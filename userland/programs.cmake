@@ -1,0 +1,8 @@
+# The programs the userland project installs, shared with the kernel project's cmake/userland.cmake
+# (which registers CTest tests and image contents) so both agree on one list.
+#
+# Paths are relative to the root of the install tree, which becomes the initrd's root.
+set(BLOG_OS_USERLAND_INIT init)
+set(BLOG_OS_USERLAND_BIN_PROGRAMS hello bench getpid-loop fault ticker)
+set(BLOG_OS_USERLAND_TEST_PROGRAMS
+    io_test process_test memory_test time_test identity_test system_test signal_test fault_test)

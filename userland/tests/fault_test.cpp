@@ -1,0 +1,68 @@
+// CPU faults in user mode kill only the faulting process, with the signal Linux uses. Each fault runs
+// in a child (this program re-executed with `--child fault KIND`), so the test does not depend on
+// where /bin/fault is installed.
+#include "sys/faults.h"
+#include "test/test.h"
+
+#include <sys/resource.h>
+
+namespace {
+
+void expect_killed_by(const char* kind, int signal) {
+    const faults::Fault* fault = faults::find(kind);
+    ASSERT_TRUE(fault != nullptr);
+    EXPECT_EQ(fault->expected_signal, signal);
+    EXPECT_SIGNALED(test::run_child("fault", {kind}), signal);
+}
+
+} // namespace
+
+CHILD_SCENARIO(fault) {
+    const faults::Fault* fault = argc == 1 ? faults::find(argv[0]) : nullptr;
+    if (fault == nullptr)
+        return 2;
+    // No core files on hosts that would write them (failure to set it is harmless).
+    const rlimit no_core{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    fault->trigger();
+    return 1;
+}
+
+TEST(reading_address_zero_kills_with_sigsegv) {
+    expect_killed_by("null-read", SIGSEGV);
+}
+TEST(writing_address_zero_kills_with_sigsegv) {
+    expect_killed_by("null-write", SIGSEGV);
+}
+TEST(privileged_instruction_kills_with_sigsegv) {
+    expect_killed_by("gp", SIGSEGV);
+}
+TEST(invalid_opcode_kills_with_sigill) {
+    expect_killed_by("ud", SIGILL);
+}
+TEST(integer_divide_by_zero_kills_with_sigfpe) {
+    expect_killed_by("divide", SIGFPE);
+}
+TEST(unmasked_simd_exception_kills_with_sigfpe) {
+    expect_killed_by("simd", SIGFPE);
+}
+TEST(stack_overflow_kills_with_sigsegv) {
+    expect_killed_by("stack-overflow", SIGSEGV);
+}
+TEST(writing_read_only_data_kills_with_sigsegv) {
+    expect_killed_by("write-readonly", SIGSEGV);
+}
+TEST(executing_a_data_page_kills_with_sigsegv) {
+    expect_killed_by("exec-data", SIGSEGV);
+}
+
+TEST(every_fault_kind_is_tested) {
+    EXPECT_EQ(faults::all().size(), 9u);
+}
+
+// The parent is unaffected by its children's faults and can keep spawning.
+TEST(a_process_keeps_running_after_its_children_fault) {
+    for (int i = 0; i < 3; ++i)
+        EXPECT_SIGNALED(test::run_child("fault", {"null-write"}), SIGSEGV);
+    EXPECT_EXITED(test::run_child("fault", {"no-such-kind"}), 2);
+}

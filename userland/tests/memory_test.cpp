@@ -1,0 +1,242 @@
+// brk, mmap, munmap and mprotect, with Linux's results for the edge cases. Accesses that must fault
+// run in child processes.
+#include "sys/raw_syscall.h"
+#include "test/test.h"
+
+#include <cstdint>
+#include <cstring>
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace {
+
+const size_t kPage = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+constexpr size_t kMebibyte = 1024 * 1024;
+
+long brk_raw(uintptr_t address) {
+    return sys::raw_syscall(SYS_brk, static_cast<long>(address));
+}
+
+void* map_anonymous(size_t length, int protection = PROT_READ | PROT_WRITE) {
+    return mmap(nullptr, length, protection, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+bool all_bytes_are(const void* memory, size_t length, unsigned char value) {
+    const auto* bytes = static_cast<const unsigned char*>(memory);
+    for (size_t i = 0; i < length; ++i) {
+        if (bytes[i] != value)
+            return false;
+    }
+    return true;
+}
+
+char* page(void* base, size_t index) {
+    return static_cast<char*>(base) + index * kPage;
+}
+
+// An address far from everything Linux or blog_os puts in a small program's address space.
+void* const kFreeHint = reinterpret_cast<void*>(0x200000000000);
+
+} // namespace
+
+CHILD_SCENARIO(touch_unmapped_page) {
+    void* memory = map_anonymous(kPage);
+    if (memory == MAP_FAILED || munmap(memory, kPage) != 0)
+        return 1;
+    (void)*static_cast<volatile char*>(memory);
+    return 0;
+}
+
+CHILD_SCENARIO(touch_hole_after_partial_munmap) {
+    void* memory = map_anonymous(3 * kPage);
+    if (memory == MAP_FAILED || munmap(page(memory, 1), kPage) != 0)
+        return 1;
+    *page(memory, 0) = 1;
+    *page(memory, 2) = 1;
+    (void)*static_cast<volatile char*>(page(memory, 1));
+    return 0;
+}
+
+CHILD_SCENARIO(write_read_only_mapping) {
+    void* memory = map_anonymous(kPage);
+    if (memory == MAP_FAILED)
+        return 1;
+    *static_cast<volatile char*>(memory) = 42;
+    if (mprotect(memory, kPage, PROT_READ) != 0)
+        return 2;
+    if (*static_cast<volatile char*>(memory) != 42)
+        return 3;
+    *static_cast<volatile char*>(memory) = 43;
+    return 0;
+}
+
+CHILD_SCENARIO(read_prot_none_mapping) {
+    void* memory = map_anonymous(kPage);
+    if (memory == MAP_FAILED || mprotect(memory, kPage, PROT_NONE) != 0)
+        return 1;
+    (void)*static_cast<volatile char*>(memory);
+    return 0;
+}
+
+TEST(brk_zero_returns_the_current_break) {
+    long current = brk_raw(0);
+    EXPECT_GT(current, 0);
+    EXPECT_EQ(brk_raw(0), current);
+}
+
+TEST(brk_grows_by_a_mebibyte_of_zeroed_usable_memory_and_shrinks_back) {
+    const uintptr_t start = static_cast<uintptr_t>(brk_raw(0));
+    ASSERT_EQ(brk_raw(start + kMebibyte), static_cast<long>(start + kMebibyte));
+    EXPECT_EQ(brk_raw(0), static_cast<long>(start + kMebibyte));
+    // Whole pages above the old break are fresh; the partial page under it may hold old data.
+    uintptr_t first_fresh = (start + kPage - 1) & ~(kPage - 1);
+    auto* fresh = reinterpret_cast<char*>(first_fresh);
+    size_t fresh_length = start + kMebibyte - first_fresh;
+    EXPECT_TRUE(all_bytes_are(fresh, fresh_length, 0));
+    memset(fresh, 0x5a, fresh_length);
+    EXPECT_TRUE(all_bytes_are(fresh, fresh_length, 0x5a));
+    EXPECT_EQ(brk_raw(start), static_cast<long>(start));
+    EXPECT_EQ(brk_raw(0), static_cast<long>(start));
+    // Growing again gives zeroed pages, not the old contents.
+    ASSERT_EQ(brk_raw(start + kMebibyte), static_cast<long>(start + kMebibyte));
+    EXPECT_TRUE(all_bytes_are(fresh, fresh_length, 0));
+    EXPECT_EQ(brk_raw(start), static_cast<long>(start));
+}
+
+// The raw system call never fails with -errno: it returns the break it left in place.
+TEST(brk_to_an_absurd_address_returns_the_old_break_unchanged) {
+    const long start = brk_raw(0);
+    EXPECT_EQ(brk_raw(0xffff800000000000), start);
+    EXPECT_EQ(brk_raw(0x800000000000), start);
+    EXPECT_EQ(brk_raw(1), start);
+    EXPECT_EQ(brk_raw(0), start);
+}
+
+TEST(anonymous_mmap_gives_zeroed_writable_page_aligned_memory) {
+    const size_t length = 16 * kPage;
+    void* memory = map_anonymous(length);
+    ASSERT_NE(memory, MAP_FAILED);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(memory) % kPage, 0u);
+    EXPECT_TRUE(all_bytes_are(memory, length, 0));
+    memset(memory, 0xa5, length);
+    EXPECT_TRUE(all_bytes_are(memory, length, 0xa5));
+    EXPECT_EQ(munmap(memory, length), 0);
+}
+
+TEST(anonymous_mmap_honours_a_free_hint) {
+    void* memory = mmap(kFreeHint, 4 * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(memory, MAP_FAILED);
+    EXPECT_EQ(memory, kFreeHint);
+    EXPECT_TRUE(all_bytes_are(memory, 4 * kPage, 0));
+    *page(memory, 3) = 1;
+    EXPECT_EQ(munmap(memory, 4 * kPage), 0);
+}
+
+TEST(mmap_fixed_replaces_part_of_an_existing_mapping) {
+    void* memory = map_anonymous(3 * kPage);
+    ASSERT_NE(memory, MAP_FAILED);
+    memset(memory, 0xab, 3 * kPage);
+    void* replaced =
+        mmap(page(memory, 1), kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    EXPECT_EQ(replaced, static_cast<void*>(page(memory, 1)));
+    EXPECT_TRUE(all_bytes_are(page(memory, 0), kPage, 0xab));
+    EXPECT_TRUE(all_bytes_are(page(memory, 1), kPage, 0));
+    EXPECT_TRUE(all_bytes_are(page(memory, 2), kPage, 0xab));
+    EXPECT_EQ(munmap(memory, 3 * kPage), 0);
+}
+
+TEST(mmap_fixed_at_a_chosen_free_address_maps_exactly_there) {
+    void* wanted = static_cast<char*>(kFreeHint) + 64 * kPage;
+    void* memory =
+        mmap(wanted, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    EXPECT_EQ(memory, wanted);
+    if (memory == wanted) {
+        *static_cast<volatile char*>(memory) = 1;
+        EXPECT_EQ(munmap(memory, kPage), 0);
+    }
+}
+
+TEST(mmap_of_zero_bytes_fails_with_einval) {
+    EXPECT_EQ(mmap(nullptr, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), MAP_FAILED);
+    EXPECT_EQ(errno, EINVAL);
+}
+
+TEST(mmap_fixed_at_an_unaligned_address_fails_with_einval) {
+    void* unaligned = static_cast<char*>(kFreeHint) + 1;
+    EXPECT_EQ(mmap(unaligned, kPage, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), MAP_FAILED);
+    EXPECT_EQ(errno, EINVAL);
+}
+
+TEST(mmap_without_private_or_shared_fails_with_einval) {
+    EXPECT_EQ(mmap(nullptr, kPage, PROT_READ, MAP_ANONYMOUS, -1, 0), MAP_FAILED);
+    EXPECT_EQ(errno, EINVAL);
+}
+
+TEST(file_mmap_of_fd_minus_one_fails_with_ebadf) {
+    EXPECT_EQ(mmap(nullptr, kPage, PROT_READ, MAP_PRIVATE, -1, 0), MAP_FAILED);
+    EXPECT_EQ(errno, EBADF);
+}
+
+TEST(munmap_of_an_unaligned_address_or_zero_length_fails_with_einval) {
+    void* memory = map_anonymous(kPage);
+    ASSERT_NE(memory, MAP_FAILED);
+    EXPECT_ERRNO(munmap(static_cast<char*>(memory) + 1, kPage), EINVAL);
+    EXPECT_ERRNO(munmap(memory, 0), EINVAL);
+    EXPECT_EQ(munmap(memory, kPage), 0);
+}
+
+TEST(munmap_of_an_unmapped_range_succeeds) {
+    void* memory = map_anonymous(kPage);
+    ASSERT_NE(memory, MAP_FAILED);
+    EXPECT_EQ(munmap(memory, kPage), 0);
+    EXPECT_EQ(munmap(memory, kPage), 0);
+}
+
+TEST(touching_an_unmapped_page_kills_with_sigsegv) {
+    EXPECT_SIGNALED(test::run_child("touch_unmapped_page"), SIGSEGV);
+}
+
+TEST(munmap_of_part_of_a_mapping_leaves_the_rest_usable) {
+    void* memory = map_anonymous(3 * kPage);
+    ASSERT_NE(memory, MAP_FAILED);
+    memset(memory, 0x11, 3 * kPage);
+    ASSERT_EQ(munmap(page(memory, 1), kPage), 0);
+    EXPECT_TRUE(all_bytes_are(page(memory, 0), kPage, 0x11));
+    EXPECT_TRUE(all_bytes_are(page(memory, 2), kPage, 0x11));
+    memset(page(memory, 0), 0x22, kPage);
+    memset(page(memory, 2), 0x22, kPage);
+    EXPECT_TRUE(all_bytes_are(page(memory, 2), kPage, 0x22));
+    EXPECT_EQ(munmap(memory, 3 * kPage), 0);
+    EXPECT_SIGNALED(test::run_child("touch_hole_after_partial_munmap"), SIGSEGV);
+}
+
+TEST(writing_a_read_only_mapping_kills_with_sigsegv) {
+    EXPECT_SIGNALED(test::run_child("write_read_only_mapping"), SIGSEGV);
+}
+
+TEST(reading_a_prot_none_mapping_kills_with_sigsegv) {
+    EXPECT_SIGNALED(test::run_child("read_prot_none_mapping"), SIGSEGV);
+}
+
+TEST(mprotect_back_to_read_write_keeps_the_contents_usable) {
+    void* memory = map_anonymous(2 * kPage);
+    ASSERT_NE(memory, MAP_FAILED);
+    memset(memory, 0x77, 2 * kPage);
+    EXPECT_EQ(mprotect(memory, 2 * kPage, PROT_NONE), 0);
+    EXPECT_EQ(mprotect(memory, 2 * kPage, PROT_READ), 0);
+    EXPECT_TRUE(all_bytes_are(memory, 2 * kPage, 0x77));
+    EXPECT_EQ(mprotect(memory, 2 * kPage, PROT_READ | PROT_WRITE), 0);
+    memset(memory, 0x78, 2 * kPage);
+    EXPECT_TRUE(all_bytes_are(memory, 2 * kPage, 0x78));
+    EXPECT_EQ(munmap(memory, 2 * kPage), 0);
+}
+
+// Through the raw system call: musl's mprotect() rounds the address down to a page itself.
+TEST(mprotect_of_an_unaligned_address_fails_with_einval) {
+    void* memory = map_anonymous(kPage);
+    ASSERT_NE(memory, MAP_FAILED);
+    EXPECT_EQ(sys::raw_syscall(SYS_mprotect, sys::arg(static_cast<char*>(memory) + 1),
+                               static_cast<long>(kPage), PROT_READ),
+              -EINVAL);
+    EXPECT_EQ(munmap(memory, kPage), 0);
+}

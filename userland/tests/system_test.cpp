@@ -1,0 +1,116 @@
+// Process-wide facilities: getrandom, resource limits, the FS base (arch_prctl).
+#include "sys/raw_syscall.h"
+#include "test/test.h"
+
+#include <cstdint>
+#include <cstring>
+#include <sys/random.h>
+#include <sys/resource.h>
+
+namespace {
+
+// From <asm/prctl.h>, which musl does not ship.
+constexpr long kArchSetFs = 0x1002;
+constexpr long kArchGetFs = 0x1003;
+
+struct FsBaseResults {
+    long get_original = 0;
+    long set_new = 0;
+    long get_new = 0;
+    long set_noncanonical = 0;
+    long get_after_noncanonical = 0;
+    long get_into_bad_pointer = 0;
+    long restore = 0;
+    unsigned long original = 0;
+    unsigned long read_back = 0;
+    unsigned long after_noncanonical = 0;
+};
+
+// musl's TLS (errno included) lives at FS: between moving the base and restoring it only raw system
+// calls run, and no stack protector may read its canary from %fs.
+__attribute__((noinline, no_stack_protector)) FsBaseResults exercise_fs_base(unsigned long new_base) {
+    FsBaseResults results;
+    results.get_original = sys::raw_syscall(SYS_arch_prctl, kArchGetFs, sys::arg(&results.original));
+    if (results.get_original != 0 || results.original == 0)
+        return results;
+    results.set_new = sys::raw_syscall(SYS_arch_prctl, kArchSetFs, static_cast<long>(new_base));
+    results.get_new = sys::raw_syscall(SYS_arch_prctl, kArchGetFs, sys::arg(&results.read_back));
+    results.set_noncanonical =
+        sys::raw_syscall(SYS_arch_prctl, kArchSetFs, static_cast<long>(0x8000000000000000));
+    results.get_after_noncanonical =
+        sys::raw_syscall(SYS_arch_prctl, kArchGetFs, sys::arg(&results.after_noncanonical));
+    results.get_into_bad_pointer = sys::raw_syscall(SYS_arch_prctl, kArchGetFs, 1);
+    results.restore = sys::raw_syscall(SYS_arch_prctl, kArchSetFs, static_cast<long>(results.original));
+    return results;
+}
+
+} // namespace
+
+TEST(getrandom_fills_the_buffer_with_different_bytes_each_time) {
+    unsigned char first[32] = {};
+    unsigned char second[32] = {};
+    EXPECT_EQ(getrandom(first, sizeof(first), 0), 32);
+    EXPECT_EQ(getrandom(second, sizeof(second), 0), 32);
+    EXPECT_NE(memcmp(first, second, sizeof(first)), 0);
+    unsigned char zeros[32] = {};
+    EXPECT_NE(memcmp(first, zeros, sizeof(first)), 0);
+}
+
+TEST(getrandom_with_grnd_nonblock_works) {
+    unsigned char buffer[16] = {};
+    EXPECT_EQ(getrandom(buffer, sizeof(buffer), GRND_NONBLOCK), 16);
+}
+
+TEST(getrandom_with_unknown_flags_fails_with_einval) {
+    unsigned char buffer[16];
+    EXPECT_ERRNO(getrandom(buffer, sizeof(buffer), 0x40), EINVAL);
+}
+
+TEST(getrandom_into_a_bad_pointer_fails_with_efault) {
+    EXPECT_EQ(sys::raw_syscall(SYS_getrandom, 1, 16, 0), -EFAULT);
+}
+
+TEST(stack_limit_is_sane) {
+    rlimit limit{};
+    ASSERT_EQ(getrlimit(RLIMIT_STACK, &limit), 0);
+    EXPECT_GE(limit.rlim_cur, 64u * 1024);
+    EXPECT_TRUE(limit.rlim_max == RLIM_INFINITY || limit.rlim_cur <= limit.rlim_max);
+    rlimit raw{};
+    EXPECT_EQ(sys::raw_syscall(SYS_prlimit64, 0, RLIMIT_STACK, 0, sys::arg(&raw)), 0);
+    EXPECT_EQ(raw.rlim_cur, limit.rlim_cur);
+    EXPECT_EQ(raw.rlim_max, limit.rlim_max);
+}
+
+TEST(open_file_limit_allows_the_standard_streams) {
+    rlimit limit{};
+    ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
+    EXPECT_GE(limit.rlim_cur, 3u);
+}
+
+TEST(resource_limit_of_an_unknown_resource_fails_with_einval) {
+    rlimit limit{};
+    EXPECT_ERRNO(getrlimit(1000, &limit), EINVAL);
+    EXPECT_EQ(sys::raw_syscall(SYS_prlimit64, 0, 1000, 0, sys::arg(&limit)), -EINVAL);
+}
+
+TEST(arch_prctl_get_fs_returns_the_base_set_fs_installed) {
+    alignas(64) static unsigned char other_tls_block[256];
+    const auto new_base = reinterpret_cast<unsigned long>(&other_tls_block[64]);
+    FsBaseResults results = exercise_fs_base(new_base);
+    ASSERT_EQ(results.get_original, 0);
+    ASSERT_NE(results.original, 0u);
+    EXPECT_EQ(results.set_new, 0);
+    EXPECT_EQ(results.get_new, 0);
+    EXPECT_EQ(results.read_back, new_base);
+    EXPECT_EQ(results.restore, 0);
+    // Linux refuses a base outside the user half with EPERM and keeps the old one.
+    EXPECT_EQ(results.set_noncanonical, -EPERM);
+    EXPECT_EQ(results.get_after_noncanonical, 0);
+    EXPECT_EQ(results.after_noncanonical, new_base);
+    EXPECT_EQ(results.get_into_bad_pointer, -EFAULT);
+}
+
+TEST(arch_prctl_with_an_unknown_code_fails_with_einval) {
+    unsigned long value = 0;
+    EXPECT_EQ(sys::raw_syscall(SYS_arch_prctl, 0x9999, sys::arg(&value)), -EINVAL);
+}
