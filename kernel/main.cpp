@@ -3,6 +3,7 @@
 #include "acpi/acpi.h"
 #include "arch/cpu.h"
 #include "arch/interrupts.h"
+#include "arch/machine.h"
 #include "arch/user_mode.h"
 #include "arch/x86_64/gdt.h"
 #include "boot/boot_info.h"
@@ -11,20 +12,26 @@
 #include "boot/multiboot2.h"
 #include "console/console.h"
 #include "console/log.h"
+#include "console/tty.h"
 #include "debug/benchmarks.h"
 #include "debug/crash.h"
 #include "debug/debug_keys.h"
 #include "debug/panic.h"
 #include "debug/symbols.h"
+#include "fs/initrd.h"
 #include "mm/direct_map.h"
 #include "mm/memory.h"
 #include "mm/stacks.h"
 #include "mm/statistics.h"
+#include "mm/user_memory.h"
+#include "proc/process.h"
 #include "qemu/exit_codes.h"
+#include "random/random.h"
 #include "sched/scheduler.h"
 #include "syscalls/syscalls.h"
 #include "test/ktest.h"
 #include "time/clock.h"
+#include "time/rtc.h"
 
 extern "C" void (*const __init_array_start[])();
 extern "C" void (*const __init_array_end[])();
@@ -209,11 +216,51 @@ uint64_t install_guarded_stacks() {
     return tops[0];
 }
 
+// The first process ended: nothing is left to run the system, so it stops, as Linux panics.
+[[noreturn]] void on_first_process_exit(int wait_status) {
+    bool killed = (wait_status & 0x7f) != 0;
+    int code = killed ? 128 + (wait_status & 0x7f) : (wait_status >> 8) & 0xff;
+    klog::info(log_subsystem, "the first process ended ({} {}): stopping", killed ? "signal" : "code",
+               killed ? wait_status & 0x7f : code);
+    arch::exit_emulator(code == 0 ? qemu::KernelExit::Success : qemu::KernelExit::Failure);
+}
+
+// The boot task becomes the first process: `init=` (default /init) from the initrd, with the
+// command line's words after `--` as its arguments. Returns if there is nothing to start.
+void start_first_process(const boot::CommandLine& command_line) {
+    ktl::StringView path = command_line.value_of("init", "/init");
+    if (!fs::has_initrd()) {
+        klog::warn(log_subsystem, "no initrd: no first process to start");
+        return;
+    }
+    auto file = fs::open_executable(path);
+    if (file.is_error()) {
+        klog::error(log_subsystem, "cannot start {}: {}", path, file.error().name());
+        return;
+    }
+    constexpr size_t max_arguments = 64;
+    ktl::StringView argv[max_arguments] = {path};
+    size_t argc = 1;
+    command_line.for_each_program_argument([&](ktl::StringView word) {
+        if (argc < max_arguments)
+            argv[argc++] = word;
+    });
+    ktl::StringView envp[] = {"HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin"};
+    ktl::Error error =
+        proc::become_first_process(path, file.value(), {argv, argc, envp, 3}, on_first_process_exit);
+    klog::error(log_subsystem, "cannot start {}: {}", path, error.name());
+}
+
 // The rest of boot, on the guarded "boot" stack.
 [[noreturn]] void continue_boot() {
     sched::initialize(boot_stack);
+    time::initialize_realtime_clock();
+    random::initialize();
     syscalls::initialize();
+    mm::install_demand_paging();
+    console::initialize_terminal();
     debug::install_debug_keys();
+    fs::initialize_initrd(boot_info);
     boot::CommandLine command_line(command_line_view);
     mm::MemoryStatistics memory = mm::memory_statistics();
     klog::info("mm", "ready: {} free of {}, heap {} in use, {} kernel stacks",
@@ -235,6 +282,7 @@ uint64_t install_guarded_stacks() {
     if (command_line.has_flag("ps"))
         sched::log_task_list();
     console::print("{}\n", qemu::boot_complete_marker);
+    start_first_process(command_line);
     // Boot's work is done; the task stays (it owns the boot stack) but never runs again, and the idle
     // task halts the processor until there is something to do.
     for (;;) {

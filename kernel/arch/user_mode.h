@@ -36,6 +36,29 @@ int fault_signal(const InterruptFrame& frame);
 using UserFaultHandler = void (*)(InterruptFrame& frame);
 void set_user_fault_handler(UserFaultHandler handler);
 
+inline constexpr uint64_t user_half_end_address = 0x0000'8000'0000'0000;
+
+// Demand paging: a page fault on a user address (from user code, or from the user-copy routine)
+// asks the resolver first; true means the page is now there and the access is retried.
+struct PageFaultAccess {
+    bool write = false;
+    bool instruction_fetch = false;
+    bool present = false; // the page was present: a protection violation
+};
+using PageFaultResolver = bool (*)(uint64_t address, PageFaultAccess access);
+void set_page_fault_resolver(PageFaultResolver resolver);
+
+// The fault-safe primitives (user_copy.S). The caller checks the range lies in the user half and
+// holds a UserAccessScope. Copy and fill return the number of bytes NOT done (0 on success).
+extern "C" uint64_t arch_copy_user(void* destination, const void* source, uint64_t length);
+extern "C" uint64_t arch_fill_user(void* destination, uint8_t value, uint64_t length);
+// The length of a NUL-terminated user string, `limit` if no NUL comes within it, -1 on a fault.
+extern "C" int64_t arch_user_string_length(const char* string, uint64_t limit);
+
+// Returns to ring 3 with every register from `frame` (a new task that continues a copy of another's
+// frame: clone); the frame may live anywhere on the current kernel stack.
+extern "C" [[noreturn]] void return_to_user_mode(const InterruptFrame* frame);
+
 } // namespace arch
 
 // Leaves for ring 3 at `rip` with stack `rsp`, for good: the next entry starts again at the top of

@@ -110,12 +110,15 @@ void write_record(Level level, ktl::StringView subsystem, const std::source_loca
     char line[768];
     constexpr ktl::StringView truncation_mark = "...\n";
     ktl::BufferSink text(line, sizeof line - truncation_mark.length());
-    // The process field stays empty until processes exist.
+    // The task, then the process it runs for (empty for kernel tasks).
     const sched::Task* task = sched::detail::current_task;
     ktl::format_to(text, "[{:5}.{:06}][", uptime_us / 1000000, uptime_us % 1000000);
     if (task)
         ktl::format_to(text, "T{}", task->id);
-    ktl::format_to(text, "][][{}]{}[{}]{} {}{}{}\n", subsystem, style.tag_colour, style.name, colour_reset,
+    text.write("][");
+    if (task && task->process_id)
+        ktl::format_to(text, "P{}", task->process_id);
+    ktl::format_to(text, "][{}]{}[{}]{} {}{}{}\n", subsystem, style.tag_colour, style.name, colour_reset,
                    style.message_colour, message, *style.message_colour ? colour_reset : "");
     ktl::StringView record = text.view();
     if (text.truncated()) {
@@ -138,7 +141,11 @@ void write_record(Level level, ktl::StringView subsystem, const std::source_loca
     } else {
         json.write(",\"task\":null");
     }
-    json.write(",\"process\":null,\"file\":");
+    if (task && task->process_id)
+        ktl::format_to(json, ",\"process\":{{\"id\":{}}}", task->process_id);
+    else
+        json.write(",\"process\":null");
+    json.write(",\"file\":");
     write_json_string(json, file);
     ktl::format_to(json, ",\"line\":{},\"message\":", location.line());
     write_json_string(json, message);

@@ -60,4 +60,88 @@ ktl::ErrorOr<void> AddressSpace::protect(uint64_t virtual_address, arch::PageFla
     return arch::protect_page(m_root, virtual_address, flags | arch::PageFlags::User);
 }
 
+arch::PageFlags AddressSpace::page_flags_for(Protection protection) {
+    if (protection == Protection::None)
+        return arch::PageFlags::None; // present for the kernel only: every user access faults
+    arch::PageFlags flags = arch::PageFlags::User;
+    if (has_protection(protection, Protection::Write))
+        flags = flags | arch::PageFlags::Writable;
+    if (has_protection(protection, Protection::Execute))
+        flags = flags | arch::PageFlags::Executable;
+    return flags;
+}
+
+void AddressSpace::free_pages(uint64_t start, uint64_t end) {
+    for (uint64_t page = start; page < end; page += arch::page_size) {
+        auto frame = arch::unmap_page(m_root, page);
+        if (!frame.is_error())
+            free_frame(frame.value());
+    }
+}
+
+ktl::ErrorOr<void> AddressSpace::add_region(uint64_t start, uint64_t length, RegionAttributes attributes) {
+    sync::MutexLocker locker(m_lock);
+    return m_regions.insert(start, length, attributes);
+}
+
+ktl::ErrorOr<uint64_t> AddressSpace::map_region(uint64_t hint, uint64_t length, RegionAttributes attributes,
+                                                bool fixed) {
+    sync::MutexLocker locker(m_lock);
+    uint64_t start = hint;
+    if (!fixed)
+        start = TRY(m_regions.find_free(length, hint, mmap_lowest, mmap_base));
+    if (start + length > user_space_end || start + length < start)
+        return ktl::Errno::NoMemory;
+    TRY(m_regions.map_fixed(start, length, attributes,
+                            [&](const Region& removed) { free_pages(removed.start, removed.end); }));
+    return start;
+}
+
+ktl::ErrorOr<void> AddressSpace::unmap_region(uint64_t start, uint64_t length) {
+    sync::MutexLocker locker(m_lock);
+    return m_regions.unmap(start, length,
+                           [&](const Region& removed) { free_pages(removed.start, removed.end); });
+}
+
+ktl::ErrorOr<void> AddressSpace::protect_region(uint64_t start, uint64_t length, Protection protection) {
+    sync::MutexLocker locker(m_lock);
+    TRY(m_regions.protect(start, length, protection));
+    arch::PageFlags flags = page_flags_for(protection);
+    for (uint64_t page = start; page < start + length; page += arch::page_size)
+        (void)arch::protect_page(m_root, page, flags); // NoEntry: not touched yet, faults in later
+    return {};
+}
+
+bool AddressSpace::handle_page_fault(uint64_t address, bool write, bool execute) {
+    sync::MutexLocker locker(m_lock);
+    uint64_t page = address & ~(arch::page_size - 1);
+    const Region* region = m_regions.find(page);
+    if (!region)
+        return false;
+    Protection protection = region->attributes.protection;
+    if (!has_protection(protection, Protection::Read) ||
+        (write && !has_protection(protection, Protection::Write)) ||
+        (execute && !has_protection(protection, Protection::Execute)))
+        return false;
+    auto present = arch::translate(m_root, page);
+    if (!present.is_error())
+        return false; // present with the region's permissions: a real violation
+    if (!has_flag(region->attributes.flags, RegionFlags::DemandZero))
+        return false;
+    auto frame = allocate_zeroed_frame();
+    if (frame.is_error())
+        return false; // out of memory: the program gets SIGSEGV rather than the kernel stalling
+    if (arch::map_page(m_root, page, frame.value(), page_flags_for(protection), kernel_frame_source())
+            .is_error()) {
+        free_frame(frame.value());
+        return false;
+    }
+    return true;
+}
+
+size_t AddressSpace::region_count() {
+    sync::MutexLocker locker(m_lock);
+    return m_regions.count();
+}
+
 } // namespace mm

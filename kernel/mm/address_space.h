@@ -1,10 +1,16 @@
 // An address space: its own PML4, with the kernel half shared (copied once from the kernel's PML4,
 // whose 256 entries never change) and the user half owned. Destroying it returns every user frame
 // and every page-table page.
+//
+// The user half is described by regions (Linux's VMAs): mmap, munmap, mprotect and brk change the
+// regions, and pages appear on first touch (demand paging) where a region says they should. Page
+// faults and the region calls take the space's mutex.
 #pragma once
 
 #include "arch/paging.h"
 #include "ktl/error_or.h"
+#include "mm/region_map.h"
+#include "sync/mutex.h"
 
 #include <cstdint>
 
@@ -12,9 +18,17 @@ namespace mm {
 
 class AddressSpace {
 public:
+    // The new space has one reference, the caller's.
     static ktl::ErrorOr<AddressSpace*> create();
-    // Frees the user half and the PML4; `space` must not be active.
+    // Frees the user half and the PML4; `space` must not be active. For a sole owner; shared spaces
+    // (a task and its vfork child) use retain/release.
     static void destroy(AddressSpace* space);
+    void retain() { __atomic_add_fetch(&m_references, 1, __ATOMIC_RELAXED); }
+    // Destroys the space with its last reference; it must not be active anywhere by then.
+    void release() {
+        if (__atomic_sub_fetch(&m_references, 1, __ATOMIC_ACQ_REL) == 0)
+            destroy(this);
+    }
 
     uint64_t root() const { return m_root; }
     // Maps a fresh zeroed frame at `virtual_address` (user half only), owned by this address space.
@@ -26,10 +40,36 @@ public:
     ktl::ErrorOr<void> protect(uint64_t virtual_address, arch::PageFlags flags);
     void activate() const { arch::activate_root(m_root); }
 
+    // Regions. Each takes the space's lock. Addresses and lengths are page aligned by the caller.
+    // Adds a region where nothing is (Exists otherwise).
+    ktl::ErrorOr<void> add_region(uint64_t start, uint64_t length, RegionAttributes attributes);
+    // mmap: at `hint` if free, else the highest free range under the mmap base; or exactly at
+    // `hint`, replacing what was there, when `fixed`. Returns the start.
+    ktl::ErrorOr<uint64_t> map_region(uint64_t hint, uint64_t length, RegionAttributes attributes,
+                                      bool fixed);
+    // munmap: removes the range's regions and frees their pages.
+    ktl::ErrorOr<void> unmap_region(uint64_t start, uint64_t length);
+    // mprotect: NoMemory if part of the range is not mapped.
+    ktl::ErrorOr<void> protect_region(uint64_t start, uint64_t length, Protection protection);
+    // Demand paging: makes the page at `address` present if a region allows `access`.
+    bool handle_page_fault(uint64_t address, bool write, bool execute);
+    size_t region_count();
+
+    // Where mmap places regions when not told: below this, above mmap_lowest.
+    static constexpr uint64_t mmap_lowest = 0x10000;
+    uint64_t mmap_base = 0;
+
 private:
     explicit AddressSpace(uint64_t root) : m_root(root) {}
     static bool is_user_address(uint64_t virtual_address);
+    // The page permissions a region's protection gives (PROT_NONE pages lose the User bit).
+    static arch::PageFlags page_flags_for(Protection protection);
+    void free_pages(uint64_t start, uint64_t end);
+
     uint64_t m_root;
+    uint32_t m_references = 1;
+    sync::Mutex m_lock; // the regions and the user half's page tables
+    RegionMap m_regions;
 };
 
 } // namespace mm

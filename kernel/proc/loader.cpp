@@ -7,6 +7,8 @@
 #include "elf/program_image.h"
 #include "mm/address_space.h"
 #include "mm/direct_map.h"
+#include "mm/kernel_heap.h"
+#include "random/random.h"
 
 #include <cstring>
 #include <new>
@@ -17,8 +19,8 @@ namespace {
 
 constexpr ktl::StringView log_subsystem = "proc";
 constexpr uint64_t stack_top = 0x0000'7fff'ffff'f000;
-constexpr uint64_t stack_size = 128 * 1024;       // mapped up front; a guard page lies below (never mapped)
-constexpr uint64_t start_stack_limit = 32 * 1024; // strings, pointers and auxv together
+constexpr uint64_t stack_size = 8 * 1024 * 1024; // RLIMIT_STACK; demand paged, a guard page below
+constexpr uint64_t start_stack_limit = max_argument_bytes + 4096; // strings, pointers and auxv
 
 // Auxiliary vector types (Linux's include/uapi/linux/auxvec.h).
 enum : uint64_t {
@@ -51,7 +53,14 @@ public:
         while (length > 0) {
             uint64_t in_page = address % arch::page_size;
             size_t part = arch::page_size - in_page < length ? arch::page_size - in_page : length;
-            arch::Translation translation = TRY(m_space.translate(address - in_page));
+            auto translated = m_space.translate(address - in_page);
+            if (translated.is_error()) {
+                // A stack page: the stack region is demand paged, the start-up stack is written now.
+                TRY(m_space.allocate_and_map(address - in_page,
+                                             arch::PageFlags::User | arch::PageFlags::Writable));
+                translated = m_space.translate(address - in_page);
+            }
+            arch::Translation translation = TRY(translated);
             memcpy(mm::physical_to_virtual<uint8_t>(translation.physical) + in_page, source, part);
             address += part;
             source += part;
@@ -73,9 +82,22 @@ arch::PageFlags flags_for(const elf::Mapping& mapping) {
     return flags;
 }
 
+mm::Protection protection_for(const elf::Mapping& mapping) {
+    mm::Protection protection = mm::Protection::Read;
+    if (mapping.writable)
+        protection = protection | mm::Protection::Write;
+    if (mapping.executable)
+        protection = protection | mm::Protection::Execute;
+    return protection;
+}
+
 ktl::ErrorOr<void> map_image(mm::AddressSpace& space, const elf::ProgramImage& image, ktl::ByteReader file) {
     ImageWriter writer(space);
     for (const elf::Mapping& mapping : image.mappings()) {
+        // Present from the start; a page munmap'ed and touched again is gone, as on Linux.
+        TRY(space.add_region(
+            mapping.virtual_start, mapping.virtual_end - mapping.virtual_start,
+            {protection_for(mapping), mm::RegionKind::ProgramImage, mm::RegionFlags::None, 0}));
         for (uint64_t page = mapping.virtual_start; page < mapping.virtual_end; page += arch::page_size)
             TRY(space.allocate_and_map(page, flags_for(mapping)));
         if (mapping.file_bytes > 0)
@@ -110,16 +132,21 @@ ktl::ErrorOr<uint64_t> build_start_stack(mm::AddressSpace& space, const elf::Pro
     uint64_t execfn = TRY(push_string(arguments.argc > 0 ? arguments.argv[0] : ktl::StringView("")));
     uint64_t platform = TRY(push_string("x86_64"));
     uint8_t random_bytes[16];
-    for (size_t i = 0; i < sizeof random_bytes; i += 8) {
-        // Mixed cycle counts until a real entropy source exists; enough for musl's stack canary.
-        uint64_t value = arch::read_cycle_counter() * 0x9e3779b97f4a7c15ull ^ (i + 1) * 0xbf58476d1ce4e5b9ull;
-        memcpy(random_bytes + i, &value, 8);
-    }
+    random::fill(random_bytes, sizeof random_bytes); // musl seeds its stack canary from these
     uint64_t random = TRY(push_bytes(random_bytes, sizeof random_bytes));
-    constexpr size_t max_strings = 256;
-    if (arguments.argc > max_strings || arguments.envc > max_strings)
+    if (arguments.argc + arguments.envc > max_argument_strings)
         return ktl::Errno::ArgumentListTooLong;
-    uint64_t argv_addresses[max_strings], envp_addresses[max_strings];
+    // The strings' user addresses, argv's then envp's; on the heap, as there may be thousands.
+    auto* string_addresses =
+        static_cast<uint64_t*>(mm::kmalloc((arguments.argc + arguments.envc + 1) * sizeof(uint64_t)));
+    if (!string_addresses)
+        return ktl::Errno::NoMemory;
+    struct Freer {
+        uint64_t* pointer;
+        ~Freer() { mm::kfree(pointer); }
+    } freer{string_addresses};
+    uint64_t* argv_addresses = string_addresses;
+    uint64_t* envp_addresses = string_addresses + arguments.argc;
     for (size_t i = 0; i < arguments.argc; ++i)
         argv_addresses[i] = TRY(push_string(arguments.argv[i]));
     for (size_t i = 0; i < arguments.envc; ++i)
@@ -169,21 +196,10 @@ ktl::ErrorOr<uint64_t> build_start_stack(mm::AddressSpace& space, const elf::Pro
     return table_start;
 }
 
-struct StartContext {
-    uint64_t entry;
-    uint64_t stack_pointer;
-};
-
-void enter_program(void* argument) {
-    StartContext context = *static_cast<StartContext*>(argument);
-    delete static_cast<StartContext*>(argument);
-    enter_user_mode(context.entry, context.stack_pointer);
-}
-
 } // namespace
 
-ktl::ErrorOr<sched::TaskHandle> spawn_program(ktl::StringView name, ktl::ByteReader file,
-                                              const ProgramArguments& arguments) {
+ktl::ErrorOr<LoadedProgram> load_program(ktl::StringView name, ktl::ByteReader file,
+                                         const ProgramArguments& arguments) {
     elf::ProgramDiagnostic diagnostic;
     auto parsed = elf::ProgramImage::parse(file, {}, &diagnostic);
     if (parsed.is_error()) {
@@ -199,20 +215,22 @@ ktl::ErrorOr<sched::TaskHandle> spawn_program(ktl::StringView name, ktl::ByteRea
     mm::AddressSpace* space = TRY(mm::AddressSpace::create());
     auto prepared = [&]() -> ktl::ErrorOr<uint64_t> {
         TRY(map_image(*space, image, file));
-        for (uint64_t page = stack_top - stack_size; page < stack_top; page += arch::page_size)
-            TRY(space->allocate_and_map(page, arch::PageFlags::User | arch::PageFlags::Writable));
+        uint64_t stack_bottom = stack_top - stack_size;
+        TRY(space->add_region(stack_bottom, stack_size,
+                              {mm::Protection::Read | mm::Protection::Write, mm::RegionKind::Stack,
+                               mm::RegionFlags::DemandZero, 0}));
+        // The guard: a region nothing may be mapped over, whose every access faults.
+        uint64_t guard = stack_bottom - arch::page_size;
+        TRY(space->add_region(guard, arch::page_size,
+                              {mm::Protection::None, mm::RegionKind::Stack, mm::RegionFlags::None, 1}));
+        space->mmap_base = guard;
         return build_start_stack(*space, image, arguments);
     }();
-    auto* context =
-        prepared.is_error() ? nullptr : new (std::nothrow) StartContext{image.entry(), prepared.value()};
-    if (!context) {
-        mm::AddressSpace::destroy(space);
-        return prepared.is_error() ? prepared.error() : ktl::Error::from_errno(ktl::Errno::NoMemory);
+    if (prepared.is_error()) {
+        space->release();
+        return prepared.error();
     }
-    auto task = sched::spawn(name, enter_program, context, {.address_space = space});
-    if (task.is_error())
-        delete context; // the address space went with the failed spawn
-    return task;
+    return LoadedProgram{space, image.entry(), prepared.value(), image.image_end()};
 }
 
 } // namespace proc

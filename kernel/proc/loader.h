@@ -1,11 +1,11 @@
-// Starting a static x86-64 Linux program: map what elf::ProgramImage says into a fresh address space,
-// build the System V start-up stack (argc, argv, envp, auxv) and run it in a new task in ring 3.
+// Loading a static x86-64 Linux program: map what elf::ProgramImage says into a fresh address space
+// and build the System V start-up stack (argc, argv, envp, auxv). proc/process.h runs it.
 #pragma once
 
 #include "ktl/byte_reader.h"
 #include "ktl/error_or.h"
 #include "ktl/string_view.h"
-#include "sched/task.h"
+#include "mm/address_space.h"
 
 #include <cstddef>
 
@@ -18,9 +18,20 @@ struct ProgramArguments {
     size_t envc = 0;
 };
 
+// A program mapped into a fresh address space with its start-up stack built, not yet running.
+struct LoadedProgram {
+    mm::AddressSpace* address_space = nullptr; // one reference, the caller's
+    uint64_t entry = 0;
+    uint64_t stack_pointer = 0;
+    uint64_t image_end = 0; // page aligned: the program break starts here
+};
+
+inline constexpr size_t max_argument_strings = 4096;
+inline constexpr size_t max_argument_bytes = 128 * 1024; // strings and pointers together
+
 // `file` is read only while loading. ENOEXEC/EACCES/ENOTSUP from the ELF checks (logged with the
 // reason), NoMemory, E2BIG for arguments that do not fit the start-up stack.
-ktl::ErrorOr<sched::TaskHandle> spawn_program(ktl::StringView name, ktl::ByteReader file,
-                                              const ProgramArguments& arguments);
+ktl::ErrorOr<LoadedProgram> load_program(ktl::StringView name, ktl::ByteReader file,
+                                         const ProgramArguments& arguments);
 
 } // namespace proc

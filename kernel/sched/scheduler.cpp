@@ -100,7 +100,7 @@ void reap(Task* task) {
     mm::kfree(task->fpu_allocation);
     task->fpu_allocation = task->fpu_state = nullptr;
     if (task->address_space)
-        mm::AddressSpace::destroy(task->address_space); // no longer active: another task runs
+        task->address_space->release(); // no longer active here: another task runs
     task->address_space = nullptr;
     release_reference(task); // the task's own reference
 }
@@ -228,7 +228,7 @@ ktl::ErrorOr<Task*> create_task(ktl::StringView name, const SpawnOptions& option
     Task* task = new (std::nothrow) Task;
     if (!task) {
         if (options.address_space)
-            mm::AddressSpace::destroy(options.address_space);
+            options.address_space->release();
         return ktl::Errno::NoMemory;
     }
     task->address_space = options.address_space;
@@ -236,7 +236,7 @@ ktl::ErrorOr<Task*> create_task(ktl::StringView name, const SpawnOptions& option
     auto stack = mm::allocate_kernel_stack(task->name, options.stack_size);
     if (stack.is_error()) {
         if (task->address_space)
-            mm::AddressSpace::destroy(task->address_space);
+            task->address_space->release();
         delete task;
         return stack.error();
     }
@@ -244,7 +244,7 @@ ktl::ErrorOr<Task*> create_task(ktl::StringView name, const SpawnOptions& option
     if (auto fpu = allocate_fpu_state(*task); fpu.is_error()) {
         mm::free_kernel_stack(task->stack);
         if (task->address_space)
-            mm::AddressSpace::destroy(task->address_space);
+            task->address_space->release();
         delete task;
         return fpu.error();
     }
@@ -433,6 +433,19 @@ void on_timer_tick() {
     if (slice_used || pick_next() != detail::current_task)
         switch_requested = true;
     scheduler_lock.unlock(interrupts_were_enabled);
+}
+
+void replace_address_space(mm::AddressSpace* space) {
+    Task* task = detail::current_task;
+    mm::AddressSpace* old;
+    {
+        sync::SpinlockGuard guard(scheduler_lock);
+        old = task->address_space;
+        task->address_space = space;
+        arch::activate_root(space ? space->root() : mm::kernel_root());
+    }
+    if (old)
+        old->release(); // not active on this CPU any more
 }
 
 void reap_exited_tasks_now() {

@@ -36,6 +36,10 @@ void sleep_until(uint64_t deadline_ns);
 // Timer tick: charges the running task and asks for a switch when its slice is used up.
 void on_timer_tick();
 
+// The running task moves to `space` (taking over the caller's reference) and drops its reference to
+// the old one: execve.
+void replace_address_space(mm::AddressSpace* space);
+
 // Frees the tasks that have exited now rather than at the next switch or idle moment. Task
 // context only; tests use it to measure without leftovers from earlier tasks.
 void reap_exited_tasks_now();

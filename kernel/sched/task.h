@@ -14,6 +14,10 @@
 
 #include <cstdint>
 
+namespace proc {
+class Process;
+}
+
 namespace sched {
 
 enum class TaskState : uint8_t { Runnable, Running, Blocked, Exited };
@@ -39,6 +43,10 @@ struct Task : ktl::IntrusiveListNode<InAllTasks>, ktl::IntrusiveListNode<InReapi
     // The user half it runs with (owned, destroyed when the task is reaped); null: kernel only.
     mm::AddressSpace* address_space = nullptr;
     uint64_t user_thread_pointer = 0; // arch_prctl(ARCH_SET_FS)
+    // The process the task runs for (null for kernel tasks, and once it has exited); its pid stays
+    // for the log.
+    proc::Process* process = nullptr;
+    uint64_t process_id = 0;
 
     SchedEntity entity;
     uint64_t created_ns = 0;
@@ -55,7 +63,7 @@ struct Task : ktl::IntrusiveListNode<InAllTasks>, ktl::IntrusiveListNode<InReapi
 struct SpawnOptions {
     int nice = 0;
     size_t stack_size = mm::default_kernel_stack_size;
-    mm::AddressSpace* address_space = nullptr; // handed to the task, even when spawning fails
+    mm::AddressSpace* address_space = nullptr; // one reference handed to the task, even when spawning fails
 };
 
 // Owns one reference to a task: join() waits for its exit code; dropping the handle without joining

@@ -11,5 +11,7 @@ namespace syscalls {
 void initialize();
 // How many system calls have been dispatched, for tests and statistics.
 uint64_t dispatched_count();
+// The name of an implemented call, or null.
+const char* syscall_name(uint64_t number);
 
 } // namespace syscalls

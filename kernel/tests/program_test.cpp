@@ -1,7 +1,12 @@
 // Unmodified static Linux programs (musl, built by libs/elf/tests/data/program/build.sh) run in ring 3:
 // loaded from their ELF, started with a System V stack, calling musl's start-up and stdio syscalls.
+#include "fs/initrd.h"
+#include "ktl/assert.h"
 #include "ktl/byte_reader.h"
-#include "proc/loader.h"
+#include "mm/kernel_heap.h"
+#include "mm/statistics.h"
+#include "proc/process.h"
+#include "sched/scheduler.h"
 #include "test/ktest.h"
 
 extern "C" const uint8_t musl_static_start[], musl_static_end[];
@@ -44,4 +49,59 @@ KTEST(static_pie_program_runs_at_its_bias) {
 
 KTEST(dynamically_linked_program_is_refused_with_enoexec) {
     KEXPECT_EQ(run(musl_dynamic_start, musl_dynamic_end, "/bin/musl-dynamic"), -1000 - 8);
+}
+
+namespace {
+
+// A program from the initrd (the userland build), with its arguments.
+ktl::ErrorOr<sched::TaskHandle> start_from_initrd(ktl::StringView path, const ktl::StringView* arguments,
+                                                  size_t count) {
+    ktl::ByteReader file = TRY(fs::open_executable(path));
+    ktl::StringView envp[] = {"HOME=/"};
+    return proc::spawn_program(path, file, {arguments, count, envp, 1});
+}
+
+} // namespace
+
+// Each way a program can fault ends it with Linux's signal (as 128 + signal here, 139 for SIGSEGV),
+// while another program goes on printing, and the kernel with it.
+KTEST(faulting_programs_die_by_their_signal_while_another_keeps_running) {
+    KASSERT(fs::has_initrd());
+    ktl::StringView ticker_arguments[] = {"/bin/ticker", "40"};
+    auto ticker = start_from_initrd("/bin/ticker", ticker_arguments, 2);
+    KASSERT(!ticker.is_error());
+    struct {
+        const char* kind;
+        int signal;
+    } const faults[] = {
+        {"null-read", 11},      {"null-write", 11},     {"gp", 11},       {"ud", 4}, {"divide", 8},
+        {"stack-overflow", 11}, {"write-readonly", 11}, {"exec-data", 11}};
+    for (const auto& fault : faults) {
+        ktl::StringView arguments[] = {"/bin/fault", fault.kind};
+        auto task = start_from_initrd("/bin/fault", arguments, 2);
+        KASSERT(!task.is_error());
+        KEXPECT_EQ(task.value().join(), 128 + fault.signal);
+    }
+    KEXPECT(ticker.value().task()->state != sched::TaskState::Exited); // still printing meanwhile
+    KEXPECT_EQ(ticker.value().join(), 0);
+}
+
+// xv6's usertests idea: count free frames around many whole process lives.
+KTEST(a_thousand_processes_created_and_ended_give_back_every_frame) {
+    KASSERT(fs::has_initrd());
+    ktl::StringView arguments[] = {"/bin/getpid-loop", "1", "syscall"};
+    MUST(start_from_initrd("/bin/getpid-loop", arguments, 3)).join(); // warm the slabs
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics before = mm::memory_statistics();
+    size_t processes_before = proc::process_count();
+    for (int round = 0; round < 1000; ++round)
+        KASSERT_EQ(MUST(start_from_initrd("/bin/getpid-loop", arguments, 3)).join(), 0);
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics after = mm::memory_statistics();
+    KEXPECT_EQ(proc::process_count(), processes_before);
+    KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
+    KEXPECT_EQ(after.heap.bytes_allocated, before.heap.bytes_allocated);
+    KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
 }

@@ -9,6 +9,7 @@
 #include "mm/direct_map.h"
 #include "mm/kernel_heap.h"
 #include "mm/statistics.h"
+#include "proc/process.h"
 #include "sched/scheduler.h"
 #include "syscalls/syscalls.h"
 #include "test/ktest.h"
@@ -71,10 +72,6 @@ namespace {
 constexpr uint64_t code_address = 0x400000;
 constexpr uint64_t stack_top = 0x7fff'f000;
 
-void enter_program(void*) {
-    enter_user_mode(code_address, stack_top);
-}
-
 ktl::ErrorOr<sched::TaskHandle> spawn_program(const uint8_t* start, const uint8_t* end) {
     mm::AddressSpace* space = TRY(mm::AddressSpace::create());
     auto mapped = space->allocate_and_map(code_address, arch::PageFlags::User | arch::PageFlags::Executable);
@@ -87,7 +84,7 @@ ktl::ErrorOr<sched::TaskHandle> spawn_program(const uint8_t* start, const uint8_
     }
     uint64_t code_frame = MUST(space->translate(code_address)).physical;
     memcpy(mm::physical_to_virtual<uint8_t>(code_frame), start, end - start);
-    return sched::spawn("user-program", enter_program, nullptr, {.address_space = space});
+    return proc::start_process("user-program", {space, code_address, stack_top, 0});
 }
 
 } // namespace

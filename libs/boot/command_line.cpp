@@ -23,7 +23,15 @@ ktl::StringView drop_last(ktl::StringView text) {
 
 } // namespace
 
-bool CommandLine::next_word(size_t& position, Word& word) const {
+size_t CommandLine::program_arguments_start() const {
+    size_t position = 0;
+    Word word;
+    while (next_word(position, word))
+        ;
+    return position; // just past the `--`, or the end
+}
+
+bool CommandLine::next_word(size_t& position, Word& word, bool whole) const {
     while (position < m_text.length() && is_space(m_text[position]))
         ++position;
     if (position >= m_text.length())
@@ -36,6 +44,17 @@ bool CommandLine::next_word(size_t& position, Word& word) const {
         ++position;
     }
     ktl::StringView text = m_text.substring(start, position - start);
+    if (whole) {
+        bool quoted = starts_with_quote(text);
+        if (quoted)
+            text = text.substring(1);
+        word.key = quoted && ends_with_quote(text) ? drop_last(text) : text;
+        word.value = {};
+        word.has_value = false;
+        return true;
+    }
+    if (text == "--")
+        return false;
 
     // A quote may open the whole word ("key=a b") or just the value (key="a b").
     bool word_quoted = starts_with_quote(text);

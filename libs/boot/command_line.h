@@ -1,6 +1,7 @@
 // Kernel command line: words separated by whitespace; a word is `flag` or `key=value`. Double
 // quotes keep spaces inside a word (key="a b"); an unterminated quote runs to the end of the line.
-// Later words override earlier ones, so a command line appended after the loader's wins.
+// Later words override earlier ones, so a command line appended after the loader's wins. A bare
+// `--` ends the kernel's words: what follows are the first program's arguments (as on Linux).
 #pragma once
 
 #include "ktl/string_view.h"
@@ -33,6 +34,15 @@ public:
             callback(word.key, word.value);
     }
 
+    // callback(StringView argument) for each word after `--`, quotes removed as for values.
+    template <typename F>
+    void for_each_program_argument(F&& callback) const {
+        size_t position = program_arguments_start();
+        Word word;
+        while (next_word(position, word, true))
+            callback(word.key);
+    }
+
 private:
     struct Word {
         ktl::StringView key;
@@ -41,7 +51,9 @@ private:
     };
 
     // Reads the word at or after `position` and moves past it; false at the end of the text.
-    bool next_word(size_t& position, Word& word) const;
+    // A bare `--` stops the kernel's words; `whole` reads a program argument ('=' is not special).
+    bool next_word(size_t& position, Word& word, bool whole = false) const;
+    size_t program_arguments_start() const;
 
     ktl::StringView m_text;
 };

@@ -92,6 +92,8 @@ interrupt_common_kernel_gs:
     mov %rsp, %rdi
     /* 22 quadwords were pushed on a 16-byte aligned stack (the CPU aligns it), so the call is aligned. */
     call interrupt_dispatch
+.global interrupt_restore
+interrupt_restore:
     pop %r15
     pop %r14
     pop %r13
@@ -109,11 +111,38 @@ interrupt_common_kernel_gs:
     pop %rax
     testb $3, 24(%rsp)
     jz 1f
+    /*
+     * A system call made with `syscall` leaves with `sysretq`, which is much cheaper than iretq: rip
+     * comes from rcx and rflags from r11, which the syscall ABI lets the kernel clobber. Only for a
+     * canonical rip: sysretq to a non-canonical one faults in ring 0 on Intel CPUs.
+     */
+    cmpq $0x80, (%rsp)
+    jne 2f
+    cmpq $1, 8(%rsp)
+    jne 2f
+    mov 16(%rsp), %rcx
+    mov %rcx, %r11
+    shr $47, %r11
+    jnz 2f
+    mov 32(%rsp), %r11
+    mov 40(%rsp), %rsp
+    swapgs
+    sysretq
+2:
     swapgs
 1:
     add $16, %rsp
     iretq
     .cfi_endproc
+
+/* return_to_user_mode(frame = rdi): see arch/user_mode.h. */
+.global return_to_user_mode
+.type return_to_user_mode, @function
+return_to_user_mode:
+    cli
+    mov %rdi, %rsp
+    jmp interrupt_restore
+.size return_to_user_mode, . - return_to_user_mode
 
 .macro stub_address vector
     .quad interrupt_stub_\vector

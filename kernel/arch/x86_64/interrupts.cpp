@@ -15,6 +15,13 @@
 extern "C" const uint64_t interrupt_stub_table[256];
 extern "C" void fault_catch_landing();
 
+// Pairs written by user_copy.S: an instruction allowed to fault on user memory, and where to resume.
+struct ExceptionTableEntry {
+    uint64_t instruction;
+    uint64_t fixup;
+};
+extern "C" const ExceptionTableEntry __exception_table_start[], __exception_table_end[];
+
 namespace {
 
 struct FaultCatchContext {
@@ -53,6 +60,7 @@ arch::BreakpointObserver breakpoint_observer;
 arch::InterruptReturnHook interrupt_return_hook;
 arch::SyscallHandler syscall_handler;
 arch::UserFaultHandler user_fault_handler;
+arch::PageFaultResolver page_fault_resolver;
 
 const char* const exception_names[32] = {
     "Divide Error (#DE)",
@@ -132,9 +140,43 @@ void write_page_fault_cause(ktl::FormatSink& sink, uint64_t error_code) {
     debug::panic_with_frame(frame, summary.view());
 }
 
+uint64_t exception_fixup_for(uint64_t instruction) {
+    for (const ExceptionTableEntry* entry = __exception_table_start; entry != __exception_table_end; ++entry)
+        if (entry->instruction == instruction)
+            return entry->fixup;
+    return 0;
+}
+
+// A page fault on a user address, from user code or from the kernel's user-copy routine: demand
+// paging may make the page present. Interrupts go back on meanwhile, as they were where it faulted.
+bool resolve_user_page_fault(arch::InterruptFrame& frame) {
+    constexpr uint64_t interrupt_flag = 1 << 9;
+    uint64_t address = x86_64::read_cr2();
+    if (frame.vector != vector_page_fault || !page_fault_resolver || address >= arch::user_half_end_address)
+        return false;
+    if (!frame.from_user_mode() && !exception_fixup_for(frame.rip))
+        return false; // the kernel touched user memory outside the copy routine: a kernel bug
+    arch::PageFaultAccess access{.write = (frame.error_code & 2) != 0,
+                                 .instruction_fetch = (frame.error_code & 0x10) != 0,
+                                 .present = (frame.error_code & 1) != 0};
+    if (frame.rflags & interrupt_flag)
+        arch::enable_interrupts();
+    bool resolved = page_fault_resolver(address, access);
+    arch::disable_interrupts();
+    return resolved;
+}
+
 void handle_exception(arch::InterruptFrame& frame) {
     bool machine_level = frame.vector == vector_nmi || frame.vector == vector_double_fault ||
                          frame.vector == vector_machine_check;
+    if (!machine_level && resolve_user_page_fault(frame))
+        return;
+    if (!frame.from_user_mode() && !machine_level) {
+        if (uint64_t fixup = exception_fixup_for(frame.rip)) {
+            frame.rip = fixup;
+            return;
+        }
+    }
     if (frame.from_user_mode() && user_fault_handler && !machine_level) {
         user_fault_handler(frame);
         return;
@@ -302,6 +344,10 @@ void set_syscall_handler(SyscallHandler handler) {
 
 void set_user_fault_handler(UserFaultHandler handler) {
     user_fault_handler = handler;
+}
+
+void set_page_fault_resolver(PageFaultResolver resolver) {
+    page_fault_resolver = resolver;
 }
 
 void set_ring0_entry_stack(uint64_t top) {

@@ -125,3 +125,21 @@ TEST(CommandLine, BoundedByTheViewNotByNul) {
 }
 
 } // namespace
+
+TEST(CommandLine, WordsAfterADoubleDashBelongToTheFirstProgram) {
+    boot::CommandLine line("loglevel=debug init=/bin/sh -- -c \"echo hi\" test=x");
+    EXPECT_EQ(std::string(line.value_of("init").data(), line.value_of("init").length()), "/bin/sh");
+    EXPECT_FALSE(line.has("test")); // after `--`: not the kernel's
+    std::vector<std::string> arguments;
+    line.for_each_program_argument(
+        [&](ktl::StringView word) { arguments.emplace_back(word.data(), word.length()); });
+    EXPECT_EQ(arguments, (std::vector<std::string>{"-c", "echo hi", "test=x"}));
+}
+
+TEST(CommandLine, NoDoubleDashMeansNoProgramArguments) {
+    boot::CommandLine line("init=/init test");
+    int count = 0;
+    line.for_each_program_argument([&](ktl::StringView) { ++count; });
+    EXPECT_EQ(count, 0);
+    EXPECT_TRUE(line.has_flag("test"));
+}

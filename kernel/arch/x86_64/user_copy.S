@@ -1,0 +1,56 @@
+/*
+ * The one routine that touches user memory. A fault inside it is not a kernel bug: the page-fault
+ * handler finds the faulting instruction in the exception table and resumes at its fixup, which
+ * returns how many bytes were left. Callers check the range is in the user half and open SMAP.
+ *
+ * uint64_t arch_copy_user(void* destination = rdi, const void* source = rsi, uint64_t length = rdx)
+ *   returns 0, or the number of bytes not copied.
+ * uint64_t arch_fill_user(void* destination = rdi, uint8_t value = rsi, uint64_t length = rdx)
+ * int64_t arch_user_string_length(const char* string = rdi, uint64_t limit = rsi)
+ *   returns the length before the NUL, `limit` if there is none within it, or -1 on a fault.
+ */
+.section .text
+.global arch_copy_user
+.type arch_copy_user, @function
+arch_copy_user:
+    mov %rdx, %rcx
+1:  rep movsb
+    xor %eax, %eax
+    ret
+2:  mov %rcx, %rax
+    ret
+.size arch_copy_user, . - arch_copy_user
+
+.global arch_fill_user
+.type arch_fill_user, @function
+arch_fill_user:
+    mov %rdx, %rcx
+    mov %esi, %eax
+3:  rep stosb
+    xor %eax, %eax
+    ret
+4:  mov %rcx, %rax
+    ret
+.size arch_fill_user, . - arch_fill_user
+
+.global arch_user_string_length
+.type arch_user_string_length, @function
+arch_user_string_length:
+    xor %eax, %eax
+6:  cmp %rsi, %rax
+    je 7f
+5:  cmpb $0, (%rdi, %rax)
+    je 7f
+    inc %rax
+    jmp 6b
+7:  ret
+8:  mov $-1, %rax
+    ret
+.size arch_user_string_length, . - arch_user_string_length
+
+/* Pairs of (faulting instruction, where to resume). */
+.section .exception_table, "a"
+.balign 8
+.quad 1b, 2b
+.quad 3b, 4b
+.quad 5b, 8b

@@ -1,0 +1,132 @@
+// Processes: a program's running instance. A process has a pid (its main task's id), a parent, its
+// children, open files, signal dispositions and, once it has exited, a wait status in Linux's
+// encoding that its parent collects with wait4. Its memory is its tasks' address space.
+//
+// Lifetime: the main task holds a reference until it exits; a parent holds one for each child until
+// it has waited for it. A process with no parent process (started by the kernel) is freed as it
+// exits; its exit code reaches the kernel through the TaskHandle.
+//
+// Locking: the process tree (parent and children links, states) is under one tree mutex; the file
+// table has its own lock.
+#pragma once
+
+#include "arch/interrupts.h"
+#include "fs/file_table.h"
+#include "ktl/byte_reader.h"
+#include "ktl/error_or.h"
+#include "ktl/intrusive_list.h"
+#include "proc/loader.h"
+#include "sched/task.h"
+#include "sched/wait_queue.h"
+
+#include <cstdint>
+
+namespace proc {
+
+inline constexpr int signal_count = 64; // 1..64, as Linux's _NSIG
+
+// Linux's struct k_sigaction for rt_sigaction (handler, flags, restorer, mask).
+struct SignalAction {
+    uint64_t handler = 0; // SIG_DFL 0, SIG_IGN 1, or a function
+    uint64_t flags = 0;
+    uint64_t restorer = 0;
+    uint64_t mask = 0;
+};
+static_assert(sizeof(SignalAction) == 32);
+
+enum class ProcessState : uint8_t { Running, Zombie };
+
+struct InChildren {};
+
+class Process : public ktl::IntrusiveListNode<InChildren> {
+public:
+    uint64_t pid() const { return m_pid; }
+    ktl::StringView name() const { return ktl::StringView(m_name); }
+    fs::FileTable& files() { return m_files; }
+    // The parent's pid, or 0 when the kernel started it.
+    uint64_t parent_pid();
+
+    // Signals are recorded until delivery exists: dispositions, and the mask (one thread a process).
+    SignalAction signal_actions[signal_count];
+    uint64_t blocked_signals = 0;
+
+    // Program break (brk): where the heap starts, and its current end.
+    uint64_t break_start = 0;
+    uint64_t break_end = 0;
+
+private:
+    friend struct ProcessAccess;
+    Process() = default;
+    ~Process() = default;
+
+    uint64_t m_pid = 0;
+    char m_name[sched::task_name_capacity] = {};
+    Process* m_parent = nullptr;
+    ktl::IntrusiveList<Process, InChildren> m_children;
+    ProcessState m_state = ProcessState::Running;
+    int m_wait_status = 0;
+    uint64_t m_run_time_ns = 0; // the main task's, recorded at exit (rusage)
+    uint32_t m_references = 0;
+    // A child that exited: wait4 sleeps on this, counting with the generation.
+    sched::WaitQueue m_child_events;
+    uint64_t m_child_event_generation = 0;
+    // vfork: the parent task sleeps until this child has exec'd or exited.
+    sched::WaitQueue m_vfork_done_queue;
+    bool m_vfork_pending = false;
+    Process* m_vfork_parent = nullptr;
+    fs::FileTable m_files;
+};
+
+// The process the running task belongs to; null for a kernel task.
+Process* current_process();
+
+// Starts `file` as a new process with no parent process, its fds 0, 1 and 2 on the console
+// terminal. The handle's join() returns 128 + signal for a process killed by a signal.
+ktl::ErrorOr<sched::TaskHandle> spawn_program(ktl::StringView name, ktl::ByteReader file,
+                                              const ProgramArguments& arguments);
+
+// The same for a program already in memory (takes over `program.address_space`'s reference).
+ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const LoadedProgram& program);
+
+// Turns the running kernel task (the boot task) into the first process, pid = its task id, and
+// enters the program; returns only on failure. When that process exits, `on_exit(wait_status)`
+// runs in its place and must not return.
+ktl::Error become_first_process(ktl::StringView path, ktl::ByteReader file, const ProgramArguments& arguments,
+                                [[noreturn]] void (*on_exit)(int wait_status));
+
+// clone(2) with CLONE_VM|CLONE_VFORK (what posix_spawn and vfork use): a child process sharing the
+// caller's memory until it calls execve or exits, while the caller sleeps. `frame` is the caller's
+// syscall frame; the child resumes from a copy of it with rax = 0 and its stack at `stack` (if
+// non-zero). Returns the child's pid. Other flag combinations: NotImplemented (fork with
+// copy-on-write and threads come later) or InvalidArgument.
+ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::InterruptFrame& frame);
+
+// execve(2): replaces the running process's program. `frame` is rewritten to enter it. Fails, with
+// the old program intact, if the file cannot be loaded.
+ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& arguments,
+                           arch::InterruptFrame& frame);
+
+// wait4(2), without process groups: pid > 0 is that child, -1 (and 0 or < -1) any child.
+struct WaitResult {
+    uint64_t pid = 0; // 0: WNOHANG and no child has exited
+    int status = 0;
+    uint64_t run_time_ns = 0;
+};
+ktl::ErrorOr<WaitResult> wait_for_child(int64_t pid, bool no_hang);
+
+// Ends the running process: `wait_status` in Linux's encoding ((code & 0xff) << 8 for an exit,
+// the signal number for a kill). Logs "Process ending with code: N" for an exit.
+[[noreturn]] void exit_current(int wait_status);
+
+// Linux's encodings.
+constexpr int exit_status(int code) {
+    return (code & 0xff) << 8;
+}
+constexpr int killed_status(int signal) {
+    return signal & 0x7f;
+}
+
+// How many processes exist (zombies included), for leak checks.
+size_t process_count();
+
+} // namespace proc

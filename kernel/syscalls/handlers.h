@@ -1,0 +1,93 @@
+// Every system call's handler, with typed arguments: the dispatcher (syscalls.cpp) converts the raw
+// registers to these types, UserPtr for user addresses. A handler that needs the caller's registers
+// (clone, execve) takes the frame as its first parameter.
+#pragma once
+
+#include "arch/interrupts.h"
+#include "ktl/error_or.h"
+#include "mm/user_memory.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace syscalls {
+
+using Result = ktl::ErrorOr<long>;
+using Frame = arch::InterruptFrame;
+
+struct IoVector {
+    uint64_t base;
+    uint64_t length;
+};
+static_assert(sizeof(IoVector) == 16);
+
+struct Timespec {
+    int64_t seconds;
+    int64_t nanoseconds;
+};
+static_assert(sizeof(Timespec) == 16);
+
+// Files (file_calls.cpp)
+Result sys_read(int fd, mm::UserPtr<char> buffer, size_t length);
+Result sys_write(int fd, mm::UserPtr<const char> buffer, size_t length);
+Result sys_close(int fd);
+Result sys_fstat(int fd, mm::UserPtr<uint8_t> status);
+Result sys_lseek(int fd, int64_t offset, int whence);
+Result sys_ioctl(int fd, uint64_t request, uint64_t argument);
+Result sys_readv(int fd, mm::UserPtr<IoVector> vectors, int count);
+Result sys_writev(int fd, mm::UserPtr<IoVector> vectors, int count);
+Result sys_pipe(mm::UserPtr<int32_t> fds);
+Result sys_pipe2(mm::UserPtr<int32_t> fds, uint32_t flags);
+Result sys_dup(int fd);
+Result sys_dup2(int fd, int new_fd);
+Result sys_dup3(int fd, int new_fd, uint32_t flags);
+Result sys_fcntl(int fd, int command, uint64_t argument);
+
+// Memory (memory_calls.cpp)
+Result sys_brk(uint64_t address);
+Result sys_mmap(uint64_t address, uint64_t length, uint64_t protection, uint64_t flags, int fd,
+                uint64_t offset);
+Result sys_munmap(uint64_t address, uint64_t length);
+Result sys_mprotect(uint64_t address, uint64_t length, uint64_t protection);
+Result sys_madvise(uint64_t address, uint64_t length, int advice);
+
+// Processes (process_calls.cpp)
+Result sys_exit(int code);
+Result sys_exit_group(int code);
+Result sys_getpid();
+Result sys_getppid();
+Result sys_gettid();
+Result sys_set_tid_address(mm::UserPtr<int32_t> address);
+Result sys_clone(Frame& frame, uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t child_tid,
+                 uint64_t tls);
+Result sys_fork(Frame& frame);
+Result sys_vfork(Frame& frame);
+Result sys_execve(Frame& frame, mm::UserPtr<const char> path, mm::UserPtr<uint64_t> argv,
+                  mm::UserPtr<uint64_t> envp);
+Result sys_wait4(int pid, mm::UserPtr<int32_t> status, int options, mm::UserPtr<uint8_t> usage);
+Result sys_kill(int pid, int signal);
+Result sys_tkill(int tid, int signal);
+Result sys_tgkill(int group, int tid, int signal);
+Result sys_sched_yield();
+Result sys_arch_prctl(int code, uint64_t address);
+Result sys_uname(mm::UserPtr<uint8_t> name);
+Result sys_getuid();
+Result sys_getgid();
+Result sys_geteuid();
+Result sys_getegid();
+Result sys_getrlimit(int resource, mm::UserPtr<uint64_t> limit);
+Result sys_prlimit64(int pid, int resource, mm::UserPtr<uint64_t> new_limit, mm::UserPtr<uint64_t> old_limit);
+Result sys_rt_sigaction(int signal, mm::UserPtr<uint8_t> action, mm::UserPtr<uint8_t> old_action,
+                        size_t set_size);
+Result sys_rt_sigprocmask(int how, mm::UserPtr<uint64_t> set, mm::UserPtr<uint64_t> old_set, size_t set_size);
+Result sys_getrandom(mm::UserPtr<uint8_t> buffer, size_t length, uint32_t flags);
+
+// Time (time_calls.cpp)
+Result sys_clock_gettime(int clock, mm::UserPtr<Timespec> time);
+Result sys_clock_getres(int clock, mm::UserPtr<Timespec> resolution);
+Result sys_gettimeofday(mm::UserPtr<int64_t> time, uint64_t timezone);
+Result sys_time(mm::UserPtr<int64_t> time);
+Result sys_nanosleep(mm::UserPtr<Timespec> duration, mm::UserPtr<Timespec> remaining);
+Result sys_clock_nanosleep(int clock, int flags, mm::UserPtr<Timespec> time, mm::UserPtr<Timespec> remaining);
+
+} // namespace syscalls

@@ -1,0 +1,144 @@
+// Memory calls: brk, mmap (anonymous), munmap, mprotect, madvise. Pages come on first touch.
+#include "arch/paging.h"
+#include "mm/address_space.h"
+#include "proc/process.h"
+#include "sched/scheduler.h"
+#include "syscalls/handlers.h"
+
+namespace syscalls {
+
+namespace {
+
+constexpr uint64_t page_size = arch::page_size;
+constexpr uint64_t prot_mask = 7;
+enum : uint64_t {
+    map_shared = 0x01,
+    map_private = 0x02,
+    map_shared_validate = 0x03,
+    map_type_mask = 0x0f,
+    map_fixed = 0x10,
+    map_anonymous = 0x20,
+    map_growsdown = 0x100,
+    map_denywrite = 0x800,
+    map_executable = 0x1000,
+    map_locked = 0x2000,
+    map_noreserve = 0x4000,
+    map_populate = 0x8000,
+    map_nonblock = 0x10000,
+    map_stack = 0x20000,
+    map_hugetlb = 0x40000,
+    map_fixed_noreplace = 0x100000,
+};
+constexpr uint64_t known_map_flags = map_type_mask | map_fixed | map_anonymous | map_growsdown |
+                                     map_denywrite | map_executable | map_locked | map_noreserve |
+                                     map_populate | map_nonblock | map_stack | map_fixed_noreplace;
+
+mm::AddressSpace& space() {
+    return *sched::current_task()->address_space;
+}
+
+constexpr uint64_t page_round_up(uint64_t value) {
+    return (value + page_size - 1) & ~(page_size - 1);
+}
+
+// Whether [start, start + length) lies in the user half; length already rounded, not zero.
+bool in_user_half(uint64_t start, uint64_t length) {
+    return start < mm::user_half_end && length <= mm::user_half_end - start;
+}
+
+} // namespace
+
+// brk never fails in Linux's raw call: it returns the new break, or the old one when it cannot move.
+Result sys_brk(uint64_t address) {
+    proc::Process& process = *proc::current_process();
+    uint64_t old_end = process.break_end;
+    if (address < process.break_start || address >= mm::user_half_end)
+        return static_cast<long>(old_end);
+    uint64_t old_top = page_round_up(old_end), new_top = page_round_up(address);
+    if (new_top > old_top) {
+        auto added = space().add_region(old_top, new_top - old_top,
+                                        {mm::Protection::Read | mm::Protection::Write, mm::RegionKind::Heap,
+                                         mm::RegionFlags::DemandZero, 0});
+        if (added.is_error())
+            return static_cast<long>(old_end); // runs into a mapping, or no memory for the region
+    } else if (new_top < old_top) {
+        if (space().unmap_region(new_top, old_top - new_top).is_error())
+            return static_cast<long>(old_end);
+    }
+    process.break_end = address;
+    return static_cast<long>(address);
+}
+
+Result sys_mmap(uint64_t address, uint64_t length, uint64_t protection, uint64_t flags, int fd,
+                uint64_t offset) {
+    if (length == 0 || (protection & ~prot_mask) != 0)
+        return ktl::Errno::InvalidArgument;
+    uint64_t type = flags & map_type_mask;
+    if (type != map_private && type != map_shared && type != map_shared_validate)
+        return ktl::Errno::InvalidArgument;
+    if (type == map_shared_validate && (flags & ~known_map_flags) != 0)
+        return ktl::Errno::NotSupported;
+    if (offset % page_size != 0)
+        return ktl::Errno::InvalidArgument;
+    if (!(flags & map_anonymous)) {
+        // File mappings come with the VFS; until then no descriptor can be mapped.
+        if (fd < 0 || proc::current_process()->files().get(fd).is_error())
+            return ktl::Errno::BadFileDescriptor;
+        return ktl::Errno::NoDevice;
+    }
+    if (flags & map_hugetlb)
+        return ktl::Errno::InvalidArgument;
+    uint64_t rounded = page_round_up(length);
+    if (rounded < length || rounded > mm::user_half_end)
+        return ktl::Errno::NoMemory;
+    bool fixed = flags & (map_fixed | map_fixed_noreplace);
+    if (fixed) {
+        if (address % page_size != 0)
+            return ktl::Errno::InvalidArgument;
+        if (!in_user_half(address, rounded))
+            return ktl::Errno::NoMemory;
+        if (address < mm::AddressSpace::mmap_lowest)
+            return ktl::Errno::NotPermitted; // below mmap_min_addr, as Linux refuses it
+    }
+    mm::RegionAttributes attributes{static_cast<mm::Protection>(protection), mm::RegionKind::Anonymous,
+                                    mm::RegionFlags::DemandZero, 0};
+    if ((flags & map_fixed_noreplace) && !(flags & map_fixed)) {
+        TRY(space().add_region(address, rounded, attributes)); // Exists if anything is there
+        return static_cast<long>(address);
+    }
+    uint64_t hint = fixed ? address : page_round_up(address);
+    uint64_t start = TRY(space().map_region(hint, rounded, attributes, fixed));
+    return static_cast<long>(start);
+}
+
+Result sys_munmap(uint64_t address, uint64_t length) {
+    if (address % page_size != 0 || length == 0)
+        return ktl::Errno::InvalidArgument;
+    uint64_t rounded = page_round_up(length);
+    if (rounded < length || !in_user_half(address, rounded))
+        return ktl::Errno::InvalidArgument;
+    TRY(space().unmap_region(address, rounded));
+    return 0;
+}
+
+Result sys_mprotect(uint64_t address, uint64_t length, uint64_t protection) {
+    if (address % page_size != 0 || (protection & ~prot_mask) != 0)
+        return ktl::Errno::InvalidArgument;
+    if (length == 0)
+        return 0;
+    uint64_t rounded = page_round_up(length);
+    if (rounded < length || !in_user_half(address, rounded))
+        return ktl::Errno::NoMemory;
+    TRY(space().protect_region(address, rounded, static_cast<mm::Protection>(protection)));
+    return 0;
+}
+
+Result sys_madvise(uint64_t address, uint64_t length, int advice) {
+    constexpr int max_known_advice = 25;
+    if (address % page_size != 0 || advice < 0 || advice > max_known_advice)
+        return ktl::Errno::InvalidArgument;
+    (void)length; // advice only: nothing here acts on it yet
+    return 0;
+}
+
+} // namespace syscalls

@@ -1,0 +1,394 @@
+// Process calls: identity, exit, clone/vfork, execve, wait4, the signals that exist so far, limits,
+// and the small facts a C library asks for at start-up.
+#include "arch/user_mode.h"
+#include "console/log.h"
+#include "fs/file.h"
+#include "mm/kernel_heap.h"
+#include "proc/process.h"
+#include "random/random.h"
+#include "sched/scheduler.h"
+#include "syscalls/handlers.h"
+
+#include <cstring>
+#include <new>
+
+namespace syscalls {
+
+namespace {
+
+constexpr ktl::StringView log_subsystem = "syscall";
+constexpr int sigkill = 9, sigstop = 19, sigchld = 17, sigcont = 18, sigurg = 23, sigwinch = 28;
+constexpr uint64_t sig_default = 0, sig_ignore = 1;
+constexpr uint64_t unblockable = (1ull << (sigkill - 1)) | (1ull << (sigstop - 1));
+
+proc::Process& process() {
+    return *proc::current_process(); // user code always runs in a process
+}
+
+// Linux's struct rusage: the times, then fourteen longs.
+struct ResourceUsage {
+    int64_t user_seconds, user_microseconds;
+    int64_t system_seconds, system_microseconds;
+    int64_t rest[14];
+};
+static_assert(sizeof(ResourceUsage) == 144);
+
+// What a signal with the default disposition does to a process: nothing, or end it.
+bool default_action_terminates(int signal) {
+    return signal != sigchld && signal != sigcont && signal != sigurg && signal != sigwinch;
+}
+
+// Until signal delivery exists, a signal to oneself does what its default action would.
+Result signal_self(int signal) {
+    if (signal < 0 || signal > proc::signal_count)
+        return ktl::Errno::InvalidArgument;
+    if (signal == 0)
+        return 0;
+    const proc::SignalAction& action = process().signal_actions[signal - 1];
+    bool blocked = process().blocked_signals & (1ull << (signal - 1));
+    if (signal != sigkill && (action.handler == sig_ignore || blocked ||
+                              (action.handler == sig_default && !default_action_terminates(signal))))
+        return 0; // ignored, or pending until delivery exists (it is dropped)
+    if (action.handler > sig_ignore && signal != sigkill) {
+        klog::warn(log_subsystem, "process {}: signal {} has a handler, but delivery does not exist yet",
+                   process().pid(), signal);
+        return ktl::Errno::NotImplemented;
+    }
+    klog::info(log_subsystem, "process {} '{}' ends by signal {}", process().pid(), process().name(), signal);
+    proc::exit_current(proc::killed_status(signal));
+}
+
+struct ArgumentStrings {
+    ktl::StringView* views = nullptr;
+    char* bytes = nullptr;
+    size_t count = 0;
+    ~ArgumentStrings() {
+        mm::kfree(views);
+        mm::kfree(bytes);
+    }
+};
+
+// Copies a NULL-terminated array of user string pointers (argv or envp) into `strings`.
+ktl::ErrorOr<void> copy_string_array(mm::UserPtr<uint64_t> array, ArgumentStrings& strings,
+                                     size_t& bytes_left) {
+    if (array.is_null())
+        return {}; // Linux accepts a null argv or envp as empty
+    size_t count = 0;
+    for (;; ++count) {
+        if (count > proc::max_argument_strings)
+            return ktl::Errno::ArgumentListTooLong;
+        if (TRY(mm::read_user(array.offset(count))) == 0)
+            break;
+    }
+    strings.views = static_cast<ktl::StringView*>(mm::kmalloc((count + 1) * sizeof(ktl::StringView)));
+    strings.bytes = static_cast<char*>(mm::kmalloc(bytes_left + 1));
+    if (!strings.views || !strings.bytes)
+        return ktl::Errno::NoMemory;
+    size_t used = 0;
+    for (size_t index = 0; index < count; ++index) {
+        uint64_t pointer = TRY(mm::read_user(array.offset(index)));
+        auto length = mm::copy_string_from_user(strings.bytes + used, pointer, bytes_left - used + 1);
+        if (length.is_error())
+            return length.error().code() == ktl::Errno::NameTooLong
+                       ? ktl::Error::from_errno(ktl::Errno::ArgumentListTooLong)
+                       : length.error();
+        new (&strings.views[index]) ktl::StringView(strings.bytes + used, length.value());
+        used += length.value() + 1;
+    }
+    strings.count = count;
+    bytes_left -= used;
+    return {};
+}
+
+} // namespace
+
+Result sys_exit(int code) {
+    // One thread a process so far: exit and exit_group end the same way.
+    proc::exit_current(proc::exit_status(code));
+}
+
+Result sys_exit_group(int code) {
+    proc::exit_current(proc::exit_status(code));
+}
+
+Result sys_getpid() {
+    return static_cast<long>(process().pid());
+}
+
+Result sys_getppid() {
+    return static_cast<long>(process().parent_pid());
+}
+
+Result sys_gettid() {
+    return static_cast<long>(sched::current_task()->id);
+}
+
+Result sys_set_tid_address(mm::UserPtr<int32_t>) {
+    // Recorded by Linux to clear and wake at thread exit; with one thread a process nothing waits.
+    return static_cast<long>(sched::current_task()->id);
+}
+
+Result sys_clone(Frame& frame, uint64_t flags, uint64_t stack, uint64_t, uint64_t, uint64_t) {
+    return proc::clone_process(flags, stack, frame);
+}
+
+Result sys_fork(Frame&) {
+    return ktl::Errno::NotImplemented; // needs copy-on-write
+}
+
+Result sys_vfork(Frame& frame) {
+    constexpr uint64_t clone_vm = 0x100, clone_vfork = 0x4000;
+    return proc::clone_process(clone_vm | clone_vfork | sigchld, 0, frame);
+}
+
+Result sys_execve(Frame& frame, mm::UserPtr<const char> path, mm::UserPtr<uint64_t> argv,
+                  mm::UserPtr<uint64_t> envp) {
+    char* path_text = static_cast<char*>(mm::kmalloc(4096));
+    if (!path_text)
+        return ktl::Errno::NoMemory;
+    struct Freer {
+        char* pointer;
+        ~Freer() { mm::kfree(pointer); }
+    } freer{path_text};
+    size_t path_length = TRY(mm::copy_string_from_user(path_text, path.address(), 4096));
+    if (path_length == 0)
+        return ktl::Errno::NoEntry;
+    ArgumentStrings arguments, environment;
+    size_t bytes_left = proc::max_argument_bytes;
+    TRY(copy_string_array(argv, arguments, bytes_left));
+    TRY(copy_string_array(envp, environment, bytes_left));
+    proc::ProgramArguments program_arguments{arguments.views, arguments.count, environment.views,
+                                             environment.count};
+    TRY(proc::execute(ktl::StringView(path_text, path_length), program_arguments, frame));
+    return 0;
+}
+
+Result sys_wait4(int pid, mm::UserPtr<int32_t> status, int options, mm::UserPtr<uint8_t> usage) {
+    constexpr int wnohang = 1, wuntraced = 2, wcontinued = 8, wnothread = 0x20000000, wall = 0x40000000,
+                  wclone = static_cast<int>(0x80000000);
+    if (options & ~(wnohang | wuntraced | wcontinued | wnothread | wall | wclone))
+        return ktl::Errno::InvalidArgument;
+    if (pid == INT32_MIN)
+        return ktl::Errno::NoSuchProcess;
+    proc::WaitResult result = TRY(proc::wait_for_child(pid, options & wnohang));
+    if (result.pid == 0)
+        return 0;
+    if (!status.is_null()) {
+        int32_t value = result.status;
+        TRY(mm::copy_to_user(status, &value));
+    }
+    if (!usage.is_null()) {
+        ResourceUsage resources{};
+        resources.user_seconds = static_cast<int64_t>(result.run_time_ns / 1'000'000'000);
+        resources.user_microseconds = static_cast<int64_t>(result.run_time_ns % 1'000'000'000 / 1000);
+        TRY(mm::copy_to_user(usage.address(), &resources, sizeof resources));
+    }
+    return static_cast<long>(result.pid);
+}
+
+Result sys_kill(int pid, int signal) {
+    if (signal < 0 || signal > proc::signal_count)
+        return ktl::Errno::InvalidArgument;
+    if (pid == static_cast<int>(process().pid()) || pid == 0)
+        return signal_self(signal);
+    if (signal == 0 && pid > 0)
+        return ktl::Errno::NotImplemented; // finding other processes comes with signals
+    return ktl::Errno::NotImplemented;
+}
+
+Result sys_tkill(int tid, int signal) {
+    if (tid <= 0)
+        return ktl::Errno::InvalidArgument;
+    if (static_cast<uint64_t>(tid) != sched::current_task()->id)
+        return ktl::Errno::NotImplemented;
+    return signal_self(signal);
+}
+
+Result sys_tgkill(int group, int tid, int signal) {
+    if (group <= 0 || tid <= 0)
+        return ktl::Errno::InvalidArgument;
+    if (static_cast<uint64_t>(group) != process().pid())
+        return ktl::Errno::NotImplemented;
+    return sys_tkill(tid, signal);
+}
+
+Result sys_sched_yield() {
+    sched::yield();
+    return 0;
+}
+
+Result sys_arch_prctl(int code, uint64_t address) {
+    constexpr int arch_set_fs = 0x1002, arch_get_fs = 0x1003;
+    sched::Task* task = sched::current_task();
+    switch (code) {
+    case arch_set_fs:
+        if (address >= mm::user_half_end)
+            return ktl::Errno::NotPermitted;
+        task->user_thread_pointer = address;
+        arch::set_user_thread_pointer(address);
+        return 0;
+    case arch_get_fs:
+        TRY(mm::copy_to_user(mm::UserPtr<uint64_t>(address), &task->user_thread_pointer));
+        return 0;
+    default:
+        return ktl::Errno::InvalidArgument;
+    }
+}
+
+Result sys_uname(mm::UserPtr<uint8_t> name) {
+    // struct utsname: six 65-byte fields.
+    char fields[6][65] = {};
+    auto set = [&](int index, ktl::StringView text) {
+        size_t length = text.length() < 64 ? text.length() : 64;
+        memcpy(fields[index], text.data(), length);
+    };
+    set(0, "blog_os");
+    set(1, "blog-os");
+    set(2, BLOG_OS_VERSION);
+    set(3, "#1 PREEMPT blog_os " BLOG_OS_BUILD_TYPE);
+    set(4, "x86_64");
+    set(5, "(none)");
+    TRY(mm::copy_to_user(name.address(), fields, sizeof fields));
+    return 0;
+}
+
+// One user so far: everything runs as root, as on a single-user system.
+Result sys_getuid() {
+    return 0;
+}
+Result sys_getgid() {
+    return 0;
+}
+Result sys_geteuid() {
+    return 0;
+}
+Result sys_getegid() {
+    return 0;
+}
+
+namespace {
+
+constexpr int resource_count = 16; // RLIMIT_CPU .. RLIMIT_RTTIME
+constexpr uint64_t unlimited = ~0ull;
+constexpr int rlimit_stack = 3, rlimit_nofile = 7;
+
+struct Limit {
+    uint64_t current;
+    uint64_t maximum;
+};
+
+Limit limit_of(int resource) {
+    switch (resource) {
+    case rlimit_stack:
+        return {8 * 1024 * 1024, unlimited};
+    case rlimit_nofile:
+        return {fs::FileTable::max_descriptors, fs::FileTable::max_descriptors};
+    default:
+        return {unlimited, unlimited};
+    }
+}
+
+} // namespace
+
+Result sys_getrlimit(int resource, mm::UserPtr<uint64_t> limit) {
+    if (resource < 0 || resource >= resource_count)
+        return ktl::Errno::InvalidArgument;
+    Limit value = limit_of(resource);
+    uint64_t pair[2] = {value.current, value.maximum};
+    TRY(mm::copy_to_user(limit, pair, 2));
+    return 0;
+}
+
+Result sys_prlimit64(int pid, int resource, mm::UserPtr<uint64_t> new_limit,
+                     mm::UserPtr<uint64_t> old_limit) {
+    if (resource < 0 || resource >= resource_count)
+        return ktl::Errno::InvalidArgument;
+    if (pid != 0 && static_cast<uint64_t>(pid) != process().pid())
+        return ktl::Errno::NoSuchProcess; // other processes' limits come with /proc
+    Limit value = limit_of(resource);
+    if (!new_limit.is_null()) {
+        uint64_t pair[2];
+        TRY(mm::copy_from_user(pair, new_limit, 2));
+        if (pair[0] > pair[1])
+            return ktl::Errno::InvalidArgument;
+        if (pair[1] > value.maximum)
+            return ktl::Errno::NotPermitted;
+        // Accepted: the limits are fixed for now and nothing enforces a lower one yet.
+    }
+    if (!old_limit.is_null()) {
+        uint64_t pair[2] = {value.current, value.maximum};
+        TRY(mm::copy_to_user(old_limit, pair, 2));
+    }
+    return 0;
+}
+
+Result sys_rt_sigaction(int signal, mm::UserPtr<uint8_t> action, mm::UserPtr<uint8_t> old_action,
+                        size_t set_size) {
+    if (set_size != sizeof(uint64_t) || signal < 1 || signal > proc::signal_count)
+        return ktl::Errno::InvalidArgument;
+    if (!action.is_null() && (signal == sigkill || signal == sigstop))
+        return ktl::Errno::InvalidArgument;
+    proc::SignalAction& slot = process().signal_actions[signal - 1];
+    proc::SignalAction previous = slot;
+    if (!action.is_null()) {
+        proc::SignalAction wanted;
+        TRY(mm::copy_from_user(&wanted, action.address(), sizeof wanted));
+        wanted.mask &= ~unblockable;
+        slot = wanted;
+    }
+    if (!old_action.is_null())
+        TRY(mm::copy_to_user(old_action.address(), &previous, sizeof previous));
+    return 0;
+}
+
+Result sys_rt_sigprocmask(int how, mm::UserPtr<uint64_t> set, mm::UserPtr<uint64_t> old_set,
+                          size_t set_size) {
+    constexpr int block = 0, unblock = 1, set_mask = 2;
+    if (set_size != sizeof(uint64_t))
+        return ktl::Errno::InvalidArgument;
+    uint64_t previous = process().blocked_signals;
+    if (!set.is_null()) {
+        uint64_t signals = TRY(mm::read_user(set));
+        switch (how) {
+        case block:
+            process().blocked_signals |= signals;
+            break;
+        case unblock:
+            process().blocked_signals &= ~signals;
+            break;
+        case set_mask:
+            process().blocked_signals = signals;
+            break;
+        default:
+            return ktl::Errno::InvalidArgument;
+        }
+        process().blocked_signals &= ~unblockable;
+    }
+    if (!old_set.is_null())
+        TRY(mm::copy_to_user(old_set, &previous));
+    return 0;
+}
+
+Result sys_getrandom(mm::UserPtr<uint8_t> buffer, size_t length, uint32_t flags) {
+    constexpr uint32_t grnd_nonblock = 1, grnd_random = 2, grnd_insecure = 4;
+    if (flags & ~(grnd_nonblock | grnd_random | grnd_insecure))
+        return ktl::Errno::InvalidArgument;
+    if ((flags & grnd_random) && (flags & grnd_insecure))
+        return ktl::Errno::InvalidArgument;
+    constexpr size_t max_request = 33'554'431; // Linux returns at most this much per call
+    if (length > max_request)
+        length = max_request;
+    uint8_t chunk[256];
+    size_t done = 0;
+    while (done < length) {
+        size_t part = length - done < sizeof chunk ? length - done : sizeof chunk;
+        random::fill(chunk, part);
+        auto copied = mm::copy_to_user(buffer.address() + done, chunk, part);
+        if (copied.is_error())
+            return done > 0 ? Result(static_cast<long>(done)) : Result(copied.error());
+        done += part;
+    }
+    return static_cast<long>(done);
+}
+
+} // namespace syscalls

@@ -1,0 +1,120 @@
+// Clocks and sleeping: clock_gettime and friends, nanosleep, clock_nanosleep.
+#include "proc/process.h"
+#include "sched/scheduler.h"
+#include "syscalls/handlers.h"
+#include "time/clock.h"
+#include "time/rtc.h"
+
+namespace syscalls {
+
+namespace {
+
+constexpr int64_t nanoseconds_per_second = 1'000'000'000;
+
+enum : int {
+    clock_realtime = 0,
+    clock_monotonic = 1,
+    clock_process_cputime = 2,
+    clock_thread_cputime = 3,
+    clock_monotonic_raw = 4,
+    clock_realtime_coarse = 5,
+    clock_monotonic_coarse = 6,
+    clock_boottime = 7,
+};
+
+ktl::ErrorOr<uint64_t> read_clock(int clock) {
+    switch (clock) {
+    case clock_realtime:
+    case clock_realtime_coarse:
+        return time::realtime_ns();
+    case clock_monotonic:
+    case clock_monotonic_raw:
+    case clock_boottime:
+        return time::monotonic_ns();
+    case clock_monotonic_coarse:
+        return time::uptime_ns();
+    case clock_process_cputime:
+    case clock_thread_cputime:
+        return sched::current_task()->entity.runtime_ns; // one thread a process
+    default:
+        return ktl::Errno::InvalidArgument;
+    }
+}
+
+Timespec to_timespec(uint64_t nanoseconds) {
+    return {static_cast<int64_t>(nanoseconds / nanoseconds_per_second),
+            static_cast<int64_t>(nanoseconds % nanoseconds_per_second)};
+}
+
+ktl::ErrorOr<uint64_t> read_duration(mm::UserPtr<Timespec> time) {
+    Timespec value = TRY(mm::read_user(time));
+    if (value.seconds < 0 || value.nanoseconds < 0 || value.nanoseconds >= nanoseconds_per_second)
+        return ktl::Errno::InvalidArgument;
+    constexpr int64_t max_seconds = static_cast<int64_t>(~0ull / nanoseconds_per_second / 2);
+    if (value.seconds > max_seconds)
+        return static_cast<uint64_t>(max_seconds) * nanoseconds_per_second; // far enough to be forever
+    return static_cast<uint64_t>(value.seconds) * nanoseconds_per_second +
+           static_cast<uint64_t>(value.nanoseconds);
+}
+
+} // namespace
+
+Result sys_clock_gettime(int clock, mm::UserPtr<Timespec> time) {
+    Timespec value = to_timespec(TRY(read_clock(clock)));
+    TRY(mm::copy_to_user(time, &value));
+    return 0;
+}
+
+Result sys_clock_getres(int clock, mm::UserPtr<Timespec> resolution) {
+    TRY(read_clock(clock));
+    bool coarse = clock == clock_monotonic_coarse || clock == clock_realtime_coarse;
+    Timespec value = to_timespec(coarse ? nanoseconds_per_second / time::tick_rate_hz : 1);
+    if (!resolution.is_null())
+        TRY(mm::copy_to_user(resolution, &value));
+    return 0;
+}
+
+Result sys_gettimeofday(mm::UserPtr<int64_t> time, uint64_t) {
+    if (!time.is_null()) {
+        uint64_t now = time::realtime_ns();
+        int64_t value[2] = {static_cast<int64_t>(now / nanoseconds_per_second),
+                            static_cast<int64_t>(now % nanoseconds_per_second / 1000)};
+        TRY(mm::copy_to_user(time, value, 2));
+    }
+    return 0; // the timezone argument is obsolete; Linux leaves it zeroed too
+}
+
+Result sys_time(mm::UserPtr<int64_t> time) {
+    int64_t seconds = static_cast<int64_t>(time::realtime_ns() / nanoseconds_per_second);
+    if (!time.is_null())
+        TRY(mm::copy_to_user(time, &seconds));
+    return seconds;
+}
+
+Result sys_nanosleep(mm::UserPtr<Timespec> duration, mm::UserPtr<Timespec>) {
+    uint64_t nanoseconds = TRY(read_duration(duration));
+    // Nothing interrupts a sleep until signals exist, so the remaining time is never written.
+    sched::sleep_for(nanoseconds);
+    return 0;
+}
+
+Result sys_clock_nanosleep(int clock, int flags, mm::UserPtr<Timespec> time, mm::UserPtr<Timespec>) {
+    constexpr int timer_absolute = 1;
+    if (clock != clock_realtime && clock != clock_monotonic && clock != clock_boottime)
+        return ktl::Errno::InvalidArgument;
+    if (flags & ~timer_absolute)
+        return ktl::Errno::InvalidArgument;
+    uint64_t value = TRY(read_duration(time));
+    uint64_t now = time::monotonic_ns();
+    uint64_t deadline;
+    if (flags & timer_absolute) {
+        uint64_t clock_now = TRY(read_clock(clock));
+        deadline = value <= clock_now ? now : now + (value - clock_now);
+    } else {
+        deadline = now + value;
+    }
+    sched::sleep_until(deadline);
+    return 0;
+}
+
+} // namespace syscalls
