@@ -2,6 +2,7 @@
 // markers, talks QMP for screenshots and quitting, and turns the way QEMU ends into an exit status.
 // One poll() loop does everything, so COM1 is always being read whatever else is going on.
 #include "exit_status.h"
+#include "initrd_image.h"
 #include "options.h"
 #include "process.h"
 #include "qemu/exit_codes.h"
@@ -58,9 +59,12 @@ void say(const std::string& line) {
 struct TempFiles {
     std::string directory;
     std::string socket;
+    std::vector<std::string> files; // --initrd's archive and ISO copy
     ~TempFiles() {
         if (!socket.empty())
             ::unlink(socket.c_str());
+        for (const auto& file : files)
+            ::unlink(file.c_str());
         if (!directory.empty())
             ::rmdir(directory.c_str());
     }
@@ -81,6 +85,7 @@ private:
     static constexpr int quit_tag = 2;
 
     std::optional<int> check_prerequisites();
+    std::optional<int> prepare_initrd_image();
     bool start_qemu();
     void loop();
     void step(Clock::time_point now);
@@ -147,6 +152,10 @@ std::optional<int> Runner::check_prerequisites() {
         say("runner: ISO image not found: " + m_options.iso + " (build it first)");
         return unknown;
     }
+    if (!m_options.initrd.empty() && !find_in_path("xorriso")) {
+        say("runner: xorriso not found in PATH (Debian package xorriso); --initrd needs it to copy the ISO");
+        return unknown;
+    }
     if (m_options.gdb) {
         if (!find_in_path("gdb")) {
             say("runner: gdb not found in PATH (Debian package gdb)");
@@ -210,18 +219,23 @@ int Runner::run() {
         m_screenshot = Screenshot::AwaitingBanner;
     }
 
-    say("runner: booting " + m_options.iso + " (" + firmware_name(m_options.firmware) + ", " +
-        machine_name(m_options.machine) + ", " + m_options.memory + ", " + accel_name(m_plan.accel) + ")");
-    say("runner: image: " + m_options.iso);
-    if (m_options.debug_int)
-        say("runner: interrupts and CPU resets are logged to " + m_plan.debug_log_path);
-    if (m_options.gdb)
-        say("runner: serial output goes to " + m_options.serial_log);
-
+    // Before the initrd is packed, so Ctrl-C during xorriso still cleans up.
     ::signal(SIGPIPE, SIG_IGN);
     set_signal_handler(SIGINT, on_stop_signal);
     set_signal_handler(SIGTERM, on_stop_signal);
     set_signal_handler(SIGHUP, on_stop_signal);
+
+    say("runner: booting " + m_options.iso + " (" + firmware_name(m_options.firmware) + ", " +
+        machine_name(m_options.machine) + ", " + m_options.memory + ", " + accel_name(m_plan.accel) + ")");
+    if (!m_options.initrd.empty()) {
+        if (auto status = prepare_initrd_image())
+            return *status;
+    }
+    say("runner: image: " + (m_plan.boot_iso.empty() ? m_options.iso : m_plan.boot_iso));
+    if (m_options.debug_int)
+        say("runner: interrupts and CPU resets are logged to " + m_plan.debug_log_path);
+    if (m_options.gdb)
+        say("runner: serial output goes to " + m_options.serial_log);
 
     // QEMU restores the terminal itself, unless it is killed; keep a copy to put back in that case.
     termios saved_terminal{};
@@ -236,6 +250,30 @@ int Runner::run() {
     if (restore_terminal)
         ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_terminal);
     return status;
+}
+
+std::optional<int> Runner::prepare_initrd_image() {
+    auto image = make_initrd_image(m_options.iso, m_options.initrd, m_temp.directory);
+    m_temp.files.insert(m_temp.files.end(), image.temp_files.begin(), image.temp_files.end());
+    for (const auto& warning : image.warnings)
+        say("runner: " + warning);
+    if (g_stop_signal) {
+        say(std::string("runner: interrupted by ") + sigabbrev_np(static_cast<int>(g_stop_signal)) +
+            " before QEMU started");
+        return static_cast<int>(qemu::RunnerExit::QemuKilled);
+    }
+    if (!image.error.empty()) {
+        say("runner: " + image.error);
+        return static_cast<int>(qemu::RunnerExit::Unknown);
+    }
+    m_plan.boot_iso = image.iso;
+    std::string size = std::to_string(image.archive_size) + " bytes";
+    say("runner: initrd: " +
+        (image.packed
+             ? m_options.initrd + " packed (" + std::to_string(image.entries) + " entries, " + size + ")"
+             : m_options.initrd + " (" + size + ")") +
+        " as " + iso_initrd_path + " in a copy of the image");
+    return std::nullopt;
 }
 
 bool Runner::start_qemu() {

@@ -88,6 +88,7 @@ std::vector<OptionSpec> option_specs() {
     return {
         path_option("iso", &RunnerOptions::iso),
         path_option("kernel", &RunnerOptions::kernel),
+        path_option("initrd", &RunnerOptions::initrd),
         path_option("serial-log", &RunnerOptions::serial_log),
         path_option("screenshot", &RunnerOptions::screenshot),
         path_option("gdb-script", &RunnerOptions::gdb_script),
@@ -256,6 +257,9 @@ std::string usage_text() {
            "64 bad usage). Options take --name=value or --name value.\n"
            "  --iso=PATH           ISO image to boot (required)\n"
            "  --kernel=PATH        kernel ELF with symbols (needed by --gdb)\n"
+           "  --initrd=DIR|FILE    boot with another initrd: a copy of the ISO with /boot/initrd.cpio\n"
+           "                       replaced (needs xorriso); a DIR is packed first, as tools/mkinitrd\n"
+           "                       would, a FILE is used as it is\n"
            "  --serial-log=FILE    copy of COM1 output (default serial.log); COM2's JSON log goes to\n"
            "                       FILE with .log replaced by .json.log (or FILE.json)\n"
            "  --firmware=uefi|bios firmware: OVMF or SeaBIOS (default uefi)\n"

@@ -27,6 +27,7 @@ inline constexpr int usage_exit_code = 64;
 struct RunnerOptions {
     std::string iso;
     std::string kernel;
+    std::string initrd; // A directory or an archive; empty: the ISO's own /boot/initrd.cpio.
     std::string serial_log = "serial.log";
     Firmware firmware = Firmware::Uefi;
     Machine machine = Machine::Pc;

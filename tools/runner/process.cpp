@@ -102,6 +102,19 @@ std::optional<QemuTermination> try_reap(pid_t pid) {
     return QemuTermination::exited(WEXITSTATUS(status));
 }
 
+QemuTermination wait_for_exit(pid_t pid) {
+    int status = 0;
+    pid_t result;
+    do {
+        result = ::waitpid(pid, &status, 0);
+    } while (result < 0 && errno == EINTR);
+    if (result != pid)
+        return QemuTermination::exited(127);
+    if (WIFSIGNALED(status))
+        return QemuTermination::signaled(WTERMSIG(status));
+    return QemuTermination::exited(WEXITSTATUS(status));
+}
+
 std::optional<std::string> find_in_path(std::string_view name) {
     if (name.find('/') != std::string_view::npos) {
         std::string path(name);

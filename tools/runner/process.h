@@ -51,6 +51,9 @@ SpawnResult spawn_process(const std::vector<std::string>& argv, const SpawnOptio
 // Non-blocking reap: the termination once the child has ended.
 std::optional<QemuTermination> try_reap(pid_t pid);
 
+// Blocking reap, for short helper programs (xorriso).
+QemuTermination wait_for_exit(pid_t pid);
+
 // The full path of an executable found in PATH.
 std::optional<std::string> find_in_path(std::string_view name);
 

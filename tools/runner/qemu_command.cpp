@@ -98,7 +98,7 @@ std::vector<std::string> build_qemu_argv(const RunnerOptions& options, const Qem
         add({"-smp", std::to_string(*options.smp)});
     if (options.firmware == Firmware::Uefi)
         add({"-bios", ovmf_path}); // SeaBIOS is QEMU's default, so bios needs nothing.
-    add({"-cdrom", options.iso, "-boot", "d"});
+    add({"-cdrom", plan.boot_iso.empty() ? options.iso : plan.boot_iso, "-boot", "d"});
 
     // Reset would hide a triple fault: stop instead, which the exit mapping reads as "no result".
     add({"-no-reboot"});
@@ -121,6 +121,14 @@ std::vector<std::string> build_qemu_argv(const RunnerOptions& options, const Qem
 
     argv.insert(argv.end(), options.qemu_args.begin(), options.qemu_args.end());
     return argv;
+}
+
+std::vector<std::string> build_xorriso_replace_argv(const std::string& base_iso,
+                                                    const std::string& initrd_file,
+                                                    const std::string& output_iso) {
+    // -hfsplus must come after replay, which turns it back on for an image that has it.
+    return {"xorriso", "-indev",   base_iso, "-outdev", output_iso,  "-boot_image",  "any",
+            "replay",  "-hfsplus", "off",    "-map",    initrd_file, iso_initrd_path};
 }
 
 std::vector<std::string> build_gdb_argv(const std::string& kernel, int port, const std::string& gdb_script) {

@@ -15,6 +15,7 @@ inline constexpr const char* qemu_binary = "qemu-system-x86_64";
 // The decisions taken at run time that the argv depends on.
 struct QemuPlan {
     Accel accel = Accel::Tcg; // Already resolved: Kvm or Tcg.
+    std::string boot_iso;     // The image to boot when it is not options.iso (--initrd's copy).
     std::string json_log_path;
     std::string qmp_socket_path;
     std::string debug_log_path; // Used with --debug-int.
@@ -46,6 +47,17 @@ bool use_display_none(const RunnerOptions& options, bool display_available);
 Accel resolve_accel(Accel requested, std::string_view proc_modules, bool kvm_device_usable);
 
 std::vector<std::string> build_qemu_argv(const RunnerOptions& options, const QemuPlan& plan);
+
+// The path inside every ISO where GRUB finds the initrd (iso/grub.cfg loads it as module "initrd").
+inline constexpr const char* iso_initrd_path = "/boot/initrd.cpio";
+
+// xorriso copying base_iso to output_iso with iso_initrd_path replaced by initrd_file. "-boot_image any
+// replay" carries GRUB's BIOS and EFI boot setup over (El Torito entries, the GRUB MBR, the EFI system
+// partition image in the GPT); "-hfsplus off" drops grub-mkrescue's HFS+ tree for Macs, with which
+// libisofs 1.5.4 fails ("GPT partitions 1 and 2 overlap").
+std::vector<std::string> build_xorriso_replace_argv(const std::string& base_iso,
+                                                    const std::string& initrd_file,
+                                                    const std::string& output_iso);
 
 // The gdb command line for --gdb; gdb_script is left out when empty.
 std::vector<std::string> build_gdb_argv(const std::string& kernel, int port, const std::string& gdb_script);

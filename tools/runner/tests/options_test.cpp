@@ -23,6 +23,7 @@ TEST(runner_options, DefaultsWithOnlyAnIso) {
     EXPECT_EQ(options.memory, "512M");
     EXPECT_EQ(options.serial_log, "serial.log");
     EXPECT_EQ(options.gdb_script, "/default/blog_os.gdb");
+    EXPECT_EQ(options.initrd, ""); // the ISO's own initrd
     EXPECT_FALSE(options.smp.has_value());
     EXPECT_FALSE(options.is_headless());
     EXPECT_EQ(options.effective_timeout_seconds(), 0);
@@ -60,6 +61,20 @@ TEST(runner_options, ValueMayContainEqualsSigns) {
     auto result = parse({"--iso=a", "--cmdline=test=alloc log=trace"});
     ASSERT_EQ(result.error, "");
     EXPECT_EQ(result.options.cmdline, "test=alloc log=trace");
+}
+
+TEST(runner_options, InitrdTakesADirectoryOrAFileInBothSpellings) {
+    auto result = parse({"--iso=a", "--initrd=build/userland-root/"});
+    ASSERT_EQ(result.error, "");
+    EXPECT_EQ(result.options.initrd, "build/userland-root/");
+    auto separate = parse({"--initrd", "my initrd.cpio", "--iso=a", "--firmware=bios"});
+    ASSERT_EQ(separate.error, "");
+    EXPECT_EQ(separate.options.initrd, "my initrd.cpio");
+    // Combines with everything, --test and --gdb included.
+    EXPECT_EQ(parse({"--iso=a", "--initrd=d", "--test", "--kernel=k", "--gdb"}).error, "");
+    EXPECT_EQ(parse({"--iso=a", "--initrd="}).error, "--initrd needs a non-empty value");
+    EXPECT_EQ(parse({"--iso=a", "--initrd"}).error, "--initrd needs a value");
+    EXPECT_EQ(parse({"--initrd=d"}).error, "--iso=PATH is required");
 }
 
 TEST(runner_options, TestImpliesHeadlessAndTimeout) {
@@ -125,9 +140,9 @@ TEST(runner_options, HelpNeedsNothingElseAndUsageListsEveryOption) {
     EXPECT_TRUE(result.options.help);
     auto usage = runner::usage_text();
     for (const char* option :
-         {"--iso", "--kernel", "--serial-log", "--firmware", "--machine", "--memory", "--smp", "--accel",
-          "--cmdline", "--test", "--headless", "--timeout", "--expect", "--screenshot", "--gdb",
-          "--gdb-script", "--debug-int", "--qemu-arg", "--help"})
+         {"--iso",        "--kernel", "--initrd",     "--serial-log", "--firmware", "--machine", "--memory",
+          "--smp",        "--accel",  "--cmdline",    "--test",       "--headless", "--timeout", "--expect",
+          "--screenshot", "--gdb",    "--gdb-script", "--debug-int",  "--qemu-arg", "--help"})
         EXPECT_NE(usage.find(option), std::string::npos) << option;
 }
 

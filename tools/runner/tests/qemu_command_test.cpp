@@ -42,6 +42,22 @@ bool has(const std::vector<std::string>& argv, const std::string& item) {
     return std::find(argv.begin(), argv.end(), item) != argv.end();
 }
 
+TEST(runner_qemu_command, InitrdCopyIsBootedInsteadOfTheIso) {
+    auto plan = base_plan();
+    plan.boot_iso = "/tmp/r.1/blog_os-initrd.iso";
+    auto argv = build_qemu_argv(base_options(), plan);
+    EXPECT_TRUE(has_pair(argv, "-cdrom", "/tmp/r.1/blog_os-initrd.iso"));
+    EXPECT_FALSE(has(argv, "/b/os.iso"));
+}
+
+TEST(runner_qemu_command, XorrisoReplacesTheInitrdAndReplaysBothBootSetups) {
+    auto argv = runner::build_xorriso_replace_argv("/b/os.iso", "/tmp/r.1/initrd.cpio", "/tmp/r.1/copy.iso");
+    // The order matters: -hfsplus off after replay (which re-enables it), the mapping last.
+    EXPECT_EQ(argv, (std::vector<std::string>{"xorriso", "-indev", "/b/os.iso", "-outdev",
+                                              "/tmp/r.1/copy.iso", "-boot_image", "any", "replay", "-hfsplus",
+                                              "off", "-map", "/tmp/r.1/initrd.cpio", "/boot/initrd.cpio"}));
+}
+
 TEST(runner_qemu_command, UefiDefaults) {
     auto argv = build_qemu_argv(base_options(), base_plan());
     EXPECT_EQ(argv[0], "qemu-system-x86_64");
