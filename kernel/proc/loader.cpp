@@ -230,7 +230,7 @@ ktl::ErrorOr<LoadedProgram> load_program(ktl::StringView name, ktl::ByteReader f
         space->release();
         return prepared.error();
     }
-    return LoadedProgram{space, image.entry(), prepared.value(), image.image_end()};
+    return LoadedProgram{space, image.entry(), prepared.value(), image.image_end(), image.load_bias()};
 }
 
 } // namespace proc

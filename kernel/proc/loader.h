@@ -24,6 +24,7 @@ struct LoadedProgram {
     uint64_t entry = 0;
     uint64_t stack_pointer = 0;
     uint64_t image_end = 0; // page aligned: the program break starts here
+    uint64_t load_bias = 0; // 0 for ET_EXEC: what was added to the file's addresses
 };
 
 inline constexpr size_t max_argument_strings = 4096;

@@ -3,6 +3,7 @@
 #include "arch/user_mode.h"
 #include "console/log.h"
 #include "console/tty.h"
+#include "elf/elf_file.h"
 #include "fs/initrd.h"
 #include "sched/scheduler.h"
 #include "sync/mutex.h"
@@ -239,10 +240,11 @@ ktl::ErrorOr<void> open_standard_streams(fs::FileTable& files) {
 ktl::ErrorOr<sched::TaskHandle> spawn_program(ktl::StringView name, ktl::ByteReader file,
                                               const ProgramArguments& arguments) {
     LoadedProgram program = TRY(load_program(name, file, arguments));
-    return start_process(name, program);
+    return start_process(name, program, file);
 }
 
-ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const LoadedProgram& program) {
+ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const LoadedProgram& program,
+                                              ktl::ByteReader executable) {
     Process* process = ProcessAccess::create(name, nullptr);
     auto* request =
         new (std::nothrow) StartRequest{process, false, program.entry, program.stack_pointer, 0, {}};
@@ -259,6 +261,8 @@ ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const Loaded
         return ready.error();
     }
     process->break_start = process->break_end = program.image_end;
+    process->executable = executable;
+    process->load_bias = program.load_bias;
     {
         sync::MutexLocker locker(tree_lock);
         ++processes_alive;
@@ -292,6 +296,8 @@ ktl::Error become_first_process(ktl::StringView path, ktl::ByteReader file, cons
     }
     sched::Task* task = sched::current_task();
     process->break_start = process->break_end = program.image_end;
+    process->executable = file;
+    process->load_bias = program.load_bias;
     ProcessAccess::set_pid(process, task->id);
     {
         sync::MutexLocker locker(tree_lock);
@@ -301,6 +307,7 @@ ktl::Error become_first_process(ktl::StringView path, ktl::ByteReader file, cons
     }
     task->process = process;
     task->process_id = task->id;
+    copy_name(task->name, name);
     sched::replace_address_space(program.address_space);
     klog::info(log_subsystem, "starting {} as process {}", path, task->id);
     enter_user_mode(program.entry, program.stack_pointer);
@@ -330,6 +337,8 @@ ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::Int
     (void)child->files().copy_from(parent->files());
     memcpy(child->signal_actions, parent->signal_actions, sizeof child->signal_actions);
     child->blocked_signals = parent->blocked_signals;
+    child->executable = parent->executable;
+    child->load_bias = parent->load_bias;
     child->break_start = parent->break_start;
     child->break_end = parent->break_end;
     (void)exit_signal; // SIGCHLD is not delivered until signals exist; wait4 works without it
@@ -367,6 +376,8 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
         if (action.handler > 1)
             action = {}; // handlers are in the old program; ignored signals stay ignored
     process->break_start = process->break_end = program.image_end;
+    process->executable = file;
+    process->load_bias = program.load_bias;
     task->user_thread_pointer = 0;
     arch::set_user_thread_pointer(0);
     ProcessAccess::set_name(process, name);
@@ -404,6 +415,41 @@ void exit_current(int wait_status) {
         sched::exit(killed ? 128 + (wait_status & 0x7f) : (wait_status >> 8) & 0xff);
     }
     ProcessAccess::exit(process, wait_status);
+}
+
+namespace {
+
+void write_user_frame(ktl::FormatSink& sink, int index, uint64_t address, const Process* process) {
+    ktl::format_to(sink, "  #{:<2} {:#018x}", index, address);
+    if (process && process->executable.size() > 0) {
+        auto elf = elf::ElfFile::parse(process->executable);
+        if (!elf.is_error()) {
+            auto symbol = elf.value().function_containing(address - process->load_bias);
+            if (!symbol.is_error())
+                ktl::format_to(sink, " {}+{:#x}", symbol.value().name,
+                               address - process->load_bias - symbol.value().value);
+        }
+    }
+    sink.write("\n");
+}
+
+} // namespace
+
+void write_user_backtrace(ktl::FormatSink& sink, const arch::InterruptFrame& frame) {
+    constexpr int max_frames = 16;
+    Process* process = current_process();
+    sink.write("user backtrace (frame pointers):\n");
+    write_user_frame(sink, 0, frame.rip, process);
+    uint64_t frame_pointer = frame.rbp;
+    for (int index = 1; index < max_frames && frame_pointer != 0 && frame_pointer % 8 == 0; ++index) {
+        uint64_t pair[2]; // the caller's frame pointer, then the return address
+        if (mm::copy_from_user(pair, frame_pointer, sizeof pair).is_error() || pair[1] == 0)
+            break;
+        write_user_frame(sink, index, pair[1] - 1, process); // inside the call, not after it
+        if (pair[0] <= frame_pointer)
+            break; // frames go up the stack; anything else is not a frame chain
+        frame_pointer = pair[0];
+    }
 }
 
 size_t process_count() {

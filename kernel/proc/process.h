@@ -50,6 +50,11 @@ public:
     SignalAction signal_actions[signal_count];
     uint64_t blocked_signals = 0;
 
+    // The program's file (in the initrd, read in place) and its load bias, for fault reports' symbols;
+    // empty for a program the kernel built in memory.
+    ktl::ByteReader executable;
+    uint64_t load_bias = 0;
+
     // Program break (brk): where the heap starts, and its current end.
     uint64_t break_start = 0;
     uint64_t break_end = 0;
@@ -86,7 +91,12 @@ ktl::ErrorOr<sched::TaskHandle> spawn_program(ktl::StringView name, ktl::ByteRea
                                               const ProgramArguments& arguments);
 
 // The same for a program already in memory (takes over `program.address_space`'s reference).
-ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const LoadedProgram& program);
+ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const LoadedProgram& program,
+                                              ktl::ByteReader executable = {});
+
+// Writes the user stack's frames (a frame-pointer walk through user memory, symbolised from the
+// program's ELF symbol table) for a fault report.
+void write_user_backtrace(ktl::FormatSink& sink, const arch::InterruptFrame& frame);
 
 // Turns the running kernel task (the boot task) into the first process, pid = its task id, and
 // enters the program; returns only on failure. When that process exits, `on_exit(wait_status)`

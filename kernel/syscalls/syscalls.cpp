@@ -90,11 +90,12 @@ void kill_faulting_task(Frame& frame) {
     klog::error(log_subsystem, "process {} '{}' killed by signal {}: {} at rip {:#x}, error code {:#x}",
                 task->process_id, task->name, signal, arch::exception_name(frame.vector), frame.rip,
                 frame.error_code);
-    char registers[1024];
-    ktl::BufferSink sink(registers, sizeof registers);
+    char report[2048];
+    ktl::BufferSink sink(report, sizeof report);
     arch::write_register_dump(sink, frame);
+    arch::enable_interrupts(); // the walk reads user memory, which may page in
+    proc::write_user_backtrace(sink, frame);
     klog::write_lines(klog::Level::Error, log_subsystem, sink.view());
-    arch::enable_interrupts();
     proc::exit_current(proc::killed_status(signal));
 }
 

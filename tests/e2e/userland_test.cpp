@@ -1,0 +1,85 @@
+// User space end to end: init runs every userland test program inside blog_os (the same programs
+// pass on Linux in the host suite); an unmodified musl-gcc program built here runs from an initrd;
+// a million getpid calls through each entry complete.
+#include "e2e_support.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <string>
+
+using testing::HasSubstr;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+class UserlandUnderFirmware : public testing::TestWithParam<const char*> {};
+
+TEST_P(UserlandUnderFirmware, InitRunsEveryTestProgramAndAllPass) {
+    const std::string firmware = GetParam();
+    auto run = e2e::run_kernel("userland-init-test-" + firmware,
+                               {"--firmware=" + firmware, "--timeout=200", "--cmdline=-- test"});
+    EXPECT_EQ(run.exit_code, 0) << run.runner_errors; // init's exit status stops the machine
+    EXPECT_THAT(run.serial, HasSubstr("Starting init process\n"));
+    for (const char* program : {"io_test", "process_test", "memory_test", "time_test", "identity_test",
+                                "system_test", "signal_test", "fault_test"})
+        EXPECT_THAT(run.serial, HasSubstr(std::string("program /tests/") + program + " ... ok")) << program;
+    EXPECT_THAT(run.serial, testing::ContainsRegex("\n8 passed, 0 failed\n"));
+    EXPECT_THAT(run.serial, HasSubstr("the first process ended (code 0)"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Firmwares, UserlandUnderFirmware, testing::Values("bios", "uefi"));
+
+TEST(Userland, InitWithoutArgumentsRunsHelloAndStaysUp) {
+    auto run = e2e::run_kernel("userland-init",
+                               {"--firmware=bios", "--timeout=60", "--expect=Hello from user space!"});
+    EXPECT_THAT(run.serial, HasSubstr("Starting init process\n"));
+    EXPECT_THAT(run.serial, HasSubstr("Hello from user space!"));
+    EXPECT_THAT(run.serial,
+                testing::ContainsRegex("\\[T1\\]\\[P1\\]\\[proc\\].*starting /init as process 1"));
+}
+
+// One boot per entry: getpid-loop is the first process, so its exit status ends the run.
+class GetpidLoop : public testing::TestWithParam<const char*> {};
+
+TEST_P(GetpidLoop, AMillionCallsComplete) {
+    const std::string entry = GetParam();
+    auto run =
+        e2e::run_kernel("getpid-loop-" + entry, {"--firmware=bios", "--timeout=200",
+                                                 "--cmdline=init=/bin/getpid-loop -- 1000000 " + entry});
+    EXPECT_EQ(run.exit_code, 0) << run.runner_errors;
+    EXPECT_THAT(run.serial, HasSubstr("getpid-loop: 1000000 calls via " + entry + " ok"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Entries, GetpidLoop, testing::Values("syscall", "int80"));
+
+// The issue's own check: a C program built in the test with Debian's musl-gcc, unmodified.
+TEST(Userland, MuslGccHelloBuiltHereRunsFromAnInitrd) {
+    if (std::system("command -v musl-gcc > /dev/null 2>&1") != 0)
+        GTEST_SKIP() << "musl-gcc is not installed (package musl-tools)";
+    char pattern[] = "/tmp/blog_os_e2e_musl_XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    fs::path tree = pattern;
+    fs::path source = tree.parent_path() / (tree.filename().string() + ".c");
+    std::ofstream(source)
+        << "#include <stdio.h>\n"
+           "int main(int argc, char** argv) {\n"
+           "    printf(\"hello from musl-gcc, %d argument(s), first '%s'\\n\", argc, argv[1]);\n"
+           "    return 0;\n"
+           "}\n";
+    std::string command = "musl-gcc -static -O2 -o " + (tree / "hello").string() + " " + source.string();
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    auto run =
+        e2e::run_kernel("musl-gcc-hello", {"--firmware=bios", "--timeout=60", "--initrd=" + tree.string(),
+                                           "--cmdline=init=/hello -- blog_os"});
+    fs::remove_all(tree);
+    fs::remove(source);
+    EXPECT_EQ(run.exit_code, 0) << run.runner_errors;
+    EXPECT_THAT(run.serial, HasSubstr("hello from musl-gcc, 2 argument(s), first 'blog_os'\n"));
+    EXPECT_THAT(run.serial, HasSubstr("Process ending with code: 0"));
+}
+
+} // namespace
