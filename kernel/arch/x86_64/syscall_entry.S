@@ -3,7 +3,8 @@
  * r11, cleared the flags in IA32_FMASK (interrupts are off) and switched CS/SS, but not the stack: the
  * per-CPU block (GS after swapgs) holds the kernel stack top and a slot for the user's rsp. The frame
  * built here is the one an interrupt from ring 3 builds, with vector 0x80 and error code 1, so both
- * entries reach the same dispatcher and return through the same iretq path.
+ * entries reach the same dispatcher; on the way out, error code 1 picks sysretq over iretq
+ * (interrupt_entry.S).
  */
 .section .text
 .global syscall_entry
