@@ -22,7 +22,8 @@ cpio::Archive* archive = nullptr;
 class PathBuffer {
 public:
     ktl::StringView view() const { return ktl::StringView(m_text, m_length); }
-    // Appends `path`'s components; ".." removes the last one (never above the root).
+    // Appends `path`'s components, dropping empty ones and "."; ".." is kept for the walk, which
+    // applies it to what is resolved by then (after any link before it), not lexically.
     ktl::ErrorOr<void> append(ktl::StringView path) {
         size_t position = 0;
         while (position < path.length()) {
@@ -33,10 +34,6 @@ public:
             position = end + 1;
             if (component.is_empty() || component == ".")
                 continue;
-            if (component == "..") {
-                pop();
-                continue;
-            }
             if (m_length + 1 + component.length() > max_path)
                 return ktl::Errno::NameTooLong;
             if (m_length > 0)
@@ -96,6 +93,20 @@ ktl::ErrorOr<cpio::Entry> resolve(ktl::StringView path) {
             ktl::StringView component = slash == ktl::StringView::npos ? rest : rest.substring(0, slash);
             if (!entry.is_directory())
                 return ktl::Errno::NotDirectory;
+            size_t tail_start = slash == ktl::StringView::npos ? rest.length() : slash + 1;
+            if (component == "..") {
+                resolved->pop(); // never above the root
+                entry = {};
+                entry.mode = static_cast<uint32_t>(cpio::FileType::Directory) | 0755;
+                if (!resolved->view().is_empty())
+                    entry = TRY(archive->find(resolved->view()));
+                size_t tail_length = rest.length() - tail_start;
+                for (size_t i = 0; i < tail_length; ++i)
+                    tail[i] = rest[tail_start + i];
+                remaining->clear();
+                TRY(remaining->append(ktl::StringView(tail, tail_length)));
+                continue;
+            }
             TRY(resolved->append(component));
             auto found = archive->find(resolved->view());
             if (found.is_error())

@@ -5,6 +5,7 @@
 #include "mm/kernel_space.h"
 #include "mm/layout.h"
 #include "mm/physical.h"
+#include "mm/user_memory.h"
 
 #include <new>
 
@@ -80,6 +81,8 @@ void AddressSpace::free_pages(uint64_t start, uint64_t end) {
 }
 
 ktl::ErrorOr<void> AddressSpace::add_region(uint64_t start, uint64_t length, RegionAttributes attributes) {
+    if (start > user_mapping_end || length > user_mapping_end - start)
+        return ktl::Errno::NoMemory;
     sync::MutexLocker locker(m_lock);
     return m_regions.insert(start, length, attributes);
 }
@@ -90,7 +93,7 @@ ktl::ErrorOr<uint64_t> AddressSpace::map_region(uint64_t hint, uint64_t length, 
     uint64_t start = hint;
     if (!fixed)
         start = TRY(m_regions.find_free(length, hint, mmap_lowest, mmap_base));
-    if (start + length > user_space_end || start + length < start)
+    if (start > user_mapping_end || length > user_mapping_end - start)
         return ktl::Errno::NoMemory;
     TRY(m_regions.map_fixed(start, length, attributes,
                             [&](const Region& removed) { free_pages(removed.start, removed.end); }));
@@ -119,8 +122,8 @@ bool AddressSpace::handle_page_fault(uint64_t address, bool write, bool execute)
     if (!region)
         return false;
     Protection protection = region->attributes.protection;
-    if (!has_protection(protection, Protection::Read) ||
-        (write && !has_protection(protection, Protection::Write)) ||
+    // On x86 write and execute imply read, as on Linux: only PROT_NONE refuses every access.
+    if (protection == Protection::None || (write && !has_protection(protection, Protection::Write)) ||
         (execute && !has_protection(protection, Protection::Execute)))
         return false;
     auto present = arch::translate(m_root, page);

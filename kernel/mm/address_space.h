@@ -58,6 +58,10 @@ public:
     // Where mmap places regions when not told: below this, above mmap_lowest.
     static constexpr uint64_t mmap_lowest = 0x10000;
     uint64_t mmap_base = 0;
+    // The program break (brk): where the heap starts and where it ends now. Here rather than in the
+    // process, as a vfork child shares the memory it describes.
+    uint64_t break_start = 0;
+    uint64_t break_end = 0;
 
 private:
     explicit AddressSpace(uint64_t root) : m_root(root) {}

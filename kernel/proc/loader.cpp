@@ -54,7 +54,7 @@ public:
             uint64_t in_page = address % arch::page_size;
             size_t part = arch::page_size - in_page < length ? arch::page_size - in_page : length;
             auto translated = m_space.translate(address - in_page);
-            if (translated.is_error()) {
+            if (translated.is_error() && address >= stack_top - stack_size && address < stack_top) {
                 // A stack page: the stack region is demand paged, the start-up stack is written now.
                 TRY(m_space.allocate_and_map(address - in_page,
                                              arch::PageFlags::User | arch::PageFlags::Writable));

@@ -125,11 +125,9 @@ struct ProcessAccess {
 
     static ktl::ErrorOr<sched::TaskHandle> start(Process* process, StartRequest* request,
                                                  ktl::StringView name, mm::AddressSpace* space) {
-        auto task = sched::spawn(name, start_main_task, request, {.address_space = space});
-        if (task.is_error())
-            return task.error();
-        set_pid(process, task.value().id());
-        return task;
+        // Not a word about `process` after this: a parentless process may already have run and
+        // been freed. The child sets its own pid.
+        return sched::spawn(name, start_main_task, request, {.address_space = space});
     }
 
     [[noreturn]] static void start_main_task(void* argument) {
@@ -260,7 +258,7 @@ ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const Loaded
         delete request;
         return ready.error();
     }
-    process->break_start = process->break_end = program.image_end;
+    program.address_space->break_start = program.address_space->break_end = program.image_end;
     process->executable = executable;
     process->load_bias = program.load_bias;
     {
@@ -295,7 +293,7 @@ ktl::Error become_first_process(ktl::StringView path, ktl::ByteReader file, cons
         return opened.error();
     }
     sched::Task* task = sched::current_task();
-    process->break_start = process->break_end = program.image_end;
+    program.address_space->break_start = program.address_space->break_end = program.image_end;
     process->executable = file;
     process->load_bias = program.load_bias;
     ProcessAccess::set_pid(process, task->id);
@@ -339,8 +337,6 @@ ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::Int
     child->blocked_signals = parent->blocked_signals;
     child->executable = parent->executable;
     child->load_bias = parent->load_bias;
-    child->break_start = parent->break_start;
-    child->break_end = parent->break_end;
     (void)exit_signal; // SIGCHLD is not delivered until signals exist; wait4 works without it
     {
         sync::MutexLocker locker(tree_lock);
@@ -375,7 +371,7 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
     for (SignalAction& action : process->signal_actions)
         if (action.handler > 1)
             action = {}; // handlers are in the old program; ignored signals stay ignored
-    process->break_start = process->break_end = program.image_end;
+    program.address_space->break_start = program.address_space->break_end = program.image_end;
     process->executable = file;
     process->load_bias = program.load_bias;
     task->user_thread_pointer = 0;

@@ -55,9 +55,6 @@ public:
     ktl::ByteReader executable;
     uint64_t load_bias = 0;
 
-    // Program break (brk): where the heap starts, and its current end.
-    uint64_t break_start = 0;
-    uint64_t break_end = 0;
 
 private:
     friend struct ProcessAccess;

@@ -138,13 +138,24 @@ Result transfer_vectors(mm::UserPtr<IoVector> vectors, int count, Transfer&& tra
 } // namespace
 
 Result sys_readv(int fd, mm::UserPtr<IoVector> vectors, int count) {
-    return transfer_vectors(vectors, count, [&](uint64_t base, uint64_t length) {
+    fs::FileRef file = TRY(TRY(files())->get(fd)); // EBADF before looking at the vectors, as Linux does
+    if (!file->can_read())
+        return ktl::Errno::BadFileDescriptor;
+    // One read at most: a second one could block although data was already delivered (a pipe that
+    // filled the first vector exactly). Short reads are allowed; musl's stdio reads on.
+    bool read_once = false;
+    return transfer_vectors(vectors, count, [&](uint64_t base, uint64_t length) -> Result {
+        if (read_once)
+            return 0;
+        read_once = true;
         return sys_read(fd, mm::UserPtr<char>(base), length);
     });
 }
 
 Result sys_writev(int fd, mm::UserPtr<IoVector> vectors, int count) {
-    TRY(TRY(files())->get(fd)); // EBADF before looking at the vectors, as Linux does
+    fs::FileRef file = TRY(TRY(files())->get(fd)); // EBADF before looking at the vectors, as Linux does
+    if (!file->can_write())
+        return ktl::Errno::BadFileDescriptor;
     return transfer_vectors(vectors, count, [&](uint64_t base, uint64_t length) {
         return sys_write(fd, mm::UserPtr<const char>(base), length);
     });

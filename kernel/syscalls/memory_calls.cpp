@@ -43,16 +43,15 @@ constexpr uint64_t page_round_up(uint64_t value) {
 
 // Whether [start, start + length) lies in the user half; length already rounded, not zero.
 bool in_user_half(uint64_t start, uint64_t length) {
-    return start < mm::user_half_end && length <= mm::user_half_end - start;
+    return start < mm::user_mapping_end && length <= mm::user_mapping_end - start;
 }
 
 } // namespace
 
 // brk never fails in Linux's raw call: it returns the new break, or the old one when it cannot move.
 Result sys_brk(uint64_t address) {
-    proc::Process& process = *proc::current_process();
-    uint64_t old_end = process.break_end;
-    if (address < process.break_start || address >= mm::user_half_end)
+    uint64_t old_end = space().break_end;
+    if (address < space().break_start || address >= mm::user_mapping_end)
         return static_cast<long>(old_end);
     uint64_t old_top = page_round_up(old_end), new_top = page_round_up(address);
     if (new_top > old_top) {
@@ -65,7 +64,7 @@ Result sys_brk(uint64_t address) {
         if (space().unmap_region(new_top, old_top - new_top).is_error())
             return static_cast<long>(old_end);
     }
-    process.break_end = address;
+    space().break_end = address;
     return static_cast<long>(address);
 }
 

@@ -72,9 +72,12 @@ TEST(Userland, MuslGccHelloBuiltHereRunsFromAnInitrd) {
            "}\n";
     std::string command = "musl-gcc -static -O2 -o " + (tree / "hello").string() + " " + source.string();
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    // Started through a relative link with "..", as busybox-style trees link their programs.
+    fs::create_directories(tree / "usr/bin");
+    fs::create_symlink("../../hello", tree / "usr/bin/hi");
     auto run =
         e2e::run_kernel("musl-gcc-hello", {"--firmware=bios", "--timeout=60", "--initrd=" + tree.string(),
-                                           "--cmdline=init=/hello -- blog_os"});
+                                           "--cmdline=init=/usr/bin/hi -- blog_os"});
     fs::remove_all(tree);
     fs::remove(source);
     EXPECT_EQ(run.exit_code, 0) << run.runner_errors;

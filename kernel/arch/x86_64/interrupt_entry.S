@@ -88,7 +88,11 @@ interrupt_common_kernel_gs:
     push %r15
     .cfi_adjust_cfa_offset 8
     .cfi_rel_offset %r15, 0
-    cld
+    /* Flags from the interrupted code must not leak in: AC would switch SMAP off for the handler (and,
+       carried across a switch, for other tasks), DF would reverse string instructions. The gate has
+       already cleared IF; handlers turn it back on where they want it. */
+    pushq $2
+    popfq
     mov %rsp, %rdi
     /* 22 quadwords were pushed on a 16-byte aligned stack (the CPU aligns it), so the call is aligned. */
     call interrupt_dispatch
