@@ -54,6 +54,8 @@ public:
     // Demand paging: makes the page at `address` present if a region allows `access`.
     bool handle_page_fault(uint64_t address, bool write, bool execute);
     size_t region_count();
+    // The page permissions a region's protection gives (PROT_NONE pages lose the User bit).
+    static arch::PageFlags page_flags_for(Protection protection);
 
     // Where mmap places regions when not told: below this, above mmap_lowest.
     static constexpr uint64_t mmap_lowest = 0x10000;
@@ -66,8 +68,6 @@ public:
 private:
     explicit AddressSpace(uint64_t root) : m_root(root) {}
     static bool is_user_address(uint64_t virtual_address);
-    // The page permissions a region's protection gives (PROT_NONE pages lose the User bit).
-    static arch::PageFlags page_flags_for(Protection protection);
     void free_pages(uint64_t start, uint64_t end);
 
     uint64_t m_root;

@@ -73,15 +73,6 @@ private:
     mm::AddressSpace& m_space;
 };
 
-arch::PageFlags flags_for(const elf::Mapping& mapping) {
-    arch::PageFlags flags = arch::PageFlags::User;
-    if (mapping.writable)
-        flags = flags | arch::PageFlags::Writable;
-    if (mapping.executable)
-        flags = flags | arch::PageFlags::Executable;
-    return flags;
-}
-
 mm::Protection protection_for(const elf::Mapping& mapping) {
     mm::Protection protection = mm::Protection::Read;
     if (mapping.writable)
@@ -99,7 +90,7 @@ ktl::ErrorOr<void> map_image(mm::AddressSpace& space, const elf::ProgramImage& i
             mapping.virtual_start, mapping.virtual_end - mapping.virtual_start,
             {protection_for(mapping), mm::RegionKind::ProgramImage, mm::RegionFlags::None, 0}));
         for (uint64_t page = mapping.virtual_start; page < mapping.virtual_end; page += arch::page_size)
-            TRY(space.allocate_and_map(page, flags_for(mapping)));
+            TRY(space.allocate_and_map(page, mm::AddressSpace::page_flags_for(protection_for(mapping))));
         if (mapping.file_bytes > 0)
             TRY(writer.write(mapping.copy_start, file.data() + mapping.file_offset, mapping.file_bytes));
     }
