@@ -218,11 +218,11 @@ uint64_t install_guarded_stacks() {
 
 // The first process ended: nothing is left to run the system, so it stops, as Linux panics.
 [[noreturn]] void on_first_process_exit(int wait_status) {
-    bool killed = (wait_status & 0x7f) != 0;
-    int code = killed ? 128 + (wait_status & 0x7f) : (wait_status >> 8) & 0xff;
-    klog::info(log_subsystem, "the first process ended ({} {}): stopping", killed ? "signal" : "code",
-               killed ? wait_status & 0x7f : code);
-    arch::exit_emulator(code == 0 ? qemu::KernelExit::Success : qemu::KernelExit::Failure);
+    int signal = proc::terminating_signal(wait_status);
+    klog::info(log_subsystem, "the first process ended ({} {}): stopping", signal ? "signal" : "code",
+               signal ? signal : proc::exit_code_of(wait_status));
+    arch::exit_emulator(proc::shell_status(wait_status) == 0 ? qemu::KernelExit::Success
+                                                             : qemu::KernelExit::Failure);
 }
 
 // The boot task becomes the first process: `init=` (default /init) from the initrd, with the

@@ -4,6 +4,7 @@
 #include "cpio/archive.h"
 #include "mm/direct_map.h"
 
+#include <cstring>
 #include <new>
 
 namespace fs {
@@ -56,19 +57,29 @@ private:
     size_t m_length = 0;
 };
 
+// The entry at a resolved path. The root need not be in the archive (mkinitrd, like `find . | cpio`
+// without ".", leaves it out): then it is a plain directory.
+ktl::ErrorOr<cpio::Entry> entry_at(ktl::StringView resolved) {
+    auto found = archive->find(resolved);
+    if (!found.is_error() || !resolved.is_empty())
+        return found;
+    cpio::Entry root;
+    root.mode = static_cast<uint32_t>(cpio::FileType::Directory) | 0755;
+    return root;
+}
+
 // Resolves every component of `path`, following symbolic links; the final entry.
 ktl::ErrorOr<cpio::Entry> resolve(ktl::StringView path) {
     if (!archive)
         return ktl::Errno::NoEntry;
     if (path.length() >= max_path)
         return ktl::Errno::NameTooLong;
-    // What is resolved so far, what is left to walk, and room to splice a link's target in: on the
-    // heap, as 16 KiB is too much for a kernel stack.
+    // What is resolved so far, what is left to walk, and the rest of the path after the component
+    // being looked at: on the heap, as 12 KiB is too much for a kernel stack.
     struct Scratch {
         PathBuffer resolved;
         PathBuffer remaining;
         char tail[max_path];
-        char joined[max_path];
     };
     auto* scratch = new (std::nothrow) Scratch;
     if (!scratch)
@@ -76,16 +87,10 @@ ktl::ErrorOr<cpio::Entry> resolve(ktl::StringView path) {
     PathBuffer* resolved = &scratch->resolved;
     PathBuffer* remaining = &scratch->remaining;
     char* tail = scratch->tail;
-    char* joined = scratch->joined;
     auto result = [&]() -> ktl::ErrorOr<cpio::Entry> {
         TRY(remaining->append(path));
         int links_followed = 0;
-        // The root need not be in the archive (mkinitrd, like `find . | cpio` without ".", leaves it out).
-        cpio::Entry entry;
-        if (auto root = archive->find(""); !root.is_error())
-            entry = root.value();
-        else
-            entry.mode = static_cast<uint32_t>(cpio::FileType::Directory) | 0755;
+        cpio::Entry entry = TRY(entry_at(""));
         // Walk one component at a time so a link in the middle is followed too.
         while (!remaining->view().is_empty()) {
             ktl::StringView rest = remaining->view();
@@ -93,18 +98,15 @@ ktl::ErrorOr<cpio::Entry> resolve(ktl::StringView path) {
             ktl::StringView component = slash == ktl::StringView::npos ? rest : rest.substring(0, slash);
             if (!entry.is_directory())
                 return ktl::Errno::NotDirectory;
-            size_t tail_start = slash == ktl::StringView::npos ? rest.length() : slash + 1;
+            // What follows this component, copied out: `remaining` is rewritten below.
+            size_t tail_length = slash == ktl::StringView::npos ? 0 : rest.length() - slash - 1;
+            memcpy(tail, rest.data() + rest.length() - tail_length, tail_length);
+            ktl::StringView after(tail, tail_length);
             if (component == "..") {
                 resolved->pop(); // never above the root
-                entry = {};
-                entry.mode = static_cast<uint32_t>(cpio::FileType::Directory) | 0755;
-                if (!resolved->view().is_empty())
-                    entry = TRY(archive->find(resolved->view()));
-                size_t tail_length = rest.length() - tail_start;
-                for (size_t i = 0; i < tail_length; ++i)
-                    tail[i] = rest[tail_start + i];
+                entry = TRY(entry_at(resolved->view()));
                 remaining->clear();
-                TRY(remaining->append(ktl::StringView(tail, tail_length)));
+                TRY(remaining->append(after));
                 continue;
             }
             TRY(resolved->append(component));
@@ -112,38 +114,20 @@ ktl::ErrorOr<cpio::Entry> resolve(ktl::StringView path) {
             if (found.is_error())
                 return ktl::Errno::NoEntry;
             entry = found.value();
-            // Drop the component from `remaining` (copy the tail into a scratch string first).
-            size_t tail_length = slash == ktl::StringView::npos ? 0 : rest.length() - slash - 1;
-            for (size_t i = 0; i < tail_length; ++i)
-                tail[i] = rest[slash + 1 + i];
+            remaining->clear();
             if (entry.is_symlink()) {
                 if (++links_followed > max_symlinks)
                     return ktl::Errno::TooManySymlinks;
+                // The link's target, then what was after the link, go through the walk again, from
+                // the link's directory (or the root for an absolute target).
                 ktl::StringView target = entry.symlink_target();
                 resolved->pop();
                 if (!target.is_empty() && target[0] == '/')
                     resolved->clear();
-                remaining->clear();
-                // The link's target, then what was after the link, go through the walk again.
-                size_t joined_length = 0;
-                if (target.length() + 1 + tail_length > max_path)
-                    return ktl::Errno::NameTooLong;
-                for (size_t i = 0; i < target.length(); ++i)
-                    joined[joined_length++] = target[i];
-                joined[joined_length++] = '/';
-                for (size_t i = 0; i < tail_length; ++i)
-                    joined[joined_length++] = tail[i];
-                TRY(remaining->append(ktl::StringView(joined, joined_length)));
-                if (resolved->view().is_empty()) {
-                    entry = {};
-                    entry.mode = static_cast<uint32_t>(cpio::FileType::Directory) | 0755;
-                } else {
-                    entry = TRY(archive->find(resolved->view()));
-                }
-                continue;
+                TRY(remaining->append(target));
+                entry = TRY(entry_at(resolved->view()));
             }
-            remaining->clear();
-            TRY(remaining->append(ktl::StringView(tail, tail_length)));
+            TRY(remaining->append(after));
         }
         return entry;
     }();

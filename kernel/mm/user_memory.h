@@ -5,13 +5,14 @@
 #pragma once
 
 #include "ktl/error_or.h"
+#include "mm/layout.h"
 
 #include <cstddef>
 #include <cstdint>
 
 namespace mm {
 
-inline constexpr uint64_t user_half_end = 0x0000'8000'0000'0000;
+inline constexpr uint64_t user_half_end = user_space_end;
 // Where user mappings end (Linux's TASK_SIZE): one page short of the canonical boundary, so no
 // instruction can end at it and leave a non-canonical return address for sysretq or iretq.
 inline constexpr uint64_t user_mapping_end = user_half_end - 4096;

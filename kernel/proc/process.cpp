@@ -17,7 +17,6 @@ namespace {
 
 constexpr ktl::StringView log_subsystem = "proc";
 constexpr uint64_t clone_vm = 0x100, clone_vfork = 0x4000, exit_signal_mask = 0xff;
-constexpr int sigchld = 17;
 
 sync::Mutex tree_lock; // parent/children links, states, references, the counters below
 size_t processes_alive;
@@ -188,9 +187,8 @@ struct ProcessAccess {
 
     [[noreturn]] static void exit(Process* process, int wait_status) {
         sched::Task* task = sched::current_task();
-        bool killed = (wait_status & 0x7f) != 0;
-        if (!killed)
-            klog::info(log_subsystem, "Process ending with code: {}", (wait_status >> 8) & 0xff);
+        if (!terminating_signal(wait_status))
+            klog::info(log_subsystem, "Process ending with code: {}", exit_code_of(wait_status));
         process->m_files.close_all();
         bool is_first = process == first_process;
         {
@@ -209,7 +207,7 @@ struct ProcessAccess {
         }
         if (is_first && first_process_exit)
             first_process_exit(wait_status);
-        sched::exit(killed ? 128 + (wait_status & 0x7f) : (wait_status >> 8) & 0xff);
+        sched::exit(shell_status(wait_status));
     }
 };
 
@@ -337,7 +335,6 @@ ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::Int
     child->blocked_signals = parent->blocked_signals;
     child->executable = parent->executable;
     child->load_bias = parent->load_bias;
-    (void)exit_signal; // SIGCHLD is not delivered until signals exist; wait4 works without it
     {
         sync::MutexLocker locker(tree_lock);
         ProcessAccess::link_child_locked(parent, child);
@@ -405,10 +402,9 @@ void exit_current(int wait_status) {
     Process* process = current_process();
     if (!process) {
         sched::Task* task = sched::current_task();
-        bool killed = (wait_status & 0x7f) != 0;
-        klog::info(log_subsystem, "task {} '{}' ending with {} {}", task->id, task->name,
-                   killed ? "signal" : "code", killed ? wait_status & 0x7f : (wait_status >> 8) & 0xff);
-        sched::exit(killed ? 128 + (wait_status & 0x7f) : (wait_status >> 8) & 0xff);
+        klog::info(log_subsystem, "task {} '{}' ending with status {}", task->id, task->name,
+                   shell_status(wait_status));
+        sched::exit(shell_status(wait_status));
     }
     ProcessAccess::exit(process, wait_status);
 }

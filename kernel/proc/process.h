@@ -55,7 +55,6 @@ public:
     ktl::ByteReader executable;
     uint64_t load_bias = 0;
 
-
 private:
     friend struct ProcessAccess;
     Process() = default;
@@ -131,6 +130,18 @@ constexpr int exit_status(int code) {
 }
 constexpr int killed_status(int signal) {
     return signal & 0x7f;
+}
+// The signal that ended the process (0 for an exit), and its exit code.
+constexpr int terminating_signal(int wait_status) {
+    return wait_status & 0x7f;
+}
+constexpr int exit_code_of(int wait_status) {
+    return (wait_status >> 8) & 0xff;
+}
+// One number for both, as a shell's `$?` has it: the code, or 128 + the signal.
+constexpr int shell_status(int wait_status) {
+    return terminating_signal(wait_status) ? 128 + terminating_signal(wait_status)
+                                           : exit_code_of(wait_status);
 }
 
 // How many processes exist (zombies included), for leak checks.

@@ -191,9 +191,7 @@ Result sys_kill(int pid, int signal) {
         return ktl::Errno::InvalidArgument;
     if (pid == static_cast<int>(process().pid()) || pid == 0)
         return signal_self(signal);
-    if (signal == 0 && pid > 0)
-        return ktl::Errno::NotImplemented; // finding other processes comes with signals
-    return ktl::Errno::NotImplemented;
+    return ktl::Errno::NotImplemented; // other processes (and groups) come with signal delivery
 }
 
 Result sys_tkill(int tid, int signal) {
