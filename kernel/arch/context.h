@@ -26,6 +26,8 @@ inline constexpr size_t fpu_state_alignment = 64;
 void write_initial_fpu_state(void* area);
 void save_fpu_state(void* area);
 void restore_fpu_state(const void* area);
+// Puts the registers in the initial state (execve, or a kernel thread that starts using them).
+void load_initial_fpu_state();
 const char* fpu_save_method(); // "xsave" or "fxsave", for the boot log
 
 } // namespace arch

@@ -44,30 +44,46 @@ void answer_pings(void* argument) {
     }
 }
 
-void run_scheduler_benchmarks() {
+// Two tasks yielding to each other; the caller only waits, so the pair has the processor.
+struct YieldRun {
     volatile bool stop = false;
-    auto partner = MUST(sched::spawn("bench-yield", yield_forever, const_cast<bool*>(&stop)));
+    uint64_t cycles = 0, switches = 0;
+};
+void measure_yields(void* argument) {
+    auto& run = *static_cast<YieldRun*>(argument);
     sched::yield();
     uint64_t switches_before = sched::statistics().context_switches;
     uint64_t start = arch::read_cycle_counter();
     for (int round = 0; round < switch_rounds; ++round)
         sched::yield();
-    uint64_t elapsed = arch::read_cycle_counter() - start;
-    uint64_t switches = sched::statistics().context_switches - switches_before;
-    stop = true;
+    run.cycles = arch::read_cycle_counter() - start;
+    run.switches = sched::statistics().context_switches - switches_before;
+    run.stop = true;
+}
+
+void print_yield_round_trip(const char* which, bool uses_fpu) {
+    YieldRun run;
+    auto partner = MUST(
+        sched::spawn("bench-yield", yield_forever, const_cast<bool*>(&run.stop), {.uses_fpu = uses_fpu}));
+    MUST(sched::spawn("bench-measure", measure_yields, &run, {.uses_fpu = uses_fpu})).join();
     partner.join();
     // Each round trip is two switches (there and back); count from the switches that happened.
-    console::print("benchmark: yield round trip between two tasks {} cycles ({} switches in {} yields)\n",
-                   switches ? elapsed * 2 / switches : 0, switches, switch_rounds);
+    console::print("benchmark: yield round trip between two {} {} cycles ({} switches in {} yields)\n", which,
+                   run.switches ? run.cycles * 2 / run.switches : 0, run.switches, switch_rounds);
+}
+
+void run_scheduler_benchmarks() {
+    print_yield_round_trip("kernel tasks", false);
+    print_yield_round_trip("tasks using the FPU", true);
 
     PingPong pair;
     auto answerer = MUST(sched::spawn("bench-pong", answer_pings, &pair));
-    start = arch::read_cycle_counter();
+    uint64_t start = arch::read_cycle_counter();
     for (int round = 0; round < switch_rounds; ++round) {
         pair.ping.up();
         pair.pong.down();
     }
-    elapsed = arch::read_cycle_counter() - start;
+    uint64_t elapsed = arch::read_cycle_counter() - start;
     answerer.join();
     console::print("benchmark: wakeup (semaphore up to the woken task running) {} cycles\n",
                    elapsed / (2 * switch_rounds));

@@ -123,10 +123,12 @@ struct ProcessAccess {
     }
 
     static ktl::ErrorOr<sched::TaskHandle> start(Process* process, StartRequest* request,
-                                                 ktl::StringView name, mm::AddressSpace* space) {
+                                                 ktl::StringView name, mm::AddressSpace* space,
+                                                 bool copy_fpu_state = false) {
         // Not a word about `process` after this: a parentless process may already have run and
         // been freed. The child sets its own pid.
-        return sched::spawn(name, start_main_task, request, {.address_space = space});
+        return sched::spawn(name, start_main_task, request,
+                            {.address_space = space, .copy_fpu_state = copy_fpu_state});
     }
 
     [[noreturn]] static void start_main_task(void* argument) {
@@ -341,7 +343,8 @@ ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::Int
         ProcessAccess::set_vfork_pending_locked(child);
     }
     task->address_space->retain(); // shared with the child until it calls execve
-    auto started = ProcessAccess::start(child, request, task->name_view(), task->address_space);
+    // The child continues the caller's program, with its registers: vector registers included.
+    auto started = ProcessAccess::start(child, request, task->name_view(), task->address_space, true);
     if (started.is_error()) {
         delete request;
         ProcessAccess::discard(child); // the failed spawn released the address space reference

@@ -5,6 +5,11 @@
 // states, the current task), then `task_list`. The scheduler lock is taken by the task that switches
 // away and released by the task that resumes.
 //
+// FPU registers are switched lazily: they are saved when a task that uses them is switched away from,
+// and restored only when a task that uses them resumes after another such task ran. Kernel-only tasks
+// never touch them, so `fpu_registers_hold` (the task whose state the registers contain) survives
+// any number of them. While a task that uses the FPU runs, it is always the holder.
+//
 // An exited task's stack, FPU area and address space are freed in task context with interrupts on
 // (the next voluntary switch, a spawn, or the idle task), never on the interrupt-return path where a
 // preempted task resumes: unmapping a stack or a whole address space is no work for interrupts-off.
@@ -49,6 +54,7 @@ bool switch_requested;
 uint64_t current_started_ns;                      // when the running task's run time was last charged
 ktl::IntrusiveList<Task, InReaping> exited_tasks; // switched away from for the last time
 SchedulerStatistics counters;
+Task* fpu_registers_hold;
 sync::SpinlockProtected<TaskList> task_list;
 
 uint64_t now_ns() {
@@ -151,9 +157,12 @@ void finish_switch(bool interrupts_were_enabled) {
 // Called with the scheduler lock held; returns with it held, possibly much later, in the same task.
 // A preempted task stays runnable whatever its state says: it may have been about to block and
 // must get to re-check its condition.
-void switch_locked(bool preempted) {
+// `now` is a clock reading taken under the lock, or 0 to read it here (one read per switch: under
+// TCG it is an emulated device access).
+void switch_locked(bool preempted, uint64_t now = 0) {
     Task* previous = detail::current_task;
-    uint64_t now = now_ns();
+    if (now == 0)
+        now = now_ns();
     charge_current(now);
     if (previous != idle_task) {
         bool leaves_queue =
@@ -180,11 +189,18 @@ void switch_locked(bool preempted) {
     ++counters.context_switches;
     if (preempted)
         ++counters.preemptions;
-    if (previous->state == TaskState::Exited)
+    if (previous->state == TaskState::Exited) {
         exited_tasks.push_back(*previous);
-
-    arch::save_fpu_state(previous->fpu_state);
-    arch::restore_fpu_state(next->fpu_state);
+        if (fpu_registers_hold == previous)
+            fpu_registers_hold = nullptr; // its area is about to be freed
+    } else if (previous->uses_fpu) {
+        arch::save_fpu_state(previous->fpu_state);
+    }
+    if (next->uses_fpu && fpu_registers_hold != next) {
+        arch::restore_fpu_state(next->fpu_state);
+        fpu_registers_hold = next;
+        ++counters.fpu_restores;
+    }
     arch::set_ring0_entry_stack(next->stack.top);
     if (next->address_space && next->user_thread_pointer != previous->user_thread_pointer)
         arch::set_user_thread_pointer(next->user_thread_pointer);
@@ -248,6 +264,10 @@ ktl::ErrorOr<Task*> create_task(ktl::StringView name, const SpawnOptions& option
         delete task;
         return fpu.error();
     }
+    task->uses_fpu = options.uses_fpu || options.address_space || options.copy_fpu_state;
+    // Only a caller that uses the FPU is sure to be the one whose state the registers hold.
+    if (options.copy_fpu_state && detail::current_task && detail::current_task->uses_fpu)
+        arch::save_fpu_state(task->fpu_state);
     task->nice = options.nice < min_nice ? min_nice : options.nice > max_nice ? max_nice : options.nice;
     task->entity.weight = weight_for_nice(task->nice);
     task->created_ns = now_ns();
@@ -329,10 +349,11 @@ ktl::ErrorOr<TaskHandle> spawn(ktl::StringView name, void (*entry)(void*), void*
 void yield() {
     bool interrupts_were_enabled = scheduler_lock.lock();
     Task* current = detail::current_task;
-    charge_current(now_ns());
+    uint64_t now = now_ns();
+    charge_current(now);
     if (current != idle_task && current->entity.queued)
         run_queue.yield(current->entity);
-    switch_locked(false);
+    switch_locked(false, now);
     finish_switch(interrupts_were_enabled);
 }
 
@@ -427,12 +448,23 @@ void sleep_for(uint64_t duration_ns) {
 void on_timer_tick() {
     if (!detail::current_task)
         return;
-    time::run_expired_timers(now_ns());
+    uint64_t now = now_ns();
+    time::run_expired_timers(now);
     bool interrupts_were_enabled = scheduler_lock.lock();
-    bool slice_used = charge_current(now_ns());
+    bool slice_used = charge_current(now);
     if (slice_used || pick_next() != detail::current_task)
         switch_requested = true;
     scheduler_lock.unlock(interrupts_were_enabled);
+}
+
+void use_fpu_in_kernel() {
+    sync::SpinlockGuard guard(scheduler_lock);
+    Task* task = detail::current_task;
+    if (task->uses_fpu)
+        return;
+    task->uses_fpu = true;
+    arch::load_initial_fpu_state(); // whoever held the registers was saved when it was switched away
+    fpu_registers_hold = task;
 }
 
 void replace_address_space(mm::AddressSpace* space) {
@@ -443,6 +475,10 @@ void replace_address_space(mm::AddressSpace* space) {
         old = task->address_space;
         task->address_space = space;
         arch::activate_root(space ? space->root() : mm::kernel_root());
+        // A new program starts from the initial register state, as after execve on Linux.
+        task->uses_fpu = true;
+        arch::load_initial_fpu_state();
+        fpu_registers_hold = task;
     }
     if (old)
         old->release(); // not active on this CPU any more

@@ -40,13 +40,18 @@ void on_timer_tick();
 // the old one: execve.
 void replace_address_space(mm::AddressSpace* space);
 
+// The running kernel task starts using the FPU/SSE registers (from their initial state); from now on
+// they are saved and restored with it. Tasks running user programs need not call it.
+void use_fpu_in_kernel();
+
 // Frees the tasks that have exited now rather than at the next switch or idle moment. Task
 // context only; tests use it to measure without leftovers from earlier tasks.
 void reap_exited_tasks_now();
 
 struct SchedulerStatistics {
     uint64_t context_switches = 0;
-    uint64_t preemptions = 0; // switches forced by the tick
+    uint64_t preemptions = 0;  // switches forced by the tick
+    uint64_t fpu_restores = 0; // switches that had to load another task's FPU registers
     uint64_t live_tasks = 0;
 };
 SchedulerStatistics statistics();

@@ -40,6 +40,10 @@ struct Task : ktl::IntrusiveListNode<InAllTasks>, ktl::IntrusiveListNode<InReapi
     uint64_t saved_stack_pointer = 0;
     void* fpu_state = nullptr; // arch::fpu_state_size() bytes, 64-byte aligned
     void* fpu_allocation = nullptr;
+    // Runs code that uses the FPU/SSE registers: user programs, or kernel code that asked for them.
+    // Only such tasks have their register state saved and restored; the kernel itself never touches
+    // it, so a switch between two kernel-only tasks costs no FPU work.
+    bool uses_fpu = false;
     // The user half it runs with (owned, destroyed when the task is reaped); null: kernel only.
     mm::AddressSpace* address_space = nullptr;
     uint64_t user_thread_pointer = 0; // arch_prctl(ARCH_SET_FS)
@@ -64,6 +68,10 @@ struct SpawnOptions {
     int nice = 0;
     size_t stack_size = mm::default_kernel_stack_size;
     mm::AddressSpace* address_space = nullptr; // one reference handed to the task, even when spawning fails
+    // Starts with a copy of the caller's FPU registers (clone) rather than the initial state. Tasks
+    // with an address space always use the FPU; kernel tasks may ask for it.
+    bool copy_fpu_state = false;
+    bool uses_fpu = false;
 };
 
 // Owns one reference to a task: join() waits for its exit code; dropping the handle without joining

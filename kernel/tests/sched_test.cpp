@@ -215,10 +215,11 @@ void clobber_xmm0(void* argument) {
 } // namespace
 
 KTEST(each_task_keeps_its_own_sse_registers) {
+    sched::use_fpu_in_kernel();
     FpuTest other;
     uint64_t mine = 0x0123456789abcdef;
     asm volatile("movq %0, %%xmm0" ::"r"(mine));
-    auto task = sched::spawn("fpu", clobber_xmm0, &other);
+    auto task = sched::spawn("fpu", clobber_xmm0, &other, {.uses_fpu = true});
     KASSERT(!task.is_error());
     for (int i = 0; i < 4; ++i)
         sched::yield();
@@ -227,6 +228,34 @@ KTEST(each_task_keeps_its_own_sse_registers) {
     asm volatile("movq %%xmm0, %0" : "=r"(after));
     KEXPECT_EQ(after, mine);
     KEXPECT_EQ(other.seen, 0xdeadbeefcafef00du);
+}
+
+namespace {
+void yield_a_few_times(void*) {
+    for (int i = 0; i < 8; ++i)
+        sched::yield();
+}
+} // namespace
+
+// Kernel-only tasks never touch the FPU registers, so switching to one and back loads nothing and
+// the registers still hold what the FPU user left in them.
+KTEST(switching_through_kernel_only_tasks_keeps_fpu_registers_in_place) {
+    sched::use_fpu_in_kernel();
+    uint64_t mine = 0x5a5a5a5a12345678;
+    asm volatile("movq %0, %%xmm1" ::"r"(mine));
+    uint64_t restores_before = sched::statistics().fpu_restores;
+    uint64_t switches_before = sched::statistics().context_switches;
+    auto task = sched::spawn("kernel-only", yield_a_few_times, nullptr);
+    KASSERT(!task.is_error());
+    for (int i = 0; i < 8; ++i)
+        sched::yield();
+    task.value().join();
+    uint64_t after = 0;
+    asm volatile("movq %%xmm1, %0" : "=r"(after));
+    KEXPECT_EQ(after, mine);
+    KEXPECT(sched::statistics().context_switches - switches_before >= 2); // there and back
+    // No other task that uses the FPU exists here, so nothing had to be loaded.
+    KEXPECT_EQ(sched::statistics().fpu_restores - restores_before, 0u);
 }
 
 namespace {

@@ -70,6 +70,26 @@ CHILD_SCENARIO(set_tid_address_returns_tid) {
     return result == raw_gettid() ? 0 : 1;
 }
 
+namespace {
+uint32_t read_mxcsr() {
+    uint32_t value = 0;
+    asm volatile("stmxcsr %0" : "=m"(value));
+    return value;
+}
+void write_mxcsr(uint32_t value) {
+    asm volatile("ldmxcsr %0" ::"m"(value));
+}
+constexpr uint32_t mxcsr_default = 0x1f80;       // exceptions masked, round to nearest
+constexpr uint32_t mxcsr_round_to_zero = 0x7f80; // the same with rounding control = 11
+} // namespace
+
+// A new program starts with the initial SSE state, whatever its parent left in the registers.
+CHILD_SCENARIO(sse_state_is_initial) {
+    uint64_t xmm2 = 1;
+    asm volatile("movq %%xmm2, %0" : "=r"(xmm2));
+    return read_mxcsr() == mxcsr_default && xmm2 == 0 ? 0 : 1;
+}
+
 TEST(getpid_is_positive_and_stable) {
     pid_t pid = getpid();
     EXPECT_GT(pid, 0);
@@ -103,6 +123,31 @@ TEST(exit_codes_reach_the_parent) {
     EXPECT_EXITED(test::run_child("exit_with", {"255"}), 255);
     // Only the low 8 bits survive.
     EXPECT_EXITED(test::run_child("exit_with", {"258"}), 2);
+}
+
+TEST(execve_resets_the_sse_registers) {
+    write_mxcsr(mxcsr_round_to_zero);
+    uint64_t pattern = 0x1122334455667788;
+    asm volatile("movq %0, %%xmm2" ::"r"(pattern));
+    int status = test::run_child("sse_state_is_initial");
+    write_mxcsr(mxcsr_default);
+    EXPECT_EXITED(status, 0);
+}
+
+// vfork's child continues the parent's program, so it sees the parent's SSE control state.
+TEST(a_vfork_child_starts_with_the_parents_sse_state) {
+    static volatile uint32_t seen_by_child = 0;
+    write_mxcsr(mxcsr_round_to_zero);
+    pid_t child = vfork();
+    if (child == 0) {
+        seen_by_child = read_mxcsr();
+        _exit(0);
+    }
+    write_mxcsr(mxcsr_default);
+    ASSERT_GT(child, 0);
+    int status = 0;
+    EXPECT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_EQ(seen_by_child, mxcsr_round_to_zero);
 }
 
 TEST(exit_group_ends_the_process_with_its_code) {

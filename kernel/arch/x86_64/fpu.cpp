@@ -1,4 +1,5 @@
-// FPU/SSE/AVX state: enabled once at boot, saved and restored by the scheduler on every switch.
+// FPU/SSE/AVX state: enabled once at boot, saved and restored by the scheduler for the threads that
+// use it.
 // XSAVE covers whatever XCR0 enables (x87, SSE, AVX); without it FXSAVE covers x87 and SSE.
 #include "arch/context.h"
 #include "arch/x86_64/registers.h"
@@ -94,6 +95,10 @@ void restore_fpu_state(const void* area) {
                      : "memory");
     else
         asm volatile("fxrstor64 (%0)" ::"r"(area) : "memory");
+}
+
+void load_initial_fpu_state() {
+    restore_fpu_state(initial_state);
 }
 
 const char* fpu_save_method() {
