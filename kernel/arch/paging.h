@@ -12,14 +12,17 @@ namespace arch {
 inline constexpr uint64_t page_size = 4096;
 inline constexpr uint64_t large_page_size = 2ull << 20;
 
-// Page permissions; a page is always readable once present.
+// Page permissions; a present page is always readable (NoAccess pages are not present).
 enum class PageFlags : uint32_t {
-    None = 0,
+    None = 0, // present, read-only, kernel only
     Writable = 1 << 0,
     User = 1 << 1,
     Executable = 1 << 2,
     Global = 1 << 3,
     Uncached = 1 << 4, // device memory
+    // Keeps the frame but makes the entry not present, so every access, kernel or user, faults
+    // (PROT_NONE). 4 KiB user-half pages only; the other flags are dropped.
+    NoAccess = 1 << 5,
 };
 constexpr PageFlags operator|(PageFlags a, PageFlags b) {
     return static_cast<PageFlags>(static_cast<uint32_t>(a) | static_cast<uint32_t>(b));
@@ -49,6 +52,7 @@ struct Translation {
     PageSize size;
 };
 
+// Below, a NoAccess page counts as mapped: it owns its frame.
 // Maps one page. AlreadyExists (Exists) if something is mapped there; NoMemory if a table page cannot
 // be allocated (tables created on the way stay, empty, for the next mapping).
 ktl::ErrorOr<void> map_page(uint64_t root, uint64_t virtual_address, uint64_t physical_address,
@@ -57,6 +61,7 @@ ktl::ErrorOr<void> map_page(uint64_t root, uint64_t virtual_address, uint64_t ph
 // The TLB entry is flushed when `root` is the active one.
 ktl::ErrorOr<uint64_t> unmap_page(uint64_t root, uint64_t virtual_address);
 ktl::ErrorOr<Translation> translate(uint64_t root, uint64_t virtual_address);
+// Changes a mapped page's flags, keeping its frame; flushes the TLB entry as unmap_page does.
 ktl::ErrorOr<void> protect_page(uint64_t root, uint64_t virtual_address, PageFlags flags);
 
 // Calls callback(virtual_address, translation) for every mapped page in [start, end).

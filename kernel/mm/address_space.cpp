@@ -63,7 +63,7 @@ ktl::ErrorOr<void> AddressSpace::protect(uint64_t virtual_address, arch::PageFla
 
 arch::PageFlags AddressSpace::page_flags_for(Protection protection) {
     if (protection == Protection::None)
-        return arch::PageFlags::None; // present for the kernel only: every user access faults
+        return arch::PageFlags::NoAccess; // not present, frame kept: the kernel's accesses fault too
     arch::PageFlags flags = arch::PageFlags::User;
     if (has_protection(protection, Protection::Write))
         flags = flags | arch::PageFlags::Writable;
@@ -126,9 +126,9 @@ bool AddressSpace::handle_page_fault(uint64_t address, bool write, bool execute)
     if (protection == Protection::None || (write && !has_protection(protection, Protection::Write)) ||
         (execute && !has_protection(protection, Protection::Execute)))
         return false;
-    auto present = arch::translate(m_root, page);
-    if (!present.is_error())
-        return false; // present with the region's permissions: a real violation
+    // Mapped already, with the region's permissions (NoAccess only under PROT_NONE): a real violation.
+    if (!arch::translate(m_root, page).is_error())
+        return false;
     if (!has_flag(region->attributes.flags, RegionFlags::DemandZero))
         return false;
     auto frame = allocate_zeroed_frame();

@@ -54,7 +54,8 @@ public:
     // Demand paging: makes the page at `address` present if a region allows `access`.
     bool handle_page_fault(uint64_t address, bool write, bool execute);
     size_t region_count();
-    // The page permissions a region's protection gives (PROT_NONE pages lose the User bit).
+    // The page permissions a region's protection gives (PROT_NONE pages are NoAccess: they keep
+    // their frame, and every access faults and is refused, so user copies return EFAULT).
     static arch::PageFlags page_flags_for(Protection protection);
 
     // Where mmap places regions when not told: below this, above mmap_lowest.

@@ -9,6 +9,7 @@
 #include "mm/kernel_space.h"
 #include "mm/physical.h"
 #include "mm/stacks.h"
+#include "mm/user_memory.h"
 #include "test/ktest.h"
 
 #include <new>
@@ -194,6 +195,93 @@ KTEST(address_spaces_share_the_kernel_half_and_not_the_user_half) {
     mm::free_mapped_region(page, 1);
     mm::AddressSpace::destroy(first);
     mm::AddressSpace::destroy(second);
+}
+
+namespace {
+constexpr mm::RegionAttributes read_write_demand_zero{
+    mm::Protection::Read | mm::Protection::Write, mm::RegionKind::Anonymous, mm::RegionFlags::DemandZero, 0};
+} // namespace
+
+// The kernel used to read PROT_NONE pages (present, supervisor only): write() from one succeeded.
+KTEST(prot_none_page_keeps_its_frame_and_faults_for_the_kernel_too) {
+    constexpr uint64_t page = 0x400000;
+    mm::AddressSpace* space = MUST(mm::AddressSpace::create());
+    MUST(space->add_region(page, arch::page_size, read_write_demand_zero));
+    MUST(space->allocate_and_map(page, arch::PageFlags::Writable));
+    uint64_t frame = MUST(space->translate(page)).physical;
+    *mm::physical_to_virtual<uint64_t>(frame) = 0x5eed;
+
+    MUST(space->protect_region(page, arch::page_size, mm::Protection::None));
+    arch::Translation hidden = MUST(space->translate(page));
+    KEXPECT_EQ(hidden.physical, frame);
+    KEXPECT(arch::has(hidden.flags, arch::PageFlags::NoAccess));
+    auto remapped =
+        arch::map_page(space->root(), page, frame, arch::PageFlags::User, mm::kernel_frame_source());
+    KEXPECT(remapped.is_error() && remapped.error().code() == ktl::Errno::Exists);
+    int walked = 0;
+    arch::walk(space->root(), page, page + arch::page_size, [&](uint64_t address, arch::Translation found) {
+        ++walked;
+        KEXPECT_EQ(address, page);
+        KEXPECT_EQ(found.physical, frame);
+        KEXPECT(arch::has(found.flags, arch::PageFlags::NoAccess));
+    });
+    KEXPECT_EQ(walked, 1);
+    KEXPECT(!space->handle_page_fault(page, false, false));
+
+    space->activate();
+    arch::CaughtFault fault;
+    KEXPECT(faults([&] { (void)*reinterpret_cast<volatile uint64_t*>(page); }, fault));
+    KEXPECT_EQ(fault.faulting_address, page);
+    KEXPECT_EQ(fault.error_code & fault_present, 0u); // not present, rather than a SMAP refusal
+    uint64_t value = 0;
+    auto copied = mm::copy_from_user(&value, page, sizeof value);
+    KEXPECT(copied.is_error() && copied.error().code() == ktl::Errno::BadAddress);
+
+    MUST(space->protect_region(page, arch::page_size, mm::Protection::Read | mm::Protection::Write));
+    KEXPECT_EQ(MUST(space->translate(page)).physical, frame);
+    KEXPECT(!mm::copy_from_user(&value, page, sizeof value).is_error());
+    KEXPECT_EQ(value, 0x5eedu);
+    arch::activate_root(mm::kernel_root());
+    mm::AddressSpace::destroy(space);
+}
+
+KTEST(no_access_is_refused_for_kernel_and_large_pages) {
+    uint64_t page = MUST(mm::allocate_mapped_region(1, 4096, arch::PageFlags::Writable));
+    auto kernel = arch::protect_page(mm::kernel_root(), page, arch::PageFlags::NoAccess);
+    KEXPECT(kernel.is_error() && kernel.error().code() == ktl::Errno::InvalidArgument);
+    KEXPECT(!arch::has(MUST(arch::translate(mm::kernel_root(), page)).flags, arch::PageFlags::NoAccess));
+    mm::free_mapped_region(page, 1);
+
+    mm::AddressSpace* space = MUST(mm::AddressSpace::create());
+    auto large = arch::map_page(space->root(), 0x200000, 0x200000, arch::PageFlags::NoAccess,
+                                mm::kernel_frame_source(), arch::PageSize::Large);
+    KEXPECT(large.is_error() && large.error().code() == ktl::Errno::InvalidArgument);
+    mm::AddressSpace::destroy(space);
+}
+
+KTEST(prot_none_pages_lose_no_frames_through_munmap_or_destroy) {
+    auto cycle = [](bool unmap_first) {
+        constexpr uint64_t start = 0x400000;
+        mm::AddressSpace* space = MUST(mm::AddressSpace::create());
+        MUST(space->add_region(start, 2 * arch::page_size, read_write_demand_zero));
+        MUST(space->allocate_and_map(start, arch::PageFlags::Writable));
+        MUST(space->allocate_and_map(start + arch::page_size, arch::PageFlags::Writable));
+        MUST(space->protect_region(start, 2 * arch::page_size, mm::Protection::None));
+        if (unmap_first) {
+            MUST(space->unmap_region(start, arch::page_size));
+            KEXPECT(space->translate(start).is_error());
+            MUST(space->unmap_and_free(start + arch::page_size));
+        }
+        mm::AddressSpace::destroy(space);
+    };
+    cycle(true); // warms the heap's slabs for the space and its regions
+    cycle(false);
+    uint64_t free_before = mm::frame_statistics().free_frames;
+    for (int i = 0; i < 100; ++i) {
+        cycle(true);
+        cycle(false);
+    }
+    KEXPECT_EQ(mm::frame_statistics().free_frames, free_before);
 }
 
 KTEST(heap_grows_well_past_its_start_and_shrinks_back) {

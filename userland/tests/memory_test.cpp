@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -192,6 +193,17 @@ TEST(munmap_of_an_unmapped_range_succeeds) {
     EXPECT_EQ(munmap(memory, kPage), 0);
 }
 
+CHILD_SCENARIO(touch_prot_none_page_after_munmap) {
+    void* memory = map_anonymous(kPage);
+    if (memory == MAP_FAILED)
+        return 1;
+    *static_cast<volatile char*>(memory) = 1;
+    if (mprotect(memory, kPage, PROT_NONE) != 0 || munmap(memory, kPage) != 0)
+        return 2;
+    (void)*static_cast<volatile char*>(memory);
+    return 0;
+}
+
 TEST(touching_an_unmapped_page_kills_with_sigsegv) {
     EXPECT_SIGNALED(test::run_child("touch_unmapped_page"), SIGSEGV);
 }
@@ -229,6 +241,38 @@ TEST(mprotect_back_to_read_write_keeps_the_contents_usable) {
     memset(memory, 0x78, 2 * kPage);
     EXPECT_TRUE(all_bytes_are(memory, 2 * kPage, 0x78));
     EXPECT_EQ(munmap(memory, 2 * kPage), 0);
+}
+
+// The kernel could read a touched PROT_NONE page: write() from it succeeded where Linux gives EFAULT.
+TEST(write_from_and_read_into_a_prot_none_page_fail_with_efault) {
+    void* memory = map_anonymous(kPage);
+    ASSERT_NE(memory, MAP_FAILED);
+    memset(memory, 0x5a, kPage);
+    ASSERT_EQ(mprotect(memory, kPage, PROT_NONE), 0);
+    int fds[2];
+    ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
+    EXPECT_ERRNO(write(fds[1], memory, 16), EFAULT);
+    EXPECT_EQ(write(fds[1], "data", 4), 4);
+    EXPECT_ERRNO(read(fds[0], memory, 4), EFAULT);
+    close(fds[0]);
+    close(fds[1]);
+    EXPECT_EQ(mprotect(memory, kPage, PROT_READ | PROT_WRITE), 0);
+    EXPECT_TRUE(all_bytes_are(memory, kPage, 0x5a));
+    EXPECT_EQ(munmap(memory, kPage), 0);
+}
+
+TEST(munmap_of_a_touched_prot_none_page_unmaps_it) {
+    void* memory = map_anonymous(kPage);
+    ASSERT_NE(memory, MAP_FAILED);
+    memset(memory, 0x33, kPage);
+    ASSERT_EQ(mprotect(memory, kPage, PROT_NONE), 0);
+    EXPECT_EQ(munmap(memory, kPage), 0);
+    // Mapped again at the same place, the page is a fresh zero page, not the old frame.
+    void* again = mmap(memory, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    ASSERT_EQ(again, memory);
+    EXPECT_TRUE(all_bytes_are(again, kPage, 0));
+    EXPECT_EQ(munmap(again, kPage), 0);
+    EXPECT_SIGNALED(test::run_child("touch_prot_none_page_after_munmap"), SIGSEGV);
 }
 
 // Through the raw system call: musl's mprotect() rounds the address down to a page itself.

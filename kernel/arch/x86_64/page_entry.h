@@ -13,6 +13,9 @@ inline constexpr uint64_t entry_write_through = 1ull << 3;
 inline constexpr uint64_t entry_cache_disable = 1ull << 4;
 inline constexpr uint64_t entry_huge = 1ull << 7;
 inline constexpr uint64_t entry_global = 1ull << 8;
+// Software bit (the MMU ignores it): a 4 KiB leaf that is not present but still owns the frame in its
+// address bits, a NoAccess (PROT_NONE) page, as Linux's _PAGE_PROTNONE.
+inline constexpr uint64_t entry_no_access = 1ull << 9;
 inline constexpr uint64_t entry_no_execute = 1ull << 63;
 inline constexpr uint64_t entry_address_mask = 0x000ffffffffff000ull;
 inline constexpr uint64_t huge_entry_address_mask = 0x000fffffffe00000ull;
@@ -27,7 +30,15 @@ inline int table_index(uint64_t virtual_address, int level) { // level 3 = PML4 
     return static_cast<int>((virtual_address >> (12 + 9 * level)) & 0x1ff);
 }
 
+// Whether an entry at `level` (0 = PT) is in use: present, or a NoAccess 4 KiB leaf, which owns its
+// frame too. Tables and large pages are never NoAccess.
+inline bool entry_in_use(uint64_t entry, int level) {
+    return (entry & entry_present) || (level == 0 && (entry & entry_no_access));
+}
+
 inline uint64_t leaf_bits(arch::PageFlags flags) {
+    if (arch::has(flags, arch::PageFlags::NoAccess))
+        return entry_no_access;
     uint64_t bits = entry_present;
     if (arch::has(flags, arch::PageFlags::Writable))
         bits |= entry_writable;
@@ -43,6 +54,8 @@ inline uint64_t leaf_bits(arch::PageFlags flags) {
 }
 
 inline arch::PageFlags flags_of(uint64_t entry) {
+    if (!(entry & entry_present))
+        return arch::PageFlags::NoAccess;
     arch::PageFlags flags = arch::PageFlags::None;
     if (entry & entry_writable)
         flags = flags | arch::PageFlags::Writable;

@@ -42,12 +42,12 @@ ktl::ErrorOr<uint64_t*> entry_for(uint64_t root, uint64_t virtual_address, int s
     return &table[table_index(virtual_address, stop_level)];
 }
 
-// The leaf entry for an address, whatever its size.
+// The leaf entry for an address, whatever its size, NoAccess ones included.
 ktl::ErrorOr<uint64_t*> find_leaf(uint64_t root, uint64_t virtual_address, PageSize& size) {
     uint64_t* table = table_at(root);
     for (int level = 3; level >= 0; --level) {
         uint64_t& entry = table[table_index(virtual_address, level)];
-        if (!(entry & entry_present))
+        if (!entry_in_use(entry, level))
             return ktl::Errno::NoEntry;
         if (level == 0 || (entry & entry_huge)) {
             if (level > 1)
@@ -60,6 +60,11 @@ ktl::ErrorOr<uint64_t*> find_leaf(uint64_t root, uint64_t virtual_address, PageS
     return ktl::Errno::NoEntry;
 }
 
+// NoAccess entries exist only where the walkers look for them: 4 KiB leaves of the user half.
+bool flags_fit(uint64_t virtual_address, PageFlags flags, PageSize size) {
+    return !has(flags, PageFlags::NoAccess) || (size == PageSize::Small && !is_kernel_half(virtual_address));
+}
+
 void flush_if_visible(uint64_t root, uint64_t virtual_address) {
     if (root == active_root() || is_kernel_half(virtual_address))
         flush_tlb_page(virtual_address);
@@ -70,7 +75,7 @@ void release_table(uint64_t table_physical, int level, FrameSource& frames, void
     uint64_t* table = table_at(table_physical);
     for (int index = 0; index < entries_per_table; ++index) {
         uint64_t entry = table[index];
-        if (!(entry & entry_present))
+        if (!entry_in_use(entry, level))
             continue;
         table[index] = 0;
         bool leaf = level == 0 || (entry & entry_huge);
@@ -94,8 +99,11 @@ ktl::ErrorOr<void> map_page(uint64_t root, uint64_t virtual_address, uint64_t ph
     uint64_t alignment = size == PageSize::Small ? page_size : large_page_size;
     if (virtual_address % alignment || physical_address % alignment)
         return ktl::Errno::InvalidArgument;
-    uint64_t* entry = TRY(entry_for(root, virtual_address, size == PageSize::Small ? 0 : 1, &frames));
-    if (*entry & entry_present)
+    if (!flags_fit(virtual_address, flags, size))
+        return ktl::Errno::InvalidArgument;
+    int level = size == PageSize::Small ? 0 : 1;
+    uint64_t* entry = TRY(entry_for(root, virtual_address, level, &frames));
+    if (entry_in_use(*entry, level))
         return ktl::Errno::Exists;
     *entry = physical_address | leaf_bits(flags) | (size == PageSize::Large ? entry_huge : 0);
     return {};
@@ -121,6 +129,8 @@ ktl::ErrorOr<Translation> translate(uint64_t root, uint64_t virtual_address) {
 ktl::ErrorOr<void> protect_page(uint64_t root, uint64_t virtual_address, PageFlags flags) {
     PageSize size;
     uint64_t* entry = TRY(find_leaf(root, virtual_address, size));
+    if (!flags_fit(virtual_address, flags, size))
+        return ktl::Errno::InvalidArgument;
     uint64_t address_mask = size == PageSize::Small ? entry_address_mask : huge_entry_address_mask;
     *entry = (*entry & address_mask) | leaf_bits(flags) | (size == PageSize::Large ? entry_huge : 0);
     flush_if_visible(root, virtual_address);

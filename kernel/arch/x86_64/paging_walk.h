@@ -16,7 +16,7 @@ void walk_table(uint64_t table_physical, int level, uint64_t table_base, uint64_
         if (entry_last < start || entry_base >= end)
             continue;
         uint64_t entry = table[index];
-        if (!(entry & entry_present))
+        if (!entry_in_use(entry, level))
             continue;
         if (level == 0) {
             callback(entry_base,
