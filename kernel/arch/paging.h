@@ -69,7 +69,7 @@ template <typename Callback>
 void walk(uint64_t root, uint64_t start, uint64_t end, Callback&& callback);
 
 // Frees every page-table page below `root` for the user half (PML4 entries 0..255) that maps nothing,
-// and, when `free_frames` is given, the frames the user half maps.
+// and, when `free_frame` is given, the frames the user half maps.
 void release_user_half(uint64_t root, FrameSource& frames, void (*free_frame)(uint64_t physical));
 
 uint64_t active_root();
