@@ -76,6 +76,13 @@ namespace debug {
     sched::sleep_for(1'000'000);
 }
 
+// Without the check a yield would hand the raised preemption count to whichever task runs next.
+[[gnu::noinline]] void crash_with_yield_holding_spinlock() {
+    static sync::Spinlock lock;
+    lock.lock();
+    sched::yield();
+}
+
 [[gnu::noinline]] void crash_with_mutex_deadlock() {
     static sync::Mutex mutex;
     mutex.lock();
@@ -105,11 +112,13 @@ void crash_on_purpose(ktl::StringView kind) {
         crash_with_unlock_not_held();
     else if (kind == ktl::StringView("sleep-holding-spinlock"))
         crash_with_sleep_holding_spinlock();
+    else if (kind == ktl::StringView("yield-holding-spinlock"))
+        crash_with_yield_holding_spinlock();
     else if (kind == ktl::StringView("mutex-deadlock"))
         crash_with_mutex_deadlock();
     panic("crash={} did not crash (known kinds: panic, page-fault, invalid-opcode, general-protection, "
           "divide-error, stack-overflow, double-free, heap-overrun, spinlock-deadlock, unlock-not-held, "
-          "sleep-holding-spinlock, mutex-deadlock)",
+          "sleep-holding-spinlock, yield-holding-spinlock, mutex-deadlock)",
           kind);
 }
 

@@ -202,7 +202,8 @@ void switch_locked(bool preempted, uint64_t now = 0) {
         ++counters.fpu_restores;
     }
     arch::set_ring0_entry_stack(next->stack.top);
-    if (next->address_space && next->user_thread_pointer != previous->user_thread_pointer)
+    // Compared with what the register holds, not with `previous`: kernel tasks leave it as it was.
+    if (next->address_space)
         arch::set_user_thread_pointer(next->user_thread_pointer);
     if (next->address_space != previous->address_space)
         arch::activate_root(next->address_space ? next->address_space->root() : mm::kernel_root());
@@ -347,6 +348,7 @@ ktl::ErrorOr<TaskHandle> spawn(ktl::StringView name, void (*entry)(void*), void*
 }
 
 void yield() {
+    assert_may_switch();
     bool interrupts_were_enabled = scheduler_lock.lock();
     Task* current = detail::current_task;
     uint64_t now = now_ns();
@@ -361,6 +363,7 @@ void exit(int code) {
     Task* task = detail::current_task;
     if (task == idle_task || !task->owns_stack)
         debug::panic("task '{}' cannot exit", task->name);
+    assert_may_switch();
     task->exit_code = code;
     // Interrupts stay off from here: a preemption between marking the task exited and waking its
     // joiners would reap it with the joiners still asleep.
@@ -388,10 +391,14 @@ void mark_current_running() {
     scheduler_lock.unlock(interrupts_were_enabled);
 }
 
-void block() {
-    if (sync::preempt_count() != 0)
+void assert_may_switch() {
+    if (sync::preempt_count() != 0 && detail::current_task)
         debug::panic("task {} '{}' would sleep while holding a spinlock or with preemption off (count {})",
                      detail::current_task->id, detail::current_task->name, sync::preempt_count());
+}
+
+void block() {
+    assert_may_switch();
     if (detail::current_task == idle_task)
         debug::panic("the idle task must never block");
     bool interrupts_were_enabled = scheduler_lock.lock();
@@ -434,6 +441,7 @@ bool block_until(uint64_t deadline_ns) {
 }
 
 void sleep_until(uint64_t deadline_ns) {
+    assert_may_switch();
     while (now_ns() < deadline_ns) {
         mark_current_blocked();
         block_until(deadline_ns);
@@ -442,7 +450,7 @@ void sleep_until(uint64_t deadline_ns) {
 }
 
 void sleep_for(uint64_t duration_ns) {
-    sleep_until(now_ns() + duration_ns);
+    sleep_until(time::deadline_after(duration_ns));
 }
 
 void on_timer_tick() {

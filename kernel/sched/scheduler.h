@@ -21,6 +21,11 @@ void yield();
 
 // Blocking protocol (see WaitQueue): mark the current task blocked, make sure something will wake
 // it, then block(). A wake that comes in between makes block() return at once.
+// Panics, naming the task, if it holds a spinlock or turned preemption off: switching away now would
+// hand its preemption count to the next task (or hang it on the same lock). Called by everything that
+// may switch: yield, exit, block, sleeping.
+void assert_may_switch();
+
 void mark_current_blocked();
 void mark_current_running();
 // Switches away if the current task is still marked blocked. Must not be called holding a spinlock.

@@ -16,11 +16,13 @@ void WaitQueue::prepare_to_wait(Waiter& waiter) {
     }
 }
 
-void WaitQueue::finish_wait(Waiter& waiter) {
+bool WaitQueue::finish_wait(Waiter& waiter) {
     mark_current_running();
     sync::SpinlockGuard guard(m_lock);
-    if (waiter.is_linked())
-        m_waiters.remove(waiter);
+    if (!waiter.is_linked())
+        return true;
+    m_waiters.remove(waiter);
+    return false;
 }
 
 void WaitQueue::block_current() {

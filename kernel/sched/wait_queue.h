@@ -33,7 +33,8 @@ public:
                 break;
             block_current();
         }
-        finish_wait(waiter);
+        if (finish_wait(waiter))
+            wake_one(); // a wake that reached us after our last check: another waiter may need it
     }
     // As above, but gives up at `deadline_ns` (monotonic); returns whether `ready()` became true.
     template <typename Predicate>
@@ -46,16 +47,21 @@ public:
                 became_ready = true;
                 break;
             }
-            if (!block_current_until(deadline_ns))
+            if (!block_current_until(deadline_ns)) {
+                became_ready = ready(); // a wake may have come just before the deadline
                 break;
+            }
         }
-        finish_wait(waiter);
+        if (finish_wait(waiter))
+            wake_one();
         return became_ready;
     }
 
     // The two halves, for waits that must release something in between (a condition variable).
     void prepare_to_wait(Waiter& waiter);
-    void finish_wait(Waiter& waiter);
+    // True when a waker unlinked the waiter since it last enlisted, i.e. it took a wake. A waiter
+    // that leaves with what it came for passes that wake on (as Linux does for exclusive waits).
+    bool finish_wait(Waiter& waiter);
     static void block_current();
     // Returns false once the deadline has passed.
     static bool block_current_until(uint64_t deadline_ns);

@@ -102,7 +102,7 @@ void ConditionVariable::wait(Mutex& mutex) {
     m_waiters.prepare_to_wait(waiter);
     mutex.unlock();
     sched::WaitQueue::block_current();
-    m_waiters.finish_wait(waiter);
+    (void)m_waiters.finish_wait(waiter); // a notify that reached us was meant for us
     mutex.lock();
 }
 

@@ -98,7 +98,8 @@ private:
 };
 
 // Waits for a change made under a Mutex. wait() releases the mutex and blocks as one step (no wakeup
-// between them is lost), then relocks it.
+// between them is lost), then relocks it. It may also return without a notify (a preemption between
+// the two steps), so callers re-check their condition: the predicate form does.
 class ConditionVariable {
 public:
     constexpr ConditionVariable() = default;

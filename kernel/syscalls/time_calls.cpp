@@ -68,7 +68,8 @@ Result sys_clock_gettime(int clock, mm::UserPtr<Timespec> time) {
 Result sys_clock_getres(int clock, mm::UserPtr<Timespec> resolution) {
     TRY(read_clock(clock));
     bool coarse = clock == clock_monotonic_coarse || clock == clock_realtime_coarse;
-    Timespec value = to_timespec(coarse ? nanoseconds_per_second / time::tick_rate_hz : 1);
+    Timespec value =
+        to_timespec(coarse ? nanoseconds_per_second / time::tick_rate_hz : time::monotonic_resolution_ns());
     if (!resolution.is_null())
         TRY(mm::copy_to_user(resolution, &value));
     return 0;
@@ -111,7 +112,7 @@ Result sys_clock_nanosleep(int clock, int flags, mm::UserPtr<Timespec> time, mm:
         uint64_t clock_now = TRY(read_clock(clock));
         deadline = value <= clock_now ? now : now + (value - clock_now);
     } else {
-        deadline = now + value;
+        deadline = time::deadline_after(value);
     }
     sched::sleep_until(deadline);
     return 0;

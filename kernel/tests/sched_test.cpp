@@ -11,6 +11,7 @@
 #include "sync/mutex.h"
 #include "test/ktest.h"
 #include "time/clock.h"
+#include "time/timer_queue.h"
 
 namespace {
 
@@ -444,4 +445,151 @@ KTEST(the_task_list_shows_every_task_with_its_state) {
     KEXPECT(list.contains("listed-task"));
     KEXPECT(list.contains("running"));
     task.value().join();
+}
+
+namespace {
+struct TimedAndPlainWaiters {
+    sync::Semaphore semaphore{0};
+    uint64_t deadline = 0;
+    volatile int timed_result = -1;
+    volatile bool plain_got = false;
+};
+void timed_down(void* argument) {
+    auto& test = *static_cast<TimedAndPlainWaiters*>(argument);
+    test.timed_result = test.semaphore.down_until(test.deadline) ? 1 : 0;
+}
+void plain_down(void* argument) {
+    auto& test = *static_cast<TimedAndPlainWaiters*>(argument);
+    test.semaphore.down();
+    test.plain_got = true;
+}
+} // namespace
+
+// An up() just before the first waiter's deadline wakes it, but it only runs after the deadline: the
+// unit must still reach somebody, the timed waiter (checking once more) or the one queued behind it.
+KTEST(a_wake_that_lands_as_a_timed_wait_expires_is_not_lost) {
+    TimedAndPlainWaiters test;
+    test.deadline = time::monotonic_ns() + 5'000'000;
+    auto timed = sched::spawn("timed", timed_down, &test);
+    KASSERT(!timed.is_error());
+    sched::sleep_for(1'000'000);
+    auto plain = sched::spawn("plain", plain_down, &test);
+    KASSERT(!plain.is_error());
+    sched::sleep_for(1'000'000); // both wait: the timed one first
+    {
+        sync::PreemptionDisabler no_switch; // the woken waiter cannot run before its deadline
+        test.semaphore.up();
+        while (time::monotonic_ns() < test.deadline + 2'000'000) {
+        }
+    }
+    sched::sleep_for(10'000'000);
+    KEXPECT(test.timed_result == 1 || test.plain_got);
+    KEXPECT_EQ(test.semaphore.count(), 0u);
+    if (!test.plain_got)
+        test.semaphore.up();
+    timed.value().join();
+    plain.value().join();
+}
+
+namespace {
+// A semaphore's wait, with the window after a successful check widened so a wake can land in it.
+struct SlowSemaphore {
+    sync::IrqSpinlock lock;
+    uint64_t count = 0;
+    sched::WaitQueue queue;
+    volatile bool second_got = false;
+    bool try_down() {
+        sync::SpinlockGuard guard(lock);
+        if (count == 0)
+            return false;
+        --count;
+        return true;
+    }
+    void down() {
+        queue.wait_until([&] {
+            if (!try_down())
+                return false;
+            uint64_t until = time::monotonic_ns() + 5'000'000;
+            while (time::monotonic_ns() < until) {
+            }
+            return true;
+        });
+    }
+    void up() {
+        {
+            sync::SpinlockGuard guard(lock);
+            ++count;
+        }
+        queue.wake_one();
+    }
+};
+void slow_down_first(void* argument) {
+    static_cast<SlowSemaphore*>(argument)->down();
+}
+void slow_down_second(void* argument) {
+    auto& semaphore = *static_cast<SlowSemaphore*>(argument);
+    semaphore.down();
+    semaphore.second_got = true;
+}
+void up_from_timer(time::Timer& timer) {
+    static_cast<SlowSemaphore*>(timer.context)->up();
+}
+} // namespace
+
+// The first waiter has already taken a unit and is still marked blocked when an interrupt gives a
+// second one: the wake it receives must be passed on to the waiter behind it.
+KTEST(a_waiter_woken_after_its_successful_check_passes_the_wake_on) {
+    SlowSemaphore semaphore;
+    auto first = sched::spawn("first", slow_down_first, &semaphore);
+    KASSERT(!first.is_error());
+    sched::sleep_for(1'000'000);
+    auto second = sched::spawn("second", slow_down_second, &semaphore);
+    KASSERT(!second.is_error());
+    sched::sleep_for(1'000'000);
+    KASSERT_EQ(semaphore.queue.waiter_count(), 2u);
+    {
+        sync::SpinlockGuard guard(semaphore.lock);
+        semaphore.count = 1;
+    }
+    sched::wake(first.value().task()); // it re-checks, takes the unit and sits in its slow window
+    time::Timer timer;
+    timer.deadline_ns = time::monotonic_ns() + 2'000'000;
+    timer.callback = up_from_timer;
+    timer.context = &semaphore;
+    time::arm_timer(timer);
+    sched::sleep_for(20'000'000);
+    time::cancel_timer(timer);
+    KEXPECT(semaphore.second_got);
+    if (!semaphore.second_got)
+        semaphore.up();
+    first.value().join();
+    second.value().join();
+}
+
+// Measured against the TSC. Only meaningful with a clock that counts whole ticks (the kernel.*-pit-tick
+// configuration runs it with `tick=pit clocksource=ticks`): against the interpolated APIC clock, TCG on a
+// loaded host lets the two drift apart by most of a tick in either direction, which says nothing about the
+// sleep.
+KTEST(sleeps_are_never_shorter_than_asked_in_real_time) {
+    if (time::monotonic_resolution_ns() == 1) {
+        klog::info("test", "the clock counts between ticks ({}): nothing to check here",
+                   time::clock_info().ns_source);
+        return;
+    }
+    uint64_t hz = time::clock_info().tsc_hz;
+    KASSERT(hz != 0);
+    uint64_t shortest_ns = ~0ull;
+    for (int round = 0; round < 20; ++round) {
+        uint64_t spin_until = arch::read_cycle_counter() + hz / 1000 * (round % 10) / 10; // vary the phase
+        while (arch::read_cycle_counter() < spin_until) {
+        }
+        uint64_t start = arch::read_cycle_counter();
+        sched::sleep_for(900'000);
+        uint64_t slept_ns = (arch::read_cycle_counter() - start) * 1'000'000'000 / hz;
+        if (slept_ns < shortest_ns)
+            shortest_ns = slept_ns;
+    }
+    klog::info("test", "clock {}: the shortest 900 us sleep took {} us", time::clock_info().ns_source,
+               shortest_ns / 1000);
+    KEXPECT(shortest_ns >= 900'000);
 }

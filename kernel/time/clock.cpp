@@ -115,6 +115,20 @@ uint64_t monotonic_ns() {
     return __atomic_load_n(&ns_from_tsc, __ATOMIC_ACQUIRE) ? tsc_clock_ns() : tick_clock_ns();
 }
 
+uint64_t monotonic_resolution_ns() {
+    bool counts_between_ticks = __atomic_load_n(&ns_from_tsc, __ATOMIC_ACQUIRE) ||
+                                (sources.tick_clock && ktl::StringView(sources.tick_clock) != "ticks");
+    return counts_between_ticks || tick_period_ns == 0 ? 1 : tick_period_ns;
+}
+
+uint64_t deadline_after(uint64_t duration_ns) {
+    uint64_t resolution = monotonic_resolution_ns();
+    uint64_t now = monotonic_ns();
+    uint64_t margin = resolution > 1 ? resolution : 0;
+    uint64_t limit = ~uint64_t(0) - now - margin;
+    return now + margin + (duration_ns < limit ? duration_ns : limit);
+}
+
 uint64_t uptime_ns() {
     return tick_clock_ns_at(tick_count);
 }

@@ -21,6 +21,11 @@ uint64_t ticks();
 // Nanoseconds since boot; never goes backwards. From the TSC where invariant, otherwise ticks plus the
 // tick timer's progress since the last one (which holds still while interrupts are off past a tick).
 uint64_t monotonic_ns();
+// The smallest step monotonic_ns() takes: 1 with a counter between ticks, a whole tick without one.
+uint64_t monotonic_resolution_ns();
+// The monotonic deadline that is at least `duration_ns` of real time away. A clock that only counts
+// ticks reads up to a tick behind real time, so the deadline gets one more step, as Linux adds a jiffy.
+uint64_t deadline_after(uint64_t duration_ns);
 // Nanoseconds since boot in whole ticks: cheap, moves only when a tick lands, within a tick of
 // monotonic_ns. For timestamps that only need tick precision (the log).
 uint64_t uptime_ns();

@@ -146,6 +146,11 @@ void EevdfQueue::enqueue(SchedEntity& entity, uint64_t now_ns) {
         lag = slice;
     if (lag < -slice)
         lag = -slice;
+    // Joining moves V towards the newcomer: placed at V - lag among weight W, it would be left with
+    // lag * W / (W + w). Scaling first gives it back exactly the (clamped) lag it left with.
+    if (m_size && m_total_weight > 0)
+        lag = static_cast<int64_t>(static_cast<__int128>(lag) * (m_total_weight + entity.weight) /
+                                   m_total_weight);
     entity.vruntime = (m_size ? virtual_time() : entity.vruntime) - lag;
     entity.deadline = entity.vruntime + slice;
     entity.enqueued_at_ns = now_ns;

@@ -105,6 +105,8 @@ TEST(Crash, LockMisuseIsCaughtWithABacktrace) {
          "debug::crash_with_unlock_not_held"},
         {"sleep-holding-spinlock", "would sleep while holding a spinlock",
          "debug::crash_with_sleep_holding_spinlock"},
+        {"yield-holding-spinlock", "would sleep while holding a spinlock",
+         "debug::crash_with_yield_holding_spinlock"},
         {"mutex-deadlock", "deadlock: this task already holds the mutex", "debug::crash_with_mutex_deadlock"},
     };
     for (const Case& each : cases) {

@@ -154,6 +154,22 @@ TEST(Eevdf, WokenTasksRunSoonButCannotHoardCredit) {
     EXPECT_NEAR(double(sleeper.runtime_ns - before), 1'000'000'000.0, 20'000'000.0);
 }
 
+// After it rejoins, V - vruntime is the lag it left with (within rounding), not a fraction of it.
+TEST(Eevdf, ARejoiningTaskGetsBackTheLagItLeftWith) {
+    auto entities = make_entities({0, 0, 5});
+    EevdfQueue queue(3'000'000);
+    for (auto& entity : entities)
+        queue.enqueue(*entity, 0);
+    uint64_t now = 0;
+    run_ticks(queue, 7, now);
+    for (SchedEntity* leaving : {entities[0].get(), entities[2].get()}) {
+        queue.dequeue(*leaving);
+        int64_t lag = leaving->lag;
+        queue.enqueue(*leaving, now);
+        EXPECT_NEAR(double(queue.virtual_time() - leaving->vruntime), double(lag), 2.0);
+    }
+}
+
 TEST(Eevdf, WaitTimeIsAccounted) {
     auto entities = make_entities({0, 0});
     EevdfQueue queue;
