@@ -1,4 +1,4 @@
-// The demangler's internals, shared by its .cpp files (names.cpp, types.cpp, expressions.cpp).
+// The demangler's internals, shared by its .cpp files (names, substitutions, types, expressions, output).
 //
 // One pass over the mangled name prints straight into the caller's buffer. Two ideas keep that possible
 // without a syntax tree:
@@ -41,7 +41,6 @@ public:
         truncate(mark);
         m_dropped_separator = true;
     }
-    char at(size_t index) const { return index < m_size ? m_buffer[index] : '\0'; }
     StringView view() const { return {m_buffer, m_size}; }
 
     void append(StringView text);

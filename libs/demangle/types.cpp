@@ -398,17 +398,21 @@ ErrorOr<TypeSpan> Parser::parse_pack_expansion(ReplayAs pattern_kind) {
     PackState saved = m_pack;
     m_pack = {true, false, 0, 0};
     TypeSpan span;
+    bool simple = false;
     if (pattern_kind == ReplayAs::Type) {
         span = TRY(parse_type());
     } else {
-        TRY(parse_expression());
+        simple = TRY(parse_expression());
         span = plain_from(start);
     }
     SourceRange pattern{static_cast<uint16_t>(pattern_begin), static_cast<uint16_t>(m_position)};
     if (!m_pack.length_known) {
-        // No pack in the pattern: c++filt shows the expansion as such.
-        m_output.insert(start, "(");
-        m_output.append(")...");
+        // No pack in the pattern: c++filt shows the expansion as such, "(int)...", "{parm#1}...".
+        if (!simple) {
+            m_output.insert(start, "(");
+            m_output.append_char(')');
+        }
+        m_output.append("...");
         span = plain_from(start);
     } else if (m_pack.length == 0) {
         m_output.truncate(start);
