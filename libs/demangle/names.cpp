@@ -283,15 +283,10 @@ ErrorOr<void> Parser::parse_special_name() {
         }
     }
     NameInfo ignored;
-    if (consume("Th")) {
-        m_output.append("non-virtual thunk to ");
-        consume('n');
-        TRY(parse_number());
-        TRY(expect('_'));
-        TRY(parse_encoding(EncodingContext::TopLevel));
-    } else if (peek() == 'T' && peek(1) == 'v') {
+    if (peek() == 'T' && (peek(1) == 'h' || peek(1) == 'v')) {
+        // Th/Tv are the call offset's own h/v: "T" + <call-offset> + <encoding>.
         ++m_position;
-        m_output.append("virtual thunk to ");
+        m_output.append(peek() == 'h' ? "non-virtual thunk to " : "virtual thunk to ");
         TRY(parse_call_offset());
         TRY(parse_encoding(EncodingContext::TopLevel));
     } else if (consume("Tc")) {
