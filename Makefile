@@ -10,7 +10,7 @@ ISO := $(BUILD_DIR)/blog_os.iso
 KERNEL := $(BUILD_DIR)/kernel/kernel.elf
 
 # Debian 12 packages the build, the image and the tests need.
-PACKAGES := cmake ninja-build g++ libgtest-dev libbenchmark-dev gdb clang-format qemu-system-x86 ovmf grub-common \
+PACKAGES := cmake ninja-build g++ binutils libgtest-dev libbenchmark-dev gdb clang-format qemu-system-x86 ovmf grub-common \
 	grub-pc-bin grub-efi-amd64-bin xorriso mtools console-setup-linux cpio \
 	clang lld musl-dev musl-tools
 
