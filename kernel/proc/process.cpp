@@ -3,6 +3,7 @@
 #include "arch/user_mode.h"
 #include "console/log.h"
 #include "console/tty.h"
+#include "demangle/demangle.h"
 #include "elf/elf_file.h"
 #include "fs/initrd.h"
 #include "sched/scheduler.h"
@@ -420,9 +421,14 @@ void write_user_frame(ktl::FormatSink& sink, int index, uint64_t address, const 
         auto elf = elf::ElfFile::parse(process->executable);
         if (!elf.is_error()) {
             auto symbol = elf.value().function_containing(address - process->load_bias);
-            if (!symbol.is_error())
-                ktl::format_to(sink, " {}+{:#x}", symbol.value().name,
+            if (!symbol.is_error()) {
+                // C++ names read as in the source; a name the demangler refuses is printed as it is.
+                char readable[256];
+                ktl::StringView name = symbol.value().name;
+                auto demangled = demangle::demangle(name, readable, sizeof readable);
+                ktl::format_to(sink, " {}+{:#x}", demangled.is_error() ? name : demangled.value(),
                                address - process->load_bias - symbol.value().value);
+            }
         }
     }
     sink.write("\n");

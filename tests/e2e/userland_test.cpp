@@ -42,6 +42,19 @@ TEST(Userland, InitWithoutArgumentsRunsHelloAndStaysUp) {
                 testing::ContainsRegex("\\[T1\\]\\[P1\\]\\[proc\\].*starting /init as process 1"));
 }
 
+// A faulting first process is killed with a report whose user frames read as in the source: C++
+// names demangled, C names as they are. Its signal then ends the run.
+TEST(Userland, AFaultReportNamesTheUserFramesReadably) {
+    auto run = e2e::run_kernel("userland-fault-report",
+                               {"--firmware=bios", "--timeout=60", "--cmdline=init=/bin/fault -- null-read"});
+    EXPECT_NE(run.exit_code, 0);
+    EXPECT_THAT(run.serial, HasSubstr("user backtrace (frame pointers):"));
+    EXPECT_THAT(run.serial, testing::ContainsRegex(
+                                "#0 +0x[0-9a-f]+ faults::\\(anonymous namespace\\)::null_read\\(\\)\\+0x"));
+    EXPECT_THAT(run.serial, testing::ContainsRegex("#1 +0x[0-9a-f]+ main\\+0x"));
+    EXPECT_THAT(run.serial, HasSubstr("the first process ended (signal 11)"));
+}
+
 // One boot per entry: getpid-loop is the first process, so its exit status ends the run.
 class GetpidLoop : public testing::TestWithParam<const char*> {};
 
