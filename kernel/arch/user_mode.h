@@ -25,8 +25,7 @@ inline uint64_t syscall_argument(const InterruptFrame& frame, int index) {
     return arguments[index];
 }
 
-// The user thread pointer (FS base on x86-64: TLS for musl and glibc); per task, loaded on switch
-// (a no-op when the register already holds `value`).
+// The user thread pointer (FS base on x86-64: TLS for musl and glibc); per task, loaded on switch.
 void set_user_thread_pointer(uint64_t value);
 
 // The Linux signal number a user-mode exception delivers (SIGSEGV, SIGFPE, SIGILL, ...), so exit

@@ -123,13 +123,14 @@ struct ProcessAccess {
         return process->m_parent ? process->m_parent->m_pid : 0;
     }
 
+    enum class FpuStart { Initial, CopyOfCaller };
     static ktl::ErrorOr<sched::TaskHandle> start(Process* process, StartRequest* request,
                                                  ktl::StringView name, mm::AddressSpace* space,
-                                                 bool copy_fpu_state = false) {
+                                                 FpuStart fpu = FpuStart::Initial) {
         // Not a word about `process` after this: a parentless process may already have run and
         // been freed. The child sets its own pid.
         return sched::spawn(name, start_main_task, request,
-                            {.address_space = space, .copy_fpu_state = copy_fpu_state});
+                            {.address_space = space, .copy_fpu_state = fpu == FpuStart::CopyOfCaller});
     }
 
     [[noreturn]] static void start_main_task(void* argument) {
@@ -345,7 +346,8 @@ ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::Int
     }
     task->address_space->retain(); // shared with the child until it calls execve
     // The child continues the caller's program, with its registers: vector registers included.
-    auto started = ProcessAccess::start(child, request, task->name_view(), task->address_space, true);
+    auto started = ProcessAccess::start(child, request, task->name_view(), task->address_space,
+                                        ProcessAccess::FpuStart::CopyOfCaller);
     if (started.is_error()) {
         delete request;
         ProcessAccess::discard(child); // the failed spawn released the address space reference

@@ -7,7 +7,7 @@
 //
 // FPU registers are switched lazily: they are saved when a task that uses them is switched away from,
 // and restored only when a task that uses them resumes after another such task ran. Kernel-only tasks
-// never touch them, so `fpu_registers_hold` (the task whose state the registers contain) survives
+// never touch them, so `fpu_registers_owner` (the task whose state the registers contain) survives
 // any number of them. While a task that uses the FPU runs, it is always the holder.
 //
 // An exited task's stack, FPU area and address space are freed in task context with interrupts on
@@ -54,7 +54,11 @@ bool switch_requested;
 uint64_t current_started_ns;                      // when the running task's run time was last charged
 ktl::IntrusiveList<Task, InReaping> exited_tasks; // switched away from for the last time
 SchedulerStatistics counters;
-Task* fpu_registers_hold;
+Task* fpu_registers_owner;
+// The task whose thread pointer FS base was last loaded with. Only a switch to another task reloads
+// it: user code can change FS base itself (loading a selector into FS), so the value cached in the
+// task is not a reliable picture of the register.
+Task* thread_pointer_owner;
 sync::SpinlockProtected<TaskList> task_list;
 
 uint64_t now_ns() {
@@ -191,20 +195,24 @@ void switch_locked(bool preempted, uint64_t now = 0) {
         ++counters.preemptions;
     if (previous->state == TaskState::Exited) {
         exited_tasks.push_back(*previous);
-        if (fpu_registers_hold == previous)
-            fpu_registers_hold = nullptr; // its area is about to be freed
+        if (fpu_registers_owner == previous)
+            fpu_registers_owner = nullptr; // its area is about to be freed
+        if (thread_pointer_owner == previous)
+            thread_pointer_owner = nullptr; // a new task may be allocated at the same address
     } else if (previous->uses_fpu) {
         arch::save_fpu_state(previous->fpu_state);
     }
-    if (next->uses_fpu && fpu_registers_hold != next) {
+    if (next->uses_fpu && fpu_registers_owner != next) {
         arch::restore_fpu_state(next->fpu_state);
-        fpu_registers_hold = next;
+        fpu_registers_owner = next;
         ++counters.fpu_restores;
     }
     arch::set_ring0_entry_stack(next->stack.top);
-    // Compared with what the register holds, not with `previous`: kernel tasks leave it as it was.
-    if (next->address_space)
+    // Kernel tasks never touch FS base, so a program resuming after them finds its own value there.
+    if (next->address_space && thread_pointer_owner != next) {
         arch::set_user_thread_pointer(next->user_thread_pointer);
+        thread_pointer_owner = next;
+    }
     if (next->address_space != previous->address_space)
         arch::activate_root(next->address_space ? next->address_space->root() : mm::kernel_root());
     detail::current_task = next;
@@ -465,14 +473,22 @@ void on_timer_tick() {
     scheduler_lock.unlock(interrupts_were_enabled);
 }
 
+namespace {
+// The registers become `task`'s (the running one), in their initial state. Whoever owned them before
+// was saved when it was switched away from. Scheduler lock held.
+void start_fpu_from_initial_state(Task* task) {
+    task->uses_fpu = true;
+    arch::load_initial_fpu_state();
+    fpu_registers_owner = task;
+}
+} // namespace
+
 void use_fpu_in_kernel() {
     sync::SpinlockGuard guard(scheduler_lock);
     Task* task = detail::current_task;
     if (task->uses_fpu)
         return;
-    task->uses_fpu = true;
-    arch::load_initial_fpu_state(); // whoever held the registers was saved when it was switched away
-    fpu_registers_hold = task;
+    start_fpu_from_initial_state(task);
 }
 
 void replace_address_space(mm::AddressSpace* space) {
@@ -483,10 +499,10 @@ void replace_address_space(mm::AddressSpace* space) {
         old = task->address_space;
         task->address_space = space;
         arch::activate_root(space ? space->root() : mm::kernel_root());
-        // A new program starts from the initial register state, as after execve on Linux.
-        task->uses_fpu = true;
-        arch::load_initial_fpu_state();
-        fpu_registers_hold = task;
+        // A new program starts from the initial register state, as after execve on Linux, and sets
+        // its own thread pointer (the caller writes FS base).
+        start_fpu_from_initial_state(task);
+        thread_pointer_owner = task;
     }
     if (old)
         old->release(); // not active on this CPU any more

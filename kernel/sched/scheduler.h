@@ -19,13 +19,13 @@ Task* current_task();
 void yield();
 [[noreturn]] void exit(int code);
 
-// Blocking protocol (see WaitQueue): mark the current task blocked, make sure something will wake
-// it, then block(). A wake that comes in between makes block() return at once.
 // Panics, naming the task, if it holds a spinlock or turned preemption off: switching away now would
 // hand its preemption count to the next task (or hang it on the same lock). Called by everything that
 // may switch: yield, exit, block, sleeping.
 void assert_may_switch();
 
+// Blocking protocol (see WaitQueue): mark the current task blocked, make sure something will wake
+// it, then block(). A wake that comes in between makes block() return at once.
 void mark_current_blocked();
 void mark_current_running();
 // Switches away if the current task is still marked blocked. Must not be called holding a spinlock.
@@ -42,7 +42,7 @@ void sleep_until(uint64_t deadline_ns);
 void on_timer_tick();
 
 // The running task moves to `space` (taking over the caller's reference) and drops its reference to
-// the old one: execve.
+// the old one, and its FPU registers start over from their initial state: execve.
 void replace_address_space(mm::AddressSpace* space);
 
 // The running kernel task starts using the FPU/SSE registers (from their initial state); from now on

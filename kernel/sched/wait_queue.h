@@ -33,8 +33,7 @@ public:
                 break;
             block_current();
         }
-        if (finish_wait(waiter))
-            wake_one(); // a wake that reached us after our last check: another waiter may need it
+        leave(waiter);
     }
     // As above, but gives up at `deadline_ns` (monotonic); returns whether `ready()` became true.
     template <typename Predicate>
@@ -52,8 +51,7 @@ public:
                 break;
             }
         }
-        if (finish_wait(waiter))
-            wake_one();
+        leave(waiter);
         return became_ready;
     }
 
@@ -72,6 +70,13 @@ public:
     size_t waiter_count();
 
 private:
+    // finish_wait for a waiter leaving with what it came for: a wake that reached it after its last
+    // check may be the one another waiter needs.
+    void leave(Waiter& waiter) {
+        if (finish_wait(waiter))
+            wake_one();
+    }
+
     sync::IrqSpinlock m_lock;
     ktl::IntrusiveList<Waiter> m_waiters;
 };

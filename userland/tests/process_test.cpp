@@ -83,11 +83,10 @@ constexpr uint32_t mxcsr_default = 0x1f80;       // exceptions masked, round to 
 constexpr uint32_t mxcsr_round_to_zero = 0x7f80; // the same with rounding control = 11
 } // namespace
 
-// A new program starts with the initial SSE state, whatever its parent left in the registers.
+// A new program starts with the initial SSE control state, whatever its parent left there. (The
+// vector registers are zeroed too, but startup code has used them by the time this runs.)
 CHILD_SCENARIO(sse_state_is_initial) {
-    uint64_t xmm2 = 1;
-    asm volatile("movq %%xmm2, %0" : "=r"(xmm2));
-    return read_mxcsr() == mxcsr_default && xmm2 == 0 ? 0 : 1;
+    return read_mxcsr() == mxcsr_default ? 0 : 1;
 }
 
 TEST(getpid_is_positive_and_stable) {
@@ -127,8 +126,6 @@ TEST(exit_codes_reach_the_parent) {
 
 TEST(execve_resets_the_sse_registers) {
     write_mxcsr(mxcsr_round_to_zero);
-    uint64_t pattern = 0x1122334455667788;
-    asm volatile("movq %0, %%xmm2" ::"r"(pattern));
     int status = test::run_child("sse_state_is_initial");
     write_mxcsr(mxcsr_default);
     EXPECT_EXITED(status, 0);

@@ -73,21 +73,14 @@ int fault_signal(const InterruptFrame& frame) {
 
 namespace {
 constexpr uint32_t msr_fs_base = 0xc0000100;
-// What FS base holds. Kernel code never changes it and user code cannot (CR4.FSGSBASE stays off), so
-// a switch need not write it when the next program's value is already there. One CPU runs tasks.
-uint64_t loaded_thread_pointer;
 } // namespace
 
 void set_user_thread_pointer(uint64_t value) {
-    if (value == loaded_thread_pointer)
-        return;
     x86_64::write_msr(msr_fs_base, value);
-    loaded_thread_pointer = value;
 }
 
 void initialize_user_mode() {
     x86_64::write_msr(msr_fs_base, 0); // firmware may have left anything there
-    loaded_thread_pointer = 0;
     x86_64::initialize_syscall_entry();
     x86_64::open_syscall_gate();
 }
