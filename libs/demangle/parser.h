@@ -286,6 +286,7 @@ public:
     TypeSpan attach_trailing_qualifier(TypeSpan type);
     TypeSpan attach_reference(TypeSpan type, Reference reference);
     TypeSpan attach_array(TypeSpan element);
+    TypeSpan move_after(size_t start, size_t end, TypeSpan type);
     TypeSpan attach_function(TypeSpan return_type);
 
     // --- expressions (expressions.cpp) ---

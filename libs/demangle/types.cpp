@@ -364,12 +364,7 @@ ErrorOr<TypeSpan> Parser::parse_array_type() {
     size_t dimension_end = m_output.size();
     TypeSpan element = TRY(parse_type());
     // [dimension][element] becomes [element][dimension], then the dimension joins the element.
-    size_t dimension_length = dimension_end - dimension_start;
-    m_output.rotate(dimension_start, dimension_end, m_output.size());
-    element.start -= dimension_length;
-    element.hole -= dimension_length;
-    element.end -= dimension_length;
-    return attach_array(element);
+    return attach_array(move_after(dimension_start, dimension_end, element));
 }
 
 // M <class type> <member type>: "int A::*", "void (A::*)(int) const".
@@ -380,11 +375,7 @@ ErrorOr<TypeSpan> Parser::parse_pointer_to_member() {
     TRY(parse_type());
     size_t class_end = m_output.size();
     TypeSpan member = TRY(parse_type());
-    size_t class_length = class_end - class_start;
-    m_output.rotate(class_start, class_end, m_output.size());
-    member.start -= class_length;
-    member.hole -= class_length;
-    member.end -= class_length;
+    member = move_after(class_start, class_end, member);
     m_output.append("::*");
     return attach(member, Spacing::Member);
 }
@@ -440,12 +431,7 @@ ErrorOr<TypeSpan> Parser::parse_vendor_qualified_type() {
         TRY(parse_template_args(false));
     size_t qualifier_end = m_output.size();
     TypeSpan type = TRY(parse_type());
-    size_t qualifier_length = qualifier_end - qualifier_start;
-    m_output.rotate(qualifier_start, qualifier_end, m_output.size());
-    type.start -= qualifier_length;
-    type.hole -= qualifier_length;
-    type.end -= qualifier_length;
-    return attach_trailing_qualifier(type);
+    return attach_trailing_qualifier(move_after(qualifier_start, qualifier_end, type));
 }
 
 // Dv <number> _ <element type>: "float __vector(4)".
@@ -528,6 +514,17 @@ TypeSpan Parser::attach_reference(TypeSpan type, Reference reference) {
 }
 
 // The element is [start, end) and its "[N]" follows: "int [3]", "int [2][3]", "void (* [3])(int)".
+// Output [start, end) was printed before `type` but belongs after it: move it to the end and shift
+// the type's span to where the type now is.
+TypeSpan Parser::move_after(size_t start, size_t end, TypeSpan type) {
+    size_t length = end - start;
+    m_output.rotate(start, end, m_output.size());
+    type.start -= length;
+    type.hole -= length;
+    type.end -= length;
+    return type;
+}
+
 TypeSpan Parser::attach_array(TypeSpan element) {
     size_t dimension_start = element.end;
     size_t hole;
