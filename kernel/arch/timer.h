@@ -12,6 +12,7 @@ struct TimerSources {
     uint8_t tick_vector;          // the interrupt vector the tick arrives on
     uint64_t tick_timer_hz;       // that timer's counting rate: fixed for the PIT, measured otherwise
     const char* tick_clock;       // how time between ticks is known: "ticks" or ticks plus a counter
+    bool counts_between_ticks;    // ns_since_last_tick() reads a counter; otherwise it is always 0
     uint64_t cycle_counter_hz;    // the TSC's rate; 0 until measured or when the measurement was absurd
     bool cycle_counter_invariant; // the CPU promises a constant rate in every power state
 };

@@ -161,12 +161,10 @@ void finish_switch(bool interrupts_were_enabled) {
 // Called with the scheduler lock held; returns with it held, possibly much later, in the same task.
 // A preempted task stays runnable whatever its state says: it may have been about to block and
 // must get to re-check its condition.
-// `now` is a clock reading taken under the lock, or 0 to read it here (one read per switch: under
-// TCG it is an emulated device access).
-void switch_locked(bool preempted, uint64_t now = 0) {
+// `now` is the caller's clock reading, taken under the lock: one read per switch (under TCG it is an
+// emulated device access).
+void switch_locked(bool preempted, uint64_t now) {
     Task* previous = detail::current_task;
-    if (now == 0)
-        now = now_ns();
     charge_current(now);
     if (previous != idle_task) {
         bool leaves_queue =
@@ -221,7 +219,7 @@ void switch_locked(bool preempted, uint64_t now = 0) {
 
 void reschedule(bool preempted) {
     bool interrupts_were_enabled = scheduler_lock.lock();
-    switch_locked(preempted);
+    switch_locked(preempted, now_ns());
     finish_switch(interrupts_were_enabled);
 }
 
@@ -383,7 +381,7 @@ void exit(int code) {
     // Joiners check the state; the task's own reference keeps it alive until it is reaped.
     task->exit_waiters.wake_all();
     (void)scheduler_lock.lock();
-    switch_locked(false);
+    switch_locked(false, now_ns());
     debug::panic("exited task '{}' was switched back to", task->name);
 }
 
@@ -411,7 +409,7 @@ void block() {
         debug::panic("the idle task must never block");
     bool interrupts_were_enabled = scheduler_lock.lock();
     if (detail::current_task->state == TaskState::Blocked)
-        switch_locked(false);
+        switch_locked(false, now_ns());
     finish_switch(interrupts_were_enabled);
 }
 

@@ -116,8 +116,8 @@ uint64_t monotonic_ns() {
 }
 
 uint64_t monotonic_resolution_ns() {
-    bool counts_between_ticks = __atomic_load_n(&ns_from_tsc, __ATOMIC_ACQUIRE) ||
-                                (sources.tick_clock && ktl::StringView(sources.tick_clock) != "ticks");
+    bool counts_between_ticks =
+        __atomic_load_n(&ns_from_tsc, __ATOMIC_ACQUIRE) || sources.counts_between_ticks;
     return counts_between_ticks || tick_period_ns == 0 ? 1 : tick_period_ns;
 }
 

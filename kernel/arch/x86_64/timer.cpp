@@ -201,7 +201,7 @@ bool plausible(uint64_t hz) {
 }
 
 arch::TimerSources pit_sources() {
-    return {"PIT", pic_vector_base, pit_base_frequency_hz, "ticks", 0, false};
+    return {"PIT", pic_vector_base, pit_base_frequency_hz, "ticks", false, 0, false};
 }
 
 // Whether the measurement lets the APIC timer tick; says why not.
@@ -269,8 +269,13 @@ TimerSources calibrate_timers(uint32_t frequency_hz, bool keep_boot_tick) {
     klog::info(log_subsystem,
                "local APIC timer counts at {} Hz (divide by {}); the tick moved to it: {} counts, vector {}",
                apic_hz, apic_timer_divisor, apic_counts_per_tick, apic_timer_vector);
-    return {"local APIC timer",         apic_timer_vector,        apic_hz,
-            "ticks + APIC timer count", sources.cycle_counter_hz, sources.cycle_counter_invariant};
+    return {"local APIC timer",
+            apic_timer_vector,
+            apic_hz,
+            "ticks + APIC timer count",
+            true,
+            sources.cycle_counter_hz,
+            sources.cycle_counter_invariant};
 }
 
 uint64_t ns_since_last_tick() {
