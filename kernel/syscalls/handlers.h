@@ -71,6 +71,7 @@ Result sys_tgkill(int group, int tid, int signal);
 Result sys_sched_yield();
 Result sys_arch_prctl(int code, uint64_t address);
 Result sys_uname(mm::UserPtr<uint8_t> name);
+Result sys_sysinfo(mm::UserPtr<uint8_t> info);
 Result sys_getuid();
 Result sys_getgid();
 Result sys_geteuid();

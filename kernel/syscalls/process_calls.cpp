@@ -4,11 +4,14 @@
 #include "console/log.h"
 #include "fs/file.h"
 #include "mm/kernel_heap.h"
+#include "mm/statistics.h"
 #include "proc/process.h"
 #include "random/random.h"
 #include "sched/scheduler.h"
 #include "syscalls/handlers.h"
+#include "time/clock.h"
 
+#include <cstddef>
 #include <cstring>
 #include <new>
 
@@ -247,6 +250,34 @@ Result sys_uname(mm::UserPtr<uint8_t> name) {
     set(4, "x86_64");
     set(5, "(none)");
     TRY(mm::copy_to_user(name.address(), fields, sizeof fields));
+    return 0;
+}
+
+// Linux's struct sysinfo (x86-64): memory in mem_unit-sized units, no swap, no load average yet.
+struct SystemInformation {
+    int64_t uptime_seconds;
+    uint64_t loads[3];
+    uint64_t total_ram, free_ram, shared_ram, buffer_ram, total_swap, free_swap;
+    uint16_t processes;
+    uint16_t padding;
+    uint64_t total_high, free_high;
+    uint32_t memory_unit;
+};
+static_assert(sizeof(SystemInformation) == 112 && offsetof(SystemInformation, processes) == 80 &&
+              offsetof(SystemInformation, memory_unit) == 104);
+
+Result sys_sysinfo(mm::UserPtr<uint8_t> info) {
+    mm::FrameStatistics frames = mm::memory_statistics().frames;
+    uint64_t uptime_ns = time::monotonic_ns();
+    SystemInformation result{};
+    // Linux rounds a started second up.
+    result.uptime_seconds = static_cast<int64_t>((uptime_ns + 999'999'999) / 1'000'000'000);
+    result.total_ram = frames.total_frames;
+    result.free_ram = frames.free_frames;
+    size_t processes = proc::process_count();
+    result.processes = static_cast<uint16_t>(processes > 0xffff ? 0xffff : processes);
+    result.memory_unit = mm::frame_size;
+    TRY(mm::copy_to_user(info.address(), &result, sizeof result));
     return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/sysinfo.h>
 
 namespace {
 
@@ -113,4 +114,19 @@ TEST(arch_prctl_get_fs_returns_the_base_set_fs_installed) {
 TEST(arch_prctl_with_an_unknown_code_fails_with_einval) {
     unsigned long value = 0;
     EXPECT_EQ(sys::raw_syscall(SYS_arch_prctl, 0x9999, sys::arg(&value)), -EINVAL);
+}
+
+TEST(sysinfo_reports_memory_that_is_partly_free_and_this_process) {
+    struct sysinfo info {};
+    ASSERT_EQ(sysinfo(&info), 0);
+    EXPECT_GT(info.mem_unit, 0u);
+    EXPECT_GT(info.totalram, 0u);
+    EXPECT_GT(info.freeram, 0u);
+    EXPECT_LT(info.freeram, info.totalram); // at least this program is in memory
+    EXPECT_GE(info.procs, 1u);
+    EXPECT_GE(info.uptime, 0);
+}
+
+TEST(sysinfo_into_a_bad_pointer_fails_with_efault) {
+    EXPECT_EQ(sys::raw_syscall(SYS_sysinfo, 1), -EFAULT);
 }
