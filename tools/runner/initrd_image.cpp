@@ -55,20 +55,14 @@ bool is_iso9660_image(const std::string& path) {
 
 } // namespace
 
-InitrdImage make_initrd_image(const std::string& base_iso, const std::string& initrd,
-                              const std::string& temp_directory) {
+InitrdImage prepare_initrd_archive(const std::string& initrd, const std::string& temp_directory) {
     InitrdImage image;
-    if (!is_iso9660_image(base_iso)) {
-        image.error = base_iso + " is not an ISO 9660 image; --initrd needs one to copy";
-        return image;
-    }
     struct stat info {};
     if (::stat(initrd.c_str(), &info) != 0) {
         image.error = "initrd not found: " + initrd + " (--initrd takes a directory or a cpio archive)";
         return image;
     }
 
-    std::vector<uint8_t> packed_bytes;
     if (S_ISDIR(info.st_mode)) {
         auto packed = mkinitrd::pack_directory(initrd);
         if (!packed.error.empty()) {
@@ -107,6 +101,19 @@ InitrdImage make_initrd_image(const std::string& base_iso, const std::string& in
         image.error = "--initrd=" + initrd + " is neither a directory nor a regular file";
         return image;
     }
+    return image;
+}
+
+InitrdImage make_initrd_image(const std::string& base_iso, const std::string& initrd,
+                              const std::string& temp_directory) {
+    if (!is_iso9660_image(base_iso)) {
+        InitrdImage image;
+        image.error = base_iso + " is not an ISO 9660 image; --initrd needs one to copy";
+        return image;
+    }
+    InitrdImage image = prepare_initrd_archive(initrd, temp_directory);
+    if (!image.error.empty())
+        return image;
 
     std::string output = temp_directory + "/blog_os-initrd.iso";
     std::string log_path = temp_directory + "/xorriso.log";

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
@@ -99,6 +100,7 @@ private:
     void begin_stop(Ending ending, Clock::time_point now);
     void send_qemu_signal(int signal_number);
     bool goals_met() const;
+    void note_expectations_met(Clock::time_point now);
     std::string screenshot_problem() const;
     int finish();
 
@@ -120,6 +122,8 @@ private:
     pid_t m_gdb_pid = -1;
     bool m_gdb_started = false;
     Clock::time_point m_start_time;
+    // When each --expect text appeared, counted from QEMU's start (tools/bench reads these lines).
+    std::vector<std::optional<Clock::duration>> m_expectation_times;
 
     FileDescriptor m_qmp_socket;
     QmpProtocol m_qmp;
@@ -148,11 +152,16 @@ std::optional<int> Runner::check_prerequisites() {
             " not found (Debian package ovmf; or use --firmware=bios)");
         return unknown;
     }
-    if (!file_exists(m_options.iso)) {
+    if (m_options.boots_linux()) {
+        if (!file_exists(m_options.linux_kernel)) {
+            say("runner: Linux kernel image not found: " + m_options.linux_kernel);
+            return unknown;
+        }
+    } else if (!file_exists(m_options.iso)) {
         say("runner: ISO image not found: " + m_options.iso + " (build it first)");
         return unknown;
     }
-    if (!m_options.initrd.empty() && !find_in_path("xorriso")) {
+    if (!m_options.initrd.empty() && !m_options.boots_linux() && !find_in_path("xorriso")) {
         say("runner: xorriso not found in PATH (Debian package xorriso); --initrd needs it to copy the ISO");
         return unknown;
     }
@@ -225,13 +234,15 @@ int Runner::run() {
     set_signal_handler(SIGTERM, on_stop_signal);
     set_signal_handler(SIGHUP, on_stop_signal);
 
-    say("runner: booting " + m_options.iso + " (" + firmware_name(m_options.firmware) + ", " +
-        machine_name(m_options.machine) + ", " + m_options.memory + ", " + accel_name(m_plan.accel) + ")");
+    say("runner: booting " + (m_options.boots_linux() ? m_options.linux_kernel : m_options.iso) + " (" +
+        firmware_name(m_options.firmware) + ", " + machine_name(m_options.machine) + ", " + m_options.memory +
+        ", " + accel_name(m_plan.accel) + ")");
     if (!m_options.initrd.empty()) {
         if (auto status = prepare_initrd_image())
             return *status;
     }
-    say("runner: image: " + (m_plan.boot_iso.empty() ? m_options.iso : m_plan.boot_iso));
+    if (!m_options.boots_linux())
+        say("runner: image: " + (m_plan.boot_iso.empty() ? m_options.iso : m_plan.boot_iso));
     if (m_options.debug_int)
         say("runner: interrupts and CPU resets are logged to " + m_plan.debug_log_path);
     if (m_options.gdb)
@@ -253,7 +264,9 @@ int Runner::run() {
 }
 
 std::optional<int> Runner::prepare_initrd_image() {
-    auto image = make_initrd_image(m_options.iso, m_options.initrd, m_temp.directory);
+    auto image = m_options.boots_linux()
+                     ? prepare_initrd_archive(m_options.initrd, m_temp.directory)
+                     : make_initrd_image(m_options.iso, m_options.initrd, m_temp.directory);
     m_temp.files.insert(m_temp.files.end(), image.temp_files.begin(), image.temp_files.end());
     for (const auto& warning : image.warnings)
         say("runner: " + warning);
@@ -267,12 +280,15 @@ std::optional<int> Runner::prepare_initrd_image() {
         return static_cast<int>(qemu::RunnerExit::Unknown);
     }
     m_plan.boot_iso = image.iso;
+    if (m_options.boots_linux())
+        m_plan.linux_initrd = image.archive;
     std::string size = std::to_string(image.archive_size) + " bytes";
     say("runner: initrd: " +
         (image.packed
              ? m_options.initrd + " packed (" + std::to_string(image.entries) + " entries, " + size + ")"
              : m_options.initrd + " (" + size + ")") +
-        " as " + iso_initrd_path + " in a copy of the image");
+        (m_options.boots_linux() ? std::string(" as Linux's initramfs")
+                                 : std::string(" as ") + iso_initrd_path + " in a copy of the image"));
     return std::nullopt;
 }
 
@@ -418,6 +434,7 @@ void Runner::read_serial() {
             m_stdout_ok = write_all(STDOUT_FILENO, chunk); // A closed stdout must not stop the run.
         write_all(m_serial_log.get(), chunk);
         m_scanner.feed(chunk);
+        note_expectations_met(Clock::now());
     }
 }
 
@@ -547,6 +564,20 @@ void Runner::begin_stop(Ending ending, Clock::time_point now) {
 void Runner::send_qemu_signal(int signal_number) {
     m_signalled_qemu = true;
     ::kill(m_qemu_pid, signal_number);
+}
+
+void Runner::note_expectations_met(Clock::time_point now) {
+    m_expectation_times.resize(m_options.expectations.size());
+    for (size_t i = 0; i < m_expectation_times.size(); ++i) {
+        if (!m_expectation_times[i] && m_scanner.met(i)) {
+            m_expectation_times[i] = now - m_start_time;
+            double seconds = std::chrono::duration<double>(*m_expectation_times[i]).count();
+            char text[32];
+            std::snprintf(text, sizeof text, "%.3f", seconds);
+            say("runner: expected text seen " + std::string(text) +
+                " s after QEMU started: " + m_options.expectations[i]);
+        }
+    }
 }
 
 bool Runner::goals_met() const {

@@ -89,6 +89,7 @@ std::vector<OptionSpec> option_specs() {
         path_option("iso", &RunnerOptions::iso),
         path_option("kernel", &RunnerOptions::kernel),
         path_option("initrd", &RunnerOptions::initrd),
+        path_option("linux", &RunnerOptions::linux_kernel),
         path_option("serial-log", &RunnerOptions::serial_log),
         path_option("screenshot", &RunnerOptions::screenshot),
         path_option("gdb-script", &RunnerOptions::gdb_script),
@@ -241,6 +242,12 @@ ParseResult parse_options(const std::vector<std::string>& args, std::string_view
     const RunnerOptions& options = result.options;
     if (options.help)
         return result;
+    if (options.boots_linux()) {
+        if (options.test || options.gdb || !options.screenshot.empty())
+            result.error =
+                "--linux cannot be combined with --test, --gdb or --screenshot (they need blog_os)";
+        return result;
+    }
     if (options.iso.empty())
         result.error = "--iso=PATH is required";
     else if (options.gdb && options.kernel.empty())
@@ -252,6 +259,7 @@ ParseResult parse_options(const std::vector<std::string>& args, std::string_view
 
 std::string usage_text() {
     return "usage: runner --iso=PATH [options]\n"
+           "       runner --linux=BZIMAGE [--initrd=DIR|FILE] [options]\n"
            "Boots a built blog_os ISO in QEMU, shows COM1 and maps the kernel's result to an exit status\n"
            "(0 success, 1 failure, 2 panic while reporting, 3 unknown, 4 timeout, 10 QEMU killed,\n"
            "64 bad usage). Options take --name=value or --name value.\n"
@@ -260,6 +268,9 @@ std::string usage_text() {
            "  --initrd=DIR|FILE    boot with another initrd: a copy of the ISO with /boot/initrd.cpio\n"
            "                       replaced (needs xorriso); a DIR is packed first, as tools/mkinitrd\n"
            "                       would, a FILE is used as it is\n"
+           "  --linux=BZIMAGE      boot this Linux kernel instead of an ISO, with the same QEMU options\n"
+           "                       (to compare with Linux): --initrd is its initramfs (a DIR is packed),\n"
+           "                       --cmdline its command line (console=ttyS0 unless one is given)\n"
            "  --serial-log=FILE    copy of COM1 output (default serial.log); COM2's JSON log goes to\n"
            "                       FILE with .log replaced by .json.log (or FILE.json)\n"
            "  --firmware=uefi|bios firmware: OVMF or SeaBIOS (default uefi)\n"

@@ -28,6 +28,9 @@ struct RunnerOptions {
     std::string iso;
     std::string kernel;
     std::string initrd; // A directory or an archive; empty: the ISO's own /boot/initrd.cpio.
+    // A Linux kernel image booted instead of the ISO (QEMU's -kernel), to compare with Linux under
+    // the same QEMU options: --initrd becomes -initrd, --cmdline becomes -append.
+    std::string linux_kernel;
     std::string serial_log = "serial.log";
     Firmware firmware = Firmware::Uefi;
     Machine machine = Machine::Pc;
@@ -48,6 +51,7 @@ struct RunnerOptions {
 
     // 0 means no timeout. --test implies one; --gdb never has one (a debugging session takes its time).
     int effective_timeout_seconds() const;
+    bool boots_linux() const { return !linux_kernel.empty(); }
     // --test implies --headless.
     bool is_headless() const { return headless || test; }
 };

@@ -61,6 +61,14 @@ std::string effective_cmdline(const RunnerOptions& options) {
     return "test " + options.cmdline;
 }
 
+std::string linux_cmdline(std::string_view cmdline) {
+    for (const auto& word : split_words(cmdline)) {
+        if (word.starts_with("console="))
+            return std::string(cmdline);
+    }
+    return cmdline.empty() ? "console=ttyS0" : "console=ttyS0 " + std::string(cmdline);
+}
+
 bool qemu_stdin_is_terminal(const RunnerOptions& options, bool stdin_is_tty) {
     return stdin_is_tty && !options.test && !options.gdb;
 }
@@ -98,7 +106,13 @@ std::vector<std::string> build_qemu_argv(const RunnerOptions& options, const Qem
         add({"-smp", std::to_string(*options.smp)});
     if (options.firmware == Firmware::Uefi)
         add({"-bios", ovmf_path}); // SeaBIOS is QEMU's default, so bios needs nothing.
-    add({"-cdrom", plan.boot_iso.empty() ? options.iso : plan.boot_iso, "-boot", "d"});
+    if (options.boots_linux()) {
+        add({"-kernel", options.linux_kernel, "-append", linux_cmdline(options.cmdline)});
+        if (!plan.linux_initrd.empty())
+            add({"-initrd", plan.linux_initrd});
+    } else {
+        add({"-cdrom", plan.boot_iso.empty() ? options.iso : plan.boot_iso, "-boot", "d"});
+    }
 
     // Reset would hide a triple fault: stop instead, which the exit mapping reads as "no result".
     add({"-no-reboot"});
@@ -110,7 +124,7 @@ std::vector<std::string> build_qemu_argv(const RunnerOptions& options, const Qem
         add({"-display", "none", "-monitor", "none"});
 
     std::string cmdline = effective_cmdline(options);
-    if (!cmdline.empty()) {
+    if (!cmdline.empty() && !options.boots_linux()) {
         add({"-fw_cfg", std::string("name=") + qemu::cmdline_fw_cfg_name +
                             ",string=" + escape_qemu_option_value(cmdline)});
     }

@@ -16,6 +16,7 @@ inline constexpr const char* qemu_binary = "qemu-system-x86_64";
 struct QemuPlan {
     Accel accel = Accel::Tcg; // Already resolved: Kvm or Tcg.
     std::string boot_iso;     // The image to boot when it is not options.iso (--initrd's copy).
+    std::string linux_initrd; // With --linux: the archive for -initrd (--initrd's, packed if a directory).
     std::string json_log_path;
     std::string qmp_socket_path;
     std::string debug_log_path; // Used with --debug-int.
@@ -35,6 +36,9 @@ std::string escape_qemu_option_value(std::string_view value);
 // The command line the kernel gets: --test puts the word "test" in front unless a "test" or "test=..."
 // word is already there.
 std::string effective_cmdline(const RunnerOptions& options);
+
+// Linux's command line under --linux: COM1 is its console unless the caller chose one.
+std::string linux_cmdline(std::string_view cmdline);
 
 // Whether COM1 gets the runner's terminal as input: only for an interactive run on a tty.
 bool qemu_stdin_is_terminal(const RunnerOptions& options, bool stdin_is_tty);

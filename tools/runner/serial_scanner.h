@@ -39,6 +39,8 @@ public:
     bool banner_drawn() const { return m_banner_drawn; }
     bool has_expectations() const { return !m_expectations.empty(); }
     bool all_expectations_met() const;
+    // Whether the index-th --expect text has appeared.
+    bool met(size_t index) const { return index < m_met.size() && m_met[index]; }
     // In the order given on the command line.
     std::vector<std::string> missing_expectations() const;
 

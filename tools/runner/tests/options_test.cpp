@@ -147,3 +147,18 @@ TEST(runner_options, HelpNeedsNothingElseAndUsageListsEveryOption) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(runner_options, LinuxNeedsNoIsoButRefusesBlogOsOnlyModes) {
+    auto result = runner::parse_options({"--linux=/l/vmlinuz", "--initrd=root"}, "");
+    ASSERT_EQ(result.error, "");
+    EXPECT_TRUE(result.options.boots_linux());
+    EXPECT_EQ(result.options.linux_kernel, "/l/vmlinuz");
+    for (const char* mode : {"--test", "--gdb", "--screenshot=x.png"}) {
+        auto refused = runner::parse_options({"--linux=/l/vmlinuz", mode}, "");
+        EXPECT_NE(refused.error.find("--linux cannot be combined"), std::string::npos) << mode;
+    }
+}
+
+} // namespace

@@ -228,3 +228,32 @@ TEST(runner_qemu_command, AutoAccelNeedsARealKvmModuleAndDevice) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(runner_qemu_command, LinuxBootsItsKernelWithTheSameMachine) {
+    auto options = base_options();
+    options.iso.clear();
+    options.linux_kernel = "/l/vmlinuz";
+    options.firmware = runner::Firmware::Bios;
+    options.smp = 1;
+    options.cmdline = "quiet";
+    auto plan = base_plan();
+    plan.linux_initrd = "/tmp/r.1/initrd.cpio";
+    auto argv = build_qemu_argv(options, plan);
+    EXPECT_TRUE(has_pair(argv, "-kernel", "/l/vmlinuz"));
+    EXPECT_TRUE(has_pair(argv, "-initrd", "/tmp/r.1/initrd.cpio"));
+    EXPECT_TRUE(has_pair(argv, "-append", "console=ttyS0 quiet"));
+    EXPECT_TRUE(has_pair(argv, "-cpu", "max"));
+    EXPECT_TRUE(has_pair(argv, "-smp", "1"));
+    EXPECT_TRUE(has_pair(argv, "-serial", "chardev:com1"));
+    EXPECT_FALSE(has(argv, "-cdrom"));
+    EXPECT_FALSE(has(argv, "-fw_cfg")); // blog_os's way of passing the command line
+}
+
+TEST(runner_qemu_command, LinuxKeepsAConsoleTheCallerChose) {
+    EXPECT_EQ(runner::linux_cmdline(""), "console=ttyS0");
+    EXPECT_EQ(runner::linux_cmdline("console=tty0 quiet"), "console=tty0 quiet");
+}
+
+} // namespace
