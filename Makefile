@@ -14,13 +14,19 @@ PACKAGES := cmake ninja-build g++ binutils libgtest-dev libbenchmark-dev gdb cla
 	grub-pc-bin grub-efi-amd64-bin xorriso mtools console-setup-linux cpio \
 	clang lld musl-dev musl-tools
 
-.PHONY: all build run test gdb format clean packages
+# make bench: the release build against Debian's Linux in the same QEMU (docs/benchmarks.md).
+BENCH_RUNS ?= 3
+BENCH_BUILD_DIR := build/release
+BENCH_PACKAGES := gnuplot-nox
+BENCH_DOCS ?=
+
+.PHONY: all build run test gdb format clean packages bench
 
 all: build
 
 # Installs what is missing when run as root; otherwise prints the one command to run and stops.
 packages:
-	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	@missing=$$(for p in $(PACKAGES) $(EXTRA_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "Installing missing Debian packages:" $$missing; \
@@ -47,6 +53,18 @@ gdb: build
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $$(nproc)
+
+# Boots /bin/bench as /init on blog_os and on Debian's Linux (fetched once into build/linux), BENCH_RUNS
+# times each, alternating; results in build/bench. BENCH_DOCS=1 also updates docs/benchmarks.md.
+bench:
+	@$(MAKE) --no-print-directory packages EXTRA_PACKAGES="$(BENCH_PACKAGES)"
+	@[ -f $(BENCH_BUILD_DIR)/build.ninja ] || cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BENCH_BUILD_DIR) --target iso userland runner bench_tool
+	linux=$$(tools/bench/fetch-linux.sh build/linux) && \
+	$(BENCH_BUILD_DIR)/tools/bench/bench --runner=$(BENCH_BUILD_DIR)/tools/runner/runner \
+		--iso=$(BENCH_BUILD_DIR)/blog_os.iso --linux=$$linux \
+		--program=$(BENCH_BUILD_DIR)/userland-root/bin/bench --out=build/bench --runs=$(BENCH_RUNS) \
+		$(if $(BENCH_DOCS),--docs=docs/benchmarks.md)
 
 format:
 	find kernel libs tools tests userland -name '*.cpp' -o -name '*.h' 2>/dev/null | xargs clang-format -i

@@ -25,13 +25,28 @@ TEST_P(UserlandUnderFirmware, InitRunsEveryTestProgramAndAllPass) {
     EXPECT_EQ(run.exit_code, 0) << run.runner_errors; // init's exit status stops the machine
     EXPECT_THAT(run.serial, HasSubstr("Starting init process\n"));
     for (const char* program : {"io_test", "process_test", "memory_test", "time_test", "identity_test",
-                                "system_test", "signal_test", "fault_test"})
+                                "system_test", "signal_test", "fault_test", "bench_test"})
         EXPECT_THAT(run.serial, HasSubstr(std::string("program /tests/") + program + " ... ok")) << program;
-    EXPECT_THAT(run.serial, testing::ContainsRegex("\n8 passed, 0 failed\n"));
+    EXPECT_THAT(run.serial, testing::ContainsRegex("\n9 passed, 0 failed\n"));
     EXPECT_THAT(run.serial, HasSubstr("the first process ended (code 0)"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Firmwares, UserlandUnderFirmware, testing::Values("bios", "uefi"));
+
+// What `make bench` boots, here through the debug build: every metric is measured and checked.
+TEST(Userland, TheBenchmarkRunsAsInitAndEveryCheckPasses) {
+    auto run =
+        e2e::run_kernel("userland-bench", {"--firmware=bios", "--timeout=200", "--cmdline=init=/bin/bench"});
+    EXPECT_EQ(run.exit_code, 0) << run.runner_errors;
+    EXPECT_THAT(run.serial, HasSubstr("bench: started\n"));
+    EXPECT_THAT(run.serial, HasSubstr("bench-info system blog_os "));
+    for (const char* metric : {"syscall-null", "int80-null", "clock_gettime-libc", "clock_gettime-syscall",
+                               "gettimeofday", "page-fault", "munmap-64m", "mmap-munmap", "brk-grow",
+                               "spawn-wait", "pipe-pingpong", "sched-yield", "boot-guest", "memory-used"})
+        EXPECT_THAT(run.serial, HasSubstr(std::string("bench-result ") + metric + " ")) << metric;
+    EXPECT_THAT(run.serial, testing::Not(HasSubstr("bench-failed")));
+    EXPECT_THAT(run.serial, HasSubstr("bench: done, 0 failed\n"));
+}
 
 TEST(Userland, InitWithoutArgumentsRunsHelloAndStaysUp) {
     auto run = e2e::run_kernel("userland-init",

@@ -1,0 +1,126 @@
+// /bin/bench: the benchmark `make bench` boots as /init on blog_os and on Linux (the same static
+// binary), and that runs as an ordinary program too. It prints one line a metric,
+//
+//   bench-result NAME VALUE UNIT DESCRIPTION
+//
+// VALUE being the median of five rounds, between `bench: started` and `bench: done` (the host's
+// markers: tools/bench reads them, and times the first from QEMU's start). `bench --child NAME ...`
+// is one of the helpers the process metrics start (operations.h).
+#include "operations.h"
+
+#include "sys/raw_syscall.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <sys/reboot.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+namespace {
+
+constexpr int kRounds = 5;
+
+// Runs `round` kRounds times; prints the median time per operation, divided by `scale` (1000 for
+// microseconds). Returns false if a round failed.
+template <typename Round>
+bool measure(const char* name, const char* unit, double scale, long operations, const char* description,
+             Round round) {
+    std::array<double, kRounds> per_operation{};
+    for (double& result : per_operation) {
+        bench::Outcome outcome = round();
+        if (!outcome.ok) {
+            printf("bench-failed %s\n", name);
+            fflush(stdout);
+            return false;
+        }
+        result = static_cast<double>(outcome.elapsed_ns) / static_cast<double>(operations) / scale;
+    }
+    std::sort(per_operation.begin(), per_operation.end());
+    printf("bench-result %s %.3f %s %s\n", name, per_operation[kRounds / 2], unit, description);
+    fflush(stdout);
+    return true;
+}
+
+void say(const char* line) {
+    // write(2): the marker must come out whole and at once, whatever stdio buffers.
+    (void)!write(STDOUT_FILENO, line, strlen(line));
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const uint64_t started_ns = bench::monotonic_ns();
+    if (argc >= 3 && strcmp(argv[1], "--child") == 0)
+        return bench::run_child(argv[2], argc - 3, argv + 3);
+    say("bench: started\n");
+
+    const bool is_init = getpid() == 1;
+    // Before the benchmark allocates anything of its own.
+    const long memory_kib = bench::memory_in_use_kib();
+    const char* self = argv[0];
+
+    utsname name{};
+    uname(&name);
+    printf("bench-info system %s %s\n", name.sysname, name.release);
+    const sys::System system = sys::detect_system();
+    int failures = 0;
+    auto count = [&failures](bool ok) { failures += ok ? 0 : 1; };
+
+    constexpr long kSyscalls = 100'000;
+    count(measure("syscall-null", "ns", 1, kSyscalls, "null syscall (getpid through syscall)",
+                  [] { return bench::null_syscall(kSyscalls); }));
+    // Linux's int $0x80 is the 32-bit ABI, a different path: compared through syscall only.
+    if (system == sys::System::BlogOs) {
+        long number = sys::int80_getpid_number(system);
+        count(measure("int80-null", "ns", 1, kSyscalls, "null syscall (getpid through int 0x80)",
+                      [number] { return bench::int80_null_syscall(kSyscalls, number); }));
+    }
+    count(measure("clock_gettime-libc", "ns", 1, kSyscalls, "clock_gettime(MONOTONIC) through libc",
+                  [] { return bench::clock_gettime_libc(kSyscalls); }));
+    count(measure("clock_gettime-syscall", "ns", 1, kSyscalls, "clock_gettime(MONOTONIC) as a raw syscall",
+                  [] { return bench::clock_gettime_raw(kSyscalls); }));
+    count(measure("gettimeofday", "ns", 1, kSyscalls, "gettimeofday through libc",
+                  [] { return bench::gettimeofday_libc(kSyscalls); }));
+
+    constexpr long kPages = 1024;
+    count(measure("page-fault", "ns", 1, kPages, "first touch of an anonymous page",
+                  [] { return bench::first_touch(kPages); }));
+    count(measure("munmap-64m", "us", 1000, 1, "munmap of 64 MiB, every page touched",
+                  [] { return bench::munmap_touched(1); }));
+    constexpr long kMappings = 10'000;
+    count(measure("mmap-munmap", "ns", 1, kMappings, "mmap + munmap of one page",
+                  [] { return bench::mmap_munmap_page(kMappings); }));
+    constexpr long kGrowths = 256;
+    count(measure("brk-grow", "ns", 1, kGrowths, "brk growth by a page, and its first touch",
+                  [] { return bench::brk_grow_page(kGrowths); }));
+
+    constexpr long kSpawns = 50;
+    count(measure("spawn-wait", "us", 1000, kSpawns, "posix_spawn + wait of a small program",
+                  [self] { return bench::spawn_wait(self, kSpawns); }));
+    constexpr long kRoundTrips = 2'000;
+    count(measure("pipe-pingpong", "us", 1000, kRoundTrips, "pipe round trip between two processes",
+                  [self] { return bench::pipe_ping_pong(self, kRoundTrips); }));
+    constexpr long kYields = 20'000;
+    count(measure("sched-yield", "ns", 1, kYields, "sched_yield between two processes, per yield",
+                  [self] { return bench::yield_switch(self, kYields); }));
+
+    // Boot metrics mean something only when this program is the system's first.
+    if (is_init) {
+        printf("bench-result boot-guest %.3f ms boot to init, guest CLOCK_MONOTONIC\n",
+               static_cast<double>(started_ns) / 1e6);
+        if (memory_kib >= 0)
+            printf("bench-result memory-used %ld KiB memory in use after boot (sysinfo total - free)\n",
+                   memory_kib);
+    }
+    printf("bench: done, %d failed\n", failures);
+    fflush(stdout);
+
+    // Linux panics when init exits: power off instead. blog_os stops the machine with init's status.
+    if (is_init && system == sys::System::Linux) {
+        sync();
+        reboot(RB_POWER_OFF);
+    }
+    return failures == 0 ? 0 : 1;
+}
