@@ -178,8 +178,11 @@ plot 'ratios.dat' using 0:2:($0-0.35):($0+0.35):(1):2:($2 < 0.8 ? 0x2e8b57 : $2 
      0.5 with lines dt 2 lc rgb "#2e8b57" title "goal: half of Linux's time"
 )gp";
     write_file(out / "ratios.gp", script);
-    int status = run({"gnuplot", "ratios.gp"}, out / "gnuplot.log", out / "gnuplot.log");
-    (void)status;
+    // The script names its files relative to `out`.
+    std::string change_directory = "cd '" + out.string() + "'";
+    if (run({"gnuplot", "-e", change_directory, (out / "ratios.gp").string()}, out / "gnuplot.log",
+            out / "gnuplot.log") != 0)
+        std::fprintf(stderr, "bench: gnuplot failed, see %s\n", (out / "gnuplot.log").c_str());
 }
 
 } // namespace
