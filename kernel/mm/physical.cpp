@@ -9,6 +9,8 @@
 
 extern "C" const char __kernel_physical_start[], __kernel_physical_end[];
 
+#include <cstring>
+
 namespace mm {
 
 namespace {
@@ -106,9 +108,7 @@ ktl::ErrorOr<uint64_t> allocate_frame() {
 
 ktl::ErrorOr<uint64_t> allocate_zeroed_frame() {
     uint64_t frame = TRY(allocate_frame());
-    uint64_t* words = physical_to_virtual<uint64_t>(frame);
-    for (size_t i = 0; i < frame_size / sizeof(uint64_t); ++i)
-        words[i] = 0;
+    memset(physical_to_virtual<uint8_t>(frame), 0, frame_size);
     return frame;
 }
 
