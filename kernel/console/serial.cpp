@@ -26,16 +26,25 @@ bool SerialPort::initialize() {
     arch::out8(m_base + 3, 0x03);
     arch::out8(m_base + 2, 0xc7);
     arch::out8(m_base + 4, 0x03);
+    // The interrupt identification register reads 11 in its top bits once the FIFOs are on (16550A).
+    m_fifo_depth = (arch::in8(m_base + 2) & 0xc0) == 0xc0 ? 16 : 1;
+    m_fifo_room = 0;
     return m_present = true;
 }
 
 void SerialPort::write_byte(uint8_t byte) {
     if (!m_present)
         return;
-    for (int i = 0; i < transmit_spin_limit; ++i)
-        if (arch::in8(m_base + 5) & line_status_transmitter_empty)
-            break;
+    // An empty transmitter takes a whole FIFO; its room only grows while we are not writing, so the
+    // status is read once per FIFO instead of once per byte (port reads are slow under emulation).
+    if (m_fifo_room == 0) {
+        for (int i = 0; i < transmit_spin_limit; ++i)
+            if (arch::in8(m_base + 5) & line_status_transmitter_empty)
+                break;
+        m_fifo_room = m_fifo_depth;
+    }
     arch::out8(m_base, byte);
+    --m_fifo_room;
 }
 
 void SerialPort::write(ktl::StringView text) {

@@ -26,6 +26,8 @@ public:
 private:
     uint16_t m_base;
     bool m_present = false;
+    uint8_t m_fifo_depth = 1; // bytes the transmitter takes when empty
+    uint8_t m_fifo_room = 0;  // bytes we may still write without asking the line status
 };
 
 SerialPort& com1();
