@@ -246,6 +246,8 @@ void start_first_process(const boot::CommandLine& command_line) {
             argv[argc++] = word;
     });
     ktl::StringView envp[] = {"HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin"};
+    klog::info(log_subsystem, "from here on the screen shows kernel warnings and errors only; COM1 has all");
+    klog::set_screen_max_level(klog::Level::Warn);
     ktl::Error error =
         proc::become_first_process(path, file.value(), {argv, argc, envp, 3}, on_first_process_exit);
     klog::error(log_subsystem, "cannot start {}: {}", path, error.name());

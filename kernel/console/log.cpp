@@ -12,6 +12,7 @@ namespace klog {
 namespace {
 
 Level current_max_level = Level::Info;
+Level screen_max_level = Level::Trace;
 
 struct LevelStyle {
     const char* name;
@@ -66,6 +67,10 @@ void set_max_level(Level level) {
 }
 Level max_level() {
     return current_max_level;
+}
+
+void set_screen_max_level(Level level) {
+    screen_max_level = level;
 }
 
 void write_recent_records_json(ktl::FormatSink& sink) {
@@ -129,7 +134,10 @@ void write_record(Level level, ktl::StringView subsystem, const std::source_loca
 
     arch::InterruptDisabler no_interleaving;
     remember(level, subsystem, uptime_us, message);
-    console::write(record);
+    if (level <= screen_max_level)
+        console::write(record);
+    else
+        console::write_serial_only(record);
 
     console::SerialPort& json = console::com2();
     ktl::format_to(json, "{{\"time_us\":{},\"level\":\"{}\",\"subsystem\":", uptime_us, style.name);

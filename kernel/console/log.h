@@ -16,6 +16,9 @@ const char* level_name(Level level);
 bool parse_level(ktl::StringView text, Level& level);
 void set_max_level(Level level);
 Level max_level();
+// Records above `level` go to the serial ports only, not the screen: once user programs run, the
+// screen is theirs and the kernel's routine messages would only slow them (a scroll per line).
+void set_screen_max_level(Level level);
 inline bool enabled(Level level) {
     return level <= max_level();
 }
