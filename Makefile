@@ -9,12 +9,13 @@ RUNNER := $(BUILD_DIR)/tools/runner/runner
 ISO := $(BUILD_DIR)/blog_os.iso
 KERNEL := $(BUILD_DIR)/kernel/kernel.elf
 
-# Debian 12 packages the build, the image and the tests need.
+# Debian 12 packages the build, the image and the tests need (the last line: `make docs` and its test).
 PACKAGES := cmake ninja-build g++ binutils libgtest-dev libbenchmark-dev gdb clang-format qemu-system-x86 ovmf grub-common \
 	grub-pc-bin grub-efi-amd64-bin xorriso mtools console-setup-linux cpio \
-	clang lld musl-dev musl-tools
+	clang lld musl-dev musl-tools \
+	doxygen pandoc wkhtmltopdf poppler-utils
 
-.PHONY: all build run test gdb format clean packages
+.PHONY: all build run test gdb docs format clean packages
 
 all: build
 
@@ -47,6 +48,10 @@ gdb: build
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $$(nproc)
+
+# API reference (Doxygen) and the README + docs/ book as HTML and PDF, in build/docs (docs/documentation.md).
+docs: packages
+	tools/docs/build-docs build/docs
 
 format:
 	find kernel libs tools tests userland -name '*.cpp' -o -name '*.h' 2>/dev/null | xargs clang-format -i
