@@ -9,10 +9,11 @@ RUNNER := $(BUILD_DIR)/tools/runner/runner
 ISO := $(BUILD_DIR)/blog_os.iso
 KERNEL := $(BUILD_DIR)/kernel/kernel.elf
 
-# Debian 12 packages the build, the image and the tests need.
+# Debian 12 packages the build, the image and the tests need (the last line: `make docs` and its test).
 PACKAGES := cmake ninja-build g++ binutils libgtest-dev libbenchmark-dev gdb clang-format qemu-system-x86 ovmf grub-common \
 	grub-pc-bin grub-efi-amd64-bin xorriso mtools console-setup-linux cpio \
-	clang lld musl-dev musl-tools
+	clang lld musl-dev musl-tools \
+	doxygen pandoc wkhtmltopdf poppler-utils
 
 # make bench: the release build against Debian's Linux in the same QEMU (docs/benchmarks.md).
 BENCH_RUNS ?= 3
@@ -20,7 +21,7 @@ BENCH_BUILD_DIR := build/release
 BENCH_PACKAGES := gnuplot-nox
 BENCH_DOCS ?=
 
-.PHONY: all build run test gdb format clean packages bench
+.PHONY: all build run test gdb docs format clean packages bench
 
 all: build
 
@@ -65,6 +66,10 @@ bench:
 		--iso=$(BENCH_BUILD_DIR)/blog_os.iso --linux=$$linux \
 		--program=$(BENCH_BUILD_DIR)/userland-root/bin/bench --out=build/bench --runs=$(BENCH_RUNS) \
 		$(if $(BENCH_DOCS),--docs=docs/benchmarks.md)
+
+# API reference (Doxygen) and the README + docs/ book as HTML and PDF, in build/docs (docs/documentation.md).
+docs: packages
+	tools/docs/build-docs build/docs
 
 format:
 	find kernel libs tools tests userland -name '*.cpp' -o -name '*.h' 2>/dev/null | xargs clang-format -i

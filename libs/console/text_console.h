@@ -3,13 +3,13 @@
 // drives the framebuffer in the kernel and a recording grid in host tests.
 //
 // Behaviour, xterm-like where it matters:
-//   '\n' goes to column 0 of the next row ('\r\n' and '\n' are the same), '\r' to column 0,
-//   '\t' to the next multiple of 8 (never past the last column), '\b' one column left (not past 0).
+//   `\n` goes to column 0 of the next row (`\r\n` and `\n` are the same), `\r` to column 0,
+//   `\t` to the next multiple of 8 (never past the last column), `\b` one column left (not past 0).
 //   Other C0 controls, DEL and C1 controls are ignored.
 //   Deferred wrap: a character written in the last column leaves the cursor there with a wrap
 //   pending; the next printable character first moves to a new line. So a line that exactly fills
-//   the row followed by '\n' gives one line break, and the screen only scrolls when a character or
-//   newline needs a row below the last one. '\r', '\b' and cursor-affecting sequences cancel it.
+//   the row followed by `\n` gives one line break, and the screen only scrolls when a character or
+//   newline needs a row below the last one. `\r`, `\b` and cursor-affecting sequences cancel it.
 //   Scrolling moves rows [pinned_rows, rows) only; the pinned rows above never move.
 // Escape sequences: CSI SGR (ESC[...m) 0, 1, 22, 30-37, 38;5;n, 38;2;r;g;b, 39, 40-47, 48;5;n,
 //   48;2;r;g;b, 49, 90-97, 100-107 (':' is treated like ';'); ESC[J (0 below, 1 above, 2/3 whole

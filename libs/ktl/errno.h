@@ -1,5 +1,5 @@
 // Linux x86-64 errno values: the kernel's errors are these numbers so a syscall can return -errno as is.
-// The enumerators are spelled out because the host's <cerrno> defines the E* names as macros.
+// The enumerators are spelled out because the host's `<cerrno>` defines the E* names as macros.
 #pragma once
 
 namespace ktl {

@@ -1,4 +1,4 @@
-// A non-owning view of characters; <string_view> drags in libc headers, this does not.
+// A non-owning view of characters; `<string_view>` drags in libc headers, this does not.
 #pragma once
 
 #include <cstddef>
