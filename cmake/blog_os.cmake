@@ -11,7 +11,12 @@ target_compile_options(kernel_flags INTERFACE
     -ffile-prefix-map=${PROJECT_SOURCE_DIR}/=
     $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti -fno-threadsafe-statics -Wall -Wextra -Wno-unused-parameter>
     $<$<CONFIG:Debug>:-O1> $<$<CONFIG:Release>:-O2>
-    -g)
+    -g
+    # GRUB reads the whole kernel ELF, DWARF included, by BIOS calls that move a CD sector at a time:
+    # the release image keeps what backtraces use (functions, scopes, inlining, lines) and drops
+    # variable locations and struct layouts outside their own header's unit, 5.6 MB -> 3.3 MB.
+    # Debug builds keep everything for gdb.
+    $<$<CONFIG:Release>:-fno-var-tracking -femit-struct-debug-baseonly>)
 target_compile_definitions(kernel_flags INTERFACE BLOG_OS_KERNEL=1 $<$<CONFIG:Debug>:BLOG_OS_DEBUG=1>)
 target_include_directories(kernel_flags INTERFACE ${PROJECT_SOURCE_DIR}/libs ${PROJECT_SOURCE_DIR}/kernel)
 
