@@ -191,10 +191,14 @@ struct ProcessAccess {
 
     [[noreturn]] static void exit(Process* process, int wait_status) {
         sched::Task* task = sched::current_task();
-        if (!terminating_signal(wait_status))
-            klog::info(log_subsystem, "Process ending with code: {}", exit_code_of(wait_status));
-        process->m_files.close_all();
         bool is_first = process == first_process;
+        // The seed's words. Routine exits are debug records: at info, every posix_spawn paid for a
+        // line on two serial ports, which emulated UARTs pass on a host write per byte.
+        if (!terminating_signal(wait_status)) {
+            klog::log(is_first ? klog::Level::Info : klog::Level::Debug, log_subsystem,
+                      "Process ending with code: {}", exit_code_of(wait_status));
+        }
+        process->m_files.close_all();
         {
             sync::MutexLocker locker(tree_lock);
             release_vfork_parent_locked(process);
