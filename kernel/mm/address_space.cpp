@@ -7,6 +7,7 @@
 #include "mm/physical.h"
 #include "mm/user_memory.h"
 
+#include <cstring>
 #include <new>
 
 namespace mm {
@@ -48,16 +49,57 @@ ktl::ErrorOr<void> AddressSpace::allocate_and_map(uint64_t virtual_address, arch
     return {};
 }
 
+ktl::ErrorOr<void> AddressSpace::map_shared(uint64_t virtual_address, uint64_t frame, arch::PageFlags flags) {
+    if (!is_user_address(virtual_address) || arch::has(flags, arch::PageFlags::Writable))
+        return ktl::Errno::InvalidArgument;
+    return arch::map_page(m_root, virtual_address, frame,
+                          flags | arch::PageFlags::User | arch::PageFlags::Shared, kernel_frame_source());
+}
+
+namespace {
+
+// Unmaps a user page and frees its frame unless it is shared; NoEntry if nothing is mapped there.
+ktl::ErrorOr<void> unmap_owned(uint64_t root, uint64_t virtual_address) {
+    arch::Translation translation = TRY(arch::translate(root, virtual_address));
+    uint64_t frame = TRY(arch::unmap_page(root, virtual_address));
+    if (!arch::has(translation.flags, arch::PageFlags::Shared))
+        free_frame(frame);
+    return {};
+}
+
+// Gives a shared page a private copy before it becomes writable: the shared frame is every other
+// process's program too. Nothing to do for a page that is not mapped or already private.
+ktl::ErrorOr<void> privatize_if_shared(uint64_t root, uint64_t page) {
+    auto translation = arch::translate(root, page);
+    if (translation.is_error() || !arch::has(translation.value().flags, arch::PageFlags::Shared))
+        return {};
+    uint64_t copy = TRY(allocate_frame());
+    memcpy(physical_to_virtual<uint8_t>(copy), physical_to_virtual<uint8_t>(translation.value().physical),
+           frame_size);
+    // Same permissions for now, without the mark; the caller changes them next.
+    arch::PageFlags flags = static_cast<arch::PageFlags>(static_cast<uint32_t>(translation.value().flags) &
+                                                         ~static_cast<uint32_t>(arch::PageFlags::Shared));
+    (void)arch::unmap_page(root, page);
+    if (auto mapped = arch::map_page(root, page, copy, flags, kernel_frame_source()); mapped.is_error()) {
+        free_frame(copy); // the tables exist, so this cannot happen; the page faults in empty if it does
+        return mapped.error();
+    }
+    return {};
+}
+
+} // namespace
+
 ktl::ErrorOr<void> AddressSpace::unmap_and_free(uint64_t virtual_address) {
     if (!is_user_address(virtual_address))
         return ktl::Errno::InvalidArgument;
-    free_frame(TRY(arch::unmap_page(m_root, virtual_address)));
-    return {};
+    return unmap_owned(m_root, virtual_address);
 }
 
 ktl::ErrorOr<void> AddressSpace::protect(uint64_t virtual_address, arch::PageFlags flags) {
     if (!is_user_address(virtual_address))
         return ktl::Errno::InvalidArgument;
+    if (arch::has(flags, arch::PageFlags::Writable))
+        TRY(privatize_if_shared(m_root, virtual_address));
     return arch::protect_page(m_root, virtual_address, flags | arch::PageFlags::User);
 }
 
@@ -73,11 +115,8 @@ arch::PageFlags AddressSpace::page_flags_for(Protection protection) {
 }
 
 void AddressSpace::free_pages(uint64_t start, uint64_t end) {
-    for (uint64_t page = start; page < end; page += arch::page_size) {
-        auto frame = arch::unmap_page(m_root, page);
-        if (!frame.is_error())
-            free_frame(frame.value());
-    }
+    for (uint64_t page = start; page < end; page += arch::page_size)
+        (void)unmap_owned(m_root, page); // NoEntry: never touched
 }
 
 ktl::ErrorOr<void> AddressSpace::add_region(uint64_t start, uint64_t length, RegionAttributes attributes) {
@@ -110,8 +149,16 @@ ktl::ErrorOr<void> AddressSpace::protect_region(uint64_t start, uint64_t length,
     sync::MutexLocker locker(m_lock);
     TRY(m_regions.protect(start, length, protection));
     arch::PageFlags flags = page_flags_for(protection);
-    for (uint64_t page = start; page < start + length; page += arch::page_size)
-        (void)arch::protect_page(m_root, page, flags); // NoEntry: not touched yet, faults in later
+    arch::PageFlags read_only = static_cast<arch::PageFlags>(
+        static_cast<uint32_t>(flags) & ~static_cast<uint32_t>(arch::PageFlags::Writable));
+    for (uint64_t page = start; page < start + length; page += arch::page_size) {
+        // A shared page stays read-only: the first write copies it (handle_page_fault).
+        auto translation = arch::translate(m_root, page);
+        if (translation.is_error())
+            continue; // not touched yet, faults in later
+        bool shared = arch::has(translation.value().flags, arch::PageFlags::Shared);
+        (void)arch::protect_page(m_root, page, shared ? read_only : flags);
+    }
     return {};
 }
 
@@ -126,9 +173,15 @@ bool AddressSpace::handle_page_fault(uint64_t address, bool write, bool execute)
     if (protection == Protection::None || (write && !has_protection(protection, Protection::Write)) ||
         (execute && !has_protection(protection, Protection::Execute)))
         return false;
-    // Mapped already, with the region's permissions (NoAccess only under PROT_NONE): a real violation.
-    if (!arch::translate(m_root, page).is_error())
+    auto mapped = arch::translate(m_root, page);
+    if (!mapped.is_error()) {
+        // A write to a shared program page the region now allows: copy on write.
+        if (write && arch::has(mapped.value().flags, arch::PageFlags::Shared))
+            return !privatize_if_shared(m_root, page).is_error() &&
+                   !arch::protect_page(m_root, page, page_flags_for(protection)).is_error();
+        // Mapped already, with the region's permissions (NoAccess only under PROT_NONE): a real violation.
         return false;
+    }
     if (!has_flag(region->attributes.flags, RegionFlags::DemandZero))
         return false;
     auto frame = allocate_zeroed_frame();

@@ -33,6 +33,9 @@ public:
     uint64_t root() const { return m_root; }
     // Maps a fresh zeroed frame at `virtual_address` (user half only), owned by this address space.
     ktl::ErrorOr<void> allocate_and_map(uint64_t virtual_address, arch::PageFlags flags);
+    // Maps `frame`, which this space does not own (a shared program page), never writable.
+    ktl::ErrorOr<void> map_shared(uint64_t virtual_address, uint64_t frame, arch::PageFlags flags);
+    // Unmaps the page; frees its frame unless it is shared.
     ktl::ErrorOr<void> unmap_and_free(uint64_t virtual_address);
     ktl::ErrorOr<arch::Translation> translate(uint64_t virtual_address) const {
         return arch::translate(m_root, virtual_address);

@@ -8,6 +8,7 @@
 #include "mm/address_space.h"
 #include "mm/direct_map.h"
 #include "mm/kernel_heap.h"
+#include "proc/shared_pages.h"
 #include "random/random.h"
 
 #include <cstring>
@@ -84,13 +85,21 @@ mm::Protection protection_for(const elf::Mapping& mapping) {
 
 ktl::ErrorOr<void> map_image(mm::AddressSpace& space, const elf::ProgramImage& image, ktl::ByteReader file) {
     ImageWriter writer(space);
+    // Relocations write into the image, so a relocated program gets private copies throughout.
+    bool can_share = image.relative_relocation_count() == 0 && image.irelative_relocation_count() == 0;
     for (const elf::Mapping& mapping : image.mappings()) {
         // Present from the start; a page munmap'ed and touched again is gone, as on Linux.
         TRY(space.add_region(
             mapping.virtual_start, mapping.virtual_end - mapping.virtual_start,
             {protection_for(mapping), mm::RegionKind::ProgramImage, mm::RegionFlags::None, 0}));
+        arch::PageFlags flags = mm::AddressSpace::page_flags_for(protection_for(mapping));
+        if (can_share && !mapping.writable) {
+            for (uint64_t page = mapping.virtual_start; page < mapping.virtual_end; page += arch::page_size)
+                TRY(space.map_shared(page, TRY(shared_program_page(file, mapping, page)), flags));
+            continue;
+        }
         for (uint64_t page = mapping.virtual_start; page < mapping.virtual_end; page += arch::page_size)
-            TRY(space.allocate_and_map(page, mm::AddressSpace::page_flags_for(protection_for(mapping))));
+            TRY(space.allocate_and_map(page, flags));
         if (mapping.file_bytes > 0)
             TRY(writer.write(mapping.copy_start, file.data() + mapping.file_offset, mapping.file_bytes));
     }

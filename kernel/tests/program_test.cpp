@@ -1,13 +1,19 @@
 // Unmodified static Linux programs (musl, built by libs/elf/tests/data/program/build.sh) run in ring 3:
 // loaded from their ELF, started with a System V stack, calling musl's start-up and stdio syscalls.
+#include "arch/paging.h"
+#include "elf/program_image.h"
 #include "fs/initrd.h"
 #include "ktl/assert.h"
 #include "ktl/byte_reader.h"
+#include "mm/direct_map.h"
 #include "mm/kernel_heap.h"
 #include "mm/statistics.h"
 #include "proc/process.h"
+#include "proc/shared_pages.h"
 #include "sched/scheduler.h"
 #include "test/ktest.h"
+
+#include <cstring>
 
 extern "C" const uint8_t musl_static_start[], musl_static_end[];
 extern "C" const uint8_t musl_static_pie_start[], musl_static_pie_end[];
@@ -107,4 +113,42 @@ KTEST(a_thousand_processes_created_and_ended_give_back_every_frame) {
     KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
     KEXPECT_EQ(after.heap.bytes_allocated, before.heap.bytes_allocated);
     KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
+}
+
+// Read-only program pages are built once and then shared by every run of the program.
+KTEST(read_only_program_pages_are_built_once_with_the_files_bytes) {
+    KASSERT(fs::has_initrd());
+    ktl::ByteReader file = MUST(fs::open_executable("/bin/getpid-loop"));
+    auto image = elf::ProgramImage::parse(file, {});
+    KASSERT(!image.is_error());
+    const elf::Mapping* read_only = nullptr;
+    const elf::Mapping* writable = nullptr;
+    for (const elf::Mapping& mapping : image.value().mappings()) {
+        if (!mapping.writable && mapping.file_bytes > 0 && !read_only)
+            read_only = &mapping;
+        if (mapping.writable && !writable)
+            writable = &mapping;
+    }
+    KASSERT(read_only && writable);
+    uint64_t page = read_only->copy_start & ~(arch::page_size - 1);
+    uint64_t frame = MUST(proc::shared_program_page(file, *read_only, page));
+    KEXPECT_EQ(MUST(proc::shared_program_page(file, *read_only, page)), frame);
+    // The page holds the file's bytes where the mapping copies them.
+    const uint8_t* bytes = mm::physical_to_virtual<uint8_t>(frame);
+    size_t offset = read_only->copy_start - page;
+    size_t length =
+        read_only->file_bytes < arch::page_size - offset ? read_only->file_bytes : arch::page_size - offset;
+    KEXPECT(memcmp(bytes + offset, file.data() + read_only->file_offset, length) == 0);
+    KEXPECT(proc::shared_program_page(file, *writable, writable->virtual_start).is_error());
+    KEXPECT(proc::shared_program_page(file, *read_only, read_only->virtual_end).is_error());
+}
+
+KTEST(a_second_run_of_a_program_adds_no_shared_pages) {
+    KASSERT(fs::has_initrd());
+    ktl::StringView arguments[] = {"/bin/getpid-loop", "1", "syscall"};
+    KASSERT_EQ(MUST(start_from_initrd("/bin/getpid-loop", arguments, 3)).join(), 0);
+    size_t pages = proc::shared_program_page_count();
+    KEXPECT(pages > 0);
+    KASSERT_EQ(MUST(start_from_initrd("/bin/getpid-loop", arguments, 3)).join(), 0);
+    KEXPECT_EQ(proc::shared_program_page_count(), pages);
 }

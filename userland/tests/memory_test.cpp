@@ -284,3 +284,24 @@ TEST(mprotect_of_an_unaligned_address_fails_with_einval) {
               -EINVAL);
     EXPECT_EQ(munmap(memory, kPage), 0);
 }
+
+// Read-only data on a page of its own: every run of this program maps the same copy of it on
+// blog_os (and the same file page on Linux), so a write must give the writer a copy of its own.
+alignas(4096) const char shared_marker[4096] = "original marker";
+
+CHILD_SCENARIO(marker_is_original) {
+    const volatile char* marker = shared_marker;
+    return marker[0] == 'o' && marker[9] == 'm' ? 0 : 1;
+}
+
+TEST(writing_read_only_program_data_after_mprotect_changes_only_this_process) {
+    void* page = const_cast<char*>(shared_marker);
+    ASSERT_EQ(mprotect(page, 4096, PROT_READ | PROT_WRITE), 0);
+    volatile char* marker = const_cast<volatile char*>(shared_marker);
+    marker[0] = 'X';
+    EXPECT_EQ(marker[0], 'X');
+    EXPECT_EQ(marker[9], 'm'); // the rest of the page came along
+    EXPECT_EXITED(test::run_child("marker_is_original"), 0);
+    marker[0] = 'o';
+    EXPECT_EQ(mprotect(page, 4096, PROT_READ), 0);
+}

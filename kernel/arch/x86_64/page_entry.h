@@ -16,6 +16,8 @@ inline constexpr uint64_t entry_global = 1ull << 8;
 // Software bit (the MMU ignores it): a 4 KiB leaf that is not present but still owns the frame in its
 // address bits, a NoAccess (PROT_NONE) page, as Linux's _PAGE_PROTNONE.
 inline constexpr uint64_t entry_no_access = 1ull << 9;
+// Software bit: the leaf maps a frame it does not own (PageFlags::Shared).
+inline constexpr uint64_t entry_shared = 1ull << 10;
 inline constexpr uint64_t entry_no_execute = 1ull << 63;
 inline constexpr uint64_t entry_address_mask = 0x000ffffffffff000ull;
 inline constexpr uint64_t huge_entry_address_mask = 0x000fffffffe00000ull;
@@ -37,9 +39,10 @@ inline bool entry_in_use(uint64_t entry, int level) {
 }
 
 inline uint64_t leaf_bits(arch::PageFlags flags) {
+    uint64_t shared = arch::has(flags, arch::PageFlags::Shared) ? entry_shared : 0;
     if (arch::has(flags, arch::PageFlags::NoAccess))
-        return entry_no_access;
-    uint64_t bits = entry_present;
+        return entry_no_access | shared;
+    uint64_t bits = entry_present | shared;
     if (arch::has(flags, arch::PageFlags::Writable))
         bits |= entry_writable;
     if (arch::has(flags, arch::PageFlags::User))
@@ -54,9 +57,10 @@ inline uint64_t leaf_bits(arch::PageFlags flags) {
 }
 
 inline arch::PageFlags flags_of(uint64_t entry) {
+    arch::PageFlags shared = (entry & entry_shared) ? arch::PageFlags::Shared : arch::PageFlags::None;
     if (!(entry & entry_present))
-        return arch::PageFlags::NoAccess;
-    arch::PageFlags flags = arch::PageFlags::None;
+        return arch::PageFlags::NoAccess | shared;
+    arch::PageFlags flags = shared;
     if (entry & entry_writable)
         flags = flags | arch::PageFlags::Writable;
     if (entry & entry_user)

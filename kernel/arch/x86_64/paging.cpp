@@ -82,6 +82,8 @@ void release_table(uint64_t table_physical, int level, FrameSource& frames, void
         if (!leaf) {
             release_table(entry & entry_address_mask, level - 1, frames, free_frame);
             frames.free_table_frame(entry & entry_address_mask);
+        } else if (entry & entry_shared) {
+            // Not ours to free: a shared program page.
         } else if (free_frame && level == 0) {
             free_frame(entry & entry_address_mask);
         } else if (free_frame) {
@@ -132,7 +134,9 @@ ktl::ErrorOr<void> protect_page(uint64_t root, uint64_t virtual_address, PageFla
     if (!flags_fit(virtual_address, flags, size))
         return ktl::Errno::InvalidArgument;
     uint64_t address_mask = size == PageSize::Small ? entry_address_mask : huge_entry_address_mask;
-    *entry = (*entry & address_mask) | leaf_bits(flags) | (size == PageSize::Large ? entry_huge : 0);
+    // Whose frame it is does not change with its permissions.
+    *entry = (*entry & (address_mask | entry_shared)) | leaf_bits(flags) |
+             (size == PageSize::Large ? entry_huge : 0);
     flush_if_visible(root, virtual_address);
     return {};
 }
