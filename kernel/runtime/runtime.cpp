@@ -24,18 +24,22 @@ inline void store_word(unsigned char* to, uint64_t word) {
     __builtin_memcpy(to, &word, 8);
 }
 
+// 64 bytes, all read before any is written (so memmove may call it on overlapping blocks).
+inline void copy_block(unsigned char* to, const unsigned char* from) {
+    uint64_t a = load_word(from), b = load_word(from + 8), c = load_word(from + 16), d = load_word(from + 24);
+    uint64_t e = load_word(from + 32), f = load_word(from + 40), g = load_word(from + 48),
+             h = load_word(from + 56);
+    store_word(to, a), store_word(to + 8, b), store_word(to + 16, c), store_word(to + 24, d);
+    store_word(to + 32, e), store_word(to + 40, f), store_word(to + 48, g), store_word(to + 56, h);
+}
+
 } // namespace
 
 BLOG_OS_NO_LIBCALLS void* memcpy(void* destination, const void* source, size_t count) {
     auto* to = static_cast<unsigned char*>(destination);
     auto* from = static_cast<const unsigned char*>(source);
     for (; count >= 64; count -= 64, to += 64, from += 64) {
-        uint64_t a = load_word(from), b = load_word(from + 8), c = load_word(from + 16),
-                 d = load_word(from + 24);
-        uint64_t e = load_word(from + 32), f = load_word(from + 40), g = load_word(from + 48),
-                 h = load_word(from + 56);
-        store_word(to, a), store_word(to + 8, b), store_word(to + 16, c), store_word(to + 24, d);
-        store_word(to + 32, e), store_word(to + 40, f), store_word(to + 48, g), store_word(to + 56, h);
+        copy_block(to, from);
     }
     for (; count >= 8; count -= 8, to += 8, from += 8)
         store_word(to, load_word(from));
@@ -56,12 +60,7 @@ BLOG_OS_NO_LIBCALLS void* memmove(void* destination, const void* source, size_t 
     for (; count >= 64; count -= 64) {
         to -= 64;
         from -= 64;
-        uint64_t a = load_word(from), b = load_word(from + 8), c = load_word(from + 16),
-                 d = load_word(from + 24);
-        uint64_t e = load_word(from + 32), f = load_word(from + 40), g = load_word(from + 48),
-                 h = load_word(from + 56);
-        store_word(to, a), store_word(to + 8, b), store_word(to + 16, c), store_word(to + 24, d);
-        store_word(to + 32, e), store_word(to + 40, f), store_word(to + 48, g), store_word(to + 56, h);
+        copy_block(to, from);
     }
     for (; count > 0; --count)
         *--to = *--from;

@@ -105,6 +105,8 @@ KTEST(a_faulting_user_program_is_killed_and_the_kernel_runs_on) {
 
 KTEST(user_programs_give_back_every_frame_when_they_end) {
     MUST(spawn_program(user_hello_start, user_hello_end)).join();
+    // Tasks of earlier tests that have ended but are not reaped yet would be counted as freed below.
+    sched::reap_exited_tasks_now();
     mm::trim_kernel_heap();
     mm::MemoryStatistics before = mm::memory_statistics();
     for (int round = 0; round < 200; ++round) {
@@ -114,6 +116,7 @@ KTEST(user_programs_give_back_every_frame_when_they_end) {
                        .join(),
                    faults ? 139 : 42);
     }
+    sched::reap_exited_tasks_now();
     mm::trim_kernel_heap();
     mm::MemoryStatistics after = mm::memory_statistics();
     KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);

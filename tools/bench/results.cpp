@@ -1,6 +1,8 @@
 // Parsing the guest's lines, medians over boots, and the table, CSV, JSON and plot data.
 #include "results.h"
 
+#include "qmp.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -60,23 +62,6 @@ std::string format_number(double value) {
     int decimals = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : 2;
     std::snprintf(text, sizeof text, "%.*f", decimals, value);
     return text;
-}
-
-std::string json_string(std::string_view text) {
-    std::string quoted = "\"";
-    for (char c : text) {
-        if (c == '"' || c == '\\') {
-            quoted += '\\';
-            quoted += c;
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            char escape[8];
-            std::snprintf(escape, sizeof escape, "\\u%04x", c);
-            quoted += escape;
-        } else {
-            quoted += c;
-        }
-    }
-    return quoted + "\"";
 }
 
 std::string json_number(double value) {
@@ -280,20 +265,21 @@ std::string format_json(const std::vector<Comparison>& comparisons, std::string_
                ", \"min\": " + json_number(summary->minimum) + ", \"max\": " + json_number(summary->maximum) +
                ", \"boots\": " + all + "}";
     };
-    std::string json = "{\n  \"linux\": " + json_string(linux_system) +
-                       ",\n  \"blog_os\": " + json_string(blog_os_system) +
+    std::string json = "{\n  \"linux\": " + runner::json_quote(linux_system) +
+                       ",\n  \"blog_os\": " + runner::json_quote(blog_os_system) +
                        ",\n  \"boots_per_kernel\": " + std::to_string(boots_per_kernel) +
                        ",\n  \"noise_band\": " + json_number(noise_band) + ",\n  \"metrics\": [";
     for (size_t i = 0; i < comparisons.size(); ++i) {
         const Comparison& comparison = comparisons[i];
-        json += std::string(i ? "," : "") + "\n    {\"name\": " + json_string(comparison.metric->name) +
-                ", \"description\": " + json_string(comparison.metric->description) +
-                ", \"unit\": " + json_string(comparison.metric->unit) + ",\n     \"linux\": " +
-                summary_json(comparison.linux_summary, comparison.metric->linux_values) +
-                ",\n     \"blog_os\": " +
-                summary_json(comparison.blog_os_summary, comparison.metric->blog_os_values) +
-                ",\n     \"ratio\": " + (comparison.ratio ? json_number(*comparison.ratio) : "null") +
-                ", \"verdict\": " + json_string(verdict_text(comparison.verdict)) + "}";
+        json +=
+            std::string(i ? "," : "") + "\n    {\"name\": " + runner::json_quote(comparison.metric->name) +
+            ", \"description\": " + runner::json_quote(comparison.metric->description) +
+            ", \"unit\": " + runner::json_quote(comparison.metric->unit) +
+            ",\n     \"linux\": " + summary_json(comparison.linux_summary, comparison.metric->linux_values) +
+            ",\n     \"blog_os\": " +
+            summary_json(comparison.blog_os_summary, comparison.metric->blog_os_values) +
+            ",\n     \"ratio\": " + (comparison.ratio ? json_number(*comparison.ratio) : "null") +
+            ", \"verdict\": " + runner::json_quote(verdict_text(comparison.verdict)) + "}";
     }
     json += "\n  ]\n}\n";
     return json;
