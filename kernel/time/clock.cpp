@@ -6,6 +6,7 @@
 #include "arch/timer.h"
 #include "console/log.h"
 #include "sched/scheduler.h"
+#include "time/clock_page.h"
 
 namespace time {
 
@@ -20,11 +21,11 @@ uint64_t tick_base_ns, tick_base_count, tick_period_ns;
 // The highest value the interpolated tick clock has returned.
 uint64_t tick_clock_latest_ns;
 
-// ns = tsc_base_ns + ((cycles - tsc_base_cycles) * tsc_multiplier) >> tsc_shift, with a 128-bit product
-// so no cycle count overflows it; 32 fraction bits lose well under a nanosecond a second.
+// vdso::tsc_to_ns with these fields, the very computation the vDSO makes from the clock page; 32 fraction
+// bits lose well under a nanosecond a second.
 constexpr unsigned tsc_shift = 32;
-uint64_t tsc_base_cycles, tsc_base_ns, tsc_multiplier;
-bool ns_from_tsc; // set once, with interrupts off, after the fields above
+vdso::TscClock tsc_clock;
+bool ns_from_tsc; // set once, with interrupts off, after tsc_clock
 
 arch::TimerSources sources;
 
@@ -52,9 +53,7 @@ uint64_t tick_clock_ns() {
 }
 
 uint64_t tsc_clock_ns() {
-    uint64_t cycles = arch::read_cycle_counter() - tsc_base_cycles;
-    return tsc_base_ns +
-           static_cast<uint64_t>((static_cast<unsigned __int128>(cycles) * tsc_multiplier) >> tsc_shift);
+    return vdso::tsc_to_ns(tsc_clock, arch::read_cycle_counter());
 }
 
 bool use_tsc(ktl::StringView ns_preference) {
@@ -76,12 +75,15 @@ bool use_tsc(ktl::StringView ns_preference) {
 
 void switch_to_tsc() {
     arch::InterruptDisabler no_tick;
-    tsc_multiplier = static_cast<uint64_t>((static_cast<unsigned __int128>(1'000'000'000) << tsc_shift) /
-                                           sources.cycle_counter_hz);
+    tsc_clock.multiplier = static_cast<uint64_t>(
+        (static_cast<unsigned __int128>(1'000'000'000) << tsc_shift) / sources.cycle_counter_hz);
+    tsc_clock.shift = tsc_shift;
     // Continues from the tick clock's reading, so the switch cannot step back.
-    tsc_base_ns = tick_clock_ns();
-    tsc_base_cycles = arch::read_cycle_counter();
+    tsc_clock.base_ns = tick_clock_ns();
+    tsc_clock.base_cycles = arch::read_cycle_counter();
     __atomic_store_n(&ns_from_tsc, true, __ATOMIC_RELEASE);
+    // From here on user space may read the same clock through the vDSO.
+    publish_tsc_clock(tsc_clock);
 }
 
 } // namespace
@@ -160,7 +162,12 @@ void set_tick_period_ns(uint64_t period) {
 }
 
 void on_timer_tick() {
-    tick_count = tick_count + 1;
+    uint64_t count = tick_count + 1;
+    tick_count = count;
+    // The _COARSE clocks: the monotonic clock as of this tick, never ahead of a later fine reading. The
+    // tick clock's value at a tick is exact and needs no timer read (an emulated MMIO read under TCG).
+    // SMP: only the CPU that keeps time (this one, the boot CPU) may publish, as it alone counts ticks.
+    publish_tick(__atomic_load_n(&ns_from_tsc, __ATOMIC_ACQUIRE) ? tsc_clock_ns() : tick_clock_ns_at(count));
     sched::on_timer_tick();
 }
 
