@@ -51,6 +51,12 @@ void publish_tsc_clock(const vdso::TscClock& clock) {
     });
 }
 
+void publish_tick_clock() {
+    publish([](vdso::Data& data) {
+        vdso::store(data.clock_mode, static_cast<uint32_t>(vdso::clock_mode_syscall));
+    });
+}
+
 void publish_realtime_offset(uint64_t offset_ns) {
     publish([&](vdso::Data& data) {
         vdso::store(data.realtime_offset_ns, offset_ns);

@@ -18,6 +18,7 @@ uint64_t clock_page_physical();
 // Writers. Each takes the page's lock, so callers on any CPU and in any context (the timer tick
 // included) never interleave; a reader on another CPU spins only while one of these runs.
 void publish_tsc_clock(const vdso::TscClock& clock);
+void publish_tick_clock(); // the kernel's clock is no longer the TSC: user space must ask it
 void publish_realtime_offset(uint64_t offset_ns);
 void publish_tick(uint64_t coarse_monotonic_ns);
 void publish_cpu_number_source(vdso::CpuNumberSource source);
