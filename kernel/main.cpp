@@ -32,6 +32,7 @@
 #include "test/ktest.h"
 #include "time/clock.h"
 #include "time/rtc.h"
+#include "vdso/vdso.h"
 
 extern "C" void (*const __init_array_start[])();
 extern "C" void (*const __init_array_end[])();
@@ -257,6 +258,7 @@ void start_first_process(const boot::CommandLine& command_line) {
 [[noreturn]] void continue_boot() {
     sched::initialize(boot_stack);
     time::initialize_realtime_clock();
+    vdso::initialize(); // after the clock has chosen its source and set the wall clock
     random::initialize();
     syscalls::initialize();
     mm::install_demand_paging();

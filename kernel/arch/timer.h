@@ -15,6 +15,7 @@ struct TimerSources {
     bool counts_between_ticks;    // ns_since_last_tick() reads a counter; otherwise it is always 0
     uint64_t cycle_counter_hz;    // the TSC's rate; 0 until measured or when the measurement was absurd
     bool cycle_counter_invariant; // the CPU promises a constant rate in every power state
+    bool cycle_counter_virtual;   // a hypervisor runs this CPU (CPUID.1:ECX bit 31), so the TSC is its own
 };
 
 // Starts the boot-time tick (the PIT on x86-64), which needs nothing but the interrupt controller.
@@ -27,5 +28,12 @@ TimerSources calibrate_timers(uint32_t frequency_hz, bool keep_boot_tick);
 
 // Nanoseconds since the last tick read from the tick timer's own counter; 0 where it has none.
 uint64_t ns_since_last_tick();
+
+// A free-running counter that depends on neither the cycle counter nor interrupts (the HPET's main
+// counter), to check the one against the other. reference_counter_period_fs() is 0 where there is none.
+uint64_t reference_counter_period_fs();
+uint64_t read_reference_counter();
+// Counts from `earlier` to `later`, across the counter's wrap (a 32-bit HPET wraps every few minutes).
+uint64_t reference_counter_delta(uint64_t earlier, uint64_t later);
 
 } // namespace arch

@@ -28,6 +28,17 @@ inline uint64_t syscall_argument(const InterruptFrame& frame, int index) {
 // The user thread pointer (FS base on x86-64: TLS for musl and glibc); per task, loaded on switch.
 void set_user_thread_pointer(uint64_t value);
 
+// How user code can read the number of the CPU it runs on without a system call.
+enum class UserCpuNumber : uint8_t {
+    None,   // no instruction for it: getcpu must ask the kernel
+    Rdtscp, // IA32_TSC_AUX is set and RDTSCP reads it
+    Rdpid,  // IA32_TSC_AUX is set and RDPID (cheaper: no TSC read) reads it too
+};
+// Makes this CPU's number readable from user mode, in Linux's encoding ((node << 12) | cpu) in
+// IA32_TSC_AUX, where the CPU has RDTSCP or RDPID. Each CPU must call it for itself before it runs user
+// code, with its own number: user space trusts the value on whichever CPU it happens to run.
+UserCpuNumber publish_user_cpu_number(uint32_t cpu, uint32_t node);
+
 // The Linux signal number a user-mode exception delivers (SIGSEGV, SIGFPE, SIGILL, ...), so exit
 // statuses read the same on both systems.
 int fault_signal(const InterruptFrame& frame);

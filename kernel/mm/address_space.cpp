@@ -1,5 +1,7 @@
 #include "mm/address_space.h"
 
+#include "ktl/assert.h"
+
 #include "mm/direct_map.h"
 #include "mm/kernel_heap.h"
 #include "mm/kernel_space.h"
@@ -31,6 +33,7 @@ ktl::ErrorOr<AddressSpace*> AddressSpace::create() {
 }
 
 void AddressSpace::destroy(AddressSpace* space) {
+    // Frames mapped Shared (program pages, the vDSO) are left alone; the rest are the space's own.
     arch::release_user_half(space->m_root, kernel_frame_source(), free_frame);
     free_frame(space->m_root);
     delete space;
@@ -114,9 +117,32 @@ arch::PageFlags AddressSpace::page_flags_for(Protection protection) {
     return flags;
 }
 
-void AddressSpace::free_pages(uint64_t start, uint64_t end) {
-    for (uint64_t page = start; page < end; page += arch::page_size)
+void AddressSpace::release_pages(const Region& region) {
+    // Shared frames (program pages, the kernel's vDSO pages) carry the mark and stay.
+    for (uint64_t page = region.start; page < region.end; page += arch::page_size)
         (void)unmap_owned(m_root, page); // NoEntry: never touched
+}
+
+ktl::ErrorOr<void> AddressSpace::map_kernel_pages(uint64_t start, uint64_t physical, size_t count,
+                                                  Protection protection) {
+    uint64_t length = count * arch::page_size;
+    if (has_protection(protection, Protection::Write) || start > user_mapping_end ||
+        length > user_mapping_end - start)
+        return ktl::Errno::InvalidArgument;
+    RegionAttributes attributes{protection, RegionKind::KernelShared, RegionFlags::None, 0};
+    sync::MutexLocker locker(m_lock);
+    TRY(m_regions.insert(start, length, attributes));
+    for (size_t index = 0; index < count; ++index) {
+        auto mapped =
+            arch::map_page(m_root, start + index * arch::page_size, physical + index * arch::page_size,
+                           page_flags_for(protection) | arch::PageFlags::Shared, kernel_frame_source());
+        if (mapped.is_error()) {
+            release_pages({start, start + index * arch::page_size, attributes});
+            MUST(m_regions.unmap(start, length)); // removing a whole region needs no new node
+            return mapped.error();
+        }
+    }
+    return {};
 }
 
 ktl::ErrorOr<void> AddressSpace::add_region(uint64_t start, uint64_t length, RegionAttributes attributes) {
@@ -135,18 +161,24 @@ ktl::ErrorOr<uint64_t> AddressSpace::map_region(uint64_t hint, uint64_t length, 
     if (start > user_mapping_end || length > user_mapping_end - start)
         return ktl::Errno::NoMemory;
     TRY(m_regions.map_fixed(start, length, attributes,
-                            [&](const Region& removed) { free_pages(removed.start, removed.end); }));
+                            [&](const Region& removed) { release_pages(removed); }));
     return start;
 }
 
 ktl::ErrorOr<void> AddressSpace::unmap_region(uint64_t start, uint64_t length) {
     sync::MutexLocker locker(m_lock);
-    return m_regions.unmap(start, length,
-                           [&](const Region& removed) { free_pages(removed.start, removed.end); });
+    return m_regions.unmap(start, length, [&](const Region& removed) { release_pages(removed); });
 }
 
 ktl::ErrorOr<void> AddressSpace::protect_region(uint64_t start, uint64_t length, Protection protection) {
     sync::MutexLocker locker(m_lock);
+    // The kernel's shared pages are the same frames in every process: writing them would write them
+    // for all. Linux refuses PROT_WRITE on its vvar pages the same way.
+    if (has_protection(protection, Protection::Write))
+        for (const Region* region = m_regions.find_at_or_above(start);
+             region && region->start < start + length; region = m_regions.find_at_or_above(region->end))
+            if (region->attributes.kind == RegionKind::KernelShared)
+                return ktl::Errno::AccessDenied;
     TRY(m_regions.protect(start, length, protection));
     arch::PageFlags flags = page_flags_for(protection);
     arch::PageFlags read_only = static_cast<arch::PageFlags>(

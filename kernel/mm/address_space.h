@@ -46,6 +46,11 @@ public:
     // Regions. Each takes the space's lock. Addresses and lengths are page aligned by the caller.
     // Adds a region where nothing is (Exists otherwise).
     ktl::ErrorOr<void> add_region(uint64_t start, uint64_t length, RegionAttributes attributes);
+    // Maps `count` pages of the kernel's own frames from `physical` at `start` as a KernelShared
+    // region (Exists if anything is there). Unmapping them, or destroying the space, leaves the frames
+    // alone; mprotect may take permissions away but never add Write (AccessDenied, EACCES).
+    ktl::ErrorOr<void> map_kernel_pages(uint64_t start, uint64_t physical, size_t count,
+                                        Protection protection);
     // mmap: at `hint` if free, else the highest free range under the mmap base; or exactly at
     // `hint`, replacing what was there, when `fixed`. Returns the start.
     ktl::ErrorOr<uint64_t> map_region(uint64_t hint, uint64_t length, RegionAttributes attributes,
@@ -72,7 +77,8 @@ public:
 private:
     explicit AddressSpace(uint64_t root) : m_root(root) {}
     static bool is_user_address(uint64_t virtual_address);
-    void free_pages(uint64_t start, uint64_t end);
+    // Unmaps a removed region's pages and frees their frames, unless the kernel owns them.
+    void release_pages(const Region& region);
 
     uint64_t m_root;
     uint32_t m_references = 1;

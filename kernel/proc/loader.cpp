@@ -10,6 +10,7 @@
 #include "mm/kernel_heap.h"
 #include "proc/shared_pages.h"
 #include "random/random.h"
+#include "vdso/vdso.h"
 
 #include <cstring>
 #include <new>
@@ -43,7 +44,10 @@ enum : uint64_t {
     at_secure = 23,
     at_random = 25,
     at_execfn = 31,
+    at_sysinfo_ehdr = 33,
 };
+static_assert(vdso::window_start + vdso::window_size == stack_top - stack_size - arch::page_size,
+              "the vDSO window sits directly under the stack's guard page");
 
 // Writes into the new address space through the direct map: the pages are not the running task's.
 class ImageWriter {
@@ -170,6 +174,8 @@ ktl::ErrorOr<uint64_t> build_start_stack(mm::AddressSpace& space, const elf::Pro
         {at_secure, 0},
         {at_random, random},
         {at_execfn, execfn},
+        // Last before AT_NULL so that without a vDSO the pair can become a second AT_NULL.
+        {vdso::available() ? at_sysinfo_ehdr : at_null, vdso::available() ? vdso::image_address : 0},
         {at_null, 0},
     };
     size_t words = 1 + arguments.argc + 1 + arguments.envc + 1 + 2 * (sizeof auxv / sizeof auxv[0]);
@@ -224,6 +230,10 @@ ktl::ErrorOr<LoadedProgram> load_program(ktl::StringView name, ktl::ByteReader f
         TRY(space->add_region(guard, arch::page_size,
                               {mm::Protection::None, mm::RegionKind::Stack, mm::RegionFlags::None, 1}));
         space->mmap_base = guard;
+        if (vdso::available()) {
+            TRY(vdso::map_into(*space));
+            space->mmap_base = vdso::window_start;
+        }
         return build_start_stack(*space, image, arguments);
     }();
     if (prepared.is_error()) {

@@ -88,6 +88,7 @@ Result sys_clock_gettime(int clock, mm::UserPtr<Timespec> time);
 Result sys_clock_getres(int clock, mm::UserPtr<Timespec> resolution);
 Result sys_gettimeofday(mm::UserPtr<int64_t> time, uint64_t timezone);
 Result sys_time(mm::UserPtr<int64_t> time);
+Result sys_getcpu(mm::UserPtr<uint32_t> cpu, mm::UserPtr<uint32_t> node, uint64_t cache);
 Result sys_nanosleep(mm::UserPtr<Timespec> duration, mm::UserPtr<Timespec> remaining);
 Result sys_clock_nanosleep(int clock, int flags, mm::UserPtr<Timespec> time, mm::UserPtr<Timespec> remaining);
 

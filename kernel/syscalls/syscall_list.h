@@ -33,7 +33,7 @@
     BLOG_OS_SYSCALL(62, kill, "to itself: the default action; others: ENOSYS until signals")                 \
     BLOG_OS_SYSCALL(63, uname, "")                                                                           \
     BLOG_OS_SYSCALL(72, fcntl, "F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD, F_DUPFD_CLOEXEC")               \
-    BLOG_OS_SYSCALL(96, gettimeofday, "")                                                                    \
+    BLOG_OS_SYSCALL(96, gettimeofday, "also in the vDSO")                                                    \
     BLOG_OS_SYSCALL(97, getrlimit, "")                                                                       \
     BLOG_OS_SYSCALL(99, sysinfo, "uptime, RAM total and free in pages, process count; no swap or loads")     \
     BLOG_OS_SYSCALL(102, getuid, "always root (0)")                                                          \
@@ -44,10 +44,11 @@
     BLOG_OS_SYSCALL(158, arch_prctl, "ARCH_SET_FS, ARCH_GET_FS")                                             \
     BLOG_OS_SYSCALL(186, gettid, "")                                                                         \
     BLOG_OS_SYSCALL(200, tkill, "as kill, to itself")                                                        \
-    BLOG_OS_SYSCALL(201, time, "")                                                                           \
+    BLOG_OS_SYSCALL(201, time, "the last tick's second, as the vDSO's")                                      \
     BLOG_OS_SYSCALL(218, set_tid_address, "")                                                                \
-    BLOG_OS_SYSCALL(228, clock_gettime,                                                                      \
-                    "REALTIME (CMOS clock at boot), MONOTONIC, BOOTTIME, CPU-time clocks")                   \
+    BLOG_OS_SYSCALL(                                                                                         \
+        228, clock_gettime,                                                                                  \
+        "REALTIME (CMOS clock at boot), MONOTONIC, BOOTTIME, _COARSE, CPU-time; also in the vDSO")           \
     BLOG_OS_SYSCALL(229, clock_getres, "")                                                                   \
     BLOG_OS_SYSCALL(230, clock_nanosleep, "relative and TIMER_ABSTIME")                                      \
     BLOG_OS_SYSCALL(231, exit_group, "")                                                                     \
@@ -55,4 +56,5 @@
     BLOG_OS_SYSCALL(292, dup3, "")                                                                           \
     BLOG_OS_SYSCALL(293, pipe2, "O_CLOEXEC, O_NONBLOCK")                                                     \
     BLOG_OS_SYSCALL(302, prlimit64, "its own limits: read; setting accepted within the hard limit")          \
+    BLOG_OS_SYSCALL(309, getcpu, "cpu 0, node 0 until SMP; also in the vDSO (RDTSCP/RDPID)")                 \
     BLOG_OS_SYSCALL(318, getrandom, "ChaCha20 generator seeded from RDSEED/RDRAND and timing")

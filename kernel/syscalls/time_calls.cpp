@@ -1,8 +1,9 @@
-// Clocks and sleeping: clock_gettime and friends, nanosleep, clock_nanosleep.
+// Clocks and sleeping: clock_gettime and friends, nanosleep, clock_nanosleep; getcpu.
 #include "proc/process.h"
 #include "sched/scheduler.h"
 #include "syscalls/handlers.h"
 #include "time/clock.h"
+#include "time/clock_page.h"
 #include "time/rtc.h"
 
 namespace syscalls {
@@ -25,14 +26,16 @@ enum : int {
 ktl::ErrorOr<uint64_t> read_clock(int clock) {
     switch (clock) {
     case clock_realtime:
-    case clock_realtime_coarse:
         return time::realtime_ns();
+    // The coarse clocks come from the clock page, as the vDSO reads them, so both answer alike.
+    case clock_realtime_coarse:
+        return time::realtime_coarse_ns();
     case clock_monotonic:
     case clock_monotonic_raw:
     case clock_boottime:
         return time::monotonic_ns();
     case clock_monotonic_coarse:
-        return time::uptime_ns();
+        return time::coarse_monotonic_ns();
     case clock_process_cputime:
     case clock_thread_cputime:
         return sched::current_task()->entity.runtime_ns; // one thread a process
@@ -85,11 +88,23 @@ Result sys_gettimeofday(mm::UserPtr<int64_t> time, uint64_t) {
     return 0; // the timezone argument is obsolete; Linux leaves it zeroed too
 }
 
+// The coarse wall clock's seconds, as Linux's time() (and the vDSO's) read the time of the last tick.
 Result sys_time(mm::UserPtr<int64_t> time) {
-    int64_t seconds = static_cast<int64_t>(time::realtime_ns() / nanoseconds_per_second);
+    int64_t seconds = static_cast<int64_t>(time::realtime_coarse_ns() / nanoseconds_per_second);
     if (!time.is_null())
         TRY(mm::copy_to_user(time, &seconds));
     return seconds;
+}
+
+// One CPU, one node until SMP: then the running CPU's number, which may be stale by the time the caller
+// reads it (as on Linux). The obsolete cache argument is ignored.
+Result sys_getcpu(mm::UserPtr<uint32_t> cpu, mm::UserPtr<uint32_t> node, uint64_t) {
+    const uint32_t this_cpu = 0, this_node = 0;
+    if (!cpu.is_null())
+        TRY(mm::copy_to_user(cpu, &this_cpu));
+    if (!node.is_null())
+        TRY(mm::copy_to_user(node, &this_node));
+    return 0;
 }
 
 Result sys_nanosleep(mm::UserPtr<Timespec> duration, mm::UserPtr<Timespec>) {
@@ -106,10 +121,13 @@ Result sys_clock_nanosleep(int clock, int flags, mm::UserPtr<Timespec> time, mm:
     if (flags & ~timer_absolute)
         return ktl::Errno::InvalidArgument;
     uint64_t value = TRY(read_duration(time));
-    uint64_t now = time::monotonic_ns();
     uint64_t deadline;
     if (flags & timer_absolute) {
+        // The requested clock first, then the monotonic one: the time between the two reads then
+        // lengthens the sleep instead of ending it early (with a TSC clock, by microseconds, seen under
+        // load as an absolute sleep on CLOCK_MONOTONIC waking before its deadline).
         uint64_t clock_now = TRY(read_clock(clock));
+        uint64_t now = time::monotonic_ns();
         deadline = value <= clock_now ? now : now + (value - clock_now);
     } else {
         deadline = time::deadline_after(value);

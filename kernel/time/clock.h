@@ -12,9 +12,10 @@ inline constexpr uint32_t tick_rate_hz = 1000;
 // Starts the boot tick at tick_rate_hz (the PIT): enough for early boot, and what calibrate_clock needs.
 void start_clock();
 // Once interrupts are on and device memory can be mapped: measures the better timers against the PIT and
-// moves the tick (to the local APIC timer) and the nanosecond clock (to an invariant TSC) to the best
-// ones. Overrides, from the command line: `tick_preference` "pit" keeps the PIT ticking; `ns_preference`
-// "tsc" uses the TSC even if the CPU does not call it invariant, "ticks" never uses it. Empty: automatic.
+// moves the tick (to the local APIC timer) and the nanosecond clock (to an invariant TSC, or to a
+// hypervisor's TSC checked by a watchdog against the HPET) to the best ones. Overrides, from the command
+// line: `tick_preference` "pit" keeps the PIT ticking; `ns_preference` "tsc" uses the TSC even if the CPU
+// does not call it invariant, "ticks" never uses it. Empty: automatic.
 void calibrate_clock(ktl::StringView tick_preference, ktl::StringView ns_preference);
 
 uint64_t ticks();
@@ -42,8 +43,20 @@ struct ClockInfo {
     const char* ns_source;   // "TSC", "ticks + APIC timer count" or "ticks"
     uint64_t tsc_hz;         // measured against the PIT; 0 before calibration or if absurd
     bool tsc_invariant;      // CPUID.80000007H:EDX bit 8
+    bool tsc_watchdog;       // the TSC is in use on the watchdog's condition (see below)
+    uint64_t tsc_watchdog_checks, tsc_watchdog_skipped, tsc_watchdog_max_deviation_ns;
 };
 ClockInfo clock_info();
+
+// The TSC watchdog's rule, as Linux's: over one interval the TSC and the HPET may disagree by 1/16.
+bool tsc_agrees_with_reference(uint64_t tsc_ns, uint64_t reference_ns);
+// What the watchdog does when they do not: the tick clock takes over (one tick ahead of the TSC clock,
+// so no reading goes back) and the vDSO makes system calls. resume_using_tsc() switches back, rebased on
+// the tick clock. For tests; both with any interrupt state.
+void stop_using_tsc();
+void resume_using_tsc();
+// For the watchdog's test: its next check, at the next tick, sees the TSC `ns` ahead of the HPET.
+void make_tsc_watchdog_see_a_jump(uint64_t ns);
 
 // For the timer driver.
 void set_tick_period_ns(uint64_t period);

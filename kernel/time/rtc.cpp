@@ -18,6 +18,7 @@
 #include "console/log.h"
 #include "sync/spinlock.h"
 #include "time/clock.h"
+#include "time/clock_page.h"
 
 namespace time {
 
@@ -139,7 +140,16 @@ sync::IrqSpinlock initialization_lock;
 
 void set_offset_for(uint64_t realtime, uint64_t monotonic) {
     __atomic_store_n(&realtime_offset_ns, realtime - monotonic, __ATOMIC_RELAXED);
+    publish_realtime_offset(realtime - monotonic); // the vDSO's CLOCK_REALTIME follows
     __atomic_store_n(&realtime_initialized, true, __ATOMIC_RELEASE);
+}
+
+void initialize_on_first_use() {
+    if (!__atomic_load_n(&realtime_initialized, __ATOMIC_ACQUIRE)) {
+        sync::SpinlockGuard guard(initialization_lock);
+        if (!__atomic_load_n(&realtime_initialized, __ATOMIC_ACQUIRE))
+            initialize_realtime_clock();
+    }
 }
 
 } // namespace
@@ -178,12 +188,13 @@ void initialize_realtime_clock() {
 }
 
 uint64_t realtime_ns() {
-    if (!__atomic_load_n(&realtime_initialized, __ATOMIC_ACQUIRE)) {
-        sync::SpinlockGuard guard(initialization_lock);
-        if (!__atomic_load_n(&realtime_initialized, __ATOMIC_ACQUIRE))
-            initialize_realtime_clock();
-    }
+    initialize_on_first_use();
     return monotonic_ns() + __atomic_load_n(&realtime_offset_ns, __ATOMIC_RELAXED);
+}
+
+uint64_t realtime_coarse_ns() {
+    initialize_on_first_use();
+    return coarse_realtime_ns();
 }
 
 void set_realtime_ns(uint64_t ns) {

@@ -21,6 +21,9 @@ void initialize_realtime_clock();
 // Nanoseconds since 1970-01-01 UTC. Initializes from the RTC on first use if boot has not. Steps only
 // when set_realtime_ns (or a re-synchronization) steps it; otherwise advances with monotonic_ns.
 uint64_t realtime_ns();
+// CLOCK_REALTIME_COARSE and time(): the wall clock as of the last tick, from the clock page as the vDSO
+// reads it. Initializes like realtime_ns().
+uint64_t realtime_coarse_ns();
 // For clock_settime: from now on realtime_ns() continues from `ns`.
 void set_realtime_ns(uint64_t ns);
 

@@ -40,6 +40,9 @@ enum class RegionKind : uint8_t {
     ProgramImage, // a loaded ELF segment; the tag names it
     Stack,
     Heap, // the brk area
+    // Frames the kernel owns and shares with every process (the vDSO and its clock page): mapped at
+    // execve, never demand paged, never freed with the address space, never made writable.
+    KernelShared,
 };
 
 enum class RegionFlags : uint8_t {

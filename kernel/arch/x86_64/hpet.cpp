@@ -51,7 +51,11 @@ uint64_t hpet_period_fs() {
 }
 
 uint64_t hpet_counts_since(uint64_t earlier) {
-    return (hpet_counter() - earlier) & counter_mask;
+    return hpet_counts_between(earlier, hpet_counter());
+}
+
+uint64_t hpet_counts_between(uint64_t earlier, uint64_t later) {
+    return (later - earlier) & counter_mask;
 }
 
 } // namespace x86_64

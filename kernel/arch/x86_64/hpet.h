@@ -16,5 +16,6 @@ uint64_t hpet_counter();
 uint64_t hpet_period_fs();
 // Counts since an earlier hpet_counter() reading, across a 32-bit counter's wrap.
 uint64_t hpet_counts_since(uint64_t earlier);
+uint64_t hpet_counts_between(uint64_t earlier, uint64_t later);
 
 } // namespace x86_64

@@ -57,6 +57,8 @@ void on_apic_timer_interrupt(arch::InterruptFrame&) {
     time::on_timer_tick();
 }
 
+constexpr uint32_t cpuid_1_ecx_hypervisor = 1u << 31;
+
 bool tsc_is_invariant() {
     if (cpuid(0x80000000).eax < 0x80000007)
         return false;
@@ -201,7 +203,7 @@ bool plausible(uint64_t hz) {
 }
 
 arch::TimerSources pit_sources() {
-    return {"PIT", pic_vector_base, pit_base_frequency_hz, "ticks", false, 0, false};
+    return {"PIT", pic_vector_base, pit_base_frequency_hz, "ticks", false, 0, false, false};
 }
 
 // Whether the measurement lets the APIC timer tick; says why not.
@@ -249,6 +251,7 @@ TimerSources calibrate_timers(uint32_t frequency_hz, bool keep_boot_tick) {
     TimerSources sources = pit_sources();
     uint64_t tsc_hz = rate_hz(measurement.tsc_cycles, measurement.window_fs);
     sources.cycle_counter_invariant = tsc_is_invariant();
+    sources.cycle_counter_virtual = cpuid(1).ecx & cpuid_1_ecx_hypervisor;
     if (plausible(tsc_hz))
         sources.cycle_counter_hz = tsc_hz;
     else
@@ -275,7 +278,8 @@ TimerSources calibrate_timers(uint32_t frequency_hz, bool keep_boot_tick) {
             "ticks + APIC timer count",
             true,
             sources.cycle_counter_hz,
-            sources.cycle_counter_invariant};
+            sources.cycle_counter_invariant,
+            sources.cycle_counter_virtual};
 }
 
 uint64_t ns_since_last_tick() {
@@ -285,6 +289,18 @@ uint64_t ns_since_last_tick() {
     // Counts down from apic_counts_per_tick; reloaded at zero as the interrupt is raised.
     uint64_t counted = apic_counts_per_tick - apic_timer_current_count();
     return counted * 1'000'000'000ull / apic_timer_hz;
+}
+
+uint64_t reference_counter_period_fs() {
+    return x86_64::hpet_running() ? x86_64::hpet_period_fs() : 0;
+}
+
+uint64_t read_reference_counter() {
+    return x86_64::hpet_counter();
+}
+
+uint64_t reference_counter_delta(uint64_t earlier, uint64_t later) {
+    return x86_64::hpet_counts_between(earlier, later);
 }
 
 } // namespace arch

@@ -73,7 +73,17 @@ int fault_signal(const InterruptFrame& frame) {
 
 namespace {
 constexpr uint32_t msr_fs_base = 0xc0000100;
+constexpr uint32_t msr_tsc_aux = 0xc0000103;
 } // namespace
+
+UserCpuNumber publish_user_cpu_number(uint32_t cpu, uint32_t node) {
+    bool has_rdtscp = x86_64::cpuid(0x80000001).edx & (1u << 27);
+    bool has_rdpid = x86_64::cpuid(0, 0).eax >= 7 && (x86_64::cpuid(7, 0).ecx & (1u << 22));
+    if (!has_rdtscp && !has_rdpid)
+        return UserCpuNumber::None; // IA32_TSC_AUX exists only with one of them
+    x86_64::write_msr(msr_tsc_aux, (static_cast<uint64_t>(node) << 12) | (cpu & 0xfff));
+    return has_rdpid ? UserCpuNumber::Rdpid : UserCpuNumber::Rdtscp;
+}
 
 void set_user_thread_pointer(uint64_t value) {
     x86_64::write_msr(msr_fs_base, value);
