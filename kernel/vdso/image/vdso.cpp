@@ -66,13 +66,19 @@ struct Reading {
 
 // The fine clocks: only when the kernel itself counts time with the TSC, with the kernel's base,
 // multiplier and shift, so this and the system call compute the same function of the same counter.
-Reading read_fine(const vdso::Data& page, bool realtime) {
-    if (vdso::load(page.clock_mode) != vdso::clock_mode_tsc)
+// One version per clock kind, inlined, with one test for "cannot answer": under an emulator every
+// branch and call starts another translated block, and each one costs as much as the arithmetic.
+template <bool realtime>
+[[gnu::always_inline]] inline Reading read_fine(const vdso::Data& page) {
+    bool usable = vdso::load(page.clock_mode) == vdso::clock_mode_tsc;
+    uint64_t offset = 0;
+    if constexpr (realtime) {
+        usable &= vdso::load(page.realtime_valid) != 0;
+        offset = vdso::load(page.realtime_offset_ns);
+    }
+    if (!usable)
         return {false, 0};
-    if (realtime && vdso::load(page.realtime_valid) == 0)
-        return {false, 0};
-    uint64_t ns = vdso::tsc_to_ns(vdso::tsc_clock_of(page), read_tsc_ordered());
-    return {true, realtime ? ns + vdso::load(page.realtime_offset_ns) : ns};
+    return {true, vdso::tsc_to_ns(vdso::tsc_clock_of(page), read_tsc_ordered()) + offset};
 }
 
 // The coarse clocks: in every mode, the monotonic clock as of the last tick.
@@ -89,12 +95,12 @@ Reading read_clock(int clock) {
     switch (clock) {
     case clock_realtime:
         return vdso::read_stable(vdso_clock_page,
-                                 [](const vdso::Data& page) { return read_fine(page, true); });
+                                 [](const vdso::Data& page) { return read_fine<true>(page); });
     case clock_monotonic:
     case clock_monotonic_raw: // the kernel applies no frequency correction: the same clock
     case clock_boottime:      // nothing suspends yet: equal to CLOCK_MONOTONIC
         return vdso::read_stable(vdso_clock_page,
-                                 [](const vdso::Data& page) { return read_fine(page, false); });
+                                 [](const vdso::Data& page) { return read_fine<false>(page); });
     case clock_realtime_coarse:
         return vdso::read_stable(vdso_clock_page,
                                  [](const vdso::Data& page) { return read_coarse(page, true); });
