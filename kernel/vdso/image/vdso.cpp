@@ -91,25 +91,31 @@ Reading read_coarse(const vdso::Data& page, bool realtime) {
     return {true, ns + vdso::load(page.realtime_offset_ns)};
 }
 
-Reading read_clock(int clock) {
-    switch (clock) {
-    case clock_realtime:
-        return vdso::read_stable(vdso_clock_page,
-                                 [](const vdso::Data& page) { return read_fine<true>(page); });
-    case clock_monotonic:
-    case clock_monotonic_raw: // the kernel applies no frequency correction: the same clock
-    case clock_boottime:      // nothing suspends yet: equal to CLOCK_MONOTONIC
+// Tests of a bit in a mask rather than a switch: a compiler turns the switch into an indirect jump,
+// which an emulator cannot chain to its target and looks up on every call.
+constexpr uint32_t bit(int clock) {
+    return 1u << clock;
+}
+constexpr uint32_t fine_monotonic_clocks =
+    bit(clock_monotonic) | bit(clock_monotonic_raw) | // the kernel applies no frequency correction
+    bit(clock_boottime);                              // nothing suspends yet: equal to CLOCK_MONOTONIC
+
+[[gnu::always_inline]] inline Reading read_clock(int clock) {
+    // CPU-time clocks (2, 3 and negative ids) and unknown ids have no bit: the kernel decides.
+    uint32_t mask = clock >= 0 && clock < 32 ? bit(clock) : 0;
+    if (mask & fine_monotonic_clocks)
         return vdso::read_stable(vdso_clock_page,
                                  [](const vdso::Data& page) { return read_fine<false>(page); });
-    case clock_realtime_coarse:
+    if (mask & bit(clock_realtime))
+        return vdso::read_stable(vdso_clock_page,
+                                 [](const vdso::Data& page) { return read_fine<true>(page); });
+    if (mask & bit(clock_realtime_coarse))
         return vdso::read_stable(vdso_clock_page,
                                  [](const vdso::Data& page) { return read_coarse(page, true); });
-    case clock_monotonic_coarse:
+    if (mask & bit(clock_monotonic_coarse))
         return vdso::read_stable(vdso_clock_page,
                                  [](const vdso::Data& page) { return read_coarse(page, false); });
-    default: // CPU-time clocks (2, 3 and negative ids), unknown ids: the kernel decides
-        return {false, 0};
-    }
+    return {false, 0};
 }
 
 } // namespace
