@@ -65,6 +65,10 @@ ktl::ErrorOr<void> map_page(uint64_t root, uint64_t virtual_address, uint64_t ph
 // The TLB entry is flushed when `root` is the active one.
 ktl::ErrorOr<uint64_t> unmap_page(uint64_t root, uint64_t virtual_address);
 ktl::ErrorOr<Translation> translate(uint64_t root, uint64_t virtual_address);
+// Points a mapped 4 KiB page at another frame with new flags in one store (no moment where the page is
+// missing), and flushes its TLB entry as unmap_page does. Returns the frame it mapped before.
+ktl::ErrorOr<uint64_t> replace_page(uint64_t root, uint64_t virtual_address, uint64_t physical_address,
+                                    PageFlags flags);
 // Changes a mapped page's flags, keeping its frame; flushes the TLB entry as unmap_page does.
 ktl::ErrorOr<void> protect_page(uint64_t root, uint64_t virtual_address, PageFlags flags);
 

@@ -38,10 +38,15 @@ void SerialPort::write_byte(uint8_t byte) {
     // An empty transmitter takes a whole FIFO; its room only grows while we are not writing, so the
     // status is read once per FIFO instead of once per byte (port reads are slow under emulation).
     if (m_fifo_room == 0) {
-        for (int i = 0; i < transmit_spin_limit; ++i)
-            if (arch::in8(m_base + 5) & line_status_transmitter_empty)
+        // A transmitter that never empties (a stalled host side) takes one byte at a time, so a
+        // timeout loses at most the byte it overwrites, not a FIFO's worth.
+        m_fifo_room = 1;
+        for (int i = 0; i < transmit_spin_limit; ++i) {
+            if (arch::in8(m_base + 5) & line_status_transmitter_empty) {
+                m_fifo_room = m_fifo_depth;
                 break;
-        m_fifo_room = m_fifo_depth;
+            }
+        }
     }
     arch::out8(m_base, byte);
     --m_fifo_room;

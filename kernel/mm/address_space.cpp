@@ -79,13 +79,14 @@ ktl::ErrorOr<void> privatize_if_shared(uint64_t root, uint64_t page) {
     uint64_t copy = TRY(allocate_frame());
     memcpy(physical_to_virtual<uint8_t>(copy), physical_to_virtual<uint8_t>(translation.value().physical),
            frame_size);
-    // Same permissions for now, without the mark; the caller changes them next.
+    // Same permissions for now, without the mark; the caller changes them next. One store: the page is
+    // never missing for another thread of the space to fault on. With more CPUs, the TLB flush must
+    // reach every CPU that has this space loaded.
     arch::PageFlags flags = static_cast<arch::PageFlags>(static_cast<uint32_t>(translation.value().flags) &
                                                          ~static_cast<uint32_t>(arch::PageFlags::Shared));
-    (void)arch::unmap_page(root, page);
-    if (auto mapped = arch::map_page(root, page, copy, flags, kernel_frame_source()); mapped.is_error()) {
-        free_frame(copy); // the tables exist, so this cannot happen; the page faults in empty if it does
-        return mapped.error();
+    if (auto replaced = arch::replace_page(root, page, copy, flags); replaced.is_error()) {
+        free_frame(copy);
+        return replaced.error();
     }
     return {};
 }
@@ -207,12 +208,21 @@ bool AddressSpace::handle_page_fault(uint64_t address, bool write, bool execute)
         return false;
     auto mapped = arch::translate(m_root, page);
     if (!mapped.is_error()) {
+        arch::PageFlags flags = mapped.value().flags;
         // A write to a shared program page the region now allows: copy on write.
-        if (write && arch::has(mapped.value().flags, arch::PageFlags::Shared))
+        if (write && arch::has(flags, arch::PageFlags::Shared))
             return !privatize_if_shared(m_root, page).is_error() &&
                    !arch::protect_page(m_root, page, page_flags_for(protection)).is_error();
-        // Mapped already, with the region's permissions (NoAccess only under PROT_NONE): a real violation.
-        return false;
+        // The entry allows the access already: another thread fixed it up first, or this CPU's TLB
+        // held an older entry. Retrying is the answer, as on Linux.
+        bool allowed = !arch::has(flags, arch::PageFlags::NoAccess) &&
+                       (!write || arch::has(flags, arch::PageFlags::Writable)) &&
+                       (!execute || arch::has(flags, arch::PageFlags::Executable));
+        // Otherwise it is mapped with the region's permissions (NoAccess only under PROT_NONE): a real
+        // violation.
+        if (allowed)
+            arch::flush_tlb_page(page); // whatever this CPU cached, the retry walks the tables
+        return allowed;
     }
     if (!has_flag(region->attributes.flags, RegionFlags::DemandZero))
         return false;

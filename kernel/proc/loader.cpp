@@ -98,8 +98,15 @@ ktl::ErrorOr<void> map_image(mm::AddressSpace& space, const elf::ProgramImage& i
             {protection_for(mapping), mm::RegionKind::ProgramImage, mm::RegionFlags::None, 0}));
         arch::PageFlags flags = mm::AddressSpace::page_flags_for(protection_for(mapping));
         if (can_share && !mapping.writable) {
-            for (uint64_t page = mapping.virtual_start; page < mapping.virtual_end; page += arch::page_size)
-                TRY(space.map_shared(page, TRY(shared_program_page(file, mapping, page)), flags));
+            // Pages with file bytes are shared; a zero-filled tail gets fresh frames, so that no run
+            // pins memory that holds nothing of the file.
+            uint64_t copy_end = mapping.copy_start + mapping.file_bytes;
+            for (uint64_t page = mapping.virtual_start; page < mapping.virtual_end; page += arch::page_size) {
+                if (page + arch::page_size > mapping.copy_start && page < copy_end)
+                    TRY(space.map_shared(page, TRY(shared_program_page(file, mapping, page)), flags));
+                else
+                    TRY(space.allocate_and_map(page, flags));
+            }
             continue;
         }
         for (uint64_t page = mapping.virtual_start; page < mapping.virtual_end; page += arch::page_size)

@@ -71,9 +71,11 @@ ktl::ErrorOr<uint64_t> build_page(ktl::ByteReader file, const elf::Mapping& mapp
 
 ktl::ErrorOr<uint64_t> shared_program_page(ktl::ByteReader file, const elf::Mapping& mapping, uint64_t page) {
     // The ELF parser checked the mapping against the file; these keep a bad caller from reading past it.
+    // Only pages holding file bytes: a zero-filled page would pin memory that holds nothing shared.
     if (mapping.writable || page % arch::page_size || page < mapping.virtual_start ||
         page >= mapping.virtual_end || mapping.file_offset > file.size() ||
-        mapping.file_bytes > file.size() - mapping.file_offset)
+        mapping.file_bytes > file.size() - mapping.file_offset ||
+        page + arch::page_size <= mapping.copy_start || page >= mapping.copy_start + mapping.file_bytes)
         return ktl::Errno::InvalidArgument;
     return cache.with([&](Cache& state) -> ktl::ErrorOr<uint64_t> {
         SharedSegment* segment = TRY(find_or_add(state, file, mapping));

@@ -21,7 +21,8 @@ namespace proc {
 
 // The frame holding the page at `page` (page aligned, inside `mapping`) of a read-only mapping of
 // the program whose file is `file`: the file's bytes where the mapping copies them, zeros elsewhere.
-// NoMemory when no frame is left; InvalidArgument for a writable mapping or a page outside it.
+// NoMemory when no frame is left; InvalidArgument for a writable mapping, a page outside it, or a page
+// without file bytes (a zero-filled tail is the caller's to allocate privately).
 ktl::ErrorOr<uint64_t> shared_program_page(ktl::ByteReader file, const elf::Mapping& mapping, uint64_t page);
 
 // Frames held for shared program pages.

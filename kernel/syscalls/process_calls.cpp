@@ -253,7 +253,8 @@ Result sys_uname(mm::UserPtr<uint8_t> name) {
     return 0;
 }
 
-// Linux's struct sysinfo (x86-64): memory in mem_unit-sized units, no swap, no load average yet.
+// Linux's struct sysinfo (x86-64): memory in mem_unit-sized units (bytes, mem_unit 1, as Linux gives
+// whenever the totals fit, which they always do on 64-bit), no swap, no load average yet.
 struct SystemInformation {
     int64_t uptime_seconds;
     uint64_t loads[3];
@@ -272,11 +273,11 @@ Result sys_sysinfo(mm::UserPtr<uint8_t> info) {
     SystemInformation result{};
     // Linux rounds a started second up.
     result.uptime_seconds = static_cast<int64_t>((uptime_ns + 999'999'999) / 1'000'000'000);
-    result.total_ram = frames.total_frames;
-    result.free_ram = frames.free_frames;
+    result.total_ram = frames.total_frames * mm::frame_size;
+    result.free_ram = frames.free_frames * mm::frame_size;
     size_t processes = proc::process_count();
     result.processes = static_cast<uint16_t>(processes > 0xffff ? 0xffff : processes);
-    result.memory_unit = mm::frame_size;
+    result.memory_unit = 1;
     TRY(mm::copy_to_user(info.address(), &result, sizeof result));
     return 0;
 }

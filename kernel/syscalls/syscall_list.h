@@ -35,7 +35,7 @@
     BLOG_OS_SYSCALL(72, fcntl, "F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD, F_DUPFD_CLOEXEC")               \
     BLOG_OS_SYSCALL(96, gettimeofday, "also in the vDSO")                                                    \
     BLOG_OS_SYSCALL(97, getrlimit, "")                                                                       \
-    BLOG_OS_SYSCALL(99, sysinfo, "uptime, RAM total and free in pages, process count; no swap or loads")     \
+    BLOG_OS_SYSCALL(99, sysinfo, "uptime, RAM total and free in bytes, process count; no swap or loads")     \
     BLOG_OS_SYSCALL(102, getuid, "always root (0)")                                                          \
     BLOG_OS_SYSCALL(104, getgid, "")                                                                         \
     BLOG_OS_SYSCALL(107, geteuid, "")                                                                        \

@@ -45,7 +45,7 @@ TEST(Userland, TheBenchmarkRunsAsInitAndEveryCheckPasses) {
                                "spawn-wait", "pipe-pingpong", "sched-yield", "boot-guest", "memory-used"})
         EXPECT_THAT(run.serial, HasSubstr(std::string("bench-result ") + metric + " ")) << metric;
     EXPECT_THAT(run.serial, testing::Not(HasSubstr("bench-failed")));
-    EXPECT_THAT(run.serial, HasSubstr("bench: done, 0 failed\n"));
+    EXPECT_THAT(run.serial, HasSubstr("bench: done, 14 results, 0 failed\n"));
 }
 
 TEST(Userland, InitWithoutArgumentsRunsHelloAndStaysUp) {

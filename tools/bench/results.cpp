@@ -93,6 +93,12 @@ GuestRun parse_guest_output(std::string_view serial) {
         // Firmware and kernel logs share COM1: only whole lines of ours count.
         if (line.starts_with(done_marker)) {
             run.done = true;
+            // "bench: done, N results, M failed"
+            std::string_view rest = line.substr(done_marker.size());
+            if (rest.starts_with(","))
+                rest.remove_prefix(1);
+            if (auto count = parse_number(next_word(rest)); count && next_word(rest) == "results,")
+                run.announced_results = static_cast<int>(*count);
             continue;
         }
         std::string_view rest = line;
@@ -103,7 +109,9 @@ GuestRun parse_guest_output(std::string_view serial) {
             auto value = parse_number(next_word(rest));
             sample.unit = std::string(next_word(rest));
             sample.description = std::string(rest);
-            if (!sample.name.empty() && value && !sample.unit.empty()) {
+            bool repeated = std::any_of(run.samples.begin(), run.samples.end(),
+                                        [&](const Sample& earlier) { return earlier.name == sample.name; });
+            if (!sample.name.empty() && value && !sample.unit.empty() && !repeated) {
                 sample.value = *value;
                 run.samples.push_back(std::move(sample));
             }
@@ -114,6 +122,17 @@ GuestRun parse_guest_output(std::string_view serial) {
         }
     }
     return run;
+}
+
+std::string run_problem(const GuestRun& run) {
+    if (!run.done)
+        return "no `bench: done` line";
+    if (!run.failed.empty())
+        return "checks failed: " + run.failed.front() + (run.failed.size() > 1 ? " and more" : "");
+    if (run.announced_results != static_cast<int>(run.samples.size()))
+        return "announced " + std::to_string(run.announced_results) + " results, " +
+               std::to_string(run.samples.size()) + " arrived whole";
+    return {};
 }
 
 std::optional<double> parse_seen_seconds(std::string_view runner_messages, std::string_view text) {
@@ -194,11 +213,26 @@ size_t columns(std::string_view text) {
 
 } // namespace
 
+namespace {
+
+// A table cell: a '|' in a guest's description would end it early.
+std::string markdown_cell(std::string_view text) {
+    std::string cell;
+    for (char c : text) {
+        if (c == '|')
+            cell += '\\';
+        cell += c;
+    }
+    return cell;
+}
+
+} // namespace
+
 std::string format_table(const std::vector<Comparison>& comparisons) {
     std::vector<std::vector<std::string>> rows = {{"metric", "unit", "Linux median", "blog_os median",
                                                    "Linux min–max", "blog_os min–max", "ratio", "verdict"}};
     for (const Comparison& comparison : comparisons) {
-        rows.push_back({comparison.metric->description, comparison.metric->unit,
+        rows.push_back({markdown_cell(comparison.metric->description), markdown_cell(comparison.metric->unit),
                         median_text(comparison.linux_summary), median_text(comparison.blog_os_summary),
                         range_text(comparison.linux_summary), range_text(comparison.blog_os_summary),
                         comparison.ratio ? format_number(*comparison.ratio) : "–",
@@ -215,7 +249,10 @@ std::string format_table(const std::vector<Comparison>& comparisons) {
             // Text left, numbers right.
             std::string padding(widths[column] - columns(row[column]), ' ');
             bool left = column < 2 || column == row.size() - 1;
-            out += " " + (left ? row[column] + padding : padding + row[column]) + " |";
+            out += ' ';
+            out += left ? row[column] : padding;
+            out += left ? padding : row[column];
+            out += " |";
         }
         out += "\n";
     };
@@ -224,8 +261,9 @@ std::string format_table(const std::vector<Comparison>& comparisons) {
     table += "|";
     for (size_t column = 0; column < widths.size(); ++column) {
         bool left = column < 2 || column == widths.size() - 1;
-        table += left ? " " + std::string(widths[column], '-') + " |"
-                      : " " + std::string(widths[column] - 1, '-') + ": |";
+        table += ' ';
+        table.append(left ? widths[column] : widths[column] - 1, '-');
+        table += left ? " |" : ": |";
     }
     table += "\n";
     for (size_t row = 1; row < rows.size(); ++row)

@@ -28,10 +28,15 @@ struct GuestRun {
     std::vector<std::string> failed; // metrics whose checks failed (bench-failed lines)
     std::string system;              // bench-info system: "Linux 6.1.0-…", "blog_os 0.1.0"
     bool done = false;               // the `bench: done` line came
+    int announced_results = -1;      // what that line says was printed; -1 if it did not say
 };
 
 inline constexpr std::string_view started_marker = "bench: started";
 inline constexpr std::string_view done_marker = "bench: done";
+
+// Why a boot's results cannot be trusted whole: the line never came, a check failed, or a result
+// line was lost or garbled on the way (fewer samples than announced). Empty when all is well.
+std::string run_problem(const GuestRun& run);
 
 GuestRun parse_guest_output(std::string_view serial);
 

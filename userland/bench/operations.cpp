@@ -248,13 +248,19 @@ Outcome munmap_touched(long count) {
         watch.start();
         int result = munmap(memory, kMunmapBytes);
         watch.stop();
-        if (result != 0)
-            return fail_errno("munmap-64m", "munmap", errno), failed();
+        if (result != 0) {
+            int error = errno;
+            munmap(memory, kMunmapBytes);
+            return fail_errno("munmap-64m", "munmap", error), failed();
+        }
         // The range is free again only if munmap really removed it, and what comes back is fresh.
         void* again = mmap(memory, kMunmapBytes, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-        if (again != memory)
+        if (again != memory) {
+            if (again != MAP_FAILED)
+                munmap(again, kMunmapBytes);
             return fail("munmap-64m", "the unmapped range could not be mapped again in place"), failed();
+        }
         bool fresh = static_cast<volatile unsigned char*>(again)[kMunmapBytes / 2] == 0;
         munmap(again, kMunmapBytes);
         if (!fresh)

@@ -120,6 +120,18 @@ ktl::ErrorOr<uint64_t> unmap_page(uint64_t root, uint64_t virtual_address) {
     return physical;
 }
 
+ktl::ErrorOr<uint64_t> replace_page(uint64_t root, uint64_t virtual_address, uint64_t physical_address,
+                                    PageFlags flags) {
+    PageSize size;
+    uint64_t* entry = TRY(find_leaf(root, virtual_address, size));
+    if (size != PageSize::Small || physical_address % page_size || !flags_fit(virtual_address, flags, size))
+        return ktl::Errno::InvalidArgument;
+    uint64_t previous = *entry & entry_address_mask;
+    __atomic_store_n(entry, physical_address | leaf_bits(flags), __ATOMIC_RELEASE);
+    flush_if_visible(root, virtual_address);
+    return previous;
+}
+
 ktl::ErrorOr<Translation> translate(uint64_t root, uint64_t virtual_address) {
     PageSize size;
     uint64_t* entry = TRY(find_leaf(root, virtual_address, size));

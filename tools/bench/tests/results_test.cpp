@@ -12,7 +12,7 @@ constexpr const char* blog_os_serial =
     "bench-result syscall-null 101.500 ns null syscall (getpid through syscall)\n"
     "bench-result spawn-wait 250.000 us posix_spawn + wait of a small program\n"
     "bench-failed pipe-pingpong\n"
-    "bench: done, 1 failed\n";
+    "bench: done, 2 results, 1 failed\n";
 
 TEST(BenchResults, GuestLinesBecomeSamplesWithTheirDescriptions) {
     bench::GuestRun run = bench::parse_guest_output(blog_os_serial);
@@ -26,6 +26,29 @@ TEST(BenchResults, GuestLinesBecomeSamplesWithTheirDescriptions) {
     ASSERT_EQ(run.failed.size(), 1u);
     EXPECT_EQ(run.failed[0], "pipe-pingpong");
     EXPECT_TRUE(run.done);
+}
+
+TEST(BenchResults, ABootIsTrustedOnlyWhenEveryAnnouncedResultArrived) {
+    EXPECT_EQ(bench::run_problem(bench::parse_guest_output("bench-result a 1 ns A\n"
+                                                           "bench-result b 2 ns B\n"
+                                                           "bench: done, 2 results, 0 failed\n")),
+              "");
+    // A line lost (or garbled) on the serial port.
+    EXPECT_EQ(bench::run_problem(bench::parse_guest_output("bench-result a 1 ns A\n"
+                                                           "bench-result b 2x ns B\n"
+                                                           "bench: done, 2 results, 0 failed\n")),
+              "announced 2 results, 1 arrived whole");
+    EXPECT_EQ(bench::run_problem(bench::parse_guest_output(blog_os_serial)), "checks failed: pipe-pingpong");
+    EXPECT_EQ(bench::run_problem(bench::parse_guest_output("bench-result a 1 ns A\n")),
+              "no `bench: done` line");
+    // A done line that announces nothing cannot vouch for anything.
+    EXPECT_NE(bench::run_problem(bench::parse_guest_output("bench-result a 1 ns A\nbench: done\n")), "");
+}
+
+TEST(BenchResults, AMetricPrintedTwiceInOneBootCountsOnce) {
+    bench::GuestRun run = bench::parse_guest_output("bench-result a 1 ns A\nbench-result a 5 ns A\n");
+    ASSERT_EQ(run.samples.size(), 1u);
+    EXPECT_DOUBLE_EQ(run.samples[0].value, 1);
 }
 
 TEST(BenchResults, MalformedAndForeignLinesAreIgnored) {
@@ -107,6 +130,12 @@ TEST(BenchResults, TheTableHasARowPerMetricWithDashesForMissingKernels) {
     EXPECT_NE(table.find("not compared"), std::string::npos);
     // Header, separator and one line per metric.
     EXPECT_EQ(std::count(table.begin(), table.end(), '\n'), 4);
+}
+
+TEST(BenchResults, APipeInADescriptionDoesNotSplitItsTableCell) {
+    std::vector<bench::Metric> metrics = {{"a", "ns", "read | write", {200}, {50}}};
+    std::string table = bench::format_table(bench::compare(metrics));
+    EXPECT_NE(table.find("read \\| write"), std::string::npos);
 }
 
 TEST(BenchResults, CsvAndJsonCarryEveryBootAndQuoteText) {
