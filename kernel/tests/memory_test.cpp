@@ -68,6 +68,27 @@ KTEST(every_frame_can_be_allocated_then_allocation_fails_cleanly) {
     KEXPECT_EQ(mm::frame_statistics().free_frames, free_before);
 }
 
+// Copy on write swaps a page's frame in one store: the new frame and flags show at once, and the
+// old frame comes back to the caller.
+KTEST(replace_page_points_a_mapped_page_at_another_frame) {
+    uint64_t root = mm::kernel_root();
+    uint64_t page = MUST(mm::allocate_kernel_region(4096));
+    uint64_t first = MUST(mm::allocate_zeroed_frame()), second = MUST(mm::allocate_zeroed_frame());
+    *mm::physical_to_virtual<uint64_t>(second) = 0x5678;
+    KASSERT(!arch::map_page(root, page, first, arch::PageFlags::None, mm::kernel_frame_source()).is_error());
+    KEXPECT_EQ(MUST(arch::replace_page(root, page, second, arch::PageFlags::Writable)), first);
+    auto translation = arch::translate(root, page);
+    KASSERT(!translation.is_error());
+    KEXPECT_EQ(translation.value().physical, second);
+    KEXPECT(arch::has(translation.value().flags, arch::PageFlags::Writable));
+    KEXPECT_EQ(*reinterpret_cast<volatile uint64_t*>(page), 0x5678u); // the TLB forgot the old frame
+    KEXPECT_EQ(MUST(arch::unmap_page(root, page)), second);
+    KEXPECT(arch::replace_page(root, page, first, arch::PageFlags::None).is_error()); // nothing to replace
+    mm::free_frame(first);
+    mm::free_frame(second);
+    mm::free_kernel_region(page, 4096);
+}
+
 KTEST(map_translate_and_unmap_a_kernel_page) {
     uint64_t root = mm::kernel_root();
     uint64_t page = MUST(mm::allocate_kernel_region(4096));
