@@ -293,6 +293,8 @@ std::optional<int> Runner::prepare_initrd_image() {
 }
 
 bool Runner::start_qemu() {
+    bool interactive = qemu_stdin_is_terminal(m_options, ::isatty(STDIN_FILENO));
+    m_plan.interactive = interactive;
     auto argv = build_qemu_argv(m_options, m_plan);
     argv[0] = m_qemu_path;
 
@@ -301,7 +303,8 @@ bool Runner::start_qemu() {
         say(std::string("runner: pipe: ") + std::strerror(errno));
         return false;
     }
-    bool interactive = qemu_stdin_is_terminal(m_options, ::isatty(STDIN_FILENO));
+    if (interactive)
+        say("runner: Ctrl-C goes to blog_os; Ctrl-A X quits QEMU, Ctrl-A C toggles its monitor");
     FileDescriptor null_input(::open("/dev/null", O_RDONLY | O_CLOEXEC));
 
     SpawnOptions spawn;

@@ -117,7 +117,14 @@ std::vector<std::string> build_qemu_argv(const RunnerOptions& options, const Qem
     // Reset would hide a triple fault: stop instead, which the exit mapping reads as "no result".
     add({"-no-reboot"});
     add({"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"});
-    add({"-chardev", "stdio,id=com1,signal=on", "-serial", "chardev:com1"});
+    if (plan.interactive) {
+        // The terminal's Ctrl-C is the guest's (its foreground job's, once there are jobs), not a
+        // signal that kills QEMU; the multiplexer keeps a way out (Ctrl-A X) and the monitor.
+        add({"-chardev", "stdio,id=com1,signal=off,mux=on", "-serial", "chardev:com1", "-mon",
+             "chardev=com1,mode=readline"});
+    } else {
+        add({"-chardev", "stdio,id=com1,signal=on", "-serial", "chardev:com1"});
+    }
     add({"-serial", "file:" + plan.json_log_path});
     add({"-qmp", "unix:" + escape_qemu_option_value(plan.qmp_socket_path) + ",server=on,wait=off"});
     if (use_display_none(options, plan.display_available))

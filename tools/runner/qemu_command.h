@@ -22,6 +22,9 @@ struct QemuPlan {
     std::string debug_log_path; // Used with --debug-int.
     int gdb_port = 0;           // Used with --gdb.
     bool display_available = false;
+    // COM1 is the runner's terminal (qemu_stdin_is_terminal): Ctrl-C goes to the guest, and QEMU's
+    // monitor shares the line behind Ctrl-A (Ctrl-A X quits, Ctrl-A C switches to the monitor).
+    bool interactive = false;
 };
 
 // COM2's file: "x/serial.log" -> "x/serial.json.log", anything else gets ".json" appended.

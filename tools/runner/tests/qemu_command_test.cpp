@@ -257,3 +257,19 @@ TEST(runner_qemu_command, LinuxKeepsAConsoleTheCallerChose) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(runner_qemu_command, AnInteractiveConsoleGivesCtrlCToTheGuest) {
+    auto plan = base_plan();
+    plan.interactive = true;
+    auto argv = build_qemu_argv(base_options(), plan);
+    EXPECT_TRUE(has_pair(argv, "-chardev", "stdio,id=com1,signal=off,mux=on"));
+    EXPECT_TRUE(has_pair(argv, "-mon", "chardev=com1,mode=readline")); // Ctrl-A C, and Ctrl-A X to quit
+    EXPECT_TRUE(has_pair(argv, "-serial", "chardev:com1"));
+    // Tests and pipes keep QEMU's own Ctrl-C handling: nobody types there.
+    EXPECT_TRUE(
+        has_pair(build_qemu_argv(base_options(), base_plan()), "-chardev", "stdio,id=com1,signal=on"));
+}
+
+} // namespace
