@@ -10,6 +10,7 @@
 #include "boot/command_line.h"
 #include "boot/fw_cfg.h"
 #include "boot/multiboot2.h"
+#include "boot/pvh.h"
 #include "console/console.h"
 #include "console/log.h"
 #include "console/tty.h"
@@ -72,9 +73,83 @@ void format_value(ktl::FormatSink& sink, const ktl::FormatSpec&, const HumanSize
     ktl::format_to(sink, "{} {}", value, units[unit]);
 }
 
+void log_boot_warnings(const boot::BootWarnings& warnings) {
+    for (boot::BootWarning warning : warnings.list)
+        klog::warn(log_subsystem, "boot information: {}", boot::describe(warning));
+    if (warnings.dropped)
+        klog::warn(log_subsystem, "boot information: {} more warnings not shown", warnings.dropped);
+}
+
+// Physical memory as the PVH parser may read it: what the boot direct map covers (the first 4 GiB).
+ktl::ErrorOr<ktl::ByteReader> read_direct_mapped(const void*, uint64_t address, size_t length) {
+    uint64_t limit = mm::direct_map_size();
+    if (address > limit || length > limit - address)
+        return ktl::Errno::InvalidArgument;
+    return ktl::ByteReader(mm::physical_to_virtual<const uint8_t>(address), length);
+}
+
+// Booted through PVH (QEMU's -kernel): ebx pointed at a hvm_start_info.
+void parse_pvh_boot_info(uint32_t start_info_physical) {
+    boot::BootWarnings warnings;
+    boot::PvhError error;
+    auto result = boot::parse_pvh(boot::PhysicalMemory{nullptr, read_direct_mapped}, start_info_physical,
+                                  boot_info, warnings, error);
+    if (result.is_error())
+        debug::panic("the PVH start information at {:#x} is unusable: {}; cannot continue",
+                     start_info_physical, boot::describe(error));
+    log_boot_warnings(warnings);
+}
+
+// Whether [start, end) lies in one Usable region and clear of the kernel image.
+bool is_free_ram(uint64_t start, uint64_t end) {
+    uint64_t kernel_start = reinterpret_cast<uint64_t>(__kernel_physical_start);
+    uint64_t kernel_end = reinterpret_cast<uint64_t>(__kernel_physical_end);
+    if (start < kernel_end && kernel_start < end)
+        return false;
+    for (const boot::MemoryRegion& region : boot_info.memory_map)
+        if (region.type == boot::MemoryType::Usable && region.base <= start && end <= region.end())
+            return true;
+    return false;
+}
+
+// QEMU's PVH loader passes no modules: its -initrd waits in fw_cfg, with the address QEMU chose for it
+// (the top of RAM below 4 GiB). Copy it there and describe it as the "initrd" module GRUB would give.
+void load_initrd_from_fw_cfg() {
+    for (const boot::BootModule& module : boot_info.modules)
+        if (ktl::StringView(module.name) == "initrd")
+            return;
+    auto found = boot::find_fw_cfg_initrd();
+    if (found.is_error())
+        return; // no -initrd: the kernel says "ramdisk: none" later
+    boot::FwCfgInitrd initrd = found.value();
+    uint64_t end = initrd.physical_address + initrd.size;
+    if (end < initrd.physical_address || end > mm::direct_map_size() ||
+        !is_free_ram(initrd.physical_address, end)) {
+        klog::warn(log_subsystem, "fw_cfg initrd at {:#x} (+{} bytes) is not in free RAM; ignored",
+                   initrd.physical_address, initrd.size);
+        return;
+    }
+    auto copied = boot::copy_fw_cfg_initrd(initrd, mm::physical_to_virtual<uint8_t>(initrd.physical_address));
+    if (copied.is_error()) {
+        klog::warn(log_subsystem, "cannot read the initrd from fw_cfg: {}", copied.error().name());
+        return;
+    }
+    boot::BootModule module{initrd.physical_address, end, "initrd"};
+    if (boot_info.modules.try_append(module).is_error())
+        klog::warn(log_subsystem, "no room for the fw_cfg initrd among the boot modules");
+    else
+        klog::info(log_subsystem, "initrd: {} bytes copied from fw_cfg (QEMU's PVH loader passes no modules)",
+                   initrd.size);
+}
+
 void parse_boot_info(uint32_t magic, uint32_t info_physical) {
+    if (magic == boot::pvh_start_magic) {
+        parse_pvh_boot_info(info_physical);
+        load_initrd_from_fw_cfg();
+        return;
+    }
     if (magic != boot::multiboot2_bootloader_magic)
-        debug::panic("not booted by a Multiboot2 loader (magic {:#x})", magic);
+        debug::panic("not booted by a Multiboot2 or PVH loader (magic {:#x})", magic);
     if (info_physical % 8 != 0 || info_physical == 0)
         debug::panic("Multiboot2 information at a misaligned address {:#x}", info_physical);
     uint32_t declared_size = *mm::physical_to_virtual<const uint32_t>(info_physical);
@@ -88,10 +163,7 @@ void parse_boot_info(uint32_t magic, uint32_t info_physical) {
     auto result = boot::parse_multiboot2(bytes, info_physical, boot_info, warnings);
     if (result.is_error())
         debug::panic("the Multiboot2 information is malformed ({}); cannot continue", result.error().name());
-    for (boot::BootWarning warning : warnings.list)
-        klog::warn(log_subsystem, "boot information: {}", boot::describe(warning));
-    if (warnings.dropped)
-        klog::warn(log_subsystem, "boot information: {} more warnings not shown", warnings.dropped);
+    log_boot_warnings(warnings);
 }
 
 // RAM of every kind and the framebuffer; reserved holes (QEMU reports one just below 1 TiB) are
@@ -111,7 +183,8 @@ uint64_t highest_direct_mapped_address() {
     return highest;
 }
 
-// GRUB's command line first, then the runner's (fw_cfg), so the runner's words win.
+// The loader's command line (GRUB's, or QEMU's -append under PVH) first, then the runner's (fw_cfg),
+// so the runner's words win.
 boot::CommandLine assemble_command_line() {
     ktl::BufferSink text(command_line_text, sizeof command_line_text - 1);
     text.write(ktl::StringView(boot_info.command_line));
