@@ -108,8 +108,15 @@ std::vector<std::string> build_qemu_argv(const RunnerOptions& options, const Qem
         add({"-bios", ovmf_path}); // SeaBIOS is QEMU's default, so bios needs nothing.
     if (options.boots_linux()) {
         add({"-kernel", options.linux_kernel, "-append", linux_cmdline(options.cmdline)});
-        if (!plan.linux_initrd.empty())
-            add({"-initrd", plan.linux_initrd});
+        if (!plan.initrd_archive.empty())
+            add({"-initrd", plan.initrd_archive});
+    } else if (options.direct) {
+        // The loader's command line under PVH; the kernel also reads fw_cfg's, added by --qemu-arg.
+        add({"-kernel", options.kernel});
+        if (!plan.initrd_archive.empty())
+            add({"-initrd", plan.initrd_archive});
+        if (std::string cmdline = effective_cmdline(options); !cmdline.empty())
+            add({"-append", cmdline});
     } else {
         add({"-cdrom", plan.boot_iso.empty() ? options.iso : plan.boot_iso, "-boot", "d"});
     }
@@ -124,7 +131,7 @@ std::vector<std::string> build_qemu_argv(const RunnerOptions& options, const Qem
         add({"-display", "none", "-monitor", "none"});
 
     std::string cmdline = effective_cmdline(options);
-    if (!cmdline.empty() && !options.boots_linux()) {
+    if (!cmdline.empty() && !options.boots_without_iso()) {
         add({"-fw_cfg", std::string("name=") + qemu::cmdline_fw_cfg_name +
                             ",string=" + escape_qemu_option_value(cmdline)});
     }

@@ -239,7 +239,7 @@ TEST(runner_qemu_command, LinuxBootsItsKernelWithTheSameMachine) {
     options.smp = 1;
     options.cmdline = "quiet";
     auto plan = base_plan();
-    plan.linux_initrd = "/tmp/r.1/initrd.cpio";
+    plan.initrd_archive = "/tmp/r.1/initrd.cpio";
     auto argv = build_qemu_argv(options, plan);
     EXPECT_TRUE(has_pair(argv, "-kernel", "/l/vmlinuz"));
     EXPECT_TRUE(has_pair(argv, "-initrd", "/tmp/r.1/initrd.cpio"));
@@ -254,6 +254,41 @@ TEST(runner_qemu_command, LinuxBootsItsKernelWithTheSameMachine) {
 TEST(runner_qemu_command, LinuxKeepsAConsoleTheCallerChose) {
     EXPECT_EQ(runner::linux_cmdline(""), "console=ttyS0");
     EXPECT_EQ(runner::linux_cmdline("console=tty0 quiet"), "console=tty0 quiet");
+}
+
+} // namespace
+
+namespace {
+
+TEST(runner_qemu_command, DirectLoadsTheElfWithItsInitrdAndAppendsTheCommandLine) {
+    auto options = base_options();
+    options.direct = true;
+    options.firmware = runner::Firmware::Bios;
+    options.test = true;
+    options.cmdline = "loglevel=warn";
+    auto plan = base_plan();
+    plan.initrd_archive = "/b/initrd.cpio";
+    auto argv = build_qemu_argv(options, plan);
+    EXPECT_TRUE(has_pair(argv, "-kernel", "/b/kernel.elf"));
+    EXPECT_TRUE(has_pair(argv, "-initrd", "/b/initrd.cpio"));
+    EXPECT_TRUE(has_pair(argv, "-append", "test loglevel=warn")); // no console= added: that is Linux's
+    EXPECT_FALSE(has(argv, "-cdrom"));
+    EXPECT_FALSE(has(argv, "-bios"));   // SeaBIOS, QEMU's default
+    EXPECT_FALSE(has(argv, "-fw_cfg")); // -append carries it instead
+    EXPECT_TRUE(has_pair(argv, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"));
+    EXPECT_TRUE(has(argv, "-no-reboot"));
+}
+
+TEST(runner_qemu_command, DirectWithoutCommandLineOrInitrdPassesNeither) {
+    auto options = base_options();
+    options.direct = true;
+    options.firmware = runner::Firmware::Bios;
+    options.qemu_args = {"-fw_cfg", "name=opt/blog_os/cmdline,string=x"};
+    auto argv = build_qemu_argv(options, base_plan());
+    EXPECT_TRUE(has_pair(argv, "-kernel", "/b/kernel.elf"));
+    EXPECT_FALSE(has(argv, "-initrd"));
+    EXPECT_FALSE(has(argv, "-append"));
+    EXPECT_EQ(argv.back(), "name=opt/blog_os/cmdline,string=x"); // --qemu-arg still comes last
 }
 
 } // namespace
