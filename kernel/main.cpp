@@ -100,54 +100,9 @@ void parse_pvh_boot_info(uint32_t start_info_physical) {
     log_boot_warnings(warnings);
 }
 
-// Whether [start, end) lies in one Usable region and clear of the kernel image.
-bool is_free_ram(uint64_t start, uint64_t end) {
-    uint64_t kernel_start = reinterpret_cast<uint64_t>(__kernel_physical_start);
-    uint64_t kernel_end = reinterpret_cast<uint64_t>(__kernel_physical_end);
-    if (start < kernel_end && kernel_start < end)
-        return false;
-    for (const boot::MemoryRegion& region : boot_info.memory_map)
-        if (region.type == boot::MemoryType::Usable && region.base <= start && end <= region.end())
-            return true;
-    return false;
-}
-
-// QEMU's PVH loader passes no modules: its -initrd waits in fw_cfg, with the address QEMU chose for it
-// (the top of RAM below 4 GiB). Copy it there and describe it as the "initrd" module GRUB would give.
-void load_initrd_from_fw_cfg() {
-    for (const boot::BootModule& module : boot_info.modules)
-        if (ktl::StringView(module.name) == "initrd")
-            return;
-    auto found = boot::find_fw_cfg_initrd();
-    if (found.is_error())
-        return; // no -initrd: the kernel says "ramdisk: none" later
-    boot::FwCfgInitrd initrd = found.value();
-    uint64_t end = initrd.physical_address + initrd.size;
-    if (end < initrd.physical_address || end > mm::direct_map_size() ||
-        !is_free_ram(initrd.physical_address, end)) {
-        klog::warn(log_subsystem, "fw_cfg initrd at {:#x} (+{} bytes) is not in free RAM; ignored",
-                   initrd.physical_address, initrd.size);
-        return;
-    }
-    auto copied = boot::copy_fw_cfg_initrd(initrd, mm::physical_to_virtual<uint8_t>(initrd.physical_address));
-    if (copied.is_error()) {
-        klog::warn(log_subsystem, "cannot read the initrd from fw_cfg: {}", copied.error().name());
-        return;
-    }
-    boot::BootModule module{initrd.physical_address, end, "initrd"};
-    if (boot_info.modules.try_append(module).is_error())
-        klog::warn(log_subsystem, "no room for the fw_cfg initrd among the boot modules");
-    else
-        klog::info(log_subsystem, "initrd: {} bytes copied from fw_cfg (QEMU's PVH loader passes no modules)",
-                   initrd.size);
-}
-
 void parse_boot_info(uint32_t magic, uint32_t info_physical) {
-    if (magic == boot::pvh_start_magic) {
-        parse_pvh_boot_info(info_physical);
-        load_initrd_from_fw_cfg();
-        return;
-    }
+    if (magic == boot::pvh_start_magic)
+        return parse_pvh_boot_info(info_physical);
     if (magic != boot::multiboot2_bootloader_magic)
         debug::panic("not booted by a Multiboot2 or PVH loader (magic {:#x})", magic);
     if (info_physical % 8 != 0 || info_physical == 0)
