@@ -1,5 +1,5 @@
 // Direct boot: QEMU's -kernel loads kernel.elf through its PVH entry under SeaBIOS, with no GRUB and no
-// ISO; the initrd comes from -initrd (through fw_cfg) and the command line from -append and fw_cfg.
+// ISO; the initrd comes from -initrd and the command line from -append and fw_cfg.
 #include "e2e_support.h"
 
 #include <gmock/gmock.h>
@@ -24,10 +24,9 @@ TEST(DirectBoot, PvhBootReachesInitAndRunsHello) {
 
 // -append (the loader's command line) and the runner's fw_cfg file both reach the kernel, in that order.
 TEST(DirectBoot, CommandLineArrivesThroughAppendAndFwCfg) {
-    auto run = e2e::run_kernel("direct-cmdline", {"--direct", "--firmware=bios", "--timeout=60",
-                                                  "--cmdline=ps", "--qemu-arg=-fw_cfg",
-                                                  "--qemu-arg=name=opt/blog_os/cmdline,string=loglevel=info",
-                                                  "--expect=blog_os: boot complete"});
+    auto run = e2e::run_kernel("direct-cmdline",
+                               {"--direct", "--firmware=bios", "--timeout=60", "--cmdline=loglevel=info",
+                                "--qemu-arg=-append", "--qemu-arg=ps", "--expect=blog_os: boot complete"});
     ASSERT_EQ(run.exit_code, 0) << run.runner_errors << run.serial;
     EXPECT_THAT(run.serial, HasSubstr("command line 'ps loglevel=info'"));
     EXPECT_THAT(run.serial, testing::ContainsRegex("\\[sched\\][^\n]*INFO[^\n]* +1 boot +running"));

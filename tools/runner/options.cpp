@@ -284,7 +284,7 @@ std::string usage_text() {
            "                       would, a FILE is used as it is\n"
            "  --direct             boot --kernel=ELF with QEMU's -kernel (PVH entry) instead of the ISO\n"
            "                       through GRUB, SeaBIOS only: --initrd (a DIR is packed; default: the\n"
-           "                       build's initrd.cpio) becomes -initrd, --cmdline becomes -append\n"
+           "                       build's initrd.cpio) becomes -initrd; no framebuffer\n"
            "  --linux=BZIMAGE      boot this Linux kernel instead of an ISO, with the same QEMU options\n"
            "                       (to compare with Linux): --initrd is its initramfs (a DIR is packed),\n"
            "                       --cmdline its command line (console=ttyS0 unless one is given)\n"

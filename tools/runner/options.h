@@ -38,7 +38,7 @@ struct RunnerOptions {
     // the same QEMU options: --initrd becomes -initrd, --cmdline becomes -append.
     std::string linux_kernel;
     // Boot `kernel` directly with QEMU's -kernel (PVH) instead of the ISO through GRUB: --initrd (or
-    // the build's initrd.cpio) becomes -initrd, --cmdline becomes -append. SeaBIOS only.
+    // the build's initrd.cpio) becomes -initrd; --cmdline goes through fw_cfg as usual. SeaBIOS only.
     bool direct = false;
     std::string serial_log = "serial.log";
     Firmware firmware = Firmware::Uefi;

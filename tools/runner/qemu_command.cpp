@@ -111,12 +111,11 @@ std::vector<std::string> build_qemu_argv(const RunnerOptions& options, const Qem
         if (!plan.initrd_archive.empty())
             add({"-initrd", plan.initrd_archive});
     } else if (options.direct) {
-        // The loader's command line under PVH; the kernel also reads fw_cfg's, added by --qemu-arg.
+        // The command line still goes through fw_cfg below, as for the ISO, so a run means the same
+        // either way; -append (PVH's own command line, which the kernel reads too) is left to --qemu-arg.
         add({"-kernel", options.kernel});
         if (!plan.initrd_archive.empty())
             add({"-initrd", plan.initrd_archive});
-        if (std::string cmdline = effective_cmdline(options); !cmdline.empty())
-            add({"-append", cmdline});
     } else {
         add({"-cdrom", plan.boot_iso.empty() ? options.iso : plan.boot_iso, "-boot", "d"});
     }
@@ -131,7 +130,7 @@ std::vector<std::string> build_qemu_argv(const RunnerOptions& options, const Qem
         add({"-display", "none", "-monitor", "none"});
 
     std::string cmdline = effective_cmdline(options);
-    if (!cmdline.empty() && !options.boots_without_iso()) {
+    if (!cmdline.empty() && !options.boots_linux()) {
         add({"-fw_cfg", std::string("name=") + qemu::cmdline_fw_cfg_name +
                             ",string=" + escape_qemu_option_value(cmdline)});
     }

@@ -260,7 +260,7 @@ TEST(runner_qemu_command, LinuxKeepsAConsoleTheCallerChose) {
 
 namespace {
 
-TEST(runner_qemu_command, DirectLoadsTheElfWithItsInitrdAndAppendsTheCommandLine) {
+TEST(runner_qemu_command, DirectLoadsTheElfWithItsInitrdAndKeepsTheFwCfgCommandLine) {
     auto options = base_options();
     options.direct = true;
     options.firmware = runner::Firmware::Bios;
@@ -271,10 +271,11 @@ TEST(runner_qemu_command, DirectLoadsTheElfWithItsInitrdAndAppendsTheCommandLine
     auto argv = build_qemu_argv(options, plan);
     EXPECT_TRUE(has_pair(argv, "-kernel", "/b/kernel.elf"));
     EXPECT_TRUE(has_pair(argv, "-initrd", "/b/initrd.cpio"));
-    EXPECT_TRUE(has_pair(argv, "-append", "test loglevel=warn")); // no console= added: that is Linux's
+    // The same way as for the ISO, so the kernel's fw_cfg test and every option mean the same.
+    EXPECT_TRUE(has_pair(argv, "-fw_cfg", "name=opt/blog_os/cmdline,string=test loglevel=warn"));
+    EXPECT_FALSE(has(argv, "-append"));
     EXPECT_FALSE(has(argv, "-cdrom"));
-    EXPECT_FALSE(has(argv, "-bios"));   // SeaBIOS, QEMU's default
-    EXPECT_FALSE(has(argv, "-fw_cfg")); // -append carries it instead
+    EXPECT_FALSE(has(argv, "-bios")); // SeaBIOS, QEMU's default
     EXPECT_TRUE(has_pair(argv, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"));
     EXPECT_TRUE(has(argv, "-no-reboot"));
 }
@@ -283,12 +284,12 @@ TEST(runner_qemu_command, DirectWithoutCommandLineOrInitrdPassesNeither) {
     auto options = base_options();
     options.direct = true;
     options.firmware = runner::Firmware::Bios;
-    options.qemu_args = {"-fw_cfg", "name=opt/blog_os/cmdline,string=x"};
+    options.qemu_args = {"-append", "ps"};
     auto argv = build_qemu_argv(options, base_plan());
     EXPECT_TRUE(has_pair(argv, "-kernel", "/b/kernel.elf"));
     EXPECT_FALSE(has(argv, "-initrd"));
-    EXPECT_FALSE(has(argv, "-append"));
-    EXPECT_EQ(argv.back(), "name=opt/blog_os/cmdline,string=x"); // --qemu-arg still comes last
+    EXPECT_FALSE(has(argv, "-fw_cfg"));
+    EXPECT_EQ(argv.back(), "ps"); // -append through --qemu-arg, last
 }
 
 } // namespace
