@@ -10,6 +10,7 @@
 #include "boot/command_line.h"
 #include "boot/fw_cfg.h"
 #include "boot/multiboot2.h"
+#include "boot/pvh.h"
 #include "console/console.h"
 #include "console/log.h"
 #include "console/tty.h"
@@ -72,9 +73,38 @@ void format_value(ktl::FormatSink& sink, const ktl::FormatSpec&, const HumanSize
     ktl::format_to(sink, "{} {}", value, units[unit]);
 }
 
+void log_boot_warnings(const boot::BootWarnings& warnings) {
+    for (boot::BootWarning warning : warnings.list)
+        klog::warn(log_subsystem, "boot information: {}", boot::describe(warning));
+    if (warnings.dropped)
+        klog::warn(log_subsystem, "boot information: {} more warnings not shown", warnings.dropped);
+}
+
+// Physical memory as the PVH parser may read it: what the boot direct map covers (the first 4 GiB).
+ktl::ErrorOr<ktl::ByteReader> read_direct_mapped(const void*, uint64_t address, size_t length) {
+    uint64_t limit = mm::direct_map_size();
+    if (address > limit || length > limit - address)
+        return ktl::Errno::InvalidArgument;
+    return ktl::ByteReader(mm::physical_to_virtual<const uint8_t>(address), length);
+}
+
+// Booted through PVH (QEMU's -kernel): ebx pointed at a hvm_start_info.
+void parse_pvh_boot_info(uint32_t start_info_physical) {
+    boot::BootWarnings warnings;
+    boot::PvhError error;
+    auto result = boot::parse_pvh(boot::PhysicalMemory{nullptr, read_direct_mapped}, start_info_physical,
+                                  boot_info, warnings, error);
+    if (result.is_error())
+        debug::panic("the PVH start information at {:#x} is unusable: {}; cannot continue",
+                     start_info_physical, boot::describe(error));
+    log_boot_warnings(warnings);
+}
+
 void parse_boot_info(uint32_t magic, uint32_t info_physical) {
+    if (magic == boot::pvh_start_magic)
+        return parse_pvh_boot_info(info_physical);
     if (magic != boot::multiboot2_bootloader_magic)
-        debug::panic("not booted by a Multiboot2 loader (magic {:#x})", magic);
+        debug::panic("not booted by a Multiboot2 or PVH loader (magic {:#x})", magic);
     if (info_physical % 8 != 0 || info_physical == 0)
         debug::panic("Multiboot2 information at a misaligned address {:#x}", info_physical);
     uint32_t declared_size = *mm::physical_to_virtual<const uint32_t>(info_physical);
@@ -88,10 +118,7 @@ void parse_boot_info(uint32_t magic, uint32_t info_physical) {
     auto result = boot::parse_multiboot2(bytes, info_physical, boot_info, warnings);
     if (result.is_error())
         debug::panic("the Multiboot2 information is malformed ({}); cannot continue", result.error().name());
-    for (boot::BootWarning warning : warnings.list)
-        klog::warn(log_subsystem, "boot information: {}", boot::describe(warning));
-    if (warnings.dropped)
-        klog::warn(log_subsystem, "boot information: {} more warnings not shown", warnings.dropped);
+    log_boot_warnings(warnings);
 }
 
 // RAM of every kind and the framebuffer; reserved holes (QEMU reports one just below 1 TiB) are
@@ -111,7 +138,8 @@ uint64_t highest_direct_mapped_address() {
     return highest;
 }
 
-// GRUB's command line first, then the runner's (fw_cfg), so the runner's words win.
+// The loader's command line (GRUB's, or QEMU's -append under PVH) first, then the runner's (fw_cfg),
+// so the runner's words win.
 boot::CommandLine assemble_command_line() {
     ktl::BufferSink text(command_line_text, sizeof command_line_text - 1);
     text.write(ktl::StringView(boot_info.command_line));

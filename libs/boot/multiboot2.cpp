@@ -1,6 +1,7 @@
 // Multiboot2 boot information parser: a structural pass that rejects broken blocks before anything
 // is written, then a pass that copies each tag out with its own checks (see multiboot2.h).
 #include "boot/multiboot2.h"
+#include "boot/parsing_detail.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -42,7 +43,6 @@ constexpr size_t minimum_total_size = fixed_part_size + tag_header_size; // just
 
 constexpr size_t memory_map_header_size = 16; // tag header, entry_size, entry_version
 constexpr uint32_t memory_map_minimum_entry_size = 24;
-constexpr size_t max_raw_memory_entries = 1024;
 
 constexpr size_t module_header_size = 16;                // tag header, mod_start, mod_end
 constexpr size_t framebuffer_common_size = 32;           // GRUB: ..., bpp, type, u16 reserved
@@ -148,7 +148,11 @@ void copy_string(ktl::ByteReader bytes, char* destination, size_t capacity, Boot
         destination[i] = '\0';
 }
 
-// ---- memory map ----
+} // namespace
+
+namespace detail {
+
+namespace {
 
 // A raw entry normalized to [base, end) with a known type.
 struct RawRegion {
@@ -205,7 +209,7 @@ void append_region(BootInfo& out, uint64_t base, uint64_t end, MemoryType type, 
 // Rebuilds the map as a sweep over elementary intervals: every boundary is some entry's base or
 // end, and between two neighbouring boundaries the set of covering entries does not change. No
 // sorting, no scratch memory; O(n^2) for n raw entries, which is why n is capped.
-void sanitize_memory_map(const RawMemoryMap& raw, BootInfo& out, BootWarnings& warnings) {
+void sanitize_raw_memory_map(const RawMemoryMap& raw, BootInfo& out, BootWarnings& warnings) {
     RawRegion region;
     bool wrapped = false;
     bool unknown_type = false;
@@ -262,6 +266,21 @@ void sanitize_memory_map(const RawMemoryMap& raw, BootInfo& out, BootWarnings& w
     }
 }
 
+} // namespace
+
+void sanitize_memory_map(ktl::ByteReader entries, size_t entry_size, size_t count, BootInfo& out,
+                         BootWarnings& warnings) {
+    RawMemoryMap raw;
+    raw.entries = entries;
+    raw.entry_size = entry_size;
+    raw.count = count;
+    sanitize_raw_memory_map(raw, out, warnings);
+}
+
+} // namespace detail
+
+namespace {
+
 void parse_memory_map(ktl::ByteReader tag_bytes, BootInfo& out, BootWarnings& warnings) {
     if (tag_bytes.size() < memory_map_header_size) {
         warnings.add(BootWarning::MemoryMapInvalid);
@@ -272,16 +291,14 @@ void parse_memory_map(ktl::ByteReader tag_bytes, BootInfo& out, BootWarnings& wa
         warnings.add(BootWarning::MemoryMapInvalid);
         return;
     }
-    RawMemoryMap raw;
-    raw.entries =
+    ktl::ByteReader entries =
         tag_bytes.slice(memory_map_header_size, tag_bytes.size() - memory_map_header_size).value_or({});
-    raw.entry_size = entry_size;
-    raw.count = raw.entries.size() / entry_size; // trailing bytes short of an entry are ignored
-    if (raw.count > max_raw_memory_entries) {
-        raw.count = max_raw_memory_entries;
+    size_t count = entries.size() / entry_size; // trailing bytes short of an entry are ignored
+    if (count > detail::max_raw_memory_entries) {
+        count = detail::max_raw_memory_entries;
         warnings.add(BootWarning::MemoryMapTruncated);
     }
-    sanitize_memory_map(raw, out, warnings);
+    detail::sanitize_memory_map(entries, entry_size, count, out, warnings);
 }
 
 // ---- other tags ----
@@ -379,6 +396,12 @@ void parse_elf_sections(ktl::ByteReader tag_bytes, size_t tag_offset, BootInfo& 
     out.has_elf_sections = true;
 }
 
+} // namespace
+
+namespace detail {
+
+namespace {
+
 uint8_t byte_sum(ktl::ByteReader bytes, size_t length) {
     uint8_t sum = 0;
     for (size_t i = 0; i < length && i < bytes.size(); ++i)
@@ -387,6 +410,8 @@ uint8_t byte_sum(ktl::ByteReader bytes, size_t length) {
 }
 
 // Parses an RSDP copy (the tag body). `is_new` is tag 15, which must hold the whole v2 structure.
+} // namespace
+
 bool parse_rsdp(ktl::ByteReader body, bool is_new, AcpiRsdp& rsdp) {
     if (body.size() < rsdp_v1_size)
         return false;
@@ -411,6 +436,10 @@ bool parse_rsdp(ktl::ByteReader body, bool is_new, AcpiRsdp& rsdp) {
     return true;
 }
 
+} // namespace detail
+
+namespace {
+
 struct RsdpCandidate {
     bool valid = false;
     AcpiRsdp rsdp{};
@@ -419,7 +448,7 @@ struct RsdpCandidate {
 void parse_rsdp_tag(ktl::ByteReader tag_bytes, bool is_new, RsdpCandidate& candidate,
                     BootWarnings& warnings) {
     ktl::ByteReader body = tag_bytes.slice(tag_header_size, tag_bytes.size() - tag_header_size).value_or({});
-    candidate.valid = parse_rsdp(body, is_new, candidate.rsdp);
+    candidate.valid = detail::parse_rsdp(body, is_new, candidate.rsdp);
     if (!candidate.valid)
         warnings.add(BootWarning::RsdpInvalid);
     else if (!candidate.rsdp.checksum_ok)
@@ -488,6 +517,9 @@ const char* describe(BootWarning warning) {
         return "An ACPI RSDP checksum does not add up; a copy with a valid one was preferred if present.";
     case BootWarning::ElfSectionsInvalid:
         return "The ELF section headers tag was inconsistent and was dropped.";
+    case BootWarning::AddressUnreadable:
+        return "A pointer in the boot information leads outside readable memory; what it pointed at was "
+               "ignored.";
     }
     return "Unknown boot warning.";
 }

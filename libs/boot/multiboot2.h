@@ -50,6 +50,7 @@ enum class BootWarning : uint8_t {
     RsdpInvalid,          // RSDP tag too short, bad signature or bad length (dropped)
     RsdpChecksum,         // RSDP kept, but its checksum does not add up
     ElfSectionsInvalid,   // ELF section headers not inside the tag, or bad entsize/shndx (dropped)
+    AddressUnreadable,    // PVH: a pointer leads outside readable memory (what it pointed at is ignored)
 };
 
 // One human sentence per warning.

@@ -157,11 +157,16 @@ std::optional<int> Runner::check_prerequisites() {
             say("runner: Linux kernel image not found: " + m_options.linux_kernel);
             return unknown;
         }
+    } else if (m_options.direct) {
+        if (!file_exists(m_options.kernel)) {
+            say("runner: kernel ELF not found: " + m_options.kernel + " (build it first)");
+            return unknown;
+        }
     } else if (!file_exists(m_options.iso)) {
         say("runner: ISO image not found: " + m_options.iso + " (build it first)");
         return unknown;
     }
-    if (!m_options.initrd.empty() && !m_options.boots_linux() && !find_in_path("xorriso")) {
+    if (!m_options.initrd.empty() && !m_options.boots_without_iso() && !find_in_path("xorriso")) {
         say("runner: xorriso not found in PATH (Debian package xorriso); --initrd needs it to copy the ISO");
         return unknown;
     }
@@ -234,14 +239,25 @@ int Runner::run() {
     set_signal_handler(SIGTERM, on_stop_signal);
     set_signal_handler(SIGHUP, on_stop_signal);
 
-    say("runner: booting " + (m_options.boots_linux() ? m_options.linux_kernel : m_options.iso) + " (" +
-        firmware_name(m_options.firmware) + ", " + machine_name(m_options.machine) + ", " + m_options.memory +
-        ", " + accel_name(m_plan.accel) + ")");
+    std::string booted = m_options.boots_linux() ? m_options.linux_kernel
+                         : m_options.direct      ? m_options.kernel + " directly (PVH)"
+                                                 : m_options.iso;
+    say("runner: booting " + booted + " (" + firmware_name(m_options.firmware) + ", " +
+        machine_name(m_options.machine) + ", " + m_options.memory + ", " + accel_name(m_plan.accel) + ")");
     if (!m_options.initrd.empty()) {
         if (auto status = prepare_initrd_image())
             return *status;
     }
-    if (!m_options.boots_linux())
+    if (m_options.direct && m_options.initrd.empty()) {
+        // The build's archive, the one its ISO carries; without it the kernel boots to no /init.
+        if (file_exists(default_initrd_path))
+            m_plan.initrd_archive = default_initrd_path;
+        else
+            say(std::string("runner: no initrd: ") + default_initrd_path + " not found");
+    }
+    if (m_options.direct && !m_plan.initrd_archive.empty())
+        say("runner: -initrd " + m_plan.initrd_archive);
+    if (!m_options.boots_without_iso())
         say("runner: image: " + (m_plan.boot_iso.empty() ? m_options.iso : m_plan.boot_iso));
     if (m_options.debug_int)
         say("runner: interrupts and CPU resets are logged to " + m_plan.debug_log_path);
@@ -264,7 +280,7 @@ int Runner::run() {
 }
 
 std::optional<int> Runner::prepare_initrd_image() {
-    auto image = m_options.boots_linux()
+    auto image = m_options.boots_without_iso()
                      ? prepare_initrd_archive(m_options.initrd, m_temp.directory)
                      : make_initrd_image(m_options.iso, m_options.initrd, m_temp.directory);
     m_temp.files.insert(m_temp.files.end(), image.temp_files.begin(), image.temp_files.end());
@@ -280,14 +296,15 @@ std::optional<int> Runner::prepare_initrd_image() {
         return static_cast<int>(qemu::RunnerExit::Unknown);
     }
     m_plan.boot_iso = image.iso;
-    if (m_options.boots_linux())
-        m_plan.linux_initrd = image.archive;
+    if (m_options.boots_without_iso())
+        m_plan.initrd_archive = image.archive;
     std::string size = std::to_string(image.archive_size) + " bytes";
     say("runner: initrd: " +
         (image.packed
              ? m_options.initrd + " packed (" + std::to_string(image.entries) + " entries, " + size + ")"
              : m_options.initrd + " (" + size + ")") +
         (m_options.boots_linux() ? std::string(" as Linux's initramfs")
+         : m_options.direct      ? std::string(" as -initrd")
                                  : std::string(" as ") + iso_initrd_path + " in a copy of the image"));
     return std::nullopt;
 }

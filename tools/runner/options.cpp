@@ -167,6 +167,7 @@ std::vector<OptionSpec> option_specs() {
         flag("test", &RunnerOptions::test),
         flag("headless", &RunnerOptions::headless),
         flag("gdb", &RunnerOptions::gdb),
+        flag("direct", &RunnerOptions::direct),
         flag("debug-int", &RunnerOptions::debug_int),
         flag("help", &RunnerOptions::help),
     };
@@ -242,6 +243,18 @@ ParseResult parse_options(const std::vector<std::string>& args, std::string_view
     const RunnerOptions& options = result.options;
     if (options.help)
         return result;
+    if (options.direct) {
+        if (options.boots_linux())
+            result.error = "--direct boots blog_os; it cannot be combined with --linux";
+        else if (options.kernel.empty())
+            result.error = "--direct needs --kernel=PATH (the ELF file QEMU loads)";
+        else if (options.firmware != Firmware::Bios)
+            result.error = "--direct needs --firmware=bios: only SeaBIOS runs QEMU's PVH loader (OVMF cannot "
+                           "start a PVH ELF kernel)";
+        else if (options.gdb || !options.screenshot.empty())
+            result.error = "--direct cannot be combined with --gdb or --screenshot (they need the ISO boot)";
+        return result;
+    }
     if (options.boots_linux()) {
         if (options.test || options.gdb || !options.screenshot.empty())
             result.error =
@@ -259,6 +272,7 @@ ParseResult parse_options(const std::vector<std::string>& args, std::string_view
 
 std::string usage_text() {
     return "usage: runner --iso=PATH [options]\n"
+           "       runner --direct --kernel=ELF --firmware=bios [--initrd=DIR|FILE] [options]\n"
            "       runner --linux=BZIMAGE [--initrd=DIR|FILE] [options]\n"
            "Boots a built blog_os ISO in QEMU, shows COM1 and maps the kernel's result to an exit status\n"
            "(0 success, 1 failure, 2 panic while reporting, 3 unknown, 4 timeout, 10 QEMU killed,\n"
@@ -268,6 +282,9 @@ std::string usage_text() {
            "  --initrd=DIR|FILE    boot with another initrd: a copy of the ISO with /boot/initrd.cpio\n"
            "                       replaced (needs xorriso); a DIR is packed first, as tools/mkinitrd\n"
            "                       would, a FILE is used as it is\n"
+           "  --direct             boot --kernel=ELF with QEMU's -kernel (PVH entry) instead of the ISO\n"
+           "                       through GRUB, SeaBIOS only: --initrd (a DIR is packed; default: the\n"
+           "                       build's initrd.cpio) becomes -initrd; no framebuffer\n"
            "  --linux=BZIMAGE      boot this Linux kernel instead of an ISO, with the same QEMU options\n"
            "                       (to compare with Linux): --initrd is its initramfs (a DIR is packed),\n"
            "                       --cmdline its command line (console=ttyS0 unless one is given)\n"

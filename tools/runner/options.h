@@ -19,6 +19,12 @@ const char* accel_name(Accel accel);
 
 // Where OVMF lives on Debian (package ovmf).
 inline constexpr const char* ovmf_path = "/usr/share/ovmf/OVMF.fd";
+#ifdef BLOG_OS_DEFAULT_INITRD
+// The build's initrd archive, which --direct boots when --initrd is not given.
+inline constexpr const char* default_initrd_path = BLOG_OS_DEFAULT_INITRD;
+#else
+inline constexpr const char* default_initrd_path = "";
+#endif
 // --test runs get a timeout unless the user gives one, so a hung kernel cannot stall a test suite.
 inline constexpr int default_test_timeout_seconds = 120;
 // Bad usage is not a kernel result: it gets sysexits' EX_USAGE, outside qemu::RunnerExit's range.
@@ -31,6 +37,9 @@ struct RunnerOptions {
     // A Linux kernel image booted instead of the ISO (QEMU's -kernel), to compare with Linux under
     // the same QEMU options: --initrd becomes -initrd, --cmdline becomes -append.
     std::string linux_kernel;
+    // Boot `kernel` directly with QEMU's -kernel (PVH) instead of the ISO through GRUB: --initrd (or
+    // the build's initrd.cpio) becomes -initrd; --cmdline goes through fw_cfg as usual. SeaBIOS only.
+    bool direct = false;
     std::string serial_log = "serial.log";
     Firmware firmware = Firmware::Uefi;
     Machine machine = Machine::Pc;
@@ -52,6 +61,8 @@ struct RunnerOptions {
     // 0 means no timeout. --test implies one; --gdb never has one (a debugging session takes its time).
     int effective_timeout_seconds() const;
     bool boots_linux() const { return !linux_kernel.empty(); }
+    // Either way QEMU loads the kernel itself and no ISO is involved.
+    bool boots_without_iso() const { return boots_linux() || direct; }
     // --test implies --headless.
     bool is_headless() const { return headless || test; }
 };

@@ -14,9 +14,9 @@ inline constexpr const char* qemu_binary = "qemu-system-x86_64";
 
 // The decisions taken at run time that the argv depends on.
 struct QemuPlan {
-    Accel accel = Accel::Tcg; // Already resolved: Kvm or Tcg.
-    std::string boot_iso;     // The image to boot when it is not options.iso (--initrd's copy).
-    std::string linux_initrd; // With --linux: the archive for -initrd (--initrd's, packed if a directory).
+    Accel accel = Accel::Tcg;   // Already resolved: Kvm or Tcg.
+    std::string boot_iso;       // The image to boot when it is not options.iso (--initrd's copy).
+    std::string initrd_archive; // With --linux or --direct: the archive for -initrd (packed if a directory).
     std::string json_log_path;
     std::string qmp_socket_path;
     std::string debug_log_path; // Used with --debug-int.

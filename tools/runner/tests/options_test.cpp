@@ -142,7 +142,7 @@ TEST(runner_options, HelpNeedsNothingElseAndUsageListsEveryOption) {
     for (const char* option :
          {"--iso",        "--kernel", "--initrd",     "--serial-log", "--firmware", "--machine", "--memory",
           "--smp",        "--accel",  "--cmdline",    "--test",       "--headless", "--timeout", "--expect",
-          "--screenshot", "--gdb",    "--gdb-script", "--debug-int",  "--qemu-arg", "--help"})
+          "--screenshot", "--gdb",    "--gdb-script", "--debug-int",  "--qemu-arg", "--help",    "--direct"})
         EXPECT_NE(usage.find(option), std::string::npos) << option;
 }
 
@@ -159,6 +159,36 @@ TEST(runner_options, LinuxNeedsNoIsoButRefusesBlogOsOnlyModes) {
         auto refused = runner::parse_options({"--linux=/l/vmlinuz", mode}, "");
         EXPECT_NE(refused.error.find("--linux cannot be combined"), std::string::npos) << mode;
     }
+}
+
+} // namespace
+
+namespace {
+
+TEST(runner_options, DirectBootsTheKernelElfUnderSeaBiosWithoutAnIso) {
+    auto result =
+        runner::parse_options({"--direct", "--kernel=/b/kernel.elf", "--firmware=bios", "--test"}, "");
+    ASSERT_EQ(result.error, "");
+    EXPECT_TRUE(result.options.direct);
+    EXPECT_TRUE(result.options.boots_without_iso());
+    EXPECT_FALSE(result.options.boots_linux());
+}
+
+TEST(runner_options, DirectRefusesOvmfAMissingKernelAndIsoOnlyModes) {
+    auto no_kernel = runner::parse_options({"--direct", "--firmware=bios"}, "");
+    EXPECT_NE(no_kernel.error.find("--kernel"), std::string::npos);
+    // The default firmware is OVMF, which has no PVH loader.
+    auto uefi = runner::parse_options({"--direct", "--kernel=k.elf"}, "");
+    EXPECT_NE(uefi.error.find("--firmware=bios"), std::string::npos);
+    auto explicit_uefi = runner::parse_options({"--direct", "--kernel=k.elf", "--firmware=uefi"}, "");
+    EXPECT_NE(explicit_uefi.error.find("OVMF"), std::string::npos);
+    for (const char* mode : {"--gdb", "--screenshot=x.png"}) {
+        auto refused = runner::parse_options({"--direct", "--kernel=k.elf", "--firmware=bios", mode}, "");
+        EXPECT_NE(refused.error.find("--direct cannot be combined"), std::string::npos) << mode;
+    }
+    auto with_linux =
+        runner::parse_options({"--direct", "--kernel=k.elf", "--firmware=bios", "--linux=v"}, "");
+    EXPECT_NE(with_linux.error.find("--linux"), std::string::npos);
 }
 
 } // namespace

@@ -239,7 +239,7 @@ TEST(runner_qemu_command, LinuxBootsItsKernelWithTheSameMachine) {
     options.smp = 1;
     options.cmdline = "quiet";
     auto plan = base_plan();
-    plan.linux_initrd = "/tmp/r.1/initrd.cpio";
+    plan.initrd_archive = "/tmp/r.1/initrd.cpio";
     auto argv = build_qemu_argv(options, plan);
     EXPECT_TRUE(has_pair(argv, "-kernel", "/l/vmlinuz"));
     EXPECT_TRUE(has_pair(argv, "-initrd", "/tmp/r.1/initrd.cpio"));
@@ -270,6 +270,38 @@ TEST(runner_qemu_command, AnInteractiveConsoleGivesCtrlCToTheGuest) {
     // Tests and pipes keep QEMU's own Ctrl-C handling: nobody types there.
     EXPECT_TRUE(
         has_pair(build_qemu_argv(base_options(), base_plan()), "-chardev", "stdio,id=com1,signal=on"));
+}
+
+TEST(runner_qemu_command, DirectLoadsTheElfWithItsInitrdAndKeepsTheFwCfgCommandLine) {
+    auto options = base_options();
+    options.direct = true;
+    options.firmware = runner::Firmware::Bios;
+    options.test = true;
+    options.cmdline = "loglevel=warn";
+    auto plan = base_plan();
+    plan.initrd_archive = "/b/initrd.cpio";
+    auto argv = build_qemu_argv(options, plan);
+    EXPECT_TRUE(has_pair(argv, "-kernel", "/b/kernel.elf"));
+    EXPECT_TRUE(has_pair(argv, "-initrd", "/b/initrd.cpio"));
+    // The same way as for the ISO, so the kernel's fw_cfg test and every option mean the same.
+    EXPECT_TRUE(has_pair(argv, "-fw_cfg", "name=opt/blog_os/cmdline,string=test loglevel=warn"));
+    EXPECT_FALSE(has(argv, "-append"));
+    EXPECT_FALSE(has(argv, "-cdrom"));
+    EXPECT_FALSE(has(argv, "-bios")); // SeaBIOS, QEMU's default
+    EXPECT_TRUE(has_pair(argv, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"));
+    EXPECT_TRUE(has(argv, "-no-reboot"));
+}
+
+TEST(runner_qemu_command, DirectWithoutCommandLineOrInitrdPassesNeither) {
+    auto options = base_options();
+    options.direct = true;
+    options.firmware = runner::Firmware::Bios;
+    options.qemu_args = {"-append", "ps"};
+    auto argv = build_qemu_argv(options, base_plan());
+    EXPECT_TRUE(has_pair(argv, "-kernel", "/b/kernel.elf"));
+    EXPECT_FALSE(has(argv, "-initrd"));
+    EXPECT_FALSE(has(argv, "-fw_cfg"));
+    EXPECT_EQ(argv.back(), "ps"); // -append through --qemu-arg, last
 }
 
 } // namespace

@@ -1,6 +1,8 @@
 /*
  * First instructions: GRUB enters here in 32-bit protected mode, paging off, eax = Multiboot2 magic and
- * ebx = physical address of the boot information. We check the CPU can run us, build the first page
+ * ebx = physical address of the boot information. A PVH loader (QEMU's -kernel, Xen) enters at
+ * pvh_start instead, with ebx = physical address of struct hvm_start_info; it joins the same path with
+ * eax = the PVH magic, so kernel_entry learns which protocol booted it from its first argument. We check the CPU can run us, build the first page
  * tables (identity for the jump, the direct map of the first 4 GiB, the kernel image in the higher half),
  * turn on long mode with NX and write protection, and jump to the higher half.
  */
@@ -8,6 +10,12 @@
 
 .section .boot.text, "ax"
 .code32
+/* PVH: flat 32-bit segments, paging off, no stack; ebx = hvm_start_info. */
+.global pvh_start
+pvh_start:
+    mov $BOOT_PVH_MAGIC, %eax
+    /* fall through */
+
 .global boot32_start
 boot32_start:
     cli
@@ -27,7 +35,10 @@ boot32_start:
     mov %ebx, (boot_multiboot_info - KERNEL_VIRTUAL_BASE)
 
     cmp $0x36d76289, %eax
+    je .Lknown_loader
+    cmp $BOOT_PVH_MAGIC, %eax
     jne .Lnot_multiboot2
+.Lknown_loader:
 
     /* CPUID exists when EFLAGS.ID (bit 21) can be toggled. */
     pushfl
@@ -180,11 +191,23 @@ boot_gdt_pointer:
     .long boot_gdt
 
 message_not_multiboot2:
-    .asciz "blog_os: not started by a Multiboot2 loader (GRUB 2); cannot continue.\r\n"
+    .asciz "blog_os: not started by a Multiboot2 loader (GRUB 2) nor through PVH; cannot continue.\r\n"
 message_no_long_mode:
     .asciz "blog_os: this CPU has no 64-bit long mode; blog_os needs an x86-64 CPU.\r\n"
 message_no_nx:
     .asciz "blog_os: this CPU has no NX (no-execute) support; blog_os needs it.\r\n"
+
+/* XEN_ELFNOTE_PHYS32_ENTRY: QEMU's -kernel and Xen find the PVH entry here (a PT_NOTE segment). The
+ * value is 8 bytes because QEMU 7.2 reads a host size_t from it; later versions read 32 bits. */
+.section .note.Xen, "a", @note
+.balign 4
+    .long 2f - 1f           /* name size */
+    .long 4f - 3f           /* descriptor size */
+    .long 18                /* XEN_ELFNOTE_PHYS32_ENTRY */
+1:  .asciz "Xen"
+2:  .balign 4
+3:  .quad pvh_start
+4:  .balign 4
 
 .section .text
 .code64
