@@ -56,14 +56,15 @@ test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $$(nproc)
 
 # Boots /bin/bench as /init on blog_os and on Debian's Linux (fetched once into build/linux), BENCH_RUNS
-# times each, alternating; results in build/bench. BENCH_DOCS=1 also updates docs/benchmarks.md.
+# times each, alternating, both loaded by QEMU itself (-kernel); results in build/bench.
+# BENCH_DOCS=1 also updates docs/benchmarks.md.
 bench:
 	@$(MAKE) --no-print-directory packages EXTRA_PACKAGES="$(BENCH_PACKAGES)"
 	@[ -f $(BENCH_BUILD_DIR)/build.ninja ] || cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BENCH_BUILD_DIR) --target iso userland runner bench_tool
 	linux=$$(tools/bench/fetch-linux.sh build/linux) && \
 	$(BENCH_BUILD_DIR)/tools/bench/bench --runner=$(BENCH_BUILD_DIR)/tools/runner/runner \
-		--iso=$(BENCH_BUILD_DIR)/blog_os.iso --linux=$$linux \
+		--kernel=$(BENCH_BUILD_DIR)/kernel/kernel.elf --linux=$$linux \
 		--program=$(BENCH_BUILD_DIR)/userland-root/bin/bench --out=build/bench --runs=$(BENCH_RUNS) \
 		$(if $(BENCH_DOCS),--docs=docs/benchmarks.md)
 

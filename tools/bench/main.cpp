@@ -2,7 +2,11 @@
 // same QEMU (through the runner, with the same options), alternating kernels, and reports both side
 // by side: a table on stdout; results.json, results.csv, table.md and ratios.png in --out.
 //
-//   bench --runner=PATH --iso=PATH --linux=BZIMAGE --program=PATH --out=DIR [--runs=N] [--docs=FILE]
+//   bench --runner=PATH (--kernel=ELF | --iso=PATH) --linux=BZIMAGE --program=PATH --out=DIR [--runs=N]
+//         [--docs=FILE]
+//
+// With --kernel, QEMU loads blog_os itself (its PVH entry) as it loads Linux's bzImage: both kernels
+// start the same way, with no boot loader. With --iso, blog_os boots through GRUB as `make run` does.
 //
 // --docs replaces the table between the bench-table markers in FILE and puts the plot beside it
 // (images/benchmarks.png). The exit status is 0 iff every boot ran every metric without a failed check.
@@ -29,7 +33,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Options {
-    std::string runner, iso, linux_kernel, program, out, docs;
+    std::string runner, kernel, iso, linux_kernel, program, out, docs;
     int runs = 3;
 };
 
@@ -49,6 +53,8 @@ std::optional<Options> parse(int argc, char** argv) {
             options.runner = *value;
         else if (auto value = value_of("iso"))
             options.iso = *value;
+        else if (auto value = value_of("kernel"))
+            options.kernel = *value;
         else if (auto value = value_of("linux"))
             options.linux_kernel = *value;
         else if (auto value = value_of("program"))
@@ -64,10 +70,12 @@ std::optional<Options> parse(int argc, char** argv) {
             return std::nullopt;
         }
     }
-    if (options.runner.empty() || options.iso.empty() || options.linux_kernel.empty() ||
-        options.program.empty() || options.out.empty() || options.runs < 1) {
-        std::fprintf(stderr, "usage: bench --runner=PATH --iso=PATH --linux=BZIMAGE --program=PATH --out=DIR "
-                             "[--runs=N (>= 1)] [--docs=FILE]\n");
+    if (options.runner.empty() || options.iso.empty() == options.kernel.empty() ||
+        options.linux_kernel.empty() || options.program.empty() || options.out.empty() || options.runs < 1) {
+        std::fprintf(
+            stderr,
+            "usage: bench --runner=PATH (--kernel=ELF | --iso=PATH) --linux=BZIMAGE --program=PATH --out=DIR "
+            "[--runs=N (>= 1)] [--docs=FILE]\n");
         return std::nullopt;
     }
     return options;
@@ -139,7 +147,12 @@ Boot boot(const Options& options, bench::Kernel kernel, int index, const fs::pat
         argv.push_back("--linux=" + options.linux_kernel);
         argv.push_back("--cmdline=console=ttyS0 quiet"); // as distributions boot: no boot messages
     } else {
-        argv.push_back("--iso=" + options.iso);
+        if (!options.kernel.empty()) {
+            argv.push_back("--direct");
+            argv.push_back("--kernel=" + options.kernel);
+        } else {
+            argv.push_back("--iso=" + options.iso);
+        }
     }
     std::fprintf(stderr, "bench: boot %d on %s\n", index, bench::kernel_name(kernel));
     int status = run(argv, fs::path(options.out) / "boots" / (name + ".console.log"), runner_log);
