@@ -72,7 +72,11 @@ KTEST(threads_incrementing_under_a_mutex_end_exact) {
 // Lateness is counted in ticks, not nanoseconds: timers fire from the tick, and QEMU under TCG drops
 // ticks when the host is busy (several QEMUs on two cores), which would fail a nanosecond bound for a
 // reason outside the kernel. A sleep ending 0.3 ms after a tick boundary must end on the next tick.
+// With the TSC as the clock, deadlines and ticks come from two counters: under emulation the tick
+// that should pass a deadline can arrive a hair before it by the TSC (seen in CI: 4 ticks for a
+// 1.3 ms sleep), and the next tick ends the sleep. That tick is allowed; waking early never is.
 KTEST(sleeps_wake_within_one_tick_of_their_deadline) {
+    const uint64_t skew_ticks = ktl::StringView(time::clock_info().ns_source) == "TSC" ? 1 : 0;
     uint64_t worst_late_ns = 0;
     for (uint64_t duration_ms : {1, 2, 3, 5, 8, 13}) {
         uint64_t duration = duration_ms * 1'000'000 + 300'000;
@@ -81,7 +85,7 @@ KTEST(sleeps_wake_within_one_tick_of_their_deadline) {
         sched::sleep_until(deadline);
         uint64_t woke = time::monotonic_ns();
         uint64_t ticks_slept = time::ticks() - ticks_before;
-        uint64_t most_ticks = (duration + tick_ns - 1) / tick_ns + 1;
+        uint64_t most_ticks = (duration + tick_ns - 1) / tick_ns + 1 + skew_ticks;
         if (woke < deadline || ticks_slept > most_ticks)
             ktest::fail(__FILE__, __LINE__,
                         "slept {} ms: woke {} ns after the deadline, after {} ticks (at most {})",
