@@ -108,17 +108,16 @@ std::vector<std::string> build_qemu_argv(const RunnerOptions& options, const Qem
         add({"-bios", ovmf_path}); // SeaBIOS is QEMU's default, so bios needs nothing.
     if (options.boots_linux()) {
         add({"-kernel", options.linux_kernel, "-append", linux_cmdline(options.cmdline)});
-        if (!plan.initrd_archive.empty())
-            add({"-initrd", plan.initrd_archive});
     } else if (options.direct) {
         // The command line still goes through fw_cfg below, as for the ISO, so a run means the same
         // either way; -append (PVH's own command line, which the kernel reads too) is left to --qemu-arg.
         add({"-kernel", options.kernel});
-        if (!plan.initrd_archive.empty())
-            add({"-initrd", plan.initrd_archive});
     } else {
         add({"-cdrom", plan.boot_iso.empty() ? options.iso : plan.boot_iso, "-boot", "d"});
     }
+    // QEMU loads the initrd next to a kernel it loads itself; from an ISO, GRUB does.
+    if ((options.boots_linux() || options.direct) && !plan.initrd_archive.empty())
+        add({"-initrd", plan.initrd_archive});
 
     // Reset would hide a triple fault: stop instead, which the exit mapping reads as "no result".
     add({"-no-reboot"});
