@@ -19,7 +19,10 @@
 #include "debug/debug_keys.h"
 #include "debug/panic.h"
 #include "debug/symbols.h"
+#include "dev/memory_devices.h"
+#include "fs/devfs/devfs.h"
 #include "fs/initrd.h"
+#include "fs/vfs.h"
 #include "mm/direct_map.h"
 #include "mm/memory.h"
 #include "mm/stacks.h"
@@ -262,11 +265,6 @@ void start_first_process(const boot::CommandLine& command_line) {
         klog::warn(log_subsystem, "no initrd: no first process to start");
         return;
     }
-    auto file = fs::open_executable(path);
-    if (file.is_error()) {
-        klog::error(log_subsystem, "cannot start {}: {}", path, file.error().name());
-        return;
-    }
     constexpr size_t max_arguments = 64;
     ktl::StringView argv[max_arguments] = {path};
     size_t argc = 1;
@@ -277,9 +275,33 @@ void start_first_process(const boot::CommandLine& command_line) {
     ktl::StringView envp[] = {"HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin"};
     klog::info(log_subsystem, "from here on the screen shows kernel warnings and errors only; COM1 has all");
     klog::set_screen_max_level(klog::Level::Warn);
-    ktl::Error error =
-        proc::become_first_process(path, file.value(), {argv, argc, envp, 3}, on_first_process_exit);
+    ktl::Error error = proc::become_first_process(path, {argv, argc, envp, 3}, on_first_process_exit);
     klog::error(log_subsystem, "cannot start {}: {}", path, error.name());
+}
+
+// The root tmpfs with the initrd unpacked into it, and devfs at /dev.
+void start_file_systems() {
+    fs::initialize_vfs();
+    fs::devfs::register_type();
+    dev::register_memory_devices();
+    console::register_terminal_devices();
+    fs::unpack_initrd(boot_info);
+    fs::Path root = fs::root_path();
+    if (root.is_null())
+        return;
+    fs::Lookup lookup{root, root, {}, 0};
+    auto made = fs::make_directory(lookup, "/dev", 0755);
+    if (made.is_error() && made.error().code() != ktl::Errno::Exists)
+        klog::error(log_subsystem, "no /dev: {}", made.error().name());
+    auto dev = fs::resolve(lookup, "/dev");
+    if (dev.is_error() || fs::mount("devtmpfs", dev.value(), "devtmpfs", 0, "").is_error())
+        klog::error(log_subsystem, "cannot mount devtmpfs on /dev");
+    for (ktl::StringView directory :
+         {ktl::StringView("/tmp"), ktl::StringView("/proc"), ktl::StringView("/sys")}) {
+        auto created = fs::make_directory(lookup, directory, directory == "/tmp" ? 01777 : 0555);
+        if (created.is_error() && created.error().code() != ktl::Errno::Exists)
+            klog::warn(log_subsystem, "no {}: {}", directory, created.error().name());
+    }
 }
 
 // The rest of boot, on the guarded "boot" stack.
@@ -292,7 +314,7 @@ void start_first_process(const boot::CommandLine& command_line) {
     mm::install_demand_paging();
     console::initialize_terminal();
     debug::install_debug_keys();
-    fs::initialize_initrd(boot_info);
+    start_file_systems();
     boot::CommandLine command_line(command_line_view);
     mm::MemoryStatistics memory = mm::memory_statistics();
     klog::info("mm", "ready: {} free of {}, heap {} in use, {} kernel stacks",

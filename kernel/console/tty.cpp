@@ -225,11 +225,12 @@ void on_serial_input(arch::InterruptFrame&) {
         readers.wake_all();
 }
 
-class TerminalFile final : public fs::File {
+class TerminalFile final : public fs::OpenFile {
 public:
-    TerminalFile() : File(fs::open_read_write) {}
+    TerminalFile(fs::RefPtr<fs::Inode> inode, uint32_t flags)
+        : OpenFile(static_cast<fs::RefPtr<fs::Inode>&&>(inode), flags) {}
 
-    ktl::ErrorOr<size_t> read(mm::UserPtr<char> buffer, size_t length) override {
+    ktl::ErrorOr<size_t> read(fs::IoBuffer buffer, size_t length) override {
         if (length == 0)
             return 0;
         char chunk[256];
@@ -241,22 +242,22 @@ public:
                 return ready ? take_input(state, chunk, want) : 0;
             });
             if (ready) {
-                TRY(mm::copy_to_user(buffer.address(), chunk, count));
+                TRY(buffer.write(chunk, count));
                 return count;
             }
-            if (flags() & fs::open_nonblocking)
+            if (is_nonblocking())
                 return ktl::Errno::TryAgain;
             readers.wait_until(
                 [] { return terminal.with([](TerminalState& state) { return readable(state); }); });
         }
     }
 
-    ktl::ErrorOr<size_t> write(mm::UserPtr<const char> buffer, size_t length) override {
+    ktl::ErrorOr<size_t> write(fs::IoBuffer buffer, size_t length) override {
         char chunk[256];
         size_t written = 0;
         while (written < length) {
             size_t part = length - written < sizeof chunk ? length - written : sizeof chunk;
-            auto copied = mm::copy_from_user(chunk, buffer.address() + written, part);
+            auto copied = buffer.read(chunk, part, written);
             if (copied.is_error())
                 return written > 0 ? ktl::ErrorOr<size_t>(written) : copied.error();
             console::write(ktl::StringView(chunk, part));
@@ -317,13 +318,15 @@ public:
         }
     }
 
-    ktl::ErrorOr<void> status(fs::FileStatus& status) override {
-        constexpr uint32_t character_device = 0020000;
-        status.mode = character_device | 0620;
-        status.rdev = (5u << 8) | 1; // /dev/console's major 5, minor 1
-        status.block_size = 1024;
-        return {};
+    ktl::ErrorOr<size_t> read_at(uint64_t, fs::IoBuffer, size_t) override { return ktl::Errno::IllegalSeek; }
+    ktl::ErrorOr<size_t> write_at(uint64_t, fs::IoBuffer, size_t) override { return ktl::Errno::IllegalSeek; }
+    ktl::ErrorOr<int64_t> seek(int64_t, fs::Whence) override { return ktl::Errno::IllegalSeek; }
+    bool is_seekable() const override { return false; }
+    uint32_t poll_events() override {
+        bool ready = terminal.with([](TerminalState& state) { return readable(state); });
+        return fs::poll_out | fs::poll_write_normal | (ready ? fs::poll_in | fs::poll_read_normal : 0);
     }
+    sched::WaitQueue* poll_queue() override { return &readers; }
     bool is_terminal() const override { return true; }
     const char* kind() const override { return "tty"; }
 };
@@ -346,11 +349,33 @@ void terminal_receive(uint8_t byte) {
         readers.wake_all();
 }
 
-ktl::ErrorOr<fs::FileRef> open_terminal() {
-    auto* file = new (std::nothrow) TerminalFile;
-    if (!file)
-        return ktl::Errno::NoMemory;
-    return fs::FileRef::adopt(file);
+namespace {
+
+// /dev/console, /dev/tty and /dev/ttyS0 all reach this one terminal until there are several.
+class TerminalDevice final : public fs::CharacterDevice {
+public:
+    ktl::ErrorOr<fs::RefPtr<fs::OpenFile>> open(fs::RefPtr<fs::Inode> inode, uint32_t,
+                                                uint32_t flags) override {
+        auto file =
+            TRY(ktl::try_make_ref_counted<TerminalFile>(static_cast<fs::RefPtr<fs::Inode>&&>(inode), flags));
+        return fs::RefPtr<fs::OpenFile>(file.ptr());
+    }
+};
+
+constinit TerminalDevice terminal_device;
+
+} // namespace
+
+void register_terminal_devices() {
+    constexpr fs::CharacterDeviceInfo devices[] = {
+        {"tty", 5, 0, 0666},
+        {"console", 5, 1, 0600},
+        {"ttyS0", 4, 64, 0660},
+    };
+    for (const auto& info : devices) {
+        if (auto registered = fs::register_character_device(info, terminal_device); registered.is_error())
+            klog::warn("tty", "cannot register /dev/{}: {}", info.name, registered.error().name());
+    }
 }
 
 void set_debug_key(uint8_t byte, DebugKeyHandler handler) {

@@ -1,10 +1,10 @@
-// The console terminal: what a program's fds 0, 1 and 2 are. Output goes to the kernel console
-// (serial and screen); input comes from the COM1 receive interrupt through a small line
+// The console terminal: /dev/console, which the first process's fds 0, 1 and 2 open. Output goes to the
+// kernel console (serial and screen); input comes from the COM1 receive interrupt through a small line
 // discipline: canonical mode (line editing with erase and kill, Ctrl-D for end of file, echo) or
 // raw mode, as Linux's termios asks (TCGETS/TCSETS), and the window size (TIOCGWINSZ).
 #pragma once
 
-#include "fs/file.h"
+#include "fs/char_device.h"
 
 namespace console {
 
@@ -12,8 +12,8 @@ namespace console {
 void initialize_terminal();
 // One byte of input, as if typed (the serial interrupt calls this; so can tests).
 void terminal_receive(uint8_t byte);
-// A new open description of the terminal, for reading and writing.
-ktl::ErrorOr<fs::FileRef> open_terminal();
+// Registers the terminal as the character devices console (5:1), tty (5:0) and ttyS0 (4:64).
+void register_terminal_devices();
 
 // A byte the terminal acts on itself instead of passing on (Ctrl-T lists the tasks).
 using DebugKeyHandler = void (*)();

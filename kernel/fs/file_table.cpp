@@ -2,46 +2,46 @@
 
 namespace fs {
 
-ktl::ErrorOr<FileRef> FileTable::get(int fd) {
+ktl::ErrorOr<RefPtr<OpenFile>> FileTable::get(int fd) {
     if (!valid(fd))
         return ktl::Errno::BadFileDescriptor;
     sync::SpinlockGuard guard(m_lock);
     if (!m_slots[fd].file)
         return ktl::Errno::BadFileDescriptor;
-    return FileRef::retain(m_slots[fd].file);
+    return RefPtr<OpenFile>(m_slots[fd].file);
 }
 
-ktl::ErrorOr<int> FileTable::install(FileRef file, bool close_on_exec, int lowest) {
+ktl::ErrorOr<int> FileTable::install(RefPtr<OpenFile> file, bool close_on_exec, int lowest) {
     if (lowest < 0 || lowest >= max_descriptors)
         return ktl::Errno::InvalidArgument;
     sync::SpinlockGuard guard(m_lock);
     for (int fd = lowest; fd < max_descriptors; ++fd) {
         if (!m_slots[fd].file) {
-            m_slots[fd] = {file.leak(), close_on_exec};
+            m_slots[fd] = {file.leak_ref(), close_on_exec};
             return fd;
         }
     }
     return ktl::Errno::TooManyOpenFiles;
 }
 
-ktl::ErrorOr<void> FileTable::install_at(int fd, FileRef file, bool close_on_exec) {
+ktl::ErrorOr<void> FileTable::install_at(int fd, RefPtr<OpenFile> file, bool close_on_exec) {
     if (!valid(fd))
         return ktl::Errno::BadFileDescriptor;
-    File* previous;
+    OpenFile* previous;
     {
         sync::SpinlockGuard guard(m_lock);
         previous = m_slots[fd].file;
-        m_slots[fd] = {file.leak(), close_on_exec};
+        m_slots[fd] = {file.leak_ref(), close_on_exec};
     }
     if (previous)
-        previous->release(); // outside the lock: the last release may wake a pipe's other end
+        previous->unref(); // outside the lock: the last reference may wake a pipe's other end
     return {};
 }
 
 ktl::ErrorOr<void> FileTable::close(int fd) {
     if (!valid(fd))
         return ktl::Errno::BadFileDescriptor;
-    File* file;
+    OpenFile* file;
     {
         sync::SpinlockGuard guard(m_lock);
         file = m_slots[fd].file;
@@ -49,8 +49,28 @@ ktl::ErrorOr<void> FileTable::close(int fd) {
     }
     if (!file)
         return ktl::Errno::BadFileDescriptor;
-    file->release();
+    file->unref();
     return {};
+}
+
+void FileTable::close_range(unsigned first, unsigned last, bool only_mark_close_on_exec) {
+    if (last >= static_cast<unsigned>(max_descriptors))
+        last = max_descriptors - 1;
+    for (unsigned fd = first; fd <= last && fd < static_cast<unsigned>(max_descriptors); ++fd) {
+        OpenFile* file = nullptr;
+        {
+            sync::SpinlockGuard guard(m_lock);
+            if (only_mark_close_on_exec) {
+                if (m_slots[fd].file)
+                    m_slots[fd].close_on_exec = true;
+                continue;
+            }
+            file = m_slots[fd].file;
+            m_slots[fd] = {};
+        }
+        if (file)
+            file->unref();
+    }
 }
 
 ktl::ErrorOr<bool> FileTable::close_on_exec(int fd) {
@@ -72,19 +92,20 @@ ktl::ErrorOr<void> FileTable::set_close_on_exec(int fd, bool value) {
     return {};
 }
 
-ktl::ErrorOr<void> FileTable::copy_from(FileTable& other) {
-    sync::SpinlockGuard guard(other.m_lock);
+ktl::ErrorOr<RefPtr<FileTable>> FileTable::clone() {
+    RefPtr<FileTable> copy = TRY(ktl::try_make_ref_counted<FileTable>());
+    sync::SpinlockGuard guard(m_lock);
     for (int fd = 0; fd < max_descriptors; ++fd) {
-        m_slots[fd] = other.m_slots[fd];
+        copy->m_slots[fd] = m_slots[fd];
         if (m_slots[fd].file)
-            m_slots[fd].file->retain();
+            m_slots[fd].file->ref();
     }
-    return {};
+    return copy;
 }
 
 void FileTable::close_on_exec_all() {
     for (int fd = 0; fd < max_descriptors; ++fd) {
-        File* file = nullptr;
+        OpenFile* file = nullptr;
         {
             sync::SpinlockGuard guard(m_lock);
             if (m_slots[fd].close_on_exec) {
@@ -93,20 +114,20 @@ void FileTable::close_on_exec_all() {
             }
         }
         if (file)
-            file->release();
+            file->unref();
     }
 }
 
 void FileTable::close_all() {
     for (int fd = 0; fd < max_descriptors; ++fd) {
-        File* file;
+        OpenFile* file;
         {
             sync::SpinlockGuard guard(m_lock);
             file = m_slots[fd].file;
             m_slots[fd] = {};
         }
         if (file)
-            file->release();
+            file->unref();
     }
 }
 
@@ -116,6 +137,14 @@ size_t FileTable::open_count() {
     for (const Slot& slot : m_slots)
         count += slot.file != nullptr;
     return count;
+}
+
+int FileTable::end() {
+    sync::SpinlockGuard guard(m_lock);
+    for (int fd = max_descriptors; fd > 0; --fd)
+        if (m_slots[fd - 1].file)
+            return fd;
+    return 0;
 }
 
 } // namespace fs

@@ -1,17 +1,18 @@
 // A process's file descriptors: small integers naming open file descriptions, each with its own
-// close-on-exec flag. Lowest free number first, as POSIX requires.
+// close-on-exec flag. Lowest free number first, as POSIX requires. A table is reference counted so
+// that clone(CLONE_FILES) can share it between processes.
 #pragma once
 
-#include "fs/file.h"
+#include "fs/open_file.h"
 #include "sync/spinlock.h"
 
 #include <cstddef>
 
 namespace fs {
 
-class FileTable {
+class FileTable : public ktl::RefCounted<FileTable> {
 public:
-    static constexpr int max_descriptors = 256; // what RLIMIT_NOFILE reports
+    static constexpr int max_descriptors = 1024; // what RLIMIT_NOFILE reports, as Linux's default
 
     FileTable() = default;
     ~FileTable() { close_all(); }
@@ -19,23 +20,27 @@ public:
     FileTable& operator=(const FileTable&) = delete;
 
     // The description behind `fd`, with a reference for the caller; BadFileDescriptor if none.
-    ktl::ErrorOr<FileRef> get(int fd);
+    ktl::ErrorOr<RefPtr<OpenFile>> get(int fd);
     // Installs `file` at the lowest free number >= `lowest`; TooManyOpenFiles if none.
-    ktl::ErrorOr<int> install(FileRef file, bool close_on_exec, int lowest = 0);
+    ktl::ErrorOr<int> install(RefPtr<OpenFile> file, bool close_on_exec, int lowest = 0);
     // dup2/dup3: `file` goes to exactly `fd`, closing what was there.
-    ktl::ErrorOr<void> install_at(int fd, FileRef file, bool close_on_exec);
+    ktl::ErrorOr<void> install_at(int fd, RefPtr<OpenFile> file, bool close_on_exec);
     ktl::ErrorOr<void> close(int fd);
+    // close_range(2): closes (or, with `only_mark_close_on_exec`, marks) every open fd in [first, last].
+    void close_range(unsigned first, unsigned last, bool only_mark_close_on_exec);
     ktl::ErrorOr<bool> close_on_exec(int fd);
     ktl::ErrorOr<void> set_close_on_exec(int fd, bool value);
     // A copy sharing every description, for a child that does not share the table.
-    ktl::ErrorOr<void> copy_from(FileTable& other);
+    ktl::ErrorOr<RefPtr<FileTable>> clone();
     void close_on_exec_all();
     void close_all();
     size_t open_count();
+    // The highest open fd + 1 (0 when none is open), for /proc/<pid>/fd listings.
+    int end();
 
 private:
     struct Slot {
-        File* file = nullptr;
+        OpenFile* file = nullptr; // one reference
         bool close_on_exec = false;
     };
     static bool valid(int fd) { return fd >= 0 && fd < max_descriptors; }

@@ -2,9 +2,12 @@
 
 #include "console/log.h"
 #include "cpio/archive.h"
+#include "fs/vfs.h"
+#include "ktl/hash_map.h"
 #include "mm/direct_map.h"
+#include "mm/physical.h"
+#include "proc/executable.h"
 
-#include <cstring>
 #include <new>
 
 namespace fs {
@@ -13,131 +16,166 @@ namespace {
 
 constexpr ktl::StringView log_subsystem = "initrd";
 constexpr ktl::StringView module_name = "initrd";
-constexpr size_t max_path = 4096;
-constexpr int max_symlinks = 8; // Linux follows 40; an initrd's links are short chains
 
-alignas(cpio::Archive) unsigned char archive_storage[sizeof(cpio::Archive)];
-cpio::Archive* archive = nullptr;
+bool unpacked = false;
+size_t entries_unpacked = 0;
+size_t entries_failed = 0;
 
-// A path being resolved: normalised components joined by '/', no leading '/'.
-class PathBuffer {
+// "/" + the archive's normalised name, NUL-free, in a buffer of its own.
+class AbsolutePath {
 public:
+    bool set(ktl::StringView name) {
+        if (name.length() + 2 > sizeof m_text)
+            return false;
+        m_text[0] = '/';
+        for (size_t i = 0; i < name.length(); ++i)
+            m_text[i + 1] = name[i];
+        m_length = name.length() + 1;
+        return true;
+    }
     ktl::StringView view() const { return ktl::StringView(m_text, m_length); }
-    // Appends `path`'s components, dropping empty ones and "."; ".." is kept for the walk, which
-    // applies it to what is resolved by then (after any link before it), not lexically.
-    ktl::ErrorOr<void> append(ktl::StringView path) {
-        size_t position = 0;
-        while (position < path.length()) {
-            size_t end = position;
-            while (end < path.length() && path[end] != '/')
-                ++end;
-            ktl::StringView component = path.substring(position, end - position);
-            position = end + 1;
-            if (component.is_empty() || component == ".")
-                continue;
-            if (m_length + 1 + component.length() > max_path)
-                return ktl::Errno::NameTooLong;
-            if (m_length > 0)
-                m_text[m_length++] = '/';
-            for (size_t i = 0; i < component.length(); ++i)
-                m_text[m_length++] = component[i];
-        }
-        return {};
-    }
-    void pop() {
-        while (m_length > 0 && m_text[m_length - 1] != '/')
-            --m_length;
-        if (m_length > 0)
-            --m_length;
-    }
-    void clear() { m_length = 0; }
 
 private:
-    char m_text[max_path];
+    char m_text[path_max];
     size_t m_length = 0;
 };
 
-// The entry at a resolved path. The root need not be in the archive (mkinitrd, like `find . | cpio`
-// without ".", leaves it out): then it is a plain directory.
-ktl::ErrorOr<cpio::Entry> entry_at(ktl::StringView resolved) {
-    auto found = archive->find(resolved);
-    if (!found.is_error() || !resolved.is_empty())
-        return found;
-    cpio::Entry root;
-    root.mode = static_cast<uint32_t>(cpio::FileType::Directory) | 0755;
-    return root;
-}
+class Unpacker {
+public:
+    explicit Unpacker(const cpio::Archive& archive) : m_archive(archive) {
+        Path root = root_path();
+        m_lookup = Lookup{root, root, {}, 0};
+    }
 
-// Resolves every component of `path`, following symbolic links; the final entry.
-ktl::ErrorOr<cpio::Entry> resolve(ktl::StringView path) {
-    if (!archive)
-        return ktl::Errno::NoEntry;
-    if (path.length() >= max_path)
-        return ktl::Errno::NameTooLong;
-    // What is resolved so far, what is left to walk, and the rest of the path after the component
-    // being looked at: on the heap, as 12 KiB is too much for a kernel stack.
-    struct Scratch {
-        PathBuffer resolved;
-        PathBuffer remaining;
-        char tail[max_path];
-    };
-    auto* scratch = new (std::nothrow) Scratch;
-    if (!scratch)
-        return ktl::Errno::NoMemory;
-    PathBuffer* resolved = &scratch->resolved;
-    PathBuffer* remaining = &scratch->remaining;
-    char* tail = scratch->tail;
-    auto result = [&]() -> ktl::ErrorOr<cpio::Entry> {
-        TRY(remaining->append(path));
-        int links_followed = 0;
-        cpio::Entry entry = TRY(entry_at(""));
-        // Walk one component at a time so a link in the middle is followed too.
-        while (!remaining->view().is_empty()) {
-            ktl::StringView rest = remaining->view();
-            size_t slash = rest.find('/');
-            ktl::StringView component = slash == ktl::StringView::npos ? rest : rest.substring(0, slash);
-            if (!entry.is_directory())
-                return ktl::Errno::NotDirectory;
-            // What follows this component, copied out: `remaining` is rewritten below.
-            size_t tail_length = slash == ktl::StringView::npos ? 0 : rest.length() - slash - 1;
-            memcpy(tail, rest.data() + rest.length() - tail_length, tail_length);
-            ktl::StringView after(tail, tail_length);
-            if (component == "..") {
-                resolved->pop(); // never above the root
-                entry = TRY(entry_at(resolved->view()));
-                remaining->clear();
-                TRY(remaining->append(after));
-                continue;
-            }
-            TRY(resolved->append(component));
-            auto found = archive->find(resolved->view());
-            if (found.is_error())
-                return ktl::Errno::NoEntry;
-            entry = found.value();
-            remaining->clear();
-            if (entry.is_symlink()) {
-                if (++links_followed > max_symlinks)
-                    return ktl::Errno::TooManySymlinks;
-                // The link's target, then what was after the link, go through the walk again, from
-                // the link's directory (or the root for an absolute target).
-                ktl::StringView target = entry.symlink_target();
-                resolved->pop();
-                if (!target.is_empty() && target[0] == '/')
-                    resolved->clear();
-                TRY(remaining->append(target));
-                entry = TRY(entry_at(resolved->view()));
-            }
-            TRY(remaining->append(after));
+    void unpack(const cpio::Entry& entry) {
+        if (entry.is_root()) {
+            // The archive's "." sets the root's mode, owner and time.
+            auto root = resolve(m_lookup, "/");
+            if (!root.is_error())
+                (void)apply_attributes(root.value(), entry);
+            return;
         }
-        return entry;
-    }();
-    delete scratch;
-    return result;
-}
+        auto* path = new (std::nothrow) AbsolutePath;
+        if (!path || !path->set(entry.name)) {
+            delete path;
+            failed(entry, ktl::Errno::NameTooLong);
+            return;
+        }
+        auto result = unpack_at(path->view(), entry);
+        if (result.is_error())
+            failed(entry, result.error().code());
+        else
+            ++entries_unpacked;
+        delete path;
+    }
+
+private:
+    void failed(const cpio::Entry& entry, ktl::Errno code) {
+        ++entries_failed;
+        klog::warn(log_subsystem, "'{}' not unpacked: {}", entry.name, ktl::errno_name(code));
+    }
+
+    // Linux's initramfs makes no missing parents; we do, so an archive listed without its
+    // directories (find -type f | cpio) still unpacks.
+    ktl::ErrorOr<void> make_parents(ktl::StringView path) {
+        for (size_t i = 1; i < path.length(); ++i) {
+            if (path[i] != '/')
+                continue;
+            auto made = make_directory(m_lookup, path.substring(0, i), 0755);
+            if (made.is_error() && made.error().code() != ktl::Errno::Exists)
+                return made.error();
+        }
+        return {};
+    }
+
+    // A later entry with the same name replaces an earlier one, as Linux's extraction does.
+    void remove_existing(ktl::StringView path, const cpio::Entry& entry) {
+        auto existing = resolve(m_lookup, path, false);
+        if (existing.is_error())
+            return;
+        bool is_directory = existing.value().inode().metadata().is_directory();
+        if (is_directory && entry.is_directory())
+            return; // kept; its attributes are updated
+        (void)remove(m_lookup, path, is_directory);
+    }
+
+    ktl::ErrorOr<void> unpack_at(ktl::StringView path, const cpio::Entry& entry) {
+        TRY(make_parents(path));
+        remove_existing(path, entry);
+        if (entry.is_directory()) {
+            auto made = make_directory(m_lookup, path, entry.permissions());
+            if (made.is_error() && made.error().code() != ktl::Errno::Exists)
+                return made.error();
+        } else if (entry.is_symlink()) {
+            ktl::StringView target = entry.symlink_target();
+            if (target.contains(ktl::StringView("\0", 1)))
+                return ktl::Errno::InvalidArgument;
+            TRY(make_symlink(m_lookup, target, path));
+            return {}; // a symlink's own attributes do not matter
+        } else if (entry.is_regular()) {
+            TRY(unpack_regular(path, entry));
+        } else {
+            uint64_t device = make_device(entry.rdevmajor, entry.rdevminor);
+            TRY(make_node(m_lookup, path, entry.mode, device));
+        }
+        Path made = TRY(resolve(m_lookup, path, false));
+        TRY(apply_attributes(made, entry));
+        if (entry.is_regular() && (entry.mode & 0111))
+            proc::remember_boot_executable(made.inode());
+        return {};
+    }
+
+    ktl::ErrorOr<void> unpack_regular(ktl::StringView path, const cpio::Entry& entry) {
+        // Hard links: the group's first name gets the content (held by its last member), the others
+        // become links to it.
+        uint64_t identity = 0;
+        if (entry.is_hard_link()) {
+            identity = (static_cast<uint64_t>(entry.devmajor) << 48) ^
+                       (static_cast<uint64_t>(entry.devminor) << 32) ^ entry.inode;
+            if (ktl::String* first = m_links.get(identity)) {
+                TRY(make_link(m_lookup, first->view(), m_lookup, path, false));
+                return {};
+            }
+        }
+        cpio::Entry content = m_archive.hard_link_content(entry);
+        RefPtr<OpenFile> file =
+            TRY(open(m_lookup, path, open_write_only | open_create | open_exclusive, 0600));
+        size_t written = 0;
+        ktl::ByteReader data = content.data;
+        while (written < data.size()) {
+            size_t part = TRY(file->write(IoBuffer::kernel(static_cast<const void*>(data.data() + written)),
+                                          data.size() - written));
+            if (part == 0)
+                return ktl::Errno::NoSpace;
+            written += part;
+        }
+        if (entry.is_hard_link()) {
+            auto name = ktl::String::try_create(path);
+            if (!name.is_error())
+                (void)m_links.try_set(identity, name.release_value());
+        }
+        return {};
+    }
+
+    ktl::ErrorOr<void> apply_attributes(const Path& path, const cpio::Entry& entry) {
+        AttributeChange change;
+        change.which = AttributeChange::Mode | AttributeChange::Uid | AttributeChange::Gid |
+                       AttributeChange::AccessTime | AttributeChange::ModifyTime;
+        change.mode = entry.permissions();
+        change.uid = entry.uid;
+        change.gid = entry.gid;
+        change.access_time = change.modify_time = Timestamp{static_cast<int64_t>(entry.mtime), 0};
+        return path.inode().set_attributes(change);
+    }
+
+    const cpio::Archive& m_archive;
+    Lookup m_lookup;
+    ktl::HashMap<uint64_t, ktl::String> m_links;
+};
 
 } // namespace
 
-void initialize_initrd(const boot::BootInfo& boot_info) {
+void unpack_initrd(const boot::BootInfo& boot_info) {
     for (const boot::BootModule& module : boot_info.modules) {
         if (ktl::StringView(module.name) != module_name)
             continue;
@@ -150,29 +188,39 @@ void initialize_initrd(const boot::BootInfo& boot_info) {
                         module.name, cpio::problem_name(problem), parsed.error().name());
             return;
         }
-        archive = new (archive_storage) cpio::Archive(parsed.value());
-        klog::info(log_subsystem, "{} entries, {} bytes, read in place", archive->entry_count(),
-                   bytes.size());
+        if (root_path().is_null()) {
+            klog::error(log_subsystem, "no root file system to unpack into");
+            return;
+        }
+        {
+            auto* unpacker = new (std::nothrow) Unpacker(parsed.value());
+            if (!unpacker) {
+                klog::error(log_subsystem, "no memory to unpack the initrd");
+                return;
+            }
+            for (const cpio::Entry& entry : parsed.value())
+                unpacker->unpack(entry);
+            delete unpacker;
+        }
+        unpacked = true;
+        size_t frames = mm::release_boot_module(module.start, module.end);
+        klog::info(log_subsystem, "{} entries unpacked into / ({} refused), {} bytes; {} frames freed",
+                   entries_unpacked, entries_failed, bytes.size(), frames);
         return;
     }
     klog::info(log_subsystem, "no initrd module");
 }
 
 bool has_initrd() {
-    return archive != nullptr;
+    return unpacked;
 }
 
 size_t initrd_entry_count() {
-    return archive ? archive->entry_count() : 0;
+    return entries_unpacked;
 }
 
-ktl::ErrorOr<ktl::ByteReader> open_executable(ktl::StringView path) {
-    cpio::Entry entry = TRY(resolve(path));
-    if (entry.is_directory())
-        return ktl::Errno::AccessDenied; // execve of a directory: EACCES, as on Linux
-    if (!entry.is_regular() || (entry.permissions() & 0111) == 0)
-        return ktl::Errno::AccessDenied;
-    return archive->hard_link_content(entry).data;
+size_t initrd_failed_count() {
+    return entries_failed;
 }
 
 } // namespace fs

@@ -1,22 +1,20 @@
-// The initrd: a newc cpio archive the loader passes as the Multiboot2 module named "initrd". Until
-// the VFS exists, programs are read from it in place, read-only. The archive is hostile input: it
-// is checked whole once (cpio::Archive::parse) and refused if anything in it is wrong.
+// The initrd: a newc cpio archive the loader passes as the boot module named "initrd". At boot it is
+// unpacked into the root tmpfs (modes, owners, times, symlinks, hard links, device nodes and FIFOs)
+// and its frames go back to the allocator, as the seed and Linux's initramfs do. The archive is
+// hostile input: it is checked whole once (cpio::Archive::parse) and refused if anything in it is
+// wrong; then each entry goes through the VFS calls user space uses, with their checks.
 #pragma once
 
 #include "boot/boot_info.h"
-#include "ktl/byte_reader.h"
-#include "ktl/error_or.h"
-#include "ktl/string_view.h"
+
+#include <cstddef>
 
 namespace fs {
 
-void initialize_initrd(const boot::BootInfo& boot_info);
+void unpack_initrd(const boot::BootInfo& boot_info);
 bool has_initrd();
+// Entries unpacked, and entries refused by the VFS (logged one by one).
 size_t initrd_entry_count();
-
-// The bytes of the executable regular file at `path` (absolute or relative to the root), following
-// symbolic links. NoEntry, NotDirectory, AccessDenied (not a regular file, or no execute bit),
-// TooManySymlinks, NameTooLong.
-ktl::ErrorOr<ktl::ByteReader> open_executable(ktl::StringView path);
+size_t initrd_failed_count();
 
 } // namespace fs

@@ -10,56 +10,104 @@ namespace fs {
 
 namespace {
 
-// The buffer both ends share; freed when the second end goes.
-class PipeBuffer {
+uint64_t live_pipes = 0;
+
+} // namespace
+
+// The buffer every end shares; freed with the last end.
+class Pipe : public ktl::RefCounted<Pipe> {
 public:
-    ~PipeBuffer() { mm::kfree(m_bytes); }
+    Pipe() { __atomic_add_fetch(&live_pipes, 1, __ATOMIC_RELAXED); }
+    ~Pipe() {
+        mm::kfree(m_bytes);
+        __atomic_sub_fetch(&live_pipes, 1, __ATOMIC_RELAXED);
+    }
     bool allocate() {
         m_bytes = static_cast<char*>(mm::kmalloc(pipe_capacity));
         return m_bytes != nullptr;
     }
 
-    ktl::ErrorOr<size_t> read(mm::UserPtr<char> buffer, size_t length, bool nonblocking);
-    ktl::ErrorOr<size_t> write(mm::UserPtr<const char> buffer, size_t length, bool nonblocking);
-    void close_end(bool writer);
+    ktl::ErrorOr<size_t> read(IoBuffer buffer, size_t length, bool nonblocking);
+    ktl::ErrorOr<size_t> write(IoBuffer buffer, size_t length, bool nonblocking);
+    void open_end(bool writer) {
+        {
+            sync::MutexLocker locker(m_lock);
+            ++(writer ? m_writers : m_readers);
+            if (writer)
+                m_had_writer = true;
+        }
+        m_changed.wake_all();
+    }
+    void close_end(bool writer) {
+        {
+            sync::MutexLocker locker(m_lock);
+            --(writer ? m_writers : m_readers);
+        }
+        m_changed.wake_all();
+    }
+    // Without the mutex: a poller calls this after enlisting itself as blocked, and must not sleep
+    // on a lock in between (its wake could be lost). Each field is read atomically.
+    uint32_t poll_events(bool writer) {
+        size_t used = __atomic_load_n(&m_used, __ATOMIC_ACQUIRE);
+        uint32_t events = 0;
+        if (!writer) {
+            if (used > 0)
+                events |= poll_in | poll_read_normal;
+            if (__atomic_load_n(&m_writers, __ATOMIC_ACQUIRE) == 0 &&
+                __atomic_load_n(&m_had_writer, __ATOMIC_ACQUIRE))
+                events |= poll_hang_up;
+        } else {
+            if (pipe_capacity - used >= pipe_atomic_limit)
+                events |= poll_out | poll_write_normal;
+            if (__atomic_load_n(&m_readers, __ATOMIC_ACQUIRE) == 0)
+                events |= poll_error;
+        }
+        return events;
+    }
+    size_t available() {
+        sync::MutexLocker locker(m_lock);
+        return m_used;
+    }
+    sched::WaitQueue& changed() { return m_changed; }
 
 private:
-    // Moves up to `length` bytes between the ring and user memory, in at most two pieces.
-    ktl::ErrorOr<size_t> take(mm::UserPtr<char> buffer, size_t length);
-    ktl::ErrorOr<size_t> put(mm::UserPtr<const char> buffer, size_t length);
+    // Moves up to `length` bytes between the ring and the buffer, in at most two pieces.
+    ktl::ErrorOr<size_t> take(IoBuffer buffer, size_t length);
+    ktl::ErrorOr<size_t> put(IoBuffer buffer, size_t length);
 
     sync::Mutex m_lock; // held across copies: a copy may fault a page in and sleep
     char* m_bytes = nullptr;
     size_t m_head = 0; // next byte to read
     size_t m_used = 0;
-    bool m_reader_open = true;
-    bool m_writer_open = true;
-    sched::WaitQueue m_readable;
-    sched::WaitQueue m_writable;
+    uint32_t m_readers = 0;
+    uint32_t m_writers = 0;
+    bool m_had_writer = false; // a FIFO opened for reading alone is not at end of file yet for poll
+    // Every change: readers, writers and pollers all wait here.
+    sched::WaitQueue m_changed;
 };
 
-ktl::ErrorOr<size_t> PipeBuffer::take(mm::UserPtr<char> buffer, size_t length) {
+ktl::ErrorOr<size_t> Pipe::take(IoBuffer buffer, size_t length) {
     size_t count = length < m_used ? length : m_used;
     size_t first = pipe_capacity - m_head < count ? pipe_capacity - m_head : count;
-    TRY(mm::copy_to_user(buffer.address(), m_bytes + m_head, first));
-    TRY(mm::copy_to_user(buffer.address() + first, m_bytes, count - first));
+    TRY(buffer.write(m_bytes + m_head, first));
+    TRY(buffer.write(m_bytes, count - first, first));
     m_head = (m_head + count) % pipe_capacity;
     m_used -= count;
     return count;
 }
 
-ktl::ErrorOr<size_t> PipeBuffer::put(mm::UserPtr<const char> buffer, size_t length) {
+ktl::ErrorOr<size_t> Pipe::put(IoBuffer buffer, size_t length) {
     size_t space = pipe_capacity - m_used;
     size_t count = length < space ? length : space;
     size_t tail = (m_head + m_used) % pipe_capacity;
     size_t first = pipe_capacity - tail < count ? pipe_capacity - tail : count;
-    TRY(mm::copy_from_user(m_bytes + tail, buffer.address(), first));
-    TRY(mm::copy_from_user(m_bytes, buffer.address() + first, count - first));
+    TRY(buffer.read(m_bytes + tail, first));
+    TRY(buffer.read(m_bytes, count - first, first));
     m_used += count;
     return count;
 }
 
-ktl::ErrorOr<size_t> PipeBuffer::read(mm::UserPtr<char> buffer, size_t length, bool nonblocking) {
+ktl::ErrorOr<size_t> Pipe::read(IoBuffer buffer, size_t length, bool nonblocking) {
     if (length == 0)
         return 0;
     for (;;) {
@@ -67,118 +115,250 @@ ktl::ErrorOr<size_t> PipeBuffer::read(mm::UserPtr<char> buffer, size_t length, b
             sync::MutexLocker locker(m_lock);
             if (m_used > 0) {
                 size_t count = TRY(take(buffer, length));
-                m_writable.wake_all();
+                m_changed.wake_all();
                 return count;
             }
-            if (!m_writer_open)
+            if (m_writers == 0)
                 return 0; // end of file
         }
         if (nonblocking)
             return ktl::Errno::TryAgain;
-        m_readable.wait_until(
-            [&] { return __atomic_load_n(&m_used, __ATOMIC_RELAXED) > 0 || !m_writer_open; });
+        m_changed.wait_until([&] {
+            return __atomic_load_n(&m_used, __ATOMIC_RELAXED) > 0 ||
+                   __atomic_load_n(&m_writers, __ATOMIC_RELAXED) == 0;
+        });
     }
 }
 
-ktl::ErrorOr<size_t> PipeBuffer::write(mm::UserPtr<const char> buffer, size_t length, bool nonblocking) {
+ktl::ErrorOr<size_t> Pipe::write(IoBuffer buffer, size_t length, bool nonblocking) {
     size_t written = 0;
     // A small write waits for room for all of it, so it lands in one piece.
     size_t needed_room = length <= pipe_atomic_limit ? length : 1;
     while (written < length) {
         {
             sync::MutexLocker locker(m_lock);
-            if (!m_reader_open)
+            if (m_readers == 0)
                 return written > 0 ? ktl::ErrorOr<size_t>(written) : ktl::Errno::BrokenPipe;
             if (pipe_capacity - m_used >= needed_room) {
-                auto put_now = put(mm::UserPtr<const char>(buffer.address() + written), length - written);
+                auto put_now = put(buffer.offset(written), length - written);
                 if (put_now.is_error())
                     return written > 0 ? ktl::ErrorOr<size_t>(written) : put_now.error();
                 written += put_now.value();
-                m_readable.wake_all();
+                m_changed.wake_all();
                 needed_room = 1;
                 continue;
             }
         }
         if (nonblocking)
             return written > 0 ? ktl::ErrorOr<size_t>(written) : ktl::Errno::TryAgain;
-        m_writable.wait_until([&] {
+        m_changed.wait_until([&] {
             return pipe_capacity - __atomic_load_n(&m_used, __ATOMIC_RELAXED) >= needed_room ||
-                   !m_reader_open;
+                   __atomic_load_n(&m_readers, __ATOMIC_RELAXED) == 0;
         });
     }
     return written;
 }
 
-void PipeBuffer::close_end(bool writer) {
-    {
-        sync::MutexLocker locker(m_lock);
-        (writer ? m_writer_open : m_reader_open) = false;
+namespace {
+
+// pipe(2)'s ends share an inode no directory names: fstat reports a FIFO, /proc shows pipe:[N].
+class PipeFileSystem final : public FileSystem {
+public:
+    RefPtr<Inode> root() override { return {}; }
+    ktl::StringView type_name() const override { return "pipefs"; }
+};
+
+class AnonymousPipeInode final : public Inode {
+public:
+    explicit AnonymousPipeInode(FileSystem& file_system, uint64_t number) : Inode(file_system, number) {
+        m_time = current_time();
     }
-    m_readable.wake_all();
-    m_writable.wake_all();
+    InodeMetadata metadata() override {
+        InodeMetadata metadata;
+        metadata.device = file_system().device();
+        metadata.inode = number();
+        metadata.mode = mode_fifo | 0600;
+        metadata.link_count = 1;
+        metadata.block_size = pipe_atomic_limit;
+        metadata.access_time = metadata.modify_time = metadata.change_time = m_time;
+        return metadata;
+    }
+    ktl::ErrorOr<void> set_attributes(const AttributeChange& change) override {
+        if (change.which & AttributeChange::ModifyTime)
+            m_time = change.modify_time;
+        return {};
+    }
+
+private:
+    Timestamp m_time;
+};
+
+RefPtr<FileSystem> pipe_file_system;
+sync::Spinlock pipe_file_system_lock;
+uint64_t next_pipe_inode = 0;
+
+ktl::ErrorOr<RefPtr<Inode>> make_pipe_inode() {
+    RefPtr<FileSystem> file_system;
+    {
+        sync::SpinlockGuard guard(pipe_file_system_lock);
+        file_system = pipe_file_system;
+    }
+    if (!file_system) {
+        auto made = TRY(ktl::try_make_ref_counted<PipeFileSystem>());
+        sync::SpinlockGuard guard(pipe_file_system_lock);
+        if (!pipe_file_system)
+            pipe_file_system = RefPtr<FileSystem>(made.ptr());
+        file_system = pipe_file_system;
+    }
+    uint64_t number = __atomic_add_fetch(&next_pipe_inode, 1, __ATOMIC_RELAXED);
+    auto inode = TRY(ktl::try_make_ref_counted<AnonymousPipeInode>(*file_system, number));
+    return RefPtr<Inode>(inode.ptr());
 }
 
-// Both ends hold the buffer; the one that closes last frees it.
-class PipeEnd final : public File {
+// One open end: a reader, a writer, or both (a FIFO opened O_RDWR).
+class PipeEnd final : public OpenFile {
 public:
-    PipeEnd(PipeBuffer* buffer, bool writer, uint32_t flags, uint32_t* ends_open)
-        : File(flags | (writer ? open_write_only : open_read_only)), m_buffer(buffer), m_writer(writer),
-          m_ends_open(ends_open) {}
+    PipeEnd(RefPtr<Inode> inode, RefPtr<Pipe> pipe, bool reads, bool writes, uint32_t flags, FifoState* fifo)
+        : OpenFile(static_cast<RefPtr<Inode>&&>(inode),
+                   (flags & ~open_access_mode) | (reads && writes ? open_read_write
+                                                  : writes        ? open_write_only
+                                                                  : open_read_only)),
+          m_pipe(static_cast<RefPtr<Pipe>&&>(pipe)), m_reads(reads), m_writes(writes), m_fifo(fifo) {
+        if (m_reads)
+            m_pipe->open_end(false);
+        if (m_writes)
+            m_pipe->open_end(true);
+    }
     ~PipeEnd() override {
-        m_buffer->close_end(m_writer);
-        if (__atomic_sub_fetch(m_ends_open, 1, __ATOMIC_ACQ_REL) == 0) {
-            delete m_buffer;
-            delete m_ends_open;
+        if (m_reads)
+            m_pipe->close_end(false);
+        if (m_writes)
+            m_pipe->close_end(true);
+        if (m_fifo) {
+            leave_fifo(*m_fifo, m_reads, m_writes);
+            // Opens waiting for the other side recheck.
+            inode()->wait_queue().wake_all();
         }
     }
 
-    ktl::ErrorOr<size_t> read(mm::UserPtr<char> buffer, size_t length) override {
-        if (m_writer)
+    // Drops one open's counts from a FIFO, and the FIFO's pipe with the last of them.
+    static void leave_fifo(FifoState& fifo, bool reads, bool writes) {
+        Pipe* last = nullptr;
+        {
+            sync::SpinlockGuard guard(fifo.lock);
+            if (reads)
+                --fifo.readers;
+            if (writes)
+                --fifo.writers;
+            if (fifo.readers == 0 && fifo.writers == 0) {
+                last = fifo.pipe;
+                fifo.pipe = nullptr;
+            }
+        }
+        if (last)
+            last->unref();
+    }
+
+    ktl::ErrorOr<size_t> read(IoBuffer buffer, size_t length) override {
+        if (!m_reads)
             return ktl::Errno::BadFileDescriptor;
-        return m_buffer->read(buffer, length, flags() & open_nonblocking);
+        return m_pipe->read(buffer, length, is_nonblocking());
     }
-    ktl::ErrorOr<size_t> write(mm::UserPtr<const char> buffer, size_t length) override {
-        if (!m_writer)
+    ktl::ErrorOr<size_t> write(IoBuffer buffer, size_t length) override {
+        if (!m_writes)
             return ktl::Errno::BadFileDescriptor;
-        return m_buffer->write(buffer, length, flags() & open_nonblocking);
+        return m_pipe->write(buffer, length, is_nonblocking());
     }
-    ktl::ErrorOr<void> status(FileStatus& status) override {
-        constexpr uint32_t fifo = 0010000;
-        status.mode = fifo | 0600;
-        status.block_size = pipe_atomic_limit;
-        return {};
+    ktl::ErrorOr<size_t> read_at(uint64_t, IoBuffer, size_t) override { return ktl::Errno::IllegalSeek; }
+    ktl::ErrorOr<size_t> write_at(uint64_t, IoBuffer, size_t) override { return ktl::Errno::IllegalSeek; }
+    ktl::ErrorOr<int64_t> seek(int64_t, Whence) override { return ktl::Errno::IllegalSeek; }
+    ktl::ErrorOr<long> ioctl(uint64_t request, uint64_t argument) override {
+        constexpr uint64_t fionread = 0x541b;
+        if (request == fionread) {
+            int32_t available = static_cast<int32_t>(m_pipe->available());
+            TRY(mm::copy_to_user(mm::UserPtr<int32_t>(argument), &available));
+            return 0;
+        }
+        return OpenFile::ioctl(request, argument);
     }
+    uint32_t poll_events() override {
+        return (m_reads ? m_pipe->poll_events(false) : 0) | (m_writes ? m_pipe->poll_events(true) : 0);
+    }
+    sched::WaitQueue* poll_queue() override { return &m_pipe->changed(); }
+    bool is_seekable() const override { return false; }
     const char* kind() const override { return "pipe"; }
 
 private:
-    PipeBuffer* m_buffer;
-    bool m_writer;
-    uint32_t* m_ends_open;
+    RefPtr<Pipe> m_pipe;
+    bool m_reads;
+    bool m_writes;
+    FifoState* m_fifo; // the FIFO inode's, which this end's inode reference keeps alive
 };
+
+ktl::ErrorOr<RefPtr<Pipe>> make_pipe() {
+    auto pipe = TRY(ktl::try_make_ref_counted<Pipe>());
+    if (!pipe->allocate())
+        return ktl::Errno::NoMemory;
+    return pipe;
+}
 
 } // namespace
 
 ktl::ErrorOr<PipeEnds> create_pipe(uint32_t flags) {
-    auto* buffer = new (std::nothrow) PipeBuffer;
-    auto* ends_open = new (std::nothrow) uint32_t(2);
-    PipeEnd* reader = nullptr;
-    PipeEnd* writer = nullptr;
-    if (buffer && ends_open && buffer->allocate()) {
-        reader = new (std::nothrow) PipeEnd(buffer, false, flags & open_nonblocking, ends_open);
-        writer = new (std::nothrow) PipeEnd(buffer, true, flags & open_nonblocking, ends_open);
-    }
-    if (!reader || !writer) {
-        if (reader || writer) {
-            *ends_open = 1; // the one end that exists frees the buffer as it goes
-            delete reader;
-            delete writer;
-        } else {
-            delete buffer;
-            delete ends_open;
+    RefPtr<Pipe> pipe = TRY(make_pipe());
+    RefPtr<Inode> inode = TRY(make_pipe_inode());
+    uint32_t status = flags & open_nonblocking;
+    auto reader = TRY(ktl::try_make_ref_counted<PipeEnd>(inode, pipe, true, false, status, nullptr));
+    auto writer = TRY(ktl::try_make_ref_counted<PipeEnd>(inode, pipe, false, true, status, nullptr));
+    return PipeEnds{RefPtr<OpenFile>(reader.ptr()), RefPtr<OpenFile>(writer.ptr())};
+}
+
+ktl::ErrorOr<RefPtr<OpenFile>> open_fifo(Inode& inode, FifoState& state, uint32_t flags) {
+    uint32_t mode = flags & open_access_mode;
+    if (mode == open_access_mode)
+        return ktl::Errno::InvalidArgument;
+    bool reads = mode != open_write_only;
+    bool writes = mode != open_read_only;
+    RefPtr<Pipe> fresh;
+    RefPtr<Pipe> pipe;
+    for (;;) {
+        {
+            sync::SpinlockGuard guard(state.lock);
+            if (writes && !reads && state.readers == 0 && (flags & open_nonblocking))
+                return ktl::Errno::NoDeviceOrAddress;
+            if (state.pipe || fresh) {
+                if (!state.pipe)
+                    state.pipe = fresh.leak_ref(); // the FIFO's reference while any end is open
+                pipe = RefPtr<Pipe>(state.pipe);
+                // Counted now, so an open waiting on the other side sees this one.
+                if (reads)
+                    ++state.readers;
+                if (writes)
+                    ++state.writers;
+                break;
+            }
         }
-        return ktl::Errno::NoMemory;
+        fresh = TRY(make_pipe()); // not under the spinlock: allocation may sleep
     }
-    return PipeEnds{FileRef::adopt(reader), FileRef::adopt(writer)};
+    inode.wait_queue().wake_all();
+    auto end = ktl::try_make_ref_counted<PipeEnd>(RefPtr<Inode>(inode), pipe, reads, writes,
+                                                  flags & ~open_access_mode, &state);
+    if (end.is_error()) {
+        PipeEnd::leave_fifo(state, reads, writes);
+        return end.error();
+    }
+    RefPtr<OpenFile> result(end.value().ptr());
+    if (!(reads && writes) && !(flags & open_nonblocking)) {
+        inode.wait_queue().wait_until([&] {
+            sync::SpinlockGuard guard(state.lock);
+            return writes ? state.readers > 0 : state.writers > 0;
+        });
+    }
+    return result;
+}
+
+size_t pipe_count() {
+    return __atomic_load_n(&live_pipes, __ATOMIC_RELAXED);
 }
 
 } // namespace fs

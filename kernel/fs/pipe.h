@@ -1,21 +1,43 @@
-// Pipes: a bounded byte buffer with a read end and a write end, each an open file description.
-// Reading an empty pipe blocks until data comes or the last writer closes (end of file); writing to
-// a pipe with no reader fails with EPIPE (and SIGPIPE once signals exist). Writes of at most
-// PIPE_BUF bytes are atomic: they never interleave with another writer's.
+// Pipes and FIFOs: a bounded byte buffer with read ends and write ends, each an open file
+// description. Reading an empty pipe blocks until data comes or the last writer closes (end of
+// file); writing to a pipe with no reader fails with EPIPE (and SIGPIPE once signals exist). Writes
+// of at most PIPE_BUF bytes are atomic: they never interleave with another writer's.
+//
+// pipe(2) makes both ends on an anonymous inode (what fstat and /proc/self/fd show as
+// "pipe:[N]"); a FIFO (mknod S_IFIFO) makes its pipe when first opened, and open(2) waits for the
+// other side as POSIX says.
 #pragma once
 
-#include "fs/file.h"
+#include "fs/open_file.h"
+#include "sync/spinlock.h"
 
 namespace fs {
 
+class Pipe;
+
 struct PipeEnds {
-    FileRef read_end;
-    FileRef write_end;
+    RefPtr<OpenFile> read_end;
+    RefPtr<OpenFile> write_end;
 };
 // `flags` may hold open_nonblocking (pipe2's O_NONBLOCK).
 ktl::ErrorOr<PipeEnds> create_pipe(uint32_t flags);
 
-inline constexpr size_t pipe_capacity = 16 * 1024;
-inline constexpr size_t pipe_atomic_limit = 4096; // PIPE_BUF
+// A FIFO inode's state: the pipe while any end is open, and how many of each end there are.
+struct FifoState {
+    sync::Spinlock lock;
+    Pipe* pipe = nullptr; // one reference while any end is open
+    uint32_t readers = 0;
+    uint32_t writers = 0;
+    uint64_t opens = 0; // counts opens, so a waiting open sees that the other side came and went
+};
+// open(2) of a FIFO: O_RDONLY waits for a writer and O_WRONLY for a reader unless O_NONBLOCK
+// (then O_WRONLY without a reader is ENXIO); O_RDWR never waits.
+ktl::ErrorOr<RefPtr<OpenFile>> open_fifo(Inode& inode, FifoState& state, uint32_t flags);
+
+inline constexpr size_t pipe_capacity = 64 * 1024; // Linux's default
+inline constexpr size_t pipe_atomic_limit = 4096;  // PIPE_BUF
+
+// Pipes alive, for leak checks.
+size_t pipe_count();
 
 } // namespace fs

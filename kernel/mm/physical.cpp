@@ -18,6 +18,7 @@ namespace {
 constexpr uint64_t first_megabyte = 1 << 20;
 
 sync::SpinlockProtected<FrameAllocator> frame_allocator;
+PhysicalRange boot_info_range{0, 0};
 
 class KernelFrameSource final : public arch::FrameSource {
 public:
@@ -77,8 +78,9 @@ void initialize_physical_memory(const boot::BootInfo& boot_info) {
     MUST(reserved.try_append(PhysicalRange{0, first_megabyte}));
     MUST(reserved.try_append(PhysicalRange{reinterpret_cast<uint64_t>(__kernel_physical_start),
                                            reinterpret_cast<uint64_t>(__kernel_physical_end)}));
-    MUST(reserved.try_append(PhysicalRange{boot_info.info_physical_address,
-                                           boot_info.info_physical_address + boot_info.info_size}));
+    boot_info_range =
+        PhysicalRange{boot_info.info_physical_address, boot_info.info_physical_address + boot_info.info_size};
+    MUST(reserved.try_append(boot_info_range));
     for (const boot::BootModule& module : boot_info.modules)
         MUST(reserved.try_append(PhysicalRange{module.start, module.end}));
 
@@ -100,6 +102,31 @@ void initialize_physical_memory(const boot::BootInfo& boot_info) {
     klog::info("mm", "frames: {} MiB usable, {} MiB free, {} KiB reserved (bitmap {} KiB at {:#x})",
                statistics.total_frames * frame_size >> 20, statistics.free_frames * frame_size >> 20,
                statistics.reserved_frames * frame_size >> 10, metadata_bytes >> 10, metadata.value());
+}
+
+size_t release_boot_module(uint64_t start, uint64_t end) {
+    // Shrink inward so no frame holding someone else's bytes comes back.
+    uint64_t first = (start + frame_size - 1) & ~(frame_size - 1);
+    uint64_t last = end & ~(frame_size - 1);
+    auto avoid = [&](uint64_t other_start, uint64_t other_end) {
+        if (other_start >= last || first >= other_end)
+            return;
+        // Keep the larger piece outside the other range.
+        uint64_t before = other_start > first ? other_start - first : 0;
+        uint64_t after = last > other_end ? last - other_end : 0;
+        if (before >= after)
+            last = other_start & ~(frame_size - 1);
+        else
+            first = (other_end + frame_size - 1) & ~(frame_size - 1);
+    };
+    avoid(reinterpret_cast<uint64_t>(__kernel_physical_start),
+          reinterpret_cast<uint64_t>(__kernel_physical_end));
+    avoid(boot_info_range.base, boot_info_range.end);
+    if (first >= last)
+        return 0;
+    return frame_allocator.with([&](FrameAllocator& allocator) {
+        return allocator.release_reserved(PhysicalRange{first, last});
+    });
 }
 
 ktl::ErrorOr<uint64_t> allocate_frame() {

@@ -18,6 +18,10 @@ ktl::ErrorOr<uint64_t> allocate_frame();
 ktl::ErrorOr<uint64_t> allocate_zeroed_frame();
 // A double or foreign free is a kernel bug: it panics, naming the frame.
 void free_frame(uint64_t physical);
+// Gives a boot module's frames to the allocator once nothing reads the module any more (the initrd
+// after unpacking). Frames it shares with the kernel image or the boot information stay reserved.
+// Returns how many frames came back.
+size_t release_boot_module(uint64_t start, uint64_t end);
 ktl::ErrorOr<uint64_t> allocate_contiguous_frames(size_t count, size_t alignment_frames = 1,
                                                   uint64_t below = UINT64_MAX);
 void free_contiguous_frames(uint64_t physical, size_t count);

@@ -87,10 +87,12 @@ mm::Protection protection_for(const elf::Mapping& mapping) {
     return protection;
 }
 
-ktl::ErrorOr<void> map_image(mm::AddressSpace& space, const elf::ProgramImage& image, ktl::ByteReader file) {
+ktl::ErrorOr<void> map_image(mm::AddressSpace& space, const elf::ProgramImage& image, ktl::ByteReader file,
+                             bool shareable) {
     ImageWriter writer(space);
     // Relocations write into the image, so a relocated program gets private copies throughout.
-    bool can_share = image.relative_relocation_count() == 0 && image.irelative_relocation_count() == 0;
+    bool can_share =
+        shareable && image.relative_relocation_count() == 0 && image.irelative_relocation_count() == 0;
     for (const elf::Mapping& mapping : image.mappings()) {
         // Present from the start; a page munmap'ed and touched again is gone, as on Linux.
         TRY(space.add_region(
@@ -212,7 +214,7 @@ ktl::ErrorOr<uint64_t> build_start_stack(mm::AddressSpace& space, const elf::Pro
 } // namespace
 
 ktl::ErrorOr<LoadedProgram> load_program(ktl::StringView name, ktl::ByteReader file,
-                                         const ProgramArguments& arguments) {
+                                         const ProgramArguments& arguments, bool shareable) {
     elf::ProgramDiagnostic diagnostic;
     auto parsed = elf::ProgramImage::parse(file, {}, &diagnostic);
     if (parsed.is_error()) {
@@ -227,7 +229,7 @@ ktl::ErrorOr<LoadedProgram> load_program(ktl::StringView name, ktl::ByteReader f
     }
     mm::AddressSpace* space = TRY(mm::AddressSpace::create());
     auto prepared = [&]() -> ktl::ErrorOr<uint64_t> {
-        TRY(map_image(*space, image, file));
+        TRY(map_image(*space, image, file, shareable));
         uint64_t stack_bottom = stack_top - stack_size;
         TRY(space->add_region(stack_bottom, stack_size,
                               {mm::Protection::Read | mm::Protection::Write, mm::RegionKind::Stack,

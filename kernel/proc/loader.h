@@ -31,8 +31,9 @@ inline constexpr size_t max_argument_strings = 4096;
 inline constexpr size_t max_argument_bytes = 128 * 1024; // strings and pointers together
 
 // `file` is read only while loading. ENOEXEC/EACCES/ENOTSUP from the ELF checks (logged with the
-// reason), NoMemory, E2BIG for arguments that do not fit the start-up stack.
+// reason), NoMemory, E2BIG for arguments that do not fit the start-up stack. `shareable`: `file`
+// lives as long as the kernel, so its read-only pages may be shared between runs.
 ktl::ErrorOr<LoadedProgram> load_program(ktl::StringView name, ktl::ByteReader file,
-                                         const ProgramArguments& arguments);
+                                         const ProgramArguments& arguments, bool shareable = false);
 
 } // namespace proc

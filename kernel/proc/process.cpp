@@ -5,7 +5,7 @@
 #include "console/tty.h"
 #include "demangle/demangle.h"
 #include "elf/elf_file.h"
-#include "fs/initrd.h"
+#include "ktl/hash_map.h"
 #include "sched/scheduler.h"
 #include "sync/mutex.h"
 
@@ -19,8 +19,9 @@ namespace {
 constexpr ktl::StringView log_subsystem = "proc";
 constexpr uint64_t clone_vm = 0x100, clone_vfork = 0x4000, exit_signal_mask = 0xff;
 
-sync::Mutex tree_lock; // parent/children links, states, references, the counters below
+sync::Mutex tree_lock; // parent/children links, states, references, the pid table, the counters below
 size_t processes_alive;
+ktl::HashMap<uint64_t, Process*>* pid_table; // under tree_lock; made on first use
 Process* first_process;
 [[noreturn]] void (*first_process_exit)(int wait_status);
 
@@ -52,12 +53,25 @@ struct StartRequest {
 
 // The parts of Process only this file touches.
 struct ProcessAccess {
+    // A process with a file table and file-system context: copies of `parent`'s, or fresh ones
+    // at the root for a process the kernel starts.
     static Process* create(ktl::StringView name, Process* parent) {
         auto* process = new (std::nothrow) Process;
         if (!process)
             return nullptr;
         copy_name(process->m_name, name);
         process->m_references = parent ? 2 : 1; // the main task's, and the parent's
+        auto files = parent ? parent->m_files->clone() : ktl::try_make_ref_counted<fs::FileTable>();
+        auto context = parent ? parent->m_fs_context->clone()
+                              : ktl::try_make_ref_counted<fs::FsContext>(fs::root_path(), fs::root_path());
+        if (files.is_error() || context.is_error()) {
+            delete process;
+            return nullptr;
+        }
+        process->m_files = files.release_value();
+        process->m_fs_context = context.release_value();
+        if (parent)
+            process->m_credentials = parent->m_credentials;
         return process;
     }
 
@@ -66,7 +80,22 @@ struct ProcessAccess {
         if (--process->m_references > 0)
             return;
         --processes_alive;
+        if (pid_table && process->m_pid) {
+            Process** entry = pid_table->get(process->m_pid);
+            if (entry && *entry == process)
+                pid_table->remove(process->m_pid);
+        }
         delete process;
+    }
+
+    // Enters the process in the pid table (best effort: a process missing there is only invisible
+    // to /proc and kill).
+    static void publish_pid(Process* process) {
+        sync::MutexLocker locker(tree_lock);
+        if (!pid_table)
+            pid_table = new (std::nothrow) ktl::HashMap<uint64_t, Process*>;
+        if (pid_table)
+            (void)pid_table->try_set(process->m_pid, process);
     }
 
     static void link_child_locked(Process* parent, Process* child) {
@@ -106,7 +135,8 @@ struct ProcessAccess {
 
     // Undoes create() (and link_child_locked) for a process that never ran.
     static void discard(Process* process) {
-        process->m_files.close_all();
+        if (process->m_files)
+            process->m_files->close_all();
         sync::MutexLocker locker(tree_lock);
         if (process->m_parent)
             process->m_parent->m_children.remove(*process);
@@ -138,6 +168,7 @@ struct ProcessAccess {
         delete static_cast<StartRequest*>(argument);
         sched::Task* task = sched::current_task();
         set_pid(request.process, task->id);
+        publish_pid(request.process);
         task->process = request.process;
         task->process_id = task->id;
         task->user_thread_pointer = request.thread_pointer;
@@ -198,7 +229,7 @@ struct ProcessAccess {
             klog::log(is_first ? klog::Level::Info : klog::Level::Debug, log_subsystem,
                       "Process ending with code: {}", exit_code_of(wait_status));
         }
-        process->m_files.close_all();
+        process->m_files->close_all();
         {
             sync::MutexLocker locker(tree_lock);
             release_vfork_parent_locked(process);
@@ -231,31 +262,48 @@ Process* current_process() {
 
 namespace {
 
-// fds 0, 1 and 2 on the console terminal, one description shared by all three (as a login shell's).
-ktl::ErrorOr<void> open_standard_streams(fs::FileTable& files) {
-    fs::FileRef terminal = TRY(console::open_terminal());
+// fds 0, 1 and 2 on /dev/console, one description shared by all three (as Linux gives init).
+ktl::ErrorOr<void> open_standard_streams(Process& process) {
+    fs::Lookup lookup = process.lookup();
+    fs::RefPtr<fs::OpenFile> console = TRY(fs::open(lookup, "/dev/console", fs::open_read_write, 0));
     for (int fd = 0; fd < 3; ++fd)
-        TRY(files.install_at(fd, fs::FileRef::retain(terminal.get()), false));
+        TRY(process.files().install_at(fd, console, false));
     return {};
 }
 
 } // namespace
 
-ktl::ErrorOr<sched::TaskHandle> spawn_program(ktl::StringView name, ktl::ByteReader file,
-                                              const ProgramArguments& arguments) {
-    LoadedProgram program = TRY(load_program(name, file, arguments));
-    return start_process(name, program, file);
+ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const LoadedProgram& program,
+                                              ExecutableFile* file);
+
+ktl::ErrorOr<sched::TaskHandle> spawn_program(ktl::StringView path, const ProgramArguments& arguments) {
+    fs::Lookup lookup{fs::root_path(), fs::root_path(), {}, 022};
+    ExecutableFile file = TRY(open_executable(lookup, path));
+    ktl::StringView name = base_name(path);
+    LoadedProgram program =
+        TRY(load_program(name, file.image->bytes(), arguments, file.image->is_shareable()));
+    return start_process(name, program, &file);
+}
+
+ktl::ErrorOr<sched::TaskHandle> spawn_program_image(ktl::StringView name, ktl::ByteReader file,
+                                                    const ProgramArguments& arguments) {
+    LoadedProgram program = TRY(load_program(name, file, arguments, false));
+    return start_process(name, program, nullptr);
+}
+
+ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const LoadedProgram& program) {
+    return start_process(name, program, nullptr);
 }
 
 ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const LoadedProgram& program,
-                                              ktl::ByteReader executable) {
+                                              ExecutableFile* file) {
     Process* process = ProcessAccess::create(name, nullptr);
     auto* request =
         new (std::nothrow) StartRequest{process, false, program.entry, program.stack_pointer, 0, {}};
     auto ready = [&]() -> ktl::ErrorOr<void> {
         if (!process || !request)
             return ktl::Errno::NoMemory;
-        return open_standard_streams(process->files());
+        return open_standard_streams(*process);
     }();
     if (ready.is_error()) {
         program.address_space->release();
@@ -265,7 +313,11 @@ ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const Loaded
         return ready.error();
     }
     program.address_space->break_start = program.address_space->break_end = program.image_end;
-    process->executable = executable;
+    if (file) {
+        process->executable_image = file->image;
+        process->executable = file->image->bytes();
+        process->executable_path = file->path;
+    }
     process->load_bias = program.load_bias;
     {
         sync::MutexLocker locker(tree_lock);
@@ -281,28 +333,38 @@ ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const Loaded
     return task;
 }
 
-ktl::Error become_first_process(ktl::StringView path, ktl::ByteReader file, const ProgramArguments& arguments,
+ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& arguments,
                                 [[noreturn]] void (*on_exit)(int wait_status)) {
     ktl::StringView name = base_name(path);
-    auto loaded = load_program(name, file, arguments);
-    if (loaded.is_error())
-        return loaded.error();
-    LoadedProgram program = loaded.value();
     Process* process = ProcessAccess::create(name, nullptr);
-    if (!process) {
-        program.address_space->release();
+    if (!process)
         return ktl::Error::from_errno(ktl::Errno::NoMemory);
+    fs::Lookup lookup = process->lookup();
+    auto file = open_executable(lookup, path);
+    if (file.is_error()) {
+        ProcessAccess::discard(process);
+        return file.error();
     }
-    if (auto opened = open_standard_streams(process->files()); opened.is_error()) {
+    auto loaded =
+        load_program(name, file.value().image->bytes(), arguments, file.value().image->is_shareable());
+    if (loaded.is_error()) {
+        ProcessAccess::discard(process);
+        return loaded.error();
+    }
+    LoadedProgram program = loaded.value();
+    if (auto opened = open_standard_streams(*process); opened.is_error()) {
         program.address_space->release();
         ProcessAccess::discard(process);
         return opened.error();
     }
     sched::Task* task = sched::current_task();
     program.address_space->break_start = program.address_space->break_end = program.image_end;
-    process->executable = file;
+    process->executable_image = file.value().image;
+    process->executable = file.value().image->bytes();
+    process->executable_path = file.value().path;
     process->load_bias = program.load_bias;
     ProcessAccess::set_pid(process, task->id);
+    ProcessAccess::publish_pid(process);
     {
         sync::MutexLocker locker(tree_lock);
         ++processes_alive;
@@ -338,10 +400,11 @@ ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::Int
     request->frame.rax = 0;
     if (stack)
         request->frame.rsp = stack;
-    (void)child->files().copy_from(parent->files());
     memcpy(child->signal_actions, parent->signal_actions, sizeof child->signal_actions);
     child->blocked_signals = parent->blocked_signals;
     child->executable = parent->executable;
+    child->executable_image = parent->executable_image;
+    child->executable_path = parent->executable_path;
     child->load_bias = parent->load_bias;
     {
         sync::MutexLocker locker(tree_lock);
@@ -368,9 +431,10 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
     Process* process = current_process();
     if (!process)
         return ktl::Errno::InvalidArgument;
-    ktl::ByteReader file = TRY(fs::open_executable(path));
+    ExecutableFile file = TRY(open_executable(process->lookup(), path));
     ktl::StringView name = base_name(path);
-    LoadedProgram program = TRY(load_program(name, file, arguments));
+    LoadedProgram program =
+        TRY(load_program(name, file.image->bytes(), arguments, file.image->is_shareable()));
     // No way back from here: the old program is gone.
     sched::Task* task = sched::current_task();
     sched::replace_address_space(program.address_space);
@@ -379,7 +443,9 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
         if (action.handler > 1)
             action = {}; // handlers are in the old program; ignored signals stay ignored
     program.address_space->break_start = program.address_space->break_end = program.image_end;
-    process->executable = file;
+    process->executable_image = file.image;
+    process->executable = file.image->bytes();
+    process->executable_path = static_cast<fs::Path&&>(file.path);
     process->load_bias = program.load_bias;
     task->user_thread_pointer = 0;
     arch::set_user_thread_pointer(0);
@@ -462,6 +528,54 @@ void write_user_backtrace(ktl::FormatSink& sink, const arch::InterruptFrame& fra
 size_t process_count() {
     sync::MutexLocker locker(tree_lock);
     return processes_alive;
+}
+
+fs::Lookup Process::lookup(const fs::Path* start) {
+    fs::Lookup lookup;
+    lookup.root = m_fs_context->root();
+    lookup.start = start ? *start : m_fs_context->cwd();
+    lookup.credentials = m_credentials;
+    lookup.umask = m_fs_context->umask();
+    return lookup;
+}
+
+ktl::ErrorOr<void> with_process(uint64_t pid, ktl::FunctionRef<void(Process&)> visit) {
+    sync::MutexLocker locker(tree_lock);
+    Process** found = pid_table ? pid_table->get(pid) : nullptr;
+    if (!found)
+        return ktl::Errno::NoSuchProcess;
+    visit(**found);
+    return {};
+}
+
+size_t list_pids(uint64_t* pids, size_t capacity) {
+    sync::MutexLocker locker(tree_lock);
+    if (!pid_table)
+        return 0;
+    size_t count = 0;
+    for (auto& entry : *pid_table) {
+        if (count == capacity)
+            break;
+        // Insertion sort: the table is small and /proc lists it in order.
+        size_t at = count++;
+        while (at > 0 && pids[at - 1] > entry.key) {
+            pids[at] = pids[at - 1];
+            --at;
+        }
+        pids[at] = entry.key;
+    }
+    return count;
+}
+
+ktl::ErrorOr<ExecutableFile> open_executable(const fs::Lookup& lookup, ktl::StringView path) {
+    fs::Path found = TRY(fs::resolve(lookup, path, true));
+    fs::InodeMetadata metadata = found.inode().metadata();
+    // Linux: EACCES for a directory or anything but a regular file, and without an execute bit.
+    if (!metadata.is_regular() || !fs::may_access(metadata, lookup.credentials, fs::access_execute) ||
+        (found.mount->flags() & fs::mount_no_execute))
+        return ktl::Errno::AccessDenied;
+    ktl::RefPtr<ExecutableImage> image = TRY(read_executable(found.inode()));
+    return ExecutableFile{static_cast<ktl::RefPtr<ExecutableImage>&&>(image), static_cast<fs::Path&&>(found)};
 }
 
 } // namespace proc

@@ -12,9 +12,13 @@
 
 #include "arch/interrupts.h"
 #include "fs/file_table.h"
+#include "fs/fs_context.h"
+#include "fs/vfs.h"
 #include "ktl/byte_reader.h"
 #include "ktl/error_or.h"
+#include "ktl/function_ref.h"
 #include "ktl/intrusive_list.h"
+#include "proc/executable.h"
 #include "proc/loader.h"
 #include "sched/task.h"
 #include "sched/wait_queue.h"
@@ -42,7 +46,12 @@ class Process : public ktl::IntrusiveListNode<InChildren> {
 public:
     uint64_t pid() const { return m_pid; }
     ktl::StringView name() const { return ktl::StringView(m_name); }
-    fs::FileTable& files() { return m_files; }
+    fs::FileTable& files() { return *m_files; }
+    fs::FsContext& fs_context() { return *m_fs_context; }
+    // Who the process is, for permission checks: root until set*id arrive.
+    fs::Credentials credentials() const { return m_credentials; }
+    // A path walk's starting state: the root, the cwd (or `start` for a directory fd) and the umask.
+    fs::Lookup lookup(const fs::Path* start = nullptr);
     // The parent's pid, or 0 when the kernel started it.
     uint64_t parent_pid();
 
@@ -50,9 +59,11 @@ public:
     SignalAction signal_actions[signal_count];
     uint64_t blocked_signals = 0;
 
-    // The program's file (in the initrd, read in place) and its load bias, for fault reports' symbols;
-    // empty for a program the kernel built in memory.
+    // The program's file and its load bias, for fault reports' symbols (empty for a program the
+    // kernel built in memory), and its path for /proc/<pid>/exe.
     ktl::ByteReader executable;
+    ktl::RefPtr<ExecutableImage> executable_image;
+    fs::Path executable_path;
     uint64_t load_bias = 0;
 
 private:
@@ -75,29 +86,34 @@ private:
     sched::WaitQueue m_vfork_done_queue;
     bool m_vfork_pending = false;
     Process* m_vfork_parent = nullptr;
-    fs::FileTable m_files;
+    fs::RefPtr<fs::FileTable> m_files;
+    fs::RefPtr<fs::FsContext> m_fs_context;
+    fs::Credentials m_credentials;
 };
 
 // The process the running task belongs to; null for a kernel task.
 Process* current_process();
 
-// Starts `file` as a new process with no parent process, its fds 0, 1 and 2 on the console
-// terminal. The handle's join() returns 128 + signal for a process killed by a signal.
-ktl::ErrorOr<sched::TaskHandle> spawn_program(ktl::StringView name, ktl::ByteReader file,
-                                              const ProgramArguments& arguments);
+// Starts the program at `path` as a new process with no parent process, its fds 0, 1 and 2 on
+// /dev/console. The handle's join() returns 128 + signal for a process killed by a signal.
+ktl::ErrorOr<sched::TaskHandle> spawn_program(ktl::StringView path, const ProgramArguments& arguments);
+
+// The same for a program whose file is already in memory (kernel tests' embedded programs).
+ktl::ErrorOr<sched::TaskHandle> spawn_program_image(ktl::StringView name, ktl::ByteReader file,
+                                                    const ProgramArguments& arguments);
 
 // The same for a program already in memory (takes over `program.address_space`'s reference).
-ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const LoadedProgram& program,
-                                              ktl::ByteReader executable = {});
+ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const LoadedProgram& program);
 
 // Writes the user stack's frames (a frame-pointer walk through user memory, symbolised from the
 // program's ELF symbol table) for a fault report.
 void write_user_backtrace(ktl::FormatSink& sink, const arch::InterruptFrame& frame);
 
-// Turns the running kernel task (the boot task) into the first process, pid = its task id, and
-// enters the program; returns only on failure. When that process exits, `on_exit(wait_status)`
-// runs in its place and must not return.
-ktl::Error become_first_process(ktl::StringView path, ktl::ByteReader file, const ProgramArguments& arguments,
+// Turns the running kernel task (the boot task) into the first process, pid = its task id, with
+// fds 0, 1 and 2 on /dev/console (opened through the VFS, as Linux does for init), and enters the
+// program at `path`; returns only on failure. When that process exits, `on_exit(wait_status)` runs
+// in its place and must not return.
+ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& arguments,
                                 [[noreturn]] void (*on_exit)(int wait_status));
 
 // clone(2) with CLONE_VM|CLONE_VFORK (what posix_spawn and vfork use): a child process sharing the
@@ -146,5 +162,19 @@ constexpr int shell_status(int wait_status) {
 
 // How many processes exist (zombies included), for leak checks.
 size_t process_count();
+
+// The pid table: runs `visit` on the process with that pid (zombies included) under the process
+// tree's lock, so it must not wait for other processes; NoSuchProcess if there is none.
+ktl::ErrorOr<void> with_process(uint64_t pid, ktl::FunctionRef<void(Process&)> visit);
+// Every process's pid, in increasing order, up to `capacity`; returns how many.
+size_t list_pids(uint64_t* pids, size_t capacity);
+
+// Opens the program file at `path` for execve: the caller must be allowed to execute it (a regular
+// file with an execute bit, on a mount without noexec). Its image and its resolved path.
+struct ExecutableFile {
+    ktl::RefPtr<ExecutableImage> image;
+    fs::Path path;
+};
+ktl::ErrorOr<ExecutableFile> open_executable(const fs::Lookup& lookup, ktl::StringView path);
 
 } // namespace proc

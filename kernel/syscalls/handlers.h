@@ -42,6 +42,88 @@ Result sys_dup(int fd);
 Result sys_dup2(int fd, int new_fd);
 Result sys_dup3(int fd, int new_fd, uint32_t flags);
 Result sys_fcntl(int fd, int command, uint64_t argument);
+Result sys_pread64(int fd, mm::UserPtr<char> buffer, size_t length, int64_t offset);
+Result sys_pwrite64(int fd, mm::UserPtr<const char> buffer, size_t length, int64_t offset);
+Result sys_preadv(int fd, mm::UserPtr<IoVector> vectors, int count, int64_t offset);
+Result sys_pwritev(int fd, mm::UserPtr<IoVector> vectors, int count, int64_t offset);
+Result sys_close_range(unsigned first, unsigned last, unsigned flags);
+Result sys_ftruncate(int fd, int64_t length);
+Result sys_fallocate(int fd, int mode, int64_t offset, int64_t length);
+Result sys_fsync(int fd);
+Result sys_fdatasync(int fd);
+Result sys_sync();
+Result sys_syncfs(int fd);
+Result sys_sendfile(int out_fd, int in_fd, mm::UserPtr<int64_t> offset, size_t count);
+Result sys_copy_file_range(int in_fd, mm::UserPtr<int64_t> in_offset, int out_fd,
+                           mm::UserPtr<int64_t> out_offset, size_t count, uint32_t flags);
+Result sys_splice(int in_fd, mm::UserPtr<int64_t> in_offset, int out_fd, mm::UserPtr<int64_t> out_offset,
+                  size_t count, uint32_t flags);
+Result sys_memfd_create(mm::UserPtr<const char> name, uint32_t flags);
+
+// Waiting on descriptors (poll_calls.cpp)
+Result sys_poll(mm::UserPtr<uint8_t> fds, uint64_t count, int timeout_ms);
+Result sys_ppoll(mm::UserPtr<uint8_t> fds, uint64_t count, mm::UserPtr<Timespec> timeout,
+                 mm::UserPtr<uint64_t> signal_mask, size_t mask_size);
+Result sys_select(int count, mm::UserPtr<uint64_t> read_set, mm::UserPtr<uint64_t> write_set,
+                  mm::UserPtr<uint64_t> except_set, mm::UserPtr<int64_t> timeout);
+Result sys_pselect6(int count, mm::UserPtr<uint64_t> read_set, mm::UserPtr<uint64_t> write_set,
+                    mm::UserPtr<uint64_t> except_set, mm::UserPtr<Timespec> timeout,
+                    mm::UserPtr<uint64_t> signal_data);
+
+// Paths (path_calls.cpp)
+Result sys_open(mm::UserPtr<const char> path, uint32_t flags, uint32_t mode);
+Result sys_openat(int dirfd, mm::UserPtr<const char> path, uint32_t flags, uint32_t mode);
+Result sys_openat2(int dirfd, mm::UserPtr<const char> path, mm::UserPtr<uint64_t> how, size_t size);
+Result sys_creat(mm::UserPtr<const char> path, uint32_t mode);
+Result sys_stat(mm::UserPtr<const char> path, mm::UserPtr<uint8_t> status);
+Result sys_lstat(mm::UserPtr<const char> path, mm::UserPtr<uint8_t> status);
+Result sys_newfstatat(int dirfd, mm::UserPtr<const char> path, mm::UserPtr<uint8_t> status, uint32_t flags);
+Result sys_statx(int dirfd, mm::UserPtr<const char> path, uint32_t flags, uint32_t mask,
+                 mm::UserPtr<uint8_t> buffer);
+Result sys_getdents64(int fd, mm::UserPtr<uint8_t> buffer, size_t length);
+Result sys_mkdir(mm::UserPtr<const char> path, uint32_t mode);
+Result sys_mkdirat(int dirfd, mm::UserPtr<const char> path, uint32_t mode);
+Result sys_mknod(mm::UserPtr<const char> path, uint32_t mode, uint64_t device);
+Result sys_mknodat(int dirfd, mm::UserPtr<const char> path, uint32_t mode, uint64_t device);
+Result sys_rmdir(mm::UserPtr<const char> path);
+Result sys_unlink(mm::UserPtr<const char> path);
+Result sys_unlinkat(int dirfd, mm::UserPtr<const char> path, uint32_t flags);
+Result sys_rename(mm::UserPtr<const char> old_path, mm::UserPtr<const char> new_path);
+Result sys_renameat(int old_dirfd, mm::UserPtr<const char> old_path, int new_dirfd,
+                    mm::UserPtr<const char> new_path);
+Result sys_renameat2(int old_dirfd, mm::UserPtr<const char> old_path, int new_dirfd,
+                     mm::UserPtr<const char> new_path, uint32_t flags);
+Result sys_link(mm::UserPtr<const char> old_path, mm::UserPtr<const char> new_path);
+Result sys_linkat(int old_dirfd, mm::UserPtr<const char> old_path, int new_dirfd,
+                  mm::UserPtr<const char> new_path, uint32_t flags);
+Result sys_symlink(mm::UserPtr<const char> target, mm::UserPtr<const char> path);
+Result sys_symlinkat(mm::UserPtr<const char> target, int dirfd, mm::UserPtr<const char> path);
+Result sys_readlink(mm::UserPtr<const char> path, mm::UserPtr<char> buffer, int size);
+Result sys_readlinkat(int dirfd, mm::UserPtr<const char> path, mm::UserPtr<char> buffer, int size);
+Result sys_chdir(mm::UserPtr<const char> path);
+Result sys_fchdir(int fd);
+Result sys_chroot(mm::UserPtr<const char> path);
+Result sys_getcwd(mm::UserPtr<char> buffer, size_t size);
+Result sys_umask(uint32_t mask);
+Result sys_access(mm::UserPtr<const char> path, uint32_t mode);
+Result sys_faccessat(int dirfd, mm::UserPtr<const char> path, uint32_t mode);
+Result sys_faccessat2(int dirfd, mm::UserPtr<const char> path, uint32_t mode, uint32_t flags);
+Result sys_chmod(mm::UserPtr<const char> path, uint32_t mode);
+Result sys_fchmod(int fd, uint32_t mode);
+Result sys_fchmodat(int dirfd, mm::UserPtr<const char> path, uint32_t mode);
+Result sys_chown(mm::UserPtr<const char> path, int32_t uid, int32_t gid);
+Result sys_fchown(int fd, int32_t uid, int32_t gid);
+Result sys_lchown(mm::UserPtr<const char> path, int32_t uid, int32_t gid);
+Result sys_fchownat(int dirfd, mm::UserPtr<const char> path, int32_t uid, int32_t gid, uint32_t flags);
+Result sys_utimensat(int dirfd, mm::UserPtr<const char> path, mm::UserPtr<Timespec> times, uint32_t flags);
+Result sys_futimesat(int dirfd, mm::UserPtr<const char> path, mm::UserPtr<int64_t> times);
+Result sys_utimes(mm::UserPtr<const char> path, mm::UserPtr<int64_t> times);
+Result sys_truncate(mm::UserPtr<const char> path, int64_t length);
+Result sys_statfs(mm::UserPtr<const char> path, mm::UserPtr<uint8_t> buffer);
+Result sys_fstatfs(int fd, mm::UserPtr<uint8_t> buffer);
+Result sys_mount(mm::UserPtr<const char> source, mm::UserPtr<const char> target, mm::UserPtr<const char> type,
+                 uint64_t flags, mm::UserPtr<const char> data);
+Result sys_umount2(mm::UserPtr<const char> target, uint32_t flags);
 
 // Memory (memory_calls.cpp)
 Result sys_brk(uint64_t address);

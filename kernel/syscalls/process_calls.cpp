@@ -2,7 +2,7 @@
 // and the small facts a C library asks for at start-up.
 #include "arch/user_mode.h"
 #include "console/log.h"
-#include "fs/file.h"
+#include "fs/file_table.h"
 #include "mm/kernel_heap.h"
 #include "mm/statistics.h"
 #include "proc/process.h"

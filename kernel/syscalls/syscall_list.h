@@ -3,36 +3,71 @@
 // BLOG_OS_SYSCALL(number, name, summary). Handlers are syscalls::sys_<name>.
 // Plain preprocessor text, so host tools can include it too.
 #define BLOG_OS_SYSCALLS(BLOG_OS_SYSCALL)                                                                    \
-    BLOG_OS_SYSCALL(0, read, "terminal (line discipline) and pipes")                                         \
-    BLOG_OS_SYSCALL(1, write, "terminal and pipes; EPIPE without a reader")                                  \
+    BLOG_OS_SYSCALL(0, read, "files, terminals, pipes, devices; EISDIR for a directory")                     \
+    BLOG_OS_SYSCALL(1, write, "files (O_APPEND), terminals, pipes (EPIPE without a reader), devices")        \
+    BLOG_OS_SYSCALL(2, open, "")                                                                             \
     BLOG_OS_SYSCALL(3, close, "")                                                                            \
-    BLOG_OS_SYSCALL(5, fstat, "terminal (character device) and pipes (FIFO)")                                \
-    BLOG_OS_SYSCALL(8, lseek, "ESPIPE: nothing seekable yet")                                                \
+    BLOG_OS_SYSCALL(4, stat, "")                                                                             \
+    BLOG_OS_SYSCALL(5, fstat, "")                                                                            \
+    BLOG_OS_SYSCALL(6, lstat, "")                                                                            \
+    BLOG_OS_SYSCALL(7, poll, "pipes, terminals, files (always ready)")                                       \
+    BLOG_OS_SYSCALL(8, lseek,                                                                                \
+                    "SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE; ESPIPE on pipes and terminals")     \
     BLOG_OS_SYSCALL(9, mmap, "anonymous private memory, demand paged; hint and MAP_FIXED")                   \
     BLOG_OS_SYSCALL(10, mprotect, "")                                                                        \
     BLOG_OS_SYSCALL(11, munmap, "")                                                                          \
     BLOG_OS_SYSCALL(12, brk, "demand-paged heap after the program image")                                    \
     BLOG_OS_SYSCALL(13, rt_sigaction, "recorded; delivery comes with signals")                               \
     BLOG_OS_SYSCALL(14, rt_sigprocmask, "recorded")                                                          \
-    BLOG_OS_SYSCALL(16, ioctl, "terminal: TCGETS, TCSETS*, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP, FIONREAD")     \
+    BLOG_OS_SYSCALL(16, ioctl,                                                                               \
+                    "FIONREAD, FIONBIO, FIOCLEX, FIONCLEX; terminals: TCGETS, TCSETS*, TIOCGWINSZ, "         \
+                    "TIOCSWINSZ, TIOCGPGRP")                                                                 \
+    BLOG_OS_SYSCALL(17, pread64, "")                                                                         \
+    BLOG_OS_SYSCALL(18, pwrite64, "")                                                                        \
     BLOG_OS_SYSCALL(19, readv, "")                                                                           \
     BLOG_OS_SYSCALL(20, writev, "")                                                                          \
+    BLOG_OS_SYSCALL(21, access, "real ids are the effective ones until set*id")                              \
     BLOG_OS_SYSCALL(22, pipe, "")                                                                            \
+    BLOG_OS_SYSCALL(23, select, "")                                                                          \
     BLOG_OS_SYSCALL(24, sched_yield, "")                                                                     \
     BLOG_OS_SYSCALL(28, madvise, "accepted; advice only")                                                    \
     BLOG_OS_SYSCALL(32, dup, "")                                                                             \
     BLOG_OS_SYSCALL(33, dup2, "")                                                                            \
     BLOG_OS_SYSCALL(35, nanosleep, "")                                                                       \
     BLOG_OS_SYSCALL(39, getpid, "")                                                                          \
+    BLOG_OS_SYSCALL(40, sendfile, "")                                                                        \
     BLOG_OS_SYSCALL(56, clone, "CLONE_VM|CLONE_VFORK (posix_spawn); fork and threads: ENOSYS")               \
     BLOG_OS_SYSCALL(57, fork, "ENOSYS until copy-on-write")                                                  \
     BLOG_OS_SYSCALL(58, vfork, "")                                                                           \
-    BLOG_OS_SYSCALL(59, execve, "programs from the initrd")                                                  \
+    BLOG_OS_SYSCALL(59, execve, "any regular file with an execute bit, from the VFS")                        \
     BLOG_OS_SYSCALL(60, exit, "")                                                                            \
     BLOG_OS_SYSCALL(61, wait4, "any child or one pid; WNOHANG; rusage times")                                \
     BLOG_OS_SYSCALL(62, kill, "to itself: the default action; others: ENOSYS until signals")                 \
     BLOG_OS_SYSCALL(63, uname, "")                                                                           \
-    BLOG_OS_SYSCALL(72, fcntl, "F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD, F_DUPFD_CLOEXEC")               \
+    BLOG_OS_SYSCALL(                                                                                         \
+        72, fcntl,                                                                                           \
+        "F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD, F_DUPFD_CLOEXEC, F_GETPIPE_SZ, F_SETPIPE_SZ")          \
+    BLOG_OS_SYSCALL(74, fsync, "tmpfs: nothing to write back")                                               \
+    BLOG_OS_SYSCALL(75, fdatasync, "")                                                                       \
+    BLOG_OS_SYSCALL(76, truncate, "")                                                                        \
+    BLOG_OS_SYSCALL(77, ftruncate, "")                                                                       \
+    BLOG_OS_SYSCALL(79, getcwd, "")                                                                          \
+    BLOG_OS_SYSCALL(80, chdir, "")                                                                           \
+    BLOG_OS_SYSCALL(81, fchdir, "")                                                                          \
+    BLOG_OS_SYSCALL(82, rename, "")                                                                          \
+    BLOG_OS_SYSCALL(83, mkdir, "")                                                                           \
+    BLOG_OS_SYSCALL(84, rmdir, "")                                                                           \
+    BLOG_OS_SYSCALL(85, creat, "")                                                                           \
+    BLOG_OS_SYSCALL(86, link, "")                                                                            \
+    BLOG_OS_SYSCALL(87, unlink, "")                                                                          \
+    BLOG_OS_SYSCALL(88, symlink, "")                                                                         \
+    BLOG_OS_SYSCALL(89, readlink, "")                                                                        \
+    BLOG_OS_SYSCALL(90, chmod, "")                                                                           \
+    BLOG_OS_SYSCALL(91, fchmod, "")                                                                          \
+    BLOG_OS_SYSCALL(92, chown, "")                                                                           \
+    BLOG_OS_SYSCALL(93, fchown, "")                                                                          \
+    BLOG_OS_SYSCALL(94, lchown, "")                                                                          \
+    BLOG_OS_SYSCALL(95, umask, "")                                                                           \
     BLOG_OS_SYSCALL(96, gettimeofday, "also in the vDSO")                                                    \
     BLOG_OS_SYSCALL(97, getrlimit, "")                                                                       \
     BLOG_OS_SYSCALL(99, sysinfo, "uptime, RAM total and free in bytes, process count; no swap or loads")     \
@@ -41,20 +76,55 @@
     BLOG_OS_SYSCALL(107, geteuid, "")                                                                        \
     BLOG_OS_SYSCALL(108, getegid, "")                                                                        \
     BLOG_OS_SYSCALL(110, getppid, "")                                                                        \
+    BLOG_OS_SYSCALL(133, mknod, "regular files, FIFOs, sockets; devices as root")                            \
+    BLOG_OS_SYSCALL(137, statfs, "")                                                                         \
+    BLOG_OS_SYSCALL(138, fstatfs, "")                                                                        \
     BLOG_OS_SYSCALL(158, arch_prctl, "ARCH_SET_FS, ARCH_GET_FS")                                             \
+    BLOG_OS_SYSCALL(161, chroot, "")                                                                         \
+    BLOG_OS_SYSCALL(162, sync, "")                                                                           \
+    BLOG_OS_SYSCALL(165, mount,                                                                              \
+                    "tmpfs, devtmpfs and the other registered types; no bind, move or remount yet")          \
+    BLOG_OS_SYSCALL(166, umount2, "EBUSY while in use; MNT_DETACH")                                          \
     BLOG_OS_SYSCALL(186, gettid, "")                                                                         \
     BLOG_OS_SYSCALL(200, tkill, "as kill, to itself")                                                        \
     BLOG_OS_SYSCALL(201, time, "the last tick's second, as the vDSO's")                                      \
+    BLOG_OS_SYSCALL(217, getdents64, "")                                                                     \
     BLOG_OS_SYSCALL(218, set_tid_address, "")                                                                \
-    BLOG_OS_SYSCALL(                                                                                         \
-        228, clock_gettime,                                                                                  \
-        "REALTIME (CMOS clock at boot), MONOTONIC, BOOTTIME, _COARSE, CPU-time; also in the vDSO")           \
     BLOG_OS_SYSCALL(229, clock_getres, "")                                                                   \
     BLOG_OS_SYSCALL(230, clock_nanosleep, "relative and TIMER_ABSTIME")                                      \
     BLOG_OS_SYSCALL(231, exit_group, "")                                                                     \
     BLOG_OS_SYSCALL(234, tgkill, "as kill, to itself")                                                       \
+    BLOG_OS_SYSCALL(235, utimes, "")                                                                         \
+    BLOG_OS_SYSCALL(257, openat, "")                                                                         \
+    BLOG_OS_SYSCALL(258, mkdirat, "")                                                                        \
+    BLOG_OS_SYSCALL(259, mknodat, "")                                                                        \
+    BLOG_OS_SYSCALL(260, fchownat, "")                                                                       \
+    BLOG_OS_SYSCALL(261, futimesat, "")                                                                      \
+    BLOG_OS_SYSCALL(262, newfstatat, "AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH")                                   \
+    BLOG_OS_SYSCALL(263, unlinkat, "AT_REMOVEDIR")                                                           \
+    BLOG_OS_SYSCALL(264, renameat, "")                                                                       \
+    BLOG_OS_SYSCALL(265, linkat, "AT_SYMLINK_FOLLOW, AT_EMPTY_PATH (root)")                                  \
+    BLOG_OS_SYSCALL(266, symlinkat, "")                                                                      \
+    BLOG_OS_SYSCALL(267, readlinkat, "")                                                                     \
+    BLOG_OS_SYSCALL(268, fchmodat, "")                                                                       \
+    BLOG_OS_SYSCALL(269, faccessat, "")                                                                      \
+    BLOG_OS_SYSCALL(270, pselect6, "signal mask ignored until signals")                                      \
+    BLOG_OS_SYSCALL(271, ppoll, "signal mask ignored until signals")                                         \
+    BLOG_OS_SYSCALL(275, splice, "one end a pipe; copies")                                                   \
+    BLOG_OS_SYSCALL(280, utimensat, "UTIME_NOW, UTIME_OMIT, futimens")                                       \
+    BLOG_OS_SYSCALL(285, fallocate, "mode 0 and FALLOC_FL_KEEP_SIZE")                                        \
     BLOG_OS_SYSCALL(292, dup3, "")                                                                           \
     BLOG_OS_SYSCALL(293, pipe2, "O_CLOEXEC, O_NONBLOCK")                                                     \
+    BLOG_OS_SYSCALL(295, preadv, "")                                                                         \
+    BLOG_OS_SYSCALL(296, pwritev, "")                                                                        \
     BLOG_OS_SYSCALL(302, prlimit64, "its own limits: read; setting accepted within the hard limit")          \
+    BLOG_OS_SYSCALL(306, syncfs, "")                                                                         \
     BLOG_OS_SYSCALL(309, getcpu, "cpu 0, node 0 until SMP; also in the vDSO (RDTSCP/RDPID)")                 \
-    BLOG_OS_SYSCALL(318, getrandom, "ChaCha20 generator seeded from RDSEED/RDRAND and timing")
+    BLOG_OS_SYSCALL(316, renameat2, "RENAME_NOREPLACE; EXCHANGE and WHITEOUT: EINVAL")                       \
+    BLOG_OS_SYSCALL(318, getrandom, "ChaCha20 generator seeded from RDSEED/RDRAND and timing")               \
+    BLOG_OS_SYSCALL(319, memfd_create, "MFD_CLOEXEC; no seals yet")                                          \
+    BLOG_OS_SYSCALL(326, copy_file_range, "")                                                                \
+    BLOG_OS_SYSCALL(332, statx, "basic stats and birth time")                                                \
+    BLOG_OS_SYSCALL(436, close_range, "CLOSE_RANGE_CLOEXEC")                                                 \
+    BLOG_OS_SYSCALL(437, openat2, "RESOLVE_* flags: EINVAL")                                                 \
+    BLOG_OS_SYSCALL(439, faccessat2, "AT_EACCESS, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH")

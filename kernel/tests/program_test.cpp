@@ -35,7 +35,7 @@ ktl::ByteReader bytes_of(const uint8_t* start, const uint8_t* end) {
 int run(const uint8_t* start, const uint8_t* end, ktl::StringView name) {
     ktl::StringView argv[] = {name};
     ktl::StringView envp[] = {"HOME=/", "TERM=linux"};
-    auto task = proc::spawn_program(name, bytes_of(start, end), {argv, 1, envp, 2});
+    auto task = proc::spawn_program_image(name, bytes_of(start, end), {argv, 1, envp, 2});
     if (task.is_error())
         return -1000 - static_cast<int>(task.error().code());
     return task.value().join();
@@ -62,9 +62,8 @@ namespace {
 // A program from the initrd (the userland build), with its arguments.
 ktl::ErrorOr<sched::TaskHandle> start_from_initrd(ktl::StringView path, const ktl::StringView* arguments,
                                                   size_t count) {
-    ktl::ByteReader file = TRY(fs::open_executable(path));
     ktl::StringView envp[] = {"HOME=/"};
-    return proc::spawn_program(path, file, {arguments, count, envp, 1});
+    return proc::spawn_program(path, {arguments, count, envp, 1});
 }
 
 } // namespace
@@ -118,7 +117,10 @@ KTEST(a_thousand_processes_created_and_ended_give_back_every_frame) {
 // Read-only program pages are built once and then shared by every run of the program.
 KTEST(read_only_program_pages_are_built_once_with_the_files_bytes) {
     KASSERT(fs::has_initrd());
-    ktl::ByteReader file = MUST(fs::open_executable("/bin/getpid-loop"));
+    fs::Lookup lookup{fs::root_path(), fs::root_path(), {}, 022};
+    proc::ExecutableFile executable = MUST(proc::open_executable(lookup, "/bin/getpid-loop"));
+    KASSERT(executable.image->is_shareable()); // unpacked from the initrd and never written
+    ktl::ByteReader file = executable.image->bytes();
     auto image = elf::ProgramImage::parse(file, {});
     KASSERT(!image.is_error());
     const elf::Mapping* read_only = nullptr;

@@ -178,6 +178,27 @@ void FrameAllocator::mark_free(uint64_t first, uint64_t count, bool free) {
     }
 }
 
+size_t FrameAllocator::release_reserved(PhysicalRange range) {
+    uint64_t managed_end = m_frame_count * frame_size;
+    if (range.base >= range.end || range.base >= managed_end)
+        return 0;
+    uint64_t end = range.end < managed_end ? range.end : managed_end;
+    uint64_t first = (range.base + frame_size - 1) / frame_size;
+    uint64_t last = end / frame_size;
+    size_t released = 0;
+    for (uint64_t frame = first; frame < last; ++frame) {
+        if (find_bit(m_managed, frame, frame + 1, true) == frame)
+            continue; // already managed: free or in use, not ours to change
+        fill_bits(m_managed, frame, frame + 1, true);
+        ++m_total_frames;
+        if (m_reserved_frames > 0)
+            --m_reserved_frames;
+        mark_free(frame, 1, true);
+        ++released;
+    }
+    return released;
+}
+
 ktl::ErrorOr<uint64_t> FrameAllocator::allocate() {
     if (m_free_frames == 0)
         return ktl::Errno::NoMemory;

@@ -67,6 +67,11 @@ public:
     ktl::ErrorOr<void> free(uint64_t address);
     ktl::ErrorOr<void> free_contiguous(uint64_t address, size_t count);
 
+    // Gives reserved RAM back (the initrd's frames once it is unpacked): every whole frame inside
+    // `range` that is not managed becomes managed and free, and stops counting as reserved. The caller
+    // vouches that the range is RAM and that nothing else lives there. Returns how many frames came back.
+    size_t release_reserved(PhysicalRange range);
+
     // False for anything that is not a free frame (unaligned, out of range, hole, reserved, allocated).
     bool is_free(uint64_t address) const;
     FrameStatistics statistics() const;

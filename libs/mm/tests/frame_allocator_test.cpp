@@ -470,3 +470,21 @@ TEST(FrameAllocator, SixtyFourGiBDense) {
 }
 
 } // namespace
+
+// The initrd's frames come back once it is unpacked: only whole frames, only ones that were not
+// managed, and the statistics move from reserved to free.
+TEST_F(FrameAllocatorQemu, ReleasedReservedFramesBecomeFreeOnce) {
+    // The module at [0x200000, 0x200800) is one reserved frame.
+    EXPECT_EQ(frames().release_reserved({0x200000, 0x200800}), 0u); // no whole frame inside
+    EXPECT_EQ(frames().release_reserved({0x200000, 0x201000}), 1u);
+    EXPECT_TRUE(frames().is_free(0x200000));
+    EXPECT_EQ(frames().statistics(),
+              (FrameStatistics{qemu_total + 1, qemu_total + 1, 0, qemu_reserved_frames - 1}));
+    // Releasing again, or releasing frames already managed (free or allocated), changes nothing.
+    EXPECT_EQ(frames().release_reserved({0x200000, 0x202000}), 0u);
+    uint64_t allocated = frames().allocate().value();
+    EXPECT_EQ(frames().release_reserved({allocated, allocated + frame_size}), 0u);
+    EXPECT_FALSE(frames().is_free(allocated));
+    EXPECT_TRUE(frames().free(0x200000).is_error());                    // already free: freeing it is refused
+    EXPECT_EQ(frames().release_reserved({0x1ffe0000, 0x20000000}), 0u); // beyond the managed range
+}

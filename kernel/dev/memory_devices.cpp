@@ -1,0 +1,131 @@
+#include "dev/memory_devices.h"
+
+#include "console/log.h"
+#include "fs/char_device.h"
+#include "random/random.h"
+
+namespace dev {
+
+namespace {
+
+enum class Kind { Null, Zero, Full, Random, Kmsg };
+
+// Reads and writes that need no state: every open behaves the same.
+class MemoryFile final : public fs::OpenFile {
+public:
+    MemoryFile(fs::RefPtr<fs::Inode> inode, uint32_t flags, Kind kind)
+        : OpenFile(static_cast<fs::RefPtr<fs::Inode>&&>(inode), flags), m_kind(kind) {}
+
+    ktl::ErrorOr<size_t> read(fs::IoBuffer buffer, size_t length) override {
+        return read_at(0, buffer, length);
+    }
+    ktl::ErrorOr<size_t> write(fs::IoBuffer buffer, size_t length) override {
+        return write_at(0, buffer, length);
+    }
+
+    ktl::ErrorOr<size_t> read_at(uint64_t, fs::IoBuffer buffer, size_t length) override {
+        switch (m_kind) {
+        case Kind::Null:
+            return 0;
+        case Kind::Zero:
+        case Kind::Full:
+            TRY(buffer.fill_zero(length));
+            return length;
+        case Kind::Random: {
+            uint8_t chunk[256];
+            size_t done = 0;
+            while (done < length) {
+                size_t part = length - done < sizeof chunk ? length - done : sizeof chunk;
+                random::fill(chunk, part);
+                auto copied = buffer.write(chunk, part, done);
+                if (copied.is_error())
+                    return done > 0 ? ktl::ErrorOr<size_t>(done) : copied.error();
+                done += part;
+            }
+            return done;
+        }
+        case Kind::Kmsg:
+            return ktl::Errno::TryAgain; // reading the log through kmsg comes with the log's ring buffer
+        }
+        return ktl::Errno::InvalidArgument;
+    }
+
+    ktl::ErrorOr<size_t> write_at(uint64_t, fs::IoBuffer buffer, size_t length) override {
+        switch (m_kind) {
+        case Kind::Full:
+            return ktl::Errno::NoSpace;
+        case Kind::Kmsg: {
+            // One record per write, as Linux's /dev/kmsg; a "<N>" level prefix is dropped.
+            char text[256];
+            size_t part = length < sizeof text ? length : sizeof text;
+            TRY(buffer.read(text, part));
+            ktl::StringView message(text, part);
+            if (message.length() >= 3 && message[0] == '<') {
+                size_t close = message.find('>');
+                if (close != ktl::StringView::npos && close < 5)
+                    message = message.substring(close + 1);
+            }
+            while (!message.is_empty() && message[message.length() - 1] == '\n')
+                message = message.substring(0, message.length() - 1);
+            klog::info("kmsg", "{}", message);
+            return length;
+        }
+        default:
+            // null, zero and random swallow everything (random's bytes would be mixed in on Linux).
+            return length;
+        }
+    }
+    ktl::ErrorOr<int64_t> seek(int64_t, fs::Whence) override { return 0; }
+    const char* kind() const override { return "device"; }
+
+private:
+    Kind m_kind;
+};
+
+class MemoryDevices final : public fs::CharacterDevice {
+public:
+    ktl::ErrorOr<fs::RefPtr<fs::OpenFile>> open(fs::RefPtr<fs::Inode> inode, uint32_t minor,
+                                                uint32_t flags) override {
+        Kind kind;
+        switch (minor) {
+        case 3:
+            kind = Kind::Null;
+            break;
+        case 5:
+            kind = Kind::Zero;
+            break;
+        case 7:
+            kind = Kind::Full;
+            break;
+        case 8:
+        case 9:
+            kind = Kind::Random;
+            break;
+        case 11:
+            kind = Kind::Kmsg;
+            break;
+        default:
+            return ktl::Errno::NoDeviceOrAddress;
+        }
+        auto file = TRY(
+            ktl::try_make_ref_counted<MemoryFile>(static_cast<fs::RefPtr<fs::Inode>&&>(inode), flags, kind));
+        return fs::RefPtr<fs::OpenFile>(file.ptr());
+    }
+};
+
+constinit MemoryDevices memory_devices;
+
+} // namespace
+
+void register_memory_devices() {
+    constexpr fs::CharacterDeviceInfo devices[] = {
+        {"null", 1, 3, 0666},   {"zero", 1, 5, 0666},    {"full", 1, 7, 0666},
+        {"random", 1, 8, 0666}, {"urandom", 1, 9, 0666}, {"kmsg", 1, 11, 0644},
+    };
+    for (const auto& info : devices) {
+        if (auto registered = fs::register_character_device(info, memory_devices); registered.is_error())
+            klog::warn("dev", "cannot register /dev/{}: {}", info.name, registered.error().name());
+    }
+}
+
+} // namespace dev

@@ -1,0 +1,71 @@
+#include "fs/char_device.h"
+
+#include "sync/spinlock.h"
+
+namespace fs {
+
+namespace {
+
+struct Registration {
+    CharacterDeviceInfo info;
+    CharacterDevice* device = nullptr;
+};
+
+constexpr size_t max_devices = 64;
+
+struct Registry {
+    Registration entries[max_devices];
+    size_t count = 0;
+};
+
+constinit sync::SpinlockProtected<Registry, sync::Spinlock> registry;
+
+} // namespace
+
+ktl::ErrorOr<void> register_character_device(const CharacterDeviceInfo& info, CharacterDevice& device) {
+    return registry.with([&](Registry& state) -> ktl::ErrorOr<void> {
+        for (size_t i = 0; i < state.count; ++i) {
+            if (state.entries[i].info.major == info.major && state.entries[i].info.minor == info.minor)
+                return ktl::Errno::Busy;
+        }
+        if (state.count == max_devices)
+            return ktl::Errno::NoSpace;
+        state.entries[state.count++] = {info, &device};
+        return {};
+    });
+}
+
+void unregister_character_device(uint32_t major, uint32_t minor) {
+    registry.with([&](Registry& state) {
+        for (size_t i = 0; i < state.count; ++i) {
+            if (state.entries[i].info.major == major && state.entries[i].info.minor == minor) {
+                state.entries[i] = state.entries[--state.count];
+                return;
+            }
+        }
+    });
+}
+
+ktl::ErrorOr<RefPtr<OpenFile>> open_character_device(RefPtr<Inode> inode, uint64_t number, uint32_t flags) {
+    uint32_t major = device_major(number);
+    uint32_t minor = device_minor(number);
+    CharacterDevice* device = registry.with([&](Registry& state) -> CharacterDevice* {
+        for (size_t i = 0; i < state.count; ++i) {
+            if (state.entries[i].info.major == major && state.entries[i].info.minor == minor)
+                return state.entries[i].device;
+        }
+        return nullptr;
+    });
+    if (!device)
+        return ktl::Errno::NoDeviceOrAddress;
+    return device->open(static_cast<RefPtr<Inode>&&>(inode), minor, flags);
+}
+
+void for_each_character_device(ktl::FunctionRef<void(const CharacterDeviceInfo&)> visit) {
+    // A copy, so `visit` may allocate or sleep.
+    Registry copy = registry.with([](Registry& state) { return state; });
+    for (size_t i = 0; i < copy.count; ++i)
+        visit(copy.entries[i].info);
+}
+
+} // namespace fs

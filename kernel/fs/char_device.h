@@ -1,0 +1,34 @@
+// Character devices by number: a driver registers a (major, minor) range and opens descriptions for
+// it. Any device node with that number reaches it, in devfs or made by mknod in any file system, so
+// /dev is only a directory of nodes, as on Linux. Numbers follow Linux's devices.txt (1:3 null,
+// 5:1 console, 4:64 ttyS0).
+#pragma once
+
+#include "fs/open_file.h"
+
+namespace fs {
+
+class CharacterDevice {
+public:
+    // `inode` is the device node opened (for fstat and poll); `flags` as open(2) got them.
+    virtual ktl::ErrorOr<RefPtr<OpenFile>> open(RefPtr<Inode> inode, uint32_t minor, uint32_t flags) = 0;
+
+protected:
+    ~CharacterDevice() = default;
+};
+
+struct CharacterDeviceInfo {
+    ktl::StringView name; // the node devfs makes, and /proc/devices' name for the major
+    uint32_t major = 0;
+    uint32_t minor = 0;
+    uint32_t mode = 0666; // the node's permissions in devfs
+};
+
+// Registers one device number; Busy if taken. `info.name` must be a static string.
+ktl::ErrorOr<void> register_character_device(const CharacterDeviceInfo& info, CharacterDevice& device);
+void unregister_character_device(uint32_t major, uint32_t minor);
+// NoDeviceOrAddress (ENXIO) when nothing is registered at `device`, as Linux's open says.
+ktl::ErrorOr<RefPtr<OpenFile>> open_character_device(RefPtr<Inode> inode, uint64_t device, uint32_t flags);
+void for_each_character_device(ktl::FunctionRef<void(const CharacterDeviceInfo&)> visit);
+
+} // namespace fs

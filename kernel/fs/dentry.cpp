@@ -1,0 +1,200 @@
+#include "fs/dentry.h"
+
+#include "sync/mutex.h"
+
+#include <new>
+
+namespace fs {
+
+namespace {
+
+sync::Mutex cache_lock;
+// Cached dentries, most recently used first.
+ktl::IntrusiveList<Dentry, InLeastRecentlyUsed> least_recently_used;
+size_t live_dentries = 0;
+
+} // namespace
+
+void dentry_cache_mark_deleted(Dentry& dentry) {
+    __atomic_store_n(&dentry.m_deleted, true, __ATOMIC_RELEASE);
+}
+
+struct DentryCache {
+    // Under cache_lock.
+    static Dentry* cached_child(Dentry& parent, ktl::StringView name) {
+        Dentry** child = parent.m_children.get(name);
+        return child ? *child : nullptr;
+    }
+    static void touch(Dentry& dentry) {
+        if (dentry.m_cached && least_recently_used.first() != &dentry) {
+            least_recently_used.remove(dentry);
+            least_recently_used.push_front(dentry);
+        }
+    }
+    // Takes `dentry` out of the cache: its name leaves the parent's table and the cache's reference
+    // goes (returned, so the caller drops it after unlocking).
+    static RefPtr<Dentry> uncache(Dentry& dentry) {
+        if (!dentry.m_cached)
+            return {};
+        if (dentry.m_parent)
+            dentry.m_parent->m_children.remove(dentry.m_name.view());
+        least_recently_used.remove(dentry);
+        dentry.m_cached = false;
+        return ktl::adopt_ref(dentry);
+    }
+    static bool is_unused(Dentry& dentry) {
+        return dentry.ref_count() == 1 && dentry.m_children.is_empty() && !dentry.is_mount_point();
+    }
+    // Gives a moved dentry its new name and parent and caches it there again; returns the old
+    // parent's reference, for the caller to drop after unlocking.
+    static RefPtr<Dentry> reattach(Dentry& moving, Dentry& new_parent, ktl::String name,
+                                   RefPtr<Dentry> cache_reference) {
+        moving.m_name = static_cast<ktl::String&&>(name);
+        RefPtr<Dentry> old_parent = static_cast<RefPtr<Dentry>&&>(moving.m_parent);
+        moving.m_parent = RefPtr<Dentry>(new_parent);
+        if (new_parent.m_children.try_set(moving.m_name.view(), &moving).is_error())
+            return old_parent; // stays out of the cache; the next lookup makes a new dentry
+        moving.m_cached = true;
+        least_recently_used.push_front(moving);
+        (void)cache_reference.leak_ref(); // the cache's reference again
+        return old_parent;
+    }
+    static ktl::ErrorOr<RefPtr<Dentry>> insert(Dentry& parent, ktl::StringView name, RefPtr<Inode> inode) {
+        if (Dentry* existing = cached_child(parent, name)) {
+            touch(*existing);
+            return RefPtr<Dentry>(existing);
+        }
+        auto* child = new (std::nothrow) Dentry(RefPtr<Dentry>(parent), static_cast<RefPtr<Inode>&&>(inode));
+        if (!child)
+            return ktl::Errno::NoMemory;
+        RefPtr<Dentry> owned = ktl::adopt_ref(*child); // becomes the cache's reference below
+        auto text = ktl::String::try_create(name);
+        if (text.is_error())
+            return text.error();
+        child->m_name = text.release_value();
+        TRY(parent.m_children.try_set(child->m_name.view(), child));
+        child->m_cached = true;
+        least_recently_used.push_front(*child);
+        RefPtr<Dentry> result(child);
+        (void)owned.leak_ref(); // the cache keeps the creation reference
+        return result;
+    }
+};
+
+Dentry::Dentry(RefPtr<Dentry> parent, RefPtr<Inode> inode)
+    : m_parent(static_cast<RefPtr<Dentry>&&>(parent)), m_inode(static_cast<RefPtr<Inode>&&>(inode)) {
+    __atomic_add_fetch(&live_dentries, 1, __ATOMIC_RELAXED);
+}
+
+Dentry::~Dentry() {
+    __atomic_sub_fetch(&live_dentries, 1, __ATOMIC_RELAXED);
+}
+
+ktl::ErrorOr<RefPtr<Dentry>> Dentry::create_root(RefPtr<Inode> inode) {
+    auto* root = new (std::nothrow) Dentry(RefPtr<Dentry>(), static_cast<RefPtr<Inode>&&>(inode));
+    if (!root)
+        return ktl::Errno::NoMemory;
+    return ktl::adopt_ref(*root);
+}
+
+RefPtr<Dentry> Dentry::parent_ref() const {
+    sync::MutexLocker locker(cache_lock);
+    return m_parent;
+}
+
+ktl::ErrorOr<ktl::String> Dentry::name() const {
+    sync::MutexLocker locker(cache_lock);
+    return m_name.try_clone();
+}
+
+namespace dentry_cache {
+
+ktl::ErrorOr<RefPtr<Dentry>> lookup(Dentry& parent, ktl::StringView name) {
+    {
+        sync::MutexLocker locker(cache_lock);
+        if (Dentry* cached = DentryCache::cached_child(parent, name)) {
+            DentryCache::touch(*cached);
+            return RefPtr<Dentry>(cached);
+        }
+        if (parent.is_deleted())
+            return ktl::Errno::NoEntry;
+    }
+    // The file system is asked without the cache lock: it may sleep on its own locks or on I/O.
+    RefPtr<Inode> inode = TRY(parent.inode().lookup(name));
+    sync::MutexLocker locker(cache_lock);
+    return DentryCache::insert(parent, name, static_cast<RefPtr<Inode>&&>(inode));
+}
+
+ktl::ErrorOr<RefPtr<Dentry>> add(Dentry& parent, ktl::StringView name, RefPtr<Inode> inode) {
+    sync::MutexLocker locker(cache_lock);
+    return DentryCache::insert(parent, name, static_cast<RefPtr<Inode>&&>(inode));
+}
+
+void remove(Dentry& parent, ktl::StringView name) {
+    RefPtr<Dentry> dropped;
+    {
+        sync::MutexLocker locker(cache_lock);
+        Dentry* child = DentryCache::cached_child(parent, name);
+        if (!child)
+            return;
+        dentry_cache_mark_deleted(*child);
+        dropped = DentryCache::uncache(*child);
+    }
+}
+
+ktl::ErrorOr<void> move(Dentry& old_parent, ktl::StringView old_name, Dentry& new_parent,
+                        ktl::StringView new_name) {
+    auto text = TRY(ktl::String::try_create(new_name));
+    RefPtr<Dentry> replaced_reference;
+    RefPtr<Dentry> moved_reference;
+    RefPtr<Dentry> old_parent_reference;
+    sync::MutexLocker locker(cache_lock);
+    if (Dentry* replaced = DentryCache::cached_child(new_parent, new_name)) {
+        dentry_cache_mark_deleted(*replaced);
+        replaced_reference = DentryCache::uncache(*replaced);
+    }
+    Dentry* moving = DentryCache::cached_child(old_parent, old_name);
+    if (!moving)
+        return {}; // not cached: the next lookup finds it under its new name
+    moved_reference = DentryCache::uncache(*moving);
+    old_parent_reference = DentryCache::reattach(*moving, new_parent, static_cast<ktl::String&&>(text),
+                                                 static_cast<RefPtr<Dentry>&&>(moved_reference));
+    return {};
+}
+
+size_t shrink(size_t count) {
+    if (!cache_lock.try_lock())
+        return 0;
+    // Freed after unlocking: a dentry's destructor drops its parent, which may be the cache's last
+    // reference on nothing else, but never takes the lock.
+    size_t freed = 0;
+    Dentry* candidate = least_recently_used.last();
+    RefPtr<Dentry> batch[32];
+    size_t batched = 0;
+    while (candidate && freed < count && batched < 32) {
+        Dentry* previous = ktl::IntrusiveList<Dentry, InLeastRecentlyUsed>::previous(*candidate);
+        // Unused: only the cache holds it, nothing is cached below it and nothing is mounted on it.
+        if (DentryCache::is_unused(*candidate)) {
+            batch[batched++] = DentryCache::uncache(*candidate);
+            ++freed;
+        }
+        candidate = previous;
+    }
+    cache_lock.unlock();
+    for (size_t i = 0; i < batched; ++i)
+        batch[i].clear();
+    return freed;
+}
+
+size_t dentry_count() {
+    return __atomic_load_n(&live_dentries, __ATOMIC_RELAXED);
+}
+
+size_t cached_count() {
+    sync::MutexLocker locker(cache_lock);
+    return least_recently_used.size();
+}
+
+} // namespace dentry_cache
+
+} // namespace fs

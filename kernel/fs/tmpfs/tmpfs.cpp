@@ -1,0 +1,643 @@
+#include "fs/tmpfs/tmpfs.h"
+
+#include "fs/tmpfs/page_tree.h"
+
+#include "arch/paging.h"
+#include "fs/open_file.h"
+#include "fs/pipe.h"
+#include "fs/vfs.h"
+#include "ktl/hash_map.h"
+#include "ktl/intrusive_list.h"
+#include "mm/direct_map.h"
+#include "mm/physical.h"
+
+#include <cstring>
+#include <new>
+
+namespace fs::tmpfs {
+
+namespace {
+
+constexpr uint64_t page_size = arch::page_size;
+constexpr uint64_t max_file_size = 1ull << 44; // 16 TiB, as sparse as anyone needs
+constexpr uint64_t first_entry_cookie = 2;     // 0 is ".", 1 is ".."
+
+uint64_t live_pages = 0;
+uint64_t live_inodes = 0;
+
+class TmpfsInode;
+
+class TmpfsFileSystem final : public FileSystem {
+public:
+    explicit TmpfsFileSystem(uint64_t max_pages, uint32_t root_mode)
+        : m_max_pages(max_pages), m_root_mode(root_mode) {}
+    ktl::ErrorOr<void> initialize();
+    RefPtr<Inode> root() override;
+    ktl::StringView type_name() const override { return "tmpfs"; }
+    ktl::ErrorOr<void> statistics(FileSystemStatistics& statistics) override {
+        statistics.type = magic;
+        statistics.block_size = page_size;
+        statistics.blocks = m_max_pages;
+        uint64_t used = __atomic_load_n(&m_used_pages, __ATOMIC_RELAXED);
+        statistics.free_blocks = statistics.available_blocks = used < m_max_pages ? m_max_pages - used : 0;
+        statistics.files = m_max_pages; // Linux's default nr_inodes is of this order too
+        uint64_t inodes = __atomic_load_n(&m_inode_count, __ATOMIC_RELAXED);
+        statistics.free_files = inodes < statistics.files ? statistics.files - inodes : 0;
+        return {};
+    }
+    void describe_options(ktl::FormatSink& sink) const override {
+        ktl::format_to(sink, "rw,size={}k,mode={:o}", m_max_pages * (page_size / 1024), m_root_mode & 07777);
+    }
+
+    uint64_t next_inode_number() { return __atomic_add_fetch(&m_next_inode, 1, __ATOMIC_RELAXED); }
+    bool reserve_page() {
+        uint64_t used = __atomic_load_n(&m_used_pages, __ATOMIC_RELAXED);
+        do {
+            if (used >= m_max_pages)
+                return false;
+        } while (!__atomic_compare_exchange_n(&m_used_pages, &used, used + 1, true, __ATOMIC_RELAXED,
+                                              __ATOMIC_RELAXED));
+        return true;
+    }
+    void release_pages(uint64_t count) { __atomic_sub_fetch(&m_used_pages, count, __ATOMIC_RELAXED); }
+    void inode_created() { __atomic_add_fetch(&m_inode_count, 1, __ATOMIC_RELAXED); }
+    void inode_destroyed() { __atomic_sub_fetch(&m_inode_count, 1, __ATOMIC_RELAXED); }
+
+private:
+    uint64_t m_max_pages;
+    uint32_t m_root_mode;
+    uint64_t m_used_pages = 0;
+    uint64_t m_next_inode = 1;
+    uint64_t m_inode_count = 0;
+    RefPtr<TmpfsInode> m_root;
+};
+
+struct InDirectory {};
+
+// A name in a directory.
+struct DirectoryEntry : ktl::IntrusiveListNode<InDirectory> {
+    ktl::String name;
+    RefPtr<TmpfsInode> inode;
+    uint64_t cookie = 0;
+};
+
+class TmpfsInode final : public Inode {
+public:
+    TmpfsInode(TmpfsFileSystem& file_system, const NewInode& what)
+        : Inode(file_system, file_system.next_inode_number()) {
+        m_mode = what.mode;
+        m_uid = what.uid;
+        m_gid = what.gid;
+        m_rdev = what.rdev;
+        m_access_time = m_modify_time = m_change_time = m_birth_time = current_time();
+        // Names add links as they are made (add_entry); a directory starts with its "." too.
+        m_link_count = is_directory() ? 1 : 0;
+        file_system.inode_created();
+        __atomic_add_fetch(&live_inodes, 1, __ATOMIC_RELAXED);
+    }
+    ~TmpfsInode() override {
+        free_pages_from(0);
+        // Children hold no reference to their directory, so plain deletion order is fine.
+        while (DirectoryEntry* entry = m_entries.pop_front())
+            delete entry;
+        filesystem().inode_destroyed();
+        __atomic_sub_fetch(&live_inodes, 1, __ATOMIC_RELAXED);
+    }
+
+    bool is_directory() const { return (m_mode & mode_type_mask) == mode_directory; }
+    bool is_regular() const { return (m_mode & mode_type_mask) == mode_regular; }
+    TmpfsFileSystem& filesystem() const { return static_cast<TmpfsFileSystem&>(file_system()); }
+
+    InodeMetadata metadata() override {
+        sync::MutexLocker locker(m_lock);
+        InodeMetadata metadata;
+        metadata.device = file_system().device();
+        metadata.inode = number();
+        metadata.mode = m_mode;
+        metadata.link_count = m_link_count;
+        metadata.uid = m_uid;
+        metadata.gid = m_gid;
+        metadata.rdev = m_rdev;
+        if (is_regular())
+            metadata.size = m_size;
+        else if (is_directory())
+            metadata.size = (m_entries.size() + 2) * 20; // Linux's tmpfs counts BOGO_DIRENT_SIZE a name
+        else if ((m_mode & mode_type_mask) == mode_symlink)
+            metadata.size = m_target.length();
+        metadata.blocks = m_pages.size() * (page_size / 512);
+        metadata.block_size = page_size;
+        metadata.access_time = m_access_time;
+        metadata.modify_time = m_modify_time;
+        metadata.change_time = m_change_time;
+        metadata.birth_time = m_birth_time;
+        return metadata;
+    }
+
+    ktl::ErrorOr<void> set_attributes(const AttributeChange& change) override {
+        sync::MutexLocker locker(m_lock);
+        if (change.which & AttributeChange::Mode)
+            m_mode = (m_mode & mode_type_mask) | (change.mode & mode_permissions);
+        if (change.which & AttributeChange::Uid)
+            m_uid = change.uid;
+        if (change.which & AttributeChange::Gid)
+            m_gid = change.gid;
+        if (change.which & AttributeChange::AccessTime)
+            m_access_time = change.access_time;
+        if (change.which & AttributeChange::ModifyTime)
+            m_modify_time = change.modify_time;
+        m_change_time = (change.which & AttributeChange::ChangeTime) ? change.change_time : current_time();
+        return {};
+    }
+
+    // Regular files.
+    ktl::ErrorOr<size_t> read_at(uint64_t offset, IoBuffer buffer, size_t length) override {
+        if (is_directory())
+            return ktl::Errno::IsDirectory;
+        if (!is_regular())
+            return ktl::Errno::InvalidArgument;
+        sync::MutexLocker locker(m_lock);
+        if (offset >= m_size)
+            return 0;
+        if (length > m_size - offset)
+            length = m_size - offset;
+        size_t done = 0;
+        while (done < length) {
+            uint64_t position = offset + done;
+            size_t in_page = position % page_size;
+            size_t part = page_size - in_page < length - done ? page_size - in_page : length - done;
+            uint64_t frame = m_pages.get(position / page_size);
+            auto copied = frame ? buffer.write(mm::physical_to_virtual<uint8_t>(frame) + in_page, part, done)
+                                : buffer.fill_zero(part, done);
+            if (copied.is_error())
+                return done > 0 ? ktl::ErrorOr<size_t>(done) : copied.error();
+            done += part;
+        }
+        m_access_time = current_time();
+        return done;
+    }
+
+    ktl::ErrorOr<size_t> write_at(uint64_t offset, IoBuffer buffer, size_t length) override {
+        if (is_directory())
+            return ktl::Errno::IsDirectory;
+        if (!is_regular())
+            return ktl::Errno::InvalidArgument;
+        if (offset >= max_file_size)
+            return ktl::Errno::FileTooBig;
+        if (length > max_file_size - offset)
+            length = max_file_size - offset;
+        sync::MutexLocker locker(m_lock);
+        size_t done = 0;
+        ktl::Error failure = ktl::Error::from_errno(ktl::Errno::NoSpace);
+        bool failed = false;
+        while (done < length) {
+            uint64_t position = offset + done;
+            size_t in_page = position % page_size;
+            size_t part = page_size - in_page < length - done ? page_size - in_page : length - done;
+            auto frame = page_for_write(position / page_size);
+            if (frame.is_error()) {
+                failure = frame.error();
+                failed = true;
+                break;
+            }
+            auto copied = buffer.read(mm::physical_to_virtual<uint8_t>(frame.value()) + in_page, part, done);
+            if (copied.is_error()) {
+                failure = copied.error();
+                failed = true;
+                break;
+            }
+            done += part;
+        }
+        if (done > 0) {
+            if (offset + done > m_size)
+                m_size = offset + done;
+            m_modify_time = m_change_time = current_time();
+            content_changed();
+            return done;
+        }
+        if (failed)
+            return failure;
+        return 0;
+    }
+
+    ktl::ErrorOr<void> truncate(uint64_t size) override {
+        if (is_directory())
+            return ktl::Errno::IsDirectory;
+        if (!is_regular())
+            return ktl::Errno::InvalidArgument;
+        if (size > max_file_size)
+            return ktl::Errno::FileTooBig;
+        sync::MutexLocker locker(m_lock);
+        if (size < m_size) {
+            // The partial last page keeps its head; its tail must read as zeros if the file grows again.
+            if (size % page_size) {
+                if (uint64_t frame = m_pages.get(size / page_size))
+                    memset(mm::physical_to_virtual<uint8_t>(frame) + size % page_size, 0,
+                           page_size - size % page_size);
+            }
+            free_pages_from((size + page_size - 1) / page_size);
+        }
+        m_size = size;
+        m_modify_time = m_change_time = current_time();
+        content_changed();
+        return {};
+    }
+
+    // Directories.
+    ktl::ErrorOr<RefPtr<Inode>> lookup(ktl::StringView name) override {
+        if (!is_directory())
+            return ktl::Errno::NotDirectory;
+        sync::MutexLocker locker(m_lock);
+        DirectoryEntry** entry = m_names.get(name);
+        if (!entry)
+            return ktl::Errno::NoEntry;
+        return RefPtr<Inode>((*entry)->inode.ptr());
+    }
+
+    ktl::ErrorOr<RefPtr<Inode>> create(ktl::StringView name, const NewInode& what) override {
+        auto inode = TRY(ktl::try_make_ref_counted<TmpfsInode>(filesystem(), what));
+        TRY(add_entry(name, inode, (what.mode & mode_type_mask) == mode_directory));
+        return RefPtr<Inode>(inode.ptr());
+    }
+
+    ktl::ErrorOr<RefPtr<Inode>> create_symlink(ktl::StringView name, ktl::StringView target,
+                                               const NewInode& what) override {
+        NewInode link = what;
+        link.mode = mode_symlink | 0777;
+        auto inode = TRY(ktl::try_make_ref_counted<TmpfsInode>(filesystem(), link));
+        inode->m_target = TRY(ktl::String::try_create(target));
+        TRY(add_entry(name, inode, false));
+        return RefPtr<Inode>(inode.ptr());
+    }
+
+    ktl::ErrorOr<void> link(ktl::StringView name, Inode& target) override {
+        if (&target.file_system() != &file_system())
+            return ktl::Errno::CrossDevice;
+        auto& other = static_cast<TmpfsInode&>(target);
+        {
+            sync::MutexLocker locker(other.m_lock);
+            if (other.m_link_count == 0)
+                return ktl::Errno::NoEntry; // unlinked meanwhile: Linux refuses too
+        }
+        TRY(add_entry(name, RefPtr<TmpfsInode>(other), false));
+        return {};
+    }
+
+    ktl::ErrorOr<void> unlink(ktl::StringView name, bool directory) override {
+        if (!is_directory())
+            return ktl::Errno::NotDirectory;
+        sync::MutexLocker locker(m_lock);
+        DirectoryEntry** found = m_names.get(name);
+        if (!found)
+            return ktl::Errno::NoEntry;
+        DirectoryEntry* entry = *found;
+        TmpfsInode& child = *entry->inode;
+        if (directory) {
+            if (!child.is_directory())
+                return ktl::Errno::NotDirectory;
+            sync::MutexLocker child_locker(child.m_lock);
+            if (!child.m_entries.is_empty())
+                return ktl::Errno::NotEmpty;
+        } else if (child.is_directory()) {
+            return ktl::Errno::IsDirectory;
+        }
+        detach_locked(*entry);
+        return {};
+    }
+
+    ktl::ErrorOr<void> rename(ktl::StringView old_name, Inode& new_directory_inode,
+                              ktl::StringView new_name) override {
+        if (&new_directory_inode.file_system() != &file_system())
+            return ktl::Errno::CrossDevice;
+        auto& new_directory = static_cast<TmpfsInode&>(new_directory_inode);
+        if (!is_directory() || !new_directory.is_directory())
+            return ktl::Errno::NotDirectory;
+        // The VFS holds the file system's rename lock, so the tree's shape is still. Everything else
+        // locks a directory before its children: take an ancestor first, else go by address.
+        TmpfsInode* first = this < &new_directory ? this : &new_directory;
+        TmpfsInode* second = this < &new_directory ? &new_directory : this;
+        if (second->is_ancestor_of(*first)) {
+            TmpfsInode* swap = first;
+            first = second;
+            second = swap;
+        }
+        sync::MutexLocker first_locker(first->m_lock);
+        ktl::ErrorOr<void> result = {};
+        if (first != second) {
+            sync::MutexLocker second_locker(second->m_lock);
+            result = rename_locked(old_name, new_directory, new_name);
+        } else {
+            result = rename_locked(old_name, new_directory, new_name);
+        }
+        return result;
+    }
+
+    ktl::ErrorOr<void> read_directory(uint64_t cookie,
+                                      ktl::FunctionRef<bool(const fs::DirectoryEntry&)> emit) override {
+        if (!is_directory())
+            return ktl::Errno::NotDirectory;
+        sync::MutexLocker locker(m_lock);
+        if (cookie == 0) {
+            if (!emit({".", number(), directory_entry_type(mode_directory), 1}))
+                return {};
+            cookie = 1;
+        }
+        if (cookie == 1) {
+            uint64_t parent = m_parent ? m_parent->number() : number();
+            if (!emit({"..", parent, directory_entry_type(mode_directory), first_entry_cookie}))
+                return {};
+            cookie = first_entry_cookie;
+        }
+        for (DirectoryEntry& entry : m_entries) {
+            if (entry.cookie < cookie)
+                continue;
+            // The child's mode without its lock: the type never changes.
+            if (!emit({entry.name.view(), entry.inode->number(), directory_entry_type(entry.inode->m_mode),
+                       entry.cookie + 1}))
+                return {};
+        }
+        m_access_time = current_time();
+        return {};
+    }
+
+    ktl::ErrorOr<ktl::String> link_target() override {
+        if ((m_mode & mode_type_mask) != mode_symlink)
+            return ktl::Errno::InvalidArgument;
+        sync::MutexLocker locker(m_lock);
+        return m_target.try_clone();
+    }
+
+    ktl::ErrorOr<RefPtr<OpenFile>> open_special(uint32_t flags) override {
+        if ((m_mode & mode_type_mask) == mode_fifo)
+            return open_fifo(*this, m_fifo, flags);
+        return RefPtr<OpenFile>();
+    }
+
+private:
+    ktl::ErrorOr<uint64_t> page_for_write(uint64_t index) {
+        uint64_t* slot = TRY(m_pages.slot(index));
+        if (*slot)
+            return *slot;
+        if (!filesystem().reserve_page())
+            return ktl::Errno::NoSpace;
+        auto frame = mm::allocate_zeroed_frame();
+        if (frame.is_error()) {
+            filesystem().release_pages(1);
+            return frame.error();
+        }
+        *slot = frame.value();
+        m_pages.count_added();
+        __atomic_add_fetch(&live_pages, 1, __ATOMIC_RELAXED);
+        return frame.value();
+    }
+
+    void free_pages_from(uint64_t first_index) {
+        size_t freed = m_pages.remove_from(first_index, [](uint64_t frame) { mm::free_frame(frame); });
+        if (freed) {
+            filesystem().release_pages(freed);
+            __atomic_sub_fetch(&live_pages, freed, __ATOMIC_RELAXED);
+        }
+    }
+
+    ktl::ErrorOr<void> add_entry(ktl::StringView name, RefPtr<TmpfsInode> inode, bool directory) {
+        if (!is_directory())
+            return ktl::Errno::NotDirectory;
+        sync::MutexLocker locker(m_lock);
+        if (m_link_count == 0)
+            return ktl::Errno::NoEntry; // the directory was removed
+        if (m_names.get(name))
+            return ktl::Errno::Exists;
+        auto* entry = new (std::nothrow) DirectoryEntry;
+        if (!entry)
+            return ktl::Errno::NoMemory;
+        auto text = ktl::String::try_create(name);
+        if (text.is_error()) {
+            delete entry;
+            return text.error();
+        }
+        entry->name = text.release_value();
+        entry->inode = inode;
+        if (auto added = m_names.try_set(entry->name.view(), entry); added.is_error()) {
+            delete entry;
+            return added.error();
+        }
+        entry->cookie = m_next_cookie++;
+        m_entries.push_back(*entry);
+        if (directory) {
+            // A new directory: not yet visible to anyone else, so no lock for its fields.
+            inode->m_parent = this;
+            inode->m_link_count = 2;
+            ++m_link_count; // the child's ".."
+        } else {
+            sync::MutexLocker child_locker(inode->m_lock);
+            ++inode->m_link_count;
+            if (inode->m_link_count > 1)
+                inode->m_change_time = current_time();
+        }
+        m_modify_time = m_change_time = current_time();
+        return {};
+    }
+
+    // Takes `entry` out of this (locked) directory and drops the name's link.
+    void detach_locked(DirectoryEntry& entry) {
+        m_names.remove(entry.name.view());
+        m_entries.remove(entry);
+        TmpfsInode& child = *entry.inode;
+        if (child.is_directory()) {
+            --m_link_count;
+            sync::MutexLocker child_locker(child.m_lock);
+            child.m_link_count = 0;
+            child.m_parent = nullptr;
+        } else {
+            sync::MutexLocker child_locker(child.m_lock);
+            --child.m_link_count;
+            child.m_change_time = current_time();
+        }
+        m_modify_time = m_change_time = current_time();
+        delete &entry;
+    }
+
+    ktl::ErrorOr<void> rename_locked(ktl::StringView old_name, TmpfsInode& new_directory,
+                                     ktl::StringView new_name) {
+        DirectoryEntry** found = m_names.get(old_name);
+        if (!found)
+            return ktl::Errno::NoEntry;
+        DirectoryEntry* entry = *found;
+        if (m_link_count == 0 || new_directory.m_link_count == 0)
+            return ktl::Errno::NoEntry;
+        TmpfsInode& moving = *entry->inode;
+        DirectoryEntry** replaced_slot = new_directory.m_names.get(new_name);
+        DirectoryEntry* replaced = replaced_slot ? *replaced_slot : nullptr;
+        if (replaced) {
+            if (replaced->inode.ptr() == &moving)
+                return {}; // two names of one inode: rename does nothing, as POSIX says
+            TmpfsInode& victim = *replaced->inode;
+            if (moving.is_directory()) {
+                if (!victim.is_directory())
+                    return ktl::Errno::NotDirectory;
+                sync::MutexLocker victim_locker(victim.m_lock);
+                if (!victim.m_entries.is_empty())
+                    return ktl::Errno::NotEmpty;
+            } else if (victim.is_directory()) {
+                return ktl::Errno::IsDirectory;
+            }
+        }
+        // Everything that can fail comes first: the new name's text and its table slot.
+        auto text = TRY(ktl::String::try_create(new_name));
+        auto* moved = new (std::nothrow) DirectoryEntry;
+        if (!moved)
+            return ktl::Errno::NoMemory;
+        moved->name = static_cast<ktl::String&&>(text);
+        moved->inode = entry->inode;
+        if (replaced)
+            new_directory.detach_locked(*replaced);
+        if (auto added = new_directory.m_names.try_set(moved->name.view(), moved); added.is_error()) {
+            delete moved;
+            return added.error();
+        }
+        moved->cookie = new_directory.m_next_cookie++;
+        new_directory.m_entries.push_back(*moved);
+        m_names.remove(entry->name.view());
+        m_entries.remove(*entry);
+        delete entry;
+        if (moving.is_directory() && &new_directory != this) {
+            --m_link_count;
+            ++new_directory.m_link_count;
+            moving.m_parent = &new_directory;
+        }
+        Timestamp now = current_time();
+        m_modify_time = m_change_time = now;
+        new_directory.m_modify_time = new_directory.m_change_time = now;
+        moving.m_change_time = now;
+        return {};
+    }
+
+    bool is_ancestor_of(const TmpfsInode& other) const {
+        for (const TmpfsInode* at = other.m_parent; at; at = at->m_parent)
+            if (at == this)
+                return true;
+        return false;
+    }
+
+    friend class TmpfsFileSystem;
+    sync::Mutex m_lock;
+    uint32_t m_mode = 0;
+    uint32_t m_uid = 0;
+    uint32_t m_gid = 0;
+    uint32_t m_link_count = 0;
+    uint64_t m_rdev = 0;
+    uint64_t m_size = 0;
+    Timestamp m_access_time, m_modify_time, m_change_time, m_birth_time;
+    // Regular files: page index to frame; absent pages are holes.
+    PageTree m_pages;
+    // Directories. m_parent is not a reference: a directory's entry in its parent holds it.
+    ktl::HashMap<ktl::StringView, DirectoryEntry*> m_names;
+    ktl::IntrusiveList<DirectoryEntry, InDirectory> m_entries;
+    uint64_t m_next_cookie = first_entry_cookie;
+    TmpfsInode* m_parent = nullptr;
+    // Symlinks.
+    ktl::String m_target;
+    // FIFOs: the pipe their readers and writers share while any is open.
+    FifoState m_fifo;
+};
+
+ktl::ErrorOr<void> TmpfsFileSystem::initialize() {
+    NewInode what{mode_directory | (m_root_mode & 07777), 0, 0, 0};
+    m_root = TRY(ktl::try_make_ref_counted<TmpfsInode>(*this, what));
+    m_root->m_link_count = 2;
+    return {};
+}
+
+RefPtr<Inode> TmpfsFileSystem::root() {
+    return RefPtr<Inode>(m_root.ptr());
+}
+
+// "64m", "1g", "50%": bytes, or a share of RAM.
+ktl::ErrorOr<uint64_t> parse_size(ktl::StringView text) {
+    if (text.is_empty())
+        return ktl::Errno::InvalidArgument;
+    uint64_t value = 0;
+    size_t index = 0;
+    for (; index < text.length() && text[index] >= '0' && text[index] <= '9'; ++index) {
+        if (value > (UINT64_MAX - 9) / 10)
+            return ktl::Errno::InvalidArgument;
+        value = value * 10 + static_cast<uint64_t>(text[index] - '0');
+    }
+    if (index == 0)
+        return ktl::Errno::InvalidArgument;
+    ktl::StringView suffix = text.substring(index);
+    uint64_t multiplier = 1;
+    if (suffix == "%") {
+        uint64_t total = mm::frame_statistics().total_frames * page_size;
+        return total / 100 * (value > 100 ? 100 : value);
+    }
+    if (suffix == "k" || suffix == "K")
+        multiplier = 1ull << 10;
+    else if (suffix == "m" || suffix == "M")
+        multiplier = 1ull << 20;
+    else if (suffix == "g" || suffix == "G")
+        multiplier = 1ull << 30;
+    else if (!suffix.is_empty())
+        return ktl::Errno::InvalidArgument;
+    if (value > UINT64_MAX / multiplier)
+        return ktl::Errno::InvalidArgument;
+    return value * multiplier;
+}
+
+ktl::ErrorOr<RefPtr<FileSystem>> create_for_mount(ktl::StringView, uint64_t, ktl::StringView options) {
+    return create(options);
+}
+
+} // namespace
+
+ktl::ErrorOr<RefPtr<FileSystem>> create(ktl::StringView options) {
+    // Linux's default: half of RAM.
+    uint64_t max_bytes = mm::frame_statistics().total_frames * page_size / 2;
+    uint32_t root_mode = 01777;
+    size_t position = 0;
+    while (position < options.length()) {
+        size_t end = options.find(',', position);
+        if (end == ktl::StringView::npos)
+            end = options.length();
+        ktl::StringView option = options.substring(position, end - position);
+        position = end + 1;
+        if (option.is_empty())
+            continue;
+        if (option.starts_with("size=")) {
+            max_bytes = TRY(parse_size(option.substring(5)));
+        } else if (option.starts_with("mode=")) {
+            uint32_t mode = 0;
+            ktl::StringView digits = option.substring(5);
+            if (digits.is_empty())
+                return ktl::Errno::InvalidArgument;
+            for (char digit : digits) {
+                if (digit < '0' || digit > '7')
+                    return ktl::Errno::InvalidArgument;
+                mode = mode * 8 + static_cast<uint32_t>(digit - '0');
+            }
+            root_mode = mode & 07777;
+        } else if (option == "rw" || option == "ro" || option.starts_with("nr_inodes=") ||
+                   option.starts_with("uid=") || option.starts_with("gid=")) {
+            // Accepted; inodes are bounded by memory and owners default to root.
+        } else {
+            return ktl::Errno::InvalidArgument;
+        }
+    }
+    uint64_t max_pages = (max_bytes + page_size - 1) / page_size;
+    auto file_system = TRY(ktl::try_make_ref_counted<TmpfsFileSystem>(max_pages, root_mode));
+    TRY(file_system->initialize());
+    return RefPtr<FileSystem>(file_system.ptr());
+}
+
+void register_type() {
+    MUST(register_file_system("tmpfs", create_for_mount, false));
+}
+
+size_t page_count() {
+    return __atomic_load_n(&live_pages, __ATOMIC_RELAXED);
+}
+
+size_t inode_count() {
+    return __atomic_load_n(&live_inodes, __ATOMIC_RELAXED);
+}
+
+} // namespace fs::tmpfs

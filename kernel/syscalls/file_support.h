@@ -1,0 +1,61 @@
+// What the file calls share: the caller's file table, paths copied from user space, the Lookup a
+// (dirfd, path) pair means, and Linux's stat layouts.
+#pragma once
+
+#include "fs/vfs.h"
+#include "mm/kernel_heap.h"
+#include "proc/process.h"
+#include "syscalls/handlers.h"
+
+namespace syscalls {
+
+inline constexpr int at_fdcwd = -100;
+
+ktl::ErrorOr<proc::Process*> current_process_or_error();
+ktl::ErrorOr<fs::FileTable*> current_files();
+
+// A path copied in from user space: at most PATH_MAX bytes with the NUL (ENAMETOOLONG beyond),
+// EFAULT for a bad pointer. Empty paths are ENOENT unless `allow_empty` (AT_EMPTY_PATH).
+class UserPath {
+public:
+    UserPath() = default;
+    ~UserPath() { mm::kfree(m_text); }
+    UserPath(const UserPath&) = delete;
+    UserPath& operator=(const UserPath&) = delete;
+    static ktl::ErrorOr<void> copy(UserPath& path, mm::UserPtr<const char> source, bool allow_empty = false);
+    ktl::StringView view() const { return ktl::StringView(m_text, m_length); }
+
+private:
+    char* m_text = nullptr;
+    size_t m_length = 0;
+};
+
+// The Lookup for `path` relative to `dirfd` (AT_FDCWD or a directory's fd): ENOTDIR if dirfd is
+// not a directory, EBADF if it is not open (only when the path is relative, as Linux).
+ktl::ErrorOr<fs::Lookup> lookup_at(int dirfd, ktl::StringView path);
+
+// What fstat, fstatat and AT_EMPTY_PATH calls act on: the path behind `fd`.
+ktl::ErrorOr<fs::Path> path_of_fd(int fd);
+
+// Linux's struct stat on x86-64.
+struct LinuxStat {
+    uint64_t device;
+    uint64_t inode;
+    uint64_t link_count;
+    uint32_t mode;
+    uint32_t uid;
+    uint32_t gid;
+    uint32_t padding0;
+    uint64_t rdev;
+    int64_t size;
+    int64_t block_size;
+    int64_t blocks;
+    int64_t access_seconds, access_nanoseconds;
+    int64_t modify_seconds, modify_nanoseconds;
+    int64_t change_seconds, change_nanoseconds;
+    int64_t reserved[3];
+};
+static_assert(sizeof(LinuxStat) == 144);
+LinuxStat to_linux_stat(const fs::InodeMetadata& metadata);
+
+} // namespace syscalls
