@@ -76,6 +76,11 @@ public:
         }
     }
     ktl::ErrorOr<int64_t> seek(int64_t, fs::Whence) override { return 0; }
+    ktl::ErrorOr<fs::RefPtr<mm::MappedObject>> mapping_object() override {
+        if (m_kind == Kind::Zero)
+            return fs::RefPtr<mm::MappedObject>(); // anonymous memory, as Linux maps /dev/zero
+        return ktl::Errno::NoDevice;
+    }
     const char* kind() const override { return "device"; }
 
 private:

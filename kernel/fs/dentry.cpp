@@ -142,6 +142,13 @@ void remove(Dentry& parent, ktl::StringView name) {
     }
 }
 
+void forget(Dentry& parent, ktl::StringView name) {
+    RefPtr<Dentry> dropped;
+    sync::MutexLocker locker(cache_lock);
+    if (Dentry* child = DentryCache::cached_child(parent, name))
+        dropped = DentryCache::uncache(*child);
+}
+
 ktl::ErrorOr<void> move(Dentry& old_parent, ktl::StringView old_name, Dentry& new_parent,
                         ktl::StringView new_name) {
     auto text = TRY(ktl::String::try_create(new_name));

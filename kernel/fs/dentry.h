@@ -68,6 +68,9 @@ void remove(Dentry& parent, ktl::StringView name);
 // follows (its holders see the new path); whatever the new name replaced is marked deleted.
 ktl::ErrorOr<void> move(Dentry& old_parent, ktl::StringView old_name, Dentry& new_parent,
                         ktl::StringView new_name);
+// The names swapped what they refer to (RENAME_EXCHANGE): both leave the cache, undeleted, and the
+// next lookups find them afresh.
+void forget(Dentry& parent, ktl::StringView name);
 // Frees up to `count` unused dentries, least recently used first; returns how many went. Gives up
 // at once if the cache is busy (it may be called from an allocation made under the cache lock).
 size_t shrink(size_t count);

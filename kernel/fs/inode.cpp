@@ -64,6 +64,14 @@ ktl::ErrorOr<void> Inode::truncate(uint64_t) {
     return metadata().is_directory() ? ktl::Errno::IsDirectory : ktl::Errno::InvalidArgument;
 }
 
+ktl::ErrorOr<void> Inode::allocate(uint64_t, uint64_t) {
+    return ktl::Errno::NotSupported;
+}
+
+ktl::ErrorOr<void> Inode::exchange(ktl::StringView, Inode&, ktl::StringView) {
+    return ktl::Errno::InvalidArgument;
+}
+
 ktl::ErrorOr<RefPtr<Inode>> Inode::lookup(ktl::StringView) {
     return ktl::Errno::NotDirectory;
 }
@@ -94,6 +102,10 @@ ktl::ErrorOr<void> Inode::read_directory(uint64_t, ktl::FunctionRef<bool(const D
 
 ktl::ErrorOr<ktl::String> Inode::link_target() {
     return ktl::Errno::InvalidArgument;
+}
+
+ktl::ErrorOr<RefPtr<mm::MappedObject>> Inode::create_mapping() {
+    return ktl::Errno::NoDevice;
 }
 
 ktl::ErrorOr<RefPtr<OpenFile>> Inode::open_special(uint32_t) {

@@ -18,6 +18,7 @@
 #include "ktl/ref_ptr.h"
 #include "ktl/string.h"
 #include "ktl/string_view.h"
+#include "mm/mapped_object.h"
 #include "sched/wait_queue.h"
 #include "sync/mutex.h"
 
@@ -190,6 +191,9 @@ public:
     virtual ktl::ErrorOr<size_t> read_at(uint64_t offset, IoBuffer buffer, size_t length);
     virtual ktl::ErrorOr<size_t> write_at(uint64_t offset, IoBuffer buffer, size_t length);
     virtual ktl::ErrorOr<void> truncate(uint64_t size);
+    // fallocate: makes sure the bytes [offset, offset + length) have storage (NoSpace if they
+    // cannot); the size does not change.
+    virtual ktl::ErrorOr<void> allocate(uint64_t offset, uint64_t length);
     virtual ktl::ErrorOr<void> set_attributes(const AttributeChange& change) = 0;
     // Bumped by every change of a regular file's bytes: caches of its content (programs' shared
     // pages) are only valid for the generation they were built from.
@@ -208,6 +212,9 @@ public:
     // there if compatible. The VFS has checked the subtree rule and RENAME_NOREPLACE.
     virtual ktl::ErrorOr<void> rename(ktl::StringView old_name, Inode& new_directory,
                                       ktl::StringView new_name);
+    // renameat2(RENAME_EXCHANGE): the two names swap what they refer to. Both exist (checked).
+    virtual ktl::ErrorOr<void> exchange(ktl::StringView name, Inode& other_directory,
+                                        ktl::StringView other_name);
     // Calls `emit` for entries from `cookie` on, "." and ".." included, until it returns false.
     virtual ktl::ErrorOr<void> read_directory(uint64_t cookie,
                                               ktl::FunctionRef<bool(const DirectoryEntry&)> emit);
@@ -218,6 +225,9 @@ public:
     // An open of this inode that needs its own kind of description (a FIFO's pipe end, a procfs
     // file generated at open): null means the VFS's plain description reading through read_at.
     virtual ktl::ErrorOr<RefPtr<OpenFile>> open_special(uint32_t flags);
+
+    // mmap: an object handing out the frames of this file's pages (NoDevice if it cannot be mapped).
+    virtual ktl::ErrorOr<RefPtr<mm::MappedObject>> create_mapping();
 
     // Readers and writers waiting for this inode (a FIFO, a device) sleep here.
     sched::WaitQueue& wait_queue() { return m_wait_queue; }

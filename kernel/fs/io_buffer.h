@@ -54,6 +54,23 @@ public:
         return {};
     }
 
+    // Brings the buffer's user pages in before a file system takes a lock the page-fault path may
+    // need too (a mapping of the very file being read or written). Rewrites each page's first byte
+    // with itself when the buffer will be written, so a copy-on-write page is copied now.
+    ktl::ErrorOr<void> prefault(size_t length, bool will_write) const {
+        if (!m_user || length == 0)
+            return {};
+        constexpr uint64_t page = 4096;
+        uint64_t end = m_address + length;
+        for (uint64_t at = m_address; at < end; at = (at & ~(page - 1)) + page) {
+            uint8_t byte;
+            TRY(mm::copy_from_user(&byte, at, 1));
+            if (will_write)
+                TRY(mm::copy_to_user(at, &byte, 1));
+        }
+        return {};
+    }
+
 private:
     explicit IoBuffer(uint64_t address, bool writable, bool user = true)
         : m_address(address), m_writable(writable), m_user(user) {}

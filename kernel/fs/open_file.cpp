@@ -128,6 +128,12 @@ sched::WaitQueue* OpenFile::poll_queue() {
     return m_inode ? &m_inode->wait_queue() : nullptr;
 }
 
+ktl::ErrorOr<RefPtr<mm::MappedObject>> OpenFile::mapping_object() {
+    if (!m_inode)
+        return ktl::Errno::NoDevice;
+    return m_inode->create_mapping();
+}
+
 ktl::ErrorOr<InodeMetadata> OpenFile::metadata() {
     if (!m_inode)
         return ktl::Errno::BadFileDescriptor;

@@ -76,6 +76,9 @@ public:
     virtual uint32_t poll_events();
     virtual sched::WaitQueue* poll_queue();
     virtual ktl::ErrorOr<InodeMetadata> metadata();
+    // mmap: what the mapping maps (the inode's pages by default). A null object means "anonymous
+    // memory", as a mapping of /dev/zero is.
+    virtual ktl::ErrorOr<RefPtr<mm::MappedObject>> mapping_object();
     virtual bool is_terminal() const { return false; }
     virtual bool is_seekable() const { return true; }
     // A short description for logs and /proc: "file", "tty", "pipe".
@@ -85,6 +88,10 @@ public:
     ktl::ErrorOr<size_t> read_directory(IoBuffer buffer, size_t length);
 
     Inode* inode() const { return m_inode.ptr(); }
+    // What /proc/<pid>/fd shows for a description without a path ("/memfd:x (deleted)"); empty
+    // for one with a path or one procfs names itself (pipes).
+    ktl::StringView anonymous_name() const { return m_anonymous_name.view(); }
+    void set_anonymous_name(ktl::String name) { m_anonymous_name = static_cast<ktl::String&&>(name); }
     const Path& path() const { return m_path; }
     void set_path(Path path) { m_path = static_cast<Path&&>(path); }
 
@@ -108,6 +115,7 @@ protected:
 private:
     uint32_t m_flags;
     Path m_path;
+    ktl::String m_anonymous_name;
     // Held across a read or write so concurrent users of one description see whole updates of the
     // offset, as Linux's f_pos_lock gives.
     sync::Mutex m_offset_lock;

@@ -201,7 +201,7 @@ bool may_access(const InodeMetadata& metadata, const Credentials& credentials, u
     uint32_t granted;
     if (metadata.uid == credentials.uid)
         granted = (metadata.mode >> 6) & 7;
-    else if (metadata.gid == credentials.gid)
+    else if (credentials.in_group(metadata.gid))
         granted = (metadata.mode >> 3) & 7;
     else
         granted = metadata.mode & 7;
@@ -301,6 +301,13 @@ ktl::ErrorOr<RefPtr<OpenFile>> open_resolved(const Lookup& lookup, const Path& p
     return file;
 }
 
+namespace {
+
+ktl::ErrorOr<RefPtr<OpenFile>> open_creating(const Lookup& lookup, ktl::StringView path, uint32_t flags,
+                                             uint32_t mode, int& symlink_hops);
+
+} // namespace
+
 ktl::ErrorOr<RefPtr<OpenFile>> open(const Lookup& lookup, ktl::StringView path, uint32_t flags,
                                     uint32_t mode) {
     if (!(flags & open_create) || (flags & open_path)) {
@@ -310,6 +317,16 @@ ktl::ErrorOr<RefPtr<OpenFile>> open(const Lookup& lookup, ktl::StringView path, 
             return ktl::Errno::TooManySymlinks;
         return open_resolved(lookup, found, flags);
     }
+    int symlink_hops = 0;
+    return open_creating(lookup, path, flags, mode, symlink_hops);
+}
+
+namespace {
+
+ktl::ErrorOr<RefPtr<OpenFile>> open_creating(const Lookup& lookup, ktl::StringView path, uint32_t flags,
+                                             uint32_t mode, int& symlink_hops) {
+    if (path.is_empty())
+        return ktl::Errno::NoEntry;
     ParentAndName where = TRY(resolve_parent(lookup, path));
     if (where.name.is_empty() || is_dot_or_dot_dot(where.name) || where.trailing_slash)
         return ktl::Errno::IsDirectory;
@@ -323,9 +340,13 @@ ktl::ErrorOr<RefPtr<OpenFile>> open(const Lookup& lookup, ktl::StringView path, 
             if (found.inode().metadata().is_symlink()) {
                 if (flags & open_no_follow)
                     return ktl::Errno::TooManySymlinks;
+                // O_CREAT follows the link and makes its target if that is missing, as Linux does.
+                if (++symlink_hops > max_symlink_hops)
+                    return ktl::Errno::TooManySymlinks;
+                ktl::String target = TRY(found.inode().link_target());
                 Lookup from_parent = lookup;
                 from_parent.start = where.parent;
-                found = TRY(resolve(from_parent, where.name, true));
+                return open_creating(from_parent, target.view(), flags, mode, symlink_hops);
             }
             return open_resolved(lookup, found, flags);
         }
@@ -350,6 +371,8 @@ ktl::ErrorOr<RefPtr<OpenFile>> open(const Lookup& lookup, ktl::StringView path, 
     }
     return ktl::Errno::TryAgain;
 }
+
+} // namespace
 
 namespace {
 
@@ -471,8 +494,8 @@ ktl::ErrorOr<void> rename(const Lookup& old_lookup, ktl::StringView old_path, co
         return ktl::Errno::InvalidArgument;
     if ((flags & rename_no_replace) && (flags & rename_exchange))
         return ktl::Errno::InvalidArgument;
-    if (flags & (rename_exchange | rename_whiteout))
-        return ktl::Errno::InvalidArgument; // not supported by our file systems yet
+    if (flags & rename_whiteout)
+        return ktl::Errno::InvalidArgument; // whiteouts are for overlay file systems
     ParentAndName from = TRY(resolve_parent(old_lookup, old_path));
     ParentAndName to = TRY(resolve_parent(new_lookup, new_path));
     if (from.name.is_empty() || to.name.is_empty() || is_dot_or_dot_dot(from.name) ||
@@ -489,6 +512,30 @@ ktl::ErrorOr<void> rename(const Lookup& old_lookup, ktl::StringView old_path, co
     auto replaced = dentry_cache::lookup(*to.parent.dentry, to.name);
     if (replaced.is_error() && replaced.error().code() != ktl::Errno::NoEntry)
         return replaced.error();
+    if (flags & rename_exchange) {
+        if (replaced.is_error())
+            return replaced.error();
+        RefPtr<Dentry>& other = replaced.value();
+        TRY(may_change_directory(old_lookup, from.parent));
+        TRY(may_change_directory(new_lookup, to.parent));
+        TRY(may_delete(old_lookup, from.parent, moving->inode()));
+        TRY(may_delete(new_lookup, to.parent, other->inode()));
+        if (moving->is_mount_point() || other->is_mount_point())
+            return ktl::Errno::Busy;
+        if (moving == other)
+            return {};
+        // Neither may end up inside itself.
+        for (RefPtr<Dentry> at = to.parent.dentry; at; at = at->parent_ref())
+            if (at == moving)
+                return ktl::Errno::InvalidArgument;
+        for (RefPtr<Dentry> at = from.parent.dentry; at; at = at->parent_ref())
+            if (at == other)
+                return ktl::Errno::InvalidArgument;
+        TRY(from.parent.inode().exchange(from.name, to.parent.inode(), to.name));
+        dentry_cache::forget(*from.parent.dentry, from.name);
+        dentry_cache::forget(*to.parent.dentry, to.name);
+        return {};
+    }
     TRY(may_change_directory(old_lookup, from.parent));
     TRY(may_change_directory(new_lookup, to.parent));
     TRY(may_delete(old_lookup, from.parent, moving->inode()));
@@ -567,7 +614,7 @@ ktl::ErrorOr<void> change_owner(const Path& path, const Credentials& credentials
         if (gid < 0 || gid > 0xfffffffe)
             return ktl::Errno::InvalidArgument;
         if (!credentials.is_superuser() &&
-            (metadata.uid != credentials.uid || static_cast<uint32_t>(gid) != credentials.gid))
+            (metadata.uid != credentials.uid || !credentials.in_group(static_cast<uint32_t>(gid))))
             return ktl::Errno::NotPermitted;
         change.which |= AttributeChange::Gid;
         change.gid = static_cast<uint32_t>(gid);

@@ -12,11 +12,23 @@
 
 namespace fs {
 
-// Who is asking, for permission checks (the file-system ids: fsuid, fsgid).
+// Who is asking, for permission checks (the file-system ids: fsuid, fsgid, and the supplementary
+// groups).
 struct Credentials {
+    static constexpr size_t max_groups = 32;
     uint32_t uid = 0;
     uint32_t gid = 0;
+    uint32_t groups[max_groups] = {};
+    uint32_t group_count = 0;
     bool is_superuser() const { return uid == 0; }
+    bool in_group(uint32_t group) const {
+        if (group == gid)
+            return true;
+        for (uint32_t i = 0; i < group_count; ++i)
+            if (groups[i] == group)
+                return true;
+        return false;
+    }
 };
 
 // One call's view of the caller: its root, where relative paths start (the cwd or a directory fd),

@@ -161,14 +161,118 @@ ktl::ErrorOr<uint64_t> AddressSpace::map_region(uint64_t hint, uint64_t length, 
         start = TRY(m_regions.find_free(length, hint, mmap_lowest, mmap_base));
     if (start > user_mapping_end || length > user_mapping_end - start)
         return ktl::Errno::NoMemory;
-    TRY(m_regions.map_fixed(start, length, attributes,
-                            [&](const Region& removed) { release_pages(removed); }));
+    bool had_file = false;
+    TRY(m_regions.map_fixed(start, length, attributes, [&](const Region& removed) {
+        release_pages(removed);
+        had_file = had_file || removed.attributes.kind == RegionKind::SharedFile ||
+                   removed.attributes.kind == RegionKind::PrivateFile;
+    }));
+    if (had_file)
+        forget_unused_mappings();
     return start;
 }
 
 ktl::ErrorOr<void> AddressSpace::unmap_region(uint64_t start, uint64_t length) {
     sync::MutexLocker locker(m_lock);
-    return m_regions.unmap(start, length, [&](const Region& removed) { release_pages(removed); });
+    bool had_file = false;
+    TRY(m_regions.unmap(start, length, [&](const Region& removed) {
+        release_pages(removed);
+        had_file = had_file || removed.attributes.kind == RegionKind::SharedFile ||
+                   removed.attributes.kind == RegionKind::PrivateFile;
+    }));
+    if (had_file)
+        forget_unused_mappings();
+    return {};
+}
+
+ktl::ErrorOr<uint64_t> AddressSpace::map_object(uint64_t hint, uint64_t length, Protection protection,
+                                                bool shared, ktl::RefPtr<MappedObject> object,
+                                                uint64_t first_index, bool fixed) {
+    sync::MutexLocker locker(m_lock);
+    uint64_t start = hint;
+    if (!fixed)
+        start = TRY(m_regions.find_free(length, hint, mmap_lowest, mmap_base));
+    if (start > user_mapping_end || length > user_mapping_end - start)
+        return ktl::Errno::NoMemory;
+    uint64_t tag = m_next_mapping_tag++;
+    int64_t delta = static_cast<int64_t>(first_index) - static_cast<int64_t>(start / arch::page_size);
+    TRY(m_file_mappings.try_set(tag, FileMapping{static_cast<ktl::RefPtr<MappedObject>&&>(object), delta}));
+    RegionAttributes attributes{protection, shared ? RegionKind::SharedFile : RegionKind::PrivateFile,
+                                RegionFlags::None, tag};
+    bool had_file = false;
+    auto mapped = m_regions.map_fixed(start, length, attributes, [&](const Region& removed) {
+        release_pages(removed);
+        had_file = had_file || removed.attributes.kind == RegionKind::SharedFile ||
+                   removed.attributes.kind == RegionKind::PrivateFile;
+    });
+    if (mapped.is_error()) {
+        m_file_mappings.remove(tag);
+        return mapped.error();
+    }
+    if (had_file)
+        forget_unused_mappings();
+    return start;
+}
+
+bool AddressSpace::is_mapped(uint64_t start, uint64_t length) {
+    sync::MutexLocker locker(m_lock);
+    uint64_t at = start;
+    while (at < start + length) {
+        const Region* region = m_regions.find(at);
+        if (!region)
+            return false;
+        at = region->end;
+    }
+    return true;
+}
+
+void AddressSpace::forget_unused_mappings() {
+    // Few mappings and few regions: a scan is cheaper than keeping counts through splits and merges.
+    uint64_t unused[16];
+    size_t count = 16;
+    while (count == 16) {
+        count = 0;
+        forget_some_unused_mappings(unused, count);
+    }
+}
+
+void AddressSpace::forget_some_unused_mappings(uint64_t (&unused)[16], size_t& count) {
+    for (auto& entry : m_file_mappings) {
+        bool used = false;
+        for (const Region* region = m_regions.find_at_or_above(0); region && !used;
+             region = m_regions.find_at_or_above(region->end))
+            used =
+                region->attributes.tag == entry.key && (region->attributes.kind == RegionKind::SharedFile ||
+                                                        region->attributes.kind == RegionKind::PrivateFile);
+        if (!used && count < 16)
+            unused[count++] = entry.key;
+    }
+    for (size_t i = 0; i < count; ++i)
+        m_file_mappings.remove(unused[i]);
+}
+
+bool AddressSpace::handle_file_fault(const Region& region, uint64_t page, bool write) {
+    FileMapping* mapping = m_file_mappings.get(region.attributes.tag);
+    if (!mapping)
+        return false;
+    bool shared = region.attributes.kind == RegionKind::SharedFile;
+    int64_t index = static_cast<int64_t>(page / arch::page_size) + mapping->page_delta;
+    if (index < 0)
+        return false;
+    auto frame = mapping->object->frame_for(static_cast<uint64_t>(index), write && shared);
+    if (frame.is_error())
+        return false; // past the end of the file: SIGBUS on Linux, SIGSEGV here for now
+    arch::PageFlags flags = page_flags_for(region.attributes.protection) | arch::PageFlags::Shared;
+    if (!shared)
+        flags = static_cast<arch::PageFlags>(static_cast<uint32_t>(flags) &
+                                             ~static_cast<uint32_t>(arch::PageFlags::Writable));
+    if (arch::map_page(m_root, page, frame.value(), flags, kernel_frame_source()).is_error())
+        return false;
+    // A private page written first thing gets its copy now.
+    if (write && !shared)
+        return !privatize_if_shared(m_root, page).is_error() &&
+               !arch::protect_page(m_root, page, page_flags_for(region.attributes.protection)).is_error();
+    return true;
 }
 
 ktl::ErrorOr<void> AddressSpace::protect_region(uint64_t start, uint64_t length, Protection protection) {
@@ -185,12 +289,17 @@ ktl::ErrorOr<void> AddressSpace::protect_region(uint64_t start, uint64_t length,
     arch::PageFlags read_only = static_cast<arch::PageFlags>(
         static_cast<uint32_t>(flags) & ~static_cast<uint32_t>(arch::PageFlags::Writable));
     for (uint64_t page = start; page < start + length; page += arch::page_size) {
-        // A shared page stays read-only: the first write copies it (handle_page_fault).
+        // A shared page stays read-only: the first write copies it (handle_page_fault). A shared
+        // file mapping's pages are the file's and are written in place.
         auto translation = arch::translate(m_root, page);
         if (translation.is_error())
             continue; // not touched yet, faults in later
         bool shared = arch::has(translation.value().flags, arch::PageFlags::Shared);
-        (void)arch::protect_page(m_root, page, shared ? read_only : flags);
+        const Region* region = m_regions.find(page);
+        if (shared && region && region->attributes.kind == RegionKind::SharedFile)
+            (void)arch::protect_page(m_root, page, flags | arch::PageFlags::Shared);
+        else
+            (void)arch::protect_page(m_root, page, shared ? read_only : flags);
     }
     return {};
 }
@@ -207,9 +316,21 @@ bool AddressSpace::handle_page_fault(uint64_t address, bool write, bool execute)
         (execute && !has_protection(protection, Protection::Execute)))
         return false;
     auto mapped = arch::translate(m_root, page);
+    bool shared_file = region->attributes.kind == RegionKind::SharedFile;
     if (!mapped.is_error()) {
         arch::PageFlags flags = mapped.value().flags;
-        // A write to a shared program page the region now allows: copy on write.
+        // A write to a shared program page the region now allows: copy on write; a shared file
+        // page is written in place.
+        if (write && shared_file && arch::has(flags, arch::PageFlags::Shared) &&
+            !arch::has(flags, arch::PageFlags::Writable)) {
+            FileMapping* mapping = m_file_mappings.get(region->attributes.tag);
+            int64_t index =
+                static_cast<int64_t>(page / arch::page_size) + (mapping ? mapping->page_delta : 0);
+            if (mapping && index >= 0)
+                (void)mapping->object->frame_for(static_cast<uint64_t>(index), true); // marks it written
+            return !arch::protect_page(m_root, page, page_flags_for(protection) | arch::PageFlags::Shared)
+                        .is_error();
+        }
         if (write && arch::has(flags, arch::PageFlags::Shared))
             return !privatize_if_shared(m_root, page).is_error() &&
                    !arch::protect_page(m_root, page, page_flags_for(protection)).is_error();
@@ -224,6 +345,8 @@ bool AddressSpace::handle_page_fault(uint64_t address, bool write, bool execute)
             arch::flush_tlb_page(page); // whatever this CPU cached, the retry walks the tables
         return allowed;
     }
+    if (shared_file || region->attributes.kind == RegionKind::PrivateFile)
+        return handle_file_fault(*region, page, write);
     if (!has_flag(region->attributes.flags, RegionFlags::DemandZero))
         return false;
     auto frame = allocate_zeroed_frame();

@@ -9,6 +9,8 @@
 
 #include "arch/paging.h"
 #include "ktl/error_or.h"
+#include "ktl/hash_map.h"
+#include "mm/mapped_object.h"
 #include "mm/region_map.h"
 #include "sync/mutex.h"
 
@@ -55,6 +57,11 @@ public:
     // `hint`, replacing what was there, when `fixed`. Returns the start.
     ktl::ErrorOr<uint64_t> map_region(uint64_t hint, uint64_t length, RegionAttributes attributes,
                                       bool fixed);
+    // mmap of a file: `object`'s pages from `first_index` on, shared or private (copy on write).
+    ktl::ErrorOr<uint64_t> map_object(uint64_t hint, uint64_t length, Protection protection, bool shared,
+                                      ktl::RefPtr<MappedObject> object, uint64_t first_index, bool fixed);
+    // msync's check: whether every page of the range is mapped.
+    bool is_mapped(uint64_t start, uint64_t length);
     // munmap: removes the range's regions and frees their pages.
     ktl::ErrorOr<void> unmap_region(uint64_t start, uint64_t length);
     // mprotect: NoMemory if part of the range is not mapped.
@@ -80,10 +87,23 @@ private:
     // Unmaps a removed region's pages and frees their frames, unless the kernel owns them.
     void release_pages(const Region& region);
 
+    // A file mapping's object and where in it a region's addresses fall: the page index of
+    // address A is A / page_size + page_delta, which stays true when the region is split.
+    struct FileMapping {
+        ktl::RefPtr<MappedObject> object;
+        int64_t page_delta = 0;
+    };
+    // Drops the mappings no region refers to any more, after regions were removed.
+    void forget_unused_mappings();
+    void forget_some_unused_mappings(uint64_t (&unused)[16], size_t& count);
+    bool handle_file_fault(const Region& region, uint64_t page, bool write);
+
     uint64_t m_root;
     uint32_t m_references = 1;
-    sync::Mutex m_lock; // the regions and the user half's page tables
+    sync::Mutex m_lock; // the regions, the file mappings and the user half's page tables
     RegionMap m_regions;
+    ktl::HashMap<uint64_t, FileMapping> m_file_mappings; // by region tag
+    uint64_t m_next_mapping_tag = 1;
 };
 
 } // namespace mm

@@ -71,7 +71,7 @@ struct ProcessAccess {
         process->m_files = files.release_value();
         process->m_fs_context = context.release_value();
         if (parent)
-            process->m_credentials = parent->m_credentials;
+            process->m_identity = parent->identity();
         return process;
     }
 
@@ -534,9 +534,30 @@ fs::Lookup Process::lookup(const fs::Path* start) {
     fs::Lookup lookup;
     lookup.root = m_fs_context->root();
     lookup.start = start ? *start : m_fs_context->cwd();
-    lookup.credentials = m_credentials;
+    lookup.credentials = credentials();
     lookup.umask = m_fs_context->umask();
     return lookup;
+}
+
+fs::Credentials Process::credentials() const {
+    Identity ids = identity();
+    fs::Credentials credentials;
+    credentials.uid = ids.file_system_uid;
+    credentials.gid = ids.file_system_gid;
+    credentials.group_count = ids.group_count;
+    for (uint32_t i = 0; i < ids.group_count; ++i)
+        credentials.groups[i] = ids.groups[i];
+    return credentials;
+}
+
+Identity Process::identity() const {
+    sync::SpinlockGuard guard(m_identity_lock);
+    return m_identity;
+}
+
+void Process::set_identity(const Identity& identity) {
+    sync::SpinlockGuard guard(m_identity_lock);
+    m_identity = identity;
 }
 
 ktl::ErrorOr<void> with_process(uint64_t pid, ktl::FunctionRef<void(Process&)> visit) {

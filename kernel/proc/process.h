@@ -40,6 +40,15 @@ static_assert(sizeof(SignalAction) == 32);
 
 enum class ProcessState : uint8_t { Running, Zombie };
 
+// The ids a process acts with (credentials(7)): real, effective, saved and file-system user and
+// group ids, and the supplementary groups. Everyone starts as root.
+struct Identity {
+    uint32_t real_uid = 0, effective_uid = 0, saved_uid = 0, file_system_uid = 0;
+    uint32_t real_gid = 0, effective_gid = 0, saved_gid = 0, file_system_gid = 0;
+    uint32_t groups[fs::Credentials::max_groups] = {};
+    uint32_t group_count = 0;
+};
+
 struct InChildren {};
 
 class Process : public ktl::IntrusiveListNode<InChildren> {
@@ -48,8 +57,11 @@ public:
     ktl::StringView name() const { return ktl::StringView(m_name); }
     fs::FileTable& files() { return *m_files; }
     fs::FsContext& fs_context() { return *m_fs_context; }
-    // Who the process is, for permission checks: root until set*id arrive.
-    fs::Credentials credentials() const { return m_credentials; }
+    // Who the process is, for permission checks: its file-system ids and groups.
+    fs::Credentials credentials() const;
+    // The ids, read and changed by the set*id calls under the process's own lock.
+    Identity identity() const;
+    void set_identity(const Identity& identity);
     // A path walk's starting state: the root, the cwd (or `start` for a directory fd) and the umask.
     fs::Lookup lookup(const fs::Path* start = nullptr);
     // The parent's pid, or 0 when the kernel started it.
@@ -88,7 +100,8 @@ private:
     Process* m_vfork_parent = nullptr;
     fs::RefPtr<fs::FileTable> m_files;
     fs::RefPtr<fs::FsContext> m_fs_context;
-    fs::Credentials m_credentials;
+    mutable sync::Spinlock m_identity_lock;
+    Identity m_identity;
 };
 
 // The process the running task belongs to; null for a kernel task.

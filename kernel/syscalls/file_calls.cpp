@@ -2,6 +2,7 @@
 // ioctl, fstat, ftruncate and friends, sendfile, copy_file_range, splice, memfd_create.
 #include "fs/pipe.h"
 #include "fs/tmpfs/tmpfs.h"
+#include "ktl/string_builder.h"
 #include "syscalls/file_support.h"
 
 #include <utility>
@@ -340,6 +341,8 @@ Result sys_fcntl(int fd, int command, uint64_t argument) {
 
 Result sys_ftruncate(int fd, int64_t length) {
     fs::RefPtr<fs::OpenFile> file = TRY(TRY(current_files())->get(fd));
+    if (file->is_path_only())
+        return ktl::Errno::BadFileDescriptor;
     if (length < 0)
         return ktl::Errno::InvalidArgument;
     if (!file->can_write() || !file->inode())
@@ -370,15 +373,24 @@ Result sys_fallocate(int fd, int mode, int64_t offset, int64_t length) {
     if (static_cast<uint64_t>(offset) > UINT64_MAX - static_cast<uint64_t>(length))
         return ktl::Errno::FileTooBig;
     uint64_t end = static_cast<uint64_t>(offset) + static_cast<uint64_t>(length);
-    // tmpfs pages are made on first write; growing the size is what a reader can see.
+    TRY(file->inode()->allocate(static_cast<uint64_t>(offset), end - static_cast<uint64_t>(offset)));
     if (!(mode & keep_size) && end > metadata.size)
         TRY(file->inode()->truncate(end));
     return 0;
 }
 
 Result sys_fsync(int fd) {
-    TRY(TRY(current_files())->get(fd));
-    return 0; // every file system here keeps its data in memory
+    fs::RefPtr<fs::OpenFile> file = TRY(TRY(current_files())->get(fd));
+    if (file->is_path_only())
+        return ktl::Errno::BadFileDescriptor;
+    // Linux: only what has a file system behind it can be synced; pipes and terminals cannot.
+    if (!file->inode() || !file->is_seekable())
+        return ktl::Errno::InvalidArgument;
+    fs::InodeMetadata metadata = file->inode()->metadata();
+    if (!metadata.is_regular() && !metadata.is_directory() && !metadata.is_block_device())
+        return ktl::Errno::InvalidArgument;
+    TRY(file->inode()->file_system().sync());
+    return 0;
 }
 
 Result sys_fdatasync(int fd) {
@@ -561,7 +573,6 @@ Result sys_memfd_create(mm::UserPtr<const char> name, uint32_t flags) {
         return ktl::Errno::InvalidArgument;
     char text[250];
     size_t length = TRY(mm::copy_string_from_user(text, name.address(), sizeof text));
-    (void)length;
     // An unnamed tmpfs file: made in a private tmpfs instance and unlinked at once, as Linux's
     // memfd lives in an internal shm mount.
     static fs::RefPtr<fs::FileSystem> memfd_file_system;
@@ -578,8 +589,14 @@ Result sys_memfd_create(mm::UserPtr<const char> name, uint32_t flags) {
             memfd_file_system->root()->create(unique_name, fs::NewInode{fs::mode_regular | 0777, 0, 0, 0}));
         TRY(memfd_file_system->root()->unlink(unique_name, false));
     }
+    // Named "/memfd:NAME (deleted)" in /proc/self/fd, as on Linux.
+    ktl::StringBuilder display;
+    TRY(display.try_append("/memfd:"));
+    TRY(display.try_append(ktl::StringView(text, length)));
+    TRY(display.try_append(" (deleted)"));
     auto file = TRY(
         ktl::try_make_ref_counted<fs::OpenFile>(std::move(inode), fs::open_read_write | fs::open_large_file));
+    file->set_anonymous_name(TRY(display.try_build()));
     return TRY(TRY(current_files())->install(fs::RefPtr<fs::OpenFile>(file.ptr()), flags & memfd_cloexec));
 }
 

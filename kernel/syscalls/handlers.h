@@ -132,6 +132,7 @@ Result sys_mmap(uint64_t address, uint64_t length, uint64_t protection, uint64_t
 Result sys_munmap(uint64_t address, uint64_t length);
 Result sys_mprotect(uint64_t address, uint64_t length, uint64_t protection);
 Result sys_madvise(uint64_t address, uint64_t length, int advice);
+Result sys_msync(uint64_t address, uint64_t length, int flags);
 
 // Processes (process_calls.cpp)
 Result sys_exit(int code);
@@ -158,6 +159,20 @@ Result sys_getuid();
 Result sys_getgid();
 Result sys_geteuid();
 Result sys_getegid();
+Result sys_setuid(uint32_t uid);
+Result sys_setgid(uint32_t gid);
+Result sys_setreuid(uint32_t real, uint32_t effective);
+Result sys_setregid(uint32_t real, uint32_t effective);
+Result sys_setresuid(uint32_t real, uint32_t effective, uint32_t saved);
+Result sys_setresgid(uint32_t real, uint32_t effective, uint32_t saved);
+Result sys_getresuid(mm::UserPtr<uint32_t> real, mm::UserPtr<uint32_t> effective,
+                     mm::UserPtr<uint32_t> saved);
+Result sys_getresgid(mm::UserPtr<uint32_t> real, mm::UserPtr<uint32_t> effective,
+                     mm::UserPtr<uint32_t> saved);
+Result sys_setfsuid(uint32_t uid);
+Result sys_setfsgid(uint32_t gid);
+Result sys_getgroups(int size, mm::UserPtr<uint32_t> list);
+Result sys_setgroups(int size, mm::UserPtr<uint32_t> list);
 Result sys_getrlimit(int resource, mm::UserPtr<uint64_t> limit);
 Result sys_prlimit64(int pid, int resource, mm::UserPtr<uint64_t> new_limit, mm::UserPtr<uint64_t> old_limit);
 Result sys_rt_sigaction(int signal, mm::UserPtr<uint8_t> action, mm::UserPtr<uint8_t> old_action,

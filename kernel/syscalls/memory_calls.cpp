@@ -1,9 +1,13 @@
-// Memory calls: brk, mmap (anonymous), munmap, mprotect, madvise. Pages come on first touch.
+// Memory calls: brk, mmap (anonymous and of files), munmap, mprotect, msync, madvise. Pages come
+// on first touch.
 #include "arch/paging.h"
+#include "fs/open_file.h"
 #include "mm/address_space.h"
 #include "proc/process.h"
 #include "sched/scheduler.h"
 #include "syscalls/handlers.h"
+
+#include <utility>
 
 namespace syscalls {
 
@@ -79,14 +83,50 @@ Result sys_mmap(uint64_t address, uint64_t length, uint64_t protection, uint64_t
         return ktl::Errno::NotSupported;
     if (offset % page_size != 0)
         return ktl::Errno::InvalidArgument;
-    if (!(flags & map_anonymous)) {
-        // File mappings come with the VFS; until then no descriptor can be mapped.
-        if (fd < 0 || proc::current_process()->files().get(fd).is_error())
-            return ktl::Errno::BadFileDescriptor;
-        return ktl::Errno::NoDevice;
-    }
     if (flags & map_hugetlb)
         return ktl::Errno::InvalidArgument;
+    fs::RefPtr<mm::MappedObject> object;
+    if (!(flags & map_anonymous)) {
+        proc::Process* process = proc::current_process();
+        if (!process)
+            return ktl::Errno::BadFileDescriptor;
+        fs::RefPtr<fs::OpenFile> file = TRY(process->files().get(fd));
+        if (file->is_path_only())
+            return ktl::Errno::BadFileDescriptor;
+        // Linux: the description must be readable, and writable for a shared writable mapping.
+        if (!file->can_read())
+            return ktl::Errno::AccessDenied;
+        bool shared = type != map_private;
+        if (shared && (protection & 2) && (!file->can_write() || (file->flags() & fs::open_append)))
+            return ktl::Errno::AccessDenied;
+        if (file->path().mount && (file->path().mount->flags() & fs::mount_no_execute) && (protection & 4))
+            return ktl::Errno::NotPermitted;
+        object = TRY(file->mapping_object());
+        if (object) {
+            uint64_t rounded = page_round_up(length);
+            if (rounded < length || rounded > mm::user_half_end)
+                return ktl::Errno::NoMemory;
+            if (offset / page_size > UINT64_MAX / 2)
+                return ktl::Errno::Overflow;
+            bool fixed = flags & (map_fixed | map_fixed_noreplace);
+            if (fixed) {
+                if (address % page_size != 0)
+                    return ktl::Errno::InvalidArgument;
+                if (!in_user_half(address, rounded))
+                    return ktl::Errno::NoMemory;
+                if (address < mm::AddressSpace::mmap_lowest)
+                    return ktl::Errno::NotPermitted;
+                if ((flags & map_fixed_noreplace) && !(flags & map_fixed) &&
+                    space().is_mapped(address, page_size))
+                    return ktl::Errno::Exists;
+            }
+            uint64_t hint = fixed ? address : page_round_up(address);
+            uint64_t start = TRY(space().map_object(hint, rounded, static_cast<mm::Protection>(protection),
+                                                    shared, std::move(object), offset / page_size, fixed));
+            return static_cast<long>(start);
+        }
+        // A null object: anonymous memory (/dev/zero).
+    }
     uint64_t rounded = page_round_up(length);
     if (rounded < length || rounded > mm::user_half_end)
         return ktl::Errno::NoMemory;
@@ -129,6 +169,20 @@ Result sys_mprotect(uint64_t address, uint64_t length, uint64_t protection) {
     if (rounded < length || !in_user_half(address, rounded))
         return ktl::Errno::NoMemory;
     TRY(space().protect_region(address, rounded, static_cast<mm::Protection>(protection)));
+    return 0;
+}
+
+Result sys_msync(uint64_t address, uint64_t length, int flags) {
+    constexpr int ms_async = 1, ms_invalidate = 2, ms_sync = 4;
+    if (address % page_size != 0 || (flags & ~(ms_async | ms_invalidate | ms_sync)) ||
+        ((flags & ms_async) && (flags & ms_sync)))
+        return ktl::Errno::InvalidArgument;
+    uint64_t rounded = page_round_up(length);
+    if (rounded < length || !in_user_half(address, rounded))
+        return ktl::Errno::NoMemory;
+    if (rounded > 0 && !space().is_mapped(address, rounded))
+        return ktl::Errno::NoMemory;
+    // Shared mappings are the file's own pages: nothing is ever out of date.
     return 0;
 }
 

@@ -283,16 +283,186 @@ Result sys_sysinfo(mm::UserPtr<uint8_t> info) {
 }
 
 // One user so far: everything runs as root, as on a single-user system.
-Result sys_getuid() {
+namespace {
+
+ktl::ErrorOr<proc::Identity> identity() {
+    proc::Process* process = proc::current_process();
+    if (!process)
+        return proc::Identity{};
+    return process->identity();
+}
+
+// Unprivileged callers may only take ids they already hold (real, effective or saved).
+bool may_take(const proc::Identity& ids, uint32_t id, bool user) {
+    if (ids.effective_uid == 0)
+        return true;
+    return user ? (id == ids.real_uid || id == ids.effective_uid || id == ids.saved_uid)
+                : (id == ids.real_gid || id == ids.effective_gid || id == ids.saved_gid);
+}
+
+constexpr uint32_t unchanged = 0xffffffff;
+
+// setresuid/setresgid: the core of every set*id call. -1 leaves an id as it is; the file-system id
+// follows the effective one, as Linux does.
+Result set_ids(uint32_t real, uint32_t effective, uint32_t saved, bool user) {
+    proc::Process* process = proc::current_process();
+    if (!process)
+        return ktl::Errno::NotPermitted;
+    proc::Identity ids = process->identity();
+    for (uint32_t id : {real, effective, saved})
+        if (id != unchanged && !may_take(ids, id, user))
+            return ktl::Errno::NotPermitted;
+    if (user) {
+        if (real != unchanged)
+            ids.real_uid = real;
+        if (effective != unchanged)
+            ids.effective_uid = effective;
+        if (saved != unchanged)
+            ids.saved_uid = saved;
+        ids.file_system_uid = ids.effective_uid;
+    } else {
+        if (real != unchanged)
+            ids.real_gid = real;
+        if (effective != unchanged)
+            ids.effective_gid = effective;
+        if (saved != unchanged)
+            ids.saved_gid = saved;
+        ids.file_system_gid = ids.effective_gid;
+    }
+    process->set_identity(ids);
     return 0;
+}
+
+} // namespace
+
+Result sys_getuid() {
+    return TRY(identity()).real_uid;
 }
 Result sys_getgid() {
-    return 0;
+    return TRY(identity()).real_gid;
 }
 Result sys_geteuid() {
-    return 0;
+    return TRY(identity()).effective_uid;
 }
 Result sys_getegid() {
+    return TRY(identity()).effective_gid;
+}
+
+Result sys_setresuid(uint32_t real, uint32_t effective, uint32_t saved) {
+    return set_ids(real, effective, saved, true);
+}
+
+Result sys_setresgid(uint32_t real, uint32_t effective, uint32_t saved) {
+    return set_ids(real, effective, saved, false);
+}
+
+Result sys_setuid(uint32_t uid) {
+    proc::Identity ids = TRY(identity());
+    if (ids.effective_uid == 0)
+        return set_ids(uid, uid, uid, true);
+    if (uid != ids.real_uid && uid != ids.saved_uid)
+        return ktl::Errno::NotPermitted;
+    return set_ids(unchanged, uid, unchanged, true);
+}
+
+Result sys_setgid(uint32_t gid) {
+    proc::Identity ids = TRY(identity());
+    if (ids.effective_uid == 0)
+        return set_ids(gid, gid, gid, false);
+    if (gid != ids.real_gid && gid != ids.saved_gid)
+        return ktl::Errno::NotPermitted;
+    return set_ids(unchanged, gid, unchanged, false);
+}
+
+Result sys_setreuid(uint32_t real, uint32_t effective) {
+    proc::Identity ids = TRY(identity());
+    // The saved id becomes the new effective one when the real id is set or the effective one
+    // changes to something other than the real id (setreuid(2)).
+    uint32_t saved = unchanged;
+    uint32_t new_effective = effective != unchanged ? effective : ids.effective_uid;
+    if (real != unchanged || (effective != unchanged && effective != ids.real_uid))
+        saved = new_effective;
+    if (real != unchanged && ids.effective_uid != 0 && real != ids.real_uid && real != ids.effective_uid)
+        return ktl::Errno::NotPermitted;
+    return set_ids(real, effective, saved, true);
+}
+
+Result sys_setregid(uint32_t real, uint32_t effective) {
+    proc::Identity ids = TRY(identity());
+    uint32_t saved = unchanged;
+    uint32_t new_effective = effective != unchanged ? effective : ids.effective_gid;
+    if (real != unchanged || (effective != unchanged && effective != ids.real_gid))
+        saved = new_effective;
+    if (real != unchanged && ids.effective_uid != 0 && real != ids.real_gid && real != ids.effective_gid)
+        return ktl::Errno::NotPermitted;
+    return set_ids(real, effective, saved, false);
+}
+
+Result sys_getresuid(mm::UserPtr<uint32_t> real, mm::UserPtr<uint32_t> effective,
+                     mm::UserPtr<uint32_t> saved) {
+    proc::Identity ids = TRY(identity());
+    TRY(mm::copy_to_user(real, &ids.real_uid));
+    TRY(mm::copy_to_user(effective, &ids.effective_uid));
+    TRY(mm::copy_to_user(saved, &ids.saved_uid));
+    return 0;
+}
+
+Result sys_getresgid(mm::UserPtr<uint32_t> real, mm::UserPtr<uint32_t> effective,
+                     mm::UserPtr<uint32_t> saved) {
+    proc::Identity ids = TRY(identity());
+    TRY(mm::copy_to_user(real, &ids.real_gid));
+    TRY(mm::copy_to_user(effective, &ids.effective_gid));
+    TRY(mm::copy_to_user(saved, &ids.saved_gid));
+    return 0;
+}
+
+Result sys_setfsuid(uint32_t uid) {
+    proc::Process* process = proc::current_process();
+    proc::Identity ids = TRY(identity());
+    uint32_t previous = ids.file_system_uid;
+    if (process && uid != unchanged &&
+        (ids.effective_uid == 0 || uid == ids.real_uid || uid == ids.effective_uid || uid == ids.saved_uid)) {
+        ids.file_system_uid = uid;
+        process->set_identity(ids);
+    }
+    return previous; // setfsuid always returns the old id
+}
+
+Result sys_setfsgid(uint32_t gid) {
+    proc::Process* process = proc::current_process();
+    proc::Identity ids = TRY(identity());
+    uint32_t previous = ids.file_system_gid;
+    if (process && gid != unchanged &&
+        (ids.effective_uid == 0 || gid == ids.real_gid || gid == ids.effective_gid || gid == ids.saved_gid)) {
+        ids.file_system_gid = gid;
+        process->set_identity(ids);
+    }
+    return previous;
+}
+
+Result sys_getgroups(int size, mm::UserPtr<uint32_t> list) {
+    proc::Identity ids = TRY(identity());
+    if (size < 0)
+        return ktl::Errno::InvalidArgument;
+    if (size == 0)
+        return ids.group_count;
+    if (static_cast<uint32_t>(size) < ids.group_count)
+        return ktl::Errno::InvalidArgument;
+    TRY(mm::copy_to_user(list, ids.groups, ids.group_count));
+    return ids.group_count;
+}
+
+Result sys_setgroups(int size, mm::UserPtr<uint32_t> list) {
+    proc::Process* process = proc::current_process();
+    proc::Identity ids = TRY(identity());
+    if (!process || ids.effective_uid != 0)
+        return ktl::Errno::NotPermitted;
+    if (size < 0 || static_cast<size_t>(size) > fs::Credentials::max_groups)
+        return ktl::Errno::InvalidArgument; // Linux allows 65536; 32 is what we keep
+    if (size > 0)
+        TRY(mm::copy_from_user(ids.groups, list, static_cast<size_t>(size)));
+    ids.group_count = static_cast<uint32_t>(size);
+    process->set_identity(ids);
     return 0;
 }
 

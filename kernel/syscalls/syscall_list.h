@@ -13,7 +13,8 @@
     BLOG_OS_SYSCALL(7, poll, "pipes, terminals, files (always ready)")                                       \
     BLOG_OS_SYSCALL(8, lseek,                                                                                \
                     "SEEK_SET, SEEK_CUR, SEEK_END, SEEK_DATA, SEEK_HOLE; ESPIPE on pipes and terminals")     \
-    BLOG_OS_SYSCALL(9, mmap, "anonymous private memory, demand paged; hint and MAP_FIXED")                   \
+    BLOG_OS_SYSCALL(9, mmap,                                                                                 \
+                    "anonymous memory and files (MAP_SHARED, MAP_PRIVATE copy on write), demand paged")      \
     BLOG_OS_SYSCALL(10, mprotect, "")                                                                        \
     BLOG_OS_SYSCALL(11, munmap, "")                                                                          \
     BLOG_OS_SYSCALL(12, brk, "demand-paged heap after the program image")                                    \
@@ -30,6 +31,7 @@
     BLOG_OS_SYSCALL(22, pipe, "")                                                                            \
     BLOG_OS_SYSCALL(23, select, "")                                                                          \
     BLOG_OS_SYSCALL(24, sched_yield, "")                                                                     \
+    BLOG_OS_SYSCALL(26, msync, "shared mappings are the file's own pages: checks only")                      \
     BLOG_OS_SYSCALL(28, madvise, "accepted; advice only")                                                    \
     BLOG_OS_SYSCALL(32, dup, "")                                                                             \
     BLOG_OS_SYSCALL(33, dup2, "")                                                                            \
@@ -71,11 +73,23 @@
     BLOG_OS_SYSCALL(96, gettimeofday, "also in the vDSO")                                                    \
     BLOG_OS_SYSCALL(97, getrlimit, "")                                                                       \
     BLOG_OS_SYSCALL(99, sysinfo, "uptime, RAM total and free in bytes, process count; no swap or loads")     \
-    BLOG_OS_SYSCALL(102, getuid, "always root (0)")                                                          \
+    BLOG_OS_SYSCALL(102, getuid, "everyone starts as root (0)")                                              \
     BLOG_OS_SYSCALL(104, getgid, "")                                                                         \
+    BLOG_OS_SYSCALL(105, setuid, "")                                                                         \
+    BLOG_OS_SYSCALL(106, setgid, "")                                                                         \
     BLOG_OS_SYSCALL(107, geteuid, "")                                                                        \
     BLOG_OS_SYSCALL(108, getegid, "")                                                                        \
     BLOG_OS_SYSCALL(110, getppid, "")                                                                        \
+    BLOG_OS_SYSCALL(113, setreuid, "")                                                                       \
+    BLOG_OS_SYSCALL(114, setregid, "")                                                                       \
+    BLOG_OS_SYSCALL(115, getgroups, "")                                                                      \
+    BLOG_OS_SYSCALL(116, setgroups, "up to 32 groups")                                                       \
+    BLOG_OS_SYSCALL(117, setresuid, "")                                                                      \
+    BLOG_OS_SYSCALL(118, getresuid, "")                                                                      \
+    BLOG_OS_SYSCALL(119, setresgid, "")                                                                      \
+    BLOG_OS_SYSCALL(120, getresgid, "")                                                                      \
+    BLOG_OS_SYSCALL(122, setfsuid, "")                                                                       \
+    BLOG_OS_SYSCALL(123, setfsgid, "")                                                                       \
     BLOG_OS_SYSCALL(133, mknod, "regular files, FIFOs, sockets; devices as root")                            \
     BLOG_OS_SYSCALL(137, statfs, "")                                                                         \
     BLOG_OS_SYSCALL(138, fstatfs, "")                                                                        \
@@ -90,6 +104,9 @@
     BLOG_OS_SYSCALL(201, time, "the last tick's second, as the vDSO's")                                      \
     BLOG_OS_SYSCALL(217, getdents64, "")                                                                     \
     BLOG_OS_SYSCALL(218, set_tid_address, "")                                                                \
+    BLOG_OS_SYSCALL(                                                                                         \
+        228, clock_gettime,                                                                                  \
+        "REALTIME (CMOS clock at boot), MONOTONIC, BOOTTIME, _COARSE, CPU-time; also in the vDSO")           \
     BLOG_OS_SYSCALL(229, clock_getres, "")                                                                   \
     BLOG_OS_SYSCALL(230, clock_nanosleep, "relative and TIMER_ABSTIME")                                      \
     BLOG_OS_SYSCALL(231, exit_group, "")                                                                     \

@@ -48,7 +48,7 @@ bool is_valid_protection(Protection protection) {
 
 bool is_valid(const RegionAttributes& attributes) {
     return is_valid_protection(attributes.protection) &&
-           static_cast<uint8_t>(attributes.kind) <= static_cast<uint8_t>(RegionKind::KernelShared) &&
+           static_cast<uint8_t>(attributes.kind) <= static_cast<uint8_t>(RegionKind::PrivateFile) &&
            (static_cast<uint8_t>(attributes.flags) & ~0x3u) == 0;
 }
 

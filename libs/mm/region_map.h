@@ -43,6 +43,10 @@ enum class RegionKind : uint8_t {
     // Frames the kernel owns and shares with every process (the vDSO and its clock page): mapped at
     // execve, never demand paged, never freed with the address space, never made writable.
     KernelShared,
+    // A file's pages (mmap of a file): the tag names the mapping. Shared: writes reach the file.
+    // Private: pages are the file's until written, then copied (copy on write).
+    SharedFile,
+    PrivateFile,
 };
 
 enum class RegionFlags : uint8_t {

@@ -8,6 +8,7 @@
 #include "fs/vfs.h"
 #include "ktl/hash_map.h"
 #include "ktl/intrusive_list.h"
+#include "ktl/vector.h"
 #include "mm/direct_map.h"
 #include "mm/physical.h"
 
@@ -96,6 +97,7 @@ public:
         __atomic_add_fetch(&live_inodes, 1, __ATOMIC_RELAXED);
     }
     ~TmpfsInode() override {
+        free_detached_pages();
         free_pages_from(0);
         // Children hold no reference to their directory, so plain deletion order is fine.
         while (DirectoryEntry* entry = m_entries.pop_front())
@@ -155,6 +157,7 @@ public:
             return ktl::Errno::IsDirectory;
         if (!is_regular())
             return ktl::Errno::InvalidArgument;
+        TRY(prefault(buffer, length, true));
         sync::MutexLocker locker(m_lock);
         if (offset >= m_size)
             return 0;
@@ -185,6 +188,7 @@ public:
             return ktl::Errno::FileTooBig;
         if (length > max_file_size - offset)
             length = max_file_size - offset;
+        TRY(prefault(buffer, length, false));
         sync::MutexLocker locker(m_lock);
         size_t done = 0;
         ktl::Error failure = ktl::Error::from_errno(ktl::Errno::NoSpace);
@@ -239,6 +243,19 @@ public:
         m_size = size;
         m_modify_time = m_change_time = current_time();
         content_changed();
+        return {};
+    }
+
+    ktl::ErrorOr<void> allocate(uint64_t offset, uint64_t length) override {
+        if (!is_regular())
+            return is_directory() ? ktl::Errno::IsDirectory : ktl::Errno::NoDevice;
+        if (offset >= max_file_size || length > max_file_size - offset)
+            return ktl::Errno::FileTooBig;
+        sync::MutexLocker locker(m_lock);
+        for (uint64_t index = offset / page_size; index < (offset + length + page_size - 1) / page_size;
+             ++index)
+            TRY(page_for_write(index));
+        m_change_time = current_time();
         return {};
     }
 
@@ -331,6 +348,57 @@ public:
         return result;
     }
 
+    ktl::ErrorOr<void> exchange(ktl::StringView name, Inode& other_directory_inode,
+                                ktl::StringView other_name) override {
+        if (&other_directory_inode.file_system() != &file_system())
+            return ktl::Errno::CrossDevice;
+        auto& other_directory = static_cast<TmpfsInode&>(other_directory_inode);
+        if (!is_directory() || !other_directory.is_directory())
+            return ktl::Errno::NotDirectory;
+        TmpfsInode* first = this < &other_directory ? this : &other_directory;
+        TmpfsInode* second = this < &other_directory ? &other_directory : this;
+        if (second->is_ancestor_of(*first)) {
+            TmpfsInode* swap = first;
+            first = second;
+            second = swap;
+        }
+        sync::MutexLocker first_locker(first->m_lock);
+        auto swap_entries = [&]() -> ktl::ErrorOr<void> {
+            DirectoryEntry** one = m_names.get(name);
+            DirectoryEntry** two = other_directory.m_names.get(other_name);
+            if (!one || !two)
+                return ktl::Errno::NoEntry;
+            TmpfsInode& one_inode = *(*one)->inode;
+            TmpfsInode& two_inode = *(*two)->inode;
+            if (&other_directory != this && one_inode.is_directory() != two_inode.is_directory()) {
+                // A directory moving to the other parent takes its ".." link along.
+                if (one_inode.is_directory()) {
+                    --m_link_count;
+                    ++other_directory.m_link_count;
+                } else {
+                    ++m_link_count;
+                    --other_directory.m_link_count;
+                }
+            }
+            if (one_inode.is_directory())
+                one_inode.m_parent = &other_directory;
+            if (two_inode.is_directory())
+                two_inode.m_parent = this;
+            RefPtr<TmpfsInode> held = (*one)->inode;
+            (*one)->inode = (*two)->inode;
+            (*two)->inode = held;
+            Timestamp now = current_time();
+            m_modify_time = m_change_time = now;
+            other_directory.m_modify_time = other_directory.m_change_time = now;
+            return {};
+        };
+        if (first != second) {
+            sync::MutexLocker second_locker(second->m_lock);
+            return swap_entries();
+        }
+        return swap_entries();
+    }
+
     ktl::ErrorOr<void> read_directory(uint64_t cookie,
                                       ktl::FunctionRef<bool(const fs::DirectoryEntry&)> emit) override {
         if (!is_directory())
@@ -366,6 +434,30 @@ public:
         return m_target.try_clone();
     }
 
+    ktl::ErrorOr<RefPtr<mm::MappedObject>> create_mapping() override;
+
+    // A mapping's page: made if it is a hole, BadAddress past the end of the file.
+    ktl::ErrorOr<uint64_t> frame_for_mapping(uint64_t index, bool write) {
+        sync::MutexLocker locker(m_lock);
+        if (!is_regular() || index >= (m_size + page_size - 1) / page_size)
+            return ktl::Errno::BadAddress;
+        uint64_t frame = TRY(page_for_write(index));
+        if (write) {
+            m_modify_time = m_change_time = current_time();
+            content_changed();
+        }
+        return frame;
+    }
+    void mapping_added() {
+        sync::MutexLocker locker(m_lock);
+        ++m_mappings;
+    }
+    void mapping_removed() {
+        sync::MutexLocker locker(m_lock);
+        if (--m_mappings == 0)
+            free_detached_pages();
+    }
+
     ktl::ErrorOr<RefPtr<OpenFile>> open_special(uint32_t flags) override {
         if ((m_mode & mode_type_mask) == mode_fifo)
             return open_fifo(*this, m_fifo, flags);
@@ -373,6 +465,15 @@ public:
     }
 
 private:
+    // Only while some mapping of this file exists can a fault on the buffer need this file's lock;
+    // otherwise the copy faults pages in as it goes, which is cheaper.
+    ktl::ErrorOr<void> prefault(IoBuffer buffer, size_t length, bool will_write) {
+        if (__atomic_load_n(&m_mappings, __ATOMIC_RELAXED) == 0)
+            return {};
+        constexpr size_t limit = 64ull << 20; // what one call moves at most is bounded anyway
+        return buffer.prefault(length < limit ? length : limit, will_write);
+    }
+
     ktl::ErrorOr<uint64_t> page_for_write(uint64_t index) {
         uint64_t* slot = TRY(m_pages.slot(index));
         if (*slot)
@@ -390,7 +491,26 @@ private:
         return frame.value();
     }
 
+    // Pages a mapping may still have mapped are kept until the last mapping goes (there are no
+    // per-frame counts yet to tell which ones are).
+    void free_detached_pages() {
+        for (uint64_t frame : m_detached)
+            mm::free_frame(frame);
+        if (!m_detached.is_empty()) {
+            filesystem().release_pages(m_detached.size());
+            __atomic_sub_fetch(&live_pages, m_detached.size(), __ATOMIC_RELAXED);
+        }
+        m_detached.clear();
+    }
+
     void free_pages_from(uint64_t first_index) {
+        if (m_mappings > 0) {
+            m_pages.remove_from(first_index, [&](uint64_t frame) {
+                if (m_detached.try_append(frame).is_error())
+                    m_leaked_pages = true; // better kept forever than freed under a mapping
+            });
+            return;
+        }
         size_t freed = m_pages.remove_from(first_index, [](uint64_t frame) { mm::free_frame(frame); });
         if (freed) {
             filesystem().release_pages(freed);
@@ -534,11 +654,37 @@ private:
     ktl::IntrusiveList<DirectoryEntry, InDirectory> m_entries;
     uint64_t m_next_cookie = first_entry_cookie;
     TmpfsInode* m_parent = nullptr;
+    // Mappings alive (TmpfsMapping), and pages truncated away while some were.
+    uint32_t m_mappings = 0;
+    ktl::Vector<uint64_t> m_detached;
+    bool m_leaked_pages = false;
     // Symlinks.
     ktl::String m_target;
     // FIFOs: the pipe their readers and writers share while any is open.
     FifoState m_fifo;
 };
+
+// What mmap holds: the file, counted as mapped so truncation keeps its pages until unmapped.
+class TmpfsMapping final : public mm::MappedObject {
+public:
+    explicit TmpfsMapping(RefPtr<TmpfsInode> inode) : m_inode(static_cast<RefPtr<TmpfsInode>&&>(inode)) {
+        m_inode->mapping_added();
+    }
+    ~TmpfsMapping() override { m_inode->mapping_removed(); }
+    ktl::ErrorOr<uint64_t> frame_for(uint64_t index, bool write) override {
+        return m_inode->frame_for_mapping(index, write);
+    }
+
+private:
+    RefPtr<TmpfsInode> m_inode;
+};
+
+ktl::ErrorOr<RefPtr<mm::MappedObject>> TmpfsInode::create_mapping() {
+    if (!is_regular())
+        return ktl::Errno::NoDevice;
+    auto mapping = TRY(ktl::try_make_ref_counted<TmpfsMapping>(RefPtr<TmpfsInode>(*this)));
+    return RefPtr<mm::MappedObject>(mapping.ptr());
+}
 
 ktl::ErrorOr<void> TmpfsFileSystem::initialize() {
     NewInode what{mode_directory | (m_root_mode & 07777), 0, 0, 0};
