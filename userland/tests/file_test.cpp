@@ -40,20 +40,23 @@ public:
         snprintf(dir_, sizeof(dir_), "/tmp/file_test.XXXXXX");
         if (mkdtemp(dir_) == nullptr)
             dir_[0] = '\0';
+        paths_ = static_cast<char(*)[kPathSize]>(malloc(kPaths * kPathSize));
     }
     ~Scratch() {
         if (dir_[0] != '\0')
             nftw(dir_, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        free(paths_);
     }
     Scratch(const Scratch&) = delete;
     Scratch& operator=(const Scratch&) = delete;
 
-    [[nodiscard]] bool ok() const { return dir_[0] != '\0'; }
+    [[nodiscard]] bool ok() const { return dir_[0] != '\0' && paths_ != nullptr; }
     [[nodiscard]] const char* dir() const { return dir_; }
-    // dir/name, in one of a few rotating buffers so that a call can take several paths.
+    // dir/name, in a buffer of its own that lives as long as the Scratch (up to kPaths of them,
+    // then the oldest are reused).
     const char* path(const char* name) {
         char* buffer = paths_[next_++ % kPaths];
-        snprintf(buffer, PATH_MAX, "%s/%s", dir_, name);
+        snprintf(buffer, kPathSize, "%s/%s", dir_, name);
         return buffer;
     }
     // Creates dir/name holding `content`; returns its path.
@@ -69,9 +72,10 @@ public:
     }
 
 private:
-    static constexpr int kPaths = 4;
+    static constexpr int kPaths = 256;
+    static constexpr int kPathSize = 512;
     char dir_[64];
-    char paths_[kPaths][PATH_MAX];
+    char (*paths_)[kPathSize] = nullptr;
     unsigned next_ = 0;
 };
 
