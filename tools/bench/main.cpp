@@ -175,7 +175,7 @@ Boot boot(const Options& options, bench::Kernel kernel, int index, const fs::pat
 void plot(const fs::path& out) {
     std::string script = R"gp(set terminal pngcairo size 1100,560 font ",10" noenhanced
 set output 'ratios.png'
-set title "blog_os / Linux in the same QEMU, medians (below 1: blog_os takes less time or memory)"
+set title "blog_os / Linux in the same QEMU, medians (below 1: blog_os takes less time or memory; rates as Linux / blog_os)"
 set logscale y 2
 set yrange [0.03:32]
 set ytics ("1/32" 0.03125, "1/16" 0.0625, "1/8" 0.125, "1/4" 0.25, "1/2" 0.5, "1" 1, "2" 2, "4" 4, "8" 8, "16" 16, "32" 32)
@@ -246,7 +246,8 @@ int main(int argc, char** argv) {
     plot(out);
 
     std::printf(
-        "%s (%d boot%s each, medians; ratio = blog_os / Linux, within ±%.0f%%: no difference)\n\n%s\n",
+        "%s (%d boot%s each, medians; ratio = blog_os / Linux, of rates Linux / blog_os: below 1 blog_os "
+        "is faster; within ±%.0f%%: no difference)\n\n%s\n",
         (systems[0] + " vs " + systems[1]).c_str(), options.runs, options.runs == 1 ? "" : "s",
         bench::noise_band * 100, table.c_str());
     std::printf("bench: results in %s (results.json, results.csv, table.md%s)\n", out.c_str(),

@@ -174,6 +174,10 @@ std::optional<Summary> summarize(std::vector<double> values) {
     return Summary{median, values.front(), values.back(), values.size()};
 }
 
+bool higher_is_better(std::string_view unit) {
+    return unit.size() > 2 && unit.ends_with("/s");
+}
+
 std::vector<Comparison> compare(const std::vector<Metric>& metrics) {
     std::vector<Comparison> comparisons;
     for (const Metric& metric : metrics) {
@@ -181,8 +185,14 @@ std::vector<Comparison> compare(const std::vector<Metric>& metrics) {
         comparison.metric = &metric;
         comparison.linux_summary = summarize(metric.linux_values);
         comparison.blog_os_summary = summarize(metric.blog_os_values);
-        if (comparison.linux_summary && comparison.blog_os_summary && comparison.linux_summary->median > 0) {
-            double ratio = comparison.blog_os_summary->median / comparison.linux_summary->median;
+        // As time taken: blog_os / Linux, or Linux / blog_os for a rate, where more is better.
+        const bool rate = higher_is_better(metric.unit);
+        const std::optional<Summary>& numerator =
+            rate ? comparison.linux_summary : comparison.blog_os_summary;
+        const std::optional<Summary>& denominator =
+            rate ? comparison.blog_os_summary : comparison.linux_summary;
+        if (numerator && denominator && denominator->median > 0) {
+            double ratio = numerator->median / denominator->median;
             comparison.ratio = ratio;
             comparison.verdict = ratio < 1 - noise_band   ? Verdict::Faster
                                  : ratio > 1 + noise_band ? Verdict::Slower
@@ -312,7 +322,8 @@ std::string format_json(const std::vector<Comparison>& comparisons, std::string_
         json +=
             std::string(i ? "," : "") + "\n    {\"name\": " + runner::json_quote(comparison.metric->name) +
             ", \"description\": " + runner::json_quote(comparison.metric->description) +
-            ", \"unit\": " + runner::json_quote(comparison.metric->unit) +
+            ", \"unit\": " + runner::json_quote(comparison.metric->unit) + ", \"better\": " +
+            runner::json_quote(higher_is_better(comparison.metric->unit) ? "higher" : "lower") +
             ",\n     \"linux\": " + summary_json(comparison.linux_summary, comparison.metric->linux_values) +
             ",\n     \"blog_os\": " +
             summary_json(comparison.blog_os_summary, comparison.metric->blog_os_values) +

@@ -56,6 +56,10 @@ struct Metric {
 // Adds one boot's samples to `metrics`, keeping the order in which metrics first appear.
 void add_run(std::vector<Metric>& metrics, Kernel kernel, const std::vector<Sample>& samples);
 
+// Whether a bigger value is better: rates (a unit per second, "MiB/s"). Everything else the guest
+// reports (a time, memory in use) is better smaller.
+bool higher_is_better(std::string_view unit);
+
 enum class Verdict { Faster, NoDifference, Slower, NotCompared };
 const char* verdict_text(Verdict verdict);
 
@@ -71,7 +75,9 @@ struct Comparison {
     const Metric* metric = nullptr;
     std::optional<Summary> linux_summary;
     std::optional<Summary> blog_os_summary;
-    std::optional<double> ratio; // blog_os median / Linux median: below 1 is faster
+    // What blog_os takes of Linux's time, so that below 1 is faster whatever the unit: blog_os's
+    // median / Linux's, or for a rate (higher_is_better) Linux's median / blog_os's.
+    std::optional<double> ratio;
     Verdict verdict = Verdict::NotCompared;
 };
 

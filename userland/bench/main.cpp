@@ -26,26 +26,49 @@ constexpr int kRounds = 5;
 // What `bench: done` announces, so the host can tell a line lost on the way from one never printed.
 int results_printed = 0;
 
-// Runs `round` kRounds times; prints the median time per operation, divided by `scale` (1000 for
-// microseconds). Returns false if a round failed.
-template <typename Round>
-bool measure(const char* name, const char* unit, double scale, long operations, const char* description,
-             Round round) {
-    std::array<double, kRounds> per_operation{};
-    for (double& result : per_operation) {
+// Runs `round` kRounds times and prints the median of `value(elapsed_ns)` over the rounds. Returns
+// false if a round failed.
+template <typename Value, typename Round>
+bool measure_value(const char* name, const char* unit, const char* description, Value value, Round round) {
+    std::array<double, kRounds> results{};
+    for (double& result : results) {
         bench::Outcome outcome = round();
         if (!outcome.ok) {
             printf("bench-failed %s\n", name);
             fflush(stdout);
             return false;
         }
-        result = static_cast<double>(outcome.elapsed_ns) / static_cast<double>(operations) / scale;
+        result = value(outcome.elapsed_ns);
     }
-    std::sort(per_operation.begin(), per_operation.end());
-    printf("bench-result %s %.3f %s %s\n", name, per_operation[kRounds / 2], unit, description);
+    std::sort(results.begin(), results.end());
+    printf("bench-result %s %.3f %s %s\n", name, results[kRounds / 2], unit, description);
     fflush(stdout);
     ++results_printed;
     return true;
+}
+
+// The median time per operation, divided by `scale` (1000 for microseconds).
+template <typename Round>
+bool measure(const char* name, const char* unit, double scale, long operations, const char* description,
+             Round round) {
+    return measure_value(
+        name, unit, description,
+        [=](uint64_t elapsed_ns) {
+            return static_cast<double>(elapsed_ns) / static_cast<double>(operations) / scale;
+        },
+        round);
+}
+
+// The median rate in MiB/s of `bytes` a round (higher is better: tools/bench knows by the unit).
+template <typename Round>
+bool measure_throughput(const char* name, long bytes, const char* description, Round round) {
+    return measure_value(
+        name, "MiB/s", description,
+        [=](uint64_t elapsed_ns) {
+            double seconds = static_cast<double>(elapsed_ns > 0 ? elapsed_ns : 1) / 1e9;
+            return static_cast<double>(bytes) / (1024.0 * 1024.0) / seconds;
+        },
+        round);
 }
 
 void say(const char* line) {
@@ -112,6 +135,47 @@ int main(int argc, char** argv) {
     constexpr long kYields = 20'000;
     count(measure("sched-yield", "ns", 1, kYields, "sched_yield between two processes, per yield",
                   [self] { return bench::yield_switch(self, kYields); }));
+
+    // Files, in a scratch directory on the root file system (tmpfs or ramfs on both kernels). Without
+    // one every file metric fails: none may go missing unnoticed.
+    char directory[128] = {};
+    const bool have_directory = bench::make_scratch_directory(directory, sizeof directory);
+    auto in_directory = [have_directory](auto operation) {
+        return [have_directory, operation] { return have_directory ? operation() : bench::Outcome{}; };
+    };
+    constexpr long kFileBytes = 1l << 20;
+    constexpr long kWritePasses = 2;
+    constexpr long kReadPasses = 4;
+    count(measure_throughput(
+        "file-write-4k", kFileBytes * kWritePasses, "4 KiB writes to a tmpfs file",
+        in_directory([&directory] { return bench::file_write(directory, kFileBytes, kWritePasses); })));
+    count(measure_throughput(
+        "file-read-4k", kFileBytes * kReadPasses, "4 KiB reads of a tmpfs file",
+        in_directory([&directory] { return bench::file_read(directory, kFileBytes, kReadPasses); })));
+    constexpr long kOpens = 1'000;
+    count(measure("open-close", "ns", 1, kOpens, "open + close of an existing file",
+                  in_directory([&directory] { return bench::open_close(directory, kOpens); })));
+    constexpr long kStats = 1'000;
+    count(measure("stat-depth8", "ns", 1, kStats, "stat of a file 8 directories deep",
+                  in_directory([&directory] { return bench::stat_deep(directory, kStats); })));
+    constexpr long kEntries = 1'000;
+    constexpr long kListings = 10;
+    const bool have_listing = have_directory && bench::make_listing(directory, kEntries);
+    count(measure("getdents-1000", "us", 1000, kListings, "getdents64 listing of 1000 entries",
+                  [&directory, have_listing] {
+                      return have_listing ? bench::list_directory(directory, kEntries, kListings)
+                                          : bench::Outcome{};
+                  }));
+    if (have_directory && !bench::remove_listing(directory, kEntries))
+        count(false);
+    constexpr long kCreates = 200;
+    count(measure("create-unlink", "ns", 1, kCreates, "create + unlink of an empty file",
+                  in_directory([&directory] { return bench::create_unlink(directory, kCreates); })));
+    constexpr long kFilePages = 256;
+    count(measure("file-page-fault", "ns", 1, kFilePages, "read fault on a page of a mapped tmpfs file",
+                  in_directory([&directory] { return bench::file_page_fault(directory, kFilePages); })));
+    if (have_directory && !bench::remove_scratch_directory(directory))
+        count(false);
 
     // Boot metrics mean something only when this program is the system's first.
     if (is_init) {

@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/sysinfo.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -404,6 +405,574 @@ Outcome yield_switch(const char* self, long count) {
     if (!ok)
         return fail("sched-yield", "sched_yield failed"), failed();
     return exited ? watch.done() : failed();
+}
+
+// Files.
+
+namespace {
+
+// A path under a directory; operations whose path does not fit fail rather than use a shorter one.
+class Path {
+public:
+    Path(const char* directory, const char* name) {
+        int length = snprintf(m_text, sizeof m_text, "%s/%s", directory, name);
+        m_fits = length > 0 && static_cast<size_t>(length) < sizeof m_text;
+    }
+    const char* c_str() const { return m_text; }
+    bool fits() const { return m_fits; }
+
+private:
+    char m_text[256];
+    bool m_fits = false;
+};
+
+class Fd {
+public:
+    explicit Fd(int fd = -1) : m_fd(fd) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() { reset(); }
+    int get() const { return m_fd; }
+    bool valid() const { return m_fd >= 0; }
+    void reset(int fd = -1) {
+        if (m_fd >= 0)
+            close(m_fd);
+        m_fd = fd;
+    }
+
+private:
+    int m_fd;
+};
+
+// The contents of the test files: each 8-byte word depends on its offset in the file and on a salt
+// chosen per file, so that a block from another place, another file or an earlier pass differs.
+// The first word of a block is the cheap check (a store when writing, a load when reading).
+uint64_t new_salt() {
+    return (monotonic_ns() * 0x9e3779b97f4a7c15u) ^ static_cast<uint64_t>(getpid()) ^ 1;
+}
+
+uint64_t file_word(uint64_t salt, uint64_t offset) {
+    return (offset * 0xff51afd7ed558ccdu) ^ salt;
+}
+
+void fill_block(unsigned char* block, uint64_t salt, uint64_t offset) {
+    for (long at = 0; at < kFileBlock; at += 8) {
+        uint64_t word = file_word(salt, offset + static_cast<uint64_t>(at));
+        memcpy(block + at, &word, sizeof word);
+    }
+}
+
+// The first word of a block of `template_block` (filled for offset 0) made right for `offset`.
+void stamp_block(unsigned char* block, uint64_t salt, uint64_t offset) {
+    uint64_t word = file_word(salt, offset);
+    memcpy(block, &word, sizeof word);
+}
+
+uint64_t first_word(const unsigned char* block) {
+    uint64_t word;
+    memcpy(&word, block, sizeof word);
+    return word;
+}
+
+// Writes `bytes` of the salted contents in whole blocks from offset 0.
+bool write_contents(const char* operation, int fd, uint64_t salt, long bytes) {
+    alignas(64) unsigned char block[kFileBlock];
+    for (long offset = 0; offset < bytes; offset += kFileBlock) {
+        fill_block(block, salt, static_cast<uint64_t>(offset));
+        if (pwrite(fd, block, kFileBlock, offset) != kFileBlock)
+            return fail_errno(operation, "pwrite while making the file", errno);
+    }
+    return true;
+}
+
+// True iff the file holds exactly `bytes` of the salted contents (fill_block everywhere).
+bool contents_match(const char* operation, int fd, uint64_t salt, long bytes) {
+    struct stat status {};
+    if (fstat(fd, &status) != 0)
+        return fail_errno(operation, "fstat", errno);
+    if (status.st_size != bytes)
+        return fail(operation, "the file does not have the size written");
+    alignas(64) unsigned char expected[kFileBlock];
+    alignas(64) unsigned char got[kFileBlock];
+    for (long offset = 0; offset < bytes; offset += kFileBlock) {
+        fill_block(expected, salt, static_cast<uint64_t>(offset));
+        if (pread(fd, got, kFileBlock, offset) != kFileBlock)
+            return fail_errno(operation, "pread while checking", errno);
+        if (memcmp(expected, got, kFileBlock) != 0)
+            return fail(operation, "a block did not read back as written");
+    }
+    return true;
+}
+
+bool valid_size(const char* operation, long bytes) {
+    if (bytes <= 0 || bytes % kFileBlock != 0)
+        return fail(operation, "the size is not a positive number of blocks");
+    return true;
+}
+
+// Creates (or empties) `path` for reading and writing.
+int create_file(const char* operation, const Path& path) {
+    if (!path.fits())
+        return fail(operation, "the path is too long"), -1;
+    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        fail_errno(operation, "open(O_CREAT)", errno);
+    return fd;
+}
+
+bool remove_file(const char* operation, const Path& path) {
+    if (unlink(path.c_str()) != 0)
+        return fail_errno(operation, "unlink", errno);
+    return true;
+}
+
+// An entry of getdents64's answer (Linux's struct linux_dirent64).
+struct DirectoryEntry {
+    uint64_t inode;
+    int64_t next_offset;
+    uint16_t length;
+    uint8_t type;
+    char name[1];
+};
+
+constexpr char kListingName[] = "listing";
+
+void entry_name(char* name, size_t size, long index) {
+    snprintf(name, size, "entry%04ld", index);
+}
+
+} // namespace
+
+bool make_scratch_directory(char* path, unsigned long size) {
+    // As Linux's /init the root is the initramfs (ramfs or tmpfs) and has no /tmp yet.
+    const char* parent = "/tmp";
+    if (mkdir(parent, 01777) != 0 && errno != EEXIST)
+        parent = "";
+    int last_error = 0;
+    const char* const bases[] = {parent, ""};
+    for (const char* base : bases) {
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            int length = attempt == 0 ? snprintf(path, size, "%s/bench.%d", base, getpid())
+                                      : snprintf(path, size, "%s/bench.%d-%d", base, getpid(), attempt);
+            if (length <= 0 || static_cast<unsigned long>(length) >= size)
+                return fail("files", "the scratch directory's path is too long");
+            if (mkdir(path, 0755) == 0)
+                return true;
+            last_error = errno;
+            if (last_error != EEXIST)
+                break;
+        }
+        if (*base == '\0')
+            break;
+    }
+    return fail_errno("files", "mkdir of a scratch directory", last_error);
+}
+
+bool remove_scratch_directory(const char* path) {
+    if (rmdir(path) != 0)
+        return fail_errno("files", "rmdir of the scratch directory (were files left in it?)", errno);
+    return true;
+}
+
+Outcome file_write(const char* directory, long bytes, long passes) {
+    constexpr const char* operation = "file-write-4k";
+    if (!valid_size(operation, bytes))
+        return failed();
+    Path path(directory, "written");
+    Fd fd(create_file(operation, path));
+    if (!fd.valid())
+        return failed();
+    alignas(64) unsigned char block[kFileBlock];
+    Stopwatch watch;
+    bool ok = true;
+    for (long pass = 0; pass < passes && ok; ++pass) {
+        const uint64_t salt = new_salt() + static_cast<uint64_t>(pass);
+        fill_block(block, salt, 0);
+        if (lseek(fd.get(), 0, SEEK_SET) != 0) {
+            ok = fail_errno(operation, "lseek", errno);
+            break;
+        }
+        watch.start();
+        for (long offset = 0; offset < bytes && ok; offset += kFileBlock) {
+            stamp_block(block, salt, static_cast<uint64_t>(offset));
+            ok = write(fd.get(), block, kFileBlock) == kFileBlock;
+        }
+        watch.stop();
+        if (!ok) {
+            fail_errno(operation, "write", errno);
+            break;
+        }
+        // Every block reads back with its own first word and the rest as written.
+        alignas(64) unsigned char got[kFileBlock];
+        struct stat status {};
+        ok = fstat(fd.get(), &status) == 0 && status.st_size == bytes;
+        if (!ok) {
+            fail(operation, "the file does not have the size written");
+            break;
+        }
+        for (long offset = 0; offset < bytes && ok; offset += kFileBlock) {
+            stamp_block(block, salt, static_cast<uint64_t>(offset));
+            ok =
+                pread(fd.get(), got, kFileBlock, offset) == kFileBlock && memcmp(got, block, kFileBlock) == 0;
+        }
+        if (!ok) {
+            fail(operation, "a written block did not read back");
+            break;
+        }
+        // Emptied for the next pass: the next one allocates its pages again.
+        ok = ftruncate(fd.get(), 0) == 0 && fstat(fd.get(), &status) == 0 && status.st_size == 0;
+        if (!ok)
+            fail(operation, "ftruncate to 0 did not empty the file");
+    }
+    fd.reset();
+    if (!remove_file(operation, path) || !ok)
+        return failed();
+    return watch.done();
+}
+
+Outcome file_read(const char* directory, long bytes, long passes) {
+    constexpr const char* operation = "file-read-4k";
+    if (!valid_size(operation, bytes))
+        return failed();
+    Path path(directory, "read");
+    Fd fd(create_file(operation, path));
+    if (!fd.valid())
+        return failed();
+    const uint64_t salt = new_salt();
+    bool ok = write_contents(operation, fd.get(), salt, bytes);
+    alignas(64) unsigned char block[kFileBlock];
+    Stopwatch watch;
+    for (long pass = 0; pass < passes && ok; ++pass) {
+        if (lseek(fd.get(), 0, SEEK_SET) != 0) {
+            ok = fail_errno(operation, "lseek", errno);
+            break;
+        }
+        watch.start();
+        for (long offset = 0; offset < bytes && ok; offset += kFileBlock) {
+            ok = read(fd.get(), block, kFileBlock) == kFileBlock &&
+                 first_word(block) == file_word(salt, static_cast<uint64_t>(offset)) &&
+                 first_word(block + kFileBlock - 8) ==
+                     file_word(salt, static_cast<uint64_t>(offset + kFileBlock - 8));
+        }
+        watch.stop();
+        if (!ok) {
+            fail(operation, "a read came back short or from the wrong place");
+            break;
+        }
+        unsigned char extra = 0;
+        if (read(fd.get(), &extra, 1) != 0)
+            ok = fail(operation, "the file did not end where it was written to");
+    }
+    // The quick checks above look at two words a block; every byte once, untimed.
+    ok = ok && contents_match(operation, fd.get(), salt, bytes);
+    fd.reset();
+    if (!remove_file(operation, path) || !ok)
+        return failed();
+    return watch.done();
+}
+
+Outcome open_close(const char* directory, long count) {
+    constexpr const char* operation = "open-close";
+    Path path(directory, "opened");
+    struct stat made {};
+    {
+        Fd fd(create_file(operation, path));
+        if (!fd.valid())
+            return failed();
+        if (fstat(fd.get(), &made) != 0)
+            return fail_errno(operation, "fstat", errno), failed();
+    }
+    bool ok = true;
+    // The file opened is the one made.
+    {
+        Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        struct stat opened {};
+        ok = fd.valid() && fstat(fd.get(), &opened) == 0 && opened.st_ino == made.st_ino &&
+             opened.st_dev == made.st_dev;
+        if (!ok)
+            fail(operation, "opening the file by its path gave another file");
+    }
+    Stopwatch watch;
+    watch.start();
+    for (long i = 0; i < count && ok; ++i) {
+        int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            ok = fail_errno(operation, "open", errno);
+            break;
+        }
+        if (close(fd) != 0)
+            ok = fail_errno(operation, "close", errno);
+    }
+    watch.stop();
+    if (!remove_file(operation, path) || !ok)
+        return failed();
+    return watch.done();
+}
+
+Outcome stat_deep(const char* directory, long count) {
+    constexpr const char* operation = "stat-depth8";
+    constexpr int kDepth = 8;
+    constexpr long kSize = 100;
+    // directory/d1/d2/.../d8/file
+    char levels[kDepth][256];
+    int made = 0;
+    bool ok = true;
+    for (; made < kDepth && ok; ++made) {
+        Path level(made == 0 ? directory : levels[made - 1], "d");
+        if (!level.fits()) {
+            ok = fail(operation, "the path is too long");
+            break;
+        }
+        int length = snprintf(levels[made], sizeof levels[made], "%s%d", level.c_str(), made + 1);
+        if (length <= 0 || static_cast<size_t>(length) >= sizeof levels[made]) {
+            ok = fail(operation, "the path is too long");
+            break;
+        }
+        if (mkdir(levels[made], 0755) != 0) {
+            ok = fail_errno(operation, "mkdir", errno);
+            break;
+        }
+    }
+    Path path(made > 0 ? levels[made - 1] : directory, "file");
+    struct stat expected {};
+    Stopwatch watch;
+    if (ok) {
+        Fd fd(create_file(operation, path));
+        char bytes[kSize] = {};
+        ok = fd.valid() && write(fd.get(), bytes, kSize) == kSize && fstat(fd.get(), &expected) == 0;
+        if (fd.valid() && !ok)
+            fail_errno(operation, "write or fstat", errno);
+        if (fd.valid()) {
+            fd.reset();
+            watch.start();
+            for (long i = 0; i < count && ok; ++i) {
+                struct stat status {};
+                ok = stat(path.c_str(), &status) == 0 && status.st_ino == expected.st_ino &&
+                     status.st_dev == expected.st_dev && S_ISREG(status.st_mode) && status.st_size == kSize;
+            }
+            watch.stop();
+            if (!ok)
+                fail(operation, "stat failed or described another file");
+            if (!remove_file(operation, path))
+                ok = false;
+        }
+    }
+    while (made > 0) {
+        if (rmdir(levels[--made]) != 0)
+            ok = fail_errno(operation, "rmdir", errno);
+    }
+    return ok ? watch.done() : failed();
+}
+
+bool make_listing(const char* directory, long entries) {
+    constexpr const char* operation = "getdents-1000";
+    Path listing(directory, kListingName);
+    if (!listing.fits())
+        return fail(operation, "the path is too long");
+    if (mkdir(listing.c_str(), 0755) != 0)
+        return fail_errno(operation, "mkdir", errno);
+    for (long i = 0; i < entries; ++i) {
+        char name[32];
+        entry_name(name, sizeof name, i);
+        Path entry(listing.c_str(), name);
+        int fd = open(entry.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return fail_errno(operation, "open(O_CREAT|O_EXCL) of an entry", errno);
+        close(fd);
+    }
+    return true;
+}
+
+bool remove_listing(const char* directory, long entries) {
+    constexpr const char* operation = "getdents-1000";
+    Path listing(directory, kListingName);
+    bool ok = true;
+    for (long i = 0; i < entries; ++i) {
+        char name[32];
+        entry_name(name, sizeof name, i);
+        Path entry(listing.c_str(), name);
+        if (unlink(entry.c_str()) != 0 && errno != ENOENT)
+            ok = fail_errno(operation, "unlink of an entry", errno);
+    }
+    if (rmdir(listing.c_str()) != 0 && errno != ENOENT) // never made: nothing to remove
+        ok = fail_errno(operation, "rmdir", errno);
+    return ok;
+}
+
+namespace {
+
+// One listing from offset 0 to the end: the number of entries, or -1. With `seen` (entries + 2
+// flags) it also checks the names: `.`, `..` and every entry exactly once.
+long list_once(const char* operation, int fd, long entries, unsigned char* seen) {
+    alignas(8) char buffer[32768];
+    if (lseek(fd, 0, SEEK_SET) != 0)
+        return fail_errno(operation, "lseek to the start", errno), -1;
+    long found = 0;
+    for (;;) {
+        long got = sys::raw_syscall(SYS_getdents64, fd, sys::arg(buffer), sizeof buffer);
+        if (got < 0)
+            return fail_errno(operation, "getdents64", static_cast<int>(-got)), -1;
+        if (got == 0)
+            return found;
+        for (long at = 0; at < got;) {
+            const auto* entry = reinterpret_cast<const DirectoryEntry*>(buffer + at);
+            if (entry->length == 0 || at + entry->length > got)
+                return fail(operation, "getdents64 returned a malformed entry"), -1;
+            ++found;
+            if (seen) {
+                const char* name = entry->name;
+                long index = -1;
+                char expected[32];
+                if (strcmp(name, ".") == 0) {
+                    index = entries;
+                } else if (strcmp(name, "..") == 0) {
+                    index = entries + 1;
+                } else if (strncmp(name, "entry", 5) == 0) {
+                    index = strtol(name + 5, nullptr, 10);
+                    entry_name(expected, sizeof expected, index);
+                    if (index < 0 || index >= entries || strcmp(expected, name) != 0)
+                        index = -1;
+                }
+                if (index < 0)
+                    return fail(operation, "the listing has a name that was never made"), -1;
+                if (seen[index]++)
+                    return fail(operation, "the listing has a name twice"), -1;
+            }
+            at += entry->length;
+        }
+    }
+}
+
+} // namespace
+
+Outcome list_directory(const char* directory, long entries, long count) {
+    constexpr const char* operation = "getdents-1000";
+    Path listing(directory, kListingName);
+    Fd fd(open(listing.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid())
+        return fail_errno(operation, "open(O_DIRECTORY)", errno), failed();
+    // Every name once, untimed; then the timed listings count.
+    auto* seen = static_cast<unsigned char*>(calloc(static_cast<size_t>(entries) + 2, 1));
+    if (!seen)
+        return fail(operation, "out of memory"), failed();
+    long found = list_once(operation, fd.get(), entries, seen);
+    free(seen);
+    if (found != entries + 2) {
+        if (found >= 0)
+            fail(operation, "the listing does not have every entry, . and ..");
+        return failed();
+    }
+    Stopwatch watch;
+    watch.start();
+    for (long i = 0; i < count; ++i) {
+        found = list_once(operation, fd.get(), entries, nullptr);
+        if (found != entries + 2) {
+            if (found >= 0)
+                fail(operation, "a listing did not have entries + 2 names");
+            return failed();
+        }
+    }
+    watch.stop();
+    return watch.done();
+}
+
+Outcome create_unlink(const char* directory, long count) {
+    constexpr const char* operation = "create-unlink";
+    Path path(directory, "created");
+    if (!path.fits())
+        return fail(operation, "the path is too long"), failed();
+    // Untimed, the semantics the loop relies on: O_EXCL refuses an existing name, and after unlink
+    // the name is gone.
+    {
+        Fd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+        if (!fd.valid())
+            return fail_errno(operation, "open(O_CREAT|O_EXCL)", errno), failed();
+        struct stat status {};
+        bool regular = stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode);
+        int again = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        int again_error = errno;
+        if (again >= 0)
+            close(again);
+        fd.reset();
+        if (!remove_file(operation, path))
+            return failed();
+        if (!regular)
+            return fail(operation, "the created file is not there as a regular file"), failed();
+        if (again >= 0 || again_error != EEXIST)
+            return fail(operation, "O_EXCL did not refuse an existing file with EEXIST"), failed();
+        if (stat(path.c_str(), &status) == 0 || errno != ENOENT)
+            return fail(operation, "the name is still there after unlink"), failed();
+    }
+    // Each O_EXCL create succeeds only if the last unlink removed the name; each unlink only if the
+    // create made it.
+    Stopwatch watch;
+    watch.start();
+    for (long i = 0; i < count; ++i) {
+        int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return fail_errno(operation, "open(O_CREAT|O_EXCL)", errno), failed();
+        if (close(fd) != 0)
+            return fail_errno(operation, "close", errno), failed();
+        if (unlink(path.c_str()) != 0)
+            return fail_errno(operation, "unlink of the file just created", errno), failed();
+    }
+    watch.stop();
+    struct stat status {};
+    if (stat(path.c_str(), &status) == 0 || errno != ENOENT)
+        return fail(operation, "the name is still there after the last unlink"), failed();
+    return watch.done();
+}
+
+Outcome file_page_fault(const char* directory, long pages) {
+    constexpr const char* operation = "file-page-fault";
+    if (page_size() != kFileBlock)
+        return fail(operation, "pages are not 4 KiB"), failed();
+    const long bytes = pages * kFileBlock;
+    if (!valid_size(operation, bytes))
+        return failed();
+    Path path(directory, "mapped");
+    Fd fd(create_file(operation, path));
+    if (!fd.valid())
+        return failed();
+    const uint64_t salt = new_salt();
+    if (!write_contents(operation, fd.get(), salt, bytes)) {
+        fd.reset();
+        remove_file(operation, path);
+        return failed();
+    }
+    void* memory = mmap(nullptr, static_cast<size_t>(bytes), PROT_READ, MAP_SHARED, fd.get(), 0);
+    if (memory == MAP_FAILED) {
+        int error = errno;
+        fd.reset();
+        remove_file(operation, path);
+        return fail_errno(operation, "mmap", error), failed();
+    }
+    const auto* mapped = static_cast<const volatile unsigned char*>(memory);
+    uint64_t wrong = 0;
+    Stopwatch watch;
+    watch.start();
+    for (long page = 0; page < pages; ++page) {
+        const long offset = page * kFileBlock;
+        // One byte a page, read: the fault maps the file's page. It must be the file's byte.
+        wrong |= mapped[offset] ^ static_cast<unsigned char>(file_word(salt, static_cast<uint64_t>(offset)));
+    }
+    watch.stop();
+    // Every byte of the mapping is the file's, untimed.
+    bool same = wrong == 0;
+    alignas(64) unsigned char expected[kFileBlock];
+    for (long offset = 0; offset < bytes && same; offset += kFileBlock) {
+        fill_block(expected, salt, static_cast<uint64_t>(offset));
+        same = memcmp(expected, static_cast<const unsigned char*>(memory) + offset, kFileBlock) == 0;
+    }
+    bool unmapped = munmap(memory, static_cast<size_t>(bytes)) == 0;
+    int unmap_error = errno;
+    fd.reset();
+    bool removed = remove_file(operation, path);
+    if (!same)
+        return fail(operation, "a mapped page does not hold the file's bytes"), failed();
+    if (!unmapped)
+        return fail_errno(operation, "munmap", unmap_error), failed();
+    return removed ? watch.done() : failed();
 }
 
 int run_child(const char* name, int argc, char** argv) {

@@ -1,5 +1,6 @@
 // The operations /bin/bench times, each checking that it really happened (pids differ, pages read
-// back, the pipe carried the bytes), so that a kernel which skips the work cannot look fast.
+// back, the pipe carried the bytes, files hold what was written), so that a kernel which skips the
+// work cannot look fast.
 //
 // Every operation runs `count` times and reports how long the part it measures took: some time only
 // a step (munmap of memory touched beforehand). Failures print one line on stderr saying what was
@@ -37,6 +38,35 @@ Outcome brk_grow_page(long count);    // the break one page higher, and its firs
 Outcome spawn_wait(const char* self, long count);     // posix_spawn + wait4 of a program that exits
 Outcome pipe_ping_pong(const char* self, long count); // one-byte round trips to a child
 Outcome yield_switch(const char* self, long count);   // sched_yield between two processes, per yield
+
+// Files. Each operation makes what it needs under `directory` (a scratch directory from
+// make_scratch_directory), times only the calls it names, checks the results untimed (every byte
+// read back, written or mapped is the file's) and removes what it made again. They need a file
+// system; without one (ENOSYS) they fail like any other check.
+constexpr long kFileBlock = 4096; // the size of every read and write
+
+// A fresh directory for the file operations, `/tmp/bench.PID` (making /tmp, mode 01777, if it is
+// missing) or else `/bench.PID`; its path goes to `path`. False, with a line on stderr, if neither
+// could be made.
+bool make_scratch_directory(char* path, unsigned long size);
+bool remove_scratch_directory(const char* path); // empty again, then removed
+
+// file_write times the writes of each pass, not the check after it or the ftruncate to 0 that
+// makes the next pass allocate again; file_page_fault times the first read of each page of a
+// MAP_SHARED mapping, not mmap and munmap.
+Outcome file_write(const char* directory, long bytes, long passes); // `bytes` in 4 KiB writes, per pass
+Outcome file_read(const char* directory, long bytes, long passes);  // a file of `bytes` in 4 KiB reads
+Outcome open_close(const char* directory, long count);              // open + close of an existing file
+Outcome stat_deep(const char* directory, long count);               // stat of a file 8 directories down
+Outcome create_unlink(const char* directory, long count);           // O_CREAT|O_EXCL, close, unlink
+Outcome file_page_fault(const char* directory, long pages);         // read fault on a mapped file page
+
+// The directory list_directory lists, `directory/listing` with `entries` empty files, is made and
+// removed apart from it: making a thousand files takes longer than listing them.
+bool make_listing(const char* directory, long entries);
+bool remove_listing(const char* directory, long entries);
+// Lists it `count` times from offset 0 (lseek) to the end; the names are checked once, untimed.
+Outcome list_directory(const char* directory, long entries, long count);
 
 // The helpers the process operations start as `self --child NAME ARGS...`: exit_now, echo, yield.
 // argv holds the ARGS. Returns the exit status, or -1 if NAME is not one of them.

@@ -111,6 +111,40 @@ TEST(BenchResults, RatiosWithinTwentyPercentAreNoDifference) {
     EXPECT_EQ(bench::compare(slower)[0].verdict, bench::Verdict::Slower);
 }
 
+TEST(BenchResults, RatesAreBetterHigherAndTheirRatioIsStillBelowOneWhenFaster) {
+    EXPECT_TRUE(bench::higher_is_better("MiB/s"));
+    EXPECT_TRUE(bench::higher_is_better("ops/s"));
+    for (const char* unit : {"ns", "us", "ms", "KiB", "s", "/s"})
+        EXPECT_FALSE(bench::higher_is_better(unit)) << unit;
+
+    // blog_os writes twice as fast: half Linux's time.
+    std::vector<bench::Metric> metrics = {{"file-write-4k", "MiB/s", "W", {500, 400, 600}, {1000}},
+                                          {"file-read-4k", "MiB/s", "R", {1000}, {500}},
+                                          {"same", "MiB/s", "S", {1000}, {900}},
+                                          {"zero", "MiB/s", "Z", {1000}, {0}}};
+    auto comparisons = bench::compare(metrics);
+    EXPECT_DOUBLE_EQ(*comparisons[0].ratio, 0.5);
+    EXPECT_EQ(comparisons[0].verdict, bench::Verdict::Faster);
+    EXPECT_DOUBLE_EQ(*comparisons[1].ratio, 2);
+    EXPECT_EQ(comparisons[1].verdict, bench::Verdict::Slower);
+    EXPECT_EQ(comparisons[2].verdict, bench::Verdict::NoDifference);
+    // Nothing done in any time cannot be compared.
+    EXPECT_FALSE(comparisons[3].ratio.has_value());
+    EXPECT_EQ(comparisons[3].verdict, bench::Verdict::NotCompared);
+
+    std::string json = bench::format_json(comparisons, "Linux", "blog_os", 1);
+    EXPECT_NE(json.find("\"unit\": \"MiB/s\", \"better\": \"higher\""), std::string::npos);
+    EXPECT_EQ(bench::format_plot_data(comparisons).substr(0, 19), "file-write-4k 0.5\nf");
+}
+
+TEST(BenchResults, TimesKeepTheirRatioAsBlogOsOverLinux) {
+    std::vector<bench::Metric> metrics = {{"open-close", "ns", "O", {1000}, {250}}};
+    auto comparisons = bench::compare(metrics);
+    EXPECT_DOUBLE_EQ(*comparisons[0].ratio, 0.25);
+    EXPECT_NE(bench::format_json(comparisons, "Linux", "blog_os", 1).find("\"better\": \"lower\""),
+              std::string::npos);
+}
+
 TEST(BenchResults, EvenCountsTakeTheMeanOfTheMiddleTwo) {
     auto summary = bench::summarize({4, 1, 3, 2});
     ASSERT_TRUE(summary.has_value());
