@@ -85,17 +85,6 @@ TEST(unknown_helpers_are_refused) {
 // The file operations, each in a scratch directory of its own that must be empty again afterwards.
 namespace {
 
-// blog_os has no file system until its VFS lands: there, and only while mkdir says ENOSYS, the file
-// tests say so and pass. Anywhere else a missing file system fails them.
-bool no_file_system_yet() {
-    if (sys::detect_system() != sys::System::BlogOs)
-        return false;
-    if (mkdir("/", 0755) == 0 || errno != ENOSYS)
-        return false;
-    printf("  no file system yet (mkdir: ENOSYS): file operations not run\n");
-    return true;
-}
-
 class ScratchDirectory {
 public:
     ScratchDirectory() { m_made = bench::make_scratch_directory(m_path, sizeof m_path); }
@@ -114,8 +103,6 @@ private:
 } // namespace
 
 TEST(scratch_directories_are_fresh_each_time) {
-    if (no_file_system_yet())
-        return;
     ScratchDirectory first;
     ScratchDirectory second;
     ASSERT_TRUE(first.made());
@@ -127,8 +114,6 @@ TEST(scratch_directories_are_fresh_each_time) {
 }
 
 TEST(written_blocks_read_back_pass_after_pass) {
-    if (no_file_system_yet())
-        return;
     ScratchDirectory directory;
     ASSERT_TRUE(directory.made());
     bench::Outcome outcome = bench::file_write(directory.path(), 64 * bench::kFileBlock, 3);
@@ -137,8 +122,6 @@ TEST(written_blocks_read_back_pass_after_pass) {
 }
 
 TEST(read_blocks_are_the_files_bytes) {
-    if (no_file_system_yet())
-        return;
     ScratchDirectory directory;
     ASSERT_TRUE(directory.made());
     bench::Outcome outcome = bench::file_read(directory.path(), 64 * bench::kFileBlock, 3);
@@ -147,8 +130,6 @@ TEST(read_blocks_are_the_files_bytes) {
 }
 
 TEST(file_sizes_that_are_not_whole_blocks_are_refused) {
-    if (no_file_system_yet())
-        return;
     ScratchDirectory directory;
     ASSERT_TRUE(directory.made());
     EXPECT_FALSE(bench::file_write(directory.path(), 100, 1).ok);
@@ -156,24 +137,18 @@ TEST(file_sizes_that_are_not_whole_blocks_are_refused) {
 }
 
 TEST(an_existing_file_opens_and_closes) {
-    if (no_file_system_yet())
-        return;
     ScratchDirectory directory;
     ASSERT_TRUE(directory.made());
     EXPECT_TRUE(bench::open_close(directory.path(), 100).ok);
 }
 
 TEST(a_file_eight_directories_deep_stats_as_itself) {
-    if (no_file_system_yet())
-        return;
     ScratchDirectory directory;
     ASSERT_TRUE(directory.made());
     EXPECT_TRUE(bench::stat_deep(directory.path(), 100).ok);
 }
 
 TEST(a_listing_has_every_entry_once_with_dot_and_dot_dot) {
-    if (no_file_system_yet())
-        return;
     ScratchDirectory directory;
     ASSERT_TRUE(directory.made());
     ASSERT_TRUE(bench::make_listing(directory.path(), 1000));
@@ -182,8 +157,6 @@ TEST(a_listing_has_every_entry_once_with_dot_and_dot_dot) {
 }
 
 TEST(a_listing_with_an_entry_too_many_or_missing_fails) {
-    if (no_file_system_yet())
-        return;
     ScratchDirectory directory;
     ASSERT_TRUE(directory.made());
     ASSERT_TRUE(bench::make_listing(directory.path(), 10));
@@ -194,16 +167,12 @@ TEST(a_listing_with_an_entry_too_many_or_missing_fails) {
 }
 
 TEST(created_files_exist_until_unlinked) {
-    if (no_file_system_yet())
-        return;
     ScratchDirectory directory;
     ASSERT_TRUE(directory.made());
     EXPECT_TRUE(bench::create_unlink(directory.path(), 100).ok);
 }
 
 TEST(mapped_file_pages_hold_the_files_bytes) {
-    if (no_file_system_yet())
-        return;
     ScratchDirectory directory;
     ASSERT_TRUE(directory.made());
     bench::Outcome outcome = bench::file_page_fault(directory.path(), 64);
