@@ -6,6 +6,8 @@
 #include "demangle/demangle.h"
 #include "elf/elf_file.h"
 #include "ktl/hash_map.h"
+#include "ktl/own_ptr.h"
+#include "ktl/vector.h"
 #include "sched/scheduler.h"
 #include "sync/mutex.h"
 
@@ -276,13 +278,86 @@ ktl::ErrorOr<void> open_standard_streams(Process& process) {
 ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const LoadedProgram& program,
                                               ExecutableFile* file);
 
+namespace {
+
+// A program file found for execve after following "#!" lines: the ELF file to load and the
+// arguments it gets (the interpreter, its optional argument and the script's path come first).
+struct ProgramToRun {
+    ExecutableFile file;
+    ktl::Vector<ktl::StringView> argv;
+    ktl::String texts[2 * max_interpreter_depth];        // each level's interpreter and argument
+    ktl::String script_paths[max_interpreter_depth + 1]; // each script's path, as argv shows it
+    ProgramArguments arguments;
+};
+
+bool is_blank(char character) {
+    return character == ' ' || character == '\t';
+}
+
+ktl::ErrorOr<ktl::OwnPtr<ProgramToRun>> prepare_program(const fs::Lookup& lookup, ktl::StringView path,
+                                                        const ProgramArguments& arguments) {
+    auto run = TRY(ktl::try_make<ProgramToRun>());
+    TRY(run->argv.try_reserve(arguments.argc + 2));
+    for (size_t i = 0; i < arguments.argc; ++i)
+        TRY(run->argv.try_append(arguments.argv[i]));
+    ktl::String current_path = TRY(ktl::String::try_create(path));
+    for (size_t depth = 0;; ++depth) {
+        run->file = TRY(open_executable(lookup, current_path.view()));
+        ktl::ByteReader bytes = run->file.image->bytes();
+        if (bytes.size() < 2 || bytes.data()[0] != '#' || bytes.data()[1] != '!')
+            break; // ELF or not, the loader decides (ENOEXEC for anything else)
+        if (depth == max_interpreter_depth)
+            return ktl::Errno::TooManySymlinks; // ELOOP, as Linux answers past BINPRM_MAX_RECURSION
+        // The line after "#!", at most what Linux reads (256 bytes with the "#!").
+        size_t end = 2;
+        while (end < bytes.size() && end < 256 && bytes.data()[end] != '\n')
+            ++end;
+        ktl::StringView line(reinterpret_cast<const char*>(bytes.data()) + 2, end - 2);
+        size_t start = 0;
+        while (start < line.length() && is_blank(line[start]))
+            ++start;
+        size_t stop = start;
+        while (stop < line.length() && !is_blank(line[stop]))
+            ++stop;
+        if (stop == start)
+            return ktl::Errno::ExecFormat; // "#!" and nothing to run
+        ktl::StringView interpreter = line.substring(start, stop - start);
+        // Everything after the interpreter, trimmed, is one argument, as Linux passes it.
+        size_t argument_start = stop;
+        while (argument_start < line.length() && is_blank(line[argument_start]))
+            ++argument_start;
+        size_t argument_end = line.length();
+        while (argument_end > argument_start &&
+               (is_blank(line[argument_end - 1]) || line[argument_end - 1] == '\r'))
+            --argument_end;
+        ktl::String& interpreter_text = run->texts[2 * depth];
+        ktl::String& argument_text = run->texts[2 * depth + 1];
+        interpreter_text = TRY(ktl::String::try_create(interpreter));
+        argument_text =
+            TRY(ktl::String::try_create(line.substring(argument_start, argument_end - argument_start)));
+        // argv[0] gives way to: interpreter, [argument], the script's path.
+        run->script_paths[depth] = static_cast<ktl::String&&>(current_path);
+        if (!run->argv.is_empty())
+            run->argv.remove(0);
+        TRY(run->argv.try_insert(0, run->script_paths[depth].view()));
+        if (!argument_text.is_empty())
+            TRY(run->argv.try_insert(0, argument_text.view()));
+        TRY(run->argv.try_insert(0, interpreter_text.view()));
+        current_path = TRY(interpreter_text.try_clone());
+    }
+    run->arguments = {run->argv.data(), run->argv.size(), arguments.envp, arguments.envc};
+    return run;
+}
+
+} // namespace
+
 ktl::ErrorOr<sched::TaskHandle> spawn_program(ktl::StringView path, const ProgramArguments& arguments) {
     fs::Lookup lookup{fs::root_path(), fs::root_path(), {}, 022};
-    ExecutableFile file = TRY(open_executable(lookup, path));
+    auto run = TRY(prepare_program(lookup, path, arguments));
     ktl::StringView name = base_name(path);
     LoadedProgram program =
-        TRY(load_program(name, file.image->bytes(), arguments, file.image->is_shareable()));
-    return start_process(name, program, &file);
+        TRY(load_program(name, run->file.image->bytes(), run->arguments, run->file.image->is_shareable()));
+    return start_process(name, program, &run->file);
 }
 
 ktl::ErrorOr<sched::TaskHandle> spawn_program_image(ktl::StringView name, ktl::ByteReader file,
@@ -340,13 +415,14 @@ ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& ar
     if (!process)
         return ktl::Error::from_errno(ktl::Errno::NoMemory);
     fs::Lookup lookup = process->lookup();
-    auto file = open_executable(lookup, path);
-    if (file.is_error()) {
+    auto prepared = prepare_program(lookup, path, arguments);
+    if (prepared.is_error()) {
         ProcessAccess::discard(process);
-        return file.error();
+        return prepared.error();
     }
-    auto loaded =
-        load_program(name, file.value().image->bytes(), arguments, file.value().image->is_shareable());
+    ProgramToRun& run = *prepared.value();
+    ExecutableFile& file = run.file;
+    auto loaded = load_program(name, file.image->bytes(), run.arguments, file.image->is_shareable());
     if (loaded.is_error()) {
         ProcessAccess::discard(process);
         return loaded.error();
@@ -359,9 +435,9 @@ ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& ar
     }
     sched::Task* task = sched::current_task();
     program.address_space->break_start = program.address_space->break_end = program.image_end;
-    process->executable_image = file.value().image;
-    process->executable = file.value().image->bytes();
-    process->executable_path = file.value().path;
+    process->executable_image = file.image;
+    process->executable = file.image->bytes();
+    process->executable_path = file.path;
     process->load_bias = program.load_bias;
     ProcessAccess::set_pid(process, task->id);
     ProcessAccess::publish_pid(process);
@@ -431,10 +507,11 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
     Process* process = current_process();
     if (!process)
         return ktl::Errno::InvalidArgument;
-    ExecutableFile file = TRY(open_executable(process->lookup(), path));
+    auto run = TRY(prepare_program(process->lookup(), path, arguments));
+    ExecutableFile& file = run->file;
     ktl::StringView name = base_name(path);
     LoadedProgram program =
-        TRY(load_program(name, file.image->bytes(), arguments, file.image->is_shareable()));
+        TRY(load_program(name, file.image->bytes(), run->arguments, file.image->is_shareable()));
     // No way back from here: the old program is gone.
     sched::Task* task = sched::current_task();
     sched::replace_address_space(program.address_space);

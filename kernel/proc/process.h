@@ -182,6 +182,9 @@ ktl::ErrorOr<void> with_process(uint64_t pid, ktl::FunctionRef<void(Process&)> v
 // Every process's pid, in increasing order, up to `capacity`; returns how many.
 size_t list_pids(uint64_t* pids, size_t capacity);
 
+// How many "#!" interpreters execve follows before giving up with ENOEXEC.
+inline constexpr size_t max_interpreter_depth = 4;
+
 // Opens the program file at `path` for execve: the caller must be allowed to execute it (a regular
 // file with an execute bit, on a mount without noexec). Its image and its resolved path.
 struct ExecutableFile {

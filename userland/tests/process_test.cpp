@@ -3,12 +3,15 @@
 #include "sys/raw_syscall.h"
 #include "test/test.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -193,4 +196,105 @@ TEST(children_get_distinct_pids) {
     EXPECT_NE(first, getpid());
     EXPECT_EXITED(test::wait_child(first), 0);
     EXPECT_EXITED(test::wait_child(second), 0);
+}
+
+// "#!" scripts: the interpreter runs with its one optional argument, then the script's path as
+// execve was given it, then the caller's arguments after argv[0].
+CHILD_SCENARIO(shebang_arguments) {
+    return argc == 2 && strcmp(argv[0], "x y") == 0 && strcmp(argv[1], "z") == 0 ? 0 : 1;
+}
+
+namespace {
+
+// A scratch directory to run scripts from, left again (with its contents) when done.
+struct ScriptDirectory {
+    char path[64] = "/tmp/process_test.XXXXXX";
+    char previous[4096] = {};
+    char self[4096] = {}; // this program's absolute path: scripts name it as their interpreter
+    bool ok = false;
+    ScriptDirectory() {
+        ok = realpath(test::self_path(), self) && mkdtemp(path) != nullptr &&
+             getcwd(previous, sizeof previous) && chdir(path) == 0;
+    }
+    ~ScriptDirectory() {
+        if (!ok)
+            return;
+        for (const char* name : {"shebang_arguments", "empty", "garbage", "level1", "level2", "level3",
+                                 "level4", "level5", "level6"})
+            unlink(name);
+        (void)chdir(previous);
+        rmdir(path);
+    }
+    static bool write(const char* name, const char* text) {
+        int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+        if (fd < 0)
+            return false;
+        bool written = ::write(fd, text, strlen(text)) == static_cast<ssize_t>(strlen(text));
+        return close(fd) == 0 && written;
+    }
+};
+
+int spawn_and_wait(const char* program, std::initializer_list<const char*> arguments, int* spawn_error) {
+    char* argv[8] = {};
+    int count = 0;
+    for (const char* argument : arguments)
+        argv[count++] = const_cast<char*>(argument);
+    pid_t pid = -1;
+    *spawn_error = posix_spawn(&pid, program, nullptr, nullptr, argv, environ);
+    if (*spawn_error != 0)
+        return -1;
+    int status = 0;
+    return waitpid(pid, &status, 0) == pid ? status : -1;
+}
+
+} // namespace
+
+TEST(a_script_runs_under_its_interpreter_with_the_line_argument_and_the_script_path) {
+    ScriptDirectory directory;
+    ASSERT_TRUE(directory.ok);
+    // The script's name is the scenario's, so the interpreter (this program, "--child") finds it.
+    char line[512];
+    snprintf(line, sizeof line, "#!%s   --child  \necho not reached\n", directory.self);
+    ASSERT_TRUE(ScriptDirectory::write("shebang_arguments", line));
+    int error = 0;
+    // argv[0] ("ignored") is replaced by the script's path; "x y" stays one argument.
+    EXPECT_EXITED(spawn_and_wait("shebang_arguments", {"ignored", "x y", "z"}, &error), 0);
+    EXPECT_EQ(error, 0);
+}
+
+TEST(scripts_without_an_interpreter_and_unknown_formats_fail_with_enoexec) {
+    ScriptDirectory directory;
+    ASSERT_TRUE(directory.ok);
+    ASSERT_TRUE(ScriptDirectory::write("empty", "#!\n"));
+    ASSERT_TRUE(ScriptDirectory::write("garbage", "\x01\x02 not a program\n"));
+    int error = 0;
+    EXPECT_EQ(spawn_and_wait("empty", {"empty"}, &error), -1);
+    EXPECT_EQ(error, ENOEXEC);
+    EXPECT_EQ(spawn_and_wait("garbage", {"garbage"}, &error), -1);
+    EXPECT_EQ(error, ENOEXEC);
+}
+
+TEST(interpreters_nest_four_deep_and_a_fifth_level_fails_with_eloop) {
+    ScriptDirectory directory;
+    ASSERT_TRUE(directory.ok);
+    char line[512];
+    // level1 is run by the real program; each level above by the one below it.
+    snprintf(line, sizeof line, "#!%s --child\n", directory.self);
+    ASSERT_TRUE(ScriptDirectory::write("level1", line));
+    char previous[4096];
+    for (int level = 2; level <= 6; ++level) {
+        snprintf(previous, sizeof previous, "%s/level%d", directory.path, level - 1);
+        snprintf(line, sizeof line, "#!%s\n", previous);
+        char name[16];
+        snprintf(name, sizeof name, "level%d", level);
+        ASSERT_TRUE(ScriptDirectory::write(name, line));
+    }
+    int error = 0;
+    // level4 is three scripts on top of level1: four interpreters in all, as Linux allows. The child
+    // then looks for a scenario named after a script path and fails, which is fine: it ran.
+    int status = spawn_and_wait("level4", {"level4"}, &error);
+    EXPECT_EQ(error, 0);
+    EXPECT_TRUE(status != -1 && WIFEXITED(status));
+    EXPECT_EQ(spawn_and_wait("level6", {"level6"}, &error), -1);
+    EXPECT_EQ(error, ELOOP);
 }
