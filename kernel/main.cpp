@@ -25,6 +25,7 @@
 #include "fs/vfs.h"
 #include "mm/direct_map.h"
 #include "mm/memory.h"
+#include "mm/reclaim.h"
 #include "mm/stacks.h"
 #include "mm/statistics.h"
 #include "mm/user_memory.h"
@@ -281,6 +282,7 @@ void start_first_process(const boot::CommandLine& command_line) {
 
 // The root tmpfs with the initrd unpacked into it, and devfs at /dev.
 void start_file_systems() {
+    mm::start_reclaim();
     fs::initialize_vfs();
     fs::devfs::register_type();
     dev::register_memory_devices();

@@ -1,5 +1,6 @@
 #include "fs/dentry.h"
 
+#include "mm/reclaim.h"
 #include "sync/mutex.h"
 
 #include <new>
@@ -191,6 +192,31 @@ size_t shrink(size_t count) {
     for (size_t i = 0; i < batched; ++i)
         batch[i].clear();
     return freed;
+}
+
+namespace {
+
+class DentryShrinker final : public mm::Shrinker {
+public:
+    size_t shrink(size_t count) override {
+        size_t freed = 0;
+        // shrink() frees a batch at a time; a few rounds reach `count` or the end of unused ones.
+        while (freed < count) {
+            size_t round = dentry_cache::shrink(count - freed);
+            if (round == 0)
+                break;
+            freed += round;
+        }
+        return freed;
+    }
+};
+
+constinit DentryShrinker shrinker;
+
+} // namespace
+
+void register_shrinker() {
+    mm::register_shrinker(shrinker);
 }
 
 size_t dentry_count() {

@@ -74,6 +74,8 @@ void forget(Dentry& parent, ktl::StringView name);
 // Frees up to `count` unused dentries, least recently used first; returns how many went. Gives up
 // at once if the cache is busy (it may be called from an allocation made under the cache lock).
 size_t shrink(size_t count);
+// Lets the reclaim task shrink the cache when memory runs short (mm/reclaim.h).
+void register_shrinker();
 // Dentries alive (cached or held), for leak checks.
 size_t dentry_count();
 size_t cached_count();

@@ -88,7 +88,7 @@ public:
     ktl::ErrorOr<size_t> read_directory(IoBuffer buffer, size_t length);
 
     Inode* inode() const { return m_inode.ptr(); }
-    // What /proc/<pid>/fd shows for a description without a path ("/memfd:x (deleted)"); empty
+    // What /proc/PID/fd shows for a description without a path ("/memfd:x (deleted)"); empty
     // for one with a path or one procfs names itself (pipes).
     ktl::StringView anonymous_name() const { return m_anonymous_name.view(); }
     void set_anonymous_name(ktl::String name) { m_anonymous_name = static_cast<ktl::String&&>(name); }

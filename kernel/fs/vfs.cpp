@@ -861,6 +861,7 @@ void for_each_mount(ktl::FunctionRef<void(const Mount&, const Path& mount_point)
 
 void initialize_vfs() {
     tmpfs::register_type();
+    dentry_cache::register_shrinker();
     auto root = tmpfs::create("mode=755");
     if (root.is_error()) {
         klog::error(log_subsystem, "no root file system: {}", root.error().name());

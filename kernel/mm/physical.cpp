@@ -5,6 +5,7 @@
 #include "debug/panic.h"
 #include "ktl/fixed_vector.h"
 #include "mm/direct_map.h"
+#include "mm/reclaim.h"
 #include "sync/spinlock.h"
 
 extern "C" const char __kernel_physical_start[], __kernel_physical_end[];
@@ -130,7 +131,17 @@ size_t release_boot_module(uint64_t start, uint64_t end) {
 }
 
 ktl::ErrorOr<uint64_t> allocate_frame() {
-    return frame_allocator.with([](FrameAllocator& allocator) { return allocator.allocate(); });
+    bool short_of_frames = false;
+    auto frame = frame_allocator.with([&](FrameAllocator& allocator) {
+        auto allocated = allocator.allocate();
+        FrameStatistics statistics = allocator.statistics();
+        // The low watermark: 1/64 of memory, as a cache's unused objects are worth less than that.
+        short_of_frames = statistics.free_frames < statistics.total_frames / 64;
+        return allocated;
+    });
+    if (short_of_frames)
+        note_memory_pressure(); // after the allocator's lock: waking takes the scheduler's
+    return frame;
 }
 
 ktl::ErrorOr<uint64_t> allocate_zeroed_frame() {

@@ -72,7 +72,7 @@ public:
     uint64_t blocked_signals = 0;
 
     // The program's file and its load bias, for fault reports' symbols (empty for a program the
-    // kernel built in memory), and its path for /proc/<pid>/exe.
+    // kernel built in memory), and its path for /proc/PID/exe.
     ktl::ByteReader executable;
     ktl::RefPtr<ExecutableImage> executable_image;
     fs::Path executable_path;
