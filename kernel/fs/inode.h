@@ -186,6 +186,26 @@ public:
     uint64_t number() const { return m_number; }
     virtual InodeMetadata metadata() = 0;
 
+    // Type, permission bits, owner and group without the inode's lock: the path walk checks them
+    // for every component. A file system that keeps them current (set_access) makes walks cheap;
+    // one that does not is asked through metadata().
+    struct Access {
+        uint32_t mode;
+        uint32_t uid;
+        uint32_t gid;
+        bool is_directory() const { return (mode & mode_type_mask) == mode_directory; }
+        bool is_symlink() const { return (mode & mode_type_mask) == mode_symlink; }
+    };
+    Access access() {
+        uint32_t mode = __atomic_load_n(&m_access_mode, __ATOMIC_ACQUIRE);
+        if (mode == 0) {
+            InodeMetadata full = metadata();
+            return {full.mode, full.uid, full.gid};
+        }
+        return {mode, __atomic_load_n(&m_access_uid, __ATOMIC_RELAXED),
+                __atomic_load_n(&m_access_gid, __ATOMIC_RELAXED)};
+    }
+
     // Regular files (and whatever else a file system makes readable this way). A read at or past
     // the end returns 0; holes read as zeros.
     virtual ktl::ErrorOr<size_t> read_at(uint64_t offset, IoBuffer buffer, size_t length);
@@ -235,11 +255,19 @@ public:
 protected:
     Inode(FileSystem& file_system, uint64_t number);
     void content_changed() { __atomic_add_fetch(&m_content_generation, 1, __ATOMIC_RELEASE); }
+    void set_access(uint32_t mode, uint32_t uid, uint32_t gid) {
+        __atomic_store_n(&m_access_uid, uid, __ATOMIC_RELAXED);
+        __atomic_store_n(&m_access_gid, gid, __ATOMIC_RELAXED);
+        __atomic_store_n(&m_access_mode, mode, __ATOMIC_RELEASE);
+    }
 
 private:
     RefPtr<FileSystem> m_file_system;
     uint64_t m_number;
     uint64_t m_content_generation = 0;
+    uint32_t m_access_mode = 0; // 0: not kept, ask metadata()
+    uint32_t m_access_uid = 0;
+    uint32_t m_access_gid = 0;
     sched::WaitQueue m_wait_queue;
 };
 

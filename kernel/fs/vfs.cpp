@@ -92,7 +92,7 @@ Path go_up(Path at, const Path& root) {
 }
 
 bool is_directory(const Path& path) {
-    return path.inode().metadata().is_directory();
+    return path.inode().access().is_directory();
 }
 
 class Walker {
@@ -124,7 +124,7 @@ public:
             bool is_last = rest == path.length();
             if (component.length() > name_max)
                 return ktl::Errno::NameTooLong;
-            InodeMetadata directory = at.inode().metadata();
+            Inode::Access directory = at.inode().access();
             if (!directory.is_directory())
                 return ktl::Errno::NotDirectory;
             if (!may_access(directory, m_lookup.credentials, access_execute))
@@ -138,7 +138,7 @@ public:
             RefPtr<Dentry> child = TRY(dentry_cache::lookup(*at.dentry, component));
             Path next{at.mount, static_cast<RefPtr<Dentry>&&>(child)};
             enter_mounts(next);
-            if (next.inode().metadata().is_symlink() && (!is_last || follow_last || trailing_slash)) {
+            if (next.inode().access().is_symlink() && (!is_last || follow_last || trailing_slash)) {
                 if (++m_hops > max_symlink_hops)
                     return ktl::Errno::TooManySymlinks;
                 ktl::String target = TRY(next.inode().link_target());
@@ -161,7 +161,7 @@ private:
 
 // Whether the caller may add or remove names in `directory`.
 ktl::ErrorOr<void> may_change_directory(const Lookup& lookup, const Path& directory) {
-    InodeMetadata metadata = directory.inode().metadata();
+    Inode::Access metadata = directory.inode().access();
     if (!metadata.is_directory())
         return ktl::Errno::NotDirectory;
     if (!may_access(metadata, lookup.credentials, access_write | access_execute))
@@ -191,6 +191,10 @@ bool is_dot_or_dot_dot(ktl::StringView name) {
 } // namespace
 
 bool may_access(const InodeMetadata& metadata, const Credentials& credentials, uint32_t access) {
+    return may_access(Inode::Access{metadata.mode, metadata.uid, metadata.gid}, credentials, access);
+}
+
+bool may_access(const Inode::Access& metadata, const Credentials& credentials, uint32_t access) {
     access &= access_read | access_write | access_execute;
     if (credentials.is_superuser()) {
         // Root reads and writes anything, and executes what anyone may (directories: searches).
@@ -244,7 +248,7 @@ ktl::ErrorOr<ParentAndName> resolve_parent(const Lookup& lookup, ktl::StringView
     } else {
         result.parent = TRY(walker.walk(lookup.start, path.substring(0, slash), true));
     }
-    InodeMetadata directory = result.parent.inode().metadata();
+    Inode::Access directory = result.parent.inode().access();
     if (!directory.is_directory())
         return ktl::Errno::NotDirectory;
     if (!may_access(directory, lookup.credentials, access_execute))
@@ -313,7 +317,7 @@ ktl::ErrorOr<RefPtr<OpenFile>> open(const Lookup& lookup, ktl::StringView path, 
     if (!(flags & open_create) || (flags & open_path)) {
         bool follow = !(flags & open_no_follow);
         Path found = TRY(resolve(lookup, path, follow));
-        if ((flags & open_no_follow) && found.inode().metadata().is_symlink() && !(flags & open_path))
+        if ((flags & open_no_follow) && found.inode().access().is_symlink() && !(flags & open_path))
             return ktl::Errno::TooManySymlinks;
         return open_resolved(lookup, found, flags);
     }
@@ -337,7 +341,7 @@ ktl::ErrorOr<RefPtr<OpenFile>> open_creating(const Lookup& lookup, ktl::StringVi
                 return ktl::Errno::Exists;
             Path found{where.parent.mount, existing.release_value()};
             enter_mounts(found);
-            if (found.inode().metadata().is_symlink()) {
+            if (found.inode().access().is_symlink()) {
                 if (flags & open_no_follow)
                     return ktl::Errno::TooManySymlinks;
                 // O_CREAT follows the link and makes its target if that is missing, as Linux does.

@@ -56,6 +56,7 @@ enum : uint32_t { access_exists = 0, access_execute = 1, access_write = 2, acces
 // Whether `credentials` may do `access` (access_* bits) on an inode with `metadata`; root passes
 // except for execute, which needs some execute bit (or a directory).
 bool may_access(const InodeMetadata& metadata, const Credentials& credentials, uint32_t access);
+bool may_access(const Inode::Access& bits, const Credentials& credentials, uint32_t access);
 
 // Follows the path to what it names. `follow` says whether a final symlink is followed; a trailing
 // slash always follows and requires a directory. Empty paths are NoEntry.

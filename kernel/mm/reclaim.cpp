@@ -16,10 +16,14 @@ constinit sync::MutexProtected<ktl::IntrusiveList<Shrinker, Shrinker>> shrinkers
 sched::WaitQueue reclaim_requests;
 bool reclaim_wanted = false;
 bool reclaim_running = false;
+uint32_t pauses = 0;
 
 [[noreturn]] void reclaim_forever(void*) {
     for (;;) {
-        reclaim_requests.wait_until([] { return __atomic_load_n(&reclaim_wanted, __ATOMIC_ACQUIRE); });
+        reclaim_requests.wait_until([] {
+            return __atomic_load_n(&reclaim_wanted, __ATOMIC_ACQUIRE) &&
+                   __atomic_load_n(&pauses, __ATOMIC_ACQUIRE) == 0;
+        });
         __atomic_store_n(&reclaim_wanted, false, __ATOMIC_RELEASE);
         size_t freed = reclaim_now();
         klog::debug("mm", "memory short: reclaim freed {} cached objects", freed);
@@ -47,6 +51,16 @@ void note_memory_pressure() {
         return;
     // Wake only on the edge: the allocator calls this for every frame while memory stays short.
     if (!__atomic_exchange_n(&reclaim_wanted, true, __ATOMIC_ACQ_REL))
+        reclaim_requests.wake_one();
+}
+
+ReclaimPause::ReclaimPause() {
+    __atomic_add_fetch(&pauses, 1, __ATOMIC_ACQ_REL);
+}
+
+ReclaimPause::~ReclaimPause() {
+    if (__atomic_sub_fetch(&pauses, 1, __ATOMIC_ACQ_REL) == 0 &&
+        __atomic_load_n(&reclaim_wanted, __ATOMIC_ACQUIRE))
         reclaim_requests.wake_one();
 }
 

@@ -27,4 +27,13 @@ void note_memory_pressure();
 // Runs every shrinker once and trims the heap, in the caller's task; returns objects freed.
 size_t reclaim_now();
 
+// Keeps the reclaim task from running while it lives: for tests that count every frame.
+class ReclaimPause {
+public:
+    ReclaimPause();
+    ~ReclaimPause();
+    ReclaimPause(const ReclaimPause&) = delete;
+    ReclaimPause& operator=(const ReclaimPause&) = delete;
+};
+
 } // namespace mm

@@ -4,25 +4,28 @@
 
 namespace sync {
 
+// The owner word is the lock: taking it is one compare-and-swap, and unlocking wakes a waiter only
+// when one has said it is waiting. The order that keeps wakes from being lost: a waiter counts
+// itself in m_waiting, enlists, then tries again; the unlocker clears the owner, then reads
+// m_waiting (both sequentially consistent). Either the waiter's retry sees the cleared owner, or
+// the unlocker sees the waiter and wakes it.
 bool Mutex::try_take(const void* me) {
-    SpinlockGuard guard(m_state_lock);
-    if (m_owner == me)
+    const void* expected = nullptr;
+    if (__atomic_compare_exchange_n(&m_owner, &expected, me, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+        return true;
+    if (expected == me)
         detail::report_lock_misuse("deadlock: this task already holds the mutex", this);
-    if (m_owner)
-        return false;
-    m_owner = me;
-    return true;
+    return false;
 }
 
 void Mutex::lock() {
     const void* me = detail::lock_owner_token();
     if (try_take(me))
         return;
-    {
-        SpinlockGuard guard(m_state_lock);
-        ++m_contentions;
-    }
+    __atomic_add_fetch(&m_contentions, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&m_waiting, 1, __ATOMIC_SEQ_CST);
     m_waiters.wait_until([&] { return try_take(me); });
+    __atomic_sub_fetch(&m_waiting, 1, __ATOMIC_SEQ_CST);
 }
 
 bool Mutex::try_lock() {
@@ -30,13 +33,11 @@ bool Mutex::try_lock() {
 }
 
 void Mutex::unlock() {
-    {
-        SpinlockGuard guard(m_state_lock);
-        if (m_owner != detail::lock_owner_token())
-            detail::report_lock_misuse("unlocking a mutex this task does not hold", this);
-        m_owner = nullptr;
-    }
-    m_waiters.wake_one();
+    if (__atomic_load_n(&m_owner, __ATOMIC_RELAXED) != detail::lock_owner_token())
+        detail::report_lock_misuse("unlocking a mutex this task does not hold", this);
+    __atomic_store_n(&m_owner, nullptr, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&m_waiting, __ATOMIC_SEQ_CST) > 0)
+        m_waiters.wake_one();
 }
 
 bool Mutex::is_locked_by_current() const {

@@ -21,13 +21,13 @@ public:
     [[nodiscard]] bool try_lock();
     void unlock();
     bool is_locked_by_current() const;
-    uint64_t contentions() const { return m_contentions; }
+    uint64_t contentions() const { return __atomic_load_n(&m_contentions, __ATOMIC_RELAXED); }
 
 private:
     bool try_take(const void* me);
 
-    IrqSpinlock m_state_lock;
     const void* m_owner = nullptr;
+    uint32_t m_waiting = 0; // tasks between counting themselves and taking the lock
     uint64_t m_contentions = 0;
     sched::WaitQueue m_waiters;
 };

@@ -55,7 +55,7 @@ ktl::ErrorOr<fs::RefPtr<fs::OpenFile>> writable(int fd) {
 
 // Reads of a directory: EISDIR, as Linux's read(2) says.
 ktl::ErrorOr<void> not_a_directory(fs::OpenFile& file) {
-    if (file.inode() && file.is_seekable() && file.inode()->metadata().is_directory())
+    if (file.inode() && file.is_seekable() && file.inode()->access().is_directory())
         return ktl::Errno::IsDirectory;
     return {};
 }

@@ -91,6 +91,7 @@ public:
         m_gid = what.gid;
         m_rdev = what.rdev;
         m_access_time = m_modify_time = m_change_time = m_birth_time = current_time();
+        set_access(m_mode, m_uid, m_gid);
         // Names add links as they are made (add_entry); a directory starts with its "." too.
         m_link_count = is_directory() ? 1 : 0;
         file_system.inode_created();
@@ -148,6 +149,7 @@ public:
         if (change.which & AttributeChange::ModifyTime)
             m_modify_time = change.modify_time;
         m_change_time = (change.which & AttributeChange::ChangeTime) ? change.change_time : current_time();
+        set_access(m_mode, m_uid, m_gid);
         return {};
     }
 
@@ -175,7 +177,7 @@ public:
                 return done > 0 ? ktl::ErrorOr<size_t>(done) : copied.error();
             done += part;
         }
-        m_access_time = current_time();
+        touch_access_time();
         return done;
     }
 
@@ -197,13 +199,18 @@ public:
             uint64_t position = offset + done;
             size_t in_page = position % page_size;
             size_t part = page_size - in_page < length - done ? page_size - in_page : length - done;
-            auto frame = page_for_write(position / page_size);
+            // A page written whole needs no zeroing first (if the copy fails, the rest is zeroed).
+            bool whole_page = in_page == 0 && part == page_size;
+            auto frame = page_for_write(position / page_size, !whole_page);
             if (frame.is_error()) {
                 failure = frame.error();
                 failed = true;
                 break;
             }
             auto copied = buffer.read(mm::physical_to_virtual<uint8_t>(frame.value()) + in_page, part, done);
+            if (copied.is_error() && m_fresh_unzeroed_frame == frame.value())
+                memset(mm::physical_to_virtual<uint8_t>(frame.value()), 0, page_size); // no stale bytes
+            m_fresh_unzeroed_frame = 0;
             if (copied.is_error()) {
                 failure = copied.error();
                 failed = true;
@@ -423,7 +430,7 @@ public:
                        entry.cookie + 1}))
                 return {};
         }
-        m_access_time = current_time();
+        touch_access_time();
         return {};
     }
 
@@ -474,13 +481,28 @@ private:
         return buffer.prefault(length < limit ? length : limit, will_write);
     }
 
-    ktl::ErrorOr<uint64_t> page_for_write(uint64_t index) {
+    // relatime, Linux's default: the access time moves only when it is older than the last change
+    // or a day old, so reads do not write metadata every time.
+    void touch_access_time() {
+        if (m_access_time.seconds > m_modify_time.seconds && m_access_time.seconds > m_change_time.seconds) {
+            Timestamp now = current_time();
+            if (now.seconds - m_access_time.seconds < 24 * 3600)
+                return;
+            m_access_time = now;
+            return;
+        }
+        m_access_time = current_time();
+    }
+
+    ktl::ErrorOr<uint64_t> page_for_write(uint64_t index, bool zeroed = true) {
         uint64_t* slot = TRY(m_pages.slot(index));
         if (*slot)
             return *slot;
         if (!filesystem().reserve_page())
             return ktl::Errno::NoSpace;
-        auto frame = mm::allocate_zeroed_frame();
+        auto frame = zeroed ? mm::allocate_zeroed_frame() : mm::allocate_frame();
+        if (!zeroed && !frame.is_error())
+            m_fresh_unzeroed_frame = frame.value();
         if (frame.is_error()) {
             filesystem().release_pages(1);
             return frame.error();
@@ -654,6 +676,8 @@ private:
     ktl::IntrusiveList<DirectoryEntry, InDirectory> m_entries;
     uint64_t m_next_cookie = first_entry_cookie;
     TmpfsInode* m_parent = nullptr;
+    // A frame page_for_write just made without zeroing, which the caller fills whole.
+    uint64_t m_fresh_unzeroed_frame = 0;
     // Mappings alive (TmpfsMapping), and pages truncated away while some were.
     uint32_t m_mappings = 0;
     ktl::Vector<uint64_t> m_detached;
