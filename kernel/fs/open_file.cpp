@@ -1,5 +1,7 @@
 #include "fs/open_file.h"
 
+#include "mm/kernel_heap.h"
+
 #include <cstring>
 
 namespace fs {
@@ -144,35 +146,58 @@ ktl::ErrorOr<size_t> OpenFile::read_directory(IoBuffer buffer, size_t length) {
     if (!m_inode)
         return ktl::Errno::NotDirectory;
     sync::MutexLocker locker(m_offset_lock);
-    size_t used = 0;
+    // Records are gathered in a kernel buffer and copied out in few large pieces: one user copy
+    // per 20-byte record cost more than the records.
+    constexpr size_t staging_capacity = 2048;
+    auto* staging = static_cast<char*>(mm::kmalloc(staging_capacity));
+    if (!staging)
+        return ktl::Errno::NoMemory;
+    size_t staged = 0;              // bytes in `staging`
+    size_t flushed = 0;             // bytes already copied to `buffer`
+    uint64_t staged_end = m_offset; // the offset after the last staged record
     ktl::Error failure = ktl::Error::from_errno(ktl::Errno::InvalidArgument);
     bool failed = false;
     bool too_small = false;
-    TRY(m_inode->read_directory(m_offset, [&](const DirectoryEntry& entry) {
-        size_t record = (sizeof(DirentHeader) + entry.name.length() + 1 + 7) & ~size_t(7);
-        if (used + record > length) {
-            too_small = used == 0;
-            return false;
-        }
-        char bytes[sizeof(DirentHeader) + name_max + 1 + 8] = {};
-        DirentHeader header{entry.inode, static_cast<int64_t>(entry.next_cookie),
-                            static_cast<uint16_t>(record), entry.type};
-        memcpy(bytes, &header, sizeof header);
-        memcpy(bytes + sizeof header, entry.name.data(), entry.name.length());
-        if (auto written = buffer.write(bytes, record, used); written.is_error()) {
+    auto flush = [&]() -> bool {
+        if (staged == 0)
+            return true;
+        if (auto written = buffer.write(staging, staged, flushed); written.is_error()) {
             failure = written.error();
             failed = true;
             return false;
         }
-        used += record;
-        m_offset = entry.next_cookie;
+        flushed += staged;
+        staged = 0;
+        m_offset = staged_end;
         return true;
-    }));
-    if (failed && used == 0)
+    };
+    auto listed = m_inode->read_directory(m_offset, [&](const DirectoryEntry& entry) {
+        size_t record = (sizeof(DirentHeader) + entry.name.length() + 1 + 7) & ~size_t(7);
+        if (flushed + staged + record > length) {
+            too_small = flushed + staged == 0;
+            return false;
+        }
+        if (staged + record > staging_capacity && !flush())
+            return false;
+        DirentHeader header{entry.inode, static_cast<int64_t>(entry.next_cookie),
+                            static_cast<uint16_t>(record), entry.type};
+        memcpy(staging + staged, &header, sizeof header);
+        memcpy(staging + staged + sizeof header, entry.name.data(), entry.name.length());
+        memset(staging + staged + sizeof header + entry.name.length(), 0,
+               record - sizeof header - entry.name.length());
+        staged += record;
+        staged_end = entry.next_cookie;
+        return true;
+    });
+    if (!failed)
+        flush();
+    mm::kfree(staging);
+    TRY(listed);
+    if (failed && flushed == 0)
         return failure;
     if (too_small)
         return ktl::Errno::InvalidArgument;
-    return used;
+    return flushed;
 }
 
 } // namespace fs

@@ -14,10 +14,19 @@ ktl::ErrorOr<fs::FileTable*> current_files() {
 }
 
 ktl::ErrorOr<void> UserPath::copy(UserPath& path, mm::UserPtr<const char> source, bool allow_empty) {
-    path.m_text = static_cast<char*>(mm::kmalloc(fs::path_max));
-    if (!path.m_text)
-        return ktl::Errno::NoMemory;
-    path.m_length = TRY(mm::copy_string_from_user(path.m_text, source.address(), fs::path_max));
+    auto short_path = mm::copy_string_from_user(path.m_inline, source.address(), inline_capacity);
+    if (!short_path.is_error()) {
+        path.m_length = short_path.value();
+    } else {
+        if (short_path.error().code() != ktl::Errno::NameTooLong)
+            return short_path.error();
+        path.m_text = static_cast<char*>(mm::kmalloc(fs::path_max));
+        if (!path.m_text) {
+            path.m_text = path.m_inline;
+            return ktl::Errno::NoMemory;
+        }
+        path.m_length = TRY(mm::copy_string_from_user(path.m_text, source.address(), fs::path_max));
+    }
     if (path.m_length == 0 && !allow_empty)
         return ktl::Errno::NoEntry;
     return {};

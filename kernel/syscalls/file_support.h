@@ -19,14 +19,20 @@ ktl::ErrorOr<fs::FileTable*> current_files();
 class UserPath {
 public:
     UserPath() = default;
-    ~UserPath() { mm::kfree(m_text); }
+    ~UserPath() {
+        if (m_text != m_inline)
+            mm::kfree(m_text);
+    }
     UserPath(const UserPath&) = delete;
     UserPath& operator=(const UserPath&) = delete;
     static ktl::ErrorOr<void> copy(UserPath& path, mm::UserPtr<const char> source, bool allow_empty = false);
     ktl::StringView view() const { return ktl::StringView(m_text, m_length); }
 
 private:
-    char* m_text = nullptr;
+    // Most paths are short: they stay on the stack, and only long ones take a PATH_MAX buffer.
+    static constexpr size_t inline_capacity = 192;
+    char m_inline[inline_capacity];
+    char* m_text = m_inline;
     size_t m_length = 0;
 };
 
