@@ -23,9 +23,10 @@ enum class PageFlags : uint32_t {
     // Keeps the frame but makes the entry not present, so every access, kernel or user, faults
     // (PROT_NONE). 4 KiB user-half pages only; the other flags are dropped.
     NoAccess = 1 << 5,
-    // The frame is someone else's (a program page every process running the program maps): unmapping
-    // it or releasing the address space never frees it, and protect_page keeps the mark. Such pages
-    // are never writable; a caller that wants to write makes a private copy first.
+    // The frame is someone else's (a program page every process running the program maps, a file's
+    // page): unmapping it or releasing the address space never frees it, and protect_page keeps the
+    // mark. Only a shared file mapping maps such pages writable; everyone else makes a private copy
+    // before writing.
     Shared = 1 << 6,
 };
 constexpr PageFlags operator|(PageFlags a, PageFlags b) {

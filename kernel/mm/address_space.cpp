@@ -214,6 +214,93 @@ ktl::ErrorOr<uint64_t> AddressSpace::map_object(uint64_t hint, uint64_t length, 
     return start;
 }
 
+ktl::ErrorOr<RegionAttributes> AddressSpace::attributes_moved(const RegionAttributes& attributes,
+                                                              uint64_t from, uint64_t to) {
+    if (attributes.kind != RegionKind::SharedFile && attributes.kind != RegionKind::PrivateFile)
+        return attributes;
+    FileMapping* mapping = m_file_mappings.get(attributes.tag);
+    if (!mapping)
+        return ktl::Errno::BadAddress;
+    uint64_t tag = m_next_mapping_tag++;
+    int64_t delta = mapping->page_delta + static_cast<int64_t>(from / arch::page_size) -
+                    static_cast<int64_t>(to / arch::page_size);
+    TRY(m_file_mappings.try_set(tag, FileMapping{mapping->object, delta}));
+    RegionAttributes moved = attributes;
+    moved.tag = tag;
+    return moved;
+}
+
+ktl::ErrorOr<uint64_t> AddressSpace::remap(uint64_t old_start, uint64_t old_length, uint64_t new_length,
+                                           bool may_move, uint64_t fixed_start) {
+    sync::MutexLocker locker(m_lock);
+    const Region* region = m_regions.find(old_start);
+    if (!region || old_length > region->end - old_start)
+        return ktl::Errno::BadAddress; // EFAULT: not one mapping
+    RegionAttributes attributes = region->attributes;
+    if (attributes.kind == RegionKind::KernelShared)
+        return ktl::Errno::BadAddress;
+    bool had_file = attributes.kind == RegionKind::SharedFile || attributes.kind == RegionKind::PrivateFile;
+    auto release = [&](const Region& removed) { release_pages(removed); };
+    if (fixed_start == 0) {
+        if (new_length <= old_length) {
+            if (new_length < old_length)
+                TRY(m_regions.unmap(old_start + new_length, old_length - new_length, release));
+            if (had_file)
+                forget_unused_mappings();
+            return old_start;
+        }
+        // Grow in place when what follows is free.
+        uint64_t grow_start = old_start + old_length;
+        uint64_t grow_length = new_length - old_length;
+        const Region* next = m_regions.find_at_or_above(grow_start);
+        bool fits = grow_start <= user_mapping_end && grow_length <= user_mapping_end - grow_start;
+        bool free_after =
+            region->end == grow_start && fits && (!next || next->start >= grow_start + grow_length);
+        if (free_after) {
+            RegionAttributes grown = attributes;
+            if (has_flag(grown.flags, RegionFlags::GrowsDown))
+                return ktl::Errno::NoMemory;
+            TRY(m_regions.insert(grow_start, grow_length, grown));
+            return old_start;
+        }
+        if (!may_move)
+            return ktl::Errno::NoMemory;
+    }
+    uint64_t new_start = fixed_start;
+    if (new_start == 0)
+        new_start = TRY(m_regions.find_free(new_length, 0, mmap_lowest, mmap_base));
+    else if (new_start < old_start + old_length && old_start < new_start + new_length)
+        return ktl::Errno::InvalidArgument; // the ranges overlap
+    if (new_start > user_mapping_end || new_length > user_mapping_end - new_start)
+        return ktl::Errno::NoMemory;
+    RegionAttributes moved = TRY(attributes_moved(attributes, old_start, new_start));
+    bool replaced_file = false;
+    TRY(m_regions.map_fixed(new_start, new_length, moved, [&](const Region& removed) {
+        release_pages(removed);
+        replaced_file = replaced_file || removed.attributes.kind == RegionKind::SharedFile ||
+                        removed.attributes.kind == RegionKind::PrivateFile;
+    }));
+    // The pages move with their frames, flags and marks; nothing is copied.
+    uint64_t moved_length = old_length < new_length ? old_length : new_length;
+    for (uint64_t offset = 0; offset < moved_length; offset += arch::page_size) {
+        auto translation = arch::translate(m_root, old_start + offset);
+        if (translation.is_error())
+            continue;
+        uint64_t frame = MUST(arch::unmap_page(m_root, old_start + offset));
+        if (arch::map_page(m_root, new_start + offset, frame, translation.value().flags,
+                           kernel_frame_source())
+                .is_error()) {
+            // No memory for a page table: the page is lost to the program, not to the kernel.
+            if (!arch::has(translation.value().flags, arch::PageFlags::Shared))
+                free_frame(frame);
+        }
+    }
+    TRY(m_regions.unmap(old_start, old_length, release));
+    if (had_file || replaced_file)
+        forget_unused_mappings();
+    return new_start;
+}
+
 bool AddressSpace::is_mapped(uint64_t start, uint64_t length) {
     sync::MutexLocker locker(m_lock);
     uint64_t at = start;

@@ -60,6 +60,12 @@ public:
     // mmap of a file: `object`'s pages from `first_index` on, shared or private (copy on write).
     ktl::ErrorOr<uint64_t> map_object(uint64_t hint, uint64_t length, Protection protection, bool shared,
                                       ktl::RefPtr<MappedObject> object, uint64_t first_index, bool fixed);
+    // mremap: resizes the mapping at [old_start, old_start + old_length), which must lie in one
+    // region, in place if it can; else moves it (with `may_move`, or to `fixed_start` when that is
+    // not 0), pages and all. Returns the new start. Linux's errors: EFAULT when the old range is not
+    // one mapping, ENOMEM when it cannot grow in place and may not move.
+    ktl::ErrorOr<uint64_t> remap(uint64_t old_start, uint64_t old_length, uint64_t new_length, bool may_move,
+                                 uint64_t fixed_start);
     // msync's check: whether every page of the range is mapped.
     bool is_mapped(uint64_t start, uint64_t length);
     // munmap: removes the range's regions and frees their pages.
@@ -97,6 +103,10 @@ private:
     void forget_unused_mappings();
     void forget_some_unused_mappings(uint64_t (&unused)[16], size_t& count);
     bool handle_file_fault(const Region& region, uint64_t page, bool write);
+    // Attributes for the same memory at another address: a file mapping gets a tag whose page index
+    // still names the same pages of the file.
+    ktl::ErrorOr<RegionAttributes> attributes_moved(const RegionAttributes& attributes, uint64_t from,
+                                                    uint64_t to);
 
     uint64_t m_root;
     uint32_t m_references = 1;

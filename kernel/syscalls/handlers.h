@@ -133,6 +133,8 @@ Result sys_munmap(uint64_t address, uint64_t length);
 Result sys_mprotect(uint64_t address, uint64_t length, uint64_t protection);
 Result sys_madvise(uint64_t address, uint64_t length, int advice);
 Result sys_msync(uint64_t address, uint64_t length, int flags);
+Result sys_mremap(uint64_t old_address, uint64_t old_length, uint64_t new_length, uint64_t flags,
+                  uint64_t new_address);
 
 // Processes (process_calls.cpp)
 Result sys_exit(int code);

@@ -172,6 +172,36 @@ Result sys_mprotect(uint64_t address, uint64_t length, uint64_t protection) {
     return 0;
 }
 
+Result sys_mremap(uint64_t old_address, uint64_t old_length, uint64_t new_length, uint64_t flags,
+                  uint64_t new_address) {
+    constexpr uint64_t mremap_maymove = 1, mremap_fixed = 2, mremap_dontunmap = 4;
+    if (flags & ~(mremap_maymove | mremap_fixed | mremap_dontunmap))
+        return ktl::Errno::InvalidArgument;
+    if ((flags & mremap_fixed) && !(flags & mremap_maymove))
+        return ktl::Errno::InvalidArgument;
+    if (flags & mremap_dontunmap)
+        return ktl::Errno::InvalidArgument; // leaving the old range mapped comes with userfaultfd, later
+    if (old_address % page_size != 0)
+        return ktl::Errno::InvalidArgument;
+    uint64_t old_rounded = page_round_up(old_length), new_rounded = page_round_up(new_length);
+    if (new_rounded == 0 || new_rounded < new_length || old_rounded < old_length)
+        return ktl::Errno::InvalidArgument;
+    if (old_rounded == 0)
+        return ktl::Errno::InvalidArgument; // duplicating a shared mapping (old size 0) is not supported
+    if (!in_user_half(old_address, old_rounded))
+        return ktl::Errno::BadAddress;
+    uint64_t fixed = 0;
+    if (flags & mremap_fixed) {
+        if (new_address % page_size != 0)
+            return ktl::Errno::InvalidArgument;
+        if (!in_user_half(new_address, new_rounded) || new_address < mm::AddressSpace::mmap_lowest)
+            return ktl::Errno::InvalidArgument;
+        fixed = new_address;
+    }
+    return static_cast<long>(
+        TRY(space().remap(old_address, old_rounded, new_rounded, flags & mremap_maymove, fixed)));
+}
+
 Result sys_msync(uint64_t address, uint64_t length, int flags) {
     constexpr int ms_async = 1, ms_invalidate = 2, ms_sync = 4;
     if (address % page_size != 0 || (flags & ~(ms_async | ms_invalidate | ms_sync)) ||

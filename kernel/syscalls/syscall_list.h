@@ -31,6 +31,7 @@
     BLOG_OS_SYSCALL(22, pipe, "")                                                                            \
     BLOG_OS_SYSCALL(23, select, "")                                                                          \
     BLOG_OS_SYSCALL(24, sched_yield, "")                                                                     \
+    BLOG_OS_SYSCALL(25, mremap, "grows in place or moves the pages (MREMAP_MAYMOVE, MREMAP_FIXED)")          \
     BLOG_OS_SYSCALL(26, msync, "shared mappings are the file's own pages: checks only")                      \
     BLOG_OS_SYSCALL(28, madvise, "accepted; advice only")                                                    \
     BLOG_OS_SYSCALL(32, dup, "")                                                                             \

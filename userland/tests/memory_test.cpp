@@ -305,3 +305,39 @@ TEST(writing_read_only_program_data_after_mprotect_changes_only_this_process) {
     marker[0] = 'o';
     EXPECT_EQ(mprotect(page, 4096, PROT_READ), 0);
 }
+
+// mremap: the contents travel with the mapping, whether it grows in place or moves.
+TEST(mremap_grows_and_moves_a_mapping_with_its_contents) {
+    const size_t page = 4096;
+    // Three pages, the last made a separate PROT_NONE mapping: the first two cannot grow in place.
+    auto* first = static_cast<unsigned char*>(
+        mmap(nullptr, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    ASSERT_TRUE(first != MAP_FAILED);
+    unsigned char* blocker = first + 2 * page;
+    ASSERT_EQ(mprotect(blocker, page, PROT_NONE), 0);
+    memset(first, 0x5a, 2 * page);
+    EXPECT_ERRNO(reinterpret_cast<intptr_t>(mremap(first, 2 * page, 8 * page, 0)), ENOMEM);
+    auto* moved = static_cast<unsigned char*>(mremap(first, 2 * page, 8 * page, MREMAP_MAYMOVE));
+    ASSERT_TRUE(moved != MAP_FAILED);
+    EXPECT_EQ(moved[0], 0x5a);
+    EXPECT_EQ(moved[2 * page - 1], 0x5a);
+    EXPECT_EQ(moved[5 * page], 0); // the new part is fresh zeroed memory
+    moved[8 * page - 1] = 1;
+    // Shrinking stays in place and frees the tail.
+    EXPECT_TRUE(mremap(moved, 8 * page, page, 0) == moved);
+    EXPECT_EQ(moved[0], 0x5a);
+    EXPECT_EQ(munmap(moved, page), 0);
+    EXPECT_EQ(munmap(blocker, page), 0);
+}
+
+TEST(mremap_refuses_bad_flags_and_ranges_that_are_not_one_mapping) {
+    const size_t page = 4096;
+    void* mapping = mmap(nullptr, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_TRUE(mapping != MAP_FAILED);
+    EXPECT_ERRNO(reinterpret_cast<intptr_t>(mremap(mapping, page, 2 * page, 0x80)), EINVAL);
+    EXPECT_ERRNO(reinterpret_cast<intptr_t>(mremap(mapping, page, 2 * page, MREMAP_FIXED)), EINVAL);
+    EXPECT_ERRNO(reinterpret_cast<intptr_t>(mremap(static_cast<char*>(mapping) + 1, page, page, 0)), EINVAL);
+    EXPECT_ERRNO(reinterpret_cast<intptr_t>(mremap(mapping, page, 0, 0)), EINVAL);
+    EXPECT_EQ(munmap(mapping, page), 0);
+    EXPECT_ERRNO(reinterpret_cast<intptr_t>(mremap(mapping, page, 2 * page, MREMAP_MAYMOVE)), EFAULT);
+}
