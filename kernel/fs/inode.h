@@ -164,6 +164,9 @@ public:
     // The text after the type in /proc/mounts ("rw,size=65536k").
     virtual void describe_options(ktl::FormatSink& sink) const;
     uint64_t device() const { return m_device; }
+    // False for file systems whose names come and go on their own (procfs's pids): the dentry cache
+    // then keeps none of their names, and every path walk asks the file system again.
+    virtual bool caches_names() const { return true; }
     // Renames are serialised per file system, so two can never take two directories in opposite order.
     sync::Mutex& rename_lock() { return m_rename_lock; }
 
