@@ -96,6 +96,10 @@ ktl::ErrorOr<ktl::String> Inode::link_target() {
     return ktl::Errno::InvalidArgument;
 }
 
+ktl::ErrorOr<bool> Inode::link_destination(Path&) {
+    return false;
+}
+
 ktl::ErrorOr<RefPtr<OpenFile>> Inode::open_special(uint32_t) {
     return RefPtr<OpenFile>();
 }

@@ -28,6 +28,7 @@ namespace fs {
 
 class OpenFile;
 class Inode;
+struct Path;
 
 template <typename T>
 using RefPtr = ktl::RefPtr<T>;
@@ -217,6 +218,9 @@ public:
 
     // Symbolic links.
     virtual ktl::ErrorOr<ktl::String> link_target();
+    // Linux's "magic" links (procfs's fd/N, exe, cwd and root): where the link leads as a place, not
+    // as text, so a walk reaches that very file even when its name has gone. False: walk the text.
+    virtual ktl::ErrorOr<bool> link_destination(Path& destination);
 
     // An open of this inode that needs its own kind of description (a FIFO's pipe end, a procfs
     // file generated at open): null means the VFS's plain description reading through read_at.

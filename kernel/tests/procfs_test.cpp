@@ -85,8 +85,14 @@ ktl::ErrorOr<sched::TaskHandle> start_ticker(ktl::StringView ticks) {
 
 } // namespace
 
+// /proc/mounts is Linux's link to self/mounts, so a kernel task (no self) reads a process's.
 KTEST(proc_is_mounted_as_linux_mounts_it) {
-    ktl::String mounts = MUST(read_file("/proc/mounts"));
+    KASSERT(fs::has_initrd());
+    KEXPECT(MUST(fs::read_link(root_lookup(), "/proc/mounts")) == "self/mounts");
+    sched::TaskHandle ticker = MUST(start_ticker("20"));
+    char path[64];
+    ktl::String mounts = MUST(read_file(ktl::format_into(path, sizeof path, "/proc/{}/mounts", ticker.id())));
+    KEXPECT_EQ(ticker.join(), 0);
     KEXPECT(contains(mounts.view(), "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n"));
     KEXPECT(contains(mounts.view(), "devtmpfs /dev devtmpfs rw,relatime,"));
     KEXPECT(contains(mounts.view(), " / tmpfs rw,relatime,size="));
@@ -209,6 +215,14 @@ KTEST(a_spawned_programs_files_describe_it) {
             "/");
     KEXPECT(MUST(fs::read_link(root_lookup(), ktl::format_into(path, sizeof path, "/proc/{}/fd/1", pid))) ==
             "/dev/console");
+
+    // A walk through the links reaches the very files, as Linux's magic links do.
+    fs::Path program =
+        MUST(fs::resolve(root_lookup(), ktl::format_into(path, sizeof path, "/proc/{}/exe", pid)));
+    KEXPECT(&program.inode() == &MUST(fs::resolve(root_lookup(), "/bin/ticker")).inode());
+    fs::Path output =
+        MUST(fs::resolve(root_lookup(), ktl::format_into(path, sizeof path, "/proc/{}/fd/1", pid)));
+    KEXPECT(&output.inode() == &MUST(fs::resolve(root_lookup(), "/dev/console")).inode());
 
     ktl::String maps = MUST(read_file(ktl::format_into(path, sizeof path, "/proc/{}/maps", pid)));
     ktl::StringView stack = line_containing(maps.view(), "[stack]");

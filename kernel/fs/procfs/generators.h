@@ -16,6 +16,7 @@ enum class Kind : uint8_t {
     Root,
     Self,
     ThreadSelf,
+    MountsLink,
     SysDirectory,
     SysKernelDirectory,
     // Files about the whole system.
@@ -25,7 +26,6 @@ enum class Kind : uint8_t {
     Stat,
     Cpuinfo,
     Version,
-    Mounts,
     Filesystems,
     Cmdline,
     Hostname,
@@ -59,6 +59,8 @@ ktl::ErrorOr<void> generate_system_file(Kind kind, ktl::StringBuilder& out);
 ktl::ErrorOr<void> generate_process_file(Kind kind, uint64_t pid, ktl::StringBuilder& out);
 // The target of a process's exe, cwd or root link, or of its fd `fd`, as the reader sees it.
 ktl::ErrorOr<ktl::String> process_link_target(Kind kind, uint64_t pid, int fd);
+// The place that link leads to, for a walk through it; false when it names no file (a pipe end).
+ktl::ErrorOr<bool> process_link_destination(Kind kind, uint64_t pid, int fd, Path& destination);
 // Whether process `pid` exists (zombies included); whether it has `fd` open.
 bool process_exists(uint64_t pid);
 bool process_has_fd(uint64_t pid, int fd);

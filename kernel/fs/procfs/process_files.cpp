@@ -368,6 +368,34 @@ ktl::ErrorOr<ktl::String> process_link_target(Kind kind, uint64_t pid, int fd) {
     }
 }
 
+ktl::ErrorOr<bool> process_link_destination(Kind kind, uint64_t pid, int fd, Path& destination) {
+    ProcessFacts facts = TRY(gather(pid));
+    switch (kind) {
+    case Kind::ProcessExe:
+        if (facts.identity.executable_path.is_null())
+            return ktl::Errno::NoEntry;
+        destination = facts.identity.executable_path;
+        return true;
+    case Kind::ProcessCwd:
+        destination = facts.context->cwd();
+        return true;
+    case Kind::ProcessRoot:
+        destination = facts.context->root();
+        return true;
+    case Kind::ProcessFd: {
+        auto file = facts.files->get(fd);
+        if (file.is_error())
+            return ktl::Errno::NoEntry;
+        if (file.value()->path().is_null())
+            return false; // a pipe end or memfd: its text names nothing to walk to
+        destination = file.value()->path();
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
 ktl::ErrorOr<void> generate_process_file(Kind kind, uint64_t pid, ktl::StringBuilder& out) {
     ProcessFacts facts = TRY(gather(pid));
     switch (kind) {

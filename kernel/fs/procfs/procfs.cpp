@@ -22,7 +22,7 @@ struct Entry {
 constexpr Entry root_entries[] = {
     {"self", Kind::Self},        {"thread-self", Kind::ThreadSelf},  {"cmdline", Kind::Cmdline},
     {"cpuinfo", Kind::Cpuinfo},  {"filesystems", Kind::Filesystems}, {"loadavg", Kind::Loadavg},
-    {"meminfo", Kind::Meminfo},  {"mounts", Kind::Mounts},           {"stat", Kind::Stat},
+    {"meminfo", Kind::Meminfo},  {"mounts", Kind::MountsLink},       {"stat", Kind::Stat},
     {"sys", Kind::SysDirectory}, {"uptime", Kind::Uptime},           {"version", Kind::Version},
 };
 constexpr Entry sys_entries[] = {{"kernel", Kind::SysKernelDirectory}};
@@ -71,6 +71,7 @@ bool is_symlink_kind(Kind kind) {
     switch (kind) {
     case Kind::Self:
     case Kind::ThreadSelf:
+    case Kind::MountsLink:
     case Kind::ProcessExe:
     case Kind::ProcessCwd:
     case Kind::ProcessRoot:
@@ -238,6 +239,8 @@ public:
             return ktl::String::try_create(
                 ktl::format_into(text, sizeof text, "{}/task/{}", reader->pid(), sched::current_task()->id));
         }
+        case Kind::MountsLink:
+            return ktl::String::try_create("self/mounts"); // Linux's: mount tables are per process
         case Kind::ProcessExe:
         case Kind::ProcessCwd:
         case Kind::ProcessRoot:
@@ -245,6 +248,18 @@ public:
             return process_link_target(m_kind, m_pid, m_fd);
         default:
             return ktl::Errno::InvalidArgument;
+        }
+    }
+
+    ktl::ErrorOr<bool> link_destination(Path& destination) override {
+        switch (m_kind) {
+        case Kind::ProcessExe:
+        case Kind::ProcessCwd:
+        case Kind::ProcessRoot:
+        case Kind::ProcessFd:
+            return process_link_destination(m_kind, m_pid, m_fd, destination);
+        default:
+            return false;
         }
     }
 

@@ -231,9 +231,6 @@ ktl::ErrorOr<void> generate_system_file(Kind kind, ktl::StringBuilder& out) {
     case Kind::Version:
         write_version(out);
         break;
-    case Kind::Mounts:
-        write_mounts(out);
-        break;
     case Kind::Filesystems:
         write_filesystems(out);
         break;
