@@ -35,7 +35,7 @@ public:
     void close_on_exec_all();
     void close_all();
     size_t open_count();
-    // The highest open fd + 1 (0 when none is open), for /proc/<pid>/fd listings.
+    // The highest open fd + 1 (0 when none is open), for /proc/[pid]/fd listings.
     int end();
 
 private:

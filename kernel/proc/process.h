@@ -43,7 +43,7 @@ static_assert(sizeof(SignalAction) == 32);
 
 enum class ProcessState : uint8_t { Running, Zombie };
 
-// argv and envp as the program was started with them, for /proc/<pid>/cmdline and environ: each
+// argv and envp as the program was started with them, for /proc/[pid]/cmdline and environ: each
 // string followed by its NUL, back to back, each list cut at max_recorded_argument_bytes as Linux's
 // reads of the stack stop at a page-sized chunk boundary. Immutable once made; execve makes another.
 struct RecordedArguments : ktl::RefCounted<RecordedArguments> {

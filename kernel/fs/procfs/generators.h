@@ -32,7 +32,7 @@ enum class Kind : uint8_t {
     Ostype,
     Osrelease,
     PidMax,
-    // A process's directory and what is in it (also inside task/<tid>/).
+    // A process's directory and what is in it (also inside task/[tid]/).
     ProcessDirectory,
     ProcessStat,
     ProcessStatm,
