@@ -22,6 +22,7 @@
 #include "dev/memory_devices.h"
 #include "fs/devfs/devfs.h"
 #include "fs/initrd.h"
+#include "fs/procfs/procfs.h"
 #include "fs/vfs.h"
 #include "mm/direct_map.h"
 #include "mm/memory.h"
@@ -280,11 +281,12 @@ void start_first_process(const boot::CommandLine& command_line) {
     klog::error(log_subsystem, "cannot start {}: {}", path, error.name());
 }
 
-// The root tmpfs with the initrd unpacked into it, and devfs at /dev.
+// The root tmpfs with the initrd unpacked into it, devfs at /dev and procfs at /proc.
 void start_file_systems() {
     mm::start_reclaim();
     fs::initialize_vfs();
     fs::devfs::register_type();
+    fs::procfs::register_type(command_line_view);
     dev::register_memory_devices();
     console::register_terminal_devices();
     fs::unpack_initrd(boot_info);
@@ -304,6 +306,13 @@ void start_file_systems() {
         if (created.is_error() && created.error().code() != ktl::Errno::Exists)
             klog::warn(log_subsystem, "no {}: {}", directory, created.error().name());
     }
+    // Where Linux's init mounts it, with the same flags: "proc /proc proc rw,nosuid,nodev,noexec".
+    auto proc_directory = fs::resolve(lookup, "/proc");
+    if (proc_directory.is_error() ||
+        fs::mount("proc", proc_directory.value(), "proc",
+                  fs::mount_no_set_uid | fs::mount_no_devices | fs::mount_no_execute, "")
+            .is_error())
+        klog::error(log_subsystem, "cannot mount proc on /proc");
 }
 
 // The rest of boot, on the guarded "boot" stack.

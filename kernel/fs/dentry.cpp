@@ -60,6 +60,17 @@ struct DentryCache {
         (void)cache_reference.leak_ref(); // the cache's reference again
         return old_parent;
     }
+    // A dentry for a name the cache does not keep: held only by the caller, freed with its last
+    // holder. Its name and parent never change, so it needs no lock.
+    static ktl::ErrorOr<RefPtr<Dentry>> make_uncached(Dentry& parent, ktl::StringView name,
+                                                      RefPtr<Inode> inode) {
+        auto text = TRY(ktl::String::try_create(name));
+        auto* child = new (std::nothrow) Dentry(RefPtr<Dentry>(parent), static_cast<RefPtr<Inode>&&>(inode));
+        if (!child)
+            return ktl::Errno::NoMemory;
+        child->m_name = static_cast<ktl::String&&>(text);
+        return ktl::adopt_ref(*child);
+    }
     static ktl::ErrorOr<RefPtr<Dentry>> insert(Dentry& parent, ktl::StringView name, RefPtr<Inode> inode) {
         if (Dentry* existing = cached_child(parent, name)) {
             touch(*existing);
@@ -122,6 +133,8 @@ ktl::ErrorOr<RefPtr<Dentry>> lookup(Dentry& parent, ktl::StringView name) {
     }
     // The file system is asked without the cache lock: it may sleep on its own locks or on I/O.
     RefPtr<Inode> inode = TRY(parent.inode().lookup(name));
+    if (!parent.inode().file_system().caches_names())
+        return DentryCache::make_uncached(parent, name, static_cast<RefPtr<Inode>&&>(inode));
     sync::MutexLocker locker(cache_lock);
     return DentryCache::insert(parent, name, static_cast<RefPtr<Inode>&&>(inode));
 }

@@ -108,6 +108,10 @@ ktl::ErrorOr<RefPtr<mm::MappedObject>> Inode::create_mapping() {
     return ktl::Errno::NoDevice;
 }
 
+ktl::ErrorOr<bool> Inode::link_destination(Path&) {
+    return false;
+}
+
 ktl::ErrorOr<RefPtr<OpenFile>> Inode::open_special(uint32_t) {
     return RefPtr<OpenFile>();
 }

@@ -29,6 +29,7 @@ namespace fs {
 
 class OpenFile;
 class Inode;
+struct Path;
 
 template <typename T>
 using RefPtr = ktl::RefPtr<T>;
@@ -165,6 +166,9 @@ public:
     // The text after the type in /proc/mounts ("rw,size=65536k").
     virtual void describe_options(ktl::FormatSink& sink) const;
     uint64_t device() const { return m_device; }
+    // False for file systems whose names come and go on their own (procfs's pids): the dentry cache
+    // then keeps none of their names, and every path walk asks the file system again.
+    virtual bool caches_names() const { return true; }
     // Renames are serialised per file system, so two can never take two directories in opposite order.
     sync::Mutex& rename_lock() { return m_rename_lock; }
 
@@ -241,6 +245,9 @@ public:
 
     // Symbolic links.
     virtual ktl::ErrorOr<ktl::String> link_target();
+    // Linux's "magic" links (procfs's fd/N, exe, cwd and root): where the link leads as a place, not
+    // as text, so a walk reaches that very file even when its name has gone. False: walk the text.
+    virtual ktl::ErrorOr<bool> link_destination(Path& destination);
 
     // An open of this inode that needs its own kind of description (a FIFO's pipe end, a procfs
     // file generated at open): null means the VFS's plain description reading through read_at.

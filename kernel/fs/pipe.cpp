@@ -162,16 +162,44 @@ ktl::ErrorOr<size_t> Pipe::write(IoBuffer buffer, size_t length, bool nonblockin
 namespace {
 
 // pipe(2)'s ends share an inode no directory names: fstat reports a FIFO, /proc shows pipe:[N].
+// pipe(2)'s ends share an inode no directory names. It lives in an internal pipefs instance with a
+// mount of its own (in no mount table), so a description has a path: /proc/self/fd/N leads back to
+// the pipe, and opening it there makes another end of the same pipe, as on Linux.
+class PipeRootInode final : public Inode {
+public:
+    explicit PipeRootInode(FileSystem& file_system) : Inode(file_system, 1) {
+        set_access(mode_directory | 0500, 0, 0);
+    }
+    InodeMetadata metadata() override {
+        InodeMetadata metadata;
+        metadata.device = file_system().device();
+        metadata.inode = number();
+        metadata.mode = mode_directory | 0500;
+        metadata.link_count = 2;
+        return metadata;
+    }
+    ktl::ErrorOr<void> set_attributes(const AttributeChange&) override { return ktl::Errno::NotPermitted; }
+};
+
 class PipeFileSystem final : public FileSystem {
 public:
-    RefPtr<Inode> root() override { return {}; }
+    ktl::ErrorOr<void> initialize() {
+        m_root = TRY(ktl::try_make_ref_counted<PipeRootInode>(*this));
+        return {};
+    }
+    RefPtr<Inode> root() override { return RefPtr<Inode>(m_root.ptr()); }
     ktl::StringView type_name() const override { return "pipefs"; }
+
+private:
+    RefPtr<PipeRootInode> m_root;
 };
 
 class AnonymousPipeInode final : public Inode {
 public:
-    explicit AnonymousPipeInode(FileSystem& file_system, uint64_t number) : Inode(file_system, number) {
+    AnonymousPipeInode(FileSystem& file_system, uint64_t number, RefPtr<Pipe> pipe)
+        : Inode(file_system, number), m_pipe(static_cast<RefPtr<Pipe>&&>(pipe)) {
         m_time = current_time();
+        set_access(mode_fifo | 0600, 0, 0);
     }
     InodeMetadata metadata() override {
         InodeMetadata metadata;
@@ -188,31 +216,49 @@ public:
             m_time = change.modify_time;
         return {};
     }
+    // Opening the pipe again (through /proc/self/fd): a new end of the same pipe, never waiting.
+    ktl::ErrorOr<RefPtr<OpenFile>> open_special(uint32_t flags) override;
 
 private:
     Timestamp m_time;
+    RefPtr<Pipe> m_pipe;
 };
 
-RefPtr<FileSystem> pipe_file_system;
-sync::Spinlock pipe_file_system_lock;
-uint64_t next_pipe_inode = 0;
+struct PipeFileSystemState {
+    RefPtr<PipeFileSystem> file_system;
+    RefPtr<Mount> mount;
+};
+PipeFileSystemState* pipe_state = nullptr;
+sync::Mutex pipe_state_lock;
+uint64_t next_pipe_inode = 1;
 
-ktl::ErrorOr<RefPtr<Inode>> make_pipe_inode() {
-    RefPtr<FileSystem> file_system;
+// The pipe's inode and the path its descriptions carry.
+ktl::ErrorOr<Path> make_pipe_path(RefPtr<Pipe> pipe) {
+    RefPtr<Mount> mount;
+    RefPtr<PipeFileSystem> file_system;
     {
-        sync::SpinlockGuard guard(pipe_file_system_lock);
-        file_system = pipe_file_system;
-    }
-    if (!file_system) {
-        auto made = TRY(ktl::try_make_ref_counted<PipeFileSystem>());
-        sync::SpinlockGuard guard(pipe_file_system_lock);
-        if (!pipe_file_system)
-            pipe_file_system = RefPtr<FileSystem>(made.ptr());
-        file_system = pipe_file_system;
+        sync::MutexLocker locker(pipe_state_lock);
+        if (!pipe_state) {
+            auto made = TRY(ktl::try_make_ref_counted<PipeFileSystem>());
+            TRY(made->initialize());
+            RefPtr<Dentry> root = TRY(Dentry::create_root(made->root()));
+            ktl::String source = TRY(ktl::String::try_create("pipefs"));
+            auto made_mount = TRY(ktl::try_make_ref_counted<Mount>(RefPtr<FileSystem>(made.ptr()),
+                                                                   static_cast<RefPtr<Dentry>&&>(root),
+                                                                   static_cast<ktl::String&&>(source), 0));
+            auto* state = new (std::nothrow) PipeFileSystemState{made, made_mount};
+            if (!state)
+                return ktl::Errno::NoMemory;
+            pipe_state = state;
+        }
+        mount = pipe_state->mount;
+        file_system = pipe_state->file_system;
     }
     uint64_t number = __atomic_add_fetch(&next_pipe_inode, 1, __ATOMIC_RELAXED);
-    auto inode = TRY(ktl::try_make_ref_counted<AnonymousPipeInode>(*file_system, number));
-    return RefPtr<Inode>(inode.ptr());
+    auto inode = TRY(ktl::try_make_ref_counted<AnonymousPipeInode>(*file_system, number,
+                                                                   static_cast<RefPtr<Pipe>&&>(pipe)));
+    RefPtr<Dentry> dentry = TRY(Dentry::create_root(RefPtr<Inode>(inode.ptr())));
+    return Path{static_cast<RefPtr<Mount>&&>(mount), static_cast<RefPtr<Dentry>&&>(dentry)};
 }
 
 // One open end: a reader, a writer, or both (a FIFO opened O_RDWR).
@@ -302,14 +348,27 @@ ktl::ErrorOr<RefPtr<Pipe>> make_pipe() {
     return pipe;
 }
 
+ktl::ErrorOr<RefPtr<OpenFile>> AnonymousPipeInode::open_special(uint32_t flags) {
+    uint32_t mode = flags & open_access_mode;
+    if (mode == open_access_mode)
+        return ktl::Errno::InvalidArgument;
+    auto end =
+        TRY(ktl::try_make_ref_counted<PipeEnd>(RefPtr<Inode>(*this), m_pipe, mode != open_write_only,
+                                               mode != open_read_only, flags & ~open_access_mode, nullptr));
+    return RefPtr<OpenFile>(end.ptr());
+}
+
 } // namespace
 
 ktl::ErrorOr<PipeEnds> create_pipe(uint32_t flags) {
     RefPtr<Pipe> pipe = TRY(make_pipe());
-    RefPtr<Inode> inode = TRY(make_pipe_inode());
+    Path path = TRY(make_pipe_path(pipe));
+    RefPtr<Inode> inode = path.dentry->inode_ref();
     uint32_t status = flags & open_nonblocking;
     auto reader = TRY(ktl::try_make_ref_counted<PipeEnd>(inode, pipe, true, false, status, nullptr));
     auto writer = TRY(ktl::try_make_ref_counted<PipeEnd>(inode, pipe, false, true, status, nullptr));
+    reader->set_path(path);
+    writer->set_path(path);
     return PipeEnds{RefPtr<OpenFile>(reader.ptr()), RefPtr<OpenFile>(writer.ptr())};
 }
 

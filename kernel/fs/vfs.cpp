@@ -141,6 +141,11 @@ public:
             if (next.inode().access().is_symlink() && (!is_last || follow_last || trailing_slash)) {
                 if (++m_hops > max_symlink_hops)
                     return ktl::Errno::TooManySymlinks;
+                Path destination;
+                if (TRY(next.inode().link_destination(destination))) {
+                    at = static_cast<Path&&>(destination);
+                    continue;
+                }
                 ktl::String target = TRY(next.inode().link_target());
                 if (target.is_empty())
                     return ktl::Errno::NoEntry;

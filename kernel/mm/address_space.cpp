@@ -452,4 +452,20 @@ size_t AddressSpace::region_count() {
     return m_regions.count();
 }
 
+void AddressSpace::for_each_region(ktl::FunctionRef<void(const RegionUsage&)> visit) {
+    sync::MutexLocker locker(m_lock);
+    for (const Region& region : m_regions) {
+        RegionUsage usage{region, 0, 0};
+        for (uint64_t page = region.start; page < region.end; page += arch::page_size) {
+            auto translation = arch::translate(m_root, page);
+            if (translation.is_error())
+                continue;
+            ++usage.resident_pages;
+            if (arch::has(translation.value().flags, arch::PageFlags::Shared))
+                ++usage.shared_pages;
+        }
+        visit(usage);
+    }
+}
+
 } // namespace mm

@@ -9,6 +9,7 @@
 
 #include "arch/paging.h"
 #include "ktl/error_or.h"
+#include "ktl/function_ref.h"
 #include "ktl/hash_map.h"
 #include "mm/mapped_object.h"
 #include "mm/region_map.h"
@@ -75,6 +76,15 @@ public:
     // Demand paging: makes the page at `address` present if a region allows `access`.
     bool handle_page_fault(uint64_t address, bool write, bool execute);
     size_t region_count();
+    // What /proc/[pid]/maps and statm show: every region in address order with how many of its pages
+    // are present and how many of those are shared frames (program pages, the vDSO). Runs `visit`
+    // under the space's lock, so it must not touch the space.
+    struct RegionUsage {
+        Region region;
+        uint64_t resident_pages = 0;
+        uint64_t shared_pages = 0;
+    };
+    void for_each_region(ktl::FunctionRef<void(const RegionUsage&)> visit);
     // The page permissions a region's protection gives (PROT_NONE pages are NoAccess: they keep
     // their frame, and every access faults and is refused, so user copies return EFAULT).
     static arch::PageFlags page_flags_for(Protection protection);

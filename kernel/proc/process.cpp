@@ -150,7 +150,23 @@ struct ProcessAccess {
     }
 
     static void set_pid(Process* process, uint64_t pid) { process->m_pid = pid; }
-    static void set_name(Process* process, ktl::StringView name) { copy_name(process->m_name, name); }
+    // A new program: its name, path and arguments change together for /proc's readers.
+    static void set_program(Process* process, ktl::StringView name, fs::Path path,
+                            ktl::RefPtr<RecordedArguments> arguments) {
+        {
+            sync::MutexLocker locker(process->m_program_lock);
+            copy_name(process->m_name, name);
+            swap(process->m_executable_path, path);
+            swap(process->m_arguments, arguments);
+        }
+        // The old path and arguments go here, outside the lock.
+    }
+    template <typename T>
+    static void swap(T& a, T& b) {
+        T held = static_cast<T&&>(a);
+        a = static_cast<T&&>(b);
+        b = static_cast<T&&>(held);
+    }
     static uint64_t parent_pid_locked(Process* process) {
         return process->m_parent ? process->m_parent->m_pid : 0;
     }
@@ -257,6 +273,37 @@ uint64_t Process::parent_pid() {
     return ProcessAccess::parent_pid_locked(this);
 }
 
+uint64_t Process::parent_pid_locked() const {
+    return m_parent ? m_parent->m_pid : 0;
+}
+
+ProgramIdentity Process::program_identity() {
+    ProgramIdentity identity;
+    sync::MutexLocker locker(m_program_lock);
+    memcpy(identity.name, m_name, sizeof identity.name);
+    identity.executable_path = m_executable_path;
+    identity.arguments = m_arguments;
+    return identity;
+}
+
+ktl::ErrorOr<ktl::RefPtr<RecordedArguments>> record_arguments(const ProgramArguments& arguments) {
+    auto recorded = TRY(ktl::try_make_ref_counted<RecordedArguments>());
+    auto copy = [](ktl::Vector<char>& into, const ktl::StringView* strings,
+                   size_t count) -> ktl::ErrorOr<void> {
+        for (size_t i = 0; i < count && into.size() < max_recorded_argument_bytes; ++i) {
+            size_t room = max_recorded_argument_bytes - into.size();
+            size_t length = strings[i].length() < room ? strings[i].length() : room;
+            TRY(into.try_extend(strings[i].data(), length));
+            if (into.size() < max_recorded_argument_bytes)
+                TRY(into.try_append('\0'));
+        }
+        return {};
+    };
+    TRY(copy(recorded->arguments, arguments.argv, arguments.argc));
+    TRY(copy(recorded->environment, arguments.envp, arguments.envc));
+    return recorded;
+}
+
 Process* current_process() {
     sched::Task* task = sched::current_task();
     return task ? task->process : nullptr;
@@ -276,7 +323,7 @@ ktl::ErrorOr<void> open_standard_streams(Process& process) {
 } // namespace
 
 ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const LoadedProgram& program,
-                                              ExecutableFile* file);
+                                              ExecutableFile* file, const ProgramArguments& arguments);
 
 namespace {
 
@@ -357,27 +404,30 @@ ktl::ErrorOr<sched::TaskHandle> spawn_program(ktl::StringView path, const Progra
     ktl::StringView name = base_name(path);
     LoadedProgram program =
         TRY(load_program(name, run->file.image->bytes(), run->arguments, run->file.image->is_shareable()));
-    return start_process(name, program, &run->file);
+    return start_process(name, program, &run->file, run->arguments);
 }
 
 ktl::ErrorOr<sched::TaskHandle> spawn_program_image(ktl::StringView name, ktl::ByteReader file,
                                                     const ProgramArguments& arguments) {
     LoadedProgram program = TRY(load_program(name, file, arguments, false));
-    return start_process(name, program, nullptr);
+    return start_process(name, program, nullptr, arguments);
 }
 
 ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const LoadedProgram& program) {
-    return start_process(name, program, nullptr);
+    ktl::StringView argv[] = {name};
+    return start_process(name, program, nullptr, {argv, 1, nullptr, 0});
 }
 
 ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const LoadedProgram& program,
-                                              ExecutableFile* file) {
+                                              ExecutableFile* file, const ProgramArguments& arguments) {
     Process* process = ProcessAccess::create(name, nullptr);
     auto* request =
         new (std::nothrow) StartRequest{process, false, program.entry, program.stack_pointer, 0, {}};
+    ktl::RefPtr<RecordedArguments> recorded;
     auto ready = [&]() -> ktl::ErrorOr<void> {
         if (!process || !request)
             return ktl::Errno::NoMemory;
+        recorded = TRY(record_arguments(arguments));
         return open_standard_streams(*process);
     }();
     if (ready.is_error()) {
@@ -391,8 +441,9 @@ ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const Loaded
     if (file) {
         process->executable_image = file->image;
         process->executable = file->image->bytes();
-        process->executable_path = file->path;
     }
+    ProcessAccess::set_program(process, name, file ? file->path : fs::Path{},
+                               static_cast<ktl::RefPtr<RecordedArguments>&&>(recorded));
     process->load_bias = program.load_bias;
     {
         sync::MutexLocker locker(tree_lock);
@@ -428,6 +479,12 @@ ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& ar
         return loaded.error();
     }
     LoadedProgram program = loaded.value();
+    auto recorded = record_arguments(run.arguments);
+    if (recorded.is_error()) {
+        program.address_space->release();
+        ProcessAccess::discard(process);
+        return recorded.error();
+    }
     if (auto opened = open_standard_streams(*process); opened.is_error()) {
         program.address_space->release();
         ProcessAccess::discard(process);
@@ -437,7 +494,7 @@ ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& ar
     program.address_space->break_start = program.address_space->break_end = program.image_end;
     process->executable_image = file.image;
     process->executable = file.image->bytes();
-    process->executable_path = file.path;
+    ProcessAccess::set_program(process, name, file.path, recorded.release_value());
     process->load_bias = program.load_bias;
     ProcessAccess::set_pid(process, task->id);
     ProcessAccess::publish_pid(process);
@@ -480,7 +537,9 @@ ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::Int
     child->blocked_signals = parent->blocked_signals;
     child->executable = parent->executable;
     child->executable_image = parent->executable_image;
-    child->executable_path = parent->executable_path;
+    ProgramIdentity identity = parent->program_identity();
+    ProcessAccess::set_program(child, identity.name, static_cast<fs::Path&&>(identity.executable_path),
+                               static_cast<ktl::RefPtr<RecordedArguments>&&>(identity.arguments));
     child->load_bias = parent->load_bias;
     {
         sync::MutexLocker locker(tree_lock);
@@ -510,6 +569,7 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
     auto run = TRY(prepare_program(process->lookup(), path, arguments));
     ExecutableFile& file = run->file;
     ktl::StringView name = base_name(path);
+    ktl::RefPtr<RecordedArguments> recorded = TRY(record_arguments(run->arguments));
     LoadedProgram program =
         TRY(load_program(name, file.image->bytes(), run->arguments, file.image->is_shareable()));
     // No way back from here: the old program is gone.
@@ -522,11 +582,11 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
     program.address_space->break_start = program.address_space->break_end = program.image_end;
     process->executable_image = file.image;
     process->executable = file.image->bytes();
-    process->executable_path = static_cast<fs::Path&&>(file.path);
     process->load_bias = program.load_bias;
     task->user_thread_pointer = 0;
     arch::set_user_thread_pointer(0);
-    ProcessAccess::set_name(process, name);
+    ProcessAccess::set_program(process, name, static_cast<fs::Path&&>(file.path),
+                               static_cast<ktl::RefPtr<RecordedArguments>&&>(recorded));
     copy_name(task->name, name);
     {
         sync::MutexLocker locker(tree_lock);

@@ -18,10 +18,13 @@
 #include "ktl/error_or.h"
 #include "ktl/function_ref.h"
 #include "ktl/intrusive_list.h"
+#include "ktl/ref_ptr.h"
+#include "ktl/vector.h"
 #include "proc/executable.h"
 #include "proc/loader.h"
 #include "sched/task.h"
 #include "sched/wait_queue.h"
+#include "sync/mutex.h"
 
 #include <cstdint>
 
@@ -49,6 +52,23 @@ struct Identity {
     uint32_t group_count = 0;
 };
 
+// argv and envp as the program was started with them, for /proc/[pid]/cmdline and environ: each
+// string followed by its NUL, back to back, each list cut at max_recorded_argument_bytes as Linux's
+// reads of the stack stop at a page-sized chunk boundary. Immutable once made; execve makes another.
+struct RecordedArguments : ktl::RefCounted<RecordedArguments> {
+    ktl::Vector<char> arguments;
+    ktl::Vector<char> environment;
+};
+inline constexpr size_t max_recorded_argument_bytes = 128 * 1024;
+ktl::ErrorOr<ktl::RefPtr<RecordedArguments>> record_arguments(const ProgramArguments& arguments);
+
+// What /proc shows of a process's program, copied together so it never mixes two programs.
+struct ProgramIdentity {
+    char name[sched::task_name_capacity] = {};
+    fs::Path executable_path; // null for a program the kernel built in memory
+    ktl::RefPtr<RecordedArguments> arguments;
+};
+
 struct InChildren {};
 
 class Process : public ktl::IntrusiveListNode<InChildren> {
@@ -67,15 +87,24 @@ public:
     // The parent's pid, or 0 when the kernel started it.
     uint64_t parent_pid();
 
+    // For with_process's visitor only, which runs under the process tree's lock (parent_pid() would
+    // take it again and deadlock).
+    uint64_t parent_pid_locked() const;
+    ProcessState state_locked() const { return m_state; }
+    int wait_status_locked() const { return m_wait_status; }
+    uint64_t exit_run_time_ns_locked() const { return m_run_time_ns; }
+
+    // The program's name, path and arguments; safe against a concurrent execve.
+    ProgramIdentity program_identity();
+
     // Signals are recorded until delivery exists: dispositions, and the mask (one thread a process).
     SignalAction signal_actions[signal_count];
     uint64_t blocked_signals = 0;
 
     // The program's file and its load bias, for fault reports' symbols (empty for a program the
-    // kernel built in memory), and its path for /proc/PID/exe.
+    // kernel built in memory). Its path and arguments are in program_identity().
     ktl::ByteReader executable;
     ktl::RefPtr<ExecutableImage> executable_image;
-    fs::Path executable_path;
     uint64_t load_bias = 0;
 
 private:
@@ -102,6 +131,10 @@ private:
     fs::RefPtr<fs::FsContext> m_fs_context;
     mutable sync::Spinlock m_identity_lock;
     Identity m_identity;
+    // execve changes these while /proc reads them: the name (m_name), the path and the arguments.
+    sync::Mutex m_program_lock;
+    fs::Path m_executable_path;
+    ktl::RefPtr<RecordedArguments> m_arguments;
 };
 
 // The process the running task belongs to; null for a kernel task.

@@ -109,9 +109,15 @@ void reap(Task* task) {
     task->stack = {};
     mm::kfree(task->fpu_allocation);
     task->fpu_allocation = task->fpu_state = nullptr;
-    if (task->address_space)
-        task->address_space->release(); // no longer active here: another task runs
-    task->address_space = nullptr;
+    mm::AddressSpace* space;
+    {
+        // snapshot_task reads the pointer under this lock and takes a reference.
+        sync::SpinlockGuard guard(scheduler_lock);
+        space = task->address_space;
+        task->address_space = nullptr;
+    }
+    if (space)
+        space->release();    // no longer active here: another task runs
     release_reference(task); // the task's own reference
 }
 
@@ -518,6 +524,75 @@ SchedulerStatistics statistics() {
     }
     result.live_tasks = task_list.with([](TaskList& list) { return uint64_t(list.tasks.size()); });
     return result;
+}
+
+ktl::ErrorOr<TaskSnapshot> snapshot_task(uint64_t id) {
+    TaskSnapshot snapshot;
+    bool found = false;
+    {
+        sync::SpinlockGuard guard(scheduler_lock); // before task_list, as the lock order says
+        task_list.with([&](TaskList& list) {
+            for (Task& task : list.tasks) {
+                if (task.id != id || &task == idle_task)
+                    continue;
+                found = true;
+                snapshot.id = task.id;
+                memcpy(snapshot.name, task.name, sizeof snapshot.name);
+                snapshot.state = task.state;
+                snapshot.nice = task.nice;
+                snapshot.runtime_ns = task.entity.runtime_ns;
+                if (&task == detail::current_task)
+                    snapshot.runtime_ns += now_ns() - current_started_ns; // not charged yet
+                snapshot.created_ns = task.created_ns;
+                snapshot.switches = task.entity.switches;
+                if (task.address_space) {
+                    task.address_space->retain();
+                    snapshot.address_space = task.address_space;
+                }
+                return;
+            }
+        });
+    }
+    if (!found)
+        return ktl::Errno::NoSuchProcess;
+    return snapshot;
+}
+
+CpuTimes cpu_times() {
+    CpuTimes times;
+    uint64_t now = now_ns();
+    sync::SpinlockGuard guard(scheduler_lock);
+    task_list.with([&](TaskList& list) {
+        for (Task& task : list.tasks) {
+            uint64_t runtime = task.entity.runtime_ns;
+            if (&task == detail::current_task)
+                runtime += now - current_started_ns;
+            if (&task == idle_task)
+                times.idle_ns = runtime;
+            else if (task.process)
+                times.user_ns += runtime;
+        }
+    });
+    uint64_t accounted = times.idle_ns + times.user_ns;
+    times.system_ns = now > accounted ? now - accounted : 0;
+    return times;
+}
+
+TaskCounts task_counts() {
+    TaskCounts counts;
+    task_list.with([&](TaskList& list) {
+        counts.last_id = list.next_id - 1;
+        for (Task& task : list.tasks) {
+            if (&task == idle_task || task.state == TaskState::Exited)
+                continue;
+            ++counts.total;
+            if (task.state == TaskState::Blocked)
+                ++counts.blocked;
+            else
+                ++counts.runnable;
+        }
+    });
+    return counts;
 }
 
 void write_task_list(ktl::FormatSink& sink) {

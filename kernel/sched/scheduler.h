@@ -61,6 +61,38 @@ struct SchedulerStatistics {
 };
 SchedulerStatistics statistics();
 
+// One task as /proc shows it, copied under the scheduler's locks.
+struct TaskSnapshot {
+    uint64_t id = 0;
+    char name[task_name_capacity] = {};
+    TaskState state = TaskState::Runnable;
+    int nice = 0;
+    uint64_t runtime_ns = 0;
+    uint64_t created_ns = 0;
+    uint64_t switches = 0;
+    // One reference for the caller (release() it), or null for a kernel task or one reaped.
+    mm::AddressSpace* address_space = nullptr;
+};
+// NoSuchProcess if no task has that id (any more).
+ktl::ErrorOr<TaskSnapshot> snapshot_task(uint64_t id);
+
+// The processor's time since boot, for /proc/stat: the idle task's, the live user tasks' (programs)
+// and the rest (kernel tasks, and tasks that have exited).
+struct CpuTimes {
+    uint64_t user_ns = 0;
+    uint64_t system_ns = 0;
+    uint64_t idle_ns = 0;
+};
+CpuTimes cpu_times();
+// Task counts for /proc/loadavg and /proc/stat.
+struct TaskCounts {
+    uint64_t total = 0;
+    uint64_t runnable = 0; // running or waiting for the processor, idle excluded
+    uint64_t blocked = 0;
+    uint64_t last_id = 0; // the most recently given task id
+};
+TaskCounts task_counts();
+
 // A `ps`-style table: id, name, state, nice, run time, switches, wait time.
 void write_task_list(ktl::FormatSink& sink);
 void log_task_list();

@@ -6,6 +6,7 @@
 #include "mm/kernel_heap.h"
 #include "mm/statistics.h"
 #include "proc/process.h"
+#include "proc/uname.h"
 #include "random/random.h"
 #include "sched/scheduler.h"
 #include "syscalls/handlers.h"
@@ -243,12 +244,12 @@ Result sys_uname(mm::UserPtr<uint8_t> name) {
         size_t length = text.length() < 64 ? text.length() : 64;
         memcpy(fields[index], text.data(), length);
     };
-    set(0, "blog_os");
-    set(1, "blog-os");
-    set(2, BLOG_OS_VERSION);
-    set(3, "#1 PREEMPT blog_os " BLOG_OS_BUILD_TYPE);
-    set(4, "x86_64");
-    set(5, "(none)");
+    set(0, proc::uname::system_name);
+    set(1, proc::uname::node_name);
+    set(2, proc::uname::release);
+    set(3, proc::uname::version);
+    set(4, proc::uname::machine);
+    set(5, proc::uname::domain_name);
     TRY(mm::copy_to_user(name.address(), fields, sizeof fields));
     return 0;
 }

@@ -45,6 +45,10 @@ void format_unsigned(FormatSink& sink, const FormatSpec& spec, uint64_t value, b
         base = 2;
         prefix = "0b";
         break;
+    case 'o':
+        base = 8;
+        prefix = "0";
+        break;
     default:
         break;
     }
@@ -87,7 +91,7 @@ void format_unsigned(FormatSink& sink, const FormatSpec& spec, uint64_t value, b
 void FormatArgument::format(FormatSink& sink, const FormatSpec& spec) const {
     switch (m_kind) {
     case Kind::Signed:
-        if (spec.type == 'x' || spec.type == 'X' || spec.type == 'b')
+        if (spec.type == 'x' || spec.type == 'X' || spec.type == 'b' || spec.type == 'o')
             format_unsigned(sink, spec, static_cast<uint64_t>(m_signed));
         else if (m_signed < 0)
             format_unsigned(sink, spec, 0 - static_cast<uint64_t>(m_signed), true);

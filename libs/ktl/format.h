@@ -2,8 +2,9 @@
 // runner-facing test protocol all format through this.
 //
 //   {}        value in its natural form        {:x} {:X}  hexadecimal     {:#x}  with 0x prefix
-//   {:b}      binary                           {:08x}     zero-padded     {:>8} {:<8}  aligned in 8
+//   {:b} {:o}  binary, octal                {:08x}     zero-padded     {:>8} {:<8}  aligned in 8
 //   {{ }}     literal braces
+//   a type char also reads the argument as unsigned: {:o} of 0755 is "755", {:#o} "0755"
 // Types: integers, bool, char, const char*, StringView, pointers, and any T with
 //   void format_value(ktl::FormatSink&, const ktl::FormatSpec&, const T&) found by argument lookup.
 #pragma once

@@ -1,12 +1,15 @@
-// Process-wide facilities: getrandom, resource limits, the FS base (arch_prctl).
+// Process-wide facilities: getrandom, resource limits, the FS base (arch_prctl), /proc about itself.
 #include "sys/raw_syscall.h"
 #include "test/test.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <fcntl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
+#include <unistd.h>
 
 namespace {
 
@@ -43,6 +46,23 @@ __attribute__((noinline, no_stack_protector)) FsBaseResults exercise_fs_base(uns
     results.get_into_bad_pointer = sys::raw_syscall(SYS_arch_prctl, kArchGetFs, 1);
     results.restore = sys::raw_syscall(SYS_arch_prctl, kArchSetFs, static_cast<long>(results.original));
     return results;
+}
+
+// The whole of a /proc file (they report no size: read until the end), NUL-terminated; -1 on error.
+long read_whole(const char* path, char* buffer, size_t capacity) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t used = 0;
+    for (;;) {
+        long done = read(fd, buffer + used, capacity - 1 - used);
+        if (done <= 0)
+            break;
+        used += static_cast<size_t>(done);
+    }
+    close(fd);
+    buffer[used] = '\0';
+    return static_cast<long>(used);
 }
 
 } // namespace
@@ -129,4 +149,57 @@ TEST(sysinfo_reports_memory_that_is_partly_free_and_this_process) {
 
 TEST(sysinfo_into_a_bad_pointer_fails_with_efault) {
     EXPECT_EQ(sys::raw_syscall(SYS_sysinfo, 1), -EFAULT);
+}
+
+TEST(proc_self_names_this_process) {
+    char target[64] = {};
+    ASSERT_GT(readlink("/proc/self", target, sizeof(target) - 1), 0);
+    char expected[64];
+    snprintf(expected, sizeof(expected), "%d", getpid());
+    EXPECT_STREQ(target, expected);
+    char exe[256] = {};
+    ASSERT_GT(readlink("/proc/self/exe", exe, sizeof(exe) - 1), 0);
+    EXPECT_TRUE(strstr(exe, "system_test") != nullptr);
+}
+
+TEST(proc_self_stat_has_52_fields_starting_with_pid_comm_and_running) {
+    char text[2048];
+    ASSERT_GT(read_whole("/proc/self/stat", text, sizeof(text)), 0);
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "%d (system_test) R ", getpid());
+    EXPECT_EQ(strncmp(text, prefix, strlen(prefix)), 0);
+    int fields = 2; // pid and (comm), then one per space after the ')'
+    for (const char* at = strrchr(text, ')'); *at; ++at)
+        fields += *at == ' ';
+    EXPECT_EQ(fields, 52);
+}
+
+TEST(proc_self_status_and_cmdline_describe_this_process) {
+    char text[4096];
+    ASSERT_GT(read_whole("/proc/self/status", text, sizeof(text)), 0);
+    char line[64];
+    snprintf(line, sizeof(line), "\nPid:\t%d\n", getpid());
+    EXPECT_TRUE(strstr(text, line) != nullptr);
+    EXPECT_EQ(strncmp(text, "Name:\tsystem_test\n", 18), 0);
+    EXPECT_TRUE(strstr(text, "\nVmRSS:\t") != nullptr);
+    long length = read_whole("/proc/self/cmdline", text, sizeof(text));
+    ASSERT_GT(length, 0);
+    EXPECT_TRUE(text[length - 1] == '\0');
+    EXPECT_TRUE(strstr(text, "system_test") != nullptr); // argv[0]
+    ASSERT_GT(read_whole("/proc/self/maps", text, sizeof(text)), 0);
+    EXPECT_TRUE(strstr(text, " [stack]\n") != nullptr);
+}
+
+TEST(proc_meminfo_total_agrees_with_sysinfo) {
+    struct sysinfo info {};
+    ASSERT_EQ(sysinfo(&info), 0);
+    char text[8192];
+    ASSERT_GT(read_whole("/proc/meminfo", text, sizeof(text)), 0);
+    unsigned long total_kib = 0;
+    ASSERT_EQ(sscanf(text, "MemTotal: %lu kB", &total_kib), 1);
+    EXPECT_EQ(total_kib, static_cast<unsigned long>(info.totalram) * info.mem_unit / 1024);
+    double uptime = -1, idle = -1;
+    ASSERT_GT(read_whole("/proc/uptime", text, sizeof(text)), 0);
+    EXPECT_EQ(sscanf(text, "%lf %lf", &uptime, &idle), 2);
+    EXPECT_GE(uptime, 0.0);
 }

@@ -10,7 +10,7 @@ namespace {
 
 ktl::ErrorOr<RefPtr<FileSystem>> create(ktl::StringView, uint64_t, ktl::StringView options) {
     RefPtr<FileSystem> file_system =
-        TRY(tmpfs::create(options.is_empty() ? ktl::StringView("mode=755") : options));
+        TRY(tmpfs::create(options.is_empty() ? ktl::StringView("mode=755") : options, "devtmpfs"));
     RefPtr<Inode> root = file_system->root();
     ktl::ErrorOr<void> result = {};
     for_each_character_device([&](const CharacterDeviceInfo& info) {

@@ -30,11 +30,11 @@ class TmpfsInode;
 
 class TmpfsFileSystem final : public FileSystem {
 public:
-    explicit TmpfsFileSystem(uint64_t max_pages, uint32_t root_mode)
-        : m_max_pages(max_pages), m_root_mode(root_mode) {}
+    TmpfsFileSystem(uint64_t max_pages, uint32_t root_mode, ktl::StringView type_name)
+        : m_max_pages(max_pages), m_root_mode(root_mode), m_type_name(type_name) {}
     ktl::ErrorOr<void> initialize();
     RefPtr<Inode> root() override;
-    ktl::StringView type_name() const override { return "tmpfs"; }
+    ktl::StringView type_name() const override { return m_type_name; }
     ktl::ErrorOr<void> statistics(FileSystemStatistics& statistics) override {
         statistics.type = magic;
         statistics.block_size = page_size;
@@ -67,6 +67,7 @@ public:
 private:
     uint64_t m_max_pages;
     uint32_t m_root_mode;
+    ktl::StringView m_type_name; // a string literal
     uint64_t m_used_pages = 0;
     uint64_t m_next_inode = 1;
     uint64_t m_inode_count = 0;
@@ -759,7 +760,7 @@ ktl::ErrorOr<RefPtr<FileSystem>> create_for_mount(ktl::StringView, uint64_t, ktl
 
 } // namespace
 
-ktl::ErrorOr<RefPtr<FileSystem>> create(ktl::StringView options) {
+ktl::ErrorOr<RefPtr<FileSystem>> create(ktl::StringView options, ktl::StringView type_name) {
     // Linux's default: half of RAM.
     uint64_t max_bytes = mm::frame_statistics().total_frames * page_size / 2;
     uint32_t root_mode = 01777;
@@ -793,7 +794,7 @@ ktl::ErrorOr<RefPtr<FileSystem>> create(ktl::StringView options) {
         }
     }
     uint64_t max_pages = (max_bytes + page_size - 1) / page_size;
-    auto file_system = TRY(ktl::try_make_ref_counted<TmpfsFileSystem>(max_pages, root_mode));
+    auto file_system = TRY(ktl::try_make_ref_counted<TmpfsFileSystem>(max_pages, root_mode, type_name));
     TRY(file_system->initialize());
     return RefPtr<FileSystem>(file_system.ptr());
 }

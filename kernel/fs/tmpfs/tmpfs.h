@@ -11,8 +11,9 @@ namespace fs::tmpfs {
 
 inline constexpr uint64_t magic = 0x01021994; // TMPFS_MAGIC, statfs's f_type
 
-// A new instance; `options` as mount(2)'s data ("size=64m,mode=755").
-ktl::ErrorOr<RefPtr<FileSystem>> create(ktl::StringView options);
+// A new instance; `options` as mount(2)'s data ("size=64m,mode=755"). `type_name` is what statfs
+// callers and /proc/mounts see: devtmpfs is a tmpfs that says "devtmpfs", as on Linux.
+ktl::ErrorOr<RefPtr<FileSystem>> create(ktl::StringView options, ktl::StringView type_name = "tmpfs");
 
 void register_type();
 

@@ -31,6 +31,9 @@ TEST(Format, HexBinaryAndPadding) {
     EXPECT_EQ(formatted("{:016x}", 0xdeadu), "000000000000dead");
     EXPECT_EQ(formatted("{:#018x}", 0xdeadu), "0x000000000000dead");
     EXPECT_EQ(formatted("{:b}", 5), "101");
+    EXPECT_EQ(formatted("{:o}", 0755), "755"); // tmpfs's mode= in /proc/mounts
+    EXPECT_EQ(formatted("{:#o}", 0755), "0755");
+    EXPECT_EQ(formatted("\\{:03o}", 32), "\\040"); // /proc/mounts' escape of a space
     EXPECT_EQ(formatted("[{:>5}]", 42), "[   42]");
     EXPECT_EQ(formatted("[{:<5}]", "ab"), "[ab   ]");
     EXPECT_EQ(formatted("[{:5}]", 7), "[    7]");
