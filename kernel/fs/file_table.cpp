@@ -1,5 +1,7 @@
 #include "fs/file_table.h"
 
+#include "fs/file_locks.h"
+
 namespace fs {
 
 ktl::ErrorOr<RefPtr<OpenFile>> FileTable::get(int fd) {
@@ -34,7 +36,7 @@ ktl::ErrorOr<void> FileTable::install_at(int fd, RefPtr<OpenFile> file, bool clo
         m_slots[fd] = {file.leak_ref(), close_on_exec};
     }
     if (previous)
-        previous->unref(); // outside the lock: the last reference may wake a pipe's other end
+        release_closed(previous); // outside the lock: the last reference may wake a pipe's other end
     return {};
 }
 
@@ -49,7 +51,7 @@ ktl::ErrorOr<void> FileTable::close(int fd) {
     }
     if (!file)
         return ktl::Errno::BadFileDescriptor;
-    file->unref();
+    release_closed(file);
     return {};
 }
 
@@ -69,7 +71,7 @@ void FileTable::close_range(unsigned first, unsigned last, bool only_mark_close_
             m_slots[fd] = {};
         }
         if (file)
-            file->unref();
+            release_closed(file);
     }
 }
 
@@ -114,7 +116,7 @@ void FileTable::close_on_exec_all() {
             }
         }
         if (file)
-            file->unref();
+            release_closed(file);
     }
 }
 
@@ -127,7 +129,7 @@ void FileTable::close_all() {
             m_slots[fd] = {};
         }
         if (file)
-            file->unref();
+            release_closed(file);
     }
 }
 
@@ -137,6 +139,12 @@ size_t FileTable::open_count() {
     for (const Slot& slot : m_slots)
         count += slot.file != nullptr;
     return count;
+}
+
+void FileTable::release_closed(OpenFile* file) {
+    if (file->inode())
+        release_posix_locks(*file->inode(), posix_lock_owner(*this));
+    file->unref();
 }
 
 int FileTable::end() {

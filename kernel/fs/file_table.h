@@ -44,6 +44,9 @@ private:
         bool close_on_exec = false;
     };
     static bool valid(int fd) { return fd >= 0 && fd < max_descriptors; }
+    // Drops the table's reference to a description taken out of a slot, after this table's POSIX
+    // locks on its file: Linux drops them on every close of any fd of the file. Without m_lock held.
+    void release_closed(OpenFile* file);
     sync::Spinlock m_lock;
     Slot m_slots[max_descriptors];
 };

@@ -1,5 +1,6 @@
 #include "fs/inode.h"
 
+#include "fs/file_locks.h"
 #include "fs/open_file.h"
 #include "time/rtc.h"
 
@@ -51,6 +52,11 @@ void FileSystem::describe_options(ktl::FormatSink& sink) const {
 }
 
 Inode::Inode(FileSystem& file_system, uint64_t number) : m_file_system(file_system), m_number(number) {}
+
+// No description refers to the inode any more, so no lock is held and nobody waits.
+Inode::~Inode() {
+    delete m_file_locks;
+}
 
 ktl::ErrorOr<size_t> Inode::read_at(uint64_t, IoBuffer, size_t) {
     return metadata().is_directory() ? ktl::Errno::IsDirectory : ktl::Errno::InvalidArgument;

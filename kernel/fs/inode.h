@@ -30,6 +30,7 @@ namespace fs {
 class OpenFile;
 class Inode;
 struct Path;
+class FileLocks;
 
 template <typename T>
 using RefPtr = ktl::RefPtr<T>;
@@ -182,7 +183,7 @@ private:
 
 class Inode : public ktl::RefCounted<Inode> {
 public:
-    virtual ~Inode() = default;
+    virtual ~Inode();
     Inode(const Inode&) = delete;
     Inode& operator=(const Inode&) = delete;
 
@@ -259,6 +260,11 @@ public:
     // Readers and writers waiting for this inode (a FIFO, a device) sleep here.
     sched::WaitQueue& wait_queue() { return m_wait_queue; }
 
+    // fcntl and flock locks on this inode (fs/file_locks.h): made on first use, freed with the inode,
+    // so files nobody locks pay one null pointer.
+    FileLocks* file_locks_if_any() const { return __atomic_load_n(&m_file_locks, __ATOMIC_ACQUIRE); }
+    ktl::ErrorOr<FileLocks*> file_locks();
+
 protected:
     Inode(FileSystem& file_system, uint64_t number);
     void content_changed() { __atomic_add_fetch(&m_content_generation, 1, __ATOMIC_RELEASE); }
@@ -276,6 +282,7 @@ private:
     uint32_t m_access_uid = 0;
     uint32_t m_access_gid = 0;
     sched::WaitQueue m_wait_queue;
+    FileLocks* m_file_locks = nullptr;
 };
 
 } // namespace fs

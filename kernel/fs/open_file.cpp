@@ -1,5 +1,6 @@
 #include "fs/open_file.h"
 
+#include "fs/file_locks.h"
 #include "mm/kernel_heap.h"
 
 #include <cstring>
@@ -24,6 +25,12 @@ static_assert(sizeof(DirentHeader) == 19);
 
 OpenFile::OpenFile(RefPtr<Inode> inode, uint32_t flags)
     : m_inode(static_cast<RefPtr<Inode>&&>(inode)), m_flags(flags & kept_flags) {}
+
+// The description's OFD and flock locks end with it (Linux's locks_remove_file in __fput).
+OpenFile::~OpenFile() {
+    if (m_inode)
+        release_description_locks(*m_inode, description_lock_owner(*this));
+}
 
 void OpenFile::set_status_flags(uint32_t flags) {
     constexpr uint32_t changeable =

@@ -59,7 +59,7 @@ class OpenFile : public ktl::RefCounted<OpenFile> {
 public:
     // Takes `flags` as open(2) got them; keeps the access mode and status flags.
     OpenFile(RefPtr<Inode> inode, uint32_t flags);
-    virtual ~OpenFile() = default;
+    virtual ~OpenFile();
     OpenFile(const OpenFile&) = delete;
     OpenFile& operator=(const OpenFile&) = delete;
 

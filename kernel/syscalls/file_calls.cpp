@@ -1,5 +1,6 @@
 // File descriptor calls: read and write (plain, positioned, vectored), lseek, pipes, dup, fcntl,
-// ioctl, fstat, ftruncate and friends, sendfile, copy_file_range, splice, memfd_create.
+// ioctl, fstat, ftruncate and friends (fcntl's locks are in lock_calls.cpp), sendfile, copy_file_range,
+// splice, memfd_create.
 #include "fs/pipe.h"
 #include "fs/tmpfs/tmpfs.h"
 #include "ktl/string_builder.h"
@@ -27,6 +28,9 @@ enum : int {
     fcntl_getlk = 5,
     fcntl_setlk = 6,
     fcntl_setlkw = 7,
+    fcntl_ofd_getlk = 36,
+    fcntl_ofd_setlk = 37,
+    fcntl_ofd_setlkw = 38,
     fcntl_setown = 8,
     fcntl_getown = 9,
     fcntl_dupfd_cloexec = 1030,
@@ -317,6 +321,13 @@ Result sys_fcntl(int fd, int command, uint64_t argument) {
             return ktl::Errno::BadFileDescriptor;
         file->set_status_flags(static_cast<uint32_t>(argument));
         return 0;
+    case fcntl_getlk:
+    case fcntl_setlk:
+    case fcntl_setlkw:
+    case fcntl_ofd_getlk:
+    case fcntl_ofd_setlk:
+    case fcntl_ofd_setlkw:
+        return TRY(fcntl_record_lock(fd, *file, command, argument));
     case fcntl_getown:
         return 0;
     case fcntl_setown:

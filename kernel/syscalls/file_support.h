@@ -64,4 +64,8 @@ struct LinuxStat {
 static_assert(sizeof(LinuxStat) == 144);
 LinuxStat to_linux_stat(const fs::InodeMetadata& metadata);
 
+// fcntl's record-lock commands (F_GETLK, F_SETLK, F_SETLKW, F_OFD_*) on `file`, the description
+// behind `fd`; `argument` points at a struct flock (syscalls/lock_calls.cpp).
+ktl::ErrorOr<long> fcntl_record_lock(int fd, fs::OpenFile& file, int command, uint64_t argument);
+
 } // namespace syscalls

@@ -42,6 +42,7 @@ Result sys_dup(int fd);
 Result sys_dup2(int fd, int new_fd);
 Result sys_dup3(int fd, int new_fd, uint32_t flags);
 Result sys_fcntl(int fd, int command, uint64_t argument);
+Result sys_flock(int fd, uint32_t operation);
 Result sys_pread64(int fd, mm::UserPtr<char> buffer, size_t length, int64_t offset);
 Result sys_pwrite64(int fd, mm::UserPtr<const char> buffer, size_t length, int64_t offset);
 Result sys_preadv(int fd, mm::UserPtr<IoVector> vectors, int count, int64_t offset);

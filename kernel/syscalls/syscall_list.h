@@ -49,7 +49,9 @@
     BLOG_OS_SYSCALL(63, uname, "")                                                                           \
     BLOG_OS_SYSCALL(                                                                                         \
         72, fcntl,                                                                                           \
-        "F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD, F_DUPFD_CLOEXEC, F_GETPIPE_SZ, F_SETPIPE_SZ")          \
+        "F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD, F_DUPFD_CLOEXEC, F_GETPIPE_SZ, "                       \
+        "F_SETPIPE_SZ; record locks F_GETLK, F_SETLK, F_SETLKW and F_OFD_* (docs/file-locks.md)")            \
+    BLOG_OS_SYSCALL(73, flock, "LOCK_SH, LOCK_EX, LOCK_UN, LOCK_NB; apart from fcntl locks, as Linux")       \
     BLOG_OS_SYSCALL(74, fsync, "tmpfs: nothing to write back")                                               \
     BLOG_OS_SYSCALL(75, fdatasync, "")                                                                       \
     BLOG_OS_SYSCALL(76, truncate, "")                                                                        \
