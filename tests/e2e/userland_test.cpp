@@ -1,13 +1,16 @@
 // User space end to end: init runs every userland test program inside blog_os (the same programs
 // pass on Linux in the host suite); an unmodified musl-gcc program built here runs from an initrd;
+// a tree built, renamed, linked and listed by a musl-gcc program reads as on Linux;
 // a million getpid calls through each entry complete.
 #include "e2e_support.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <regex>
 #include <string>
 
 using testing::HasSubstr;
@@ -116,6 +119,52 @@ TEST(Userland, MuslGccHelloBuiltHereRunsFromAnInitrd) {
     fs::remove(source);
     EXPECT_EQ(run.exit_code, 0) << run.runner_errors;
     EXPECT_THAT(run.serial, HasSubstr("hello from musl-gcc, 2 argument(s), first 'blog_os'\n"));
+    EXPECT_THAT(run.serial, HasSubstr("Process ending with code: 0"));
+}
+
+// tests/e2e/programs/tree_walk.c, built here with musl-gcc -static, builds a tree under /tmp, renames,
+// links, truncates, lists it and tries calls that must fail. Its output on this Linux host is what
+// blog_os must print, byte for byte, when it runs the same binary as its first process.
+TEST(Userland, MuslGccTreeWalkPrintsWhatItPrintsOnLinux) {
+    if (std::system("command -v musl-gcc > /dev/null 2>&1") != 0)
+        GTEST_SKIP() << "musl-gcc is not installed (package musl-tools)";
+    const std::string begin_marker = "=== tree_walk begin ===\n";
+    const std::string end_marker = "=== tree_walk end ===\n";
+    char pattern[] = "/tmp/blog_os_e2e_tree_XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    fs::path tree = pattern;
+    fs::path program = tree / "tree_walk";
+    std::string command = "musl-gcc -static -O2 -o " + program.string() + " " + BLOG_OS_SOURCE_DIR +
+                          "/tests/e2e/programs/tree_walk.c";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+
+    std::string expected;
+    FILE* host_run = popen(program.c_str(), "r");
+    ASSERT_NE(host_run, nullptr);
+    char buffer[4096];
+    for (size_t got; (got = fread(buffer, 1, sizeof buffer, host_run)) > 0;)
+        expected.append(buffer, got);
+    int host_status = pclose(host_run);
+    ASSERT_EQ(host_status, 0) << "tree_walk fails on this Linux host:\n" << expected;
+    ASSERT_EQ(expected.rfind(begin_marker, 0), 0u) << expected;
+    ASSERT_EQ(expected.size() - expected.rfind(end_marker), end_marker.size()) << expected;
+
+    auto run =
+        e2e::run_kernel("musl-gcc-tree-walk", {"--firmware=bios", "--timeout=60", "--initrd=" + tree.string(),
+                                               "--cmdline=init=/tree_walk"});
+    fs::remove_all(tree);
+    EXPECT_EQ(run.exit_code, 0) << run.runner_errors;
+    // The program's lines, between its markers; kernel log lines (which start "[  seconds][") that
+    // land between two of them are not the program's. The serial log has no carriage returns left.
+    size_t begin = run.serial.find(begin_marker);
+    ASSERT_NE(begin, std::string::npos) << run.serial;
+    size_t end = run.serial.find(end_marker, begin);
+    std::string printed;
+    for (const std::string& line : e2e::lines_of(run.serial.substr(
+             begin, end == std::string::npos ? std::string::npos : end + end_marker.size() - begin)))
+        if (!std::regex_search(line, std::regex("^\\[ *[0-9]+\\.[0-9]+\\]\\[")))
+            printed += line + "\n";
+    EXPECT_EQ(printed, expected);
     EXPECT_THAT(run.serial, HasSubstr("Process ending with code: 0"));
 }
 
