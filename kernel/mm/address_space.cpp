@@ -32,11 +32,11 @@ ktl::ErrorOr<AddressSpace*> AddressSpace::create() {
     return space;
 }
 
-void AddressSpace::destroy(AddressSpace* space) {
-    // Frames mapped Shared (program pages, the vDSO) are left alone; the rest are the space's own.
-    arch::release_user_half(space->m_root, kernel_frame_source(), free_frame);
-    free_frame(space->m_root);
-    delete space;
+AddressSpace::~AddressSpace() {
+    // Frames mapped Shared (program pages, the vDSO, file pages) are left alone; the rest are the
+    // space's own.
+    arch::release_user_half(m_root, kernel_frame_source(), free_frame);
+    free_frame(m_root);
 }
 
 ktl::ErrorOr<void> AddressSpace::allocate_and_map(uint64_t virtual_address, arch::PageFlags flags) {

@@ -11,6 +11,7 @@
 #include "ktl/error_or.h"
 #include "ktl/function_ref.h"
 #include "ktl/hash_map.h"
+#include "ktl/ref_ptr.h"
 #include "mm/mapped_object.h"
 #include "mm/region_map.h"
 #include "sync/mutex.h"
@@ -19,19 +20,16 @@
 
 namespace mm {
 
-class AddressSpace {
+// Reference counted (ktl::RefCounted): a task holds one reference while it runs in the space, a vfork
+// parent and child share one space, /proc holds one while it reads. The last unref() frees the user
+// half and the PML4; the space must not be active anywhere by then.
+class AddressSpace : public ktl::RefCounted<AddressSpace> {
 public:
     // The new space has one reference, the caller's.
     static ktl::ErrorOr<AddressSpace*> create();
-    // Frees the user half and the PML4; `space` must not be active. For a sole owner; shared spaces
-    // (a task and its vfork child) use retain/release.
-    static void destroy(AddressSpace* space);
-    void retain() { __atomic_add_fetch(&m_references, 1, __ATOMIC_RELAXED); }
-    // Destroys the space with its last reference; it must not be active anywhere by then.
-    void release() {
-        if (__atomic_sub_fetch(&m_references, 1, __ATOMIC_ACQ_REL) == 0)
-            destroy(this);
-    }
+    // Drops a sole owner's reference (tests); shared spaces are unref()'d by each holder.
+    static void destroy(AddressSpace* space) { space->unref(); }
+    ~AddressSpace();
 
     uint64_t root() const { return m_root; }
     // Maps a fresh zeroed frame at `virtual_address` (user half only), owned by this address space.
@@ -119,7 +117,6 @@ private:
                                                     uint64_t to);
 
     uint64_t m_root;
-    uint32_t m_references = 1;
     sync::Mutex m_lock; // the regions, the file mappings and the user half's page tables
     RegionMap m_regions;
     ktl::HashMap<uint64_t, FileMapping> m_file_mappings; // by region tag

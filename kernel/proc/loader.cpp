@@ -246,7 +246,7 @@ ktl::ErrorOr<LoadedProgram> load_program(ktl::StringView name, ktl::ByteReader f
         return build_start_stack(*space, image, arguments);
     }();
     if (prepared.is_error()) {
-        space->release();
+        space->unref();
         return prepared.error();
     }
     return LoadedProgram{space, image.entry(), prepared.value(), image.image_end(), image.load_bias()};

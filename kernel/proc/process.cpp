@@ -431,7 +431,7 @@ ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const Loaded
         return open_standard_streams(*process);
     }();
     if (ready.is_error()) {
-        program.address_space->release();
+        program.address_space->unref();
         if (process)
             ProcessAccess::discard(process);
         delete request;
@@ -481,12 +481,12 @@ ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& ar
     LoadedProgram program = loaded.value();
     auto recorded = record_arguments(run.arguments);
     if (recorded.is_error()) {
-        program.address_space->release();
+        program.address_space->unref();
         ProcessAccess::discard(process);
         return recorded.error();
     }
     if (auto opened = open_standard_streams(*process); opened.is_error()) {
-        program.address_space->release();
+        program.address_space->unref();
         ProcessAccess::discard(process);
         return opened.error();
     }
@@ -546,7 +546,7 @@ ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::Int
         ProcessAccess::link_child_locked(parent, child);
         ProcessAccess::set_vfork_pending_locked(child);
     }
-    task->address_space->retain(); // shared with the child until it calls execve
+    task->address_space->ref(); // shared with the child until it calls execve
     // The child continues the caller's program, with its registers: vector registers included.
     auto started = ProcessAccess::start(child, request, task->name_view(), task->address_space,
                                         ProcessAccess::FpuStart::CopyOfCaller);

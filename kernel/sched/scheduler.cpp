@@ -117,7 +117,7 @@ void reap(Task* task) {
         task->address_space = nullptr;
     }
     if (space)
-        space->release();    // no longer active here: another task runs
+        space->unref();      // no longer active here: another task runs
     release_reference(task); // the task's own reference
 }
 
@@ -257,7 +257,7 @@ ktl::ErrorOr<Task*> create_task(ktl::StringView name, const SpawnOptions& option
     Task* task = new (std::nothrow) Task;
     if (!task) {
         if (options.address_space)
-            options.address_space->release();
+            options.address_space->unref();
         return ktl::Errno::NoMemory;
     }
     task->address_space = options.address_space;
@@ -265,7 +265,7 @@ ktl::ErrorOr<Task*> create_task(ktl::StringView name, const SpawnOptions& option
     auto stack = mm::allocate_kernel_stack(task->name, options.stack_size);
     if (stack.is_error()) {
         if (task->address_space)
-            task->address_space->release();
+            task->address_space->unref();
         delete task;
         return stack.error();
     }
@@ -273,7 +273,7 @@ ktl::ErrorOr<Task*> create_task(ktl::StringView name, const SpawnOptions& option
     if (auto fpu = allocate_fpu_state(*task); fpu.is_error()) {
         mm::free_kernel_stack(task->stack);
         if (task->address_space)
-            task->address_space->release();
+            task->address_space->unref();
         delete task;
         return fpu.error();
     }
@@ -509,7 +509,7 @@ void replace_address_space(mm::AddressSpace* space) {
         thread_pointer_owner = task;
     }
     if (old)
-        old->release(); // not active on this CPU any more
+        old->unref(); // not active on this CPU any more
 }
 
 void reap_exited_tasks_now() {
@@ -546,7 +546,7 @@ ktl::ErrorOr<TaskSnapshot> snapshot_task(uint64_t id) {
                 snapshot.created_ns = task.created_ns;
                 snapshot.switches = task.entity.switches;
                 if (task.address_space) {
-                    task.address_space->retain();
+                    task.address_space->ref();
                     snapshot.address_space = task.address_space;
                 }
                 return;

@@ -70,7 +70,7 @@ public:
     }
     ~TaskFacts() {
         if (m_snapshot.address_space)
-            m_snapshot.address_space->release();
+            m_snapshot.address_space->unref();
     }
     TaskFacts(const TaskFacts&) = delete;
     TaskFacts& operator=(const TaskFacts&) = delete;
