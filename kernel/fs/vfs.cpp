@@ -381,11 +381,12 @@ ktl::ErrorOr<void> make(const Lookup& lookup, ktl::StringView path, const NewIno
     ParentAndName where = TRY(resolve_parent(lookup, path));
     if (where.name.is_empty() || is_dot_or_dot_dot(where.name))
         return ktl::Errno::Exists;
-    // A trailing slash names a directory: only mkdir may have one.
+    // A trailing slash names a directory: only mkdir may have one. Linux's filename_create says
+    // EEXIST if the name exists and ENOENT ("you asked for a directory") if it does not.
     if (where.trailing_slash && (what.mode & mode_type_mask) != mode_directory) {
         if (!dentry_cache::lookup(*where.parent.dentry, where.name).is_error())
             return ktl::Errno::Exists;
-        return ktl::Errno::NotDirectory;
+        return ktl::Errno::NoEntry;
     }
     if (!dentry_cache::lookup(*where.parent.dentry, where.name).is_error())
         return ktl::Errno::Exists;
