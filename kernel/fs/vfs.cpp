@@ -449,8 +449,7 @@ ktl::ErrorOr<void> make_link(const Lookup& old_lookup, ktl::StringView old_path,
 }
 
 ktl::ErrorOr<void> make_link_to(const Path& old_target, const Lookup& new_lookup, ktl::StringView new_path) {
-    if (old_target.inode().metadata().is_directory())
-        return ktl::Errno::NotPermitted;
+    // Linux's order: the new name's walk and checks (filename_create), then vfs_link's.
     ParentAndName where = TRY(resolve_parent(new_lookup, new_path));
     if (where.name.is_empty() || is_dot_or_dot_dot(where.name))
         return ktl::Errno::Exists;
@@ -461,6 +460,8 @@ ktl::ErrorOr<void> make_link_to(const Path& old_target, const Lookup& new_lookup
     if (where.parent.mount != old_target.mount)
         return ktl::Errno::CrossDevice;
     TRY(may_change_directory(new_lookup, where.parent));
+    if (old_target.inode().metadata().is_directory())
+        return ktl::Errno::NotPermitted;
     TRY(where.parent.inode().link(where.name, old_target.inode()));
     TRY(dentry_cache::add(*where.parent.dentry, where.name, old_target.dentry->inode_ref()));
     return {};
