@@ -538,6 +538,18 @@ ktl::ErrorOr<void> rename(const Lookup& old_lookup, ktl::StringView old_path, co
         dentry_cache::forget(*to.parent.dentry, to.name);
         return {};
     }
+    if ((flags & rename_no_replace) && !replaced.is_error())
+        return ktl::Errno::Exists;
+    // Linux's lock_rename trap, checked before permissions and types: a directory cannot move into
+    // itself or below itself (EINVAL), and no name can replace a directory above its own
+    // (ENOTEMPTY), whatever the target's type.
+    for (RefPtr<Dentry> at = to.parent.dentry; at; at = at->parent_ref())
+        if (at == moving)
+            return ktl::Errno::InvalidArgument;
+    if (!replaced.is_error())
+        for (RefPtr<Dentry> at = from.parent.dentry; at; at = at->parent_ref())
+            if (at == replaced.value())
+                return ktl::Errno::NotEmpty;
     TRY(may_change_directory(old_lookup, from.parent));
     TRY(may_change_directory(new_lookup, to.parent));
     TRY(may_delete(old_lookup, from.parent, moving->inode()));
@@ -549,8 +561,6 @@ ktl::ErrorOr<void> rename(const Lookup& old_lookup, ktl::StringView old_path, co
             return {}; // the same name again
         if (&victim->inode() == &moving->inode())
             return {}; // two links to one inode: nothing happens, as POSIX says
-        if (flags & rename_no_replace)
-            return ktl::Errno::Exists;
         if (victim->is_mount_point())
             return ktl::Errno::Busy;
         TRY(may_delete(new_lookup, to.parent, victim->inode()));
@@ -559,13 +569,6 @@ ktl::ErrorOr<void> rename(const Lookup& old_lookup, ktl::StringView old_path, co
             return ktl::Errno::NotDirectory;
         if (!moving_metadata.is_directory() && victim_metadata.is_directory())
             return ktl::Errno::IsDirectory;
-    }
-    if (moving_metadata.is_directory()) {
-        // A directory cannot move into itself or below itself.
-        for (RefPtr<Dentry> at = to.parent.dentry; at; at = at->parent_ref()) {
-            if (at == moving)
-                return ktl::Errno::InvalidArgument;
-        }
     }
     TRY(from.parent.inode().rename(from.name, to.parent.inode(), to.name));
     TRY(dentry_cache::move(*from.parent.dentry, from.name, *to.parent.dentry, to.name));
