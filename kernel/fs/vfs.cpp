@@ -500,23 +500,43 @@ ktl::ErrorOr<void> rename(const Lookup& old_lookup, ktl::StringView old_path, co
         return ktl::Errno::InvalidArgument; // whiteouts are for overlay file systems
     ParentAndName from = TRY(resolve_parent(old_lookup, old_path));
     ParentAndName to = TRY(resolve_parent(new_lookup, new_path));
-    if (from.name.is_empty() || to.name.is_empty() || is_dot_or_dot_dot(from.name) ||
-        is_dot_or_dot_dot(to.name))
-        return ktl::Errno::Busy;
+    // The checks come in do_renameat2's order, so a call that breaks several rules gets Linux's errno.
+    bool exchange = flags & rename_exchange;
     if (from.parent.mount != to.parent.mount)
         return ktl::Errno::CrossDevice;
+    if (from.name.is_empty() || is_dot_or_dot_dot(from.name))
+        return ktl::Errno::Busy;
+    if (to.name.is_empty() || is_dot_or_dot_dot(to.name))
+        return (flags & rename_no_replace) ? ktl::Errno::Exists : ktl::Errno::Busy;
     FileSystem& file_system = from.parent.inode().file_system();
     sync::MutexLocker rename_locker(file_system.rename_lock());
     RefPtr<Dentry> moving = TRY(dentry_cache::lookup(*from.parent.dentry, from.name));
     InodeMetadata moving_metadata = moving->inode().metadata();
-    if ((from.trailing_slash || to.trailing_slash) && !moving_metadata.is_directory())
-        return ktl::Errno::NotDirectory;
     auto replaced = dentry_cache::lookup(*to.parent.dentry, to.name);
     if (replaced.is_error() && replaced.error().code() != ktl::Errno::NoEntry)
         return replaced.error();
-    if (flags & rename_exchange) {
+    if ((flags & rename_no_replace) && !replaced.is_error())
+        return ktl::Errno::Exists;
+    if (exchange) {
         if (replaced.is_error())
             return replaced.error();
+        if (to.trailing_slash && !replaced.value()->inode().metadata().is_directory())
+            return ktl::Errno::NotDirectory;
+    }
+    // A trailing slash needs a directory; with RENAME_EXCHANGE, on each side for its own name.
+    if (!moving_metadata.is_directory() && (from.trailing_slash || (!exchange && to.trailing_slash)))
+        return ktl::Errno::NotDirectory;
+    // Linux's lock_rename trap, checked before permissions and types: a directory cannot move into
+    // itself or below itself (EINVAL), and no name can replace a directory above its own
+    // (ENOTEMPTY, or EINVAL for an exchange), whatever the target's type.
+    for (RefPtr<Dentry> at = to.parent.dentry; at; at = at->parent_ref())
+        if (at == moving)
+            return ktl::Errno::InvalidArgument;
+    if (!replaced.is_error())
+        for (RefPtr<Dentry> at = from.parent.dentry; at; at = at->parent_ref())
+            if (at == replaced.value())
+                return exchange ? ktl::Errno::InvalidArgument : ktl::Errno::NotEmpty;
+    if (exchange) {
         RefPtr<Dentry>& other = replaced.value();
         TRY(may_change_directory(old_lookup, from.parent));
         TRY(may_change_directory(new_lookup, to.parent));
@@ -526,30 +546,11 @@ ktl::ErrorOr<void> rename(const Lookup& old_lookup, ktl::StringView old_path, co
             return ktl::Errno::Busy;
         if (moving == other)
             return {};
-        // Neither may end up inside itself.
-        for (RefPtr<Dentry> at = to.parent.dentry; at; at = at->parent_ref())
-            if (at == moving)
-                return ktl::Errno::InvalidArgument;
-        for (RefPtr<Dentry> at = from.parent.dentry; at; at = at->parent_ref())
-            if (at == other)
-                return ktl::Errno::InvalidArgument;
         TRY(from.parent.inode().exchange(from.name, to.parent.inode(), to.name));
         dentry_cache::forget(*from.parent.dentry, from.name);
         dentry_cache::forget(*to.parent.dentry, to.name);
         return {};
     }
-    if ((flags & rename_no_replace) && !replaced.is_error())
-        return ktl::Errno::Exists;
-    // Linux's lock_rename trap, checked before permissions and types: a directory cannot move into
-    // itself or below itself (EINVAL), and no name can replace a directory above its own
-    // (ENOTEMPTY), whatever the target's type.
-    for (RefPtr<Dentry> at = to.parent.dentry; at; at = at->parent_ref())
-        if (at == moving)
-            return ktl::Errno::InvalidArgument;
-    if (!replaced.is_error())
-        for (RefPtr<Dentry> at = from.parent.dentry; at; at = at->parent_ref())
-            if (at == replaced.value())
-                return ktl::Errno::NotEmpty;
     TRY(may_change_directory(old_lookup, from.parent));
     TRY(may_change_directory(new_lookup, to.parent));
     TRY(may_delete(old_lookup, from.parent, moving->inode()));
