@@ -292,7 +292,7 @@ public:
         if (kind < 52)
             return rmdir(first);
         if (kind < 72)
-            return rename(first, second);
+            return rename(random, first, second);
         if (kind < 80)
             return symlink(random, second, first);
         if (kind < 90)
@@ -335,11 +335,12 @@ private:
         size_t length = random.one_in(10) ? random.below(max_file) : random.below(200);
         for (size_t i = 0; i < length; ++i)
             write_buffer[i] = static_cast<uint8_t>(random.next());
+        bool exclusive = random.one_in(5);
         int hops = 0;
-        int model = expect_create(0, path, length, hops);
+        int model = expect_create(0, path, length, exclusive, hops);
         int kernel = ok;
-        auto opened =
-            fs::open(m_lookup, path, fs::open_write_only | fs::open_create | fs::open_truncate, 0644);
+        uint32_t flags = fs::open_write_only | fs::open_create | fs::open_truncate;
+        auto opened = fs::open(m_lookup, path, flags | (exclusive ? fs::open_exclusive : 0u), 0644);
         if (opened.is_error()) {
             kernel = result_code(opened);
         } else {
@@ -351,10 +352,11 @@ private:
                 return false;
             }
         }
-        return agree("create", path, "", kernel, model);
+        return agree(exclusive ? "create(exclusive)" : "create", path, "", kernel, model);
     }
-    // open(O_CREAT|O_TRUNC): follows a final symlink and makes its target if missing.
-    int expect_create(uint32_t start, ktl::StringView path, size_t length, int& hops) {
+    // open(O_CREAT|O_TRUNC): follows a final symlink and makes its target if missing; with O_EXCL
+    // any existing name, a symlink too, is EEXIST.
+    int expect_create(uint32_t start, ktl::StringView path, size_t length, bool exclusive, int& hops) {
         Parent where = m_model.parent(start, path, hops);
         if (where.error != ok)
             return where.error;
@@ -370,6 +372,8 @@ private:
             m_model.add_entry(where.node, where.name[0], made);
             return ok;
         }
+        if (exclusive)
+            return eexist;
         Node& found = m_model.node(static_cast<uint32_t>(existing));
         if (found.kind == Kind::Symlink) {
             if (++hops > max_hops)
@@ -377,7 +381,8 @@ private:
             char target[64];
             for (size_t i = 0; i < found.target_length; ++i)
                 target[i] = found.target[i];
-            return expect_create(where.node, ktl::StringView(target, found.target_length), length, hops);
+            return expect_create(where.node, ktl::StringView(target, found.target_length), length, false,
+                                 hops);
         }
         if (found.kind == Kind::Directory)
             return eisdir;
@@ -428,14 +433,21 @@ private:
         return ok;
     }
 
-    bool rename(ktl::StringView from, ktl::StringView to) {
-        int model = expect_rename(from, to);
-        int kernel = result_code(fs::rename(m_lookup, from, m_lookup, to, 0));
-        return agree("rename", from, to, kernel, model);
+    bool rename(Random& random, ktl::StringView from, ktl::StringView to) {
+        uint32_t pick = random.below(10);
+        uint32_t flags = pick < 7 ? 0 : pick < 9 ? fs::rename_no_replace : fs::rename_exchange;
+        int model = expect_rename(from, to, flags);
+        int kernel = result_code(fs::rename(m_lookup, from, m_lookup, to, flags));
+        const char* name = flags == 0                       ? "rename"
+                           : flags == fs::rename_no_replace ? "rename(noreplace)"
+                                                            : "rename(exchange)";
+        return agree(name, from, to, kernel, model);
     }
-    // do_renameat2 and vfs_rename's order: names, source, trailing slashes, lock_rename's trap,
-    // same inode, then the types of source and target.
-    int expect_rename(ktl::StringView from_path, ktl::StringView to_path) {
+    // do_renameat2 and vfs_rename's order: names, source, target for RENAME_NOREPLACE and
+    // RENAME_EXCHANGE, trailing slashes, lock_rename's trap, same inode, then the types.
+    int expect_rename(ktl::StringView from_path, ktl::StringView to_path, uint32_t flags) {
+        bool exchange = flags & fs::rename_exchange;
+        bool no_replace = flags & fs::rename_no_replace;
         int hops = 0;
         Parent from = m_model.parent(0, from_path, hops);
         if (from.error != ok)
@@ -444,23 +456,47 @@ private:
         Parent to = m_model.parent(0, to_path, hops);
         if (to.error != ok)
             return to.error;
-        if (from.name_is_dots() || to.name_is_dots())
+        if (from.name_is_dots())
             return ebusy;
+        if (to.name_is_dots())
+            return no_replace ? eexist : ebusy;
         int moving_index = m_model.child(from.node, from.name);
         if (moving_index < 0)
             return enoent;
         uint32_t moving = static_cast<uint32_t>(moving_index);
         bool moving_is_directory = m_model.node(moving).kind == Kind::Directory;
-        if (!moving_is_directory && (from.trailing_slash || to.trailing_slash))
-            return enotdir;
         int victim = m_model.child(to.node, to.name);
+        if (no_replace && victim >= 0)
+            return eexist;
+        if (exchange) {
+            if (victim < 0)
+                return enoent;
+            if (m_model.node(static_cast<uint32_t>(victim)).kind != Kind::Directory && to.trailing_slash)
+                return enotdir;
+        }
+        if (!moving_is_directory && (from.trailing_slash || (!exchange && to.trailing_slash)))
+            return enotdir;
         int trap = m_model.trap(from.node, to.node);
         if (trap >= 0 && static_cast<uint32_t>(trap) == moving)
             return einval;
         if (trap >= 0 && victim == trap)
-            return enotempty;
+            return exchange ? einval : enotempty;
         if (victim >= 0 && static_cast<uint32_t>(victim) == moving)
             return ok;
+        if (exchange) {
+            uint32_t other = static_cast<uint32_t>(victim);
+            for (Entry& entry : m_model.node(from.node).entries)
+                if (entry.name == from.name[0])
+                    entry.node = other;
+            for (Entry& entry : m_model.node(to.node).entries)
+                if (entry.name == to.name[0])
+                    entry.node = moving;
+            if (m_model.node(other).kind == Kind::Directory)
+                m_model.node(other).parent = from.node;
+            if (moving_is_directory)
+                m_model.node(moving).parent = to.node;
+            return ok;
+        }
         if (victim >= 0) {
             Node& replaced = m_model.node(static_cast<uint32_t>(victim));
             if (moving_is_directory && replaced.kind != Kind::Directory)
