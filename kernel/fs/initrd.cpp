@@ -18,8 +18,7 @@ constexpr ktl::StringView log_subsystem = "initrd";
 constexpr ktl::StringView module_name = "initrd";
 
 bool unpacked = false;
-size_t entries_unpacked = 0;
-size_t entries_failed = 0;
+UnpackCounts boot_counts;
 
 // "/" + the archive's normalised name, NUL-free, in a buffer of its own.
 class AbsolutePath {
@@ -42,10 +41,11 @@ private:
 
 class Unpacker {
 public:
-    explicit Unpacker(const cpio::Archive& archive) : m_archive(archive) {
-        Path root = root_path();
-        m_lookup = Lookup{root, root, {}, 0};
-    }
+    // Names and absolute symlinks are taken from `target`, as from a root: ".." at it stays there.
+    Unpacker(const cpio::Archive& archive, const Path& target, bool at_boot)
+        : m_archive(archive), m_lookup{target, target, {}, 0}, m_at_boot(at_boot) {}
+
+    const UnpackCounts& counts() const { return m_counts; }
 
     void unpack(const cpio::Entry& entry) {
         if (entry.is_root()) {
@@ -65,13 +65,13 @@ public:
         if (result.is_error())
             failed(entry, result.error().code());
         else
-            ++entries_unpacked;
+            ++m_counts.unpacked;
         delete path;
     }
 
 private:
     void failed(const cpio::Entry& entry, ktl::Errno code) {
-        ++entries_failed;
+        ++m_counts.failed;
         klog::warn(log_subsystem, "'{}' not unpacked: {}", entry.name, ktl::errno_name(code));
     }
 
@@ -120,7 +120,7 @@ private:
         }
         Path made = TRY(resolve(m_lookup, path, false));
         TRY(apply_attributes(made, entry));
-        if (entry.is_regular() && (entry.mode & 0111))
+        if (m_at_boot && entry.is_regular() && (entry.mode & 0111))
             proc::remember_boot_executable(made.inode());
         return {};
     }
@@ -170,10 +170,30 @@ private:
 
     const cpio::Archive& m_archive;
     Lookup m_lookup;
+    bool m_at_boot;
+    UnpackCounts m_counts;
     ktl::HashMap<uint64_t, ktl::String> m_links;
 };
 
+ktl::ErrorOr<UnpackCounts> unpack_parsed(const cpio::Archive& archive, const Path& target, bool at_boot) {
+    auto* unpacker = new (std::nothrow) Unpacker(archive, target, at_boot);
+    if (!unpacker)
+        return ktl::Errno::NoMemory;
+    for (const cpio::Entry& entry : archive)
+        unpacker->unpack(entry);
+    UnpackCounts counts = unpacker->counts();
+    delete unpacker;
+    return counts;
+}
+
 } // namespace
+
+ktl::ErrorOr<UnpackCounts> unpack_archive(ktl::ByteReader bytes, const Path& target) {
+    if (target.is_null() || !target.inode().metadata().is_directory())
+        return ktl::Errno::NotDirectory;
+    cpio::Archive archive = TRY(cpio::Archive::parse(bytes));
+    return unpack_parsed(archive, target, false);
+}
 
 void unpack_initrd(const boot::BootInfo& boot_info) {
     for (const boot::BootModule& module : boot_info.modules) {
@@ -192,20 +212,16 @@ void unpack_initrd(const boot::BootInfo& boot_info) {
             klog::error(log_subsystem, "no root file system to unpack into");
             return;
         }
-        {
-            auto* unpacker = new (std::nothrow) Unpacker(parsed.value());
-            if (!unpacker) {
-                klog::error(log_subsystem, "no memory to unpack the initrd");
-                return;
-            }
-            for (const cpio::Entry& entry : parsed.value())
-                unpacker->unpack(entry);
-            delete unpacker;
+        auto counts = unpack_parsed(parsed.value(), root_path(), true);
+        if (counts.is_error()) {
+            klog::error(log_subsystem, "no memory to unpack the initrd");
+            return;
         }
+        boot_counts = counts.value();
         unpacked = true;
         size_t frames = mm::release_boot_module(module.start, module.end);
         klog::info(log_subsystem, "{} entries unpacked into / ({} refused), {} bytes; {} frames freed",
-                   entries_unpacked, entries_failed, bytes.size(), frames);
+                   boot_counts.unpacked, boot_counts.failed, bytes.size(), frames);
         return;
     }
     klog::info(log_subsystem, "no initrd module");
@@ -216,11 +232,11 @@ bool has_initrd() {
 }
 
 size_t initrd_entry_count() {
-    return entries_unpacked;
+    return boot_counts.unpacked;
 }
 
 size_t initrd_failed_count() {
-    return entries_failed;
+    return boot_counts.failed;
 }
 
 } // namespace fs

@@ -6,12 +6,24 @@
 #pragma once
 
 #include "boot/boot_info.h"
+#include "fs/mount.h"
+#include "ktl/byte_reader.h"
 
 #include <cstddef>
 
 namespace fs {
 
 void unpack_initrd(const boot::BootInfo& boot_info);
+
+// Entries unpacked, and entries the VFS refused (each logged).
+struct UnpackCounts {
+    size_t unpacked = 0;
+    size_t failed = 0;
+};
+// The unpack step on its own, for tests: `bytes` into the directory `target`, which serves as the
+// archive's root (absolute names and symlink targets, and "..", stay inside it). An archive
+// cpio::Archive::parse refuses is refused whole, before anything is written.
+ktl::ErrorOr<UnpackCounts> unpack_archive(ktl::ByteReader bytes, const Path& target);
 bool has_initrd();
 // Entries unpacked, and entries refused by the VFS (logged one by one).
 size_t initrd_entry_count();

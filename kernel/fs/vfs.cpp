@@ -390,11 +390,12 @@ ktl::ErrorOr<void> make(const Lookup& lookup, ktl::StringView path, const NewIno
     ParentAndName where = TRY(resolve_parent(lookup, path));
     if (where.name.is_empty() || is_dot_or_dot_dot(where.name))
         return ktl::Errno::Exists;
-    // A trailing slash names a directory: only mkdir may have one.
+    // A trailing slash names a directory: only mkdir may have one. Linux's filename_create says
+    // EEXIST if the name exists and ENOENT ("you asked for a directory") if it does not.
     if (where.trailing_slash && (what.mode & mode_type_mask) != mode_directory) {
         if (!dentry_cache::lookup(*where.parent.dentry, where.name).is_error())
             return ktl::Errno::Exists;
-        return ktl::Errno::NotDirectory;
+        return ktl::Errno::NoEntry;
     }
     if (!dentry_cache::lookup(*where.parent.dentry, where.name).is_error())
         return ktl::Errno::Exists;
@@ -457,8 +458,7 @@ ktl::ErrorOr<void> make_link(const Lookup& old_lookup, ktl::StringView old_path,
 }
 
 ktl::ErrorOr<void> make_link_to(const Path& old_target, const Lookup& new_lookup, ktl::StringView new_path) {
-    if (old_target.inode().metadata().is_directory())
-        return ktl::Errno::NotPermitted;
+    // Linux's order: the new name's walk and checks (filename_create), then vfs_link's.
     ParentAndName where = TRY(resolve_parent(new_lookup, new_path));
     if (where.name.is_empty() || is_dot_or_dot_dot(where.name))
         return ktl::Errno::Exists;
@@ -469,6 +469,8 @@ ktl::ErrorOr<void> make_link_to(const Path& old_target, const Lookup& new_lookup
     if (where.parent.mount != old_target.mount)
         return ktl::Errno::CrossDevice;
     TRY(may_change_directory(new_lookup, where.parent));
+    if (old_target.inode().metadata().is_directory())
+        return ktl::Errno::NotPermitted;
     TRY(where.parent.inode().link(where.name, old_target.inode()));
     TRY(dentry_cache::add(*where.parent.dentry, where.name, old_target.dentry->inode_ref()));
     return {};
@@ -507,23 +509,43 @@ ktl::ErrorOr<void> rename(const Lookup& old_lookup, ktl::StringView old_path, co
         return ktl::Errno::InvalidArgument; // whiteouts are for overlay file systems
     ParentAndName from = TRY(resolve_parent(old_lookup, old_path));
     ParentAndName to = TRY(resolve_parent(new_lookup, new_path));
-    if (from.name.is_empty() || to.name.is_empty() || is_dot_or_dot_dot(from.name) ||
-        is_dot_or_dot_dot(to.name))
-        return ktl::Errno::Busy;
+    // The checks come in do_renameat2's order, so a call that breaks several rules gets Linux's errno.
+    bool exchange = flags & rename_exchange;
     if (from.parent.mount != to.parent.mount)
         return ktl::Errno::CrossDevice;
+    if (from.name.is_empty() || is_dot_or_dot_dot(from.name))
+        return ktl::Errno::Busy;
+    if (to.name.is_empty() || is_dot_or_dot_dot(to.name))
+        return (flags & rename_no_replace) ? ktl::Errno::Exists : ktl::Errno::Busy;
     FileSystem& file_system = from.parent.inode().file_system();
     sync::MutexLocker rename_locker(file_system.rename_lock());
     RefPtr<Dentry> moving = TRY(dentry_cache::lookup(*from.parent.dentry, from.name));
     InodeMetadata moving_metadata = moving->inode().metadata();
-    if ((from.trailing_slash || to.trailing_slash) && !moving_metadata.is_directory())
-        return ktl::Errno::NotDirectory;
     auto replaced = dentry_cache::lookup(*to.parent.dentry, to.name);
     if (replaced.is_error() && replaced.error().code() != ktl::Errno::NoEntry)
         return replaced.error();
-    if (flags & rename_exchange) {
+    if ((flags & rename_no_replace) && !replaced.is_error())
+        return ktl::Errno::Exists;
+    if (exchange) {
         if (replaced.is_error())
             return replaced.error();
+        if (to.trailing_slash && !replaced.value()->inode().metadata().is_directory())
+            return ktl::Errno::NotDirectory;
+    }
+    // A trailing slash needs a directory; with RENAME_EXCHANGE, on each side for its own name.
+    if (!moving_metadata.is_directory() && (from.trailing_slash || (!exchange && to.trailing_slash)))
+        return ktl::Errno::NotDirectory;
+    // Linux's lock_rename trap, checked before permissions and types: a directory cannot move into
+    // itself or below itself (EINVAL), and no name can replace a directory above its own
+    // (ENOTEMPTY, or EINVAL for an exchange), whatever the target's type.
+    for (RefPtr<Dentry> at = to.parent.dentry; at; at = at->parent_ref())
+        if (at == moving)
+            return ktl::Errno::InvalidArgument;
+    if (!replaced.is_error())
+        for (RefPtr<Dentry> at = from.parent.dentry; at; at = at->parent_ref())
+            if (at == replaced.value())
+                return exchange ? ktl::Errno::InvalidArgument : ktl::Errno::NotEmpty;
+    if (exchange) {
         RefPtr<Dentry>& other = replaced.value();
         TRY(may_change_directory(old_lookup, from.parent));
         TRY(may_change_directory(new_lookup, to.parent));
@@ -533,13 +555,6 @@ ktl::ErrorOr<void> rename(const Lookup& old_lookup, ktl::StringView old_path, co
             return ktl::Errno::Busy;
         if (moving == other)
             return {};
-        // Neither may end up inside itself.
-        for (RefPtr<Dentry> at = to.parent.dentry; at; at = at->parent_ref())
-            if (at == moving)
-                return ktl::Errno::InvalidArgument;
-        for (RefPtr<Dentry> at = from.parent.dentry; at; at = at->parent_ref())
-            if (at == other)
-                return ktl::Errno::InvalidArgument;
         TRY(from.parent.inode().exchange(from.name, to.parent.inode(), to.name));
         dentry_cache::forget(*from.parent.dentry, from.name);
         dentry_cache::forget(*to.parent.dentry, to.name);
@@ -556,8 +571,6 @@ ktl::ErrorOr<void> rename(const Lookup& old_lookup, ktl::StringView old_path, co
             return {}; // the same name again
         if (&victim->inode() == &moving->inode())
             return {}; // two links to one inode: nothing happens, as POSIX says
-        if (flags & rename_no_replace)
-            return ktl::Errno::Exists;
         if (victim->is_mount_point())
             return ktl::Errno::Busy;
         TRY(may_delete(new_lookup, to.parent, victim->inode()));
@@ -566,13 +579,6 @@ ktl::ErrorOr<void> rename(const Lookup& old_lookup, ktl::StringView old_path, co
             return ktl::Errno::NotDirectory;
         if (!moving_metadata.is_directory() && victim_metadata.is_directory())
             return ktl::Errno::IsDirectory;
-    }
-    if (moving_metadata.is_directory()) {
-        // A directory cannot move into itself or below itself.
-        for (RefPtr<Dentry> at = to.parent.dentry; at; at = at->parent_ref()) {
-            if (at == moving)
-                return ktl::Errno::InvalidArgument;
-        }
     }
     TRY(from.parent.inode().rename(from.name, to.parent.inode(), to.name));
     TRY(dentry_cache::move(*from.parent.dentry, from.name, *to.parent.dentry, to.name));
