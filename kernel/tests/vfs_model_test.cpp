@@ -435,7 +435,7 @@ private:
 
     bool rename(Random& random, ktl::StringView from, ktl::StringView to) {
         uint32_t pick = random.below(10);
-        uint32_t flags = pick < 7 ? 0 : pick < 9 ? fs::rename_no_replace : fs::rename_exchange;
+        uint32_t flags = pick < 7 ? 0u : pick < 9 ? uint32_t{fs::rename_no_replace} : uint32_t{fs::rename_exchange};
         int model = expect_rename(from, to, flags);
         int kernel = result_code(fs::rename(m_lookup, from, m_lookup, to, flags));
         const char* name = flags == 0                       ? "rename"
