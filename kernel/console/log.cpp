@@ -5,6 +5,7 @@
 #include "console/serial.h"
 #include "sched/current.h"
 #include "sched/task.h"
+#include "sync/spinlock.h"
 #include "time/clock.h"
 
 namespace klog {
@@ -45,7 +46,51 @@ void remember(Level level, ktl::StringView subsystem, uint64_t uptime_us, ktl::S
             .length();
 }
 
+// /dev/kmsg's ring: its own lock, never held while logging.
+struct KernelMessageRing {
+    KernelMessage records[kernel_message_capacity];
+    uint64_t next_sequence = 0;
+};
+constinit sync::SpinlockProtected<KernelMessageRing> kernel_messages;
+
+void remember_kernel_message(Level level, ktl::StringView subsystem, uint64_t uptime_us,
+                             ktl::StringView message) {
+    kernel_messages.with([&](KernelMessageRing& ring) {
+        KernelMessage& record = ring.records[ring.next_sequence % kernel_message_capacity];
+        record.sequence = ring.next_sequence++;
+        record.uptime_us = uptime_us;
+        record.level = level;
+        record.length = static_cast<uint16_t>(
+            ktl::format_into(record.text, sizeof record.text, "{}: {}", subsystem, message).length());
+    });
+}
+
 } // namespace
+
+bool read_kernel_message(uint64_t& sequence, KernelMessage& message) {
+    return kernel_messages.with([&](KernelMessageRing& ring) {
+        uint64_t oldest =
+            ring.next_sequence > kernel_message_capacity ? ring.next_sequence - kernel_message_capacity : 0;
+        if (sequence < oldest)
+            sequence = oldest; // overwritten meanwhile: go on with the oldest kept
+        if (sequence >= ring.next_sequence)
+            return false;
+        message = ring.records[sequence % kernel_message_capacity];
+        ++sequence;
+        return true;
+    });
+}
+
+uint64_t next_kernel_message_sequence() {
+    return kernel_messages.with([](KernelMessageRing& ring) { return ring.next_sequence; });
+}
+
+uint64_t oldest_kernel_message_sequence() {
+    return kernel_messages.with([](KernelMessageRing& ring) {
+        return ring.next_sequence > kernel_message_capacity ? ring.next_sequence - kernel_message_capacity
+                                                            : 0;
+    });
+}
 
 const char* level_name(Level level) {
     return level_styles[static_cast<int>(level)].name;
@@ -134,6 +179,7 @@ void write_record(Level level, ktl::StringView subsystem, const std::source_loca
 
     arch::InterruptDisabler no_interleaving;
     remember(level, subsystem, uptime_us, message);
+    remember_kernel_message(level, subsystem, uptime_us, message);
     if (level <= screen_max_level)
         console::write(record);
     else

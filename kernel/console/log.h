@@ -65,6 +65,22 @@ void write_lines(Level level, ktl::StringView subsystem, ktl::StringView text,
 inline constexpr size_t recent_record_count = 16;
 void write_recent_records_json(ktl::FormatSink& sink);
 
+// The kernel's messages for /dev/kmsg and dmesg: the newest kernel_message_capacity records, each
+// numbered. read_kernel_message fills `message` with the record numbered `sequence`, or the oldest
+// one still kept after it, and moves `sequence` past it; false when there is none yet.
+inline constexpr size_t kernel_message_capacity = 512;
+struct KernelMessage {
+    uint64_t sequence = 0;
+    uint64_t uptime_us = 0;
+    Level level = Level::Info;
+    uint16_t length = 0;
+    char text[240] = {}; // "subsystem: message"
+};
+bool read_kernel_message(uint64_t& sequence, KernelMessage& message);
+// The number the next record will get, and the oldest one kept.
+uint64_t next_kernel_message_sequence();
+uint64_t oldest_kernel_message_sequence();
+
 // Writes a JSON string literal (quotes included), escaping what JSON requires.
 void write_json_string(ktl::FormatSink& sink, ktl::StringView text);
 

@@ -4,6 +4,7 @@
 #include "console/console.h"
 #include "console/log.h"
 #include "console/serial.h"
+#include "sched/scheduler.h"
 #include "sched/wait_queue.h"
 #include "sync/spinlock.h"
 
@@ -364,6 +365,58 @@ public:
 
 constinit TerminalDevice terminal_device;
 
+// /dev/ttyS1 is COM2, which carries the kernel's JSON log (the runner reads it as such): what a
+// program writes there becomes a record of its own, {"tty":"ttyS1","text":...}, so the log stays one
+// JSON object per line. Nothing is read from it; a read waits as on a line with no input.
+class SecondSerialFile final : public fs::OpenFile {
+public:
+    using OpenFile::OpenFile;
+    ktl::ErrorOr<size_t> read(fs::IoBuffer, size_t length) override {
+        if (length == 0)
+            return 0;
+        if (is_nonblocking())
+            return ktl::Errno::TryAgain;
+        for (;;)
+            sched::sleep_for(1'000'000'000);
+    }
+    ktl::ErrorOr<size_t> write(fs::IoBuffer buffer, size_t length) override {
+        char chunk[256];
+        size_t written = 0;
+        while (written < length) {
+            size_t part = length - written < sizeof chunk ? length - written : sizeof chunk;
+            auto copied = buffer.read(chunk, part, written);
+            if (copied.is_error())
+                return written > 0 ? ktl::ErrorOr<size_t>(written) : copied.error();
+            if (com2().is_present()) {
+                arch::InterruptDisabler one_record; // as the log writes its records
+                com2().write("{\"tty\":\"ttyS1\",\"text\":");
+                klog::write_json_string(com2(), ktl::StringView(chunk, part));
+                com2().write("}\n");
+            }
+            written += part;
+        }
+        return written;
+    }
+    ktl::ErrorOr<size_t> read_at(uint64_t, fs::IoBuffer, size_t) override { return ktl::Errno::IllegalSeek; }
+    ktl::ErrorOr<size_t> write_at(uint64_t, fs::IoBuffer, size_t) override { return ktl::Errno::IllegalSeek; }
+    ktl::ErrorOr<int64_t> seek(int64_t, fs::Whence) override { return ktl::Errno::IllegalSeek; }
+    bool is_seekable() const override { return false; }
+    uint32_t poll_events() override { return fs::poll_out | fs::poll_write_normal; }
+    const char* kind() const override { return "serial"; }
+};
+
+class SecondSerialDevice final : public fs::CharacterDevice {
+public:
+    ktl::ErrorOr<fs::RefPtr<fs::OpenFile>> open(fs::RefPtr<fs::Inode> inode, uint32_t,
+                                                uint32_t flags) override {
+        auto file = TRY(
+            ktl::try_make_ref_counted<SecondSerialFile>(static_cast<fs::RefPtr<fs::Inode>&&>(inode), flags));
+        return fs::RefPtr<fs::OpenFile>(file.ptr());
+    }
+};
+
+constinit SecondSerialDevice second_serial_device;
+
 } // namespace
 
 void register_terminal_devices() {
@@ -376,6 +429,9 @@ void register_terminal_devices() {
         if (auto registered = fs::register_character_device(info, terminal_device); registered.is_error())
             klog::warn("tty", "cannot register /dev/{}: {}", info.name, registered.error().name());
     }
+    if (auto registered = fs::register_character_device({"ttyS1", 4, 65, 0660}, second_serial_device);
+        registered.is_error())
+        klog::warn("tty", "cannot register /dev/ttyS1: {}", registered.error().name());
 }
 
 void set_debug_key(uint8_t byte, DebugKeyHandler handler) {

@@ -12,7 +12,8 @@ namespace console {
 void initialize_terminal();
 // One byte of input, as if typed (the serial interrupt calls this; so can tests).
 void terminal_receive(uint8_t byte);
-// Registers the terminal as the character devices console (5:1), tty (5:0) and ttyS0 (4:64).
+// Registers the terminal as the character devices console (5:1), tty (5:0) and ttyS0 (4:64), and
+// COM2 as ttyS1 (4:65).
 void register_terminal_devices();
 
 // A byte the terminal acts on itself instead of passing on (Ctrl-T lists the tasks).

@@ -3,6 +3,7 @@
 #include "console/log.h"
 #include "fs/char_device.h"
 #include "random/random.h"
+#include "sched/scheduler.h"
 
 namespace dev {
 
@@ -45,7 +46,7 @@ public:
             return done;
         }
         case Kind::Kmsg:
-            return ktl::Errno::TryAgain; // reading the log through kmsg comes with the log's ring buffer
+            return read_message(buffer, length);
         }
         return ktl::Errno::InvalidArgument;
     }
@@ -75,7 +76,26 @@ public:
             return length;
         }
     }
-    ktl::ErrorOr<int64_t> seek(int64_t, fs::Whence) override { return 0; }
+    ktl::ErrorOr<int64_t> seek(int64_t offset, fs::Whence whence) override {
+        if (m_kind != Kind::Kmsg)
+            return 0;
+        // /dev/kmsg: SEEK_SET 0 goes back to the oldest record kept, SEEK_END to the next one.
+        if (offset != 0)
+            return ktl::Errno::InvalidArgument;
+        if (whence == fs::Whence::Set)
+            __atomic_store_n(&m_sequence, klog::oldest_kernel_message_sequence(), __ATOMIC_RELAXED);
+        else if (whence == fs::Whence::End)
+            __atomic_store_n(&m_sequence, klog::next_kernel_message_sequence(), __ATOMIC_RELAXED);
+        else
+            return ktl::Errno::InvalidArgument;
+        return 0;
+    }
+    uint32_t poll_events() override {
+        if (m_kind != Kind::Kmsg)
+            return OpenFile::poll_events();
+        bool waiting = __atomic_load_n(&m_sequence, __ATOMIC_RELAXED) < klog::next_kernel_message_sequence();
+        return fs::poll_out | fs::poll_write_normal | (waiting ? fs::poll_in | fs::poll_read_normal : 0);
+    }
     ktl::ErrorOr<fs::RefPtr<mm::MappedObject>> mapping_object() override {
         if (m_kind == Kind::Zero)
             return fs::RefPtr<mm::MappedObject>(); // anonymous memory, as Linux maps /dev/zero
@@ -84,7 +104,33 @@ public:
     const char* kind() const override { return "device"; }
 
 private:
+    // One record a read, in Linux's /dev/kmsg format: "priority,sequence,microseconds,-;text\n".
+    ktl::ErrorOr<size_t> read_message(fs::IoBuffer buffer, size_t length) {
+        klog::KernelMessage message;
+        for (;;) {
+            uint64_t sequence = __atomic_load_n(&m_sequence, __ATOMIC_RELAXED);
+            if (klog::read_kernel_message(sequence, message)) {
+                char line[320];
+                // Linux's levels: error 3, warning 4, info 6, debug 7 (facility 0, the kernel).
+                constexpr int priorities[] = {3, 4, 6, 7, 7};
+                ktl::StringView text = ktl::format_into(
+                    line, sizeof line, "{},{},{},-;{}\n", priorities[static_cast<int>(message.level)],
+                    message.sequence, message.uptime_us, ktl::StringView(message.text, message.length));
+                if (text.length() > length)
+                    return ktl::Errno::InvalidArgument; // as Linux: the buffer must hold a whole record
+                TRY(buffer.write(text.data(), text.length()));
+                __atomic_store_n(&m_sequence, sequence, __ATOMIC_RELAXED);
+                return text.length();
+            }
+            if (is_nonblocking())
+                return ktl::Errno::TryAgain;
+            // The log cannot wake readers (it runs anywhere, the scheduler included): look again soon.
+            sched::sleep_for(20'000'000);
+        }
+    }
+
     Kind m_kind;
+    uint64_t m_sequence = klog::oldest_kernel_message_sequence();
 };
 
 class MemoryDevices final : public fs::CharacterDevice {

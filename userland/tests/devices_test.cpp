@@ -229,6 +229,61 @@ TEST(device_nodes_are_character_devices_with_linux_numbers) {
     EXPECT_TRUE(S_ISDIR(stat_of("/dev").st_mode));
 }
 
+// The serial ports: COM1 is the console terminal, COM2 is a second device (blog_os only: a
+// container's /dev on the host has neither).
+TEST(serial_port_nodes_have_linux_numbers) {
+    if (sys::detect_system() != sys::System::BlogOs)
+        return;
+    struct stat status {};
+    ASSERT_EQ(stat("/dev/ttyS0", &status), 0);
+    EXPECT_TRUE(S_ISCHR(status.st_mode));
+    EXPECT_EQ(major(status.st_rdev), 4u);
+    EXPECT_EQ(minor(status.st_rdev), 64u);
+    ASSERT_EQ(stat("/dev/ttyS1", &status), 0);
+    EXPECT_EQ(major(status.st_rdev), 4u);
+    EXPECT_EQ(minor(status.st_rdev), 65u);
+    int fd = open("/dev/ttyS1", O_WRONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(write(fd, "devices_test on ttyS1\n", 22), 22);
+    close(fd);
+}
+
+// /dev/kmsg: each read is one record "priority,sequence,microseconds,flags;text", and a write
+// becomes a record of its own.
+TEST(dev_kmsg_reads_records_and_a_write_adds_one) {
+    int fd = open("/dev/kmsg", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(lseek(fd, 0, SEEK_END), 0); // from the next record on
+    const char message[] = "<6>devices_test: kmsg write";
+    EXPECT_EQ(write(fd, message, strlen(message)), static_cast<ssize_t>(strlen(message)));
+    char record[1024];
+    bool found = false;
+    unsigned long long previous = 0;
+    bool first = true;
+    for (int i = 0; i < 64 && !found; ++i) {
+        ssize_t got = read(fd, record, sizeof record - 1);
+        if (got <= 0)
+            break;
+        record[got] = 0;
+        unsigned priority = 0;
+        unsigned long long sequence = 0, microseconds = 0;
+        int consumed = 0;
+        ASSERT_EQ(sscanf(record, "%u,%llu,%llu,%*[^;];%n", &priority, &sequence, &microseconds, &consumed),
+                  3);
+        EXPECT_TRUE(consumed > 0 && record[got - 1] == '\n');
+        EXPECT_TRUE(first || sequence > previous); // numbered in order
+        first = false;
+        previous = sequence;
+        found = strstr(record + consumed, "devices_test: kmsg write") != nullptr;
+    }
+    EXPECT_TRUE(found);
+    // A buffer too small for the next record is EINVAL, not a cut record. (From the oldest record:
+    // Linux rate-limits writes to /dev/kmsg, so a second write of ours might not be there.)
+    ASSERT_EQ(lseek(fd, 0, SEEK_SET), 0);
+    EXPECT_ERRNO(read(fd, record, 4), EINVAL);
+    close(fd);
+}
+
 TEST(dev_fd_and_the_standard_stream_links_point_into_proc_self_fd) {
     EXPECT_STREQ(link_target("/dev/fd"), "/proc/self/fd");
     EXPECT_STREQ(link_target("/dev/stdin"), "/proc/self/fd/0");
