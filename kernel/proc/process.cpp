@@ -676,6 +676,16 @@ fs::Lookup Process::lookup(const fs::Path* start) {
     return lookup;
 }
 
+void Process::set_name(ktl::StringView name) {
+    {
+        sync::MutexLocker locker(m_program_lock);
+        copy_name(m_name, name);
+    }
+    sched::Task* task = sched::current_task();
+    if (task && task->process == this)
+        copy_name(task->name, name);
+}
+
 fs::Credentials Process::credentials() const {
     Identity ids = identity();
     fs::Credentials credentials;

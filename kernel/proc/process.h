@@ -77,6 +77,8 @@ public:
     ktl::StringView name() const { return ktl::StringView(m_name); }
     fs::FileTable& files() { return *m_files; }
     fs::FsContext& fs_context() { return *m_fs_context; }
+    // prctl(PR_SET_NAME): the name ps and /proc/PID/comm show, at most 15 bytes.
+    void set_name(ktl::StringView name);
     // Who the process is, for permission checks: its file-system ids and groups.
     fs::Credentials credentials() const;
     // The ids, read and changed by the set*id calls under the process's own lock.

@@ -156,6 +156,7 @@ Result sys_tkill(int tid, int signal);
 Result sys_tgkill(int group, int tid, int signal);
 Result sys_sched_yield();
 Result sys_arch_prctl(int code, uint64_t address);
+Result sys_prctl(int option, uint64_t argument2, uint64_t argument3, uint64_t argument4, uint64_t argument5);
 Result sys_uname(mm::UserPtr<uint8_t> name);
 Result sys_sysinfo(mm::UserPtr<uint8_t> info);
 Result sys_getuid();

@@ -219,6 +219,60 @@ Result sys_sched_yield() {
     return 0;
 }
 
+Result sys_prctl(int option, uint64_t argument2, uint64_t argument3, uint64_t argument4, uint64_t argument5) {
+    constexpr int pr_set_pdeathsig = 1, pr_get_pdeathsig = 2, pr_get_dumpable = 3, pr_set_dumpable = 4,
+                  pr_set_name = 15, pr_get_name = 16, pr_set_child_subreaper = 36,
+                  pr_get_child_subreaper = 37, pr_set_no_new_privs = 38, pr_get_no_new_privs = 39;
+    proc::Process* process = proc::current_process();
+    if (!process)
+        return ktl::Errno::InvalidArgument;
+    switch (option) {
+    case pr_set_name: {
+        char name[16] = {};
+        // Linux copies 16 bytes and cuts there; a shorter string ends at its NUL.
+        auto copied = mm::copy_string_from_user(name, argument2, sizeof name);
+        if (copied.is_error() && copied.error().code() != ktl::Errno::NameTooLong)
+            return copied.error();
+        if (copied.is_error())
+            TRY(mm::copy_from_user(name, argument2, sizeof name - 1));
+        name[15] = 0;
+        process->set_name(ktl::StringView(name));
+        return 0;
+    }
+    case pr_get_name: {
+        char name[16] = {};
+        ktl::StringView current = process->name();
+        for (size_t i = 0; i < current.length() && i < 15; ++i)
+            name[i] = current[i];
+        TRY(mm::copy_to_user(argument2, name, sizeof name));
+        return 0;
+    }
+    case pr_set_dumpable:
+        if (argument2 > 1)
+            return ktl::Errno::InvalidArgument;
+        return 0; // nothing dumps core yet: recorded by nobody, accepted as Linux does
+    case pr_get_dumpable:
+        return 1;
+    case pr_set_no_new_privs:
+        if (argument2 != 1 || argument3 || argument4 || argument5)
+            return ktl::Errno::InvalidArgument;
+        return 0; // there are no set-user-ID executions yet to refuse
+    case pr_get_no_new_privs:
+        return 0;
+    case pr_set_pdeathsig:
+    case pr_set_child_subreaper:
+        return ktl::Errno::InvalidArgument; // these need signal delivery, which comes next
+    case pr_get_pdeathsig:
+    case pr_get_child_subreaper: {
+        int32_t zero = 0;
+        TRY(mm::copy_to_user(argument2, &zero, sizeof zero));
+        return 0;
+    }
+    default:
+        return ktl::Errno::InvalidArgument;
+    }
+}
+
 Result sys_arch_prctl(int code, uint64_t address) {
     constexpr int arch_set_fs = 0x1002, arch_get_fs = 0x1003;
     sched::Task* task = sched::current_task();

@@ -96,6 +96,7 @@
     BLOG_OS_SYSCALL(133, mknod, "regular files, FIFOs, sockets; devices as root")                            \
     BLOG_OS_SYSCALL(137, statfs, "")                                                                         \
     BLOG_OS_SYSCALL(138, fstatfs, "")                                                                        \
+    BLOG_OS_SYSCALL(157, prctl, "PR_SET_NAME, PR_GET_NAME, dumpable and no-new-privs; others EINVAL")        \
     BLOG_OS_SYSCALL(158, arch_prctl, "ARCH_SET_FS, ARCH_GET_FS")                                             \
     BLOG_OS_SYSCALL(161, chroot, "")                                                                         \
     BLOG_OS_SYSCALL(162, sync, "")                                                                           \

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
@@ -202,4 +203,22 @@ TEST(proc_meminfo_total_agrees_with_sysinfo) {
     ASSERT_GT(read_whole("/proc/uptime", text, sizeof(text)), 0);
     EXPECT_EQ(sscanf(text, "%lf %lf", &uptime, &idle), 2);
     EXPECT_GE(uptime, 0.0);
+}
+
+// prctl(PR_SET_NAME) renames the process as ps and /proc/self/comm show it (15 bytes at most).
+TEST(prctl_set_name_renames_the_process_as_proc_shows_it) {
+    char original[16] = {};
+    ASSERT_EQ(prctl(PR_GET_NAME, original), 0);
+    ASSERT_EQ(prctl(PR_SET_NAME, "a-new-name-that-is-long"), 0);
+    char name[16] = {};
+    ASSERT_EQ(prctl(PR_GET_NAME, name), 0);
+    EXPECT_STREQ(name, "a-new-name-that");
+    char comm[32] = {};
+    int fd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    EXPECT_GT(read(fd, comm, sizeof comm - 1), 0);
+    close(fd);
+    EXPECT_STREQ(comm, "a-new-name-that\n");
+    EXPECT_ERRNO(prctl(12345, 0, 0, 0, 0), EINVAL);
+    EXPECT_EQ(prctl(PR_SET_NAME, original), 0);
 }
