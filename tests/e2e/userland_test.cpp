@@ -169,3 +169,35 @@ TEST(Userland, MuslGccTreeWalkPrintsWhatItPrintsOnLinux) {
 }
 
 } // namespace
+
+// Debian's busybox-static (glibc, unmodified) runs its file applets against the VFS, devfs and
+// procfs and prints what Linux would: device numbers, the mount table.
+TEST(Userland, DebiansStaticBusyboxListsDevicesAndMounts) {
+    const fs::path busybox = "/bin/busybox";
+    if (std::system(
+            "dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed'") != 0)
+        GTEST_SKIP() << "busybox-static is not installed";
+    char pattern[] = "/tmp/blog_os_e2e_busybox_XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    fs::path tree = pattern;
+    fs::create_directories(tree / "bin");
+    fs::copy_file(busybox, tree / "bin/busybox");
+    auto listing =
+        e2e::run_kernel("busybox-ls", {"--firmware=bios", "--timeout=60", "--initrd=" + tree.string(),
+                                       "--cmdline=init=/bin/busybox -- ls -ln /dev"});
+    auto mounts =
+        e2e::run_kernel("busybox-mount", {"--firmware=bios", "--timeout=60", "--initrd=" + tree.string(),
+                                          "--cmdline=init=/bin/busybox -- mount"});
+    fs::remove_all(tree);
+    EXPECT_EQ(listing.exit_code, 0) << listing.runner_errors;
+    // busybox prints "crw-rw-rw-    1 0        0           1,   3 <date> null".
+    EXPECT_THAT(listing.serial, testing::ContainsRegex("crw-rw-rw- +1 0 +0 +1, +3 .* null\n"));
+    EXPECT_THAT(listing.serial, testing::ContainsRegex("crw-rw-rw- +1 0 +0 +1, +9 .* urandom\n"));
+    EXPECT_THAT(listing.serial, testing::ContainsRegex("crw------- +1 0 +0 +5, +1 .* console\n"));
+    EXPECT_THAT(listing.serial,
+                testing::ContainsRegex("lrwxrwxrwx +1 0 +0 +[0-9]+ .* fd -> /proc/self/fd\n"));
+    EXPECT_EQ(mounts.exit_code, 0) << mounts.runner_errors;
+    EXPECT_THAT(mounts.serial, HasSubstr("rootfs on / type tmpfs (rw"));
+    EXPECT_THAT(mounts.serial, HasSubstr("devtmpfs on /dev type devtmpfs (rw"));
+    EXPECT_THAT(mounts.serial, HasSubstr("proc on /proc type proc (rw,nosuid,nodev,noexec"));
+}
