@@ -43,6 +43,7 @@ struct DentryCache {
         dentry.m_cached = false;
         return ktl::adopt_ref(dentry);
     }
+    static Dentry* parent_of(Dentry& dentry) { return dentry.m_parent.ptr(); }
     static bool is_unused(Dentry& dentry) {
         return dentry.ref_count() == 1 && dentry.m_children.is_empty() && !dentry.is_mount_point();
     }
@@ -131,16 +132,36 @@ ktl::ErrorOr<RefPtr<Dentry>> lookup(Dentry& parent, ktl::StringView name) {
         if (parent.is_deleted())
             return ktl::Errno::NoEntry;
     }
-    // The file system is asked without the cache lock: it may sleep on its own locks or on I/O.
-    RefPtr<Inode> inode = TRY(parent.inode().lookup(name));
-    if (!parent.inode().file_system().caches_names())
+    if (!parent.inode().file_system().caches_names()) {
+        RefPtr<Inode> inode = TRY(parent.inode().lookup(name));
         return DentryCache::make_uncached(parent, name, static_cast<RefPtr<Inode>&&>(inode));
+    }
+    // A miss asks the file system with the cache lock held, so the answer is cached before any
+    // unlink or rename that follows it updates the cache: an unlink that comes between the file
+    // system's answer and the insert waits for the lock and then removes what was inserted. (The
+    // file system may sleep here; nothing takes the cache lock while holding a file system's.)
     sync::MutexLocker locker(cache_lock);
+    if (Dentry* cached = DentryCache::cached_child(parent, name)) {
+        DentryCache::touch(*cached);
+        return RefPtr<Dentry>(cached);
+    }
+    RefPtr<Inode> inode = TRY(parent.inode().lookup(name));
     return DentryCache::insert(parent, name, static_cast<RefPtr<Inode>&&>(inode));
 }
 
 ktl::ErrorOr<RefPtr<Dentry>> add(Dentry& parent, ktl::StringView name, RefPtr<Inode> inode) {
+    if (!parent.inode().file_system().caches_names())
+        return DentryCache::make_uncached(parent, name, static_cast<RefPtr<Inode>&&>(inode));
     sync::MutexLocker locker(cache_lock);
+    // The name may have gone (or changed) between its creation and now: cache it only if the file
+    // system still says so; otherwise the caller gets a dentry of its own that the cache never lists.
+    auto current = parent.inode().lookup(name);
+    if (current.is_error() || current.value().ptr() != inode.ptr()) {
+        Dentry* cached = DentryCache::cached_child(parent, name);
+        if (cached && &cached->inode() == inode.ptr())
+            return RefPtr<Dentry>(cached);
+        return DentryCache::make_uncached(parent, name, static_cast<RefPtr<Inode>&&>(inode));
+    }
     return DentryCache::insert(parent, name, static_cast<RefPtr<Inode>&&>(inode));
 }
 
@@ -153,6 +174,59 @@ void remove(Dentry& parent, ktl::StringView name) {
             return;
         dentry_cache_mark_deleted(*child);
         dropped = DentryCache::uncache(*child);
+    }
+}
+
+ktl::ErrorOr<void> exchange(Dentry& first_parent, ktl::StringView first_name, Dentry& second_parent,
+                            ktl::StringView second_name) {
+    // Both texts first: nothing can fail once the tree changes.
+    ktl::String first_text = TRY(ktl::String::try_create(second_name));
+    ktl::String second_text = TRY(ktl::String::try_create(first_name));
+    RefPtr<Dentry> first_reference, second_reference, first_old_parent, second_old_parent;
+    sync::MutexLocker locker(cache_lock);
+    Dentry* first = DentryCache::cached_child(first_parent, first_name);
+    Dentry* second = DentryCache::cached_child(second_parent, second_name);
+    if (first)
+        first_reference = DentryCache::uncache(*first);
+    if (second)
+        second_reference = DentryCache::uncache(*second);
+    // Each takes the other's place; one that was not cached is simply found afresh later.
+    if (first)
+        first_old_parent =
+            DentryCache::reattach(*first, second_parent, static_cast<ktl::String&&>(first_text),
+                                  static_cast<RefPtr<Dentry>&&>(first_reference));
+    if (second)
+        second_old_parent =
+            DentryCache::reattach(*second, first_parent, static_cast<ktl::String&&>(second_text),
+                                  static_cast<RefPtr<Dentry>&&>(second_reference));
+    return {};
+}
+
+void prune_below(Dentry& root) {
+    // Bottom-up in passes: a dentry goes once nothing is cached below it; each pass frees a batch
+    // outside the lock (a dentry's destructor drops its parent).
+    for (;;) {
+        RefPtr<Dentry> batch[32];
+        size_t batched = 0;
+        {
+            sync::MutexLocker locker(cache_lock);
+            for (Dentry& candidate : least_recently_used) {
+                if (batched == 32)
+                    break;
+                if (!DentryCache::is_unused(candidate))
+                    continue;
+                bool below = false;
+                for (Dentry* at = DentryCache::parent_of(candidate); at && !below;
+                     at = DentryCache::parent_of(*at))
+                    below = at == &root;
+                if (below)
+                    batch[batched++] = DentryCache::uncache(candidate);
+            }
+        }
+        if (batched == 0)
+            return;
+        for (size_t i = 0; i < batched; ++i)
+            batch[i].clear();
     }
 }
 
@@ -170,11 +244,14 @@ ktl::ErrorOr<void> move(Dentry& old_parent, ktl::StringView old_name, Dentry& ne
     RefPtr<Dentry> moved_reference;
     RefPtr<Dentry> old_parent_reference;
     sync::MutexLocker locker(cache_lock);
+    Dentry* moving = DentryCache::cached_child(old_parent, old_name);
     if (Dentry* replaced = DentryCache::cached_child(new_parent, new_name)) {
-        dentry_cache_mark_deleted(*replaced);
+        // A lookup between the file system's rename and this may have cached the new name
+        // already, for the very inode that moved: that one is not deleted.
+        if (!moving || &replaced->inode() != &moving->inode())
+            dentry_cache_mark_deleted(*replaced);
         replaced_reference = DentryCache::uncache(*replaced);
     }
-    Dentry* moving = DentryCache::cached_child(old_parent, old_name);
     if (!moving)
         return {}; // not cached: the next lookup finds it under its new name
     moved_reference = DentryCache::uncache(*moving);

@@ -68,8 +68,14 @@ void remove(Dentry& parent, ktl::StringView name);
 // follows (its holders see the new path); whatever the new name replaced is marked deleted.
 ktl::ErrorOr<void> move(Dentry& old_parent, ktl::StringView old_name, Dentry& new_parent,
                         ktl::StringView new_name);
-// The names swapped what they refer to (RENAME_EXCHANGE): both leave the cache, undeleted, and the
-// next lookups find them afresh.
+// The names swapped what they refer to (RENAME_EXCHANGE): the two dentries swap names and parents,
+// so their holders (a working directory inside) see the new paths.
+ktl::ErrorOr<void> exchange(Dentry& first_parent, ktl::StringView first_name, Dentry& second_parent,
+                            ktl::StringView second_name);
+// Drops every cached name below `root` that nobody holds (an unmounted file system's): its dentries
+// hold `root`, which holds the file system's root inode, so they would keep it all alive.
+void prune_below(Dentry& root);
+// Drops a name from the cache, undeleted: the next lookup finds it afresh.
 void forget(Dentry& parent, ktl::StringView name);
 // Frees up to `count` unused dentries, least recently used first; returns how many went. Gives up
 // at once if the cache is busy (it may be called from an allocation made under the cache lock).

@@ -66,6 +66,13 @@ ktl::ErrorOr<size_t> Inode::write_at(uint64_t, IoBuffer, size_t) {
     return metadata().is_directory() ? ktl::Errno::IsDirectory : ktl::Errno::InvalidArgument;
 }
 
+ktl::ErrorOr<size_t> Inode::append(IoBuffer buffer, size_t length, uint64_t& end) {
+    uint64_t offset = metadata().size;
+    size_t written = TRY(write_at(offset, buffer, length));
+    end = offset + written;
+    return written;
+}
+
 ktl::ErrorOr<void> Inode::truncate(uint64_t) {
     return metadata().is_directory() ? ktl::Errno::IsDirectory : ktl::Errno::InvalidArgument;
 }

@@ -164,6 +164,9 @@ public:
     virtual ktl::StringView type_name() const = 0;
     virtual ktl::ErrorOr<void> statistics(FileSystemStatistics& statistics);
     virtual ktl::ErrorOr<void> sync() { return {}; }
+    // Its last mount is gone: a file system that holds its root inode lets go of it here, since the
+    // root holds the file system (the rest goes with the last dentry and description).
+    virtual void detached() {}
     // The text after the type in /proc/mounts ("rw,size=65536k").
     virtual void describe_options(ktl::FormatSink& sink) const;
     uint64_t device() const { return m_device; }
@@ -215,6 +218,9 @@ public:
     // the end returns 0; holes read as zeros.
     virtual ktl::ErrorOr<size_t> read_at(uint64_t offset, IoBuffer buffer, size_t length);
     virtual ktl::ErrorOr<size_t> write_at(uint64_t offset, IoBuffer buffer, size_t length);
+    // O_APPEND: writes at the end as one step, so two appenders never overwrite each other.
+    // Returns the bytes written; `end` is the offset after them.
+    virtual ktl::ErrorOr<size_t> append(IoBuffer buffer, size_t length, uint64_t& end);
     virtual ktl::ErrorOr<void> truncate(uint64_t size);
     // fallocate: makes sure the bytes [offset, offset + length) have storage (NoSpace if they
     // cannot); the size does not change.

@@ -57,8 +57,12 @@ ktl::ErrorOr<size_t> OpenFile::write(IoBuffer buffer, size_t length) {
     if (!m_inode)
         return ktl::Errno::InvalidArgument;
     sync::MutexLocker locker(m_offset_lock);
-    if (flags() & open_append)
-        m_offset = m_inode->metadata().size;
+    if (flags() & open_append) {
+        uint64_t end = m_offset;
+        size_t done = TRY(m_inode->append(buffer, length, end));
+        m_offset = end;
+        return done;
+    }
     size_t done = TRY(m_inode->write_at(m_offset, buffer, length));
     m_offset += done;
     return done;
@@ -74,8 +78,10 @@ ktl::ErrorOr<size_t> OpenFile::write_at(uint64_t offset, IoBuffer buffer, size_t
     if (!m_inode)
         return ktl::Errno::IllegalSeek;
     // Linux: pwrite on an O_APPEND description appends whatever the offset says.
-    if (flags() & open_append)
-        offset = m_inode->metadata().size;
+    if (flags() & open_append) {
+        uint64_t end = 0;
+        return m_inode->append(buffer, length, end);
+    }
     return m_inode->write_at(offset, buffer, length);
 }
 

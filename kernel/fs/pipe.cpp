@@ -196,16 +196,19 @@ private:
 
 class AnonymousPipeInode final : public Inode {
 public:
-    AnonymousPipeInode(FileSystem& file_system, uint64_t number, RefPtr<Pipe> pipe)
-        : Inode(file_system, number), m_pipe(static_cast<RefPtr<Pipe>&&>(pipe)) {
+    AnonymousPipeInode(FileSystem& file_system, uint64_t number, RefPtr<Pipe> pipe, uint32_t uid,
+                       uint32_t gid)
+        : Inode(file_system, number), m_pipe(static_cast<RefPtr<Pipe>&&>(pipe)), m_uid(uid), m_gid(gid) {
         m_time = current_time();
-        set_access(mode_fifo | 0600, 0, 0);
+        set_access(mode_fifo | 0600, uid, gid);
     }
     InodeMetadata metadata() override {
         InodeMetadata metadata;
         metadata.device = file_system().device();
         metadata.inode = number();
         metadata.mode = mode_fifo | 0600;
+        metadata.uid = m_uid;
+        metadata.gid = m_gid;
         metadata.link_count = 1;
         metadata.block_size = pipe_atomic_limit;
         metadata.access_time = metadata.modify_time = metadata.change_time = m_time;
@@ -222,6 +225,8 @@ public:
 private:
     Timestamp m_time;
     RefPtr<Pipe> m_pipe;
+    uint32_t m_uid;
+    uint32_t m_gid;
 };
 
 struct PipeFileSystemState {
@@ -233,7 +238,7 @@ sync::Mutex pipe_state_lock;
 uint64_t next_pipe_inode = 1;
 
 // The pipe's inode and the path its descriptions carry.
-ktl::ErrorOr<Path> make_pipe_path(RefPtr<Pipe> pipe) {
+ktl::ErrorOr<Path> make_pipe_path(RefPtr<Pipe> pipe, uint32_t uid, uint32_t gid) {
     RefPtr<Mount> mount;
     RefPtr<PipeFileSystem> file_system;
     {
@@ -255,8 +260,8 @@ ktl::ErrorOr<Path> make_pipe_path(RefPtr<Pipe> pipe) {
         file_system = pipe_state->file_system;
     }
     uint64_t number = __atomic_add_fetch(&next_pipe_inode, 1, __ATOMIC_RELAXED);
-    auto inode = TRY(ktl::try_make_ref_counted<AnonymousPipeInode>(*file_system, number,
-                                                                   static_cast<RefPtr<Pipe>&&>(pipe)));
+    auto inode = TRY(ktl::try_make_ref_counted<AnonymousPipeInode>(
+        *file_system, number, static_cast<RefPtr<Pipe>&&>(pipe), uid, gid));
     RefPtr<Dentry> dentry = TRY(Dentry::create_root(RefPtr<Inode>(inode.ptr())));
     return Path{static_cast<RefPtr<Mount>&&>(mount), static_cast<RefPtr<Dentry>&&>(dentry)};
 }
@@ -360,9 +365,9 @@ ktl::ErrorOr<RefPtr<OpenFile>> AnonymousPipeInode::open_special(uint32_t flags) 
 
 } // namespace
 
-ktl::ErrorOr<PipeEnds> create_pipe(uint32_t flags) {
+ktl::ErrorOr<PipeEnds> create_pipe(uint32_t flags, uint32_t uid, uint32_t gid) {
     RefPtr<Pipe> pipe = TRY(make_pipe());
-    Path path = TRY(make_pipe_path(pipe));
+    Path path = TRY(make_pipe_path(pipe, uid, gid));
     RefPtr<Inode> inode = path.dentry->inode_ref();
     uint32_t status = flags & open_nonblocking;
     auto reader = TRY(ktl::try_make_ref_counted<PipeEnd>(inode, pipe, true, false, status, nullptr));

@@ -19,8 +19,9 @@ struct PipeEnds {
     RefPtr<OpenFile> read_end;
     RefPtr<OpenFile> write_end;
 };
-// `flags` may hold open_nonblocking (pipe2's O_NONBLOCK).
-ktl::ErrorOr<PipeEnds> create_pipe(uint32_t flags);
+// `flags` may hold open_nonblocking (pipe2's O_NONBLOCK); the pipe's inode belongs to `uid`/`gid`
+// (the creator's), so it can reopen the pipe through /proc/self/fd after dropping root.
+ktl::ErrorOr<PipeEnds> create_pipe(uint32_t flags, uint32_t uid = 0, uint32_t gid = 0);
 
 // A FIFO inode's state: the pipe while any end is open, and how many of each end there are.
 struct FifoState {

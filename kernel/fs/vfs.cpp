@@ -288,7 +288,8 @@ ktl::ErrorOr<RefPtr<OpenFile>> open_resolved(const Lookup& lookup, const Path& p
         wanted |= access_write; // Linux truncates an O_RDONLY|O_TRUNC open too, if it may write
     if (!may_access(metadata, lookup.credentials, wanted))
         return ktl::Errno::AccessDenied;
-    if (writes && path.mount->is_read_only() && (metadata.is_regular() || metadata.is_directory()))
+    if ((writes || (flags & open_truncate)) && path.mount->is_read_only() &&
+        (metadata.is_regular() || metadata.is_directory()))
         return ktl::Errno::ReadOnlyFilesystem;
     if (metadata.is_character_device()) {
         if (path.mount->flags() & mount_no_devices)
@@ -556,8 +557,11 @@ ktl::ErrorOr<void> rename(const Lookup& old_lookup, ktl::StringView old_path, co
         if (moving == other)
             return {};
         TRY(from.parent.inode().exchange(from.name, to.parent.inode(), to.name));
-        dentry_cache::forget(*from.parent.dentry, from.name);
-        dentry_cache::forget(*to.parent.dentry, to.name);
+        if (dentry_cache::exchange(*from.parent.dentry, from.name, *to.parent.dentry, to.name).is_error()) {
+            // No memory for the new names: drop both, so no stale path stays cached.
+            dentry_cache::forget(*from.parent.dentry, from.name);
+            dentry_cache::forget(*to.parent.dentry, to.name);
+        }
         return {};
     }
     TRY(may_change_directory(old_lookup, from.parent));
@@ -609,6 +613,10 @@ ktl::ErrorOr<void> change_mode(const Path& path, const Credentials& credentials,
     AttributeChange change;
     change.which = AttributeChange::Mode;
     change.mode = mode & 07777;
+    // Linux: an owner outside the file's group cannot make it set-group-ID; the bit is dropped.
+    if (!credentials.is_superuser() && (change.mode & mode_set_gid) &&
+        !credentials.in_group(path.inode().metadata().gid))
+        change.mode &= ~mode_set_gid;
     return path.inode().set_attributes(change);
 }
 
@@ -620,7 +628,9 @@ ktl::ErrorOr<void> change_owner(const Path& path, const Credentials& credentials
     if (uid != -1) {
         if (uid < 0 || uid > 0xfffffffe)
             return ktl::Errno::InvalidArgument;
-        if (!credentials.is_superuser() && static_cast<uint32_t>(uid) != metadata.uid)
+        // Only root gives files away; an owner may "change" the owner to itself, nobody else may.
+        if (!credentials.is_superuser() &&
+            (static_cast<uint32_t>(uid) != metadata.uid || metadata.uid != credentials.uid))
             return ktl::Errno::NotPermitted;
         change.which |= AttributeChange::Uid;
         change.uid = static_cast<uint32_t>(uid);
@@ -821,31 +831,37 @@ ktl::ErrorOr<void> unmount(Path target, uint32_t flags) {
         return ktl::Errno::InvalidArgument;
     if (flags & unmount_expire)
         return ktl::Errno::InvalidArgument;
-    sync::MutexLocker locker(mount_lock);
-    if (!mount_table)
-        return ktl::Errno::InvalidArgument;
-    if (target.dentry != target.mount->root())
-        return ktl::Errno::InvalidArgument; // not a mount point
-    if (!target.mount->parent())
-        return ktl::Errno::Busy; // the root stays
-    size_t index = mount_table->mounts.size();
-    for (size_t i = 0; i < mount_table->mounts.size(); ++i) {
-        if (mount_table->mounts[i] == target.mount)
-            index = i;
-        else if (mount_table->mounts[i]->parent() == target.mount)
-            return ktl::Errno::Busy; // something is mounted inside
+    RefPtr<Mount> mount;
+    {
+        sync::MutexLocker locker(mount_lock);
+        if (!mount_table)
+            return ktl::Errno::InvalidArgument;
+        if (target.dentry != target.mount->root())
+            return ktl::Errno::InvalidArgument; // not a mount point
+        if (!target.mount->parent())
+            return ktl::Errno::Busy; // the root stays
+        size_t index = mount_table->mounts.size();
+        for (size_t i = 0; i < mount_table->mounts.size(); ++i) {
+            if (mount_table->mounts[i] == target.mount)
+                index = i;
+            else if (mount_table->mounts[i]->parent() == target.mount)
+                return ktl::Errno::Busy; // something is mounted inside
+        }
+        if (index == mount_table->mounts.size())
+            return ktl::Errno::InvalidArgument;
+        // Held by the table, by `target` and by nothing else, unless detaching lazily.
+        if (!(flags & unmount_detach) && target.mount->ref_count() > 2)
+            return ktl::Errno::Busy;
+        mount = mount_table->mounts[index];
+        mount_table->mounts.remove(index);
+        mount->mount_point()->remove_mount();
     }
-    if (index == mount_table->mounts.size())
-        return ktl::Errno::InvalidArgument;
-    // Held by the table, by `target` and by nothing else, unless detaching lazily.
-    if (!(flags & unmount_detach) && target.mount->ref_count() > 2)
-        return ktl::Errno::Busy;
-    RefPtr<Mount> mount = mount_table->mounts[index];
-    mount_table->mounts.remove(index);
-    mount->mount_point()->remove_mount();
     // A lazily detached mount keeps its parent links for paths still inside it; /proc/mounts no
-    // longer lists it.
+    // longer lists it. The file system lets go of its root, and the names cached below it go, so
+    // the last holder frees everything.
     (void)mount->file_system().sync();
+    mount->file_system().detached();
+    dentry_cache::prune_below(*mount->root());
     return {};
 }
 

@@ -186,8 +186,9 @@ ktl::ErrorOr<void> AddressSpace::unmap_region(uint64_t start, uint64_t length) {
 }
 
 ktl::ErrorOr<uint64_t> AddressSpace::map_object(uint64_t hint, uint64_t length, Protection protection,
-                                                bool shared, ktl::RefPtr<MappedObject> object,
-                                                uint64_t first_index, bool fixed) {
+                                                Protection maximum, bool shared,
+                                                ktl::RefPtr<MappedObject> object, uint64_t first_index,
+                                                bool fixed) {
     sync::MutexLocker locker(m_lock);
     uint64_t start = hint;
     if (!fixed)
@@ -196,7 +197,8 @@ ktl::ErrorOr<uint64_t> AddressSpace::map_object(uint64_t hint, uint64_t length, 
         return ktl::Errno::NoMemory;
     uint64_t tag = m_next_mapping_tag++;
     int64_t delta = static_cast<int64_t>(first_index) - static_cast<int64_t>(start / arch::page_size);
-    TRY(m_file_mappings.try_set(tag, FileMapping{static_cast<ktl::RefPtr<MappedObject>&&>(object), delta}));
+    TRY(m_file_mappings.try_set(
+        tag, FileMapping{static_cast<ktl::RefPtr<MappedObject>&&>(object), delta, maximum}));
     RegionAttributes attributes{protection, shared ? RegionKind::SharedFile : RegionKind::PrivateFile,
                                 RegionFlags::None, tag};
     bool had_file = false;
@@ -224,7 +226,7 @@ ktl::ErrorOr<RegionAttributes> AddressSpace::attributes_moved(const RegionAttrib
     uint64_t tag = m_next_mapping_tag++;
     int64_t delta = mapping->page_delta + static_cast<int64_t>(from / arch::page_size) -
                     static_cast<int64_t>(to / arch::page_size);
-    TRY(m_file_mappings.try_set(tag, FileMapping{mapping->object, delta}));
+    TRY(m_file_mappings.try_set(tag, FileMapping{mapping->object, delta, mapping->maximum}));
     RegionAttributes moved = attributes;
     moved.tag = tag;
     return moved;
@@ -301,6 +303,12 @@ ktl::ErrorOr<uint64_t> AddressSpace::remap(uint64_t old_start, uint64_t old_leng
     return new_start;
 }
 
+bool AddressSpace::overlaps(uint64_t start, uint64_t length) {
+    sync::MutexLocker locker(m_lock);
+    const Region* region = m_regions.find_at_or_above(start);
+    return region && region->start < start + length;
+}
+
 bool AddressSpace::is_mapped(uint64_t start, uint64_t length) {
     sync::MutexLocker locker(m_lock);
     uint64_t at = start;
@@ -366,11 +374,19 @@ ktl::ErrorOr<void> AddressSpace::protect_region(uint64_t start, uint64_t length,
     sync::MutexLocker locker(m_lock);
     // The kernel's shared pages are the same frames in every process: writing them would write them
     // for all. Linux refuses PROT_WRITE on its vvar pages the same way.
-    if (has_protection(protection, Protection::Write))
-        for (const Region* region = m_regions.find_at_or_above(start);
-             region && region->start < start + length; region = m_regions.find_at_or_above(region->end))
-            if (region->attributes.kind == RegionKind::KernelShared)
+    for (const Region* region = m_regions.find_at_or_above(start); region && region->start < start + length;
+         region = m_regions.find_at_or_above(region->end)) {
+        if (has_protection(protection, Protection::Write) &&
+            region->attributes.kind == RegionKind::KernelShared)
+            return ktl::Errno::AccessDenied;
+        // A file mapping may not gain what its mmap could not have asked for.
+        if (region->attributes.kind == RegionKind::SharedFile ||
+            region->attributes.kind == RegionKind::PrivateFile) {
+            FileMapping* mapping = m_file_mappings.get(region->attributes.tag);
+            if (mapping && (static_cast<uint8_t>(protection) & ~static_cast<uint8_t>(mapping->maximum)))
                 return ktl::Errno::AccessDenied;
+        }
+    }
     TRY(m_regions.protect(start, length, protection));
     arch::PageFlags flags = page_flags_for(protection);
     arch::PageFlags read_only = static_cast<arch::PageFlags>(

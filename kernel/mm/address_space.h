@@ -57,8 +57,13 @@ public:
     ktl::ErrorOr<uint64_t> map_region(uint64_t hint, uint64_t length, RegionAttributes attributes,
                                       bool fixed);
     // mmap of a file: `object`'s pages from `first_index` on, shared or private (copy on write).
-    ktl::ErrorOr<uint64_t> map_object(uint64_t hint, uint64_t length, Protection protection, bool shared,
-                                      ktl::RefPtr<MappedObject> object, uint64_t first_index, bool fixed);
+    // `maximum` is what mprotect may later allow (Linux's VM_MAY*): no write for a shared mapping of
+    // a description that cannot write, no execute from a noexec mount.
+    ktl::ErrorOr<uint64_t> map_object(uint64_t hint, uint64_t length, Protection protection,
+                                      Protection maximum, bool shared, ktl::RefPtr<MappedObject> object,
+                                      uint64_t first_index, bool fixed);
+    // Whether any page of the range is mapped (MAP_FIXED_NOREPLACE).
+    bool overlaps(uint64_t start, uint64_t length);
     // mremap: resizes the mapping at [old_start, old_start + old_length), which must lie in one
     // region, in place if it can; else moves it (with `may_move`, or to `fixed_start` when that is
     // not 0), pages and all. Returns the new start. Linux's errors: EFAULT when the old range is not
@@ -106,6 +111,7 @@ private:
     struct FileMapping {
         ktl::RefPtr<MappedObject> object;
         int64_t page_delta = 0;
+        Protection maximum = Protection::Read | Protection::Write | Protection::Execute;
     };
     // Drops the mappings no region refers to any more, after regions were removed.
     void forget_unused_mappings();

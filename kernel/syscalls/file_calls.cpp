@@ -253,7 +253,8 @@ Result sys_pipe2(mm::UserPtr<int32_t> fds, uint32_t flags) {
     if (flags & ~(fs::open_close_on_exec | fs::open_nonblocking | fs::open_direct))
         return ktl::Errno::InvalidArgument;
     fs::FileTable* table = TRY(current_files());
-    fs::PipeEnds ends = TRY(fs::create_pipe(flags));
+    fs::Credentials credentials = TRY(current_process_or_error())->credentials();
+    fs::PipeEnds ends = TRY(fs::create_pipe(flags, credentials.uid, credentials.gid));
     bool close_on_exec = flags & fs::open_close_on_exec;
     int read_fd = TRY(table->install(std::move(ends.read_end), close_on_exec));
     auto write_fd = table->install(std::move(ends.write_end), close_on_exec);
@@ -582,17 +583,29 @@ Result sys_memfd_create(mm::UserPtr<const char> name, uint32_t flags) {
         return ktl::Errno::InvalidArgument;
     if (flags & memfd_hugetlb)
         return ktl::Errno::InvalidArgument;
+    // Seals (F_ADD_SEALS) are not there yet: a program that needs them learns it here, not later.
+    if (flags & memfd_allow_sealing)
+        return ktl::Errno::InvalidArgument;
     char text[250];
     size_t length = TRY(mm::copy_string_from_user(text, name.address(), sizeof text));
     // An unnamed tmpfs file: made in a private tmpfs instance and unlinked at once, as Linux's
     // memfd lives in an internal shm mount.
     static fs::RefPtr<fs::FileSystem> memfd_file_system;
+    static fs::RefPtr<fs::Mount> memfd_mount; // in no mount table: it gives each memfd a path
     static sync::Mutex memfd_lock;
     fs::RefPtr<fs::Inode> inode;
+    fs::RefPtr<fs::Mount> mount;
     {
         sync::MutexLocker locker(memfd_lock);
-        if (!memfd_file_system)
-            memfd_file_system = TRY(fs::tmpfs::create(""));
+        if (!memfd_file_system) {
+            fs::RefPtr<fs::FileSystem> made = TRY(fs::tmpfs::create(""));
+            fs::RefPtr<fs::Dentry> root = TRY(fs::Dentry::create_root(made->root()));
+            ktl::String source = TRY(ktl::String::try_create("memfd"));
+            memfd_mount =
+                TRY(ktl::try_make_ref_counted<fs::Mount>(made, std::move(root), std::move(source), 0));
+            memfd_file_system = made;
+        }
+        mount = memfd_mount;
         static uint64_t counter = 0;
         char unique[32];
         ktl::StringView unique_name = ktl::format_into(unique, sizeof unique, "memfd{}", ++counter);
@@ -608,6 +621,9 @@ Result sys_memfd_create(mm::UserPtr<const char> name, uint32_t flags) {
     auto file = TRY(
         ktl::try_make_ref_counted<fs::OpenFile>(std::move(inode), fs::open_read_write | fs::open_large_file));
     file->set_anonymous_name(TRY(display.try_build()));
+    // A path of its own, so fchmod, fstatfs and a reopen through /proc/self/fd work as on Linux.
+    fs::RefPtr<fs::Dentry> dentry = TRY(fs::Dentry::create_root(fs::RefPtr<fs::Inode>(file->inode())));
+    file->set_path(fs::Path{std::move(mount), std::move(dentry)});
     return TRY(TRY(current_files())->install(fs::RefPtr<fs::OpenFile>(file.ptr()), flags & memfd_cloexec));
 }
 

@@ -99,8 +99,16 @@ Result sys_mmap(uint64_t address, uint64_t length, uint64_t protection, uint64_t
         bool shared = type != map_private;
         if (shared && (protection & 2) && (!file->can_write() || (file->flags() & fs::open_append)))
             return ktl::Errno::AccessDenied;
-        if (file->path().mount && (file->path().mount->flags() & fs::mount_no_execute) && (protection & 4))
+        bool no_execute = file->path().mount && (file->path().mount->flags() & fs::mount_no_execute);
+        if (no_execute && (protection & 4))
             return ktl::Errno::NotPermitted;
+        // What mprotect may add later, as Linux's VM_MAY* bits: a shared mapping writes only through
+        // a description that may write; nothing executes from a noexec mount.
+        uint8_t maximum = 1 | 2 | 4;
+        if (shared && (!file->can_write() || (file->flags() & fs::open_append)))
+            maximum &= ~2;
+        if (no_execute)
+            maximum &= ~4;
         object = TRY(file->mapping_object());
         if (object) {
             uint64_t rounded = page_round_up(length);
@@ -117,12 +125,13 @@ Result sys_mmap(uint64_t address, uint64_t length, uint64_t protection, uint64_t
                 if (address < mm::AddressSpace::mmap_lowest)
                     return ktl::Errno::NotPermitted;
                 if ((flags & map_fixed_noreplace) && !(flags & map_fixed) &&
-                    space().is_mapped(address, page_size))
+                    space().overlaps(address, rounded))
                     return ktl::Errno::Exists;
             }
             uint64_t hint = fixed ? address : page_round_up(address);
             uint64_t start = TRY(space().map_object(hint, rounded, static_cast<mm::Protection>(protection),
-                                                    shared, std::move(object), offset / page_size, fixed));
+                                                    static_cast<mm::Protection>(maximum), shared,
+                                                    std::move(object), offset / page_size, fixed));
             return static_cast<long>(start);
         }
         // A null object: anonymous memory (/dev/zero).

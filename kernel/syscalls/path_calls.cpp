@@ -418,7 +418,15 @@ Result sys_faccessat2(int dirfd, mm::UserPtr<const char> path, uint32_t mode, ui
     if ((mode & fs::access_write) && found.mount->is_read_only() && !metadata.is_character_device() &&
         !metadata.is_block_device() && !metadata.is_fifo())
         return ktl::Errno::ReadOnlyFilesystem;
-    if (!fs::may_access(metadata, process->credentials(), mode))
+    // access(2) asks for the real ids (what a set-user-ID program's invoker may do); AT_EACCESS for
+    // the effective ones.
+    fs::Credentials credentials = process->credentials();
+    if (!(flags & fs::at_eaccess)) {
+        proc::Identity ids = process->identity();
+        credentials.uid = ids.real_uid;
+        credentials.gid = ids.real_gid;
+    }
+    if (!fs::may_access(metadata, credentials, mode))
         return ktl::Errno::AccessDenied;
     return 0;
 }

@@ -380,6 +380,33 @@ TEST(rename_with_trailing_slashes_needs_directories) {
     EXPECT_TRUE(S_ISDIR(stat_of(scratch.path("d")).st_mode));
 }
 
+// After RENAME_EXCHANGE the names inside the swapped directories follow them: the working directory
+// inside one is still below it, so moving that directory into it is refused. (Once the cache kept
+// the old parents, and the move went through and made a cycle.)
+TEST(exchanged_directories_cannot_then_be_moved_below_themselves) {
+    Scratch scratch;
+    ASSERT_TRUE(scratch.ok());
+    ASSERT_EQ(mkdir(scratch.path("a"), 0755), 0);
+    ASSERT_EQ(mkdir(scratch.path("a/b"), 0755), 0);
+    ASSERT_EQ(mkdir(scratch.path("c"), 0755), 0);
+    char previous[PATH_MAX];
+    ASSERT_TRUE(getcwd(previous, sizeof previous) != nullptr);
+    ASSERT_EQ(chdir(scratch.path("a/b")), 0);
+    ASSERT_EQ(sys::raw_syscall(SYS_renameat2, AT_FDCWD, sys::arg(scratch.path("a")), AT_FDCWD,
+                               sys::arg(scratch.path("c")), kRenameExchange),
+              0);
+    // "c" is the old "a" now, and the working directory is its "b".
+    char here[PATH_MAX];
+    ASSERT_TRUE(getcwd(here, sizeof here) != nullptr);
+    EXPECT_STREQ(here, scratch.path("c/b"));
+    EXPECT_ERRNO(rename(scratch.path("c"), "x"), EINVAL);
+    EXPECT_ERRNO(rename(scratch.path("c"), scratch.path("c/b/x")), EINVAL);
+    ASSERT_EQ(chdir(previous), 0);
+    EXPECT_EQ(rmdir(scratch.path("c/b")), 0);
+    EXPECT_EQ(rmdir(scratch.path("c")), 0);
+    EXPECT_EQ(rmdir(scratch.path("a")), 0);
+}
+
 TEST(renameat2_noreplace_refuses_existing_targets_and_exchange_swaps) {
     Scratch scratch;
     ASSERT_TRUE(scratch.ok());
@@ -949,6 +976,11 @@ CHILD_SCENARIO(permissions_as_nobody) {
     snprintf(path, sizeof(path), "%s/mine", argv[0]);
     if (chmod(path, 0600) != 0) // but the owner may
         return 10;
+    // Giving a file to its own owner is still a change of owner: only the owner (or root) may, and
+    // it would clear set-user-ID bits. (A bug once let anyone do it.)
+    snprintf(path, sizeof(path), "%s/public", argv[0]);
+    if (chown(path, 0, static_cast<gid_t>(-1)) == 0 || errno != EPERM)
+        return 11;
     return 0;
 }
 

@@ -857,3 +857,25 @@ TEST(a_shared_file_mapping_and_the_file_see_each_others_writes) {
     close(read_only);
     close(fd);
 }
+
+// A shared mapping of a file opened read-only stays read-only: mprotect cannot add PROT_WRITE (once
+// it could, and writes reached the file).
+TEST(mprotect_cannot_make_a_read_only_shared_file_mapping_writable) {
+    Scratch scratch;
+    ASSERT_TRUE(scratch.ok());
+    const char* path = scratch.file("mapped", "unchanged");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    void* mapping = mmap(nullptr, 4096, PROT_READ, MAP_SHARED, fd, 0);
+    ASSERT_TRUE(mapping != MAP_FAILED);
+    EXPECT_ERRNO(mprotect(mapping, 4096, PROT_READ | PROT_WRITE), EACCES);
+    // A private mapping may: its writes are its own copies.
+    void* private_mapping = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    ASSERT_TRUE(private_mapping != MAP_FAILED);
+    EXPECT_EQ(mprotect(private_mapping, 4096, PROT_READ | PROT_WRITE), 0);
+    static_cast<char*>(private_mapping)[0] = 'X';
+    EXPECT_STREQ(contents(path), "unchanged");
+    munmap(mapping, 4096);
+    munmap(private_mapping, 4096);
+    close(fd);
+}

@@ -341,7 +341,27 @@ ktl::ErrorOr<void> for_each_fd(uint64_t pid, int from, ktl::FunctionRef<bool(int
     return {};
 }
 
+// Whether the reader may follow another process's exe, cwd, root and fd links: only as the same
+// effective user or as root (Linux asks ptrace's question, whose simple case this is).
+ktl::ErrorOr<void> may_inspect(uint64_t pid) {
+    proc::Process* reader = proc::current_process();
+    if (!reader)
+        return {}; // the kernel itself
+    proc::Identity mine = reader->identity();
+    if (mine.effective_uid == 0 || reader->pid() == pid)
+        return {};
+    uint32_t target_uid = 0;
+    TRY(proc::with_process(pid,
+                           [&](proc::Process& process) { target_uid = process.identity().effective_uid; }));
+    if (target_uid != mine.effective_uid)
+        return ktl::Errno::AccessDenied;
+    return {};
+}
+
 ktl::ErrorOr<ktl::String> process_link_target(Kind kind, uint64_t pid, int fd) {
+    if (kind == Kind::ProcessExe || kind == Kind::ProcessCwd || kind == Kind::ProcessRoot ||
+        kind == Kind::ProcessFd)
+        TRY(may_inspect(pid));
     ProcessFacts facts = TRY(gather(pid));
     Path root = reader_root();
     switch (kind) {
@@ -379,6 +399,9 @@ ktl::ErrorOr<ktl::String> process_link_target(Kind kind, uint64_t pid, int fd) {
 }
 
 ktl::ErrorOr<bool> process_link_destination(Kind kind, uint64_t pid, int fd, Path& destination) {
+    if (kind == Kind::ProcessExe || kind == Kind::ProcessCwd || kind == Kind::ProcessRoot ||
+        kind == Kind::ProcessFd)
+        TRY(may_inspect(pid));
     ProcessFacts facts = TRY(gather(pid));
     switch (kind) {
     case Kind::ProcessExe:

@@ -131,6 +131,15 @@ public:
         metadata.device = file_system().device();
         metadata.inode = number();
         metadata.mode = mode_of(m_kind);
+        // A process's files belong to its effective user, as Linux shows them (so a process that
+        // dropped root still reads its own /proc/self/environ and walks /proc/self/fd).
+        if (is_process_kind(m_kind)) {
+            (void)proc::with_process(m_pid, [&](proc::Process& process) {
+                proc::Identity ids = process.identity();
+                metadata.uid = ids.effective_uid;
+                metadata.gid = ids.effective_gid;
+            });
+        }
         metadata.link_count = is_directory_kind(m_kind) ? 2 : 1;
         metadata.block_size = 1024;
         Timestamp now = current_time();

@@ -35,6 +35,7 @@ public:
     ktl::ErrorOr<void> initialize();
     RefPtr<Inode> root() override;
     ktl::StringView type_name() const override { return m_type_name; }
+    void detached() override;
     ktl::ErrorOr<void> statistics(FileSystemStatistics& statistics) override {
         statistics.type = magic;
         statistics.block_size = page_size;
@@ -160,7 +161,13 @@ public:
             return ktl::Errno::IsDirectory;
         if (!is_regular())
             return ktl::Errno::InvalidArgument;
-        TRY(prefault(buffer, length, true));
+        return in_pieces(length, [&](size_t done, size_t part) -> ktl::ErrorOr<size_t> {
+            TRY(prefault(buffer.offset(done), part, true));
+            return read_piece(offset + done, buffer.offset(done), part);
+        });
+    }
+
+    ktl::ErrorOr<size_t> read_piece(uint64_t offset, IoBuffer buffer, size_t length) {
         sync::MutexLocker locker(m_lock);
         if (offset >= m_size)
             return 0;
@@ -191,8 +198,35 @@ public:
             return ktl::Errno::FileTooBig;
         if (length > max_file_size - offset)
             length = max_file_size - offset;
-        TRY(prefault(buffer, length, false));
+        return in_pieces(length, [&](size_t done, size_t part) -> ktl::ErrorOr<size_t> {
+            TRY(prefault(buffer.offset(done), part, false));
+            return write_piece(offset + done, buffer.offset(done), part);
+        });
+    }
+
+    // Appends take the size under the lock they write under: appenders never overlap.
+    ktl::ErrorOr<size_t> append(IoBuffer buffer, size_t length, uint64_t& end) override {
+        if (is_directory())
+            return ktl::Errno::IsDirectory;
+        if (!is_regular())
+            return ktl::Errno::InvalidArgument;
+        return in_pieces(length, [&](size_t done, size_t part) -> ktl::ErrorOr<size_t> {
+            TRY(prefault(buffer.offset(done), part, false));
+            return write_piece(append_offset, buffer.offset(done), part, &end);
+        });
+    }
+
+    static constexpr uint64_t append_offset = ~0ull; // write_piece's "at the end, under the lock"
+
+    ktl::ErrorOr<size_t> write_piece(uint64_t offset, IoBuffer buffer, size_t length,
+                                     uint64_t* end = nullptr) {
         sync::MutexLocker locker(m_lock);
+        if (offset == append_offset)
+            offset = m_size;
+        if (offset >= max_file_size)
+            return ktl::Errno::FileTooBig;
+        if (length > max_file_size - offset)
+            length = max_file_size - offset;
         size_t done = 0;
         ktl::Error failure = ktl::Error::from_errno(ktl::Errno::NoSpace);
         bool failed = false;
@@ -219,6 +253,8 @@ public:
             }
             done += part;
         }
+        if (end)
+            *end = offset + done;
         if (done > 0) {
             if (offset + done > m_size)
                 m_size = offset + done;
@@ -378,6 +414,11 @@ public:
                 return ktl::Errno::NoEntry;
             TmpfsInode& one_inode = *(*one)->inode;
             TmpfsInode& two_inode = *(*two)->inode;
+            // Neither may end up below itself.
+            if ((one_inode.is_directory() &&
+                 (&one_inode == &other_directory || one_inode.is_ancestor_of(other_directory))) ||
+                (two_inode.is_directory() && (&two_inode == this || two_inode.is_ancestor_of(*this))))
+                return ktl::Errno::InvalidArgument;
             if (&other_directory != this && one_inode.is_directory() != two_inode.is_directory()) {
                 // A directory moving to the other parent takes its ".." link along.
                 if (one_inode.is_directory()) {
@@ -473,13 +514,30 @@ public:
     }
 
 private:
-    // Only while some mapping of this file exists can a fault on the buffer need this file's lock;
-    // otherwise the copy faults pages in as it goes, which is cheaper.
+    // A copy to or from user memory under this file's lock must not fault on a mapping of this very
+    // file (the fault would need the lock). While a mapping exists, transfers go in pieces whose
+    // user pages are brought in just before the lock is taken; without one, in one go.
+    static constexpr size_t piece_size = 1 << 20;
+    template <typename Piece>
+    ktl::ErrorOr<size_t> in_pieces(size_t length, Piece&& piece) {
+        if (__atomic_load_n(&m_mappings, __ATOMIC_RELAXED) == 0)
+            return piece(0, length);
+        size_t done = 0;
+        while (done < length) {
+            size_t part = length - done < piece_size ? length - done : piece_size;
+            auto moved = piece(done, part);
+            if (moved.is_error())
+                return done > 0 ? ktl::ErrorOr<size_t>(done) : moved.error();
+            done += moved.value();
+            if (moved.value() < part)
+                break;
+        }
+        return done;
+    }
     ktl::ErrorOr<void> prefault(IoBuffer buffer, size_t length, bool will_write) {
         if (__atomic_load_n(&m_mappings, __ATOMIC_RELAXED) == 0)
             return {};
-        constexpr size_t limit = 64ull << 20; // what one call moves at most is bounded anyway
-        return buffer.prefault(length < limit ? length : limit, will_write);
+        return buffer.prefault(length, will_write);
     }
 
     // relatime, Linux's default: the access time moves only when it is older than the last change
@@ -608,6 +666,10 @@ private:
         if (m_link_count == 0 || new_directory.m_link_count == 0)
             return ktl::Errno::NoEntry;
         TmpfsInode& moving = *entry->inode;
+        // The VFS checked this on its dentries; tmpfs checks its own tree too, which is always
+        // right: a directory never goes below itself.
+        if (moving.is_directory() && (&moving == &new_directory || moving.is_ancestor_of(new_directory)))
+            return ktl::Errno::InvalidArgument;
         DirectoryEntry** replaced_slot = new_directory.m_names.get(new_name);
         DirectoryEntry* replaced = replaced_slot ? *replaced_slot : nullptr;
         if (replaced) {
@@ -654,12 +716,16 @@ private:
         return {};
     }
 
+    // Under the file system's rename lock, so the parent chain is still. Bounded all the same: a
+    // cycle would be a bug, and a walk that never ends would hold that lock forever.
     bool is_ancestor_of(const TmpfsInode& other) const {
-        for (const TmpfsInode* at = other.m_parent; at; at = at->m_parent)
+        size_t steps = 0;
+        for (const TmpfsInode* at = other.m_parent; at && steps < max_depth; at = at->m_parent, ++steps)
             if (at == this)
                 return true;
         return false;
     }
+    static constexpr size_t max_depth = 1 << 16;
 
     friend class TmpfsFileSystem;
     sync::Mutex m_lock;
@@ -716,6 +782,10 @@ ktl::ErrorOr<void> TmpfsFileSystem::initialize() {
     m_root = TRY(ktl::try_make_ref_counted<TmpfsInode>(*this, what));
     m_root->m_link_count = 2;
     return {};
+}
+
+void TmpfsFileSystem::detached() {
+    m_root.clear();
 }
 
 RefPtr<Inode> TmpfsFileSystem::root() {
