@@ -216,6 +216,15 @@ ktl::ErrorOr<uint64_t> AddressSpace::map_object(uint64_t hint, uint64_t length, 
     return start;
 }
 
+ktl::ErrorOr<uint64_t> zero_frame() {
+    static uint64_t frame = 0;
+    static sync::Mutex lock;
+    sync::MutexLocker locker(lock);
+    if (!frame)
+        frame = TRY(allocate_zeroed_frame());
+    return frame;
+}
+
 ktl::ErrorOr<RegionAttributes> AddressSpace::attributes_moved(const RegionAttributes& attributes,
                                                               uint64_t from, uint64_t to) {
     if (attributes.kind != RegionKind::SharedFile && attributes.kind != RegionKind::PrivateFile)
@@ -354,11 +363,16 @@ bool AddressSpace::handle_file_fault(const Region& region, uint64_t page, bool w
     int64_t index = static_cast<int64_t>(page / arch::page_size) + mapping->page_delta;
     if (index < 0)
         return false;
-    auto frame = mapping->object->frame_for(static_cast<uint64_t>(index), write && shared);
+    auto frame =
+        mapping->object->frame_for(static_cast<uint64_t>(index), !shared ? MappedObject::Access::ReadPrivate
+                                                                 : write ? MappedObject::Access::Write
+                                                                         : MappedObject::Access::ReadShared);
     if (frame.is_error())
         return false; // past the end of the file: SIGBUS on Linux, SIGSEGV here for now
     arch::PageFlags flags = page_flags_for(region.attributes.protection) | arch::PageFlags::Shared;
-    if (!shared)
+    // Writable only for a write through a shared mapping, which got the file's own page; a read
+    // may have got the zero page, and a private mapping copies before writing.
+    if (!shared || !write)
         flags = static_cast<arch::PageFlags>(static_cast<uint32_t>(flags) &
                                              ~static_cast<uint32_t>(arch::PageFlags::Writable));
     if (arch::map_page(m_root, page, frame.value(), flags, kernel_frame_source()).is_error())
@@ -392,17 +406,14 @@ ktl::ErrorOr<void> AddressSpace::protect_region(uint64_t start, uint64_t length,
     arch::PageFlags read_only = static_cast<arch::PageFlags>(
         static_cast<uint32_t>(flags) & ~static_cast<uint32_t>(arch::PageFlags::Writable));
     for (uint64_t page = start; page < start + length; page += arch::page_size) {
-        // A shared page stays read-only: the first write copies it (handle_page_fault). A shared
-        // file mapping's pages are the file's and are written in place.
         auto translation = arch::translate(m_root, page);
         if (translation.is_error())
             continue; // not touched yet, faults in later
         bool shared = arch::has(translation.value().flags, arch::PageFlags::Shared);
-        const Region* region = m_regions.find(page);
-        if (shared && region && region->attributes.kind == RegionKind::SharedFile)
-            (void)arch::protect_page(m_root, page, flags | arch::PageFlags::Shared);
-        else
-            (void)arch::protect_page(m_root, page, shared ? read_only : flags);
+        // Shared pages stay read-only here, a shared file mapping's too: a write faults and then
+        // gets its page (the file's own for a shared mapping, a copy for a private one). The page
+        // may be the zero page, which nothing may write.
+        (void)arch::protect_page(m_root, page, shared ? (read_only | arch::PageFlags::Shared) : flags);
     }
     return {};
 }
@@ -429,9 +440,16 @@ bool AddressSpace::handle_page_fault(uint64_t address, bool write, bool execute)
             FileMapping* mapping = m_file_mappings.get(region->attributes.tag);
             int64_t index =
                 static_cast<int64_t>(page / arch::page_size) + (mapping ? mapping->page_delta : 0);
-            if (mapping && index >= 0)
-                (void)mapping->object->frame_for(static_cast<uint64_t>(index), true); // marks it written
-            return !arch::protect_page(m_root, page, page_flags_for(protection) | arch::PageFlags::Shared)
+            if (!mapping || index < 0)
+                return false;
+            // The page may be the shared zero page a read of a hole mapped: the write gets the
+            // file's own page (made now), in one store.
+            auto frame =
+                mapping->object->frame_for(static_cast<uint64_t>(index), MappedObject::Access::Write);
+            if (frame.is_error())
+                return false;
+            return !arch::replace_page(m_root, page, frame.value(),
+                                       page_flags_for(protection) | arch::PageFlags::Shared)
                         .is_error();
         }
         if (write && arch::has(flags, arch::PageFlags::Shared))

@@ -13,9 +13,17 @@ namespace mm {
 class MappedObject : public ktl::RefCounted<MappedObject> {
 public:
     virtual ~MappedObject() = default;
-    // The frame holding page `index` (made if it is a hole); BadAddress past the object's end, as
-    // Linux's SIGBUS. `write`: the page is about to be written through a shared mapping.
-    virtual ktl::ErrorOr<uint64_t> frame_for(uint64_t index, bool write) = 0;
+    enum class Access : uint8_t {
+        ReadPrivate, // a private mapping reads: a hole may be the shared zero page (zero_frame)
+        ReadShared,  // a shared mapping reads: the file's own page, made for a hole, so later
+                     // writes through read(2)'s side show in the mapping
+        Write,       // a shared mapping writes: the file's own page, and the file is modified
+    };
+    // The frame holding page `index`; BadAddress past the object's end, as Linux's SIGBUS.
+    virtual ktl::ErrorOr<uint64_t> frame_for(uint64_t index, Access access) = 0;
 };
+
+// One zeroed frame the kernel never writes, mapped read-only wherever a hole is read.
+ktl::ErrorOr<uint64_t> zero_frame();
 
 } // namespace mm

@@ -879,3 +879,44 @@ TEST(mprotect_cannot_make_a_read_only_shared_file_mapping_writable) {
     munmap(private_mapping, 4096);
     close(fd);
 }
+
+// Holes read through mappings are zeros, and writing one page of a mapping never shows up in
+// another hole, another file or another mapping (the kernel maps one zero page for holes that are
+// only read; writing it would write every hole at once).
+TEST(writing_a_mapped_hole_changes_only_that_page) {
+    Scratch scratch;
+    ASSERT_TRUE(scratch.ok());
+    int first = open(scratch.path("first"), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int second = open(scratch.path("second"), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    ASSERT_GE(first, 0);
+    ASSERT_GE(second, 0);
+    ASSERT_EQ(ftruncate(first, 8192), 0);
+    ASSERT_EQ(ftruncate(second, 8192), 0);
+    auto* shared = static_cast<char*>(mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, first, 0));
+    auto* private_map =
+        static_cast<char*>(mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE, second, 0));
+    ASSERT_NE(shared, MAP_FAILED);
+    ASSERT_NE(private_map, MAP_FAILED);
+    EXPECT_TRUE(all_zero(shared, 8192));
+    EXPECT_TRUE(all_zero(private_map, 8192));
+    shared[0] = 'S';
+    private_map[4096] = 'P';
+    EXPECT_EQ(shared[4096], 0);
+    EXPECT_EQ(private_map[0], 0);
+    char byte = 1;
+    EXPECT_EQ(pread(second, &byte, 1, 0), 1);
+    EXPECT_EQ(byte, 0);
+    EXPECT_EQ(pread(second, &byte, 1, 4096), 1);
+    EXPECT_EQ(byte, 0); // the private write stayed private
+    EXPECT_EQ(pread(first, &byte, 1, 0), 1);
+    EXPECT_EQ(byte, 'S');
+    // A fresh mapping of yet another hole still reads zeros.
+    auto* again = static_cast<char*>(mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE, second, 0));
+    ASSERT_NE(again, MAP_FAILED);
+    EXPECT_EQ(again[0], 0);
+    munmap(shared, 8192);
+    munmap(private_map, 8192);
+    munmap(again, 4096);
+    close(first);
+    close(second);
+}

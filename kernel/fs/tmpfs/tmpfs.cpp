@@ -486,12 +486,19 @@ public:
     ktl::ErrorOr<RefPtr<mm::MappedObject>> create_mapping() override;
 
     // A mapping's page: made if it is a hole, BadAddress past the end of the file.
-    ktl::ErrorOr<uint64_t> frame_for_mapping(uint64_t index, bool write) {
+    ktl::ErrorOr<uint64_t> frame_for_mapping(uint64_t index, mm::MappedObject::Access access) {
         sync::MutexLocker locker(m_lock);
         if (!is_regular() || index >= (m_size + page_size - 1) / page_size)
             return ktl::Errno::BadAddress;
+        // A private mapping reading a hole costs no page (nor space in the file system): the zero
+        // page stands in, and its first write copies it.
+        if (access == mm::MappedObject::Access::ReadPrivate) {
+            if (uint64_t frame = m_pages.get(index))
+                return frame;
+            return mm::zero_frame();
+        }
         uint64_t frame = TRY(page_for_write(index));
-        if (write) {
+        if (access == mm::MappedObject::Access::Write) {
             m_modify_time = m_change_time = current_time();
             content_changed();
         }
@@ -687,6 +694,7 @@ private:
             }
         }
         // Everything that can fail comes first: the new name's text and its table slot.
+        TRY(new_directory.m_names.try_reserve(new_directory.m_names.size() + 1));
         auto text = TRY(ktl::String::try_create(new_name));
         auto* moved = new (std::nothrow) DirectoryEntry;
         if (!moved)
@@ -762,8 +770,8 @@ public:
         m_inode->mapping_added();
     }
     ~TmpfsMapping() override { m_inode->mapping_removed(); }
-    ktl::ErrorOr<uint64_t> frame_for(uint64_t index, bool write) override {
-        return m_inode->frame_for_mapping(index, write);
+    ktl::ErrorOr<uint64_t> frame_for(uint64_t index, Access access) override {
+        return m_inode->frame_for_mapping(index, access);
     }
 
 private:
