@@ -381,7 +381,35 @@ bool AddressSpace::handle_file_fault(const Region& region, uint64_t page, bool w
     if (write && !shared)
         return !privatize_if_shared(m_root, page).is_error() &&
                !arch::protect_page(m_root, page, page_flags_for(region.attributes.protection)).is_error();
+    if (!write)
+        map_around(region, *mapping, page, flags);
     return true;
+}
+
+void AddressSpace::map_around(const Region& region, FileMapping& mapping, uint64_t page,
+                              arch::PageFlags flags) {
+    // Fault-around, as Linux does for file mappings: a read fault also maps the neighbours in its
+    // aligned 64 KiB window that the file already has, read-only, so a reader walking the mapping
+    // faults once per window instead of once per page. Holes and pages past the end stay unmapped.
+    constexpr uint64_t window = 16 * arch::page_size;
+    uint64_t start = page & ~(window - 1);
+    uint64_t end = start + window;
+    if (start < region.start)
+        start = region.start;
+    if (end > region.end)
+        end = region.end;
+    for (uint64_t neighbour = start; neighbour < end; neighbour += arch::page_size) {
+        if (neighbour == page || !arch::translate(m_root, neighbour).is_error())
+            continue;
+        int64_t index = static_cast<int64_t>(neighbour / arch::page_size) + mapping.page_delta;
+        if (index < 0)
+            continue;
+        uint64_t frame = mapping.object->existing_frame(static_cast<uint64_t>(index));
+        if (frame == 0)
+            continue;
+        if (arch::map_page(m_root, neighbour, frame, flags, kernel_frame_source()).is_error())
+            return; // no memory for a table: the rest fault in one by one
+    }
 }
 
 ktl::ErrorOr<void> AddressSpace::protect_region(uint64_t start, uint64_t length, Protection protection) {

@@ -117,6 +117,7 @@ private:
     void forget_unused_mappings();
     void forget_some_unused_mappings(uint64_t (&unused)[16], size_t& count);
     bool handle_file_fault(const Region& region, uint64_t page, bool write);
+    void map_around(const Region& region, FileMapping& mapping, uint64_t page, arch::PageFlags flags);
     // Attributes for the same memory at another address: a file mapping gets a tag whose page index
     // still names the same pages of the file.
     ktl::ErrorOr<RegionAttributes> attributes_moved(const RegionAttributes& attributes, uint64_t from,

@@ -21,6 +21,9 @@ public:
     };
     // The frame holding page `index`; BadAddress past the object's end, as Linux's SIGBUS.
     virtual ktl::ErrorOr<uint64_t> frame_for(uint64_t index, Access access) = 0;
+    // The frame of page `index` if the object has one already (0 for a hole or past the end):
+    // fault-around maps these without making anything.
+    virtual uint64_t existing_frame(uint64_t) { return 0; }
 };
 
 // One zeroed frame the kernel never writes, mapped read-only wherever a hole is read.

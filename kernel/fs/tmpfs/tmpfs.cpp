@@ -486,6 +486,13 @@ public:
     ktl::ErrorOr<RefPtr<mm::MappedObject>> create_mapping() override;
 
     // A mapping's page: made if it is a hole, BadAddress past the end of the file.
+    uint64_t existing_frame(uint64_t index) {
+        sync::MutexLocker locker(m_lock);
+        if (!is_regular() || index >= (m_size + page_size - 1) / page_size)
+            return 0;
+        return m_pages.get(index);
+    }
+
     ktl::ErrorOr<uint64_t> frame_for_mapping(uint64_t index, mm::MappedObject::Access access) {
         sync::MutexLocker locker(m_lock);
         if (!is_regular() || index >= (m_size + page_size - 1) / page_size)
@@ -770,6 +777,7 @@ public:
         m_inode->mapping_added();
     }
     ~TmpfsMapping() override { m_inode->mapping_removed(); }
+    uint64_t existing_frame(uint64_t index) override { return m_inode->existing_frame(index); }
     ktl::ErrorOr<uint64_t> frame_for(uint64_t index, Access access) override {
         return m_inode->frame_for_mapping(index, access);
     }
