@@ -276,7 +276,10 @@ TEST(dev_kmsg_reads_records_and_a_write_adds_one) {
         previous = sequence;
         found = strstr(record + consumed, "devices_test: kmsg write") != nullptr;
     }
-    EXPECT_TRUE(found);
+    // Linux rate-limits writes to /dev/kmsg across the whole system (printk_devkmsg=ratelimit), so
+    // there the record may have been dropped when other tests wrote too; blog_os keeps every one.
+    if (sys::detect_system() == sys::System::BlogOs)
+        EXPECT_TRUE(found);
     // A buffer too small for the next record is EINVAL, not a cut record. (From the oldest record:
     // Linux rate-limits writes to /dev/kmsg, so a second write of ours might not be there.)
     ASSERT_EQ(lseek(fd, 0, SEEK_SET), 0);
