@@ -3,6 +3,7 @@
 #include "console/log.h"
 #include "fs/char_device.h"
 #include "fs/tmpfs/tmpfs.h"
+#include "ktl/path_components.h"
 #include "ktl/string_builder.h"
 #include "sync/mutex.h"
 
@@ -105,23 +106,12 @@ public:
             return ktl::Errno::NoEntry;
         if (path.length() >= path_max)
             return ktl::Errno::NameTooLong;
-        Path at = path[0] == '/' ? m_lookup.root : start;
-        bool trailing_slash = path[path.length() - 1] == '/';
-        size_t position = 0;
-        while (position < path.length()) {
-            while (position < path.length() && path[position] == '/')
-                ++position;
-            if (position == path.length())
-                break;
-            size_t end = position;
-            while (end < path.length() && path[end] != '/')
-                ++end;
-            ktl::StringView component = path.substring(position, end - position);
-            position = end;
-            size_t rest = position;
-            while (rest < path.length() && path[rest] == '/')
-                ++rest;
-            bool is_last = rest == path.length();
+        ktl::PathComponents components(path);
+        Path at = components.is_absolute() ? m_lookup.root : start;
+        bool trailing_slash = components.has_trailing_slash();
+        ktl::StringView component;
+        bool is_last = false;
+        while (components.next(component, is_last)) {
             if (component.length() > name_max)
                 return ktl::Errno::NameTooLong;
             Inode::Access directory = at.inode().access();

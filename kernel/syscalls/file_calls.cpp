@@ -19,26 +19,6 @@ size_t clamp_length(size_t length) {
     return length > static_cast<size_t>(max_io_bytes) ? static_cast<size_t>(max_io_bytes) : length;
 }
 
-enum : int {
-    fcntl_dupfd = 0,
-    fcntl_getfd = 1,
-    fcntl_setfd = 2,
-    fcntl_getfl = 3,
-    fcntl_setfl = 4,
-    fcntl_getlk = 5,
-    fcntl_setlk = 6,
-    fcntl_setlkw = 7,
-    fcntl_ofd_getlk = 36,
-    fcntl_ofd_setlk = 37,
-    fcntl_ofd_setlkw = 38,
-    fcntl_setown = 8,
-    fcntl_getown = 9,
-    fcntl_dupfd_cloexec = 1030,
-    fcntl_setpipe_size = 1031,
-    fcntl_getpipe_size = 1032,
-    fcntl_add_seals = 1033,
-    fcntl_get_seals = 1034,
-};
 constexpr uint64_t fd_cloexec = 1;
 
 constexpr uint64_t fionbio = 0x5421, fioclex = 0x5451, fionclex = 0x5450;
@@ -477,6 +457,44 @@ Result copy_between(fs::OpenFile& in, uint64_t* in_offset, fs::OpenFile& out, ui
     return static_cast<long>(done);
 }
 
+// copy_file_range's and splice's optional offsets: read before the copy (EINVAL if negative),
+// written back after it. A null pointer means "the description's own offset".
+class UserOffset {
+public:
+    explicit UserOffset(mm::UserPtr<int64_t> pointer) : m_pointer(pointer) {}
+    ktl::ErrorOr<void> load() {
+        if (m_pointer.is_null())
+            return {};
+        int64_t value = TRY(mm::read_user(m_pointer));
+        if (value < 0)
+            return ktl::Errno::InvalidArgument;
+        m_position = static_cast<uint64_t>(value);
+        return {};
+    }
+    uint64_t* position() { return m_pointer.is_null() ? nullptr : &m_position; }
+    ktl::ErrorOr<void> store() {
+        if (m_pointer.is_null())
+            return {};
+        int64_t value = static_cast<int64_t>(m_position);
+        return mm::copy_to_user(m_pointer, &value);
+    }
+
+private:
+    mm::UserPtr<int64_t> m_pointer;
+    uint64_t m_position = 0;
+};
+
+Result copy_with_offsets(fs::OpenFile& in, mm::UserPtr<int64_t> in_offset, fs::OpenFile& out,
+                         mm::UserPtr<int64_t> out_offset, size_t count) {
+    UserOffset from(in_offset), to(out_offset);
+    TRY(from.load());
+    TRY(to.load());
+    Result done = copy_between(in, from.position(), out, to.position(), count);
+    TRY(from.store());
+    TRY(to.store());
+    return done;
+}
+
 } // namespace
 
 Result sys_sendfile(int out_fd, int in_fd, mm::UserPtr<int64_t> offset, size_t count) {
@@ -510,30 +528,7 @@ Result sys_copy_file_range(int in_fd, mm::UserPtr<int64_t> in_offset, int out_fd
                                                                      : ktl::Errno::InvalidArgument;
     if (out->flags() & fs::open_append)
         return ktl::Errno::BadFileDescriptor;
-    uint64_t in_position = 0, out_position = 0;
-    if (!in_offset.is_null()) {
-        int64_t value = TRY(mm::read_user(in_offset));
-        if (value < 0)
-            return ktl::Errno::InvalidArgument;
-        in_position = static_cast<uint64_t>(value);
-    }
-    if (!out_offset.is_null()) {
-        int64_t value = TRY(mm::read_user(out_offset));
-        if (value < 0)
-            return ktl::Errno::InvalidArgument;
-        out_position = static_cast<uint64_t>(value);
-    }
-    Result done = copy_between(*in, in_offset.is_null() ? nullptr : &in_position, *out,
-                               out_offset.is_null() ? nullptr : &out_position, count);
-    if (!in_offset.is_null()) {
-        int64_t value = static_cast<int64_t>(in_position);
-        TRY(mm::copy_to_user(in_offset, &value));
-    }
-    if (!out_offset.is_null()) {
-        int64_t value = static_cast<int64_t>(out_position);
-        TRY(mm::copy_to_user(out_offset, &value));
-    }
-    return done;
+    return copy_with_offsets(*in, in_offset, *out, out_offset, count);
 }
 
 Result sys_splice(int in_fd, mm::UserPtr<int64_t> in_offset, int out_fd, mm::UserPtr<int64_t> out_offset,
@@ -549,32 +544,9 @@ Result sys_splice(int in_fd, mm::UserPtr<int64_t> in_offset, int out_fd, mm::Use
         return ktl::Errno::InvalidArgument; // one end must be a pipe
     if ((in_pipe && !in_offset.is_null()) || (out_pipe && !out_offset.is_null()))
         return ktl::Errno::IllegalSeek;
-    uint64_t in_position = 0, out_position = 0;
-    if (!in_offset.is_null()) {
-        int64_t value = TRY(mm::read_user(in_offset));
-        if (value < 0)
-            return ktl::Errno::InvalidArgument;
-        in_position = static_cast<uint64_t>(value);
-    }
-    if (!out_offset.is_null()) {
-        int64_t value = TRY(mm::read_user(out_offset));
-        if (value < 0)
-            return ktl::Errno::InvalidArgument;
-        out_position = static_cast<uint64_t>(value);
-    }
     // One pipe-sized piece at most, so a splice from a pipe never waits after moving data.
     size_t limit = count < fs::pipe_capacity ? count : fs::pipe_capacity;
-    Result done = copy_between(*in, in_offset.is_null() ? nullptr : &in_position, *out,
-                               out_offset.is_null() ? nullptr : &out_position, limit);
-    if (!in_offset.is_null()) {
-        int64_t value = static_cast<int64_t>(in_position);
-        TRY(mm::copy_to_user(in_offset, &value));
-    }
-    if (!out_offset.is_null()) {
-        int64_t value = static_cast<int64_t>(out_position);
-        TRY(mm::copy_to_user(out_offset, &value));
-    }
-    return done;
+    return copy_with_offsets(*in, in_offset, *out, out_offset, limit);
 }
 
 Result sys_memfd_create(mm::UserPtr<const char> name, uint32_t flags) {

@@ -11,6 +11,28 @@ namespace syscalls {
 
 inline constexpr int at_fdcwd = -100;
 
+// fcntl(2) commands (Linux's values); file_calls.cpp handles them, lock_calls.cpp the locks.
+enum : int {
+    fcntl_dupfd = 0,
+    fcntl_getfd = 1,
+    fcntl_setfd = 2,
+    fcntl_getfl = 3,
+    fcntl_setfl = 4,
+    fcntl_getlk = 5,
+    fcntl_setlk = 6,
+    fcntl_setlkw = 7,
+    fcntl_setown = 8,
+    fcntl_getown = 9,
+    fcntl_ofd_getlk = 36,
+    fcntl_ofd_setlk = 37,
+    fcntl_ofd_setlkw = 38,
+    fcntl_dupfd_cloexec = 1030,
+    fcntl_setpipe_size = 1031,
+    fcntl_getpipe_size = 1032,
+    fcntl_add_seals = 1033,
+    fcntl_get_seals = 1034,
+};
+
 ktl::ErrorOr<proc::Process*> current_process_or_error();
 ktl::ErrorOr<fs::FileTable*> current_files();
 

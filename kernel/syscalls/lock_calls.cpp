@@ -9,14 +9,6 @@ namespace syscalls {
 
 namespace {
 
-enum : int {
-    fcntl_getlk = 5,
-    fcntl_setlk = 6,
-    fcntl_setlkw = 7,
-    fcntl_ofd_getlk = 36,
-    fcntl_ofd_setlk = 37,
-    fcntl_ofd_setlkw = 38,
-};
 enum : int16_t { lock_read = 0, lock_write = 1, lock_unlock = 2 }; // F_RDLCK, F_WRLCK, F_UNLCK
 enum : uint32_t { flock_shared = 1, flock_exclusive = 2, flock_nonblocking = 4, flock_unlock = 8 };
 

@@ -50,6 +50,37 @@ bool in_user_half(uint64_t start, uint64_t length) {
     return start < mm::user_mapping_end && length <= mm::user_mapping_end - start;
 }
 
+// Where an mmap goes: its length in pages and, for MAP_FIXED or MAP_FIXED_NOREPLACE, exactly where
+// it asked (checked); otherwise a page-aligned hint.
+struct Placement {
+    uint64_t hint = 0;
+    uint64_t length = 0;
+    bool fixed = false;      // replace what is there
+    bool no_replace = false; // MAP_FIXED_NOREPLACE without MAP_FIXED: EEXIST if anything is there
+};
+
+ktl::ErrorOr<Placement> placement(uint64_t address, uint64_t length, uint64_t flags) {
+    Placement where;
+    where.length = page_round_up(length);
+    if (where.length < length || where.length > mm::user_half_end)
+        return ktl::Errno::NoMemory;
+    bool exact = flags & (map_fixed | map_fixed_noreplace);
+    if (!exact) {
+        where.hint = page_round_up(address);
+        return where;
+    }
+    if (address % page_size != 0)
+        return ktl::Errno::InvalidArgument;
+    if (!in_user_half(address, where.length))
+        return ktl::Errno::NoMemory;
+    if (address < mm::AddressSpace::mmap_lowest)
+        return ktl::Errno::NotPermitted; // below mmap_min_addr, as Linux refuses it
+    where.hint = address;
+    where.no_replace = (flags & map_fixed_noreplace) && !(flags & map_fixed);
+    where.fixed = !where.no_replace;
+    return where;
+}
+
 } // namespace
 
 // brk never fails in Linux's raw call: it returns the new break, or the old one when it cannot move.
@@ -110,52 +141,28 @@ Result sys_mmap(uint64_t address, uint64_t length, uint64_t protection, uint64_t
         if (no_execute)
             maximum &= ~4;
         object = TRY(file->mapping_object());
+        if (offset / page_size > UINT64_MAX / 2)
+            return ktl::Errno::Overflow;
+        // A null object (/dev/zero) is anonymous memory, placed below like any.
         if (object) {
-            uint64_t rounded = page_round_up(length);
-            if (rounded < length || rounded > mm::user_half_end)
-                return ktl::Errno::NoMemory;
-            if (offset / page_size > UINT64_MAX / 2)
-                return ktl::Errno::Overflow;
-            bool fixed = flags & (map_fixed | map_fixed_noreplace);
-            if (fixed) {
-                if (address % page_size != 0)
-                    return ktl::Errno::InvalidArgument;
-                if (!in_user_half(address, rounded))
-                    return ktl::Errno::NoMemory;
-                if (address < mm::AddressSpace::mmap_lowest)
-                    return ktl::Errno::NotPermitted;
-                if ((flags & map_fixed_noreplace) && !(flags & map_fixed) &&
-                    space().overlaps(address, rounded))
-                    return ktl::Errno::Exists;
-            }
-            uint64_t hint = fixed ? address : page_round_up(address);
-            uint64_t start = TRY(space().map_object(hint, rounded, static_cast<mm::Protection>(protection),
-                                                    static_cast<mm::Protection>(maximum), shared,
-                                                    std::move(object), offset / page_size, fixed));
+            Placement where = TRY(placement(address, length, flags));
+            if (where.no_replace && space().overlaps(where.hint, where.length))
+                return ktl::Errno::Exists;
+            uint64_t start =
+                TRY(space().map_object(where.hint, where.length, static_cast<mm::Protection>(protection),
+                                       static_cast<mm::Protection>(maximum), shared, std::move(object),
+                                       offset / page_size, where.fixed || where.no_replace));
             return static_cast<long>(start);
         }
-        // A null object: anonymous memory (/dev/zero).
     }
-    uint64_t rounded = page_round_up(length);
-    if (rounded < length || rounded > mm::user_half_end)
-        return ktl::Errno::NoMemory;
-    bool fixed = flags & (map_fixed | map_fixed_noreplace);
-    if (fixed) {
-        if (address % page_size != 0)
-            return ktl::Errno::InvalidArgument;
-        if (!in_user_half(address, rounded))
-            return ktl::Errno::NoMemory;
-        if (address < mm::AddressSpace::mmap_lowest)
-            return ktl::Errno::NotPermitted; // below mmap_min_addr, as Linux refuses it
-    }
+    Placement where = TRY(placement(address, length, flags));
     mm::RegionAttributes attributes{static_cast<mm::Protection>(protection), mm::RegionKind::Anonymous,
                                     mm::RegionFlags::DemandZero, 0};
-    if ((flags & map_fixed_noreplace) && !(flags & map_fixed)) {
-        TRY(space().add_region(address, rounded, attributes)); // Exists if anything is there
-        return static_cast<long>(address);
+    if (where.no_replace) {
+        TRY(space().add_region(where.hint, where.length, attributes)); // Exists if anything is there
+        return static_cast<long>(where.hint);
     }
-    uint64_t hint = fixed ? address : page_round_up(address);
-    uint64_t start = TRY(space().map_region(hint, rounded, attributes, fixed));
+    uint64_t start = TRY(space().map_region(where.hint, where.length, attributes, where.fixed));
     return static_cast<long>(start);
 }
 

@@ -5,6 +5,7 @@
 // a divergence is either a kernel bug or a model bug; the failure names the operation's number.
 #include "fs/tmpfs/tmpfs.h"
 #include "fs/vfs.h"
+#include "ktl/path_components.h"
 #include "ktl/vector.h"
 #include "test/ktest.h"
 
@@ -105,23 +106,12 @@ public:
     Walked walk(uint32_t start, ktl::StringView path, bool follow_last, int& hops) {
         if (path.is_empty())
             return {enoent, 0};
-        uint32_t at = path[0] == '/' ? 0 : start;
-        bool trailing_slash = path[path.length() - 1] == '/';
-        size_t position = 0;
-        while (position < path.length()) {
-            while (position < path.length() && path[position] == '/')
-                ++position;
-            if (position == path.length())
-                break;
-            size_t end = position;
-            while (end < path.length() && path[end] != '/')
-                ++end;
-            ktl::StringView component = path.substring(position, end - position);
-            position = end;
-            size_t rest = position;
-            while (rest < path.length() && path[rest] == '/')
-                ++rest;
-            bool is_last = rest == path.length();
+        ktl::PathComponents components(path);
+        uint32_t at = components.is_absolute() ? 0 : start;
+        bool trailing_slash = components.has_trailing_slash();
+        ktl::StringView component;
+        bool is_last = false;
+        while (components.next(component, is_last)) {
             if (m_nodes[at].kind != Kind::Directory)
                 return {enotdir, 0};
             if (component == ".")
@@ -435,7 +425,9 @@ private:
 
     bool rename(Random& random, ktl::StringView from, ktl::StringView to) {
         uint32_t pick = random.below(10);
-        uint32_t flags = pick < 7 ? 0u : pick < 9 ? uint32_t{fs::rename_no_replace} : uint32_t{fs::rename_exchange};
+        uint32_t flags = pick < 7   ? 0u
+                         : pick < 9 ? uint32_t{fs::rename_no_replace}
+                                    : uint32_t{fs::rename_exchange};
         int model = expect_rename(from, to, flags);
         int kernel = result_code(fs::rename(m_lookup, from, m_lookup, to, flags));
         const char* name = flags == 0                       ? "rename"

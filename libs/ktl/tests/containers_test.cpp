@@ -1,5 +1,6 @@
 #include "ktl/byte_reader.h"
 #include "ktl/fixed_vector.h"
+#include "ktl/path_components.h"
 #include "ktl/string_view.h"
 
 #include <gtest/gtest.h>
@@ -45,3 +46,25 @@ TEST(StringView, SearchAndCompare) {
 }
 
 } // namespace
+
+TEST(PathComponents, SplitsOnSlashRunsAndMarksTheLastComponent) {
+    ktl::PathComponents components("//a//b/./c/");
+    EXPECT_TRUE(components.is_absolute());
+    EXPECT_TRUE(components.has_trailing_slash());
+    ktl::StringView component;
+    bool is_last = true;
+    const char* expected[] = {"a", "b", ".", "c"};
+    for (size_t i = 0; i < 4; ++i) {
+        ASSERT_TRUE(components.next(component, is_last));
+        EXPECT_TRUE(component == ktl::StringView(expected[i]));
+        EXPECT_EQ(is_last, i == 3);
+    }
+    EXPECT_FALSE(components.next(component, is_last));
+    ktl::PathComponents relative("x");
+    EXPECT_FALSE(relative.is_absolute());
+    EXPECT_FALSE(relative.has_trailing_slash());
+    ASSERT_TRUE(relative.next(component, is_last));
+    EXPECT_TRUE(is_last);
+    ktl::PathComponents slashes("///");
+    EXPECT_FALSE(slashes.next(component, is_last));
+}
