@@ -23,8 +23,29 @@ public:
         __atomic_sub_fetch(&live_pipes, 1, __ATOMIC_RELAXED);
     }
     bool allocate() {
-        m_bytes = static_cast<char*>(mm::kmalloc(pipe_capacity));
+        m_bytes = static_cast<char*>(mm::kmalloc(m_capacity));
         return m_bytes != nullptr;
+    }
+    size_t capacity() const { return __atomic_load_n(&m_capacity, __ATOMIC_RELAXED); }
+    // F_SETPIPE_SZ: a new ring of `size` bytes with the unread bytes moved over; Busy if they do
+    // not fit.
+    ktl::ErrorOr<void> resize(size_t size) {
+        sync::MutexLocker locker(m_lock);
+        if (size == m_capacity)
+            return {};
+        if (m_used > size)
+            return ktl::Errno::Busy;
+        auto* bytes = static_cast<char*>(mm::kmalloc(size));
+        if (!bytes)
+            return ktl::Errno::NoMemory;
+        for (size_t i = 0; i < m_used; ++i)
+            bytes[i] = m_bytes[(m_head + i) % m_capacity];
+        mm::kfree(m_bytes);
+        m_bytes = bytes;
+        m_head = 0;
+        __atomic_store_n(&m_capacity, size, __ATOMIC_RELAXED);
+        m_changed.wake_all(); // room may have grown
+        return {};
     }
 
     ktl::ErrorOr<size_t> read(IoBuffer buffer, size_t length, bool nonblocking);
@@ -57,7 +78,7 @@ public:
                 __atomic_load_n(&m_had_writer, __ATOMIC_ACQUIRE))
                 events |= poll_hang_up;
         } else {
-            if (pipe_capacity - used >= pipe_atomic_limit)
+            if (capacity() - used >= pipe_atomic_limit)
                 events |= poll_out | poll_write_normal;
             if (__atomic_load_n(&m_readers, __ATOMIC_ACQUIRE) == 0)
                 events |= poll_error;
@@ -77,6 +98,7 @@ private:
 
     sync::Mutex m_lock; // held across copies: a copy may fault a page in and sleep
     char* m_bytes = nullptr;
+    size_t m_capacity = pipe_default_capacity;
     size_t m_head = 0; // next byte to read
     size_t m_used = 0;
     uint32_t m_readers = 0;
@@ -88,19 +110,19 @@ private:
 
 ktl::ErrorOr<size_t> Pipe::take(IoBuffer buffer, size_t length) {
     size_t count = length < m_used ? length : m_used;
-    size_t first = pipe_capacity - m_head < count ? pipe_capacity - m_head : count;
+    size_t first = m_capacity - m_head < count ? m_capacity - m_head : count;
     TRY(buffer.write(m_bytes + m_head, first));
     TRY(buffer.write(m_bytes, count - first, first));
-    m_head = (m_head + count) % pipe_capacity;
+    m_head = (m_head + count) % m_capacity;
     m_used -= count;
     return count;
 }
 
 ktl::ErrorOr<size_t> Pipe::put(IoBuffer buffer, size_t length) {
-    size_t space = pipe_capacity - m_used;
+    size_t space = m_capacity - m_used;
     size_t count = length < space ? length : space;
-    size_t tail = (m_head + m_used) % pipe_capacity;
-    size_t first = pipe_capacity - tail < count ? pipe_capacity - tail : count;
+    size_t tail = (m_head + m_used) % m_capacity;
+    size_t first = m_capacity - tail < count ? m_capacity - tail : count;
     TRY(buffer.read(m_bytes + tail, first));
     TRY(buffer.read(m_bytes, count - first, first));
     m_used += count;
@@ -139,7 +161,7 @@ ktl::ErrorOr<size_t> Pipe::write(IoBuffer buffer, size_t length, bool nonblockin
             sync::MutexLocker locker(m_lock);
             if (m_readers == 0)
                 return written > 0 ? ktl::ErrorOr<size_t>(written) : ktl::Errno::BrokenPipe;
-            if (pipe_capacity - m_used >= needed_room) {
+            if (m_capacity - m_used >= needed_room) {
                 auto put_now = put(buffer.offset(written), length - written);
                 if (put_now.is_error())
                     return written > 0 ? ktl::ErrorOr<size_t>(written) : put_now.error();
@@ -152,7 +174,7 @@ ktl::ErrorOr<size_t> Pipe::write(IoBuffer buffer, size_t length, bool nonblockin
         if (nonblocking)
             return written > 0 ? ktl::ErrorOr<size_t>(written) : ktl::Errno::TryAgain;
         m_changed.wait_until([&] {
-            return pipe_capacity - __atomic_load_n(&m_used, __ATOMIC_RELAXED) >= needed_room ||
+            return capacity() - __atomic_load_n(&m_used, __ATOMIC_RELAXED) >= needed_room ||
                    __atomic_load_n(&m_readers, __ATOMIC_RELAXED) == 0;
         });
     }
@@ -338,6 +360,7 @@ public:
     sched::WaitQueue* poll_queue() override { return &m_pipe->changed(); }
     bool is_seekable() const override { return false; }
     const char* kind() const override { return "pipe"; }
+    Pipe& pipe() { return *m_pipe; }
 
 private:
     RefPtr<Pipe> m_pipe;
@@ -419,6 +442,28 @@ ktl::ErrorOr<RefPtr<OpenFile>> open_fifo(Inode& inode, FifoState& state, uint32_
         });
     }
     return result;
+}
+
+ktl::ErrorOr<size_t> pipe_capacity_of(OpenFile& file) {
+    if (ktl::StringView(file.kind()) != "pipe")
+        return ktl::Errno::BadFileDescriptor;
+    return static_cast<PipeEnd&>(file).pipe().capacity();
+}
+
+ktl::ErrorOr<size_t> set_pipe_capacity(OpenFile& file, uint64_t size, bool privileged) {
+    if (ktl::StringView(file.kind()) != "pipe")
+        return ktl::Errno::BadFileDescriptor;
+    // Linux rounds up to a power of two pages, at least one page; past pipe-max-size only with
+    // privilege.
+    if (size > pipe_maximum_capacity && !privileged)
+        return ktl::Errno::NotPermitted;
+    if (size > pipe_privileged_maximum_capacity)
+        return ktl::Errno::NoMemory;
+    size_t rounded = 4096;
+    while (rounded < size)
+        rounded *= 2;
+    TRY(static_cast<PipeEnd&>(file).pipe().resize(rounded));
+    return rounded;
 }
 
 size_t pipe_count() {

@@ -35,8 +35,14 @@ struct FifoState {
 // (then O_WRONLY without a reader is ENXIO); O_RDWR never waits.
 ktl::ErrorOr<RefPtr<OpenFile>> open_fifo(Inode& inode, FifoState& state, uint32_t flags);
 
-inline constexpr size_t pipe_capacity = 64 * 1024; // Linux's default
-inline constexpr size_t pipe_atomic_limit = 4096;  // PIPE_BUF
+inline constexpr size_t pipe_default_capacity = 64 * 1024;           // Linux's default
+inline constexpr size_t pipe_maximum_capacity = 1024 * 1024;         // /proc/sys/fs/pipe-max-size
+inline constexpr size_t pipe_privileged_maximum_capacity = 64 << 20; // what root may ask for
+// F_GETPIPE_SZ and F_SETPIPE_SZ (BadFileDescriptor for anything but a pipe end). Setting rounds up
+// to a power of two pages; Busy when the unread bytes would not fit.
+ktl::ErrorOr<size_t> pipe_capacity_of(OpenFile& file);
+ktl::ErrorOr<size_t> set_pipe_capacity(OpenFile& file, uint64_t size, bool privileged);
+inline constexpr size_t pipe_atomic_limit = 4096; // PIPE_BUF
 
 // Pipes alive, for leak checks.
 size_t pipe_count();

@@ -314,16 +314,10 @@ Result sys_fcntl(int fd, int command, uint64_t argument) {
     case fcntl_setown:
         return 0; // no SIGIO yet: the owner would never be signalled
     case fcntl_getpipe_size:
-        if (file->kind() != ktl::StringView("pipe"))
-            return ktl::Errno::BadFileDescriptor;
-        return static_cast<long>(fs::pipe_capacity);
+        return static_cast<long>(TRY(fs::pipe_capacity_of(*file)));
     case fcntl_setpipe_size:
-        if (file->kind() != ktl::StringView("pipe"))
-            return ktl::Errno::BadFileDescriptor;
-        // The capacity is fixed at Linux's default; smaller requests get it, as Linux rounds up.
-        if (argument > fs::pipe_capacity)
-            return ktl::Errno::NotPermitted;
-        return static_cast<long>(fs::pipe_capacity);
+        return static_cast<long>(TRY(fs::set_pipe_capacity(
+            *file, argument, TRY(current_process_or_error())->credentials().is_superuser())));
     case fcntl_get_seals:
         return ktl::Errno::InvalidArgument;
     default:
@@ -545,7 +539,7 @@ Result sys_splice(int in_fd, mm::UserPtr<int64_t> in_offset, int out_fd, mm::Use
     if ((in_pipe && !in_offset.is_null()) || (out_pipe && !out_offset.is_null()))
         return ktl::Errno::IllegalSeek;
     // One pipe-sized piece at most, so a splice from a pipe never waits after moving data.
-    size_t limit = count < fs::pipe_capacity ? count : fs::pipe_capacity;
+    size_t limit = count < fs::pipe_default_capacity ? count : fs::pipe_default_capacity;
     return copy_with_offsets(*in, in_offset, *out, out_offset, limit);
 }
 

@@ -185,3 +185,24 @@ TEST(ioctl_on_a_bad_fd_fails_with_ebadf) {
     termios settings{};
     EXPECT_ERRNO(ioctl(kBadFd, TCGETS, &settings), EBADF);
 }
+
+// F_GETPIPE_SZ and F_SETPIPE_SZ: 64 KiB to start with, sizes round up to a power of two pages, the
+// new capacity holds what it says, and a pipe cannot shrink below what it holds.
+TEST(pipe_capacity_can_be_read_and_changed_with_fcntl) {
+    Pipe pipe;
+    ASSERT_TRUE(pipe.ok());
+    EXPECT_EQ(fcntl(pipe.write_end, F_GETPIPE_SZ), 65536);
+    EXPECT_EQ(fcntl(pipe.read_end, F_SETPIPE_SZ, 100000), 131072);
+    EXPECT_EQ(fcntl(pipe.write_end, F_GETPIPE_SZ), 131072);
+    ASSERT_EQ(fcntl(pipe.write_end, F_SETFL, O_NONBLOCK), 0);
+    static char bytes[131072];
+    memset(bytes, 'p', sizeof bytes);
+    EXPECT_EQ(write(pipe.write_end, bytes, sizeof bytes), static_cast<ssize_t>(sizeof bytes));
+    EXPECT_ERRNO(write(pipe.write_end, "x", 1), EAGAIN); // full at exactly the new capacity
+    EXPECT_ERRNO(fcntl(pipe.write_end, F_SETPIPE_SZ, 4096), EBUSY);
+    static char back[131072];
+    EXPECT_EQ(read(pipe.read_end, back, sizeof back), static_cast<ssize_t>(sizeof back));
+    EXPECT_EQ(memcmp(bytes, back, sizeof back), 0);
+    EXPECT_EQ(fcntl(pipe.write_end, F_SETPIPE_SZ, 1), 4096); // at least a page
+    EXPECT_ERRNO(fcntl(kBadFd, F_GETPIPE_SZ), EBADF);
+}
