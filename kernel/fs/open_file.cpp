@@ -161,7 +161,7 @@ ktl::ErrorOr<size_t> OpenFile::read_directory(IoBuffer buffer, size_t length) {
     sync::MutexLocker locker(m_offset_lock);
     // Records are gathered in a kernel buffer and copied out in few large pieces: one user copy
     // per 20-byte record cost more than the records.
-    constexpr size_t staging_capacity = 2048;
+    constexpr size_t staging_capacity = 4096;
     auto* staging = static_cast<char*>(mm::kmalloc(staging_capacity));
     if (!staging)
         return ktl::Errno::NoMemory;
@@ -194,10 +194,12 @@ ktl::ErrorOr<size_t> OpenFile::read_directory(IoBuffer buffer, size_t length) {
             return false;
         DirentHeader header{entry.inode, static_cast<int64_t>(entry.next_cookie),
                             static_cast<uint16_t>(record), entry.type};
-        memcpy(staging + staged, &header, sizeof header);
-        memcpy(staging + staged + sizeof header, entry.name.data(), entry.name.length());
-        memset(staging + staged + sizeof header + entry.name.length(), 0,
-               record - sizeof header - entry.name.length());
+        char* at = staging + staged;
+        memcpy(at, &header, sizeof header);
+        memcpy(at + sizeof header, entry.name.data(), entry.name.length());
+        // The NUL and the padding: at most eight bytes, stored one by one.
+        for (size_t pad = sizeof header + entry.name.length(); pad < record; ++pad)
+            at[pad] = 0;
         staged += record;
         staged_end = entry.next_cookie;
         return true;

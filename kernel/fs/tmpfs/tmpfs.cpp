@@ -464,6 +464,13 @@ public:
                 return {};
             cookie = first_entry_cookie;
         }
+        // Cookies grow along the list: a reader at the end (its last call returns nothing) need not
+        // walk it, and one in the middle skips from the front.
+        DirectoryEntry* last = m_entries.last();
+        if (!last || last->cookie < cookie) {
+            touch_access_time();
+            return {};
+        }
         for (DirectoryEntry& entry : m_entries) {
             if (entry.cookie < cookie)
                 continue;
