@@ -201,3 +201,18 @@ TEST(Userland, DebiansStaticBusyboxListsDevicesAndMounts) {
     EXPECT_THAT(mounts.serial, HasSubstr("devtmpfs on /dev type devtmpfs (rw"));
     EXPECT_THAT(mounts.serial, HasSubstr("proc on /proc type proc (rw,nosuid,nodev,noexec"));
 }
+
+// Hostile file-system calls (bin/fuzz: random calls, bad pointers, odd flags, chrooted, nothing
+// blocking) are all answered: the kernel stays up and the program finishes, under two seeds.
+TEST(Userland, ThirtyThousandRandomFileCallsLeaveTheKernelStanding) {
+    for (const char* seed : {"1", "2"}) {
+        auto run = e2e::run_kernel(std::string("fuzz-") + seed,
+                                   {"--firmware=bios", "--timeout=120",
+                                    std::string("--cmdline=init=/bin/fuzz -- ") + seed + " 30000"});
+        EXPECT_EQ(run.exit_code, 0) << run.runner_errors;
+        EXPECT_THAT(run.serial,
+                    testing::ContainsRegex("fuzz: done, 30000 calls \\([0-9]+ succeeded, [0-9]+ failed\\)"));
+        EXPECT_THAT(run.serial, testing::Not(HasSubstr("KERNEL PANIC")));
+        EXPECT_THAT(run.serial, HasSubstr("the first process ended (code 0)"));
+    }
+}
