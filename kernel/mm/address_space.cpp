@@ -119,9 +119,16 @@ arch::PageFlags AddressSpace::page_flags_for(Protection protection) {
 }
 
 void AddressSpace::release_pages(const Region& region) {
-    // Shared frames (program pages, the kernel's vDSO pages) carry the mark and stay.
-    for (uint64_t page = region.start; page < region.end; page += arch::page_size)
-        (void)unmap_owned(m_root, page); // NoEntry: never touched
+    // Only the pages that are there: the walk skips page-table levels that do not exist, so a huge
+    // mapping that was barely touched costs what was touched. Shared frames (program pages, the
+    // vDSO, file pages) carry the mark and stay. Unmapping clears the leaf the walk has just read
+    // and frees no table, so the walk goes on safely.
+    arch::walk(m_root, region.start, region.end, [&](uint64_t page, const arch::Translation& translation) {
+        if (arch::unmap_page(m_root, page).is_error())
+            return;
+        if (!arch::has(translation.flags, arch::PageFlags::Shared))
+            free_frame(translation.physical);
+    });
 }
 
 ktl::ErrorOr<void> AddressSpace::map_kernel_pages(uint64_t start, uint64_t physical, size_t count,
@@ -293,19 +300,20 @@ ktl::ErrorOr<uint64_t> AddressSpace::remap(uint64_t old_start, uint64_t old_leng
     }));
     // The pages move with their frames, flags and marks; nothing is copied.
     uint64_t moved_length = old_length < new_length ? old_length : new_length;
-    for (uint64_t offset = 0; offset < moved_length; offset += arch::page_size) {
-        auto translation = arch::translate(m_root, old_start + offset);
-        if (translation.is_error())
-            continue;
-        uint64_t frame = MUST(arch::unmap_page(m_root, old_start + offset));
-        if (arch::map_page(m_root, new_start + offset, frame, translation.value().flags,
-                           kernel_frame_source())
-                .is_error()) {
-            // No memory for a page table: the page is lost to the program, not to the kernel.
-            if (!arch::has(translation.value().flags, arch::PageFlags::Shared))
-                free_frame(frame);
-        }
-    }
+    // Only the pages that are there; mapping at the new range may create tables there, never in
+    // the old range the walk is reading.
+    arch::walk(m_root, old_start, old_start + moved_length,
+               [&](uint64_t page, const arch::Translation& translation) {
+                   if (arch::unmap_page(m_root, page).is_error())
+                       return;
+                   if (arch::map_page(m_root, new_start + (page - old_start), translation.physical,
+                                      translation.flags, kernel_frame_source())
+                           .is_error()) {
+                       // No memory for a page table: the page is lost to the program, not to the kernel.
+                       if (!arch::has(translation.flags, arch::PageFlags::Shared))
+                           free_frame(translation.physical);
+                   }
+               });
     TRY(m_regions.unmap(old_start, old_length, release));
     if (had_file || replaced_file)
         forget_unused_mappings();
@@ -433,16 +441,14 @@ ktl::ErrorOr<void> AddressSpace::protect_region(uint64_t start, uint64_t length,
     arch::PageFlags flags = page_flags_for(protection);
     arch::PageFlags read_only = static_cast<arch::PageFlags>(
         static_cast<uint32_t>(flags) & ~static_cast<uint32_t>(arch::PageFlags::Writable));
-    for (uint64_t page = start; page < start + length; page += arch::page_size) {
-        auto translation = arch::translate(m_root, page);
-        if (translation.is_error())
-            continue; // not touched yet, faults in later
-        bool shared = arch::has(translation.value().flags, arch::PageFlags::Shared);
+    // Only pages that are there (the rest fault in later with the new protection).
+    arch::walk(m_root, start, start + length, [&](uint64_t page, const arch::Translation& translation) {
+        bool shared = arch::has(translation.flags, arch::PageFlags::Shared);
         // Shared pages stay read-only here, a shared file mapping's too: a write faults and then
         // gets its page (the file's own for a shared mapping, a copy for a private one). The page
         // may be the zero page, which nothing may write.
         (void)arch::protect_page(m_root, page, shared ? (read_only | arch::PageFlags::Shared) : flags);
-    }
+    });
     return {};
 }
 

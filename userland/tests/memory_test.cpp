@@ -341,3 +341,26 @@ TEST(mremap_refuses_bad_flags_and_ranges_that_are_not_one_mapping) {
     EXPECT_EQ(munmap(mapping, page), 0);
     EXPECT_ERRNO(reinterpret_cast<intptr_t>(mremap(mapping, page, 2 * page, MREMAP_MAYMOVE)), EFAULT);
 }
+
+// A huge reservation with a few pages touched: mprotect and munmap act on what is there, and the
+// touched pages keep their contents until unmapped. (They once visited every page of the range.)
+TEST(a_huge_barely_touched_mapping_is_protected_and_unmapped_whole) {
+    const size_t size = size_t(64) << 30; // 64 GiB, reserved, not backed
+    auto* base = static_cast<unsigned char*>(
+        mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+    ASSERT_TRUE(base != MAP_FAILED);
+    base[0] = 1;
+    base[size / 2] = 2;
+    base[size - 1] = 3;
+    EXPECT_EQ(mprotect(base, size, PROT_READ), 0);
+    EXPECT_EQ(base[size / 2], 2);
+    EXPECT_EQ(mprotect(base, size, PROT_READ | PROT_WRITE), 0);
+    base[size / 2] = 4;
+    EXPECT_EQ(base[size / 2], 4);
+    EXPECT_EQ(munmap(base, size), 0);
+    // The range is free again: a fixed mapping fits exactly there.
+    void* again = mmap(base, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    EXPECT_TRUE(again == base);
+    if (again != MAP_FAILED)
+        munmap(again, 4096);
+}
