@@ -320,6 +320,44 @@ ktl::ErrorOr<uint64_t> AddressSpace::remap(uint64_t old_start, uint64_t old_leng
     return new_start;
 }
 
+ktl::ErrorOr<void> AddressSpace::discard_pages(uint64_t start, uint64_t length) {
+    sync::MutexLocker locker(m_lock);
+    for (uint64_t at = start; at < start + length;) {
+        const Region* region = m_regions.find(at);
+        if (!region)
+            return ktl::Errno::NoMemory;
+        // A program's segments have no file behind them to fault in again from.
+        if (region->attributes.kind == RegionKind::KernelShared ||
+            region->attributes.kind == RegionKind::ProgramImage)
+            return ktl::Errno::InvalidArgument;
+        at = region->end;
+    }
+    // The next touch demand-pages afresh: zeros for anonymous memory, the file for a mapping.
+    release_pages(Region{start, start + length, {}});
+    return {};
+}
+
+ktl::ErrorOr<void> AddressSpace::residency(uint64_t start, uint64_t length,
+                                           ktl::FunctionRef<void(uint64_t page, bool present)> report) {
+    sync::MutexLocker locker(m_lock);
+    for (uint64_t at = start; at < start + length;) {
+        const Region* region = m_regions.find(at);
+        if (!region)
+            return ktl::Errno::NoMemory;
+        at = region->end;
+    }
+    uint64_t next = start;
+    arch::walk(m_root, start, start + length, [&](uint64_t page, const arch::Translation&) {
+        for (; next < page; next += arch::page_size)
+            report(next, false);
+        report(page, true);
+        next = page + arch::page_size;
+    });
+    for (; next < start + length; next += arch::page_size)
+        report(next, false);
+    return {};
+}
+
 bool AddressSpace::overlaps(uint64_t start, uint64_t length) {
     sync::MutexLocker locker(m_lock);
     const Region* region = m_regions.find_at_or_above(start);

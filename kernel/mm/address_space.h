@@ -70,6 +70,14 @@ public:
     // one mapping, ENOMEM when it cannot grow in place and may not move.
     ktl::ErrorOr<uint64_t> remap(uint64_t old_start, uint64_t old_length, uint64_t new_length, bool may_move,
                                  uint64_t fixed_start);
+    // madvise(MADV_DONTNEED): drops the range's pages. Anonymous memory reads zeros afterwards, a
+    // file mapping the file's pages again. NoMemory if part of the range is not mapped;
+    // InvalidArgument for the kernel's own pages.
+    ktl::ErrorOr<void> discard_pages(uint64_t start, uint64_t length);
+    // mincore: one byte per page of the range, 1 where a page is present; NoMemory if part of the
+    // range is not mapped.
+    ktl::ErrorOr<void> residency(uint64_t start, uint64_t length,
+                                 ktl::FunctionRef<void(uint64_t page, bool present)> report);
     // msync's check: whether every page of the range is mapped.
     bool is_mapped(uint64_t start, uint64_t length);
     // munmap: removes the range's regions and frees their pages.

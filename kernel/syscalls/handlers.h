@@ -133,6 +133,7 @@ Result sys_mmap(uint64_t address, uint64_t length, uint64_t protection, uint64_t
 Result sys_munmap(uint64_t address, uint64_t length);
 Result sys_mprotect(uint64_t address, uint64_t length, uint64_t protection);
 Result sys_madvise(uint64_t address, uint64_t length, int advice);
+Result sys_mincore(uint64_t address, uint64_t length, mm::UserPtr<uint8_t> vector);
 Result sys_msync(uint64_t address, uint64_t length, int flags);
 Result sys_mremap(uint64_t old_address, uint64_t old_length, uint64_t new_length, uint64_t flags,
                   uint64_t new_address);

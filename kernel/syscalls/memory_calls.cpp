@@ -234,9 +234,44 @@ Result sys_msync(uint64_t address, uint64_t length, int flags) {
 
 Result sys_madvise(uint64_t address, uint64_t length, int advice) {
     constexpr int max_known_advice = 25;
+    constexpr int madv_dontneed = 4, madv_free = 8;
     if (address % page_size != 0 || advice < 0 || advice > max_known_advice)
         return ktl::Errno::InvalidArgument;
-    (void)length; // advice only: nothing here acts on it yet
+    if (length == 0)
+        return 0;
+    uint64_t rounded = page_round_up(length);
+    if (rounded < length || !in_user_half(address, rounded))
+        return ktl::Errno::InvalidArgument;
+    // MADV_DONTNEED changes what memory reads (zeros afterwards), so it is done; MADV_FREE may be
+    // done the same way. The rest is advice, and accepted.
+    if (advice == madv_dontneed || advice == madv_free)
+        TRY(space().discard_pages(address, rounded));
+    return 0;
+}
+
+Result sys_mincore(uint64_t address, uint64_t length, mm::UserPtr<uint8_t> vector) {
+    if (address % page_size != 0)
+        return ktl::Errno::InvalidArgument;
+    uint64_t rounded = page_round_up(length);
+    if (rounded < length || !in_user_half(address, rounded))
+        return ktl::Errno::NoMemory;
+    if (rounded == 0)
+        return 0;
+    if (!mm::is_user_range(vector.address(), rounded / page_size))
+        return ktl::Errno::BadAddress;
+    // Answers are gathered a chunk at a time and copied out after the space's lock is let go.
+    uint64_t at = address;
+    while (at < address + rounded) {
+        uint8_t chunk[512];
+        uint64_t pages = (address + rounded - at) / page_size < sizeof chunk
+                             ? (address + rounded - at) / page_size
+                             : sizeof chunk;
+        TRY(space().residency(at, pages * page_size, [&](uint64_t page, bool present) {
+            chunk[(page - at) / page_size] = present ? 1 : 0;
+        }));
+        TRY(mm::copy_to_user(vector.offset((at - address) / page_size), chunk, pages));
+        at += pages * page_size;
+    }
     return 0;
 }
 

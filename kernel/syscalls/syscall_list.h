@@ -33,7 +33,10 @@
     BLOG_OS_SYSCALL(24, sched_yield, "")                                                                     \
     BLOG_OS_SYSCALL(25, mremap, "grows in place or moves the pages (MREMAP_MAYMOVE, MREMAP_FIXED)")          \
     BLOG_OS_SYSCALL(26, msync, "shared mappings are the file's own pages: checks only")                      \
-    BLOG_OS_SYSCALL(28, madvise, "accepted; advice only")                                                    \
+    BLOG_OS_SYSCALL(27, mincore, "present pages of a mapped range")                                          \
+    BLOG_OS_SYSCALL(                                                                                         \
+        28, madvise,                                                                                         \
+        "MADV_DONTNEED and MADV_FREE drop the pages (zeros or the file after); the rest is advice")          \
     BLOG_OS_SYSCALL(32, dup, "")                                                                             \
     BLOG_OS_SYSCALL(33, dup2, "")                                                                            \
     BLOG_OS_SYSCALL(35, nanosleep, "")                                                                       \

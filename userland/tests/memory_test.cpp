@@ -364,3 +364,26 @@ TEST(a_huge_barely_touched_mapping_is_protected_and_unmapped_whole) {
     if (again != MAP_FAILED)
         munmap(again, 4096);
 }
+
+// madvise(MADV_DONTNEED) gives anonymous pages back: they read as zeros afterwards; mincore tells
+// touched pages from untouched ones.
+TEST(madvise_dontneed_zeroes_anonymous_pages_and_mincore_sees_which_are_present) {
+    const size_t page = 4096;
+    auto* memory = static_cast<unsigned char*>(
+        mmap(nullptr, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    ASSERT_TRUE(memory != MAP_FAILED);
+    memory[0] = 7;
+    memory[2 * page] = 9;
+    unsigned char present[4] = {};
+    ASSERT_EQ(mincore(memory, 4 * page, present), 0);
+    EXPECT_EQ(present[0] & 1, 1);
+    EXPECT_EQ(present[1] & 1, 0);
+    EXPECT_EQ(present[2] & 1, 1);
+    EXPECT_EQ(present[3] & 1, 0);
+    ASSERT_EQ(madvise(memory, 4 * page, MADV_DONTNEED), 0);
+    EXPECT_EQ(memory[0], 0);
+    EXPECT_EQ(memory[2 * page], 0);
+    EXPECT_ERRNO(mincore(memory + 1, page, present), EINVAL);
+    EXPECT_EQ(munmap(memory, 4 * page), 0);
+    EXPECT_ERRNO(mincore(memory, page, present), ENOMEM);
+}
