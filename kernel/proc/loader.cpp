@@ -118,8 +118,23 @@ ktl::ErrorOr<void> map_image(mm::AddressSpace& space, const elf::ProgramImage& i
     }
     ktl::ErrorOr<void> written = {};
     TRY(image.apply_relocations([&](uint64_t address, uint64_t value) {
-        if (!written.is_error())
-            written = writer.write(address, &value, sizeof value);
+        if (written.is_error())
+            return;
+        // The loader never writes into memory the program may not write: a relocation aimed at
+        // text or read-only data is a malformed (or hostile) program, refused whole.
+        bool in_writable_segment = false;
+        for (const elf::Mapping& mapping : image.mappings()) {
+            if (mapping.writable && address >= mapping.virtual_start && address <= mapping.virtual_end &&
+                mapping.virtual_end - address >= sizeof value)
+                in_writable_segment = true;
+        }
+        if (!in_writable_segment) {
+            klog::warn(log_subsystem,
+                       "refusing a program: a relocation at {:#x} is not in a writable segment", address);
+            written = ktl::Error::from_errno(ktl::Errno::ExecFormat);
+            return;
+        }
+        written = writer.write(address, &value, sizeof value);
     }));
     return written;
 }

@@ -1,6 +1,7 @@
 // Unmodified static Linux programs (musl, built by libs/elf/tests/data/program/build.sh) run in ring 3:
 // loaded from their ELF, started with a System V stack, calling musl's start-up and stdio syscalls.
 #include "arch/paging.h"
+#include "elf/elf_file.h"
 #include "elf/program_image.h"
 #include "fs/initrd.h"
 #include "ktl/assert.h"
@@ -51,6 +52,29 @@ KTEST(static_program_from_musl_runs_and_exits_zero) {
 
 KTEST(static_pie_program_runs_at_its_bias) {
     KEXPECT_EQ(run(musl_static_pie_start, musl_static_pie_end, "/bin/musl-static-pie"), 0);
+}
+
+// The loader never writes where the program may not: a static-PIE whose first relocation is aimed
+// at its own text is refused with ENOEXEC instead of having its code patched.
+KTEST(a_relocation_aimed_at_text_is_refused_with_enoexec) {
+    size_t size = static_cast<size_t>(musl_static_pie_end - musl_static_pie_start);
+    auto* copy = static_cast<uint8_t*>(mm::kmalloc(size, 64));
+    KASSERT(copy != nullptr);
+    memcpy(copy, musl_static_pie_start, size);
+    ktl::ByteReader bytes(copy, size);
+    auto elf = elf::ElfFile::parse(bytes);
+    KASSERT(!elf.is_error());
+    auto relocations = elf.value().section_by_name(".rela.dyn");
+    auto text = elf.value().section_by_name(".text");
+    KASSERT(!relocations.is_error() && !text.is_error() && relocations.value().bytes.size() >= 24);
+    // Elf64_Rela's r_offset: where the relocation writes.
+    size_t entry = static_cast<size_t>(relocations.value().bytes.data() - copy);
+    uint64_t target = text.value().address;
+    memcpy(copy + entry, &target, sizeof target);
+    ktl::StringView argv[] = {"patched"};
+    auto task = proc::spawn_program_image("patched", ktl::ByteReader(copy, size), {argv, 1, nullptr, 0});
+    KEXPECT(task.is_error() && task.error().code() == ktl::Errno::ExecFormat);
+    mm::kfree(copy);
 }
 
 KTEST(dynamically_linked_program_is_refused_with_enoexec) {
