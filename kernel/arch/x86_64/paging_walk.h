@@ -9,8 +9,18 @@ template <typename Callback>
 void walk_table(uint64_t table_physical, int level, uint64_t table_base, uint64_t start, uint64_t end,
                 Callback& callback) {
     uint64_t* table = table_at(table_physical);
-    uint64_t span = 1ull << (12 + 9 * level);
-    for (int index = 0; index < entries_per_table; ++index) {
+    int shift = 12 + 9 * level;
+    uint64_t span = 1ull << shift;
+    // Only the entries the range covers: a one-page walk looks at one entry per level, not 512.
+    // Within one table, an address's index is its bits at this level (canonical addresses too).
+    int first_index = 0, last_index = entries_per_table - 1;
+    uint64_t table_first = canonical(table_base);
+    uint64_t table_last = canonical(table_base + (uint64_t(entries_per_table) * span - 1));
+    if (start > table_first)
+        first_index = static_cast<int>((start >> shift) & (entries_per_table - 1));
+    if (end - 1 < table_last)
+        last_index = static_cast<int>(((end - 1) >> shift) & (entries_per_table - 1));
+    for (int index = first_index; index <= last_index; ++index) {
         uint64_t entry_base = canonical(table_base + uint64_t(index) * span);
         uint64_t entry_last = entry_base + (span - 1); // inclusive: the top entry's end would wrap to 0
         if (entry_last < start || entry_base >= end)
