@@ -119,6 +119,8 @@ arch::PageFlags AddressSpace::page_flags_for(Protection protection) {
 }
 
 void AddressSpace::release_pages(const Region& region) {
+    if (is_file_region(region.attributes.kind))
+        m_file_region_removed = true; // forget_unused_mappings has work to do
     // Only the pages that are there: the walk skips page-table levels that do not exist, so a huge
     // mapping that was barely touched costs what was touched. Shared frames (program pages, the
     // vDSO, file pages) carry the mark and stay. Unmapping clears the leaf the walk has just read
@@ -168,27 +170,16 @@ ktl::ErrorOr<uint64_t> AddressSpace::map_region(uint64_t hint, uint64_t length, 
         start = TRY(m_regions.find_free(length, hint, mmap_lowest, mmap_base));
     if (start > user_mapping_end || length > user_mapping_end - start)
         return ktl::Errno::NoMemory;
-    bool had_file = false;
-    TRY(m_regions.map_fixed(start, length, attributes, [&](const Region& removed) {
-        release_pages(removed);
-        had_file = had_file || removed.attributes.kind == RegionKind::SharedFile ||
-                   removed.attributes.kind == RegionKind::PrivateFile;
-    }));
-    if (had_file)
-        forget_unused_mappings();
+    TRY(m_regions.map_fixed(start, length, attributes,
+                            [&](const Region& removed) { release_pages(removed); }));
+    forget_unused_mappings();
     return start;
 }
 
 ktl::ErrorOr<void> AddressSpace::unmap_region(uint64_t start, uint64_t length) {
     sync::MutexLocker locker(m_lock);
-    bool had_file = false;
-    TRY(m_regions.unmap(start, length, [&](const Region& removed) {
-        release_pages(removed);
-        had_file = had_file || removed.attributes.kind == RegionKind::SharedFile ||
-                   removed.attributes.kind == RegionKind::PrivateFile;
-    }));
-    if (had_file)
-        forget_unused_mappings();
+    TRY(m_regions.unmap(start, length, [&](const Region& removed) { release_pages(removed); }));
+    forget_unused_mappings();
     return {};
 }
 
@@ -208,18 +199,13 @@ ktl::ErrorOr<uint64_t> AddressSpace::map_object(uint64_t hint, uint64_t length, 
         tag, FileMapping{static_cast<ktl::RefPtr<MappedObject>&&>(object), delta, maximum}));
     RegionAttributes attributes{protection, shared ? RegionKind::SharedFile : RegionKind::PrivateFile,
                                 RegionFlags::None, tag};
-    bool had_file = false;
-    auto mapped = m_regions.map_fixed(start, length, attributes, [&](const Region& removed) {
-        release_pages(removed);
-        had_file = had_file || removed.attributes.kind == RegionKind::SharedFile ||
-                   removed.attributes.kind == RegionKind::PrivateFile;
-    });
+    auto mapped = m_regions.map_fixed(start, length, attributes,
+                                      [&](const Region& removed) { release_pages(removed); });
     if (mapped.is_error()) {
         m_file_mappings.remove(tag);
         return mapped.error();
     }
-    if (had_file)
-        forget_unused_mappings();
+    forget_unused_mappings();
     return start;
 }
 
@@ -234,7 +220,7 @@ ktl::ErrorOr<uint64_t> zero_frame() {
 
 ktl::ErrorOr<RegionAttributes> AddressSpace::attributes_moved(const RegionAttributes& attributes,
                                                               uint64_t from, uint64_t to) {
-    if (attributes.kind != RegionKind::SharedFile && attributes.kind != RegionKind::PrivateFile)
+    if (!is_file_region(attributes.kind))
         return attributes;
     FileMapping* mapping = m_file_mappings.get(attributes.tag);
     if (!mapping)
@@ -257,14 +243,12 @@ ktl::ErrorOr<uint64_t> AddressSpace::remap(uint64_t old_start, uint64_t old_leng
     RegionAttributes attributes = region->attributes;
     if (attributes.kind == RegionKind::KernelShared)
         return ktl::Errno::BadAddress;
-    bool had_file = attributes.kind == RegionKind::SharedFile || attributes.kind == RegionKind::PrivateFile;
     auto release = [&](const Region& removed) { release_pages(removed); };
     if (fixed_start == 0) {
         if (new_length <= old_length) {
             if (new_length < old_length)
                 TRY(m_regions.unmap(old_start + new_length, old_length - new_length, release));
-            if (had_file)
-                forget_unused_mappings();
+            forget_unused_mappings();
             return old_start;
         }
         // Grow in place when what follows is free.
@@ -292,12 +276,7 @@ ktl::ErrorOr<uint64_t> AddressSpace::remap(uint64_t old_start, uint64_t old_leng
     if (new_start > user_mapping_end || new_length > user_mapping_end - new_start)
         return ktl::Errno::NoMemory;
     RegionAttributes moved = TRY(attributes_moved(attributes, old_start, new_start));
-    bool replaced_file = false;
-    TRY(m_regions.map_fixed(new_start, new_length, moved, [&](const Region& removed) {
-        release_pages(removed);
-        replaced_file = replaced_file || removed.attributes.kind == RegionKind::SharedFile ||
-                        removed.attributes.kind == RegionKind::PrivateFile;
-    }));
+    TRY(m_regions.map_fixed(new_start, new_length, moved, release));
     // The pages move with their frames, flags and marks; nothing is copied.
     uint64_t moved_length = old_length < new_length ? old_length : new_length;
     // Only the pages that are there; mapping at the new range may create tables there, never in
@@ -315,8 +294,7 @@ ktl::ErrorOr<uint64_t> AddressSpace::remap(uint64_t old_start, uint64_t old_leng
                    }
                });
     TRY(m_regions.unmap(old_start, old_length, release));
-    if (had_file || replaced_file)
-        forget_unused_mappings();
+    forget_unused_mappings();
     return new_start;
 }
 
@@ -377,6 +355,9 @@ bool AddressSpace::is_mapped(uint64_t start, uint64_t length) {
 }
 
 void AddressSpace::forget_unused_mappings() {
+    if (!m_file_region_removed)
+        return;
+    m_file_region_removed = false;
     // Few mappings and few regions: a scan is cheaper than keeping counts through splits and merges.
     uint64_t unused[16];
     size_t count = 16;
@@ -391,9 +372,7 @@ void AddressSpace::forget_some_unused_mappings(uint64_t (&unused)[16], size_t& c
         bool used = false;
         for (const Region* region = m_regions.find_at_or_above(0); region && !used;
              region = m_regions.find_at_or_above(region->end))
-            used =
-                region->attributes.tag == entry.key && (region->attributes.kind == RegionKind::SharedFile ||
-                                                        region->attributes.kind == RegionKind::PrivateFile);
+            used = region->attributes.tag == entry.key && is_file_region(region->attributes.kind);
         if (!used && count < 16)
             unused[count++] = entry.key;
     }
@@ -468,8 +447,7 @@ ktl::ErrorOr<void> AddressSpace::protect_region(uint64_t start, uint64_t length,
             region->attributes.kind == RegionKind::KernelShared)
             return ktl::Errno::AccessDenied;
         // A file mapping may not gain what its mmap could not have asked for.
-        if (region->attributes.kind == RegionKind::SharedFile ||
-            region->attributes.kind == RegionKind::PrivateFile) {
+        if (is_file_region(region->attributes.kind)) {
             FileMapping* mapping = m_file_mappings.get(region->attributes.tag);
             if (mapping && (static_cast<uint8_t>(protection) & ~static_cast<uint8_t>(mapping->maximum)))
                 return ktl::Errno::AccessDenied;
@@ -538,7 +516,7 @@ bool AddressSpace::handle_page_fault(uint64_t address, bool write, bool execute)
             arch::flush_tlb_page(page); // whatever this CPU cached, the retry walks the tables
         return allowed;
     }
-    if (shared_file || region->attributes.kind == RegionKind::PrivateFile)
+    if (is_file_region(region->attributes.kind))
         return handle_file_fault(*region, page, write);
     if (!has_flag(region->attributes.flags, RegionFlags::DemandZero))
         return false;

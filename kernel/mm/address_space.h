@@ -121,7 +121,11 @@ private:
         int64_t page_delta = 0;
         Protection maximum = Protection::Read | Protection::Write | Protection::Execute;
     };
-    // Drops the mappings no region refers to any more, after regions were removed.
+    static bool is_file_region(RegionKind kind) {
+        return kind == RegionKind::SharedFile || kind == RegionKind::PrivateFile;
+    }
+    // After regions were removed: drops the mappings no region refers to any more (nothing to do
+    // unless release_pages saw a file region go).
     void forget_unused_mappings();
     void forget_some_unused_mappings(uint64_t (&unused)[16], size_t& count);
     bool handle_file_fault(const Region& region, uint64_t page, bool write);
@@ -136,6 +140,7 @@ private:
     RegionMap m_regions;
     ktl::HashMap<uint64_t, FileMapping> m_file_mappings; // by region tag
     uint64_t m_next_mapping_tag = 1;
+    bool m_file_region_removed = false;
 };
 
 } // namespace mm

@@ -61,14 +61,24 @@ Result sys_write(int fd, mm::UserPtr<const char> buffer, size_t length) {
     return static_cast<long>(TRY(file->write(fs::IoBuffer::user(buffer), clamp_length(length))));
 }
 
-Result sys_pread64(int fd, mm::UserPtr<char> buffer, size_t length, int64_t offset) {
-    fs::RefPtr<fs::OpenFile> file = TRY(readable(fd));
+namespace {
+
+// pread64 and pwrite64's checks, in Linux's order: the offset, a file with offsets, the buffer.
+ktl::ErrorOr<void> check_positioned(fs::OpenFile& file, int64_t offset, uint64_t buffer, size_t length) {
     if (offset < 0)
         return ktl::Errno::InvalidArgument;
-    if (!file->is_seekable())
+    if (!file.is_seekable())
         return ktl::Errno::IllegalSeek;
-    if (!mm::is_user_range(buffer.address(), length))
+    if (!mm::is_user_range(buffer, length))
         return ktl::Errno::BadAddress;
+    return {};
+}
+
+} // namespace
+
+Result sys_pread64(int fd, mm::UserPtr<char> buffer, size_t length, int64_t offset) {
+    fs::RefPtr<fs::OpenFile> file = TRY(readable(fd));
+    TRY(check_positioned(*file, offset, buffer.address(), length));
     TRY(not_a_directory(*file));
     return static_cast<long>(
         TRY(file->read_at(static_cast<uint64_t>(offset), fs::IoBuffer::user(buffer), clamp_length(length))));
@@ -76,12 +86,7 @@ Result sys_pread64(int fd, mm::UserPtr<char> buffer, size_t length, int64_t offs
 
 Result sys_pwrite64(int fd, mm::UserPtr<const char> buffer, size_t length, int64_t offset) {
     fs::RefPtr<fs::OpenFile> file = TRY(writable(fd));
-    if (offset < 0)
-        return ktl::Errno::InvalidArgument;
-    if (!file->is_seekable())
-        return ktl::Errno::IllegalSeek;
-    if (!mm::is_user_range(buffer.address(), length))
-        return ktl::Errno::BadAddress;
+    TRY(check_positioned(*file, offset, buffer.address(), length));
     return static_cast<long>(
         TRY(file->write_at(static_cast<uint64_t>(offset), fs::IoBuffer::user(buffer), clamp_length(length))));
 }

@@ -348,26 +348,32 @@ Result sys_readlink(mm::UserPtr<const char> path, mm::UserPtr<char> buffer, int 
 }
 
 // The working directory and the root.
+namespace {
+
+// chdir, fchdir and chroot: the place must be a directory the caller may search.
+ktl::ErrorOr<void> may_enter(const fs::Path& place, proc::Process& process) {
+    fs::Inode::Access access = place.inode().access();
+    if (!access.is_directory())
+        return ktl::Errno::NotDirectory;
+    if (!fs::may_access(access, process.credentials(), fs::access_execute))
+        return ktl::Errno::AccessDenied;
+    return {};
+}
+
+} // namespace
+
 Result sys_chdir(mm::UserPtr<const char> path) {
     fs::Path found = TRY(resolve_at(at_fdcwd, path, 0));
-    fs::InodeMetadata metadata = found.inode().metadata();
-    if (!metadata.is_directory())
-        return ktl::Errno::NotDirectory;
     proc::Process* process = TRY(current_process_or_error());
-    if (!fs::may_access(metadata, process->credentials(), fs::access_execute))
-        return ktl::Errno::AccessDenied;
+    TRY(may_enter(found, *process));
     process->fs_context().set_cwd(std::move(found));
     return 0;
 }
 
 Result sys_fchdir(int fd) {
     fs::Path found = TRY(path_of_fd(fd));
-    fs::InodeMetadata metadata = found.inode().metadata();
-    if (!metadata.is_directory())
-        return ktl::Errno::NotDirectory;
     proc::Process* process = TRY(current_process_or_error());
-    if (!fs::may_access(metadata, process->credentials(), fs::access_execute))
-        return ktl::Errno::AccessDenied;
+    TRY(may_enter(found, *process));
     process->fs_context().set_cwd(std::move(found));
     return 0;
 }
@@ -375,11 +381,7 @@ Result sys_fchdir(int fd) {
 Result sys_chroot(mm::UserPtr<const char> path) {
     proc::Process* process = TRY(current_process_or_error());
     fs::Path found = TRY(resolve_at(at_fdcwd, path, 0));
-    fs::InodeMetadata metadata = found.inode().metadata();
-    if (!metadata.is_directory())
-        return ktl::Errno::NotDirectory;
-    if (!fs::may_access(metadata, process->credentials(), fs::access_execute))
-        return ktl::Errno::AccessDenied;
+    TRY(may_enter(found, *process));
     if (!process->credentials().is_superuser())
         return ktl::Errno::NotPermitted;
     process->fs_context().set_root(std::move(found));
