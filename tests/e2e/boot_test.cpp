@@ -38,7 +38,7 @@ TEST(Boot, JsonLogHasOneObjectPerRecord) {
     auto run = e2e::run_kernel("json",
                                {"--firmware=bios", "--expect=" + std::string(boot_complete), "--timeout=60"});
     ASSERT_EQ(run.exit_code, 0) << run.runner_errors;
-    auto records = e2e::lines_of(run.json_log);
+    auto records = e2e::complete_lines_of(run.json_log);
     ASSERT_GE(records.size(), 5u);
     bool saw_memory_map = false, saw_boot_task = false;
     for (const std::string& record : records) {

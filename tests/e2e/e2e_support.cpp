@@ -45,6 +45,11 @@ std::vector<std::string> lines_of(const std::string& text) {
     return lines;
 }
 
+std::vector<std::string> complete_lines_of(const std::string& text) {
+    size_t end = text.rfind('\n');
+    return end == std::string::npos ? std::vector<std::string>() : lines_of(text.substr(0, end + 1));
+}
+
 RunResult run_kernel(const std::string& name, const std::vector<std::string>& arguments) {
     std::string serial_log = test_log_path("e2e-" + name + ".log");
     std::string json_log = test_log_path("e2e-" + name + ".json.log");

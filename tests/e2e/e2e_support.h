@@ -22,5 +22,8 @@ std::string read_file(const std::string& path);
 // Removes ANSI escape sequences and carriage returns, as a person reading the console would see it.
 std::string strip_terminal_codes(const std::string& text);
 std::vector<std::string> lines_of(const std::string& text);
+// Only the lines a newline ends: the runner stops QEMU the moment it sees what it expects, which
+// can cut the record the guest was writing on another port.
+std::vector<std::string> complete_lines_of(const std::string& text);
 
 } // namespace e2e
