@@ -90,6 +90,11 @@ void set_ring0_entry_stack(uint64_t top);
 using InterruptReturnHook = void (*)(InterruptFrame& frame);
 void set_interrupt_return_hook(InterruptReturnHook hook);
 
+// Runs last before every return to ring 3 (after a system call, an interrupt or a fault), with
+// interrupts off: signals are delivered from here.
+using UserReturnHook = void (*)(InterruptFrame& frame);
+void set_user_return_hook(UserReturnHook hook);
+
 // Counts of interrupts seen per vector, for tests and statistics.
 uint64_t interrupt_count(uint8_t vector);
 

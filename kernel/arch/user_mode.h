@@ -42,6 +42,14 @@ UserCpuNumber publish_user_cpu_number(uint32_t cpu, uint32_t node);
 // The Linux signal number a user-mode exception delivers (SIGSEGV, SIGFPE, SIGILL, ...), so exit
 // statuses read the same on both systems.
 int fault_signal(const InterruptFrame& frame);
+// The same with the siginfo Linux gives it: si_code and si_addr (CR2 for a page fault, the
+// instruction for #DE/#UD/#MF/#XM, 0 for a general protection fault). Read before interrupts go on.
+struct FaultSignal {
+    int signal;
+    int32_t code;
+    uint64_t address;
+};
+FaultSignal describe_user_fault(const InterruptFrame& frame);
 
 // An exception raised in ring 3 goes here instead of the kernel's crash report.
 using UserFaultHandler = void (*)(InterruptFrame& frame);

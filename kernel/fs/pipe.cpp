@@ -145,10 +145,12 @@ ktl::ErrorOr<size_t> Pipe::read(IoBuffer buffer, size_t length, bool nonblocking
         }
         if (nonblocking)
             return ktl::Errno::TryAgain;
-        m_changed.wait_until([&] {
+        auto waited = m_changed.wait_until_interruptible([&] {
             return __atomic_load_n(&m_used, __ATOMIC_RELAXED) > 0 ||
                    __atomic_load_n(&m_writers, __ATOMIC_RELAXED) == 0;
         });
+        if (waited == sched::WaitResult::Interrupted)
+            return ktl::Errno::RestartSyscall;
     }
 }
 
@@ -159,7 +161,7 @@ ktl::ErrorOr<size_t> Pipe::write(IoBuffer buffer, size_t length, bool nonblockin
     while (written < length) {
         {
             sync::MutexLocker locker(m_lock);
-            if (m_readers == 0)
+            if (m_readers == 0) // EPIPE: the syscall layer raises SIGPIPE with it
                 return written > 0 ? ktl::ErrorOr<size_t>(written) : ktl::Errno::BrokenPipe;
             if (m_capacity - m_used >= needed_room) {
                 auto put_now = put(buffer.offset(written), length - written);
@@ -173,10 +175,13 @@ ktl::ErrorOr<size_t> Pipe::write(IoBuffer buffer, size_t length, bool nonblockin
         }
         if (nonblocking)
             return written > 0 ? ktl::ErrorOr<size_t>(written) : ktl::Errno::TryAgain;
-        m_changed.wait_until([&] {
+        auto waited = m_changed.wait_until_interruptible([&] {
             return capacity() - __atomic_load_n(&m_used, __ATOMIC_RELAXED) >= needed_room ||
                    __atomic_load_n(&m_readers, __ATOMIC_RELAXED) == 0;
         });
+        // A write cut short by a signal reports what it wrote (POSIX).
+        if (waited == sched::WaitResult::Interrupted)
+            return written > 0 ? ktl::ErrorOr<size_t>(written) : ktl::Errno::RestartSyscall;
     }
     return written;
 }

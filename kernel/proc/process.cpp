@@ -189,6 +189,7 @@ struct ProcessAccess {
         publish_pid(request.process);
         task->process = request.process;
         task->process_id = task->id;
+        attach_main_thread(*request.process, *task, request.process->blocked_signals);
         task->user_thread_pointer = request.thread_pointer;
         arch::set_user_thread_pointer(request.thread_pointer);
         if (request.from_frame)
@@ -225,10 +226,24 @@ struct ProcessAccess {
             }
             if (no_hang)
                 return WaitResult{};
-            parent->m_child_events.wait_until([&] {
+            auto waited = parent->m_child_events.wait_until_interruptible([&] {
                 return __atomic_load_n(&parent->m_child_event_generation, __ATOMIC_ACQUIRE) != generation;
             });
+            if (waited == sched::WaitResult::Interrupted)
+                return ktl::Errno::RestartSyscall;
         }
+    }
+
+    // SIGCHLD, the exit signal of every child clone makes today (posix_spawn and vfork ask for it).
+    static void send_child_signal_locked(Process* child, int wait_status) {
+        SignalInfo info{};
+        info.signal = sigchld;
+        int signal = terminating_signal(wait_status);
+        info.code = signal ? cld_killed : cld_exited;
+        info.child.pid = static_cast<int32_t>(child->m_pid);
+        info.child.uid = child->identity().real_uid;
+        info.child.status = signal ? signal : exit_code_of(wait_status);
+        (void)send_signal(*child->m_parent, info);
     }
 
     static void wait_for_vfork_child(Process* child) {
@@ -247,6 +262,7 @@ struct ProcessAccess {
             klog::log(is_first ? klog::Level::Info : klog::Level::Debug, log_subsystem,
                       "Process ending with code: {}", exit_code_of(wait_status));
         }
+        detach_thread(*process, *task); // no signal reaches it from here
         process->m_files->close_all();
         {
             sync::MutexLocker locker(tree_lock);
@@ -255,8 +271,10 @@ struct ProcessAccess {
             process->m_state = ProcessState::Zombie;
             process->m_wait_status = wait_status;
             process->m_run_time_ns = task->entity.runtime_ns;
-            if (process->m_parent)
+            if (process->m_parent) {
                 notify_parent_locked(process->m_parent);
+                send_child_signal_locked(process, wait_status);
+            }
             task->process = nullptr;
             if (is_first)
                 first_process = nullptr;
@@ -506,6 +524,7 @@ ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& ar
     }
     task->process = process;
     task->process_id = task->id;
+    attach_main_thread(*process, *task, 0);
     copy_name(task->name, name);
     sched::replace_address_space(program.address_space);
     klog::info(log_subsystem, "starting {} as process {}", path, task->id);
@@ -576,9 +595,7 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
     sched::Task* task = sched::current_task();
     sched::replace_address_space(program.address_space);
     process->files().close_on_exec_all();
-    for (SignalAction& action : process->signal_actions)
-        if (action.handler > 1)
-            action = {}; // handlers are in the old program; ignored signals stay ignored
+    reset_signals_for_exec(*process);
     program.address_space->break_start = program.address_space->break_end = program.image_end;
     process->executable_image = file.image;
     process->executable = file.image->bytes();

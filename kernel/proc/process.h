@@ -22,6 +22,7 @@
 #include "ktl/vector.h"
 #include "proc/executable.h"
 #include "proc/loader.h"
+#include "proc/signals.h"
 #include "sched/task.h"
 #include "sched/wait_queue.h"
 #include "sync/mutex.h"
@@ -29,17 +30,6 @@
 #include <cstdint>
 
 namespace proc {
-
-inline constexpr int signal_count = 64; // 1..64, as Linux's _NSIG
-
-// Linux's struct k_sigaction for rt_sigaction (handler, flags, restorer, mask).
-struct SignalAction {
-    uint64_t handler = 0; // SIG_DFL 0, SIG_IGN 1, or a function
-    uint64_t flags = 0;
-    uint64_t restorer = 0;
-    uint64_t mask = 0;
-};
-static_assert(sizeof(SignalAction) == 32);
 
 enum class ProcessState : uint8_t { Running, Zombie };
 
@@ -99,9 +89,11 @@ public:
     // The program's name, path and arguments; safe against a concurrent execve.
     ProgramIdentity program_identity();
 
-    // Signals are recorded until delivery exists: dispositions, and the mask (one thread a process).
+    // Signals (proc/signals.h): the dispositions, under signals.lock, and the mask the main task
+    // starts with (clone copies the caller's; the running mask is the thread's).
     SignalAction signal_actions[signal_count];
     uint64_t blocked_signals = 0;
+    ProcessSignals signals;
 
     // The program's file and its load bias, for fault reports' symbols (empty for a program the
     // kernel built in memory). Its path and arguments are in program_identity().

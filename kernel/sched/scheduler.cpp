@@ -433,6 +433,18 @@ bool wake(Task* task) {
     return was_blocked;
 }
 
+// The pending flag is written before `interruptible` is read, and the waiter sets `interruptible`
+// before it checks the flag: with both sequentially consistent, one of them sees the other.
+void notify_signal(Task* task) {
+    __atomic_store_n(&task->signal_pending, true, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&task->interruptible, __ATOMIC_SEQ_CST))
+        wake(task);
+}
+
+bool signal_pending_for_current() {
+    return __atomic_load_n(&detail::current_task->signal_pending, __ATOMIC_SEQ_CST);
+}
+
 namespace {
 void wake_sleeper(time::Timer& timer) {
     wake(static_cast<Task*>(timer.context));
@@ -459,6 +471,21 @@ void sleep_until(uint64_t deadline_ns) {
         block_until(deadline_ns);
         mark_current_running();
     }
+}
+
+bool sleep_until_interruptible(uint64_t deadline_ns) {
+    assert_may_switch();
+    InterruptibleScope scope;
+    while (now_ns() < deadline_ns) {
+        mark_current_blocked();
+        if (InterruptibleScope::interrupted()) {
+            mark_current_running();
+            return false;
+        }
+        block_until(deadline_ns);
+        mark_current_running();
+    }
+    return true;
 }
 
 void sleep_for(uint64_t duration_ns) {

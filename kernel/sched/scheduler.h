@@ -34,6 +34,12 @@ void block();
 bool block_until(uint64_t deadline_ns);
 // Makes a blocked task runnable; returns false if it was not blocked.
 bool wake(Task* task);
+// A signal may need `task`'s attention: marks it pending and wakes it from an interruptible wait.
+void notify_signal(Task* task);
+// Whether the running task has a signal that should end an interruptible wait.
+bool signal_pending_for_current();
+// Sleeps until `deadline_ns` (monotonic) unless a signal comes first; returns false if one did.
+[[nodiscard]] bool sleep_until_interruptible(uint64_t deadline_ns);
 
 void sleep_for(uint64_t duration_ns);
 void sleep_until(uint64_t deadline_ns);

@@ -16,7 +16,8 @@
 
 namespace proc {
 class Process;
-}
+struct ThreadSignals;
+} // namespace proc
 
 namespace sched {
 
@@ -51,6 +52,13 @@ struct Task : ktl::IntrusiveListNode<InAllTasks>, ktl::IntrusiveListNode<InReapi
     // for the log.
     proc::Process* process = nullptr;
     uint64_t process_id = 0;
+    // Its signal mask, pending signals and alternate stack (proc/signals.h); null for kernel tasks.
+    proc::ThreadSignals* signals = nullptr;
+    // Set (atomically) when an unblocked signal may be pending: the return to user mode delivers
+    // it, and an interruptible wait gives up.
+    bool signal_pending = false;
+    // In an interruptible wait: a signal sent to the task wakes it (see notify_signal).
+    bool interruptible = false;
 
     SchedEntity entity;
     uint64_t created_ns = 0;

@@ -4,6 +4,18 @@
 
 namespace sched {
 
+InterruptibleScope::InterruptibleScope() {
+    __atomic_store_n(&current_task()->interruptible, true, __ATOMIC_SEQ_CST);
+}
+
+InterruptibleScope::~InterruptibleScope() {
+    __atomic_store_n(&current_task()->interruptible, false, __ATOMIC_SEQ_CST);
+}
+
+bool InterruptibleScope::interrupted() {
+    return signal_pending_for_current();
+}
+
 // Enlisting and marking the task blocked happen under the queue lock together: a waker that finds the
 // waiter in the queue but not yet blocked would otherwise skip it, and it would then sleep unseen.
 void WaitQueue::prepare_to_wait(Waiter& waiter) {

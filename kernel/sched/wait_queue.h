@@ -17,6 +17,21 @@ struct Waiter : ktl::IntrusiveListNode<> {
     Task* task = nullptr;
 };
 
+// How an interruptible wait ended.
+enum class WaitResult : uint8_t { Ready, TimedOut, Interrupted };
+inline constexpr uint64_t no_deadline = UINT64_MAX;
+
+// Marks the running task as waiting interruptibly for its lifetime: a signal sent meanwhile wakes it.
+class InterruptibleScope {
+public:
+    InterruptibleScope();
+    ~InterruptibleScope();
+    InterruptibleScope(const InterruptibleScope&) = delete;
+    InterruptibleScope& operator=(const InterruptibleScope&) = delete;
+    // Whether a signal has come that should end the wait.
+    static bool interrupted();
+};
+
 class WaitQueue {
 public:
     constexpr WaitQueue() = default;
@@ -53,6 +68,34 @@ public:
         }
         leave(waiter);
         return became_ready;
+    }
+
+    // As above, but a signal for the task ends the wait early (Interrupted): the caller then returns
+    // EINTR or restarts the call. SIGKILL always does.
+    template <typename Predicate>
+    [[nodiscard]] WaitResult wait_until_interruptible(Predicate&& ready, uint64_t deadline_ns = no_deadline) {
+        Waiter waiter;
+        InterruptibleScope scope;
+        WaitResult result;
+        for (;;) {
+            prepare_to_wait(waiter);
+            if (ready()) {
+                result = WaitResult::Ready;
+                break;
+            }
+            if (InterruptibleScope::interrupted()) {
+                result = WaitResult::Interrupted;
+                break;
+            }
+            if (deadline_ns == no_deadline) {
+                block_current();
+            } else if (!block_current_until(deadline_ns)) {
+                result = ready() ? WaitResult::Ready : WaitResult::TimedOut;
+                break;
+            }
+        }
+        leave(waiter);
+        return result;
     }
 
     // The two halves, for waits that must release something in between (a condition variable).

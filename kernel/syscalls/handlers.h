@@ -152,9 +152,6 @@ Result sys_vfork(Frame& frame);
 Result sys_execve(Frame& frame, mm::UserPtr<const char> path, mm::UserPtr<uint64_t> argv,
                   mm::UserPtr<uint64_t> envp);
 Result sys_wait4(int pid, mm::UserPtr<int32_t> status, int options, mm::UserPtr<uint8_t> usage);
-Result sys_kill(int pid, int signal);
-Result sys_tkill(int tid, int signal);
-Result sys_tgkill(int group, int tid, int signal);
 Result sys_sched_yield();
 Result sys_arch_prctl(int code, uint64_t address);
 Result sys_prctl(int option, uint64_t argument2, uint64_t argument3, uint64_t argument4, uint64_t argument5);
@@ -180,10 +177,23 @@ Result sys_getgroups(int size, mm::UserPtr<uint32_t> list);
 Result sys_setgroups(int size, mm::UserPtr<uint32_t> list);
 Result sys_getrlimit(int resource, mm::UserPtr<uint64_t> limit);
 Result sys_prlimit64(int pid, int resource, mm::UserPtr<uint64_t> new_limit, mm::UserPtr<uint64_t> old_limit);
+Result sys_getrandom(mm::UserPtr<uint8_t> buffer, size_t length, uint32_t flags);
+
+// Signals (signal_calls.cpp)
 Result sys_rt_sigaction(int signal, mm::UserPtr<uint8_t> action, mm::UserPtr<uint8_t> old_action,
                         size_t set_size);
 Result sys_rt_sigprocmask(int how, mm::UserPtr<uint64_t> set, mm::UserPtr<uint64_t> old_set, size_t set_size);
-Result sys_getrandom(mm::UserPtr<uint8_t> buffer, size_t length, uint32_t flags);
+Result sys_rt_sigreturn(Frame& frame);
+Result sys_rt_sigpending(mm::UserPtr<uint64_t> set, size_t set_size);
+Result sys_rt_sigtimedwait(mm::UserPtr<uint64_t> set, mm::UserPtr<uint8_t> info,
+                           mm::UserPtr<Timespec> timeout, size_t set_size);
+Result sys_rt_sigqueueinfo(int pid, int signal, mm::UserPtr<uint8_t> info);
+Result sys_rt_sigsuspend(mm::UserPtr<uint64_t> set, size_t set_size);
+Result sys_sigaltstack(Frame& frame, mm::UserPtr<uint8_t> stack, mm::UserPtr<uint8_t> old_stack);
+Result sys_pause();
+Result sys_kill(int pid, int signal);
+Result sys_tkill(int tid, int signal);
+Result sys_tgkill(int group, int tid, int signal);
 
 // Time (time_calls.cpp)
 Result sys_clock_gettime(int clock, mm::UserPtr<Timespec> time);

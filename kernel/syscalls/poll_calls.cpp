@@ -1,6 +1,7 @@
 // Waiting for several descriptors: poll, ppoll, select, pselect6. One core waits on every file's
-// poll queue at once and wakes when any of them changes or the deadline passes. Signal masks are
-// accepted and ignored until signals are delivered.
+// poll queue at once and wakes when any of them changes, the deadline passes or a signal comes
+// (EINTR). ppoll's and pselect6's masks hold while the call waits, as sigsuspend's do.
+#include "proc/signals.h"
 #include "sched/wait_queue.h"
 #include "syscalls/file_support.h"
 #include "time/clock.h"
@@ -45,8 +46,10 @@ int check(PollEntry* entries, int count) {
     return ready;
 }
 
-// Waits until something in `entries` is ready or `deadline_ns` passes; returns the ready count.
-int wait_for_events(PollEntry* entries, int count, uint64_t deadline_ns) {
+// Waits until something in `entries` is ready or `deadline_ns` passes; returns the ready count, or
+// EINTR when a signal comes first (poll and select are never restarted, as on Linux).
+ktl::ErrorOr<int> wait_for_events(PollEntry* entries, int count, uint64_t deadline_ns) {
+    sched::InterruptibleScope interruptible;
     for (;;) {
         for (int i = 0; i < count; ++i) {
             if (entries[i].file && (entries[i].queue = entries[i].file->poll_queue()))
@@ -54,7 +57,8 @@ int wait_for_events(PollEntry* entries, int count, uint64_t deadline_ns) {
         }
         int ready = check(entries, count);
         bool expired = ready == 0 && deadline_ns != no_deadline && time::monotonic_ns() >= deadline_ns;
-        if (ready == 0 && !expired) {
+        bool interrupted = ready == 0 && !expired && sched::InterruptibleScope::interrupted();
+        if (ready == 0 && !expired && !interrupted) {
             if (deadline_ns == no_deadline)
                 sched::WaitQueue::block_current();
             else
@@ -67,6 +71,8 @@ int wait_for_events(PollEntry* entries, int count, uint64_t deadline_ns) {
         }
         if (ready > 0 || expired)
             return ready;
+        if (interrupted)
+            return ktl::Errno::Interrupted;
         if (deadline_ns != no_deadline && time::monotonic_ns() >= deadline_ns)
             return check(entries, count);
     }
@@ -117,7 +123,7 @@ Result poll_until(mm::UserPtr<LinuxPollFd> fds, uint64_t count, uint64_t deadlin
                 entries[i].file = file.release_value();
         }
     }
-    int ready = wait_for_events(entries, static_cast<int>(count), deadline_ns);
+    int ready = TRY(wait_for_events(entries, static_cast<int>(count), deadline_ns));
     for (uint64_t i = 0; i < count; ++i) {
         int16_t returned = static_cast<int16_t>(entries[i].returned);
         TRY(mm::copy_to_user(mm::UserPtr<int16_t>(fds.offset(i).address() + 6), &returned));
@@ -138,6 +144,8 @@ Result sys_ppoll(mm::UserPtr<uint8_t> fds, uint64_t count, mm::UserPtr<Timespec>
     if (!signal_mask.is_null() && mask_size != sizeof(uint64_t))
         return ktl::Errno::InvalidArgument;
     uint64_t deadline = TRY(read_timespec_deadline(timeout));
+    if (!signal_mask.is_null())
+        proc::suspend_mask(TRY(mm::read_user(signal_mask))); // put back on the way out (see signals.h)
     return poll_until(mm::UserPtr<LinuxPollFd>(fds.address()), count, deadline);
 }
 
@@ -180,7 +188,7 @@ Result select_until(int count, mm::UserPtr<uint64_t> read_set, mm::UserPtr<uint6
         entries[fd].events = events;
         entries[fd].file = TRY(table->get(fd)); // select: EBADF for a closed fd in any set
     }
-    (void)wait_for_events(entries, count, deadline_ns);
+    TRY(wait_for_events(entries, count, deadline_ns));
     uint64_t results[3][words] = {};
     int ready = 0;
     for (int fd = 0; fd < count; ++fd) {
@@ -236,8 +244,16 @@ Result sys_select(int count, mm::UserPtr<uint64_t> read_set, mm::UserPtr<uint64_
 Result sys_pselect6(int count, mm::UserPtr<uint64_t> read_set, mm::UserPtr<uint64_t> write_set,
                     mm::UserPtr<uint64_t> except_set, mm::UserPtr<Timespec> timeout,
                     mm::UserPtr<uint64_t> signal_data) {
-    (void)signal_data; // { const sigset_t* mask; size_t size; }: masks come with signals
     uint64_t deadline = TRY(read_timespec_deadline(timeout));
+    if (!signal_data.is_null()) {
+        uint64_t data[2]; // { const sigset_t* mask; size_t size; }
+        TRY(mm::copy_from_user(data, signal_data, 2));
+        if (data[0]) {
+            if (data[1] != sizeof(uint64_t))
+                return ktl::Errno::InvalidArgument;
+            proc::suspend_mask(TRY(mm::read_user(mm::UserPtr<uint64_t>(data[0]))));
+        }
+    }
     Result ready = select_until(count, read_set, write_set, except_set, deadline);
     if (!timeout.is_null() && !ready.is_error()) {
         uint64_t now = time::monotonic_ns();

@@ -1,7 +1,6 @@
-// Process calls: identity, exit, clone/vfork, execve, wait4, the signals that exist so far, limits,
-// and the small facts a C library asks for at start-up.
+// Process calls: identity, exit, clone/vfork, execve, wait4, limits, and the small facts a C library
+// asks for at start-up. The signal calls are in signal_calls.cpp.
 #include "arch/user_mode.h"
-#include "console/log.h"
 #include "fs/file_table.h"
 #include "mm/kernel_heap.h"
 #include "mm/statistics.h"
@@ -20,11 +19,6 @@ namespace syscalls {
 
 namespace {
 
-constexpr ktl::StringView log_subsystem = "syscall";
-constexpr int sigkill = 9, sigstop = 19, sigchld = 17, sigcont = 18, sigurg = 23, sigwinch = 28;
-constexpr uint64_t sig_default = 0, sig_ignore = 1;
-constexpr uint64_t unblockable = (1ull << (sigkill - 1)) | (1ull << (sigstop - 1));
-
 proc::Process& process() {
     return *proc::current_process(); // user code always runs in a process
 }
@@ -36,31 +30,6 @@ struct ResourceUsage {
     int64_t rest[14];
 };
 static_assert(sizeof(ResourceUsage) == 144);
-
-// What a signal with the default disposition does to a process: nothing, or end it.
-bool default_action_terminates(int signal) {
-    return signal != sigchld && signal != sigcont && signal != sigurg && signal != sigwinch;
-}
-
-// Until signal delivery exists, a signal to oneself does what its default action would.
-Result signal_self(int signal) {
-    if (signal < 0 || signal > proc::signal_count)
-        return ktl::Errno::InvalidArgument;
-    if (signal == 0)
-        return 0;
-    const proc::SignalAction& action = process().signal_actions[signal - 1];
-    bool blocked = process().blocked_signals & (1ull << (signal - 1));
-    if (signal != sigkill && (action.handler == sig_ignore || blocked ||
-                              (action.handler == sig_default && !default_action_terminates(signal))))
-        return 0; // ignored, or pending until delivery exists (it is dropped)
-    if (action.handler > sig_ignore && signal != sigkill) {
-        klog::warn(log_subsystem, "process {}: signal {} has a handler, but delivery does not exist yet",
-                   process().pid(), signal);
-        return ktl::Errno::NotImplemented;
-    }
-    klog::info(log_subsystem, "process {} '{}' ends by signal {}", process().pid(), process().name(), signal);
-    proc::exit_current(proc::killed_status(signal));
-}
 
 struct ArgumentStrings {
     ktl::StringView* views = nullptr;
@@ -132,7 +101,15 @@ Result sys_set_tid_address(mm::UserPtr<int32_t>) {
     return static_cast<long>(sched::current_task()->id);
 }
 
+namespace {
+// The child's main task starts with the caller's signal mask, which clone copies from here.
+void publish_mask_for_clone() {
+    process().blocked_signals = proc::current_blocked_mask();
+}
+} // namespace
+
 Result sys_clone(Frame& frame, uint64_t flags, uint64_t stack, uint64_t, uint64_t, uint64_t) {
+    publish_mask_for_clone();
     return proc::clone_process(flags, stack, frame);
 }
 
@@ -142,7 +119,8 @@ Result sys_fork(Frame&) {
 
 Result sys_vfork(Frame& frame) {
     constexpr uint64_t clone_vm = 0x100, clone_vfork = 0x4000;
-    return proc::clone_process(clone_vm | clone_vfork | sigchld, 0, frame);
+    publish_mask_for_clone();
+    return proc::clone_process(clone_vm | clone_vfork | proc::sigchld, 0, frame);
 }
 
 Result sys_execve(Frame& frame, mm::UserPtr<const char> path, mm::UserPtr<uint64_t> argv,
@@ -188,30 +166,6 @@ Result sys_wait4(int pid, mm::UserPtr<int32_t> status, int options, mm::UserPtr<
         TRY(mm::copy_to_user(usage.address(), &resources, sizeof resources));
     }
     return static_cast<long>(result.pid);
-}
-
-Result sys_kill(int pid, int signal) {
-    if (signal < 0 || signal > proc::signal_count)
-        return ktl::Errno::InvalidArgument;
-    if (pid == static_cast<int>(process().pid()) || pid == 0)
-        return signal_self(signal);
-    return ktl::Errno::NotImplemented; // other processes (and groups) come with signal delivery
-}
-
-Result sys_tkill(int tid, int signal) {
-    if (tid <= 0)
-        return ktl::Errno::InvalidArgument;
-    if (static_cast<uint64_t>(tid) != sched::current_task()->id)
-        return ktl::Errno::NotImplemented;
-    return signal_self(signal);
-}
-
-Result sys_tgkill(int group, int tid, int signal) {
-    if (group <= 0 || tid <= 0)
-        return ktl::Errno::InvalidArgument;
-    if (static_cast<uint64_t>(group) != process().pid())
-        return ktl::Errno::NotImplemented;
-    return sys_tkill(tid, signal);
 }
 
 Result sys_sched_yield() {
@@ -574,53 +528,6 @@ Result sys_prlimit64(int pid, int resource, mm::UserPtr<uint64_t> new_limit,
         uint64_t pair[2] = {value.current, value.maximum};
         TRY(mm::copy_to_user(old_limit, pair, 2));
     }
-    return 0;
-}
-
-Result sys_rt_sigaction(int signal, mm::UserPtr<uint8_t> action, mm::UserPtr<uint8_t> old_action,
-                        size_t set_size) {
-    if (set_size != sizeof(uint64_t) || signal < 1 || signal > proc::signal_count)
-        return ktl::Errno::InvalidArgument;
-    if (!action.is_null() && (signal == sigkill || signal == sigstop))
-        return ktl::Errno::InvalidArgument;
-    proc::SignalAction& slot = process().signal_actions[signal - 1];
-    proc::SignalAction previous = slot;
-    if (!action.is_null()) {
-        proc::SignalAction wanted;
-        TRY(mm::copy_from_user(&wanted, action.address(), sizeof wanted));
-        wanted.mask &= ~unblockable;
-        slot = wanted;
-    }
-    if (!old_action.is_null())
-        TRY(mm::copy_to_user(old_action.address(), &previous, sizeof previous));
-    return 0;
-}
-
-Result sys_rt_sigprocmask(int how, mm::UserPtr<uint64_t> set, mm::UserPtr<uint64_t> old_set,
-                          size_t set_size) {
-    constexpr int block = 0, unblock = 1, set_mask = 2;
-    if (set_size != sizeof(uint64_t))
-        return ktl::Errno::InvalidArgument;
-    uint64_t previous = process().blocked_signals;
-    if (!set.is_null()) {
-        uint64_t signals = TRY(mm::read_user(set));
-        switch (how) {
-        case block:
-            process().blocked_signals |= signals;
-            break;
-        case unblock:
-            process().blocked_signals &= ~signals;
-            break;
-        case set_mask:
-            process().blocked_signals = signals;
-            break;
-        default:
-            return ktl::Errno::InvalidArgument;
-        }
-        process().blocked_signals &= ~unblockable;
-    }
-    if (!old_set.is_null())
-        TRY(mm::copy_to_user(old_set, &previous));
     return 0;
 }
 

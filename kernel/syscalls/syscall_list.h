@@ -18,8 +18,11 @@
     BLOG_OS_SYSCALL(10, mprotect, "")                                                                        \
     BLOG_OS_SYSCALL(11, munmap, "")                                                                          \
     BLOG_OS_SYSCALL(12, brk, "demand-paged heap after the program image")                                    \
-    BLOG_OS_SYSCALL(13, rt_sigaction, "recorded; delivery comes with signals")                               \
-    BLOG_OS_SYSCALL(14, rt_sigprocmask, "recorded")                                                          \
+    BLOG_OS_SYSCALL(13, rt_sigaction,                                                                        \
+                    "SA_SIGINFO, SA_RESTART, SA_NODEFER, SA_RESETHAND, SA_ONSTACK; SA_RESTORER required")    \
+    BLOG_OS_SYSCALL(14, rt_sigprocmask, "per thread")                                                        \
+    BLOG_OS_SYSCALL(15, rt_sigreturn,                                                                        \
+                    "restores registers, mask and FPU state; a bad frame kills with SIGSEGV")                \
     BLOG_OS_SYSCALL(16, ioctl,                                                                               \
                     "FIONREAD, FIONBIO, FIOCLEX, FIONCLEX; terminals: TCGETS, TCSETS*, TIOCGWINSZ, "         \
                     "TIOCSWINSZ, TIOCGPGRP")                                                                 \
@@ -39,6 +42,7 @@
         "MADV_DONTNEED and MADV_FREE drop the pages (zeros or the file after); the rest is advice")          \
     BLOG_OS_SYSCALL(32, dup, "")                                                                             \
     BLOG_OS_SYSCALL(33, dup2, "")                                                                            \
+    BLOG_OS_SYSCALL(34, pause, "")                                                                           \
     BLOG_OS_SYSCALL(35, nanosleep, "")                                                                       \
     BLOG_OS_SYSCALL(39, getpid, "")                                                                          \
     BLOG_OS_SYSCALL(40, sendfile, "")                                                                        \
@@ -48,7 +52,7 @@
     BLOG_OS_SYSCALL(59, execve, "any regular file with an execute bit, from the VFS")                        \
     BLOG_OS_SYSCALL(60, exit, "")                                                                            \
     BLOG_OS_SYSCALL(61, wait4, "any child or one pid; WNOHANG; rusage times")                                \
-    BLOG_OS_SYSCALL(62, kill, "to itself: the default action; others: ENOSYS until signals")                 \
+    BLOG_OS_SYSCALL(62, kill, "pid, -1; 0 and -pgid reach only the caller until process groups exist")       \
     BLOG_OS_SYSCALL(63, uname, "")                                                                           \
     BLOG_OS_SYSCALL(                                                                                         \
         72, fcntl,                                                                                           \
@@ -96,6 +100,11 @@
     BLOG_OS_SYSCALL(120, getresgid, "")                                                                      \
     BLOG_OS_SYSCALL(122, setfsuid, "")                                                                       \
     BLOG_OS_SYSCALL(123, setfsgid, "")                                                                       \
+    BLOG_OS_SYSCALL(127, rt_sigpending, "")                                                                  \
+    BLOG_OS_SYSCALL(128, rt_sigtimedwait, "")                                                                \
+    BLOG_OS_SYSCALL(129, rt_sigqueueinfo, "")                                                                \
+    BLOG_OS_SYSCALL(130, rt_sigsuspend, "")                                                                  \
+    BLOG_OS_SYSCALL(131, sigaltstack, "SS_AUTODISARM")                                                       \
     BLOG_OS_SYSCALL(133, mknod, "regular files, FIFOs, sockets; devices as root")                            \
     BLOG_OS_SYSCALL(137, statfs, "")                                                                         \
     BLOG_OS_SYSCALL(138, fstatfs, "")                                                                        \
@@ -107,7 +116,7 @@
                     "tmpfs, devtmpfs and the other registered types; no bind, move or remount yet")          \
     BLOG_OS_SYSCALL(166, umount2, "EBUSY while in use; MNT_DETACH")                                          \
     BLOG_OS_SYSCALL(186, gettid, "")                                                                         \
-    BLOG_OS_SYSCALL(200, tkill, "as kill, to itself")                                                        \
+    BLOG_OS_SYSCALL(200, tkill, "")                                                                          \
     BLOG_OS_SYSCALL(201, time, "the last tick's second, as the vDSO's")                                      \
     BLOG_OS_SYSCALL(217, getdents64, "")                                                                     \
     BLOG_OS_SYSCALL(218, set_tid_address, "")                                                                \
@@ -117,7 +126,7 @@
     BLOG_OS_SYSCALL(229, clock_getres, "")                                                                   \
     BLOG_OS_SYSCALL(230, clock_nanosleep, "relative and TIMER_ABSTIME")                                      \
     BLOG_OS_SYSCALL(231, exit_group, "")                                                                     \
-    BLOG_OS_SYSCALL(234, tgkill, "as kill, to itself")                                                       \
+    BLOG_OS_SYSCALL(234, tgkill, "")                                                                         \
     BLOG_OS_SYSCALL(235, utimes, "")                                                                         \
     BLOG_OS_SYSCALL(257, openat, "")                                                                         \
     BLOG_OS_SYSCALL(258, mkdirat, "")                                                                        \

@@ -4,6 +4,7 @@
 #include "console/log.h"
 #include "ktl/errno.h"
 #include "proc/process.h"
+#include "proc/signals.h"
 #include "sched/scheduler.h"
 #include "syscalls/handlers.h"
 #include "syscalls/syscall_list.h"
@@ -79,12 +80,21 @@ void dispatch(Frame& frame) {
         return;
     }
     Result result = table[number].handler(frame);
+    // Only pipes fail with EPIPE here, and on Linux a write that does also raises SIGPIPE (there are
+    // no sockets and so no MSG_NOSIGNAL yet); fs stays below proc by raising it here.
+    if (result.is_error() && result.error().code() == ktl::Errno::BrokenPipe)
+        proc::send_signal_to_current(proc::sigpipe);
     frame.rax =
         static_cast<uint64_t>(result.is_error() ? -static_cast<long>(result.error().code()) : result.value());
+    // Only a failed call can be one a signal interrupted (rt_sigreturn's result is a register value).
+    proc::deliver_signals(frame, result.is_error() ? static_cast<int64_t>(number) : -1);
 }
 
-// The program is at fault, not the kernel: report it and end the process; everything else runs on.
-void kill_faulting_task(Frame& frame) {
+// The program is at fault, not the kernel: its handler for the signal takes it if it has one;
+// otherwise report it and end the process; everything else runs on.
+void handle_user_fault(Frame& frame) {
+    if (proc::queue_fault_signal(frame))
+        return; // delivered on the way back to user mode
     sched::Task* task = sched::current_task();
     int signal = arch::fault_signal(frame);
     klog::error(log_subsystem, "process {} '{}' killed by signal {}: {} at rip {:#x}, error code {:#x}",
@@ -105,7 +115,8 @@ void initialize() {
     for (const auto& each : implemented)
         table[each.number] = each.entry;
     arch::set_syscall_handler(dispatch);
-    arch::set_user_fault_handler(kill_faulting_task);
+    arch::set_user_fault_handler(handle_user_fault);
+    proc::initialize_signal_delivery();
 }
 
 uint64_t dispatched_count() {

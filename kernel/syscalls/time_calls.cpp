@@ -107,14 +107,32 @@ Result sys_getcpu(mm::UserPtr<uint32_t> cpu, mm::UserPtr<uint32_t> node, uint64_
     return 0;
 }
 
-Result sys_nanosleep(mm::UserPtr<Timespec> duration, mm::UserPtr<Timespec>) {
-    uint64_t nanoseconds = TRY(read_duration(duration));
-    // Nothing interrupts a sleep until signals exist, so the remaining time is never written.
-    sched::sleep_for(nanoseconds);
-    return 0;
+namespace {
+
+// A sleep a signal cut short: EINTR with the time left (for a relative sleep). Linux restarts these
+// through a restart block instead when the handler has SA_RESTART; we never restart them.
+Result sleep_interruptibly(uint64_t deadline, mm::UserPtr<Timespec> remaining) {
+    if (sched::sleep_until_interruptible(deadline))
+        return 0;
+    if (!remaining.is_null()) {
+        uint64_t now = time::monotonic_ns();
+        uint64_t left = deadline > now ? deadline - now : 0;
+        Timespec value{static_cast<int64_t>(left / 1'000'000'000),
+                       static_cast<int64_t>(left % 1'000'000'000)};
+        TRY(mm::copy_to_user(remaining, &value));
+    }
+    return ktl::Errno::Interrupted;
 }
 
-Result sys_clock_nanosleep(int clock, int flags, mm::UserPtr<Timespec> time, mm::UserPtr<Timespec>) {
+} // namespace
+
+Result sys_nanosleep(mm::UserPtr<Timespec> duration, mm::UserPtr<Timespec> remaining) {
+    uint64_t nanoseconds = TRY(read_duration(duration));
+    return sleep_interruptibly(time::deadline_after(nanoseconds), remaining);
+}
+
+Result sys_clock_nanosleep(int clock, int flags, mm::UserPtr<Timespec> time,
+                           mm::UserPtr<Timespec> remaining) {
     constexpr int timer_absolute = 1;
     if (clock != clock_realtime && clock != clock_monotonic && clock != clock_boottime)
         return ktl::Errno::InvalidArgument;
@@ -132,8 +150,8 @@ Result sys_clock_nanosleep(int clock, int flags, mm::UserPtr<Timespec> time, mm:
     } else {
         deadline = time::deadline_after(value);
     }
-    sched::sleep_until(deadline);
-    return 0;
+    // An absolute sleep has nothing to report: the caller just sleeps again to the same time.
+    return sleep_interruptibly(deadline, (flags & timer_absolute) ? mm::UserPtr<Timespec>() : remaining);
 }
 
 } // namespace syscalls

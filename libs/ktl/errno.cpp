@@ -47,6 +47,8 @@ const char* errno_name(Errno code) {
         KTL_ERRNO_CASE(EILSEQ, IllegalSequence)
         KTL_ERRNO_CASE(ENOTSUP, NotSupported)
         KTL_ERRNO_CASE(ETIMEDOUT, TimedOut)
+        KTL_ERRNO_CASE(ERESTARTSYS, RestartSyscall)
+        KTL_ERRNO_CASE(ERESTARTNOHAND, RestartUnlessHandled)
 #undef KTL_ERRNO_CASE
     }
     return "E?";

@@ -45,6 +45,10 @@ enum class Errno : int {
     IllegalSequence = 84,      // EILSEQ
     NotSupported = 95,         // ENOTSUP
     TimedOut = 110,            // ETIMEDOUT
+    // Kernel-internal, never seen by user space: a wait a signal interrupted. The return to user
+    // mode turns them into EINTR or a restart of the call (Linux's ERESTARTSYS, ERESTARTNOHAND).
+    RestartSyscall = 512,       // restart unless a handler without SA_RESTART runs
+    RestartUnlessHandled = 514, // restart unless any handler runs
 };
 
 // Short symbolic name ("ENOMEM"), or "E?" for a number this table does not know.

@@ -1,6 +1,7 @@
 // FPU/SSE/AVX state: enabled once at boot, saved and restored by the scheduler for the threads that
 // use it.
 // XSAVE covers whatever XCR0 enables (x87, SSE, AVX); without it FXSAVE covers x87 and SSE.
+#include "arch/x86_64/fpu.h"
 #include "arch/context.h"
 #include "arch/x86_64/registers.h"
 
@@ -106,3 +107,18 @@ const char* fpu_save_method() {
 }
 
 } // namespace arch
+
+namespace x86_64 {
+
+uint64_t xsave_components() {
+    return use_xsave ? enabled_components : 0;
+}
+
+uint32_t mxcsr_mask() {
+    // Written by FXSAVE/XSAVE at byte 28; zero means the architectural default (DAZ unsupported).
+    uint32_t mask;
+    memcpy(&mask, initial_state + 28, sizeof mask);
+    return mask ? mask : 0xffbf;
+}
+
+} // namespace x86_64

@@ -58,6 +58,7 @@ FaultCatchContext* active_fault_catch;
 arch::FaultAddressDescriber fault_address_describer;
 arch::BreakpointObserver breakpoint_observer;
 arch::InterruptReturnHook interrupt_return_hook;
+arch::UserReturnHook user_return_hook;
 arch::SyscallHandler syscall_handler;
 arch::UserFaultHandler user_fault_handler;
 arch::PageFaultResolver page_fault_resolver;
@@ -250,6 +251,8 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame) {
     }
     if (vector >= 32 && interrupt_return_hook)
         interrupt_return_hook(*frame);
+    if (frame->from_user_mode() && user_return_hook)
+        user_return_hook(*frame);
 }
 
 namespace arch {
@@ -324,6 +327,10 @@ void set_breakpoint_observer(BreakpointObserver observer) {
 
 void set_interrupt_return_hook(InterruptReturnHook hook) {
     interrupt_return_hook = hook;
+}
+
+void set_user_return_hook(UserReturnHook hook) {
+    user_return_hook = hook;
 }
 
 void set_fault_address_describer(FaultAddressDescriber describer) {

@@ -71,6 +71,42 @@ int fault_signal(const InterruptFrame& frame) {
     }
 }
 
+FaultSignal describe_user_fault(const InterruptFrame& frame) {
+    constexpr int32_t si_kernel = 0x80, segv_maperr = 1, segv_accerr = 2, fpe_intdiv = 1, fpe_fltdiv = 3,
+                      fpe_fltovf = 4, fpe_fltund = 5, fpe_fltres = 6, fpe_fltinv = 7, ill_illopn = 2,
+                      trap_trace = 2, bus_adraln = 1;
+    int signal = fault_signal(frame);
+    switch (frame.vector) {
+    case 14: // page fault: present bit set means the access was refused, not unmapped
+        return {signal, frame.error_code & 1 ? segv_accerr : segv_maperr, x86_64::read_cr2()};
+    case 0:
+        return {signal, fpe_intdiv, frame.rip};
+    case 19: {
+        uint32_t mxcsr = 0;
+        asm volatile("stmxcsr %0" : "=m"(mxcsr));
+        int32_t code = mxcsr & 1    ? fpe_fltinv
+                       : mxcsr & 4  ? fpe_fltdiv
+                       : mxcsr & 8  ? fpe_fltovf
+                       : mxcsr & 16 ? fpe_fltund
+                       : mxcsr & 32 ? fpe_fltres
+                                    : fpe_fltinv;
+        return {signal, code, frame.rip};
+    }
+    case 16:
+        return {signal, fpe_fltinv, frame.rip};
+    case 6:
+        return {signal, ill_illopn, frame.rip};
+    case 1:
+        return {signal, trap_trace, frame.rip};
+    case 3:
+        return {signal, si_kernel, 0}; // int3 reports SI_KERNEL on Linux
+    case 17:
+        return {signal, bus_adraln, 0};
+    default:
+        return {signal, si_kernel, 0};
+    }
+}
+
 namespace {
 constexpr uint32_t msr_fs_base = 0xc0000100;
 constexpr uint32_t msr_tsc_aux = 0xc0000103;

@@ -1,0 +1,455 @@
+// Signal state, sending and delivery (see signals.h).
+#include "proc/signals.h"
+
+#include "arch/cpu.h"
+#include "arch/user_mode.h"
+#include "console/log.h"
+#include "proc/process.h"
+#include "sched/scheduler.h"
+
+#include <cstring>
+#include <new>
+
+namespace proc {
+
+namespace {
+
+constexpr ktl::StringView log_subsystem = "signal";
+// Real-time signals queued per process at most (Linux's RLIMIT_SIGPENDING is in the thousands).
+constexpr size_t max_queued_realtime = 1024;
+
+bool is_realtime(int signal) {
+    return signal >= first_realtime_signal;
+}
+
+enum class DefaultAction : uint8_t { Terminate, Ignore, Stop };
+
+DefaultAction default_action(int signal) {
+    switch (signal) {
+    case sigchld:
+    case sigcont:
+    case sigurg:
+    case sigwinch:
+        return DefaultAction::Ignore;
+    case sigstop:
+    case sigtstp:
+    case sigttin:
+    case sigttou:
+        return DefaultAction::Stop;
+    default:
+        return DefaultAction::Terminate; // the core-dumping ones too: no core is written
+    }
+}
+
+// Linux's sig_ignored: a blocked signal stays pending (the mask or handler may change before it is
+// unblocked); an unblocked one whose delivery would do nothing is dropped at once.
+bool ignored_locked(Process& process, ThreadSignals& thread, int signal) {
+    if (signal == sigkill || (thread.blocked & signal_bit(signal)))
+        return false;
+    uint64_t handler = process.signal_actions[signal - 1].handler;
+    // Stopping is not implemented: a stop signal at its default does nothing (see docs/processes.md).
+    return handler == sig_ignore ||
+           (handler == sig_default && default_action(signal) != DefaultAction::Terminate);
+}
+
+uint64_t deliverable_locked(Process& process, ThreadSignals& thread) {
+    return (thread.pending.set() | process.signals.pending.set()) & ~(thread.blocked & ~unblockable_signals);
+}
+
+// Keeps the task's flag equal to "something is deliverable", and wakes it when it becomes so.
+void update_pending_locked(Process& process, ThreadSignals& thread) {
+    if (!thread.task)
+        return;
+    if (deliverable_locked(process, thread))
+        sched::notify_signal(thread.task);
+    else
+        __atomic_store_n(&thread.task->signal_pending, false, __ATOMIC_SEQ_CST);
+}
+
+ThreadSignals* current_thread() {
+    sched::Task* task = sched::current_task();
+    return task ? task->signals : nullptr;
+}
+
+} // namespace
+
+bool SignalQueue::add(const SignalInfo& info, PendingSignal*& spare) {
+    uint64_t bit = signal_bit(info.signal);
+    if (!is_realtime(info.signal) && (m_set & bit))
+        return true; // standard signals coalesce
+    if (spare) {
+        spare->info = info;
+        m_entries.push_back(*spare);
+        spare = nullptr;
+    } else if (is_realtime(info.signal)) {
+        return false;
+    }
+    m_set |= bit;
+    return true;
+}
+
+bool SignalQueue::take(uint64_t allowed, SignalInfo& info) {
+    uint64_t candidates = m_set & allowed;
+    if (!candidates)
+        return false;
+    int signal = (candidates & signal_bit(sigkill)) ? sigkill : __builtin_ctzll(candidates) + 1;
+    PendingSignal* found = nullptr;
+    bool more = false;
+    for (PendingSignal& entry : m_entries) {
+        if (entry.info.signal != signal)
+            continue;
+        if (found) {
+            more = true;
+            break;
+        }
+        found = &entry;
+    }
+    if (found) {
+        info = found->info;
+        m_entries.remove(*found);
+        delete found;
+    } else {
+        info = {};
+        info.signal = signal;
+        info.code = si_kernel;
+    }
+    if (!more)
+        m_set &= ~signal_bit(signal);
+    return true;
+}
+
+void SignalQueue::discard(int signal) {
+    SignalInfo info;
+    while (take(signal_bit(signal), info)) {
+    }
+}
+
+void SignalQueue::clear() {
+    while (PendingSignal* entry = m_entries.pop_front())
+        delete entry;
+    m_set = 0;
+}
+
+void attach_main_thread(Process& process, sched::Task& task, uint64_t mask) {
+    ProcessSignals& signals = process.signals;
+    sync::SpinlockGuard guard(signals.lock);
+    signals.main_thread.task = &task;
+    signals.main_thread.blocked = mask & ~unblockable_signals;
+    task.signals = &signals.main_thread;
+    update_pending_locked(process, signals.main_thread);
+}
+
+void detach_thread(Process& process, sched::Task& task) {
+    ProcessSignals& signals = process.signals;
+    sync::SpinlockGuard guard(signals.lock);
+    if (task.signals) {
+        task.signals->task = nullptr;
+        task.signals->pending.clear();
+    }
+    signals.pending.clear();
+    signals.queued_realtime = 0;
+    task.signals = nullptr;
+    __atomic_store_n(&task.signal_pending, false, __ATOMIC_SEQ_CST);
+}
+
+void reset_signals_for_exec(Process& process) {
+    sync::SpinlockGuard guard(process.signals.lock);
+    for (SignalAction& action : process.signal_actions)
+        if (action.handler > sig_ignore)
+            action = {}; // handlers are in the old program; ignored signals stay ignored
+    process.signals.main_thread.alternate_stack = {};
+}
+
+ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info, SignalScope scope) {
+    if (info.signal < 1 || info.signal > signal_count)
+        return ktl::Errno::InvalidArgument;
+    // Allocated before the lock; returned unused when the signal coalesces or is dropped.
+    PendingSignal* spare = new (std::nothrow) PendingSignal;
+    ktl::ErrorOr<void> result;
+    {
+        ProcessSignals& signals = process.signals;
+        sync::SpinlockGuard guard(signals.lock);
+        ThreadSignals& thread = signals.main_thread;
+        if (thread.task && !ignored_locked(process, thread, info.signal)) {
+            bool realtime = is_realtime(info.signal);
+            SignalQueue& queue = scope == SignalScope::Thread ? thread.pending : signals.pending;
+            if (realtime && signals.queued_realtime >= max_queued_realtime) {
+                result = ktl::Errno::TryAgain;
+            } else if (!queue.add(info, spare)) {
+                result = ktl::Errno::TryAgain;
+            } else {
+                if (realtime)
+                    ++signals.queued_realtime;
+                update_pending_locked(process, thread);
+            }
+        }
+    }
+    delete spare;
+    return result;
+}
+
+void send_signal_to_current(int signal, int32_t code) {
+    Process* process = current_process();
+    if (!process)
+        return;
+    SignalInfo info{};
+    info.signal = signal;
+    info.code = code;
+    (void)send_signal(*process, info, SignalScope::Thread);
+}
+
+uint64_t current_blocked_mask() {
+    Process* process = current_process();
+    sync::SpinlockGuard guard(process->signals.lock);
+    return current_thread()->blocked;
+}
+
+void set_current_blocked_mask(uint64_t mask) {
+    Process* process = current_process();
+    sync::SpinlockGuard guard(process->signals.lock);
+    ThreadSignals& thread = *current_thread();
+    thread.blocked = mask & ~unblockable_signals;
+    update_pending_locked(*process, thread);
+}
+
+uint64_t current_pending_signals() {
+    Process* process = current_process();
+    sync::SpinlockGuard guard(process->signals.lock);
+    return current_thread()->pending.set() | process->signals.pending.set();
+}
+
+bool take_current_signal(uint64_t set, SignalInfo& info) {
+    Process* process = current_process();
+    sync::SpinlockGuard guard(process->signals.lock);
+    ThreadSignals& thread = *current_thread();
+    bool taken = thread.pending.take(set, info);
+    if (!taken && process->signals.pending.take(set, info)) {
+        taken = true;
+        if (is_realtime(info.signal))
+            --process->signals.queued_realtime;
+    }
+    update_pending_locked(*process, thread);
+    return taken;
+}
+
+void suspend_mask(uint64_t mask) {
+    Process* process = current_process();
+    sync::SpinlockGuard guard(process->signals.lock);
+    ThreadSignals& thread = *current_thread();
+    thread.restore_mask = true;
+    thread.mask_to_restore = thread.blocked;
+    thread.blocked = mask & ~unblockable_signals;
+    update_pending_locked(*process, thread);
+}
+
+SignalAction action_of(Process& process, int signal) {
+    sync::SpinlockGuard guard(process.signals.lock);
+    return process.signal_actions[signal - 1];
+}
+
+void set_action(Process& process, int signal, const SignalAction& action) {
+    sync::SpinlockGuard guard(process.signals.lock);
+    process.signal_actions[signal - 1] = action;
+    process.signal_actions[signal - 1].mask &= ~unblockable_signals;
+    // POSIX: setting SIG_IGN (or a default that ignores) discards what is pending of that signal.
+    ThreadSignals& thread = process.signals.main_thread;
+    bool discards = action.handler == sig_ignore ||
+                    (action.handler == sig_default && default_action(signal) == DefaultAction::Ignore);
+    if (discards && signal != sigkill && signal != sigstop) {
+        size_t realtime_before = 0;
+        if (is_realtime(signal)) {
+            SignalInfo info;
+            while (process.signals.pending.take(signal_bit(signal), info))
+                ++realtime_before;
+            process.signals.queued_realtime -= realtime_before;
+        } else {
+            process.signals.pending.discard(signal);
+        }
+        thread.pending.discard(signal);
+        update_pending_locked(process, thread);
+    }
+}
+
+arch::SignalStack& current_alternate_stack() {
+    return current_thread()->alternate_stack;
+}
+
+namespace {
+
+// Ends the running process by `signal`'s default action.
+[[noreturn]] void terminate_by(int signal) {
+    Process* process = current_process();
+    klog::info(log_subsystem, "process {} '{}' ends by signal {}", process->pid(), process->name(), signal);
+    exit_current(killed_status(signal));
+}
+
+bool is_fault_signal(int signal) {
+    return signal == sigsegv || signal == sigbus || signal == sigill || signal == sigfpe || signal == sigtrap;
+}
+
+// A system call a signal interrupted: rewound so it runs again (rip back over the 2-byte `syscall`
+// or `int 0x80`, the number back in rax), or ended with EINTR.
+void finish_interrupted_call(arch::InterruptFrame& frame, int64_t syscall_number,
+                             const SignalAction* handler) {
+    constexpr auto restart_syscall = -static_cast<int64_t>(ktl::Errno::RestartSyscall);
+    constexpr auto restart_unless_handled = -static_cast<int64_t>(ktl::Errno::RestartUnlessHandled);
+    auto result = static_cast<int64_t>(frame.rax);
+    if (syscall_number < 0 || (result != restart_syscall && result != restart_unless_handled))
+        return;
+    bool restart = !handler || (result == restart_syscall && (handler->flags & sa_restart));
+    if (restart) {
+        frame.rip -= 2;
+        frame.rax = static_cast<uint64_t>(syscall_number);
+    } else {
+        frame.rax = static_cast<uint64_t>(-static_cast<int64_t>(ktl::Errno::Interrupted));
+    }
+}
+
+// What to do about the next deliverable signal, decided under the lock.
+struct Delivery {
+    SignalInfo info{};
+    SignalAction action;
+    uint64_t saved_mask = 0; // what the handler's sigreturn puts back
+};
+
+bool next_delivery(Process& process, ThreadSignals& thread, Delivery& delivery) {
+    sync::SpinlockGuard guard(process.signals.lock);
+    uint64_t allowed = ~(thread.blocked & ~unblockable_signals);
+    bool taken = thread.pending.take(allowed, delivery.info);
+    if (!taken && process.signals.pending.take(allowed, delivery.info)) {
+        taken = true;
+        if (is_realtime(delivery.info.signal))
+            --process.signals.queued_realtime;
+    }
+    if (taken) {
+        int signal = delivery.info.signal;
+        SignalAction& action = process.signal_actions[signal - 1];
+        delivery.action = action;
+        if (action.handler > sig_ignore) {
+            delivery.saved_mask = thread.restore_mask ? thread.mask_to_restore : thread.blocked;
+            thread.restore_mask = false;
+            thread.blocked |= action.mask | ((action.flags & sa_nodefer) ? 0 : signal_bit(signal));
+            thread.blocked &= ~unblockable_signals;
+            if (action.flags & sa_resethand)
+                action = {};
+        }
+    }
+    update_pending_locked(process, thread);
+    return taken;
+}
+
+// No handler ran: a mask rt_sigsuspend swapped in goes back now.
+void restore_suspended_mask(Process& process, ThreadSignals& thread) {
+    sync::SpinlockGuard guard(process.signals.lock);
+    if (!thread.restore_mask)
+        return;
+    thread.restore_mask = false;
+    thread.blocked = thread.mask_to_restore;
+    update_pending_locked(process, thread);
+}
+
+// The frame could not be written (bad stack, alternate stack overflow): the process dies by SIGSEGV,
+// as on Linux.
+[[noreturn]] void kill_undeliverable(const arch::InterruptFrame& frame, int signal) {
+    Process* process = current_process();
+    klog::error(log_subsystem,
+                "process {} '{}' killed by signal {}: no room for signal {}'s frame below rsp {:#x}",
+                process->pid(), process->name(), sigsegv, signal, frame.rsp);
+    exit_current(killed_status(sigsegv));
+}
+
+void deliver_on_user_return(arch::InterruptFrame& frame) {
+    sched::Task* task = sched::current_task();
+    if (!task || !__atomic_load_n(&task->signal_pending, __ATOMIC_RELAXED))
+        return;
+    arch::enable_interrupts(); // writing the frame may page in the user stack
+    deliver_signals(frame, -1);
+    arch::disable_interrupts();
+}
+
+} // namespace
+
+void deliver_signals(arch::InterruptFrame& frame, int64_t syscall_number) {
+    sched::Task* task = sched::current_task();
+    Process* process = task->process;
+    ThreadSignals* thread = task->signals;
+    if (!process || !thread)
+        return;
+    Delivery delivery;
+    while (__atomic_load_n(&task->signal_pending, __ATOMIC_SEQ_CST) &&
+           next_delivery(*process, *thread, delivery)) {
+        int signal = delivery.info.signal;
+        uint64_t handler = delivery.action.handler;
+        if (signal == sigkill)
+            terminate_by(signal);
+        if (handler == sig_ignore)
+            continue;
+        if (handler == sig_default) {
+            if (default_action(signal) != DefaultAction::Terminate)
+                continue; // ignored, or a stop (not implemented yet)
+            terminate_by(signal);
+        }
+        finish_interrupted_call(frame, syscall_number, &delivery.action);
+        if (!(delivery.action.flags & sa_restorer))
+            kill_undeliverable(frame, signal); // x86-64 has no kernel-provided return trampoline
+        arch::SignalStack& alternate = thread->alternate_stack;
+        bool use_alternate = (delivery.action.flags & sa_onstack) && alternate.size &&
+                             !(alternate.flags & ss_disable) &&
+                             !(frame.rsp > alternate.base && frame.rsp - alternate.base <= alternate.size);
+        arch::SignalStack reported = alternate;
+        if (alternate.size && !(alternate.flags & ss_disable))
+            reported.flags =
+                (frame.rsp > alternate.base && frame.rsp - alternate.base <= alternate.size) ? ss_onstack : 0;
+        reported.flags |= alternate.flags & ss_autodisarm;
+        arch::SignalFrameRequest request{
+            .signal = signal,
+            .info = &delivery.info,
+            .handler = handler,
+            .restorer = (delivery.action.flags & sa_restorer) ? delivery.action.restorer : 0,
+            .saved_mask = delivery.saved_mask,
+            .stack_top = use_alternate ? alternate.base + alternate.size : 0,
+            .stack_state = reported,
+            .fault_address =
+                is_fault_signal(signal) && delivery.info.code > 0 ? delivery.info.fault.address : 0,
+        };
+        if (auto pushed = arch::push_signal_frame(frame, request); pushed.is_error())
+            kill_undeliverable(frame, signal);
+        if (use_alternate && (alternate.flags & ss_autodisarm))
+            alternate = {}; // SS_AUTODISARM: the handler may longjmp away and switch stacks itself
+        // One handler frame a return: the rest are delivered when it returns through rt_sigreturn.
+        return;
+    }
+    finish_interrupted_call(frame, syscall_number, nullptr);
+    restore_suspended_mask(*process, *thread);
+}
+
+bool queue_fault_signal(const arch::InterruptFrame& frame) {
+    Process* process = current_process();
+    ThreadSignals* thread = current_thread();
+    if (!process || !thread)
+        return false;
+    arch::FaultSignal fault = arch::describe_user_fault(frame);
+    PendingSignal* spare = new (std::nothrow) PendingSignal;
+    bool queued = false;
+    {
+        sync::SpinlockGuard guard(process->signals.lock);
+        const SignalAction& action = process->signal_actions[fault.signal - 1];
+        if (!(thread->blocked & signal_bit(fault.signal)) && action.handler > sig_ignore) {
+            SignalInfo info{};
+            info.signal = fault.signal;
+            info.code = fault.code;
+            info.fault.address = fault.address;
+            thread->pending.discard(fault.signal); // the fault's own siginfo, not an earlier kill's
+            queued = thread->pending.add(info, spare);
+            update_pending_locked(*process, *thread);
+        }
+    }
+    delete spare;
+    return queued;
+}
+
+void initialize_signal_delivery() {
+    arch::set_user_return_hook(deliver_on_user_return);
+}
+
+} // namespace proc

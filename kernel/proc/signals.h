@@ -1,0 +1,172 @@
+// Signals, with Linux x86-64 semantics (signal(7)): dispositions a process shares, pending sets with
+// the siginfo of each signal (real-time signals queue, standard ones coalesce), per-thread masks and
+// alternate stacks, sending, and delivery on every return to user mode (default actions, SIG_IGN,
+// or a handler on Linux's rt_sigframe; see arch/signal_frame.h).
+//
+// Locking: one spinlock per process (ProcessSignals::lock) covers its dispositions, its pending queue
+// and each of its threads' masks, pending queues and task pointers, as Linux's siglock does. It may be
+// taken under the process tree's mutex, and is taken before the scheduler's lock (to wake a target);
+// never inside a wait queue's lock.
+#pragma once
+
+#include "arch/interrupts.h"
+#include "arch/signal_frame.h"
+#include "ktl/error_or.h"
+#include "ktl/intrusive_list.h"
+#include "sync/spinlock.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace sched {
+struct Task;
+}
+
+namespace proc {
+
+class Process;
+
+inline constexpr int signal_count = 64; // 1..64, as Linux's _NSIG
+
+inline constexpr int sighup = 1, sigint = 2, sigquit = 3, sigill = 4, sigtrap = 5, sigabrt = 6, sigbus = 7,
+                     sigfpe = 8, sigkill = 9, sigusr1 = 10, sigsegv = 11, sigusr2 = 12, sigpipe = 13,
+                     sigalrm = 14, sigterm = 15, sigchld = 17, sigcont = 18, sigstop = 19, sigtstp = 20,
+                     sigttin = 21, sigttou = 22, sigurg = 23, sigxcpu = 24, sigxfsz = 25, sigwinch = 28,
+                     sigsys = 31;
+inline constexpr int first_realtime_signal = 32; // the kernel's SIGRTMIN (libc keeps a few for itself)
+
+constexpr uint64_t signal_bit(int signal) {
+    return uint64_t{1} << (signal - 1);
+}
+inline constexpr uint64_t unblockable_signals = signal_bit(sigkill) | signal_bit(sigstop);
+
+// si_code values.
+inline constexpr int32_t si_user = 0, si_kernel = 0x80, si_queue = -1, si_tkill = -6;
+inline constexpr int32_t cld_exited = 1, cld_killed = 2;
+
+// Linux's siginfo_t: 128 bytes, three ints, then a union whose members start at byte 16.
+struct SignalInfo {
+    int32_t signal;
+    int32_t error_number;
+    int32_t code;
+    int32_t padding;
+    union {
+        struct {
+            int32_t pid;
+            uint32_t uid;
+            uint64_t value; // sigqueue's sigval
+        } sender;
+        struct {
+            int32_t pid;
+            uint32_t uid;
+            int32_t status;
+            int32_t padding;
+            int64_t user_time, system_time;
+        } child;
+        struct {
+            uint64_t address;
+        } fault;
+        uint8_t bytes[112];
+    };
+};
+static_assert(sizeof(SignalInfo) == arch::signal_info_size && offsetof(SignalInfo, sender) == 16);
+
+// Linux's struct k_sigaction for rt_sigaction (handler, flags, restorer, mask).
+struct SignalAction {
+    uint64_t handler = 0; // SIG_DFL 0, SIG_IGN 1, or a function
+    uint64_t flags = 0;
+    uint64_t restorer = 0;
+    uint64_t mask = 0;
+};
+static_assert(sizeof(SignalAction) == 32);
+
+inline constexpr uint64_t sig_default = 0, sig_ignore = 1;
+inline constexpr uint64_t sa_siginfo = 4, sa_restorer = 0x04000000, sa_onstack = 0x08000000,
+                          sa_restart = 0x10000000, sa_nodefer = 0x40000000, sa_resethand = 0x80000000;
+inline constexpr int32_t ss_onstack = 1, ss_disable = 2, ss_autodisarm = int32_t(0x80000000u);
+
+struct PendingSignal : ktl::IntrusiveListNode<> {
+    SignalInfo info;
+};
+
+// Signals waiting for delivery: a bit each, and their siginfo records in arrival order.
+class SignalQueue {
+public:
+    SignalQueue() = default;
+    SignalQueue(const SignalQueue&) = delete;
+    SignalQueue& operator=(const SignalQueue&) = delete;
+    ~SignalQueue() { clear(); }
+
+    uint64_t set() const { return m_set; }
+    // A standard signal already pending coalesces; otherwise `spare` (allocated by the caller outside
+    // the lock) keeps the siginfo and becomes null. Without one a standard signal is still marked
+    // (its siginfo reads as sent by the kernel); a real-time one is refused.
+    bool add(const SignalInfo& info, PendingSignal*& spare);
+    // Removes the lowest-numbered signal in `allowed` (SIGKILL first); false if there is none.
+    bool take(uint64_t allowed, SignalInfo& info);
+    void discard(int signal);
+    void clear();
+
+private:
+    uint64_t m_set = 0;
+    ktl::IntrusiveList<PendingSignal> m_entries;
+};
+
+// One thread's part. A process has one thread today (its main task), kept in ProcessSignals.
+struct ThreadSignals {
+    sched::Task* task = nullptr; // null once the thread has exited
+    uint64_t blocked = 0;
+    SignalQueue pending; // sent to this thread (tkill, faults)
+    // rt_sigsuspend: the mask to put back once the signal that ended it has been handled.
+    bool restore_mask = false;
+    uint64_t mask_to_restore = 0;
+    arch::SignalStack alternate_stack; // only the thread itself reads or changes it
+};
+
+struct ProcessSignals {
+    sync::Spinlock lock;
+    SignalQueue pending; // sent to the process (kill, sigqueue)
+    size_t queued_realtime = 0;
+    ThreadSignals main_thread;
+};
+
+// Makes `task` the process's main thread, starting with `mask` blocked; or detaches it as it exits
+// (its pending signals are dropped).
+void attach_main_thread(Process& process, sched::Task& task, uint64_t mask);
+void detach_thread(Process& process, sched::Task& task);
+// execve: handlers go back to the default (ignored signals stay ignored) and the alternate stack
+// goes; the mask and pending signals stay.
+void reset_signals_for_exec(Process& process);
+
+// Queues `info` for `process` (or only for its main thread) and wakes it if it can act on it. A
+// signal that would be ignored is dropped at once, unless blocked. Fails with TryAgain when a
+// real-time signal cannot be queued.
+enum class SignalScope : uint8_t { Process, Thread };
+ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info,
+                               SignalScope scope = SignalScope::Process);
+// A signal from the kernel itself (SIGPIPE, SIGCHLD...) to the running process; best effort.
+void send_signal_to_current(int signal, int32_t code = si_kernel);
+
+// The running thread's state, for the signal calls. Changing the mask may make a pending signal
+// deliverable: it is then delivered on the way back to user mode.
+uint64_t current_blocked_mask();
+void set_current_blocked_mask(uint64_t mask);
+uint64_t current_pending_signals(); // thread's and process's, blocked or not
+// Takes a pending signal in `set` (for sigtimedwait); false if none is pending.
+bool take_current_signal(uint64_t set, SignalInfo& info);
+// rt_sigsuspend: swaps in `mask` until a signal has been handled.
+void suspend_mask(uint64_t mask);
+SignalAction action_of(Process& process, int signal);
+void set_action(Process& process, int signal, const SignalAction& action);
+arch::SignalStack& current_alternate_stack();
+
+// Delivery on the way back to user mode. `syscall_number` is the system call the frame returns from
+// (-1 after an interrupt or fault): a call a signal interrupted is restarted or ends with EINTR.
+void deliver_signals(arch::InterruptFrame& frame, int64_t syscall_number);
+// A fault in user code: queues its signal if a handler will take it and returns true; false when
+// the process must be killed (signal blocked, ignored or at its default), as Linux does.
+bool queue_fault_signal(const arch::InterruptFrame& frame);
+// Installs delivery on the arch's return-to-user path.
+void initialize_signal_delivery();
+
+} // namespace proc
