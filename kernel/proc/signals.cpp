@@ -247,8 +247,9 @@ SignalAction action_of(Process& process, int signal) {
     return process.signal_actions[signal - 1];
 }
 
-void set_action(Process& process, int signal, const SignalAction& action) {
+SignalAction set_action(Process& process, int signal, const SignalAction& action) {
     sync::SpinlockGuard guard(process.signals.lock);
+    SignalAction previous = process.signal_actions[signal - 1];
     process.signal_actions[signal - 1] = action;
     process.signal_actions[signal - 1].mask &= ~unblockable_signals;
     // POSIX: setting SIG_IGN (or a default that ignores) discards what is pending of that signal.
@@ -268,6 +269,7 @@ void set_action(Process& process, int signal, const SignalAction& action) {
         thread.pending.discard(signal);
         update_pending_locked(process, thread);
     }
+    return previous;
 }
 
 arch::SignalStack& current_alternate_stack() {
@@ -340,9 +342,9 @@ bool next_delivery(Process& process, ThreadSignals& thread, Delivery& delivery) 
 
 // No handler ran: a mask rt_sigsuspend swapped in goes back now.
 void restore_suspended_mask(Process& process, ThreadSignals& thread) {
-    sync::SpinlockGuard guard(process.signals.lock);
     if (!thread.restore_mask)
-        return;
+        return; // only the thread itself sets it: no lock needed to see it is clear (every syscall)
+    sync::SpinlockGuard guard(process.signals.lock);
     thread.restore_mask = false;
     thread.blocked = thread.mask_to_restore;
     update_pending_locked(process, thread);

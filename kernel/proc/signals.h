@@ -157,7 +157,8 @@ bool take_current_signal(uint64_t set, SignalInfo& info);
 // rt_sigsuspend: swaps in `mask` until a signal has been handled.
 void suspend_mask(uint64_t mask);
 SignalAction action_of(Process& process, int signal);
-void set_action(Process& process, int signal, const SignalAction& action);
+// Installs `action` and returns the one it replaces, in one step.
+SignalAction set_action(Process& process, int signal, const SignalAction& action);
 arch::SignalStack& current_alternate_stack();
 
 // Delivery on the way back to user mode. `syscall_number` is the system call the frame returns from

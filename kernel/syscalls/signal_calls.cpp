@@ -107,11 +107,10 @@ Result sys_rt_sigaction(int signal, mm::UserPtr<uint8_t> action, mm::UserPtr<uin
     proc::SignalAction wanted;
     if (!action.is_null())
         TRY(mm::copy_from_user(&wanted, action.address(), sizeof wanted));
-    proc::SignalAction previous = proc::action_of(process(), signal);
+    proc::SignalAction previous =
+        action.is_null() ? proc::action_of(process(), signal) : proc::set_action(process(), signal, wanted);
     if (!old_action.is_null())
         TRY(mm::copy_to_user(old_action.address(), &previous, sizeof previous));
-    if (!action.is_null())
-        proc::set_action(process(), signal, wanted);
     return 0;
 }
 
