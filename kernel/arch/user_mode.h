@@ -43,7 +43,8 @@ UserCpuNumber publish_user_cpu_number(uint32_t cpu, uint32_t node);
 // statuses read the same on both systems.
 int fault_signal(const InterruptFrame& frame);
 // The same with the siginfo Linux gives it: si_code and si_addr (CR2 for a page fault, the
-// instruction for #DE/#UD/#MF/#XM, 0 for a general protection fault). Read before interrupts go on.
+// instruction for divide, invalid-opcode and floating-point errors, 0 for a general protection
+// fault). Read before interrupts go on.
 struct FaultSignal {
     int signal;
     int32_t code;
