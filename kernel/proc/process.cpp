@@ -197,7 +197,7 @@ struct ProcessAccess {
         enter_user_mode(request.entry, request.stack_pointer);
     }
 
-    static ktl::ErrorOr<WaitResult> wait(Process* parent, int64_t pid, bool no_hang) {
+    static ktl::ErrorOr<WaitResult> wait(Process* parent, int64_t pid, WaitOptions options) {
         for (;;) {
             uint64_t generation;
             {
@@ -213,6 +213,9 @@ struct ProcessAccess {
                         zombie = &child;
                         break;
                     }
+                    int status = 0;
+                    if (take_job_control_report(child, options.stopped, options.continued, status))
+                        return WaitResult{child.m_pid, status, 0};
                 }
                 if (!any)
                     return ktl::Errno::NoChild;
@@ -224,7 +227,7 @@ struct ProcessAccess {
                     return result;
                 }
             }
-            if (no_hang)
+            if (options.no_hang)
                 return WaitResult{};
             auto waited = parent->m_child_events.wait_until_interruptible([&] {
                 return __atomic_load_n(&parent->m_child_event_generation, __ATOMIC_ACQUIRE) != generation;
@@ -244,6 +247,23 @@ struct ProcessAccess {
         info.child.uid = child->identity().real_uid;
         info.child.status = signal ? signal : exit_code_of(wait_status);
         (void)send_signal(*child->m_parent, info);
+    }
+
+    static void notify_parent_of_job_control(Process* child, int32_t code, int signal) {
+        sync::MutexLocker locker(tree_lock);
+        Process* parent = child->m_parent;
+        if (!parent)
+            return;
+        notify_parent_locked(parent);
+        if (action_of(*parent, sigchld).flags & sa_nocldstop)
+            return;
+        SignalInfo info{};
+        info.signal = sigchld;
+        info.code = code;
+        info.child.pid = static_cast<int32_t>(child->m_pid);
+        info.child.uid = child->identity().real_uid;
+        info.child.status = signal;
+        (void)send_signal(*parent, info);
     }
 
     static void wait_for_vfork_child(Process* child) {
@@ -621,11 +641,15 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
     return {};
 }
 
-ktl::ErrorOr<WaitResult> wait_for_child(int64_t pid, bool no_hang) {
+ktl::ErrorOr<WaitResult> wait_for_child(int64_t pid, WaitOptions options) {
     Process* parent = current_process();
     if (!parent)
         return ktl::Errno::NoChild;
-    return ProcessAccess::wait(parent, pid, no_hang);
+    return ProcessAccess::wait(parent, pid, options);
+}
+
+void notify_parent_of_job_control(Process& child, int32_t code, int signal) {
+    ProcessAccess::notify_parent_of_job_control(&child, code, signal);
 }
 
 void exit_current(int wait_status) {

@@ -174,7 +174,16 @@ struct WaitResult {
     int status = 0;
     uint64_t run_time_ns = 0;
 };
-ktl::ErrorOr<WaitResult> wait_for_child(int64_t pid, bool no_hang);
+struct WaitOptions {
+    bool no_hang = false;
+    bool stopped = false;   // WUNTRACED: report a child's stop
+    bool continued = false; // WCONTINUED: report a stopped child's continuing
+};
+ktl::ErrorOr<WaitResult> wait_for_child(int64_t pid, WaitOptions options);
+
+// A child stopped or continued (code CLD_STOPPED or CLD_CONTINUED): wakes its parent's wait4 and,
+// unless the parent's SIGCHLD has SA_NOCLDSTOP, sends it SIGCHLD.
+void notify_parent_of_job_control(Process& child, int32_t code, int signal);
 
 // Ends the running process: `wait_status` in Linux's encoding ((code & 0xff) << 8 for an exit,
 // the signal number for a kill). Logs "Process ending with code: N" for an exit.

@@ -47,9 +47,41 @@ bool ignored_locked(Process& process, ThreadSignals& thread, int signal) {
     if (signal == sigkill || (thread.blocked & signal_bit(signal)))
         return false;
     uint64_t handler = process.signal_actions[signal - 1].handler;
-    // Stopping is not implemented: a stop signal at its default does nothing (see docs/processes.md).
     return handler == sig_ignore ||
-           (handler == sig_default && default_action(signal) != DefaultAction::Terminate);
+           (handler == sig_default && default_action(signal) == DefaultAction::Ignore);
+}
+
+constexpr uint64_t stop_signals =
+    signal_bit(sigstop) | signal_bit(sigtstp) | signal_bit(sigttin) | signal_bit(sigttou);
+
+// Job control acts when a signal is sent, whatever its disposition: SIGCONT resumes a stopped
+// process and cancels pending stops, a stop signal cancels a pending SIGCONT, SIGKILL resumes a
+// stopped process so that it can die.
+void apply_job_control_locked(Process& process, int signal) {
+    ProcessSignals& signals = process.signals;
+    ThreadSignals& thread = signals.main_thread;
+    if (signal_bit(signal) & stop_signals) {
+        signals.pending.discard(sigcont);
+        thread.pending.discard(sigcont);
+        return;
+    }
+    if (signal != sigcont && signal != sigkill)
+        return;
+    if (signal == sigcont) {
+        for (int stop : {sigstop, sigtstp, sigttin, sigttou}) {
+            signals.pending.discard(stop);
+            thread.pending.discard(stop);
+        }
+        signals.stop_dequeued = false;
+    }
+    if (!signals.stopped)
+        return;
+    signals.stopped = false;
+    if (signal == sigcont) {
+        signals.stop_to_report = false;
+        signals.continue_to_report = signals.continue_to_notify = true;
+    }
+    signals.continued.wake_all();
 }
 
 uint64_t deliverable_locked(Process& process, ThreadSignals& thread) {
@@ -170,6 +202,8 @@ ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info, SignalS
         ProcessSignals& signals = process.signals;
         sync::SpinlockGuard guard(signals.lock);
         ThreadSignals& thread = signals.main_thread;
+        if (thread.task)
+            apply_job_control_locked(process, info.signal);
         if (thread.task && !ignored_locked(process, thread, info.signal)) {
             bool realtime = is_realtime(info.signal);
             SignalQueue& queue = scope == SignalScope::Thread ? thread.pending : signals.pending;
@@ -327,6 +361,8 @@ bool next_delivery(Process& process, ThreadSignals& thread, Delivery& delivery) 
         int signal = delivery.info.signal;
         SignalAction& action = process.signal_actions[signal - 1];
         delivery.action = action;
+        if (action.handler == sig_default && default_action(signal) == DefaultAction::Stop)
+            process.signals.stop_dequeued = true;
         if (action.handler > sig_ignore) {
             delivery.saved_mask = thread.restore_mask ? thread.mask_to_restore : thread.blocked;
             thread.restore_mask = false;
@@ -360,6 +396,33 @@ void restore_suspended_mask(Process& process, ThreadSignals& thread) {
     exit_current(killed_status(sigsegv));
 }
 
+// A stop signal's default action: the thread sleeps until SIGCONT or SIGKILL, its parent told both
+// times. A SIGCONT that came after the stop signal was taken cancels it.
+void stop_current(Process& process, int signal) {
+    ProcessSignals& signals = process.signals;
+    {
+        sync::SpinlockGuard guard(signals.lock);
+        if (!signals.stop_dequeued)
+            return;
+        signals.stop_dequeued = false;
+        signals.stopped = true;
+        signals.stop_signal = signal;
+        signals.stop_to_report = true;
+        signals.continue_to_report = false;
+    }
+    klog::debug(log_subsystem, "process {} '{}' stopped by signal {}", process.pid(), process.name(), signal);
+    notify_parent_of_job_control(process, cld_stopped, signal);
+    signals.continued.wait_until([&] { return !__atomic_load_n(&signals.stopped, __ATOMIC_ACQUIRE); });
+    bool notify;
+    {
+        sync::SpinlockGuard guard(signals.lock);
+        notify = signals.continue_to_notify;
+        signals.continue_to_notify = false;
+    }
+    if (notify)
+        notify_parent_of_job_control(process, cld_continued, sigcont);
+}
+
 void deliver_on_user_return(arch::InterruptFrame& frame) {
     sched::Task* task = sched::current_task();
     if (!task || !__atomic_load_n(&task->signal_pending, __ATOMIC_RELAXED))
@@ -387,8 +450,11 @@ void deliver_signals(arch::InterruptFrame& frame, int64_t syscall_number) {
         if (handler == sig_ignore)
             continue;
         if (handler == sig_default) {
-            if (default_action(signal) != DefaultAction::Terminate)
-                continue; // ignored, or a stop (not implemented yet)
+            DefaultAction action = default_action(signal);
+            if (action == DefaultAction::Stop)
+                stop_current(*process, signal);
+            if (action != DefaultAction::Terminate)
+                continue;
             terminate_by(signal);
         }
         finish_interrupted_call(frame, syscall_number, &delivery.action);
@@ -423,6 +489,22 @@ void deliver_signals(arch::InterruptFrame& frame, int64_t syscall_number) {
     }
     finish_interrupted_call(frame, syscall_number, nullptr);
     restore_suspended_mask(*process, *thread);
+}
+
+bool take_job_control_report(Process& child, bool stops, bool continues, int& wait_status) {
+    ProcessSignals& signals = child.signals;
+    sync::SpinlockGuard guard(signals.lock);
+    if (stops && signals.stop_to_report) {
+        signals.stop_to_report = false;
+        wait_status = (signals.stop_signal << 8) | 0x7f;
+        return true;
+    }
+    if (continues && signals.continue_to_report) {
+        signals.continue_to_report = false;
+        wait_status = 0xffff;
+        return true;
+    }
+    return false;
 }
 
 bool queue_fault_signal(const arch::InterruptFrame& frame) {

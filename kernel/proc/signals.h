@@ -13,6 +13,7 @@
 #include "arch/signal_frame.h"
 #include "ktl/error_or.h"
 #include "ktl/intrusive_list.h"
+#include "sched/wait_queue.h"
 #include "sync/spinlock.h"
 
 #include <cstddef>
@@ -42,7 +43,7 @@ inline constexpr uint64_t unblockable_signals = signal_bit(sigkill) | signal_bit
 
 // si_code values.
 inline constexpr int32_t si_user = 0, si_kernel = 0x80, si_queue = -1, si_tkill = -6;
-inline constexpr int32_t cld_exited = 1, cld_killed = 2;
+inline constexpr int32_t cld_exited = 1, cld_killed = 2, cld_stopped = 5, cld_continued = 6;
 
 // Linux's siginfo_t: 128 bytes, three ints, then a union whose members start at byte 16.
 struct SignalInfo {
@@ -81,7 +82,7 @@ struct SignalAction {
 static_assert(sizeof(SignalAction) == 32);
 
 inline constexpr uint64_t sig_default = 0, sig_ignore = 1;
-inline constexpr uint64_t sa_siginfo = 4, sa_restorer = 0x04000000, sa_onstack = 0x08000000,
+inline constexpr uint64_t sa_nocldstop = 1, sa_siginfo = 4, sa_restorer = 0x04000000, sa_onstack = 0x08000000,
                           sa_restart = 0x10000000, sa_nodefer = 0x40000000, sa_resethand = 0x80000000;
 inline constexpr int32_t ss_onstack = 1, ss_disable = 2, ss_autodisarm = int32_t(0x80000000u);
 
@@ -128,6 +129,15 @@ struct ProcessSignals {
     SignalQueue pending; // sent to the process (kill, sigqueue)
     size_t queued_realtime = 0;
     ThreadSignals main_thread;
+    // Job control: a stop signal's default action parks the thread on `continued` until SIGCONT or
+    // SIGKILL; the parent's wait4 sees each change once (WUNTRACED, WCONTINUED).
+    bool stopped = false;
+    bool stop_dequeued = false; // a stop signal is on its way to take effect; SIGCONT cancels it
+    int stop_signal = 0;
+    bool stop_to_report = false;
+    bool continue_to_report = false;
+    bool continue_to_notify = false; // SIGCHLD CLD_CONTINUED, sent by the resumed thread
+    sched::WaitQueue continued;
 };
 
 // Makes `task` the process's main thread, starting with `mask` blocked; or detaches it as it exits
@@ -160,6 +170,10 @@ SignalAction action_of(Process& process, int signal);
 // Installs `action` and returns the one it replaces, in one step.
 SignalAction set_action(Process& process, int signal, const SignalAction& action);
 arch::SignalStack& current_alternate_stack();
+
+// wait4: a stop (WUNTRACED) or continue (WCONTINUED) of `child` not reported yet, as a wait status;
+// each is reported once. Called under the process tree's lock.
+bool take_job_control_report(Process& child, bool stops, bool continues, int& wait_status);
 
 // Delivery on the way back to user mode. `syscall_number` is the system call the frame returns from
 // (-1 after an interrupt or fault): a call a signal interrupted is restarted or ends with EINTR.

@@ -152,7 +152,10 @@ Result sys_wait4(int pid, mm::UserPtr<int32_t> status, int options, mm::UserPtr<
         return ktl::Errno::InvalidArgument;
     if (pid == INT32_MIN)
         return ktl::Errno::NoSuchProcess;
-    proc::WaitResult result = TRY(proc::wait_for_child(pid, options & wnohang));
+    proc::WaitOptions wait_options{.no_hang = (options & wnohang) != 0,
+                                   .stopped = (options & wuntraced) != 0,
+                                   .continued = (options & wcontinued) != 0};
+    proc::WaitResult result = TRY(proc::wait_for_child(pid, wait_options));
     if (result.pid == 0)
         return 0;
     if (!status.is_null()) {

@@ -51,7 +51,7 @@
     BLOG_OS_SYSCALL(58, vfork, "")                                                                           \
     BLOG_OS_SYSCALL(59, execve, "any regular file with an execute bit, from the VFS")                        \
     BLOG_OS_SYSCALL(60, exit, "")                                                                            \
-    BLOG_OS_SYSCALL(61, wait4, "any child or one pid; WNOHANG; rusage times")                                \
+    BLOG_OS_SYSCALL(61, wait4, "any child or one pid; WNOHANG, WUNTRACED, WCONTINUED; rusage times")         \
     BLOG_OS_SYSCALL(62, kill, "pid, -1; 0 and -pgid reach only the caller until process groups exist")       \
     BLOG_OS_SYSCALL(63, uname, "")                                                                           \
     BLOG_OS_SYSCALL(                                                                                         \

@@ -708,6 +708,48 @@ TEST(a_sigreturn_to_a_non_canonical_address_kills_with_sigsegv) {
     EXPECT_SIGNALED(test::run_child("bad_sigreturn"), SIGSEGV);
 }
 
+CHILD_SCENARIO(stop_self) {
+    raise(SIGSTOP);
+    return 7; // after SIGCONT
+}
+
+TEST(a_stopped_child_is_reported_then_continued_and_exits) {
+    pid_t child = test::spawn_child("stop_self");
+    ASSERT_GT(child, 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, WUNTRACED), child);
+    EXPECT_TRUE(WIFSTOPPED(status));
+    EXPECT_EQ(WSTOPSIG(status), SIGSTOP);
+    ASSERT_EQ(kill(child, SIGCONT), 0);
+    ASSERT_EQ(waitpid(child, &status, WCONTINUED), child);
+    EXPECT_TRUE(WIFCONTINUED(status));
+    EXPECT_EXITED(test::wait_child(child), 7);
+}
+
+TEST(sigkill_ends_a_stopped_child) {
+    pid_t child = test::spawn_child("stop_self");
+    ASSERT_GT(child, 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, WUNTRACED), child);
+    EXPECT_TRUE(WIFSTOPPED(status));
+    ASSERT_EQ(kill(child, SIGKILL), 0);
+    EXPECT_SIGNALED(test::wait_child(child), SIGKILL);
+}
+
+TEST(a_child_stopping_sends_sigchld_unless_sa_nocldstop) {
+    HandlerGuard guard(SIGCHLD, child_handler, SA_RESTART);
+    g_child_code = 0;
+    pid_t child = test::spawn_child("stop_self");
+    ASSERT_GT(child, 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, WUNTRACED), child);
+    EXPECT_EQ(g_child_code, CLD_STOPPED);
+    EXPECT_EQ(g_child_status, SIGSTOP);
+    ASSERT_EQ(kill(child, SIGKILL), 0);
+    EXPECT_SIGNALED(test::wait_child(child), SIGKILL);
+    EXPECT_EQ(g_child_code, CLD_KILLED);
+}
+
 TEST(ppoll_lets_a_pending_signal_in_through_its_mask_and_fails_with_eintr) {
     HandlerGuard guard(SIGUSR1, counting_handler, SA_RESTART); // poll is never restarted
     sigset_t usr1 = set_of(SIGUSR1);
