@@ -103,6 +103,15 @@ ThreadSignals* current_thread() {
     return task ? task->signals : nullptr;
 }
 
+// Takes the next signal in `allowed` for `thread`: its own first, then the process's. Real-time
+// signals leave the process's count whichever queue held them.
+bool take_locked(Process& process, ThreadSignals& thread, uint64_t allowed, SignalInfo& info) {
+    bool taken = thread.pending.take(allowed, info) || process.signals.pending.take(allowed, info);
+    if (taken && is_realtime(info.signal))
+        --process.signals.queued_realtime;
+    return taken;
+}
+
 } // namespace
 
 bool SignalQueue::add(const SignalInfo& info, PendingSignal*& spare) {
@@ -256,12 +265,7 @@ bool take_current_signal(uint64_t set, SignalInfo& info) {
     Process* process = current_process();
     sync::SpinlockGuard guard(process->signals.lock);
     ThreadSignals& thread = *current_thread();
-    bool taken = thread.pending.take(set, info);
-    if (!taken && process->signals.pending.take(set, info)) {
-        taken = true;
-        if (is_realtime(info.signal))
-            --process->signals.queued_realtime;
-    }
+    bool taken = take_locked(*process, thread, set, info);
     update_pending_locked(*process, thread);
     return taken;
 }
@@ -291,16 +295,9 @@ SignalAction set_action(Process& process, int signal, const SignalAction& action
     bool discards = action.handler == sig_ignore ||
                     (action.handler == sig_default && default_action(signal) == DefaultAction::Ignore);
     if (discards && signal != sigkill && signal != sigstop) {
-        size_t realtime_before = 0;
-        if (is_realtime(signal)) {
-            SignalInfo info;
-            while (process.signals.pending.take(signal_bit(signal), info))
-                ++realtime_before;
-            process.signals.queued_realtime -= realtime_before;
-        } else {
-            process.signals.pending.discard(signal);
+        SignalInfo info;
+        while (take_locked(process, thread, signal_bit(signal), info)) {
         }
-        thread.pending.discard(signal);
         update_pending_locked(process, thread);
     }
     return previous;
@@ -351,12 +348,7 @@ struct Delivery {
 bool next_delivery(Process& process, ThreadSignals& thread, Delivery& delivery) {
     sync::SpinlockGuard guard(process.signals.lock);
     uint64_t allowed = ~(thread.blocked & ~unblockable_signals);
-    bool taken = thread.pending.take(allowed, delivery.info);
-    if (!taken && process.signals.pending.take(allowed, delivery.info)) {
-        taken = true;
-        if (is_realtime(delivery.info.signal))
-            --process.signals.queued_realtime;
-    }
+    bool taken = take_locked(process, thread, allowed, delivery.info);
     if (taken) {
         int signal = delivery.info.signal;
         SignalAction& action = process.signal_actions[signal - 1];
@@ -386,13 +378,13 @@ void restore_suspended_mask(Process& process, ThreadSignals& thread) {
     update_pending_locked(process, thread);
 }
 
-// The frame could not be written (bad stack, alternate stack overflow): the process dies by SIGSEGV,
-// as on Linux.
-[[noreturn]] void kill_undeliverable(const arch::InterruptFrame& frame, int signal) {
+// A handler that cannot be entered (no SA_RESTORER, or no room for the frame: a bad stack, the
+// alternate stack overflowing): the process dies by SIGSEGV, as on Linux.
+[[noreturn]] void kill_undeliverable(const arch::InterruptFrame& frame, int signal, ktl::StringView why) {
     Process* process = current_process();
     klog::error(log_subsystem,
-                "process {} '{}' killed by signal {}: no room for signal {}'s frame below rsp {:#x}",
-                process->pid(), process->name(), sigsegv, signal, frame.rsp);
+                "process {} '{}' killed by signal {}: cannot run the handler of signal {} ({}), rsp {:#x}",
+                process->pid(), process->name(), sigsegv, signal, why, frame.rsp);
     exit_current(killed_status(sigsegv));
 }
 
@@ -459,7 +451,7 @@ void deliver_signals(arch::InterruptFrame& frame, int64_t syscall_number) {
         }
         finish_interrupted_call(frame, syscall_number, &delivery.action);
         if (!(delivery.action.flags & sa_restorer))
-            kill_undeliverable(frame, signal); // x86-64 has no kernel-provided return trampoline
+            kill_undeliverable(frame, signal, "no SA_RESTORER"); // x86-64 has no kernel trampoline
         arch::SignalStack& alternate = thread->alternate_stack;
         bool use_alternate = (delivery.action.flags & sa_onstack) && alternate.size &&
                              !(alternate.flags & ss_disable) &&
@@ -481,7 +473,7 @@ void deliver_signals(arch::InterruptFrame& frame, int64_t syscall_number) {
                 is_fault_signal(signal) && delivery.info.code > 0 ? delivery.info.fault.address : 0,
         };
         if (auto pushed = arch::push_signal_frame(frame, request); pushed.is_error())
-            kill_undeliverable(frame, signal);
+            kill_undeliverable(frame, signal, "no room for its frame");
         if (use_alternate && (alternate.flags & ss_autodisarm))
             alternate = {}; // SS_AUTODISARM: the handler may longjmp away and switch stacks itself
         // One handler frame a return: the rest are delivered when it returns through rt_sigreturn.

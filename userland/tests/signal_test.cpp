@@ -750,6 +750,62 @@ TEST(a_child_stopping_sends_sigchld_unless_sa_nocldstop) {
     EXPECT_EQ(g_child_code, CLD_KILLED);
 }
 
+CHILD_SCENARIO(handler_without_restorer) {
+    const rlimit no_core{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    // Raw, so libc cannot add its restorer: x86-64 has nowhere else for the handler to return to.
+    KernelSigaction action{counting_handler, 0, nullptr, 0};
+    if (sys::raw_syscall(SYS_rt_sigaction, SIGUSR1, sys::arg(&action), 0, kKernelSigsetSize) != 0)
+        return 2;
+    raise(SIGUSR1);
+    return 1;
+}
+
+TEST(a_handler_without_sa_restorer_kills_with_sigsegv) {
+    EXPECT_SIGNALED(test::run_child("handler_without_restorer"), SIGSEGV);
+}
+
+namespace {
+void exit_42(int) {
+    _exit(42);
+}
+volatile bool g_stop_recursing; // never set: the stack runs out first
+[[gnu::noinline]] int recurse_forever(volatile char* previous) {
+    if (g_stop_recursing)
+        return 0;
+    volatile char frame[512];
+    frame[0] = previous ? previous[0] + 1 : 0;
+    return recurse_forever(frame) + frame[1];
+}
+} // namespace
+
+CHILD_SCENARIO(stack_overflow_caught_on_the_alternate_stack) {
+    const rlimit no_core{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    static char alternate[64 * 1024];
+    stack_t stack{};
+    stack.ss_sp = alternate;
+    stack.ss_size = sizeof alternate;
+    if (sigaltstack(&stack, nullptr) != 0)
+        return 2;
+    struct sigaction action {};
+    action.sa_handler = exit_42;
+    action.sa_flags = SA_ONSTACK;
+    sigaction(SIGSEGV, &action, nullptr);
+    return recurse_forever(nullptr);
+}
+
+TEST(a_stack_overflow_is_caught_by_a_handler_on_the_alternate_stack) {
+    EXPECT_EXITED(test::run_child("stack_overflow_caught_on_the_alternate_stack"), 42);
+}
+
+TEST(thread_directed_realtime_signals_do_not_use_up_the_queue) {
+    HandlerGuard guard(SIGRTMIN, counting_handler);
+    for (int i = 0; i < 1100; ++i)
+        ASSERT_EQ(sys::raw_syscall(SYS_tgkill, getpid(), getpid(), SIGRTMIN), 0);
+    EXPECT_EQ(g_count, 1100);
+}
+
 TEST(ppoll_lets_a_pending_signal_in_through_its_mask_and_fails_with_eintr) {
     HandlerGuard guard(SIGUSR1, counting_handler, SA_RESTART); // poll is never restarted
     sigset_t usr1 = set_of(SIGUSR1);
