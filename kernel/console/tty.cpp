@@ -248,8 +248,10 @@ public:
             }
             if (is_nonblocking())
                 return ktl::Errno::TryAgain;
-            readers.wait_until(
+            auto waited = readers.wait_until_interruptible(
                 [] { return terminal.with([](TerminalState& state) { return readable(state); }); });
+            if (waited == sched::WaitResult::Interrupted)
+                return ktl::Errno::RestartSyscall; // as Linux's terminal read: SA_RESTART restarts it
         }
     }
 

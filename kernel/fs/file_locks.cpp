@@ -162,7 +162,8 @@ ktl::ErrorOr<void> set_record_lock(Inode& inode, const RecordLockRequest& reques
             return ktl::Errno::TryAgain; // Linux: EAGAIN, not EACCES
         if (!request.owned_by_description && !blocked.wait_for(conflict->owner))
             return ktl::Errno::Deadlock;
-        Access::changed(locks).wait(Access::mutex(locks));
+        if (!Access::changed(locks).wait_interruptible(Access::mutex(locks)))
+            return ktl::Errno::RestartSyscall; // F_SETLKW: EINTR, or restarted under SA_RESTART
     }
 }
 
@@ -193,7 +194,8 @@ ktl::ErrorOr<void> set_flock(Inode& inode, fs_locks::Owner owner, LockRequest re
             return flocks.add(owner, type);
         if (!wait)
             return ktl::Errno::TryAgain; // EWOULDBLOCK
-        Access::changed(locks).wait(Access::mutex(locks));
+        if (!Access::changed(locks).wait_interruptible(Access::mutex(locks)))
+            return ktl::Errno::RestartSyscall;
     }
 }
 

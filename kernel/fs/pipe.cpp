@@ -441,10 +441,12 @@ ktl::ErrorOr<RefPtr<OpenFile>> open_fifo(Inode& inode, FifoState& state, uint32_
     }
     RefPtr<OpenFile> result(end.value().ptr());
     if (!(reads && writes) && !(flags & open_nonblocking)) {
-        inode.wait_queue().wait_until([&] {
+        auto waited = inode.wait_queue().wait_until_interruptible([&] {
             sync::SpinlockGuard guard(state.lock);
             return writes ? state.readers > 0 : state.writers > 0;
         });
+        if (waited == sched::WaitResult::Interrupted)
+            return ktl::Errno::RestartSyscall; // dropping `result` leaves the FIFO again
     }
     return result;
 }

@@ -107,4 +107,17 @@ void ConditionVariable::wait(Mutex& mutex) {
     mutex.lock();
 }
 
+bool ConditionVariable::wait_interruptible(Mutex& mutex) {
+    sched::Waiter waiter;
+    sched::InterruptibleScope interruptible;
+    m_waiters.prepare_to_wait(waiter);
+    bool interrupted = sched::InterruptibleScope::interrupted();
+    mutex.unlock();
+    if (!interrupted)
+        sched::WaitQueue::block_current();
+    (void)m_waiters.finish_wait(waiter);
+    mutex.lock();
+    return !interrupted && !sched::InterruptibleScope::interrupted();
+}
+
 } // namespace sync

@@ -104,6 +104,9 @@ class ConditionVariable {
 public:
     constexpr ConditionVariable() = default;
     void wait(Mutex& mutex);
+    // As wait(), but a signal for the task ends it early: false then (the caller returns EINTR or
+    // has the call restarted).
+    [[nodiscard]] bool wait_interruptible(Mutex& mutex);
     template <typename Predicate>
     void wait(Mutex& mutex, Predicate&& ready) {
         while (!ready())

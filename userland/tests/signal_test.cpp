@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <setjmp.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <ucontext.h>
@@ -17,6 +18,7 @@
 
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -804,6 +806,98 @@ TEST(thread_directed_realtime_signals_do_not_use_up_the_queue) {
     for (int i = 0; i < 1100; ++i)
         ASSERT_EQ(sys::raw_syscall(SYS_tgkill, getpid(), getpid(), SIGRTMIN), 0);
     EXPECT_EQ(g_count, 1100);
+}
+
+// Sends SIGUSR1 to the parent every 2 ms, COUNT times (0: until killed), then writes a byte to FD
+// (if not -1). Blocking calls in the parent are then interrupted whatever the timing: a signal that
+// comes before the parent blocks runs its handler, and the next one finds the parent asleep.
+CHILD_SCENARIO(pester_parent) {
+    if (argc != 2)
+        return 2;
+    long count = atol(argv[0]);
+    int fd = atoi(argv[1]);
+    for (long sent = 0; count == 0 || sent < count; ++sent) {
+        kill(getppid(), SIGUSR1);
+        timespec pause{0, 2'000'000};
+        nanosleep(&pause, nullptr);
+    }
+    if (fd >= 0 && write(fd, "x", 1) != 1)
+        return 3;
+    return 0;
+}
+
+namespace {
+void stop_pestering(pid_t child) {
+    kill(child, SIGKILL);
+    test::wait_child(child);
+}
+} // namespace
+
+TEST(a_blocking_pipe_read_is_interrupted_with_eintr) {
+    HandlerGuard guard(SIGUSR1, counting_handler);
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    pid_t child = test::spawn_child("pester_parent", {"0", "-1"});
+    ASSERT_GT(child, 0);
+    char byte;
+    EXPECT_ERRNO(read(fds[0], &byte, 1), EINTR);
+    EXPECT_GE(g_count, 1);
+    stop_pestering(child);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+TEST(sa_restart_restarts_an_interrupted_pipe_read) {
+    HandlerGuard guard(SIGUSR1, counting_handler, SA_RESTART);
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    char fd_text[16];
+    snprintf(fd_text, sizeof fd_text, "%d", fds[1]);
+    pid_t child = test::spawn_child("pester_parent", {"20", fd_text});
+    ASSERT_GT(child, 0);
+    char byte = 0;
+    EXPECT_EQ(read(fds[0], &byte, 1), 1);
+    EXPECT_EQ(byte, 'x');
+    EXPECT_GE(g_count, 1);
+    EXPECT_EXITED(test::wait_child(child), 0);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+TEST(an_interrupted_nanosleep_fails_with_eintr_and_reports_the_time_left) {
+    HandlerGuard guard(SIGUSR1, counting_handler, SA_RESTART); // nanosleep is never restarted
+    pid_t child = test::spawn_child("pester_parent", {"0", "-1"});
+    ASSERT_GT(child, 0);
+    timespec request{30, 0};
+    timespec left{-1, -1};
+    int result;
+    do {
+        result = nanosleep(&request, &left); // a signal before the sleep began only ran its handler
+    } while (result == 0);
+    EXPECT_EQ(result, -1);
+    EXPECT_EQ(errno, EINTR);
+    EXPECT_GE(left.tv_sec, 0);
+    EXPECT_LT(left.tv_sec, 30);
+    EXPECT_GE(left.tv_nsec, 0);
+    EXPECT_LT(left.tv_nsec, 1'000'000'000);
+    stop_pestering(child);
+}
+
+TEST(a_blocking_flock_is_interrupted_with_eintr) {
+    HandlerGuard guard(SIGUSR1, counting_handler);
+    char path[] = "/tmp/signal_test_lockXXXXXX";
+    int first = mkstemp(path);
+    ASSERT_GE(first, 0);
+    int second = open(path, O_RDWR);
+    ASSERT_GE(second, 0);
+    unlink(path);
+    ASSERT_EQ(flock(first, LOCK_EX), 0);
+    pid_t child = test::spawn_child("pester_parent", {"0", "-1"});
+    ASSERT_GT(child, 0);
+    EXPECT_ERRNO(flock(second, LOCK_EX), EINTR); // the other description holds it
+    stop_pestering(child);
+    close(second);
+    close(first);
 }
 
 TEST(ppoll_lets_a_pending_signal_in_through_its_mask_and_fails_with_eintr) {
