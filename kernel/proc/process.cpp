@@ -544,6 +544,7 @@ ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& ar
     }
     task->process = process;
     task->process_id = task->id;
+    process->signals.unkillable = true; // as init: only signals it handles reach it
     attach_main_thread(*process, *task, 0);
     copy_name(task->name, name);
     sched::replace_address_space(program.address_space);

@@ -44,9 +44,13 @@ DefaultAction default_action(int signal) {
 // Linux's sig_ignored: a blocked signal stays pending (the mask or handler may change before it is
 // unblocked); an unblocked one whose delivery would do nothing is dropped at once.
 bool ignored_locked(Process& process, ThreadSignals& thread, int signal) {
-    if (signal == sigkill || (thread.blocked & signal_bit(signal)))
+    if (thread.blocked & signal_bit(signal))
         return false;
+    if (signal == sigkill)
+        return process.signals.unkillable;
     uint64_t handler = process.signal_actions[signal - 1].handler;
+    if (handler == sig_default && process.signals.unkillable)
+        return true;
     return handler == sig_ignore ||
            (handler == sig_default && default_action(signal) == DefaultAction::Ignore);
 }
@@ -442,6 +446,8 @@ void deliver_signals(arch::InterruptFrame& frame, int64_t syscall_number) {
         if (handler == sig_ignore)
             continue;
         if (handler == sig_default) {
+            if (process->signals.unkillable)
+                continue; // was blocked when sent; init ignores it now as it would have then
             DefaultAction action = default_action(signal);
             if (action == DefaultAction::Stop)
                 stop_current(*process, signal);

@@ -129,6 +129,9 @@ struct ProcessSignals {
     SignalQueue pending; // sent to the process (kill, sigqueue)
     size_t queued_realtime = 0;
     ThreadSignals main_thread;
+    // The first process, as init on Linux: a signal at its default disposition does not reach it
+    // (its own faults still end it).
+    bool unkillable = false;
     // Job control: a stop signal's default action parks the thread on `continued` until SIGCONT or
     // SIGKILL; the parent's wait4 sees each change once (WUNTRACED, WCONTINUED).
     bool stopped = false;

@@ -900,6 +900,17 @@ TEST(a_blocking_flock_is_interrupted_with_eintr) {
     close(first);
 }
 
+TEST(init_is_not_reached_by_signals_it_does_not_handle) {
+    if (getpid() != 1)
+        return; // only as the first process (blog_os's runner boots a test as init=)
+    HandlerGuard guard(SIGTERM, SIG_DFL);
+    EXPECT_EQ(kill(1, SIGTERM), 0);
+    EXPECT_EQ(kill(1, SIGKILL), 0);
+    sigset_t pending;
+    ASSERT_EQ(sigpending(&pending), 0);
+    EXPECT_FALSE(sigismember(&pending, SIGTERM));
+}
+
 TEST(ppoll_lets_a_pending_signal_in_through_its_mask_and_fails_with_eintr) {
     HandlerGuard guard(SIGUSR1, counting_handler, SA_RESTART); // poll is never restarted
     sigset_t usr1 = set_of(SIGUSR1);
