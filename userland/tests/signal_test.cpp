@@ -911,6 +911,52 @@ TEST(init_is_not_reached_by_signals_it_does_not_handle) {
     EXPECT_FALSE(sigismember(&pending, SIGTERM));
 }
 
+CHILD_SCENARIO(exec_with_signal_state) {
+    static char alternate[16 * 1024];
+    stack_t stack{};
+    stack.ss_sp = alternate;
+    stack.ss_size = sizeof alternate;
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    if (sigaltstack(&stack, nullptr) != 0 || sigprocmask(SIG_BLOCK, &usr1, nullptr) != 0)
+        return 2;
+    signal(SIGUSR2, counting_handler);
+    signal(SIGTERM, SIG_IGN);
+    raise(SIGUSR1);
+    const char* arguments[] = {test::self_path(), "--child", "check_signal_state_after_exec", nullptr};
+    execv(test::self_path(), const_cast<char* const*>(arguments));
+    return 3;
+}
+
+// Exit code: a bit per expectation that failed.
+CHILD_SCENARIO(check_signal_state_after_exec) {
+    int failures = 0;
+    sigset_t mask, pending;
+    sigprocmask(SIG_BLOCK, nullptr, &mask);
+    sigpending(&pending);
+    if (!sigismember(&mask, SIGUSR1))
+        failures |= 1; // the mask stays
+    if (!sigismember(&pending, SIGUSR1))
+        failures |= 2; // and so do pending signals
+    stack_t stack{};
+    sigaltstack(nullptr, &stack);
+    if (!(stack.ss_flags & SS_DISABLE))
+        failures |= 4; // the alternate stack goes
+    struct sigaction action {};
+    sigaction(SIGUSR2, nullptr, &action);
+    if (action.sa_handler != SIG_DFL)
+        failures |= 8; // handlers go back to the default
+    sigaction(SIGTERM, nullptr, &action);
+    if (action.sa_handler != SIG_IGN)
+        failures |= 16; // ignored signals stay ignored
+    return failures;
+}
+
+TEST(execve_keeps_the_mask_pending_signals_and_ignored_ones_but_not_handlers_or_the_alternate_stack) {
+    EXPECT_EXITED(test::run_child("exec_with_signal_state"), 0);
+}
+
 TEST(ppoll_lets_a_pending_signal_in_through_its_mask_and_fails_with_eintr) {
     HandlerGuard guard(SIGUSR1, counting_handler, SA_RESTART); // poll is never restarted
     sigset_t usr1 = set_of(SIGUSR1);
