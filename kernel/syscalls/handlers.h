@@ -188,6 +188,7 @@ Result sys_rt_sigpending(mm::UserPtr<uint64_t> set, size_t set_size);
 Result sys_rt_sigtimedwait(mm::UserPtr<uint64_t> set, mm::UserPtr<uint8_t> info,
                            mm::UserPtr<Timespec> timeout, size_t set_size);
 Result sys_rt_sigqueueinfo(int pid, int signal, mm::UserPtr<uint8_t> info);
+Result sys_rt_tgsigqueueinfo(int group, int tid, int signal, mm::UserPtr<uint8_t> info);
 Result sys_rt_sigsuspend(mm::UserPtr<uint64_t> set, size_t set_size);
 Result sys_sigaltstack(Frame& frame, mm::UserPtr<uint8_t> stack, mm::UserPtr<uint8_t> old_stack);
 Result sys_pause();

@@ -195,7 +195,10 @@ Result sys_rt_sigtimedwait(mm::UserPtr<uint64_t> set, mm::UserPtr<uint8_t> info,
     return taken.signal;
 }
 
-Result sys_rt_sigqueueinfo(int pid, int signal, mm::UserPtr<uint8_t> user_info) {
+namespace {
+
+// rt_sigqueueinfo and rt_tgsigqueueinfo: the caller's own siginfo, within limits.
+Result queue_info(int pid, int signal, mm::UserPtr<uint8_t> user_info, proc::SignalScope scope) {
     if (!valid_signal(signal))
         return ktl::Errno::InvalidArgument;
     proc::SignalInfo info;
@@ -206,7 +209,21 @@ Result sys_rt_sigqueueinfo(int pid, int signal, mm::UserPtr<uint8_t> user_info) 
     info.signal = signal;
     if (pid <= 0)
         return ktl::Errno::NoSuchProcess;
-    return signal_process(static_cast<uint64_t>(pid), info, proc::SignalScope::Process);
+    return signal_process(static_cast<uint64_t>(pid), info, scope);
+}
+
+} // namespace
+
+Result sys_rt_sigqueueinfo(int pid, int signal, mm::UserPtr<uint8_t> info) {
+    return queue_info(pid, signal, info, proc::SignalScope::Process);
+}
+
+Result sys_rt_tgsigqueueinfo(int group, int tid, int signal, mm::UserPtr<uint8_t> info) {
+    if (group <= 0 || tid <= 0)
+        return ktl::Errno::InvalidArgument;
+    if (group != tid)
+        return ktl::Errno::NoSuchProcess; // one thread a process
+    return queue_info(tid, signal, info, proc::SignalScope::Thread);
 }
 
 Result sys_kill(int pid, int signal) {

@@ -150,6 +150,7 @@
     BLOG_OS_SYSCALL(293, pipe2, "O_CLOEXEC, O_NONBLOCK")                                                     \
     BLOG_OS_SYSCALL(295, preadv, "")                                                                         \
     BLOG_OS_SYSCALL(296, pwritev, "")                                                                        \
+    BLOG_OS_SYSCALL(297, rt_tgsigqueueinfo, "")                                                              \
     BLOG_OS_SYSCALL(302, prlimit64, "its own limits: read; setting accepted within the hard limit")          \
     BLOG_OS_SYSCALL(306, syncfs, "")                                                                         \
     BLOG_OS_SYSCALL(309, getcpu, "cpu 0, node 0 until SMP; also in the vDSO (RDTSCP/RDPID)")                 \

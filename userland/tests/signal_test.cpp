@@ -360,6 +360,29 @@ TEST(sa_onstack_runs_the_handler_on_the_alternate_stack) {
     EXPECT_EQ(now.ss_flags, SS_DISABLE);
 }
 
+TEST(ss_autodisarm_disarms_the_alternate_stack_while_its_handler_runs) {
+    static char alternate[64 * 1024];
+    stack_t stack{};
+    stack.ss_sp = alternate;
+    stack.ss_size = sizeof alternate;
+    stack.ss_flags = SS_AUTODISARM;
+    ASSERT_EQ(sigaltstack(&stack, nullptr), 0);
+    HandlerGuard guard(SIGUSR1, stack_handler, SA_ONSTACK);
+    ASSERT_EQ(raise(SIGUSR1), 0);
+    auto address = reinterpret_cast<uintptr_t>(g_stack_address);
+    EXPECT_GE(address, reinterpret_cast<uintptr_t>(alternate));
+    EXPECT_LT(address, reinterpret_cast<uintptr_t>(alternate) + sizeof alternate);
+    EXPECT_EQ(g_stack_in_handler.ss_flags, SS_DISABLE);
+    stack_t after{};
+    ASSERT_EQ(sigaltstack(nullptr, &after), 0);
+    EXPECT_EQ(static_cast<unsigned>(after.ss_flags),
+              static_cast<unsigned>(SS_AUTODISARM)); // re-armed by rt_sigreturn
+    EXPECT_EQ(after.ss_sp, static_cast<void*>(alternate));
+    stack_t disable{};
+    disable.ss_flags = SS_DISABLE;
+    ASSERT_EQ(sigaltstack(&disable, nullptr), 0);
+}
+
 TEST(sigaltstack_refuses_a_small_stack_and_bad_flags) {
     static char small[1024];
     stack_t stack{};
@@ -456,6 +479,21 @@ TEST(sigqueue_delivers_its_value_with_si_queue) {
     EXPECT_EQ(g_info.si_code, SI_QUEUE);
     EXPECT_EQ(g_info.si_value.sival_int, 42);
     EXPECT_EQ(g_info.si_pid, getpid());
+}
+
+TEST(rt_tgsigqueueinfo_delivers_its_value_to_the_thread) {
+    HandlerGuard guard(SIGRTMIN, recording_handler);
+    siginfo_t info{};
+    info.si_code = SI_QUEUE;
+    info.si_pid = getpid();
+    info.si_uid = getuid();
+    info.si_value.sival_int = 77;
+    long tid = sys::raw_syscall(SYS_gettid);
+    ASSERT_EQ(sys::raw_syscall(SYS_rt_tgsigqueueinfo, getpid(), tid, SIGRTMIN, sys::arg(&info)), 0);
+    EXPECT_EQ(g_count, 1);
+    EXPECT_EQ(g_info.si_code, SI_QUEUE);
+    EXPECT_EQ(g_info.si_value.sival_int, 77);
+    EXPECT_EQ(sys::raw_syscall(SYS_rt_tgsigqueueinfo, getpid(), tid, 0x41, sys::arg(&info)), -EINVAL);
 }
 
 TEST(realtime_signals_queue_in_order_while_standard_ones_coalesce) {
