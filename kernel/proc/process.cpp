@@ -123,6 +123,13 @@ struct ProcessAccess {
     static void reparent_children_locked(Process* process) {
         Process* adopter = first_process && first_process != process ? first_process : nullptr;
         while (Process* child = process->m_children.pop_front()) {
+            if (int signal = __atomic_load_n(&child->signals.parent_death_signal, __ATOMIC_RELAXED)) {
+                SignalInfo info{};
+                info.signal = signal;
+                info.code = si_user;
+                info.sender.pid = static_cast<int32_t>(process->m_pid);
+                (void)send_signal(*child, info);
+            }
             if (adopter) {
                 child->m_parent = adopter;
                 adopter->m_children.push_back(*child);

@@ -132,6 +132,8 @@ struct ProcessSignals {
     // The first process, as init on Linux: a signal at its default disposition does not reach it
     // (its own faults still end it).
     bool unkillable = false;
+    // prctl(PR_SET_PDEATHSIG): sent to the process when its parent exits (0: none).
+    int parent_death_signal = 0;
     // Job control: a stop signal's default action parks the thread on `continued` until SIGCONT or
     // SIGKILL; the parent's wait4 sees each change once (WUNTRACED, WCONTINUED).
     bool stopped = false;

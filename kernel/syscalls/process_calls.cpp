@@ -217,9 +217,18 @@ Result sys_prctl(int option, uint64_t argument2, uint64_t argument3, uint64_t ar
     case pr_get_no_new_privs:
         return 0;
     case pr_set_pdeathsig:
+        if (argument2 > static_cast<uint64_t>(proc::signal_count))
+            return ktl::Errno::InvalidArgument;
+        __atomic_store_n(&process->signals.parent_death_signal, static_cast<int>(argument2),
+                         __ATOMIC_RELAXED);
+        return 0;
+    case pr_get_pdeathsig: {
+        int32_t signal = __atomic_load_n(&process->signals.parent_death_signal, __ATOMIC_RELAXED);
+        TRY(mm::copy_to_user(argument2, &signal, sizeof signal));
+        return 0;
+    }
     case pr_set_child_subreaper:
-        return ktl::Errno::InvalidArgument; // these need signal delivery, which comes next
-    case pr_get_pdeathsig:
+        return ktl::Errno::InvalidArgument; // every orphan goes to the first process
     case pr_get_child_subreaper: {
         int32_t zero = 0;
         TRY(mm::copy_to_user(argument2, &zero, sizeof zero));

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <spawn.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <ucontext.h>
@@ -993,6 +994,63 @@ CHILD_SCENARIO(check_signal_state_after_exec) {
 
 TEST(execve_keeps_the_mask_pending_signals_and_ignored_ones_but_not_handlers_or_the_alternate_stack) {
     EXPECT_EXITED(test::run_child("exec_with_signal_state"), 0);
+}
+
+namespace {
+int g_report_fd = -1;
+void report_parent_death(int) {
+    (void)!write(g_report_fd, "d", 1);
+    _exit(0);
+}
+} // namespace
+
+// Asks for SIGUSR1 when its parent dies, says so on READY_FD, then waits; the signal's handler
+// writes 'd' to REPORT_FD.
+CHILD_SCENARIO(parent_death_watcher) {
+    if (argc != 2)
+        return 2;
+    g_report_fd = atoi(argv[0]);
+    signal(SIGUSR1, report_parent_death);
+    if (prctl(PR_SET_PDEATHSIG, SIGUSR1) != 0)
+        return 3;
+    int signal_number = 0;
+    if (prctl(PR_GET_PDEATHSIG, &signal_number) != 0 || signal_number != SIGUSR1)
+        return 4;
+    if (write(atoi(argv[1]), "r", 1) != 1)
+        return 5;
+    for (;;)
+        pause();
+}
+
+// Starts the watcher and exits once it is ready.
+CHILD_SCENARIO(short_lived_parent) {
+    if (argc != 1)
+        return 2;
+    int ready[2];
+    if (pipe(ready) != 0)
+        return 3;
+    char ready_text[16];
+    snprintf(ready_text, sizeof ready_text, "%d", ready[1]);
+    if (test::spawn_child("parent_death_watcher", {argv[0], ready_text}) <= 0)
+        return 4;
+    char byte;
+    return read(ready[0], &byte, 1) == 1 ? 0 : 5;
+}
+
+TEST(pr_set_pdeathsig_signals_the_child_when_its_parent_exits) {
+    int report[2];
+    ASSERT_EQ(pipe(report), 0);
+    char report_text[16];
+    snprintf(report_text, sizeof report_text, "%d", report[1]);
+    EXPECT_EXITED(test::run_child("short_lived_parent", {report_text}), 0);
+    pollfd wait_for{report[0], POLLIN, 0};
+    ASSERT_EQ(poll(&wait_for, 1, 10'000), 1);
+    char byte = 0;
+    EXPECT_EQ(read(report[0], &byte, 1), 1);
+    EXPECT_EQ(byte, 'd');
+    EXPECT_ERRNO(prctl(PR_SET_PDEATHSIG, 65), EINVAL);
+    close(report[0]);
+    close(report[1]);
 }
 
 TEST(ppoll_lets_a_pending_signal_in_through_its_mask_and_fails_with_eintr) {
