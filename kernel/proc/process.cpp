@@ -8,6 +8,7 @@
 #include "ktl/hash_map.h"
 #include "ktl/own_ptr.h"
 #include "ktl/vector.h"
+#include "mm/user_memory.h"
 #include "sched/scheduler.h"
 #include "sync/mutex.h"
 
@@ -19,7 +20,8 @@ namespace proc {
 namespace {
 
 constexpr ktl::StringView log_subsystem = "proc";
-constexpr uint64_t clone_vm = 0x100, clone_vfork = 0x4000, exit_signal_mask = 0xff;
+constexpr uint64_t clone_vm = 0x100, clone_vfork = 0x4000, clone_settls = 0x80000,
+                   clone_parent_settid = 0x100000, clone_child_settid = 0x1000000, exit_signal_mask = 0xff;
 
 sync::Mutex tree_lock; // parent/children links, states, references, the pid table, the counters below
 size_t processes_alive;
@@ -49,6 +51,7 @@ struct StartRequest {
     uint64_t stack_pointer;
     uint64_t thread_pointer;
     arch::InterruptFrame frame;
+    uint64_t child_tid_address; // CLONE_CHILD_SETTID: where the child writes its tid first thing
 };
 
 } // namespace
@@ -90,10 +93,12 @@ struct ProcessAccess {
         delete process;
     }
 
-    // Enters the process in the pid table (best effort: a process missing there is only invisible
-    // to /proc and kill).
-    static void publish_pid(Process* process) {
+    // Gives the process its pid and enters it in the pid table (best effort: a process missing there
+    // is only invisible to /proc and kill). A forked child's parent and the child both do, whichever
+    // runs first: wait4 and kill must find the child as soon as fork returns.
+    static void publish_pid(Process* process, uint64_t pid) {
         sync::MutexLocker locker(tree_lock);
+        process->m_pid = pid;
         if (!pid_table)
             pid_table = new (std::nothrow) ktl::HashMap<uint64_t, Process*>;
         if (pid_table)
@@ -149,7 +154,6 @@ struct ProcessAccess {
         drop_reference_locked(process);
     }
 
-    static void set_pid(Process* process, uint64_t pid) { process->m_pid = pid; }
     // A new program: its name, path and arguments change together for /proc's readers.
     static void set_program(Process* process, ktl::StringView name, fs::Path path,
                             ktl::RefPtr<RecordedArguments> arguments) {
@@ -185,12 +189,15 @@ struct ProcessAccess {
         StartRequest request = *static_cast<StartRequest*>(argument);
         delete static_cast<StartRequest*>(argument);
         sched::Task* task = sched::current_task();
-        set_pid(request.process, task->id);
-        publish_pid(request.process);
+        publish_pid(request.process, task->id);
         task->process = request.process;
         task->process_id = task->id;
         task->user_thread_pointer = request.thread_pointer;
         arch::set_user_thread_pointer(request.thread_pointer);
+        if (request.child_tid_address) {
+            int32_t tid = static_cast<int32_t>(task->id);
+            (void)mm::copy_to_user(mm::UserPtr<int32_t>(request.child_tid_address), &tid);
+        }
         if (request.from_frame)
             return_to_user_mode(&request.frame);
         enter_user_mode(request.entry, request.stack_pointer);
@@ -422,7 +429,7 @@ ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const Loaded
                                               ExecutableFile* file, const ProgramArguments& arguments) {
     Process* process = ProcessAccess::create(name, nullptr);
     auto* request =
-        new (std::nothrow) StartRequest{process, false, program.entry, program.stack_pointer, 0, {}};
+        new (std::nothrow) StartRequest{process, false, program.entry, program.stack_pointer, 0, {}, 0};
     ktl::RefPtr<RecordedArguments> recorded;
     auto ready = [&]() -> ktl::ErrorOr<void> {
         if (!process || !request)
@@ -496,8 +503,7 @@ ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& ar
     process->executable = file.image->bytes();
     ProcessAccess::set_program(process, name, file.path, recorded.release_value());
     process->load_bias = program.load_bias;
-    ProcessAccess::set_pid(process, task->id);
-    ProcessAccess::publish_pid(process);
+    ProcessAccess::publish_pid(process, task->id);
     {
         sync::MutexLocker locker(tree_lock);
         ++processes_alive;
@@ -512,18 +518,22 @@ ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& ar
     enter_user_mode(program.entry, program.stack_pointer);
 }
 
-ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::InterruptFrame& frame) {
+ktl::ErrorOr<long> clone_process(const CloneRequest& clone, const arch::InterruptFrame& frame) {
     Process* parent = current_process();
     if (!parent)
         return ktl::Errno::InvalidArgument;
+    uint64_t flags = clone.flags;
     uint64_t exit_signal = flags & exit_signal_mask;
-    if ((flags & ~(clone_vm | clone_vfork | exit_signal_mask)) != 0 || exit_signal > 64)
+    constexpr uint64_t known =
+        clone_vm | clone_vfork | clone_settls | clone_parent_settid | clone_child_settid | exit_signal_mask;
+    if ((flags & ~known) != 0 || exit_signal > 64)
         return ktl::Errno::InvalidArgument;
-    if ((flags & (clone_vm | clone_vfork)) != (clone_vm | clone_vfork))
-        return ktl::Errno::NotImplemented; // fork needs copy-on-write; CLONE_VM alone needs threads
+    bool share_memory = flags & clone_vm;
+    if (share_memory && !(flags & clone_vfork))
+        return ktl::Errno::NotImplemented; // CLONE_VM alone makes a thread: threads come later
     sched::Task* task = sched::current_task();
     Process* child = ProcessAccess::create(parent->name(), parent);
-    auto* request = new (std::nothrow) StartRequest{child, true, 0, 0, task->user_thread_pointer, frame};
+    auto* request = new (std::nothrow) StartRequest{child, true, 0, 0, task->user_thread_pointer, frame, 0};
     if (!child || !request) {
         delete request;
         if (child)
@@ -531,8 +541,25 @@ ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::Int
         return ktl::Errno::NoMemory;
     }
     request->frame.rax = 0;
-    if (stack)
-        request->frame.rsp = stack;
+    if (clone.stack)
+        request->frame.rsp = clone.stack;
+    if (flags & clone_settls)
+        request->thread_pointer = clone.thread_pointer;
+    if (flags & clone_child_settid)
+        request->child_tid_address = clone.child_tid_address;
+    // fork: the child gets a copy-on-write copy of the memory; vfork borrows it until execve or exit.
+    mm::AddressSpace* space = task->address_space;
+    if (share_memory) {
+        space->ref();
+    } else {
+        auto copy = space->fork();
+        if (copy.is_error()) {
+            delete request;
+            ProcessAccess::discard(child);
+            return copy.error();
+        }
+        space = copy.value();
+    }
     memcpy(child->signal_actions, parent->signal_actions, sizeof child->signal_actions);
     child->blocked_signals = parent->blocked_signals;
     child->executable = parent->executable;
@@ -541,23 +568,32 @@ ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::Int
     ProcessAccess::set_program(child, identity.name, static_cast<fs::Path&&>(identity.executable_path),
                                static_cast<ktl::RefPtr<RecordedArguments>&&>(identity.arguments));
     child->load_bias = parent->load_bias;
+    bool vfork = flags & clone_vfork;
     {
         sync::MutexLocker locker(tree_lock);
         ProcessAccess::link_child_locked(parent, child);
-        ProcessAccess::set_vfork_pending_locked(child);
+        if (vfork)
+            ProcessAccess::set_vfork_pending_locked(child);
     }
-    task->address_space->ref(); // shared with the child until it calls execve
     // The child continues the caller's program, with its registers: vector registers included.
-    auto started = ProcessAccess::start(child, request, task->name_view(), task->address_space,
-                                        ProcessAccess::FpuStart::CopyOfCaller);
+    auto started =
+        ProcessAccess::start(child, request, task->name_view(), space, ProcessAccess::FpuStart::CopyOfCaller);
     if (started.is_error()) {
         delete request;
         ProcessAccess::discard(child); // the failed spawn released the address space reference
         return started.error();
     }
     long pid = static_cast<long>(started.value().id());
-    started.value().reset();                    // the process, not a handle, follows the child from here
-    ProcessAccess::wait_for_vfork_child(child); // the child is ours until we wait for it: still valid
+    started.value().reset(); // the process, not a handle, follows the child from here
+    ProcessAccess::publish_pid(child, static_cast<uint64_t>(pid)); // ours until we wait: still valid
+    if (flags & clone_parent_settid) {
+        // Linux writes it before the child runs; a parent that reads it only after clone returns
+        // (musl, glibc) cannot tell. A bad address is the parent's problem, not the fork's.
+        int32_t tid = static_cast<int32_t>(pid);
+        (void)mm::copy_to_user(mm::UserPtr<int32_t>(clone.parent_tid_address), &tid);
+    }
+    if (vfork)
+        ProcessAccess::wait_for_vfork_child(child); // the child is ours until we wait for it: still valid
     return pid;
 }
 

@@ -164,12 +164,20 @@ void write_user_backtrace(ktl::FormatSink& sink, const arch::InterruptFrame& fra
 ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& arguments,
                                 [[noreturn]] void (*on_exit)(int wait_status));
 
-// clone(2) with CLONE_VM|CLONE_VFORK (what posix_spawn and vfork use): a child process sharing the
-// caller's memory until it calls execve or exits, while the caller sleeps. `frame` is the caller's
-// syscall frame; the child resumes from a copy of it with rax = 0 and its stack at `stack` (if
-// non-zero). Returns the child's pid. Other flag combinations: NotImplemented (fork with
-// copy-on-write and threads come later) or InvalidArgument.
-ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::InterruptFrame& frame);
+// clone(2) for new processes: fork (no CLONE_VM; the child gets a copy-on-write copy of the memory)
+// and vfork (CLONE_VM|CLONE_VFORK: the child borrows the memory until it calls execve or exits,
+// while the caller sleeps; CLONE_VFORK alone also makes the caller wait). CLONE_SETTLS,
+// CLONE_PARENT_SETTID and CLONE_CHILD_SETTID as Linux. `frame` is the caller's syscall frame; the
+// child resumes from a copy of it with rax = 0 and its stack at `stack` (if non-zero). Returns the
+// child's pid. CLONE_VM without CLONE_VFORK (threads): NotImplemented; unknown flags: InvalidArgument.
+struct CloneRequest {
+    uint64_t flags = 0;
+    uint64_t stack = 0;
+    uint64_t parent_tid_address = 0;
+    uint64_t child_tid_address = 0;
+    uint64_t thread_pointer = 0;
+};
+ktl::ErrorOr<long> clone_process(const CloneRequest& clone, const arch::InterruptFrame& frame);
 
 // execve(2): replaces the running process's program. `frame` is rewritten to enter it. Fails, with
 // the old program intact, if the file cannot be loaded.

@@ -132,17 +132,19 @@ Result sys_set_tid_address(mm::UserPtr<int32_t>) {
     return static_cast<long>(sched::current_task()->id);
 }
 
-Result sys_clone(Frame& frame, uint64_t flags, uint64_t stack, uint64_t, uint64_t, uint64_t) {
-    return proc::clone_process(flags, stack, frame);
+// x86-64's argument order: flags, stack, parent_tid, child_tid, tls.
+Result sys_clone(Frame& frame, uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t child_tid,
+                 uint64_t thread_pointer) {
+    return proc::clone_process({flags, stack, parent_tid, child_tid, thread_pointer}, frame);
 }
 
-Result sys_fork(Frame&) {
-    return ktl::Errno::NotImplemented; // needs copy-on-write
+Result sys_fork(Frame& frame) {
+    return proc::clone_process({.flags = sigchld}, frame);
 }
 
 Result sys_vfork(Frame& frame) {
     constexpr uint64_t clone_vm = 0x100, clone_vfork = 0x4000;
-    return proc::clone_process(clone_vm | clone_vfork | sigchld, 0, frame);
+    return proc::clone_process({.flags = clone_vm | clone_vfork | sigchld}, frame);
 }
 
 Result sys_execve(Frame& frame, mm::UserPtr<const char> path, mm::UserPtr<uint64_t> argv,

@@ -42,8 +42,8 @@
     BLOG_OS_SYSCALL(35, nanosleep, "")                                                                       \
     BLOG_OS_SYSCALL(39, getpid, "")                                                                          \
     BLOG_OS_SYSCALL(40, sendfile, "")                                                                        \
-    BLOG_OS_SYSCALL(56, clone, "CLONE_VM|CLONE_VFORK (posix_spawn); fork and threads: ENOSYS")               \
-    BLOG_OS_SYSCALL(57, fork, "ENOSYS until copy-on-write")                                                  \
+    BLOG_OS_SYSCALL(56, clone, "fork, vfork (posix_spawn), SETTLS, PARENT/CHILD_SETTID; threads: ENOSYS")    \
+    BLOG_OS_SYSCALL(57, fork, "copy-on-write")                                                               \
     BLOG_OS_SYSCALL(58, vfork, "")                                                                           \
     BLOG_OS_SYSCALL(59, execve, "any regular file with an execute bit, from the VFS")                        \
     BLOG_OS_SYSCALL(60, exit, "")                                                                            \
