@@ -99,6 +99,8 @@ struct ProcessAccess {
     static void publish_pid(Process* process, uint64_t pid) {
         sync::MutexLocker locker(tree_lock);
         process->m_pid = pid;
+        if (process->m_process_group == 0) // started by the kernel: leads its own group and session
+            process->m_process_group = process->m_session = pid;
         if (!pid_table)
             pid_table = new (std::nothrow) ktl::HashMap<uint64_t, Process*>;
         if (pid_table)
@@ -107,9 +109,15 @@ struct ProcessAccess {
 
     static void link_child_locked(Process* parent, Process* child) {
         child->m_parent = parent;
+        child->m_process_group = parent->m_process_group;
+        child->m_session = parent->m_session;
         parent->m_children.push_back(*child);
         ++processes_alive;
     }
+
+    static void mark_executed_locked(Process* process) { process->m_has_executed = true; }
+    static bool& child_subreaper_locked(Process* process) { return process->m_child_subreaper; }
+    static uint64_t children_run_time_locked(Process* process) { return process->m_children_run_time_ns; }
 
     static void release_vfork_parent_locked(Process* process) {
         if (!process->m_vfork_pending)
@@ -123,10 +131,17 @@ struct ProcessAccess {
         parent->m_child_events.wake_all();
     }
 
-    // Children of an exiting process go to the first process, as Linux gives them to init; with no
-    // first process (or if it is the one exiting) they are on their own and freed as they exit.
+    // Children of an exiting process go to its nearest living ancestor that asked to be a subreaper,
+    // else to the first process, as Linux gives them to init; with neither they are on their own
+    // and freed as they exit.
     static void reparent_children_locked(Process* process) {
         Process* adopter = first_process && first_process != process ? first_process : nullptr;
+        for (Process* ancestor = process->m_parent; ancestor; ancestor = ancestor->m_parent) {
+            if (ancestor->m_child_subreaper && ancestor->m_state == ProcessState::Running) {
+                adopter = ancestor;
+                break;
+            }
+        }
         while (Process* child = process->m_children.pop_front()) {
             if (adopter) {
                 child->m_parent = adopter;
@@ -203,7 +218,19 @@ struct ProcessAccess {
         enter_user_mode(request.entry, request.stack_pointer);
     }
 
-    static ktl::ErrorOr<WaitResult> wait(Process* parent, int64_t pid, bool no_hang) {
+    static bool selected_locked(const Process& parent, const Process& child, const WaitRequest& request) {
+        switch (request.selection) {
+        case WaitRequest::Selection::Any:
+            return true;
+        case WaitRequest::Selection::Pid:
+            return child.m_pid == request.id;
+        case WaitRequest::Selection::Group:
+            return child.m_process_group == (request.id ? request.id : parent.m_process_group);
+        }
+        return false;
+    }
+
+    static ktl::ErrorOr<WaitResult> wait(Process* parent, const WaitRequest& request) {
         for (;;) {
             uint64_t generation;
             {
@@ -212,10 +239,10 @@ struct ProcessAccess {
                 bool any = false;
                 Process* zombie = nullptr;
                 for (Process& child : parent->m_children) {
-                    if (pid > 0 && child.m_pid != static_cast<uint64_t>(pid))
+                    if (!selected_locked(*parent, child, request))
                         continue;
                     any = true;
-                    if (child.m_state == ProcessState::Zombie) {
+                    if (request.exited && child.m_state == ProcessState::Zombie) {
                         zombie = &child;
                         break;
                     }
@@ -223,19 +250,96 @@ struct ProcessAccess {
                 if (!any)
                     return ktl::Errno::NoChild;
                 if (zombie) {
-                    WaitResult result{zombie->m_pid, zombie->m_wait_status, zombie->m_run_time_ns};
+                    WaitResult result{zombie->m_pid, zombie->m_wait_status, zombie->m_run_time_ns,
+                                      zombie->m_identity.real_uid};
+                    if (request.no_wait)
+                        return result; // still a zombie for the next wait
+                    parent->m_children_run_time_ns += zombie->m_run_time_ns + zombie->m_children_run_time_ns;
                     parent->m_children.remove(*zombie);
                     zombie->m_parent = nullptr;
                     drop_reference_locked(zombie);
                     return result;
                 }
             }
-            if (no_hang)
+            if (request.no_hang)
                 return WaitResult{};
             parent->m_child_events.wait_until([&] {
                 return __atomic_load_n(&parent->m_child_event_generation, __ATOMIC_ACQUIRE) != generation;
             });
         }
+    }
+
+    // Under the tree lock: the process with that pid, zombies included, or null.
+    static Process* find_locked(uint64_t pid) {
+        if (!pid_table)
+            return nullptr;
+        Process** entry = pid_table->get(pid);
+        return entry ? *entry : nullptr;
+    }
+
+    static bool group_exists_in_session_locked(uint64_t group, uint64_t session) {
+        if (!pid_table)
+            return false;
+        for (auto& entry : *pid_table)
+            if (entry.value->m_process_group == group && entry.value->m_session == session &&
+                entry.value->m_state == ProcessState::Running)
+                return true;
+        return false;
+    }
+
+    static ktl::ErrorOr<uint64_t> group_or_session_of(uint64_t pid, bool session) {
+        Process* caller = current_process();
+        sync::MutexLocker locker(tree_lock);
+        Process* process = pid == 0 ? caller : find_locked(pid);
+        if (!process)
+            return ktl::Errno::NoSuchProcess;
+        return session ? process->m_session : process->m_process_group;
+    }
+
+    static ktl::ErrorOr<void> set_process_group(Process* caller, uint64_t pid, uint64_t group) {
+        sync::MutexLocker locker(tree_lock);
+        Process* target = pid == 0 || pid == caller->m_pid ? caller : find_locked(pid);
+        if (!target || (target != caller && target->m_parent != caller) ||
+            target->m_state != ProcessState::Running)
+            return ktl::Errno::NoSuchProcess;
+        if (target != caller && target->m_has_executed)
+            return ktl::Errno::AccessDenied;
+        if (target->m_session != caller->m_session || target->m_session == target->m_pid)
+            return ktl::Errno::NotPermitted; // another session, or a session leader
+        if (group == 0)
+            group = target->m_pid;
+        if (group != target->m_pid && !group_exists_in_session_locked(group, caller->m_session))
+            return ktl::Errno::NotPermitted;
+        target->m_process_group = group;
+        return {};
+    }
+
+    static ktl::ErrorOr<uint64_t> create_session(Process* caller) {
+        sync::MutexLocker locker(tree_lock);
+        // A group leader (or anyone whose pid names a group) would leave its group members in
+        // another session than their group: Linux refuses.
+        if (pid_table)
+            for (auto& entry : *pid_table)
+                if (entry.value->m_process_group == caller->m_pid)
+                    return ktl::Errno::NotPermitted;
+        caller->m_session = caller->m_process_group = caller->m_pid;
+        return caller->m_pid;
+    }
+
+    static size_t list_group(uint64_t group, uint64_t* pids, size_t capacity, size_t& total) {
+        sync::MutexLocker locker(tree_lock);
+        size_t count = 0;
+        total = 0;
+        if (!pid_table)
+            return 0;
+        for (auto& entry : *pid_table) {
+            if (entry.value->m_process_group != group || entry.value->m_state != ProcessState::Running)
+                continue;
+            if (count < capacity)
+                pids[count++] = entry.value->m_pid;
+            ++total;
+        }
+        return count;
     }
 
     static void wait_for_vfork_child(Process* child) {
@@ -611,6 +715,12 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
     // No way back from here: the old program is gone.
     sched::Task* task = sched::current_task();
     sched::replace_address_space(program.address_space);
+    {
+        // Before the close-on-exec fds close: a parent that learns of the execve from them must
+        // find setpgid refused.
+        sync::MutexLocker locker(tree_lock);
+        ProcessAccess::mark_executed_locked(process);
+    }
     process->files().close_on_exec_all();
     for (SignalAction& action : process->signal_actions)
         if (action.handler > 1)
@@ -640,11 +750,60 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
     return {};
 }
 
-ktl::ErrorOr<WaitResult> wait_for_child(int64_t pid, bool no_hang) {
+ktl::ErrorOr<WaitResult> wait_for_child(const WaitRequest& request) {
     Process* parent = current_process();
     if (!parent)
         return ktl::Errno::NoChild;
-    return ProcessAccess::wait(parent, pid, no_hang);
+    return ProcessAccess::wait(parent, request);
+}
+
+uint64_t children_run_time_ns() {
+    Process* process = current_process();
+    if (!process)
+        return 0;
+    sync::MutexLocker locker(tree_lock);
+    return ProcessAccess::children_run_time_locked(process);
+}
+
+ktl::ErrorOr<uint64_t> process_group_of(uint64_t pid) {
+    return ProcessAccess::group_or_session_of(pid, false);
+}
+
+ktl::ErrorOr<uint64_t> session_of(uint64_t pid) {
+    return ProcessAccess::group_or_session_of(pid, true);
+}
+
+ktl::ErrorOr<void> set_process_group(uint64_t pid, uint64_t group) {
+    Process* caller = current_process();
+    if (!caller)
+        return ktl::Errno::InvalidArgument;
+    return ProcessAccess::set_process_group(caller, pid, group);
+}
+
+ktl::ErrorOr<uint64_t> create_session() {
+    Process* caller = current_process();
+    if (!caller)
+        return ktl::Errno::NotPermitted;
+    return ProcessAccess::create_session(caller);
+}
+
+void set_child_subreaper(bool on) {
+    if (Process* process = current_process()) {
+        sync::MutexLocker locker(tree_lock);
+        ProcessAccess::child_subreaper_locked(process) = on;
+    }
+}
+
+bool is_child_subreaper() {
+    Process* process = current_process();
+    if (!process)
+        return false;
+    sync::MutexLocker locker(tree_lock);
+    return ProcessAccess::child_subreaper_locked(process);
+}
+
+size_t list_group(uint64_t group, uint64_t* pids, size_t capacity, size_t& total) {
+    return ProcessAccess::list_group(group, pids, capacity, total);
 }
 
 void exit_current(int wait_status) {

@@ -152,6 +152,15 @@ Result sys_vfork(Frame& frame);
 Result sys_execve(Frame& frame, mm::UserPtr<const char> path, mm::UserPtr<uint64_t> argv,
                   mm::UserPtr<uint64_t> envp);
 Result sys_wait4(int pid, mm::UserPtr<int32_t> status, int options, mm::UserPtr<uint8_t> usage);
+Result sys_waitid(int id_type, int id, mm::UserPtr<uint8_t> information, int options,
+                  mm::UserPtr<uint8_t> usage);
+Result sys_getrusage(int who, mm::UserPtr<uint8_t> usage);
+Result sys_times(mm::UserPtr<uint8_t> buffer);
+Result sys_setpgid(int pid, int group);
+Result sys_getpgid(int pid);
+Result sys_getpgrp();
+Result sys_setsid();
+Result sys_getsid(int pid);
 Result sys_kill(int pid, int signal);
 Result sys_tkill(int tid, int signal);
 Result sys_tgkill(int group, int tid, int signal);

@@ -1,4 +1,4 @@
-// Process calls: identity, exit, clone/vfork, execve, wait4, the signals that exist so far, limits,
+// Process calls: identity, exit, clone/fork/vfork, execve, the signals that exist so far, limits,
 // and the small facts a C library asks for at start-up.
 #include "arch/user_mode.h"
 #include "console/log.h"
@@ -28,14 +28,6 @@ constexpr uint64_t unblockable = (1ull << (sigkill - 1)) | (1ull << (sigstop - 1
 proc::Process& process() {
     return *proc::current_process(); // user code always runs in a process
 }
-
-// Linux's struct rusage: the times, then fourteen longs.
-struct ResourceUsage {
-    int64_t user_seconds, user_microseconds;
-    int64_t system_seconds, system_microseconds;
-    int64_t rest[14];
-};
-static_assert(sizeof(ResourceUsage) == 144);
 
 // What a signal with the default disposition does to a process: nothing, or end it.
 bool default_action_terminates(int signal) {
@@ -169,29 +161,6 @@ Result sys_execve(Frame& frame, mm::UserPtr<const char> path, mm::UserPtr<uint64
     return 0;
 }
 
-Result sys_wait4(int pid, mm::UserPtr<int32_t> status, int options, mm::UserPtr<uint8_t> usage) {
-    constexpr int wnohang = 1, wuntraced = 2, wcontinued = 8, wnothread = 0x20000000, wall = 0x40000000,
-                  wclone = static_cast<int>(0x80000000);
-    if (options & ~(wnohang | wuntraced | wcontinued | wnothread | wall | wclone))
-        return ktl::Errno::InvalidArgument;
-    if (pid == INT32_MIN)
-        return ktl::Errno::NoSuchProcess;
-    proc::WaitResult result = TRY(proc::wait_for_child(pid, options & wnohang));
-    if (result.pid == 0)
-        return 0;
-    if (!status.is_null()) {
-        int32_t value = result.status;
-        TRY(mm::copy_to_user(status, &value));
-    }
-    if (!usage.is_null()) {
-        ResourceUsage resources{};
-        resources.user_seconds = static_cast<int64_t>(result.run_time_ns / 1'000'000'000);
-        resources.user_microseconds = static_cast<int64_t>(result.run_time_ns % 1'000'000'000 / 1000);
-        TRY(mm::copy_to_user(usage.address(), &resources, sizeof resources));
-    }
-    return static_cast<long>(result.pid);
-}
-
 Result sys_kill(int pid, int signal) {
     if (signal < 0 || signal > proc::signal_count)
         return ktl::Errno::InvalidArgument;
@@ -261,11 +230,17 @@ Result sys_prctl(int option, uint64_t argument2, uint64_t argument3, uint64_t ar
         return 0; // there are no set-user-ID executions yet to refuse
     case pr_get_no_new_privs:
         return 0;
-    case pr_set_pdeathsig:
     case pr_set_child_subreaper:
-        return ktl::Errno::InvalidArgument; // these need signal delivery, which comes next
-    case pr_get_pdeathsig:
+        proc::set_child_subreaper(argument2 != 0);
+        return 0;
     case pr_get_child_subreaper: {
+        int32_t on = proc::is_child_subreaper() ? 1 : 0;
+        TRY(mm::copy_to_user(argument2, &on, sizeof on));
+        return 0;
+    }
+    case pr_set_pdeathsig:
+        return ktl::Errno::InvalidArgument; // needs signal delivery, which comes next
+    case pr_get_pdeathsig: {
         int32_t zero = 0;
         TRY(mm::copy_to_user(argument2, &zero, sizeof zero));
         return 0;

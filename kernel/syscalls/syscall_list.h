@@ -47,7 +47,7 @@
     BLOG_OS_SYSCALL(58, vfork, "")                                                                           \
     BLOG_OS_SYSCALL(59, execve, "any regular file with an execute bit, from the VFS")                        \
     BLOG_OS_SYSCALL(60, exit, "")                                                                            \
-    BLOG_OS_SYSCALL(61, wait4, "any child or one pid; WNOHANG; rusage times")                                \
+    BLOG_OS_SYSCALL(61, wait4, "a pid, a group or any child; WNOHANG; rusage times")                         \
     BLOG_OS_SYSCALL(62, kill, "to itself: the default action; others: ENOSYS until signals")                 \
     BLOG_OS_SYSCALL(63, uname, "")                                                                           \
     BLOG_OS_SYSCALL(                                                                                         \
@@ -78,14 +78,19 @@
     BLOG_OS_SYSCALL(95, umask, "")                                                                           \
     BLOG_OS_SYSCALL(96, gettimeofday, "also in the vDSO")                                                    \
     BLOG_OS_SYSCALL(97, getrlimit, "")                                                                       \
+    BLOG_OS_SYSCALL(98, getrusage, "RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD: run times")                 \
     BLOG_OS_SYSCALL(99, sysinfo, "uptime, RAM total and free in bytes, process count; no swap or loads")     \
+    BLOG_OS_SYSCALL(100, times, "in USER_HZ ticks")                                                          \
     BLOG_OS_SYSCALL(102, getuid, "everyone starts as root (0)")                                              \
     BLOG_OS_SYSCALL(104, getgid, "")                                                                         \
     BLOG_OS_SYSCALL(105, setuid, "")                                                                         \
     BLOG_OS_SYSCALL(106, setgid, "")                                                                         \
     BLOG_OS_SYSCALL(107, geteuid, "")                                                                        \
     BLOG_OS_SYSCALL(108, getegid, "")                                                                        \
+    BLOG_OS_SYSCALL(109, setpgid, "")                                                                        \
     BLOG_OS_SYSCALL(110, getppid, "")                                                                        \
+    BLOG_OS_SYSCALL(111, getpgrp, "")                                                                        \
+    BLOG_OS_SYSCALL(112, setsid, "")                                                                         \
     BLOG_OS_SYSCALL(113, setreuid, "")                                                                       \
     BLOG_OS_SYSCALL(114, setregid, "")                                                                       \
     BLOG_OS_SYSCALL(115, getgroups, "")                                                                      \
@@ -94,8 +99,10 @@
     BLOG_OS_SYSCALL(118, getresuid, "")                                                                      \
     BLOG_OS_SYSCALL(119, setresgid, "")                                                                      \
     BLOG_OS_SYSCALL(120, getresgid, "")                                                                      \
+    BLOG_OS_SYSCALL(121, getpgid, "")                                                                        \
     BLOG_OS_SYSCALL(122, setfsuid, "")                                                                       \
     BLOG_OS_SYSCALL(123, setfsgid, "")                                                                       \
+    BLOG_OS_SYSCALL(124, getsid, "")                                                                         \
     BLOG_OS_SYSCALL(133, mknod, "regular files, FIFOs, sockets; devices as root")                            \
     BLOG_OS_SYSCALL(137, statfs, "")                                                                         \
     BLOG_OS_SYSCALL(138, fstatfs, "")                                                                        \
@@ -119,6 +126,7 @@
     BLOG_OS_SYSCALL(231, exit_group, "")                                                                     \
     BLOG_OS_SYSCALL(234, tgkill, "as kill, to itself")                                                       \
     BLOG_OS_SYSCALL(235, utimes, "")                                                                         \
+    BLOG_OS_SYSCALL(247, waitid, "P_ALL, P_PID, P_PGID; WEXITED, WNOHANG, WNOWAIT")                          \
     BLOG_OS_SYSCALL(257, openat, "")                                                                         \
     BLOG_OS_SYSCALL(258, mkdirat, "")                                                                        \
     BLOG_OS_SYSCALL(259, mknodat, "")                                                                        \

@@ -9,9 +9,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -330,4 +333,248 @@ TEST(a_forked_child_that_faults_dies_by_sigsegv) {
         return 0;
     });
     EXPECT_SIGNALED(status, SIGSEGV);
+}
+
+// Waiting and job control: process groups, sessions, wait4's and waitid's selections.
+
+namespace {
+
+// A child that waits until its pipe is closed, for tests that need one alive.
+struct BlockedChild {
+    pid_t pid = -1;
+    int hold = -1; // the write end: closing it lets the child exit 0
+    BlockedChild() {
+        int fds[2];
+        if (pipe(fds) != 0)
+            return;
+        pid = fork();
+        if (pid == 0) {
+            close(fds[1]);
+            char byte;
+            while (read(fds[0], &byte, 1) > 0) {
+            }
+            _exit(0);
+        }
+        close(fds[0]);
+        hold = fds[1];
+    }
+    // Lets it go and reaps it; its wait status.
+    int finish() {
+        close(hold);
+        int status = -1;
+        waitpid(pid, &status, 0);
+        return status;
+    }
+};
+
+} // namespace
+
+CHILD_SCENARIO(wait_for_end_of_file) {
+    char byte;
+    while (read(STDIN_FILENO, &byte, 1) > 0) {
+    }
+    return 0;
+}
+
+TEST(a_child_starts_in_the_parents_group_and_session) {
+    BlockedChild child;
+    ASSERT_GT(child.pid, 0);
+    EXPECT_EQ(getpgid(child.pid), getpgrp());
+    EXPECT_EQ(getsid(child.pid), getsid(0));
+    EXPECT_EQ(getpgid(0), getpgrp());
+    EXPECT_EXITED(child.finish(), 0);
+}
+
+TEST(setpgid_moves_a_child_into_a_group_of_its_own_and_wait_follows_groups) {
+    BlockedChild child;
+    ASSERT_GT(child.pid, 0);
+    ASSERT_EQ(setpgid(child.pid, 0), 0);
+    EXPECT_EQ(getpgid(child.pid), child.pid);
+    // Our own group has no children now: wait4(0) finds none; wait4(-pgid) finds it.
+    int status = 0;
+    EXPECT_ERRNO(waitpid(0, &status, WNOHANG), ECHILD);
+    EXPECT_EQ(waitpid(-child.pid, &status, WNOHANG), 0);
+    close(child.hold);
+    EXPECT_EQ(waitpid(-child.pid, &status, 0), child.pid);
+    EXPECT_EXITED(status, 0);
+}
+
+TEST(setpgid_refuses_what_linux_refuses) {
+    EXPECT_ERRNO(setpgid(0, -1), EINVAL);
+    EXPECT_ERRNO(setpgid(-1, 0), EINVAL);
+    // A group that does not exist in our session.
+    BlockedChild child;
+    ASSERT_GT(child.pid, 0);
+    EXPECT_ERRNO(setpgid(child.pid, 999999), EPERM);
+    // Not our child: pid 1 is init on Linux and the first process on blog_os, never ours here.
+    if (getpid() != 1)
+        EXPECT_ERRNO(setpgid(1, 0), ESRCH);
+    EXPECT_ERRNO(getpgid(999999), ESRCH);
+    EXPECT_ERRNO(getsid(999999), ESRCH);
+    EXPECT_EXITED(child.finish(), 0);
+}
+
+TEST(setpgid_on_a_child_that_has_executed_is_eacces) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    int ready[2];
+    ASSERT_EQ(pipe(ready), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[0], STDIN_FILENO);
+        close(fds[1]);
+        // The exec closes `ready` (close-on-exec): end of file tells the parent it happened.
+        fcntl(ready[1], F_SETFD, FD_CLOEXEC);
+        close(ready[0]);
+        const char* argv[] = {"fork_test", "--child", "wait_for_end_of_file", nullptr};
+        execv("/proc/self/exe", const_cast<char* const*>(argv));
+        _exit(127);
+    }
+    ASSERT_GT(pid, 0);
+    close(fds[0]);
+    close(ready[1]);
+    char byte;
+    EXPECT_EQ(read(ready[0], &byte, 1), 0);
+    EXPECT_ERRNO(setpgid(pid, 0), EACCES);
+    close(fds[1]);
+    int status = 0;
+    EXPECT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_EXITED(status, 0);
+    close(ready[0]);
+}
+
+TEST(setsid_makes_a_new_session_that_setpgid_cannot_reach) {
+    int to_parent[2], from_parent[2];
+    ASSERT_EQ(pipe(to_parent), 0);
+    ASSERT_EQ(pipe(from_parent), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        pid_t session = setsid();
+        bool right = session == getpid() && getsid(0) == getpid() && getpgrp() == getpid();
+        char answer = right ? 'y' : 'n';
+        (void)!write(to_parent[1], &answer, 1);
+        char byte;
+        (void)!read(from_parent[0], &byte, 1);
+        _exit(0);
+    }
+    ASSERT_GT(pid, 0);
+    char answer = 0;
+    EXPECT_EQ(read(to_parent[0], &answer, 1), 1);
+    EXPECT_EQ(answer, 'y');
+    EXPECT_EQ(getsid(pid), pid);
+    EXPECT_ERRNO(setpgid(pid, getpgrp()), EPERM);
+    EXPECT_EQ(write(from_parent[1], "x", 1), 1);
+    int status = 0;
+    EXPECT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_EXITED(status, 0);
+    for (int fd : {to_parent[0], to_parent[1], from_parent[0], from_parent[1]})
+        close(fd);
+}
+
+TEST(a_group_leader_may_not_start_a_session) {
+    int status = in_child([] {
+        if (setpgid(0, 0) != 0)
+            return 1;
+        return setsid() == -1 && errno == EPERM ? 0 : 2;
+    });
+    EXPECT_EXITED(status, 0);
+}
+
+TEST(waitid_reports_without_reaping_under_wnowait_then_reaps) {
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(42);
+    ASSERT_GT(pid, 0);
+    siginfo_t information{};
+    ASSERT_EQ(waitid(P_PID, static_cast<id_t>(pid), &information, WEXITED | WNOWAIT), 0);
+    EXPECT_EQ(information.si_signo, SIGCHLD);
+    EXPECT_EQ(information.si_code, CLD_EXITED);
+    EXPECT_EQ(information.si_pid, pid);
+    EXPECT_EQ(information.si_status, 42);
+    EXPECT_EQ(information.si_uid, getuid());
+    information = {};
+    ASSERT_EQ(waitid(P_ALL, 0, &information, WEXITED), 0);
+    EXPECT_EQ(information.si_pid, pid);
+    EXPECT_EQ(information.si_status, 42);
+    EXPECT_ERRNO(waitid(P_PID, static_cast<id_t>(pid), &information, WEXITED), ECHILD);
+}
+
+TEST(waitid_tells_how_a_child_ended_and_wnohang_finds_nothing_yet) {
+    BlockedChild child;
+    ASSERT_GT(child.pid, 0);
+    siginfo_t information{};
+    information.si_pid = 12345;
+    EXPECT_EQ(waitid(P_PID, static_cast<id_t>(child.pid), &information, WEXITED | WNOHANG), 0);
+    EXPECT_EQ(information.si_pid, 0);
+    EXPECT_EXITED(child.finish(), 0);
+    pid_t pid = fork();
+    if (pid == 0)
+        *reinterpret_cast<volatile int*>(16) = 1;
+    ASSERT_GT(pid, 0);
+    information = {};
+    ASSERT_EQ(waitid(P_PGID, 0, &information, WEXITED), 0);
+    EXPECT_EQ(information.si_pid, pid);
+    EXPECT_TRUE(information.si_code == CLD_KILLED || information.si_code == CLD_DUMPED);
+    EXPECT_EQ(information.si_status, SIGSEGV);
+    EXPECT_ERRNO(waitid(P_ALL, 0, &information, WNOHANG), EINVAL); // says nothing to wait for
+    EXPECT_ERRNO(waitid(P_PID, 0, &information, WEXITED), EINVAL);
+}
+
+TEST(a_subreaper_adopts_its_orphaned_grandchildren) {
+    ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    int flag = 0;
+    EXPECT_EQ(prctl(PR_GET_CHILD_SUBREAPER, &flag), 0);
+    EXPECT_EQ(flag, 1);
+    int go[2], report[2];
+    ASSERT_EQ(pipe(go), 0);
+    ASSERT_EQ(pipe(report), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        pid_t grandchild = fork();
+        if (grandchild == 0) {
+            char byte;
+            (void)!read(go[0], &byte, 1); // until its parent is gone
+            pid_t parent = getppid();
+            (void)!write(report[1], &parent, sizeof parent);
+            _exit(0);
+        }
+        (void)!write(report[1], &grandchild, sizeof grandchild);
+        _exit(0);
+    }
+    ASSERT_GT(child, 0);
+    pid_t grandchild = 0;
+    EXPECT_EQ(read(report[0], &grandchild, sizeof grandchild), static_cast<ssize_t>(sizeof grandchild));
+    int status = 0;
+    EXPECT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_EQ(write(go[1], "g", 1), 1);
+    pid_t adopted_by = 0;
+    EXPECT_EQ(read(report[0], &adopted_by, sizeof adopted_by), static_cast<ssize_t>(sizeof adopted_by));
+    EXPECT_EQ(adopted_by, getpid());
+    EXPECT_EQ(waitpid(grandchild, &status, 0), grandchild);
+    EXPECT_EXITED(status, 0);
+    EXPECT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+    for (int fd : {go[0], go[1], report[0], report[1]})
+        close(fd);
+}
+
+TEST(getrusage_counts_reaped_childrens_cpu_time) {
+    rusage before{};
+    ASSERT_EQ(getrusage(RUSAGE_CHILDREN, &before), 0);
+    int status = in_child([] {
+        timespec start{}, now{};
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        do
+            clock_gettime(CLOCK_MONOTONIC, &now);
+        while ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) < 50'000'000L);
+        return 0;
+    });
+    EXPECT_EXITED(status, 0);
+    rusage after{};
+    ASSERT_EQ(getrusage(RUSAGE_CHILDREN, &after), 0);
+    auto total_us = [](const rusage& usage) {
+        return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000L + usage.ru_utime.tv_usec +
+               usage.ru_stime.tv_usec;
+    };
+    EXPECT_GT(total_us(after), total_us(before));
+    EXPECT_ERRNO(getrusage(7, &after), EINVAL);
 }
