@@ -194,4 +194,8 @@ Result sys_getcpu(mm::UserPtr<uint32_t> cpu, mm::UserPtr<uint32_t> node, uint64_
 Result sys_nanosleep(mm::UserPtr<Timespec> duration, mm::UserPtr<Timespec> remaining);
 Result sys_clock_nanosleep(int clock, int flags, mm::UserPtr<Timespec> time, mm::UserPtr<Timespec> remaining);
 
+// Futexes (futex_calls.cpp)
+Result sys_futex(mm::UserPtr<uint32_t> word, int operation, uint32_t value, uint64_t timeout_or_count,
+                 mm::UserPtr<uint32_t> word2, uint32_t value3);
+
 } // namespace syscalls

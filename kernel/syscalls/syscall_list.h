@@ -109,6 +109,8 @@
     BLOG_OS_SYSCALL(186, gettid, "")                                                                         \
     BLOG_OS_SYSCALL(200, tkill, "as kill, to itself")                                                        \
     BLOG_OS_SYSCALL(201, time, "the last tick's second, as the vDSO's")                                      \
+    BLOG_OS_SYSCALL(202, futex,                                                                              \
+                    "WAIT, WAKE, *_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP; shared file keys; PI: ENOSYS")     \
     BLOG_OS_SYSCALL(217, getdents64, "")                                                                     \
     BLOG_OS_SYSCALL(218, set_tid_address, "")                                                                \
     BLOG_OS_SYSCALL(                                                                                         \
