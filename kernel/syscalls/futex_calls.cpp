@@ -1,4 +1,4 @@
-// futex(2) over proc/futex.
+// futex(2) over proc/futex, and the robust-list head musl and glibc register for each thread.
 #include "arch/paging.h"
 #include "arch/user_mode.h"
 #include "proc/futex.h"
@@ -92,6 +92,9 @@ ktl::ErrorOr<proc::futex::Key> key_of(uint64_t address, bool shared) {
     return proc::futex::key_for(*space, address, shared);
 }
 
+// struct robust_list_head: list, futex_offset, list_op_pending.
+constexpr size_t robust_list_head_size = 24;
+
 } // namespace
 
 // The fourth argument is a timeout for the waits and a count (val2) for requeue and wake-op.
@@ -162,6 +165,33 @@ Result sys_futex(mm::UserPtr<uint32_t> word, int operation, uint32_t value, uint
     default:
         return ktl::Errno::NotImplemented;
     }
+}
+
+// Only recorded: the kernel walks the list when a thread exits, which comes with threads.
+Result sys_set_robust_list(mm::UserPtr<uint64_t> head, size_t length) {
+    if (length != robust_list_head_size)
+        return ktl::Errno::InvalidArgument;
+    __atomic_store_n(&sched::current_task()->robust_list_head, head.address(), __ATOMIC_RELAXED);
+    return 0;
+}
+
+// Every user is root for now, so any task's head may be read (Linux asks ptrace_may_access).
+Result sys_get_robust_list(int tid, mm::UserPtr<uint64_t> head, mm::UserPtr<uint64_t> length) {
+    uint64_t address;
+    if (tid == 0 || static_cast<uint64_t>(tid) == sched::current_task()->id) {
+        address = __atomic_load_n(&sched::current_task()->robust_list_head, __ATOMIC_RELAXED);
+    } else {
+        if (tid < 0)
+            return ktl::Errno::NoSuchProcess;
+        sched::TaskSnapshot task = TRY(sched::snapshot_task(static_cast<uint64_t>(tid)));
+        if (task.address_space)
+            task.address_space->unref();
+        address = task.robust_list_head;
+    }
+    const uint64_t size = robust_list_head_size;
+    TRY(mm::copy_to_user(length, &size));
+    TRY(mm::copy_to_user(head, &address));
+    return 0;
 }
 
 } // namespace syscalls

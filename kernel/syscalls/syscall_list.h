@@ -136,6 +136,8 @@
     BLOG_OS_SYSCALL(269, faccessat, "")                                                                      \
     BLOG_OS_SYSCALL(270, pselect6, "signal mask ignored until signals")                                      \
     BLOG_OS_SYSCALL(271, ppoll, "signal mask ignored until signals")                                         \
+    BLOG_OS_SYSCALL(273, set_robust_list, "recorded per thread; walked at exit once threads exist")          \
+    BLOG_OS_SYSCALL(274, get_robust_list, "")                                                                \
     BLOG_OS_SYSCALL(275, splice, "one end a pipe; copies")                                                   \
     BLOG_OS_SYSCALL(280, utimensat, "UTIME_NOW, UTIME_OMIT, futimens")                                       \
     BLOG_OS_SYSCALL(285, fallocate, "mode 0 and FALLOC_FL_KEEP_SIZE")                                        \
