@@ -1,6 +1,7 @@
 // Futexes between kernel tasks: a waiter and a waker meet on a key, a wake changes nothing for a waiter
-// on another word or with another bitset, requeue moves a waiter, timeouts end a wait, a thousand
-// waiters on a thousand words all wake; and the keys of file mappings and private memory.
+// on another word or with another bitset, a futex mutex under contention loses no wake, requeue moves
+// a waiter, timeouts end a wait, a thousand waiters on a thousand words all wake; and the keys of
+// file mappings and private memory.
 #include "ktl/assert.h"
 #include "mm/address_space.h"
 #include "proc/futex.h"
@@ -96,6 +97,77 @@ KTEST(futex_a_wait_ends_with_etimedout_at_its_deadline_and_leaves_no_waiter) {
     KEXPECT(time::monotonic_ns() >= start + 5'000'000);
     KEXPECT_EQ(proc::futex::waiter_count(words.key(0)), 0u);
     KEXPECT_EQ(proc::futex::wake(words.key(0), 1), 0u);
+}
+
+namespace {
+
+// Drepper's futex mutex ("Futexes Are Tricky", mutex 2): 0 free, 1 locked, 2 locked with waiters.
+// A lost wake leaves a waiter asleep with the lock free: its wait then runs into the deadline.
+struct FutexMutexTest {
+    uint32_t word = 0;
+    uint64_t counter = 0;
+    int rounds = 0;
+    uint32_t timeouts = 0;
+    uint32_t sleeps = 0; // waits that slept and were woken
+    Key key() const { return Key{this, 0, nullptr}; }
+};
+
+void lock_futex_mutex(FutexMutexTest& test) {
+    uint32_t state = 0;
+    if (__atomic_compare_exchange_n(&test.word, &state, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return;
+    if (state != 2)
+        state = __atomic_exchange_n(&test.word, 2, __ATOMIC_ACQUIRE);
+    auto read = [&]() -> ktl::ErrorOr<uint32_t> { return __atomic_load_n(&test.word, __ATOMIC_ACQUIRE); };
+    while (state != 0) {
+        auto waited = proc::futex::wait(test.key(), read, 2, proc::futex::match_any,
+                                        time::monotonic_ns() + 5'000'000'000);
+        if (waited.is_error() && waited.error().code() == ktl::Errno::TimedOut)
+            __atomic_add_fetch(&test.timeouts, 1, __ATOMIC_RELAXED);
+        if (!waited.is_error())
+            __atomic_add_fetch(&test.sleeps, 1, __ATOMIC_RELAXED);
+        state = __atomic_exchange_n(&test.word, 2, __ATOMIC_ACQUIRE);
+    }
+}
+
+void unlock_futex_mutex(FutexMutexTest& test) {
+    if (__atomic_fetch_sub(&test.word, 1, __ATOMIC_RELEASE) != 1) {
+        __atomic_store_n(&test.word, 0, __ATOMIC_RELEASE);
+        proc::futex::wake(test.key(), 1);
+    }
+}
+
+void increment_under_futex_mutex(void* argument) {
+    auto& test = *static_cast<FutexMutexTest*>(argument);
+    for (int round = 0; round < test.rounds; ++round) {
+        lock_futex_mutex(test);
+        uint64_t value = test.counter;
+        if (round % 16 == 0)
+            sched::yield(); // let the others find it taken and sleep
+        test.counter = value + 1;
+        unlock_futex_mutex(test);
+    }
+}
+
+} // namespace
+
+KTEST(futex_a_mutex_built_on_futexes_loses_no_wake_and_no_increment) {
+    FutexMutexTest test;
+    test.rounds = 2'000;
+    constexpr int thread_count = 4;
+    sched::TaskHandle threads[thread_count];
+    for (auto& thread : threads) {
+        auto spawned = sched::spawn("futex-mutex", increment_under_futex_mutex, &test);
+        KASSERT(!spawned.is_error());
+        thread = static_cast<sched::TaskHandle&&>(spawned.value());
+    }
+    for (auto& thread : threads)
+        thread.join();
+    KEXPECT_EQ(test.counter, uint64_t(thread_count) * test.rounds);
+    KEXPECT_EQ(test.timeouts, 0u);
+    KEXPECT(test.sleeps > 0); // the lock was contended: tasks slept and were woken
+    KEXPECT_EQ(test.word, 0u);
+    KEXPECT_EQ(proc::futex::waiter_count(test.key()), 0u);
 }
 
 KTEST(futex_wake_bitset_wakes_only_waiters_that_share_a_bit) {
