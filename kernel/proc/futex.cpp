@@ -28,7 +28,8 @@ struct Waiter : ktl::IntrusiveListNode<> {
 using WaiterList = ktl::IntrusiveList<Waiter>;
 
 // A sleeping lock: the value check reads user memory, which may page in. Lock order: two buckets
-// in address order, then an address space's lock (the page-in), then a waiter's queue.
+// in address order, then an address space's lock and a file's (a page-in, or a requeue dropping the
+// last reference to a mapping), then a waiter's queue. Nothing takes a bucket holding those.
 struct Bucket {
     sync::MutexProtected<WaiterList> waiters;
 };
@@ -176,8 +177,9 @@ ktl::ErrorOr<size_t> requeue(const Key& from, const Key& to, int32_t wake_count,
                                     ++woken;
                                     continue;
                                 }
-                                // The old key's object stays pinned by `from` meanwhile: dropping the
-                                // waiter's pin here never frees it under the lock.
+                                // Its pin moves to the new key's object. The old one may be another
+                                // process's mapping that went away since: freeing it here takes only
+                                // the file's locks, which come after the buckets (see Bucket).
                                 waiter.key = to;
                                 if (&from_list != &to_list) {
                                     from_list.remove(waiter);
