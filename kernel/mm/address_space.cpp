@@ -631,4 +631,21 @@ void AddressSpace::for_each_region(ktl::FunctionRef<void(const RegionUsage&)> vi
     }
 }
 
+ktl::ErrorOr<AddressSpace::Backing> AddressSpace::backing_of(uint64_t address) {
+    sync::MutexLocker locker(m_lock);
+    const Region* region = m_regions.find(address & ~(arch::page_size - 1));
+    if (!region)
+        return ktl::Errno::BadAddress;
+    Backing backing{region->attributes.kind, nullptr, 0};
+    if (!is_file_region(region->attributes.kind))
+        return backing;
+    FileMapping* mapping = m_file_mappings.get(region->attributes.tag);
+    int64_t index = static_cast<int64_t>(address / arch::page_size) + (mapping ? mapping->page_delta : 0);
+    if (!mapping || index < 0)
+        return ktl::Errno::BadAddress;
+    backing.object = mapping->object;
+    backing.page_index = static_cast<uint64_t>(index);
+    return backing;
+}
+
 } // namespace mm

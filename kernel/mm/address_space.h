@@ -106,6 +106,16 @@ public:
     // their frame, and every access faults and is refused, so user copies return EFAULT).
     static arch::PageFlags page_flags_for(Protection protection);
 
+    // What backs the user address `address` (futex keys): its region's kind and, for a file mapping,
+    // the object (one reference for the caller) and the page index in it. BadAddress where nothing is
+    // mapped.
+    struct Backing {
+        RegionKind kind = RegionKind::Anonymous;
+        ktl::RefPtr<MappedObject> object;
+        uint64_t page_index = 0;
+    };
+    ktl::ErrorOr<Backing> backing_of(uint64_t address);
+
     // Where mmap places regions when not told: below this, above mmap_lowest.
     static constexpr uint64_t mmap_lowest = 0x10000;
     uint64_t mmap_base = 0;

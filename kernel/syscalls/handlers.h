@@ -203,4 +203,10 @@ Result sys_getcpu(mm::UserPtr<uint32_t> cpu, mm::UserPtr<uint32_t> node, uint64_
 Result sys_nanosleep(mm::UserPtr<Timespec> duration, mm::UserPtr<Timespec> remaining);
 Result sys_clock_nanosleep(int clock, int flags, mm::UserPtr<Timespec> time, mm::UserPtr<Timespec> remaining);
 
+// Futexes and robust lists (futex_calls.cpp)
+Result sys_futex(mm::UserPtr<uint32_t> word, int operation, uint32_t value, uint64_t timeout_or_count,
+                 mm::UserPtr<uint32_t> word2, uint32_t value3);
+Result sys_set_robust_list(mm::UserPtr<uint64_t> head, size_t length);
+Result sys_get_robust_list(int tid, mm::UserPtr<uint64_t> head, mm::UserPtr<uint64_t> length);
+
 } // namespace syscalls

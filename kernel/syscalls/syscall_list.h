@@ -116,6 +116,8 @@
     BLOG_OS_SYSCALL(186, gettid, "")                                                                         \
     BLOG_OS_SYSCALL(200, tkill, "as kill, to itself")                                                        \
     BLOG_OS_SYSCALL(201, time, "the last tick's second, as the vDSO's")                                      \
+    BLOG_OS_SYSCALL(202, futex,                                                                              \
+                    "WAIT, WAKE, *_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP; shared file keys; PI: ENOSYS")     \
     BLOG_OS_SYSCALL(217, getdents64, "")                                                                     \
     BLOG_OS_SYSCALL(218, set_tid_address, "")                                                                \
     BLOG_OS_SYSCALL(                                                                                         \
@@ -142,6 +144,8 @@
     BLOG_OS_SYSCALL(269, faccessat, "")                                                                      \
     BLOG_OS_SYSCALL(270, pselect6, "signal mask ignored until signals")                                      \
     BLOG_OS_SYSCALL(271, ppoll, "signal mask ignored until signals")                                         \
+    BLOG_OS_SYSCALL(273, set_robust_list, "recorded per thread; walked at exit once threads exist")          \
+    BLOG_OS_SYSCALL(274, get_robust_list, "")                                                                \
     BLOG_OS_SYSCALL(275, splice, "one end a pipe; copies")                                                   \
     BLOG_OS_SYSCALL(280, utimensat, "UTIME_NOW, UTIME_OMIT, futimens")                                       \
     BLOG_OS_SYSCALL(285, fallocate, "mode 0 and FALLOC_FL_KEEP_SIZE")                                        \

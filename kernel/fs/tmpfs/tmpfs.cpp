@@ -785,6 +785,7 @@ public:
     }
     ~TmpfsMapping() override { m_inode->mapping_removed(); }
     uint64_t existing_frame(uint64_t index) override { return m_inode->existing_frame(index); }
+    const void* identity() const override { return m_inode.ptr(); }
     ktl::ErrorOr<uint64_t> frame_for(uint64_t index, Access access) override {
         return m_inode->frame_for_mapping(index, access);
     }
