@@ -74,6 +74,10 @@ extern "C" uint64_t arch_copy_user(void* destination, const void* source, uint64
 extern "C" uint64_t arch_fill_user(void* destination, uint8_t value, uint64_t length);
 // The length of a NUL-terminated user string, `limit` if no NUL comes within it, -1 on a fault.
 extern "C" int64_t arch_user_string_length(const char* string, uint64_t limit);
+// One aligned 32-bit load, and a locked compare-exchange (futex words); 0, or -1 on a fault. The
+// exchange leaves the value it found in *expected.
+extern "C" int arch_user_load_u32(const uint32_t* address, uint32_t* value);
+extern "C" int arch_user_compare_exchange_u32(uint32_t* address, uint32_t* expected, uint32_t desired);
 
 // Returns to ring 3 with every register from `frame` (a new task that continues a copy of another's
 // frame: clone); the frame may live anywhere on the current kernel stack.

@@ -32,6 +32,75 @@ ktl::ErrorOr<AddressSpace*> AddressSpace::create() {
     return space;
 }
 
+ktl::ErrorOr<AddressSpace*> AddressSpace::fork() {
+    AddressSpace* child = TRY(create());
+    auto copied = [&]() -> ktl::ErrorOr<void> {
+        sync::MutexLocker locker(m_lock);
+        TRY(m_regions.clone_into(child->m_regions));
+        for (auto& entry : m_file_mappings)
+            TRY(child->m_file_mappings.try_set(entry.key, entry.value));
+        child->m_next_mapping_tag = m_next_mapping_tag;
+        child->mmap_base = mmap_base;
+        child->break_start = break_start;
+        child->break_end = break_end;
+        bool out_of_memory = false;
+        // Only what is there: page-table levels that do not exist are skipped. Taking write access
+        // away changes the leaf the walk has just read and nothing else, so the walk goes on safely;
+        // protect_page is where the TLB entry is invalidated.
+        arch::walk(m_root, 0, user_space_end, [&](uint64_t page, const arch::Translation& translation) {
+            if (out_of_memory)
+                return;
+            arch::PageFlags flags = translation.flags;
+            bool own = !arch::has(flags, arch::PageFlags::Shared);
+            if (own && arch::has(flags, arch::PageFlags::Writable)) {
+                flags = static_cast<arch::PageFlags>(static_cast<uint32_t>(flags) &
+                                                     ~static_cast<uint32_t>(arch::PageFlags::Writable));
+                (void)arch::protect_page(m_root, page, flags);
+            }
+            if (arch::map_page(child->m_root, page, translation.physical, flags, kernel_frame_source())
+                    .is_error()) {
+                out_of_memory = true;
+                return;
+            }
+            if (own)
+                share_frame(translation.physical);
+        });
+        if (out_of_memory)
+            return ktl::Errno::NoMemory;
+        return {};
+    }();
+    if (copied.is_error()) {
+        child->unref(); // drops the references the copy took
+        return copied.error();
+    }
+    return child;
+}
+
+arch::PageFlags AddressSpace::owned_page_flags(uint64_t frame, arch::PageFlags flags) {
+    if (arch::has(flags, arch::PageFlags::Writable) && frame_references(frame) > 1)
+        return static_cast<arch::PageFlags>(static_cast<uint32_t>(flags) &
+                                            ~static_cast<uint32_t>(arch::PageFlags::Writable));
+    return flags;
+}
+
+bool AddressSpace::break_copy_on_write(uint64_t page, uint64_t frame, arch::PageFlags flags) {
+    // Alone with the frame (the other side wrote first, or exited): no copy. Nobody can take a new
+    // reference meanwhile, as only a fork of this space would, and it holds the space's lock.
+    if (frame_references(frame) == 1)
+        return !arch::protect_page(m_root, page, flags).is_error();
+    auto copy = allocate_frame();
+    if (copy.is_error())
+        return false;
+    memcpy(physical_to_virtual<uint8_t>(copy.value()), physical_to_virtual<uint8_t>(frame), frame_size);
+    // One store: the page is never missing for another thread of the space to fault on.
+    if (arch::replace_page(m_root, page, copy.value(), flags).is_error()) {
+        free_frame(copy.value());
+        return false;
+    }
+    free_frame(frame); // this space's reference; the other holders keep theirs
+    return true;
+}
+
 AddressSpace::~AddressSpace() {
     // Frames mapped Shared (program pages, the vDSO, file pages) are left alone; the rest are the
     // space's own.
@@ -104,7 +173,9 @@ ktl::ErrorOr<void> AddressSpace::protect(uint64_t virtual_address, arch::PageFla
         return ktl::Errno::InvalidArgument;
     if (arch::has(flags, arch::PageFlags::Writable))
         TRY(privatize_if_shared(m_root, virtual_address));
-    return arch::protect_page(m_root, virtual_address, flags | arch::PageFlags::User);
+    arch::Translation translation = TRY(arch::translate(m_root, virtual_address));
+    return arch::protect_page(m_root, virtual_address,
+                              owned_page_flags(translation.physical, flags | arch::PageFlags::User));
 }
 
 arch::PageFlags AddressSpace::page_flags_for(Protection protection) {
@@ -463,7 +534,10 @@ ktl::ErrorOr<void> AddressSpace::protect_region(uint64_t start, uint64_t length,
         // Shared pages stay read-only here, a shared file mapping's too: a write faults and then
         // gets its page (the file's own for a shared mapping, a copy for a private one). The page
         // may be the zero page, which nothing may write.
-        (void)arch::protect_page(m_root, page, shared ? (read_only | arch::PageFlags::Shared) : flags);
+        // A page of the space's own that a fork shares stays read-only too, until a write copies it.
+        (void)arch::protect_page(m_root, page,
+                                 shared ? (read_only | arch::PageFlags::Shared)
+                                        : owned_page_flags(translation.physical, flags));
     });
     return {};
 }
@@ -505,6 +579,10 @@ bool AddressSpace::handle_page_fault(uint64_t address, bool write, bool execute)
         if (write && arch::has(flags, arch::PageFlags::Shared))
             return !privatize_if_shared(m_root, page).is_error() &&
                    !arch::protect_page(m_root, page, page_flags_for(protection)).is_error();
+        // A page of the space's own, read-only where the region allows writing: copy on write.
+        if (write && !arch::has(flags, arch::PageFlags::Writable) &&
+            !arch::has(flags, arch::PageFlags::NoAccess))
+            return break_copy_on_write(page, mapped.value().physical, page_flags_for(protection));
         // The entry allows the access already: another thread fixed it up first, or this CPU's TLB
         // held an older entry. Retrying is the answer, as on Linux.
         bool allowed = !arch::has(flags, arch::PageFlags::NoAccess) &&
@@ -545,11 +623,29 @@ void AddressSpace::for_each_region(ktl::FunctionRef<void(const RegionUsage&)> vi
             if (translation.is_error())
                 continue;
             ++usage.resident_pages;
-            if (arch::has(translation.value().flags, arch::PageFlags::Shared))
+            if (arch::has(translation.value().flags, arch::PageFlags::Shared) ||
+                frame_references(translation.value().physical) > 1)
                 ++usage.shared_pages;
         }
         visit(usage);
     }
+}
+
+ktl::ErrorOr<AddressSpace::Backing> AddressSpace::backing_of(uint64_t address) {
+    sync::MutexLocker locker(m_lock);
+    const Region* region = m_regions.find(address & ~(arch::page_size - 1));
+    if (!region)
+        return ktl::Errno::BadAddress;
+    Backing backing{region->attributes.kind, nullptr, 0};
+    if (!is_file_region(region->attributes.kind))
+        return backing;
+    FileMapping* mapping = m_file_mappings.get(region->attributes.tag);
+    int64_t index = static_cast<int64_t>(address / arch::page_size) + (mapping ? mapping->page_delta : 0);
+    if (!mapping || index < 0)
+        return ktl::Errno::BadAddress;
+    backing.object = mapping->object;
+    backing.page_index = static_cast<uint64_t>(index);
+    return backing;
 }
 
 } // namespace mm

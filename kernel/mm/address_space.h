@@ -27,6 +27,12 @@ class AddressSpace : public ktl::RefCounted<AddressSpace> {
 public:
     // The new space has one reference, the caller's.
     static ktl::ErrorOr<AddressSpace*> create();
+    // fork: a new space (one reference, the caller's) with this one's regions, file mappings and
+    // break, and every present page: shared and file pages map the same frames; the space's own
+    // frames become copy-on-write in both (read-only, one more reference each), and the first write
+    // on either side copies the frame unless the writer is by then its only holder. On failure
+    // (NoMemory) this space is left as it was, apart from pages that are now copy-on-write.
+    ktl::ErrorOr<AddressSpace*> fork();
     // Drops a sole owner's reference (tests); shared spaces are unref()'d by each holder.
     static void destroy(AddressSpace* space) { space->unref(); }
     ~AddressSpace();
@@ -100,6 +106,16 @@ public:
     // their frame, and every access faults and is refused, so user copies return EFAULT).
     static arch::PageFlags page_flags_for(Protection protection);
 
+    // What backs the user address `address` (futex keys): its region's kind and, for a file mapping,
+    // the object (one reference for the caller) and the page index in it. BadAddress where nothing is
+    // mapped.
+    struct Backing {
+        RegionKind kind = RegionKind::Anonymous;
+        ktl::RefPtr<MappedObject> object;
+        uint64_t page_index = 0;
+    };
+    ktl::ErrorOr<Backing> backing_of(uint64_t address);
+
     // Where mmap places regions when not told: below this, above mmap_lowest.
     static constexpr uint64_t mmap_lowest = 0x10000;
     uint64_t mmap_base = 0;
@@ -130,6 +146,11 @@ private:
     void forget_some_unused_mappings(uint64_t (&unused)[16], size_t& count);
     bool handle_file_fault(const Region& region, uint64_t page, bool write);
     void map_around(const Region& region, FileMapping& mapping, uint64_t page, arch::PageFlags flags);
+    // A write to a present, read-only page of the space's own that the region allows: the page was
+    // shared with a fork. Writes in place when nobody else holds the frame any more, else on a copy.
+    bool break_copy_on_write(uint64_t page, uint64_t frame, arch::PageFlags flags);
+    // The flags a page of the space's own gets from `flags`: without Writable while it is shared.
+    static arch::PageFlags owned_page_flags(uint64_t frame, arch::PageFlags flags);
     // Attributes for the same memory at another address: a file mapping gets a tag whose page index
     // still names the same pages of the file.
     ktl::ErrorOr<RegionAttributes> attributes_moved(const RegionAttributes& attributes, uint64_t from,

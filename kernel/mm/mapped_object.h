@@ -24,6 +24,9 @@ public:
     // The frame of page `index` if the object has one already (0 for a hole or past the end):
     // fault-around maps these without making anything.
     virtual uint64_t existing_frame(uint64_t) { return 0; }
+    // What the pages belong to, the same for every mapping of one file (each mmap may get an object
+    // of its own): shared futexes are keyed by it, so processes mapping one file meet.
+    virtual const void* identity() const { return this; }
 };
 
 // One zeroed frame the kernel never writes, mapped read-only wherever a hole is read.

@@ -5,6 +5,7 @@
 #include "debug/panic.h"
 #include "ktl/fixed_vector.h"
 #include "mm/direct_map.h"
+#include "mm/frame_descriptors.h"
 #include "mm/reclaim.h"
 #include "sync/spinlock.h"
 
@@ -19,6 +20,8 @@ namespace {
 constexpr uint64_t first_megabyte = 1 << 20;
 
 sync::SpinlockProtected<FrameAllocator> frame_allocator;
+// Reference counts per frame: atomic, outside the allocator's lock (see frame_descriptors.h).
+FrameDescriptors frame_descriptors;
 PhysicalRange boot_info_range{0, 0};
 
 class KernelFrameSource final : public arch::FrameSource {
@@ -85,14 +88,19 @@ void initialize_physical_memory(const boot::BootInfo& boot_info) {
     for (const boot::BootModule& module : boot_info.modules)
         MUST(reserved.try_append(PhysicalRange{module.start, module.end}));
 
-    uint64_t metadata_bytes = round_up(FrameAllocator::metadata_bytes_for(highest_ram), frame_size);
+    // The bitmap, then the frame descriptors, in one run of frames.
+    uint64_t bitmap_bytes = round_up(FrameAllocator::metadata_bytes_for(highest_ram), frame_size);
+    uint64_t metadata_bytes = bitmap_bytes + round_up(FrameDescriptors::bytes_for(highest_ram), frame_size);
     auto metadata = find_gap(boot_info, std::span(reserved.begin(), reserved.size()), metadata_bytes);
     if (metadata.is_error())
         debug::panic("no room for the frame allocator's {} bytes of metadata", metadata_bytes);
     MUST(reserved.try_append(PhysicalRange{metadata.value(), metadata.value() + metadata_bytes}));
 
     std::span<uint64_t> storage(physical_to_virtual<uint64_t>(metadata.value()),
-                                metadata_bytes / sizeof(uint64_t));
+                                bitmap_bytes / sizeof(uint64_t));
+    frame_descriptors.initialize(
+        std::span(physical_to_virtual<FrameDescriptor>(metadata.value() + bitmap_bytes),
+                  FrameDescriptors::bytes_for(highest_ram) / sizeof(FrameDescriptor)));
     frame_allocator.with([&](FrameAllocator& allocator) {
         auto result = allocator.initialize(storage, highest_ram, std::span(usable.begin(), usable.size()),
                                            std::span(reserved.begin(), reserved.size()));
@@ -100,7 +108,8 @@ void initialize_physical_memory(const boot::BootInfo& boot_info) {
             debug::panic("frame allocator rejected the memory map: {}", result.error().name());
     });
     FrameStatistics statistics = frame_statistics();
-    klog::info("mm", "frames: {} MiB usable, {} MiB free, {} KiB reserved (bitmap {} KiB at {:#x})",
+    klog::info("mm",
+               "frames: {} MiB usable, {} MiB free, {} KiB reserved (bitmap and descriptors {} KiB at {:#x})",
                statistics.total_frames * frame_size >> 20, statistics.free_frames * frame_size >> 20,
                statistics.reserved_frames * frame_size >> 10, metadata_bytes >> 10, metadata.value());
 }
@@ -141,6 +150,8 @@ ktl::ErrorOr<uint64_t> allocate_frame() {
     });
     if (short_of_frames)
         note_memory_pressure(); // after the allocator's lock: waking takes the scheduler's
+    if (!frame.is_error() && frame_descriptors.set_allocated(frame.value()).is_error())
+        debug::panic("the allocator handed out frame {:#x}, which still has references", frame.value());
     return frame;
 }
 
@@ -151,19 +162,40 @@ ktl::ErrorOr<uint64_t> allocate_zeroed_frame() {
 }
 
 void free_frame(uint64_t physical) {
+    auto left = frame_descriptors.release(physical);
+    if (left.is_error())
+        debug::panic("freeing frame {:#x} that is not allocated (double free?) from {}", physical,
+                     __builtin_return_address(0));
+    if (left.value() > 0)
+        return; // another address space (or kernel owner) still holds it
     auto result = frame_allocator.with([&](FrameAllocator& allocator) { return allocator.free(physical); });
     if (result.is_error())
         debug::panic("freeing frame {:#x} that is not allocated (double free?) from {}", physical,
                      __builtin_return_address(0));
 }
 
+void share_frame(uint64_t physical) {
+    if (frame_descriptors.acquire(physical).is_error())
+        debug::panic("sharing frame {:#x}, which nobody holds, from {}", physical,
+                     __builtin_return_address(0));
+}
+
+uint32_t frame_references(uint64_t physical) {
+    return frame_descriptors.references(physical);
+}
+
 ktl::ErrorOr<uint64_t> allocate_contiguous_frames(size_t count, size_t alignment_frames, uint64_t below) {
-    return frame_allocator.with([&](FrameAllocator& allocator) {
+    uint64_t first = TRY(frame_allocator.with([&](FrameAllocator& allocator) {
         return allocator.allocate_contiguous(count, alignment_frames, below);
-    });
+    }));
+    if (frame_descriptors.set_allocated(first, count).is_error())
+        debug::panic("the allocator handed out frames at {:#x}, which still have references", first);
+    return first;
 }
 
 void free_contiguous_frames(uint64_t physical, size_t count) {
+    if (frame_descriptors.release_run(physical, count).is_error())
+        debug::panic("freeing {} frames at {:#x} that are not all allocated once", count, physical);
     auto result = frame_allocator.with(
         [&](FrameAllocator& allocator) { return allocator.free_contiguous(physical, count); });
     if (result.is_error())

@@ -8,6 +8,7 @@
 #include "ktl/hash_map.h"
 #include "ktl/own_ptr.h"
 #include "ktl/vector.h"
+#include "mm/user_memory.h"
 #include "sched/scheduler.h"
 #include "sync/mutex.h"
 
@@ -19,7 +20,8 @@ namespace proc {
 namespace {
 
 constexpr ktl::StringView log_subsystem = "proc";
-constexpr uint64_t clone_vm = 0x100, clone_vfork = 0x4000, exit_signal_mask = 0xff;
+constexpr uint64_t clone_vm = 0x100, clone_vfork = 0x4000, clone_settls = 0x80000,
+                   clone_parent_settid = 0x100000, clone_child_settid = 0x1000000, exit_signal_mask = 0xff;
 
 sync::Mutex tree_lock; // parent/children links, states, references, the pid table, the counters below
 size_t processes_alive;
@@ -49,6 +51,7 @@ struct StartRequest {
     uint64_t stack_pointer;
     uint64_t thread_pointer;
     arch::InterruptFrame frame;
+    uint64_t child_tid_address; // CLONE_CHILD_SETTID: where the child writes its tid first thing
 };
 
 } // namespace
@@ -90,10 +93,14 @@ struct ProcessAccess {
         delete process;
     }
 
-    // Enters the process in the pid table (best effort: a process missing there is only invisible
-    // to /proc and kill).
-    static void publish_pid(Process* process) {
+    // Gives the process its pid and enters it in the pid table (best effort: a process missing there
+    // is only invisible to /proc and kill). A forked child's parent and the child both do, whichever
+    // runs first: wait4 and kill must find the child as soon as fork returns.
+    static void publish_pid(Process* process, uint64_t pid) {
         sync::MutexLocker locker(tree_lock);
+        process->m_pid = pid;
+        if (process->m_process_group == 0) // started by the kernel: leads its own group and session
+            process->m_process_group = process->m_session = pid;
         if (!pid_table)
             pid_table = new (std::nothrow) ktl::HashMap<uint64_t, Process*>;
         if (pid_table)
@@ -102,9 +109,15 @@ struct ProcessAccess {
 
     static void link_child_locked(Process* parent, Process* child) {
         child->m_parent = parent;
+        child->m_process_group = parent->m_process_group;
+        child->m_session = parent->m_session;
         parent->m_children.push_back(*child);
         ++processes_alive;
     }
+
+    static void mark_executed_locked(Process* process) { process->m_has_executed = true; }
+    static bool& child_subreaper_locked(Process* process) { return process->m_child_subreaper; }
+    static uint64_t children_run_time_locked(Process* process) { return process->m_children_run_time_ns; }
 
     static void release_vfork_parent_locked(Process* process) {
         if (!process->m_vfork_pending)
@@ -118,10 +131,17 @@ struct ProcessAccess {
         parent->m_child_events.wake_all();
     }
 
-    // Children of an exiting process go to the first process, as Linux gives them to init; with no
-    // first process (or if it is the one exiting) they are on their own and freed as they exit.
+    // Children of an exiting process go to its nearest living ancestor that asked to be a subreaper,
+    // else to the first process, as Linux gives them to init; with neither they are on their own
+    // and freed as they exit.
     static void reparent_children_locked(Process* process) {
         Process* adopter = first_process && first_process != process ? first_process : nullptr;
+        for (Process* ancestor = process->m_parent; ancestor; ancestor = ancestor->m_parent) {
+            if (ancestor->m_child_subreaper && ancestor->m_state == ProcessState::Running) {
+                adopter = ancestor;
+                break;
+            }
+        }
         while (Process* child = process->m_children.pop_front()) {
             if (int signal = __atomic_load_n(&child->signals.parent_death_signal, __ATOMIC_RELAXED)) {
                 SignalInfo info{};
@@ -156,7 +176,6 @@ struct ProcessAccess {
         drop_reference_locked(process);
     }
 
-    static void set_pid(Process* process, uint64_t pid) { process->m_pid = pid; }
     // A new program: its name, path and arguments change together for /proc's readers.
     static void set_program(Process* process, ktl::StringView name, fs::Path path,
                             ktl::RefPtr<RecordedArguments> arguments) {
@@ -192,19 +211,34 @@ struct ProcessAccess {
         StartRequest request = *static_cast<StartRequest*>(argument);
         delete static_cast<StartRequest*>(argument);
         sched::Task* task = sched::current_task();
-        set_pid(request.process, task->id);
-        publish_pid(request.process);
+        publish_pid(request.process, task->id);
         task->process = request.process;
         task->process_id = task->id;
         attach_main_thread(*request.process, *task, request.process->blocked_signals);
         task->user_thread_pointer = request.thread_pointer;
         arch::set_user_thread_pointer(request.thread_pointer);
+        if (request.child_tid_address) {
+            int32_t tid = static_cast<int32_t>(task->id);
+            (void)mm::copy_to_user(mm::UserPtr<int32_t>(request.child_tid_address), &tid);
+        }
         if (request.from_frame)
             return_to_user_mode(&request.frame);
         enter_user_mode(request.entry, request.stack_pointer);
     }
 
-    static ktl::ErrorOr<WaitResult> wait(Process* parent, int64_t pid, WaitOptions options) {
+    static bool selected_locked(const Process& parent, const Process& child, const WaitRequest& request) {
+        switch (request.selection) {
+        case WaitRequest::Selection::Any:
+            return true;
+        case WaitRequest::Selection::Pid:
+            return child.m_pid == request.id;
+        case WaitRequest::Selection::Group:
+            return child.m_process_group == (request.id ? request.id : parent.m_process_group);
+        }
+        return false;
+    }
+
+    static ktl::ErrorOr<WaitResult> wait(Process* parent, const WaitRequest& request) {
         for (;;) {
             uint64_t generation;
             {
@@ -213,28 +247,33 @@ struct ProcessAccess {
                 bool any = false;
                 Process* zombie = nullptr;
                 for (Process& child : parent->m_children) {
-                    if (pid > 0 && child.m_pid != static_cast<uint64_t>(pid))
+                    if (!selected_locked(*parent, child, request))
                         continue;
                     any = true;
-                    if (child.m_state == ProcessState::Zombie) {
+                    if (request.exited && child.m_state == ProcessState::Zombie) {
                         zombie = &child;
                         break;
                     }
                     int status = 0;
-                    if (take_job_control_report(child, options.stopped, options.continued, status))
-                        return WaitResult{child.m_pid, status, 0};
+                    if (take_job_control_report(child, request.stopped, request.continued, !request.no_wait,
+                                                status))
+                        return WaitResult{child.m_pid, status, 0, child.m_identity.real_uid};
                 }
                 if (!any)
                     return ktl::Errno::NoChild;
                 if (zombie) {
-                    WaitResult result{zombie->m_pid, zombie->m_wait_status, zombie->m_run_time_ns};
+                    WaitResult result{zombie->m_pid, zombie->m_wait_status, zombie->m_run_time_ns,
+                                      zombie->m_identity.real_uid};
+                    if (request.no_wait)
+                        return result; // still a zombie for the next wait
+                    parent->m_children_run_time_ns += zombie->m_run_time_ns + zombie->m_children_run_time_ns;
                     parent->m_children.remove(*zombie);
                     zombie->m_parent = nullptr;
                     drop_reference_locked(zombie);
                     return result;
                 }
             }
-            if (options.no_hang)
+            if (request.no_hang)
                 return WaitResult{};
             auto waited = parent->m_child_events.wait_until_interruptible([&] {
                 return __atomic_load_n(&parent->m_child_event_generation, __ATOMIC_ACQUIRE) != generation;
@@ -271,6 +310,79 @@ struct ProcessAccess {
         info.child.uid = child->identity().real_uid;
         info.child.status = signal;
         (void)send_signal(*parent, info);
+    }
+
+    // Under the tree lock: the process with that pid, zombies included, or null.
+    static Process* find_locked(uint64_t pid) {
+        if (!pid_table)
+            return nullptr;
+        Process** entry = pid_table->get(pid);
+        return entry ? *entry : nullptr;
+    }
+
+    static bool group_exists_in_session_locked(uint64_t group, uint64_t session) {
+        if (!pid_table)
+            return false;
+        for (auto& entry : *pid_table)
+            if (entry.value->m_process_group == group && entry.value->m_session == session &&
+                entry.value->m_state == ProcessState::Running)
+                return true;
+        return false;
+    }
+
+    static ktl::ErrorOr<uint64_t> group_or_session_of(uint64_t pid, bool session) {
+        Process* caller = current_process();
+        sync::MutexLocker locker(tree_lock);
+        Process* process = pid == 0 ? caller : find_locked(pid);
+        if (!process)
+            return ktl::Errno::NoSuchProcess;
+        return session ? process->m_session : process->m_process_group;
+    }
+
+    static ktl::ErrorOr<void> set_process_group(Process* caller, uint64_t pid, uint64_t group) {
+        sync::MutexLocker locker(tree_lock);
+        Process* target = pid == 0 || pid == caller->m_pid ? caller : find_locked(pid);
+        if (!target || (target != caller && target->m_parent != caller) ||
+            target->m_state != ProcessState::Running)
+            return ktl::Errno::NoSuchProcess;
+        if (target != caller && target->m_has_executed)
+            return ktl::Errno::AccessDenied;
+        if (target->m_session != caller->m_session || target->m_session == target->m_pid)
+            return ktl::Errno::NotPermitted; // another session, or a session leader
+        if (group == 0)
+            group = target->m_pid;
+        if (group != target->m_pid && !group_exists_in_session_locked(group, caller->m_session))
+            return ktl::Errno::NotPermitted;
+        target->m_process_group = group;
+        return {};
+    }
+
+    static ktl::ErrorOr<uint64_t> create_session(Process* caller) {
+        sync::MutexLocker locker(tree_lock);
+        // A group leader (or anyone whose pid names a group) would leave its group members in
+        // another session than their group: Linux refuses.
+        if (pid_table)
+            for (auto& entry : *pid_table)
+                if (entry.value->m_process_group == caller->m_pid)
+                    return ktl::Errno::NotPermitted;
+        caller->m_session = caller->m_process_group = caller->m_pid;
+        return caller->m_pid;
+    }
+
+    static size_t list_group(uint64_t group, uint64_t* pids, size_t capacity, size_t& total) {
+        sync::MutexLocker locker(tree_lock);
+        size_t count = 0;
+        total = 0;
+        if (!pid_table)
+            return 0;
+        for (auto& entry : *pid_table) {
+            if (entry.value->m_process_group != group || entry.value->m_state != ProcessState::Running)
+                continue;
+            if (count < capacity)
+                pids[count++] = entry.value->m_pid;
+            ++total;
+        }
+        return count;
     }
 
     static void wait_for_vfork_child(Process* child) {
@@ -467,7 +579,7 @@ ktl::ErrorOr<sched::TaskHandle> start_process(ktl::StringView name, const Loaded
                                               ExecutableFile* file, const ProgramArguments& arguments) {
     Process* process = ProcessAccess::create(name, nullptr);
     auto* request =
-        new (std::nothrow) StartRequest{process, false, program.entry, program.stack_pointer, 0, {}};
+        new (std::nothrow) StartRequest{process, false, program.entry, program.stack_pointer, 0, {}, 0};
     ktl::RefPtr<RecordedArguments> recorded;
     auto ready = [&]() -> ktl::ErrorOr<void> {
         if (!process || !request)
@@ -541,8 +653,7 @@ ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& ar
     process->executable = file.image->bytes();
     ProcessAccess::set_program(process, name, file.path, recorded.release_value());
     process->load_bias = program.load_bias;
-    ProcessAccess::set_pid(process, task->id);
-    ProcessAccess::publish_pid(process);
+    ProcessAccess::publish_pid(process, task->id);
     {
         sync::MutexLocker locker(tree_lock);
         ++processes_alive;
@@ -559,18 +670,22 @@ ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& ar
     enter_user_mode(program.entry, program.stack_pointer);
 }
 
-ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::InterruptFrame& frame) {
+ktl::ErrorOr<long> clone_process(const CloneRequest& clone, const arch::InterruptFrame& frame) {
     Process* parent = current_process();
     if (!parent)
         return ktl::Errno::InvalidArgument;
+    uint64_t flags = clone.flags;
     uint64_t exit_signal = flags & exit_signal_mask;
-    if ((flags & ~(clone_vm | clone_vfork | exit_signal_mask)) != 0 || exit_signal > 64)
+    constexpr uint64_t known =
+        clone_vm | clone_vfork | clone_settls | clone_parent_settid | clone_child_settid | exit_signal_mask;
+    if ((flags & ~known) != 0 || exit_signal > 64)
         return ktl::Errno::InvalidArgument;
-    if ((flags & (clone_vm | clone_vfork)) != (clone_vm | clone_vfork))
-        return ktl::Errno::NotImplemented; // fork needs copy-on-write; CLONE_VM alone needs threads
+    bool share_memory = flags & clone_vm;
+    if (share_memory && !(flags & clone_vfork))
+        return ktl::Errno::NotImplemented; // CLONE_VM alone makes a thread: threads come later
     sched::Task* task = sched::current_task();
     Process* child = ProcessAccess::create(parent->name(), parent);
-    auto* request = new (std::nothrow) StartRequest{child, true, 0, 0, task->user_thread_pointer, frame};
+    auto* request = new (std::nothrow) StartRequest{child, true, 0, 0, task->user_thread_pointer, frame, 0};
     if (!child || !request) {
         delete request;
         if (child)
@@ -578,8 +693,25 @@ ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::Int
         return ktl::Errno::NoMemory;
     }
     request->frame.rax = 0;
-    if (stack)
-        request->frame.rsp = stack;
+    if (clone.stack)
+        request->frame.rsp = clone.stack;
+    if (flags & clone_settls)
+        request->thread_pointer = clone.thread_pointer;
+    if (flags & clone_child_settid)
+        request->child_tid_address = clone.child_tid_address;
+    // fork: the child gets a copy-on-write copy of the memory; vfork borrows it until execve or exit.
+    mm::AddressSpace* space = task->address_space;
+    if (share_memory) {
+        space->ref();
+    } else {
+        auto copy = space->fork();
+        if (copy.is_error()) {
+            delete request;
+            ProcessAccess::discard(child);
+            return copy.error();
+        }
+        space = copy.value();
+    }
     memcpy(child->signal_actions, parent->signal_actions, sizeof child->signal_actions);
     child->blocked_signals = parent->blocked_signals;
     child->executable = parent->executable;
@@ -588,23 +720,32 @@ ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::Int
     ProcessAccess::set_program(child, identity.name, static_cast<fs::Path&&>(identity.executable_path),
                                static_cast<ktl::RefPtr<RecordedArguments>&&>(identity.arguments));
     child->load_bias = parent->load_bias;
+    bool vfork = flags & clone_vfork;
     {
         sync::MutexLocker locker(tree_lock);
         ProcessAccess::link_child_locked(parent, child);
-        ProcessAccess::set_vfork_pending_locked(child);
+        if (vfork)
+            ProcessAccess::set_vfork_pending_locked(child);
     }
-    task->address_space->ref(); // shared with the child until it calls execve
     // The child continues the caller's program, with its registers: vector registers included.
-    auto started = ProcessAccess::start(child, request, task->name_view(), task->address_space,
-                                        ProcessAccess::FpuStart::CopyOfCaller);
+    auto started =
+        ProcessAccess::start(child, request, task->name_view(), space, ProcessAccess::FpuStart::CopyOfCaller);
     if (started.is_error()) {
         delete request;
         ProcessAccess::discard(child); // the failed spawn released the address space reference
         return started.error();
     }
     long pid = static_cast<long>(started.value().id());
-    started.value().reset();                    // the process, not a handle, follows the child from here
-    ProcessAccess::wait_for_vfork_child(child); // the child is ours until we wait for it: still valid
+    started.value().reset(); // the process, not a handle, follows the child from here
+    ProcessAccess::publish_pid(child, static_cast<uint64_t>(pid)); // ours until we wait: still valid
+    if (flags & clone_parent_settid) {
+        // Linux writes it before the child runs; a parent that reads it only after clone returns
+        // (musl, glibc) cannot tell. A bad address is the parent's problem, not the fork's.
+        int32_t tid = static_cast<int32_t>(pid);
+        (void)mm::copy_to_user(mm::UserPtr<int32_t>(clone.parent_tid_address), &tid);
+    }
+    if (vfork)
+        ProcessAccess::wait_for_vfork_child(child); // the child is ours until we wait for it: still valid
     return pid;
 }
 
@@ -622,6 +763,12 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
     // No way back from here: the old program is gone.
     sched::Task* task = sched::current_task();
     sched::replace_address_space(program.address_space);
+    {
+        // Before the close-on-exec fds close: a parent that learns of the execve from them must
+        // find setpgid refused.
+        sync::MutexLocker locker(tree_lock);
+        ProcessAccess::mark_executed_locked(process);
+    }
     process->files().close_on_exec_all();
     reset_signals_for_exec(*process);
     program.address_space->break_start = program.address_space->break_end = program.image_end;
@@ -649,15 +796,64 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
     return {};
 }
 
-ktl::ErrorOr<WaitResult> wait_for_child(int64_t pid, WaitOptions options) {
+void notify_parent_of_job_control(Process& child, int32_t code, int signal) {
+    ProcessAccess::notify_parent_of_job_control(&child, code, signal);
+}
+
+ktl::ErrorOr<WaitResult> wait_for_child(const WaitRequest& request) {
     Process* parent = current_process();
     if (!parent)
         return ktl::Errno::NoChild;
-    return ProcessAccess::wait(parent, pid, options);
+    return ProcessAccess::wait(parent, request);
 }
 
-void notify_parent_of_job_control(Process& child, int32_t code, int signal) {
-    ProcessAccess::notify_parent_of_job_control(&child, code, signal);
+uint64_t children_run_time_ns() {
+    Process* process = current_process();
+    if (!process)
+        return 0;
+    sync::MutexLocker locker(tree_lock);
+    return ProcessAccess::children_run_time_locked(process);
+}
+
+ktl::ErrorOr<uint64_t> process_group_of(uint64_t pid) {
+    return ProcessAccess::group_or_session_of(pid, false);
+}
+
+ktl::ErrorOr<uint64_t> session_of(uint64_t pid) {
+    return ProcessAccess::group_or_session_of(pid, true);
+}
+
+ktl::ErrorOr<void> set_process_group(uint64_t pid, uint64_t group) {
+    Process* caller = current_process();
+    if (!caller)
+        return ktl::Errno::InvalidArgument;
+    return ProcessAccess::set_process_group(caller, pid, group);
+}
+
+ktl::ErrorOr<uint64_t> create_session() {
+    Process* caller = current_process();
+    if (!caller)
+        return ktl::Errno::NotPermitted;
+    return ProcessAccess::create_session(caller);
+}
+
+void set_child_subreaper(bool on) {
+    if (Process* process = current_process()) {
+        sync::MutexLocker locker(tree_lock);
+        ProcessAccess::child_subreaper_locked(process) = on;
+    }
+}
+
+bool is_child_subreaper() {
+    Process* process = current_process();
+    if (!process)
+        return false;
+    sync::MutexLocker locker(tree_lock);
+    return ProcessAccess::child_subreaper_locked(process);
+}
+
+size_t list_group(uint64_t group, uint64_t* pids, size_t capacity, size_t& total) {
+    return ProcessAccess::list_group(group, pids, capacity, total);
 }
 
 void exit_current(int wait_status) {

@@ -85,6 +85,8 @@ public:
     ProcessState state_locked() const { return m_state; }
     int wait_status_locked() const { return m_wait_status; }
     uint64_t exit_run_time_ns_locked() const { return m_run_time_ns; }
+    uint64_t process_group_locked() const { return m_process_group; }
+    uint64_t session_locked() const { return m_session; }
 
     // The program's name, path and arguments; safe against a concurrent execve.
     ProgramIdentity program_identity();
@@ -113,6 +115,13 @@ private:
     ProcessState m_state = ProcessState::Running;
     int m_wait_status = 0;
     uint64_t m_run_time_ns = 0; // the main task's, recorded at exit (rusage)
+    // Reaped children's run time, theirs included (getrusage's RUSAGE_CHILDREN, times).
+    uint64_t m_children_run_time_ns = 0;
+    // Job control: the process group and session ids (those of their leaders), inherited on fork.
+    uint64_t m_process_group = 0;
+    uint64_t m_session = 0;
+    bool m_has_executed = false;    // setpgid on a child that has called execve: EACCES
+    bool m_child_subreaper = false; // prctl(PR_SET_CHILD_SUBREAPER): adopts orphaned descendants
     uint32_t m_references = 0;
     // A child that exited: wait4 sleeps on this, counting with the generation.
     sched::WaitQueue m_child_events;
@@ -156,34 +165,68 @@ void write_user_backtrace(ktl::FormatSink& sink, const arch::InterruptFrame& fra
 ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& arguments,
                                 [[noreturn]] void (*on_exit)(int wait_status));
 
-// clone(2) with CLONE_VM|CLONE_VFORK (what posix_spawn and vfork use): a child process sharing the
-// caller's memory until it calls execve or exits, while the caller sleeps. `frame` is the caller's
-// syscall frame; the child resumes from a copy of it with rax = 0 and its stack at `stack` (if
-// non-zero). Returns the child's pid. Other flag combinations: NotImplemented (fork with
-// copy-on-write and threads come later) or InvalidArgument.
-ktl::ErrorOr<long> clone_process(uint64_t flags, uint64_t stack, const arch::InterruptFrame& frame);
+// clone(2) for new processes: fork (no CLONE_VM; the child gets a copy-on-write copy of the memory)
+// and vfork (CLONE_VM|CLONE_VFORK: the child borrows the memory until it calls execve or exits,
+// while the caller sleeps; CLONE_VFORK alone also makes the caller wait). CLONE_SETTLS,
+// CLONE_PARENT_SETTID and CLONE_CHILD_SETTID as Linux. `frame` is the caller's syscall frame; the
+// child resumes from a copy of it with rax = 0 and its stack at `stack` (if non-zero). Returns the
+// child's pid. CLONE_VM without CLONE_VFORK (threads): NotImplemented; unknown flags: InvalidArgument.
+struct CloneRequest {
+    uint64_t flags = 0;
+    uint64_t stack = 0;
+    uint64_t parent_tid_address = 0;
+    uint64_t child_tid_address = 0;
+    uint64_t thread_pointer = 0;
+};
+ktl::ErrorOr<long> clone_process(const CloneRequest& clone, const arch::InterruptFrame& frame);
 
 // execve(2): replaces the running process's program. `frame` is rewritten to enter it. Fails, with
 // the old program intact, if the file cannot be loaded.
 ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& arguments,
                            arch::InterruptFrame& frame);
 
-// wait4(2), without process groups: pid > 0 is that child, -1 (and 0 or < -1) any child.
-struct WaitResult {
-    uint64_t pid = 0; // 0: WNOHANG and no child has exited
-    int status = 0;
-    uint64_t run_time_ns = 0;
-};
-struct WaitOptions {
+// wait4(2) and waitid(2): which children, and which of their changes.
+struct WaitRequest {
+    enum class Selection : uint8_t { Any, Pid, Group };
+    Selection selection = Selection::Any;
+    uint64_t id = 0; // the pid or the process group (0: the caller's own group)
     bool no_hang = false;
-    bool stopped = false;   // WUNTRACED: report a child's stop
+    bool exited = true;     // report children that ended (WEXITED; wait4 always does)
+    bool stopped = false;   // WUNTRACED / WSTOPPED: report a child's stop
     bool continued = false; // WCONTINUED: report a stopped child's continuing
+    bool no_wait = false;   // WNOWAIT: report, but leave the child waitable
 };
-ktl::ErrorOr<WaitResult> wait_for_child(int64_t pid, WaitOptions options);
+struct WaitResult {
+    uint64_t pid = 0; // 0: no_hang and no child has changed
+    int status = 0;   // Linux's wait status encoding
+    uint64_t run_time_ns = 0;
+    uint32_t real_uid = 0;
+};
+// NoChild when no child matches the selection.
+ktl::ErrorOr<WaitResult> wait_for_child(const WaitRequest& request);
 
-// A child stopped or continued (code CLD_STOPPED or CLD_CONTINUED): wakes its parent's wait4 and,
+// A child stopped or continued (code CLD_STOPPED or CLD_CONTINUED): wakes its parent's wait and,
 // unless the parent's SIGCHLD has SA_NOCLDSTOP, sends it SIGCHLD.
 void notify_parent_of_job_control(Process& child, int32_t code, int signal);
+
+// The run time of the caller's reaped children, theirs included.
+uint64_t children_run_time_ns();
+
+// Process groups and sessions, with Linux's rules and errors. pid 0 means the caller.
+ktl::ErrorOr<uint64_t> process_group_of(uint64_t pid);
+ktl::ErrorOr<uint64_t> session_of(uint64_t pid);
+// setpgid: `pid` is the caller or one of its children (ESRCH), in the caller's session (EPERM),
+// not a session leader (EPERM), not past execve (EACCES); `group` 0 means `pid`, else a group
+// that exists in that session (EPERM).
+ktl::ErrorOr<void> set_process_group(uint64_t pid, uint64_t group);
+// setsid: a new session and group led by the caller; EPERM for a process group leader.
+ktl::ErrorOr<uint64_t> create_session();
+// prctl(PR_SET_CHILD_SUBREAPER / PR_GET_CHILD_SUBREAPER).
+void set_child_subreaper(bool on);
+bool is_child_subreaper();
+// Every live process in the group (zombies are past signals), for kill(-pgid); returns how many
+// pids were written (at most `capacity`) and the group's size in `total`.
+size_t list_group(uint64_t group, uint64_t* pids, size_t capacity, size_t& total);
 
 // Ends the running process: `wait_status` in Linux's encoding ((code & 0xff) << 8 for an exit,
 // the signal number for a kill). Logs "Process ending with code: N" for an exit.

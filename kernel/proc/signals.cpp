@@ -489,16 +489,32 @@ void deliver_signals(arch::InterruptFrame& frame, int64_t syscall_number) {
     restore_suspended_mask(*process, *thread);
 }
 
-bool take_job_control_report(Process& child, bool stops, bool continues, int& wait_status) {
+SignalSummary summarize_signals(Process& process) {
+    SignalSummary summary;
+    sync::SpinlockGuard guard(process.signals.lock);
+    summary.blocked = process.signals.main_thread.blocked;
+    summary.pending = process.signals.main_thread.pending.set();
+    summary.shared_pending = process.signals.pending.set();
+    for (int signal = 1; signal <= signal_count; ++signal) {
+        uint64_t handler = process.signal_actions[signal - 1].handler;
+        if (handler == sig_ignore)
+            summary.ignored |= signal_bit(signal);
+        else if (handler > sig_ignore)
+            summary.caught |= signal_bit(signal);
+    }
+    return summary;
+}
+
+bool take_job_control_report(Process& child, bool stops, bool continues, bool consume, int& wait_status) {
     ProcessSignals& signals = child.signals;
     sync::SpinlockGuard guard(signals.lock);
     if (stops && signals.stop_to_report) {
-        signals.stop_to_report = false;
+        signals.stop_to_report = !consume;
         wait_status = (signals.stop_signal << 8) | 0x7f;
         return true;
     }
     if (continues && signals.continue_to_report) {
-        signals.continue_to_report = false;
+        signals.continue_to_report = !consume;
         wait_status = 0xffff;
         return true;
     }

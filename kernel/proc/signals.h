@@ -176,9 +176,16 @@ SignalAction action_of(Process& process, int signal);
 SignalAction set_action(Process& process, int signal, const SignalAction& action);
 arch::SignalStack& current_alternate_stack();
 
-// wait4: a stop (WUNTRACED) or continue (WCONTINUED) of `child` not reported yet, as a wait status;
-// each is reported once. Called under the process tree's lock.
-bool take_job_control_report(Process& child, bool stops, bool continues, int& wait_status);
+// What /proc shows: the main thread's mask and pending signals, the process's pending signals, and
+// which signals are ignored and which caught.
+struct SignalSummary {
+    uint64_t blocked = 0, pending = 0, shared_pending = 0, ignored = 0, caught = 0;
+};
+SignalSummary summarize_signals(Process& process);
+
+// wait4/waitid: a stop (WUNTRACED) or continue (WCONTINUED) of `child` not reported yet, as a wait
+// status; each is reported once (`consume` false for WNOWAIT). Called under the process tree's lock.
+bool take_job_control_report(Process& child, bool stops, bool continues, bool consume, int& wait_status);
 
 // Delivery on the way back to user mode. `syscall_number` is the system call the frame returns from
 // (-1 after an interrupt or fault): a call a signal interrupted is restarted or ends with EINTR.

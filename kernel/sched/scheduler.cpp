@@ -529,6 +529,7 @@ void replace_address_space(mm::AddressSpace* space) {
         sync::SpinlockGuard guard(scheduler_lock);
         old = task->address_space;
         task->address_space = space;
+        task->robust_list_head = 0; // an address in the old space (Linux forgets it at execve too)
         arch::activate_root(space ? space->root() : mm::kernel_root());
         // A new program starts from the initial register state, as after execve on Linux, and sets
         // its own thread pointer (the caller writes FS base).
@@ -572,6 +573,7 @@ ktl::ErrorOr<TaskSnapshot> snapshot_task(uint64_t id) {
                     snapshot.runtime_ns += now_ns() - current_started_ns; // not charged yet
                 snapshot.created_ns = task.created_ns;
                 snapshot.switches = task.entity.switches;
+                snapshot.robust_list_head = task.robust_list_head;
                 if (task.address_space) {
                     task.address_space->ref();
                     snapshot.address_space = task.address_space;

@@ -76,6 +76,7 @@ struct TaskSnapshot {
     uint64_t runtime_ns = 0;
     uint64_t created_ns = 0;
     uint64_t switches = 0;
+    uint64_t robust_list_head = 0;
     // One reference for the caller (release() it), or null for a kernel task or one reaped.
     mm::AddressSpace* address_space = nullptr;
 };

@@ -48,6 +48,9 @@ struct Task : ktl::IntrusiveListNode<InAllTasks>, ktl::IntrusiveListNode<InReapi
     // The user half it runs with (owned, destroyed when the task is reaped); null: kernel only.
     mm::AddressSpace* address_space = nullptr;
     uint64_t user_thread_pointer = 0; // arch_prctl(ARCH_SET_FS)
+    // set_robust_list: the user address of the thread's robust futex list head (walked at exit once
+    // threads exist); an address in `address_space`, so execve forgets it.
+    uint64_t robust_list_head = 0;
     // The process the task runs for (null for kernel tasks, and once it has exited); its pid stays
     // for the log.
     proc::Process* process = nullptr;

@@ -559,42 +559,13 @@ Result sys_memfd_create(mm::UserPtr<const char> name, uint32_t flags) {
         return ktl::Errno::InvalidArgument;
     char text[250];
     size_t length = TRY(mm::copy_string_from_user(text, name.address(), sizeof text));
-    // An unnamed tmpfs file: made in a private tmpfs instance and unlinked at once, as Linux's
-    // memfd lives in an internal shm mount.
-    static fs::RefPtr<fs::FileSystem> memfd_file_system;
-    static fs::RefPtr<fs::Mount> memfd_mount; // in no mount table: it gives each memfd a path
-    static sync::Mutex memfd_lock;
-    fs::RefPtr<fs::Inode> inode;
-    fs::RefPtr<fs::Mount> mount;
-    {
-        sync::MutexLocker locker(memfd_lock);
-        if (!memfd_file_system) {
-            fs::RefPtr<fs::FileSystem> made = TRY(fs::tmpfs::create(""));
-            fs::RefPtr<fs::Dentry> root = TRY(fs::Dentry::create_root(made->root()));
-            ktl::String source = TRY(ktl::String::try_create("memfd"));
-            memfd_mount =
-                TRY(ktl::try_make_ref_counted<fs::Mount>(made, std::move(root), std::move(source), 0));
-            memfd_file_system = made;
-        }
-        mount = memfd_mount;
-        static uint64_t counter = 0;
-        char unique[32];
-        ktl::StringView unique_name = ktl::format_into(unique, sizeof unique, "memfd{}", ++counter);
-        inode = TRY(
-            memfd_file_system->root()->create(unique_name, fs::NewInode{fs::mode_regular | 0777, 0, 0, 0}));
-        TRY(memfd_file_system->root()->unlink(unique_name, false));
-    }
     // Named "/memfd:NAME (deleted)" in /proc/self/fd, as on Linux.
     ktl::StringBuilder display;
     TRY(display.try_append("/memfd:"));
     TRY(display.try_append(ktl::StringView(text, length)));
     TRY(display.try_append(" (deleted)"));
-    auto file = TRY(
-        ktl::try_make_ref_counted<fs::OpenFile>(std::move(inode), fs::open_read_write | fs::open_large_file));
-    file->set_anonymous_name(TRY(display.try_build()));
-    // A path of its own, so fchmod, fstatfs and a reopen through /proc/self/fd work as on Linux.
-    fs::RefPtr<fs::Dentry> dentry = TRY(fs::Dentry::create_root(fs::RefPtr<fs::Inode>(file->inode())));
-    file->set_path(fs::Path{std::move(mount), std::move(dentry)});
+    ktl::String display_name = TRY(display.try_build());
+    auto file = TRY(fs::tmpfs::create_unlinked_file(display_name.view()));
     return TRY(TRY(current_files())->install(fs::RefPtr<fs::OpenFile>(file.ptr()), flags & memfd_cloexec));
 }
 

@@ -152,6 +152,15 @@ Result sys_vfork(Frame& frame);
 Result sys_execve(Frame& frame, mm::UserPtr<const char> path, mm::UserPtr<uint64_t> argv,
                   mm::UserPtr<uint64_t> envp);
 Result sys_wait4(int pid, mm::UserPtr<int32_t> status, int options, mm::UserPtr<uint8_t> usage);
+Result sys_waitid(int id_type, int id, mm::UserPtr<uint8_t> information, int options,
+                  mm::UserPtr<uint8_t> usage);
+Result sys_getrusage(int who, mm::UserPtr<uint8_t> usage);
+Result sys_times(mm::UserPtr<uint8_t> buffer);
+Result sys_setpgid(int pid, int group);
+Result sys_getpgid(int pid);
+Result sys_getpgrp();
+Result sys_setsid();
+Result sys_getsid(int pid);
 Result sys_sched_yield();
 Result sys_arch_prctl(int code, uint64_t address);
 Result sys_prctl(int option, uint64_t argument2, uint64_t argument3, uint64_t argument4, uint64_t argument5);
@@ -204,5 +213,11 @@ Result sys_time(mm::UserPtr<int64_t> time);
 Result sys_getcpu(mm::UserPtr<uint32_t> cpu, mm::UserPtr<uint32_t> node, uint64_t cache);
 Result sys_nanosleep(mm::UserPtr<Timespec> duration, mm::UserPtr<Timespec> remaining);
 Result sys_clock_nanosleep(int clock, int flags, mm::UserPtr<Timespec> time, mm::UserPtr<Timespec> remaining);
+
+// Futexes and robust lists (futex_calls.cpp)
+Result sys_futex(mm::UserPtr<uint32_t> word, int operation, uint32_t value, uint64_t timeout_or_count,
+                 mm::UserPtr<uint32_t> word2, uint32_t value3);
+Result sys_set_robust_list(mm::UserPtr<uint64_t> head, size_t length);
+Result sys_get_robust_list(int tid, mm::UserPtr<uint64_t> head, mm::UserPtr<uint64_t> length);
 
 } // namespace syscalls

@@ -2,6 +2,7 @@
 // on first touch.
 #include "arch/paging.h"
 #include "fs/open_file.h"
+#include "fs/tmpfs/tmpfs.h"
 #include "mm/address_space.h"
 #include "proc/process.h"
 #include "sched/scheduler.h"
@@ -154,6 +155,23 @@ Result sys_mmap(uint64_t address, uint64_t length, uint64_t protection, uint64_t
                                        offset / page_size, where.fixed || where.no_replace));
             return static_cast<long>(start);
         }
+    }
+    if ((flags & map_anonymous) && type != map_private) {
+        // Shared anonymous memory outlives a fork on both sides: an unnamed tmpfs file of the
+        // mapping's size, as Linux's shmem, shown as "/dev/zero (deleted)" the way Linux does.
+        uint64_t rounded = page_round_up(length);
+        if (rounded < length)
+            return ktl::Errno::NoMemory;
+        fs::RefPtr<fs::OpenFile> file = TRY(fs::tmpfs::create_unlinked_file("/dev/zero (deleted)"));
+        TRY(file->inode()->truncate(rounded));
+        object = TRY(file->mapping_object());
+        Placement where = TRY(placement(address, length, flags));
+        if (where.no_replace && space().overlaps(where.hint, where.length))
+            return ktl::Errno::Exists;
+        constexpr auto everything = mm::Protection::Read | mm::Protection::Write | mm::Protection::Execute;
+        return static_cast<long>(
+            TRY(space().map_object(where.hint, where.length, static_cast<mm::Protection>(protection),
+                                   everything, true, std::move(object), 0, where.fixed || where.no_replace)));
     }
     Placement where = TRY(placement(address, length, flags));
     mm::RegionAttributes attributes{static_cast<mm::Protection>(protection), mm::RegionKind::Anonymous,

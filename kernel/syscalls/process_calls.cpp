@@ -1,5 +1,5 @@
-// Process calls: identity, exit, clone/vfork, execve, wait4, limits, and the small facts a C library
-// asks for at start-up. The signal calls are in signal_calls.cpp.
+// Process calls: identity, exit, clone/fork/vfork, execve, limits, and the small facts a C library
+// asks for at start-up. Signals are in signal_calls.cpp, waiting for children in job_calls.cpp.
 #include "arch/user_mode.h"
 #include "fs/file_table.h"
 #include "mm/kernel_heap.h"
@@ -22,14 +22,6 @@ namespace {
 proc::Process& process() {
     return *proc::current_process(); // user code always runs in a process
 }
-
-// Linux's struct rusage: the times, then fourteen longs.
-struct ResourceUsage {
-    int64_t user_seconds, user_microseconds;
-    int64_t system_seconds, system_microseconds;
-    int64_t rest[14];
-};
-static_assert(sizeof(ResourceUsage) == 144);
 
 struct ArgumentStrings {
     ktl::StringView* views = nullptr;
@@ -108,19 +100,22 @@ void publish_mask_for_clone() {
 }
 } // namespace
 
-Result sys_clone(Frame& frame, uint64_t flags, uint64_t stack, uint64_t, uint64_t, uint64_t) {
+// x86-64's argument order: flags, stack, parent_tid, child_tid, tls.
+Result sys_clone(Frame& frame, uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t child_tid,
+                 uint64_t thread_pointer) {
     publish_mask_for_clone();
-    return proc::clone_process(flags, stack, frame);
+    return proc::clone_process({flags, stack, parent_tid, child_tid, thread_pointer}, frame);
 }
 
-Result sys_fork(Frame&) {
-    return ktl::Errno::NotImplemented; // needs copy-on-write
+Result sys_fork(Frame& frame) {
+    publish_mask_for_clone();
+    return proc::clone_process({.flags = proc::sigchld}, frame);
 }
 
 Result sys_vfork(Frame& frame) {
     constexpr uint64_t clone_vm = 0x100, clone_vfork = 0x4000;
     publish_mask_for_clone();
-    return proc::clone_process(clone_vm | clone_vfork | proc::sigchld, 0, frame);
+    return proc::clone_process({.flags = clone_vm | clone_vfork | proc::sigchld}, frame);
 }
 
 Result sys_execve(Frame& frame, mm::UserPtr<const char> path, mm::UserPtr<uint64_t> argv,
@@ -143,32 +138,6 @@ Result sys_execve(Frame& frame, mm::UserPtr<const char> path, mm::UserPtr<uint64
                                              environment.count};
     TRY(proc::execute(ktl::StringView(path_text, path_length), program_arguments, frame));
     return 0;
-}
-
-Result sys_wait4(int pid, mm::UserPtr<int32_t> status, int options, mm::UserPtr<uint8_t> usage) {
-    constexpr int wnohang = 1, wuntraced = 2, wcontinued = 8, wnothread = 0x20000000, wall = 0x40000000,
-                  wclone = static_cast<int>(0x80000000);
-    if (options & ~(wnohang | wuntraced | wcontinued | wnothread | wall | wclone))
-        return ktl::Errno::InvalidArgument;
-    if (pid == INT32_MIN)
-        return ktl::Errno::NoSuchProcess;
-    proc::WaitOptions wait_options{.no_hang = (options & wnohang) != 0,
-                                   .stopped = (options & wuntraced) != 0,
-                                   .continued = (options & wcontinued) != 0};
-    proc::WaitResult result = TRY(proc::wait_for_child(pid, wait_options));
-    if (result.pid == 0)
-        return 0;
-    if (!status.is_null()) {
-        int32_t value = result.status;
-        TRY(mm::copy_to_user(status, &value));
-    }
-    if (!usage.is_null()) {
-        ResourceUsage resources{};
-        resources.user_seconds = static_cast<int64_t>(result.run_time_ns / 1'000'000'000);
-        resources.user_microseconds = static_cast<int64_t>(result.run_time_ns % 1'000'000'000 / 1000);
-        TRY(mm::copy_to_user(usage.address(), &resources, sizeof resources));
-    }
-    return static_cast<long>(result.pid);
 }
 
 Result sys_sched_yield() {
@@ -228,10 +197,11 @@ Result sys_prctl(int option, uint64_t argument2, uint64_t argument3, uint64_t ar
         return 0;
     }
     case pr_set_child_subreaper:
-        return ktl::Errno::InvalidArgument; // every orphan goes to the first process
+        proc::set_child_subreaper(argument2 != 0);
+        return 0;
     case pr_get_child_subreaper: {
-        int32_t zero = 0;
-        TRY(mm::copy_to_user(argument2, &zero, sizeof zero));
+        int32_t on = proc::is_child_subreaper() ? 1 : 0;
+        TRY(mm::copy_to_user(argument2, &on, sizeof on));
         return 0;
     }
     default:

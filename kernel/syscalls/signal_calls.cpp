@@ -55,17 +55,18 @@ Result signal_process(uint64_t pid, const proc::SignalInfo& info, proc::SignalSc
     return 0;
 }
 
-// kill(-1): every process the caller may signal but init and itself; ESRCH if there was none.
-Result signal_everyone(int signal) {
-    constexpr size_t capacity = 1024;
-    static uint64_t pids[capacity]; // under the lock below: kill(-1) is rare
-    static sync::Mutex pids_lock;
-    sync::MutexLocker locker(pids_lock);
-    size_t count = proc::list_pids(pids, capacity);
+// Pids for kill(-1) and kill(-pgid), under one lock: such kills are rare.
+constexpr size_t max_signalled_pids = 1024;
+uint64_t signalled_pids[max_signalled_pids];
+sync::Mutex signalled_pids_lock;
+
+// Sends to every pid listed but pid 1 (if `skip_init`) and `skip`: success if one got it, else the
+// last error (EPERM when the caller may signal none of them), ESRCH for none at all.
+Result signal_each(const uint64_t* pids, size_t count, int signal, bool skip_init, uint64_t skip) {
     bool any = false;
     ktl::Errno last_error = ktl::Errno::NoSuchProcess;
     for (size_t i = 0; i < count; ++i) {
-        if (pids[i] == 1 || pids[i] == process().pid())
+        if ((skip_init && pids[i] == 1) || pids[i] == skip)
             continue;
         auto sent =
             signal_process(pids[i], info_from_caller(signal, proc::si_user), proc::SignalScope::Process);
@@ -77,6 +78,21 @@ Result signal_everyone(int signal) {
     if (any)
         return 0;
     return last_error;
+}
+
+// kill(-1): every process the caller may signal but init and itself.
+Result signal_everyone(int signal) {
+    sync::MutexLocker locker(signalled_pids_lock);
+    size_t count = proc::list_pids(signalled_pids, max_signalled_pids);
+    return signal_each(signalled_pids, count, signal, true, process().pid());
+}
+
+// kill(0) and kill(-pgid): every live process of the group, the caller included.
+Result signal_group(uint64_t group, int signal) {
+    sync::MutexLocker locker(signalled_pids_lock);
+    size_t total = 0;
+    size_t count = proc::list_group(group, signalled_pids, max_signalled_pids, total);
+    return signal_each(signalled_pids, count, signal, false, 0);
 }
 
 ktl::ErrorOr<uint64_t> read_sigset(mm::UserPtr<uint64_t> set, size_t set_size) {
@@ -232,12 +248,10 @@ Result sys_kill(int pid, int signal) {
     proc::SignalInfo info = info_from_caller(signal, proc::si_user);
     if (pid == -1)
         return signal_everyone(signal);
-    // No process groups yet: the caller's group is taken to hold the caller alone, and no other
-    // group exists.
-    if (pid == 0 || (pid < -1 && static_cast<uint64_t>(-static_cast<int64_t>(pid)) == process().pid()))
-        return signal_process(process().pid(), info, proc::SignalScope::Process);
+    if (pid == 0)
+        return signal_group(TRY(proc::process_group_of(0)), signal);
     if (pid < -1)
-        return ktl::Errno::NoSuchProcess;
+        return signal_group(static_cast<uint64_t>(-static_cast<int64_t>(pid)), signal);
     return signal_process(static_cast<uint64_t>(pid), info, proc::SignalScope::Process);
 }
 

@@ -46,13 +46,13 @@
     BLOG_OS_SYSCALL(35, nanosleep, "")                                                                       \
     BLOG_OS_SYSCALL(39, getpid, "")                                                                          \
     BLOG_OS_SYSCALL(40, sendfile, "")                                                                        \
-    BLOG_OS_SYSCALL(56, clone, "CLONE_VM|CLONE_VFORK (posix_spawn); fork and threads: ENOSYS")               \
-    BLOG_OS_SYSCALL(57, fork, "ENOSYS until copy-on-write")                                                  \
+    BLOG_OS_SYSCALL(56, clone, "fork, vfork (posix_spawn), SETTLS, PARENT/CHILD_SETTID; threads: ENOSYS")    \
+    BLOG_OS_SYSCALL(57, fork, "copy-on-write")                                                               \
     BLOG_OS_SYSCALL(58, vfork, "")                                                                           \
     BLOG_OS_SYSCALL(59, execve, "any regular file with an execute bit, from the VFS")                        \
     BLOG_OS_SYSCALL(60, exit, "")                                                                            \
-    BLOG_OS_SYSCALL(61, wait4, "any child or one pid; WNOHANG, WUNTRACED, WCONTINUED; rusage times")         \
-    BLOG_OS_SYSCALL(62, kill, "pid, -1; 0 and -pgid reach only the caller until process groups exist")       \
+    BLOG_OS_SYSCALL(61, wait4, "a pid, a group or any child; WNOHANG, WUNTRACED, WCONTINUED; rusage times")  \
+    BLOG_OS_SYSCALL(62, kill, "a pid, a process group, or -1 (all but init and the caller)")                 \
     BLOG_OS_SYSCALL(63, uname, "")                                                                           \
     BLOG_OS_SYSCALL(                                                                                         \
         72, fcntl,                                                                                           \
@@ -82,14 +82,19 @@
     BLOG_OS_SYSCALL(95, umask, "")                                                                           \
     BLOG_OS_SYSCALL(96, gettimeofday, "also in the vDSO")                                                    \
     BLOG_OS_SYSCALL(97, getrlimit, "")                                                                       \
+    BLOG_OS_SYSCALL(98, getrusage, "RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD: run times")                 \
     BLOG_OS_SYSCALL(99, sysinfo, "uptime, RAM total and free in bytes, process count; no swap or loads")     \
+    BLOG_OS_SYSCALL(100, times, "in USER_HZ ticks")                                                          \
     BLOG_OS_SYSCALL(102, getuid, "everyone starts as root (0)")                                              \
     BLOG_OS_SYSCALL(104, getgid, "")                                                                         \
     BLOG_OS_SYSCALL(105, setuid, "")                                                                         \
     BLOG_OS_SYSCALL(106, setgid, "")                                                                         \
     BLOG_OS_SYSCALL(107, geteuid, "")                                                                        \
     BLOG_OS_SYSCALL(108, getegid, "")                                                                        \
+    BLOG_OS_SYSCALL(109, setpgid, "")                                                                        \
     BLOG_OS_SYSCALL(110, getppid, "")                                                                        \
+    BLOG_OS_SYSCALL(111, getpgrp, "")                                                                        \
+    BLOG_OS_SYSCALL(112, setsid, "")                                                                         \
     BLOG_OS_SYSCALL(113, setreuid, "")                                                                       \
     BLOG_OS_SYSCALL(114, setregid, "")                                                                       \
     BLOG_OS_SYSCALL(115, getgroups, "")                                                                      \
@@ -98,8 +103,10 @@
     BLOG_OS_SYSCALL(118, getresuid, "")                                                                      \
     BLOG_OS_SYSCALL(119, setresgid, "")                                                                      \
     BLOG_OS_SYSCALL(120, getresgid, "")                                                                      \
+    BLOG_OS_SYSCALL(121, getpgid, "")                                                                        \
     BLOG_OS_SYSCALL(122, setfsuid, "")                                                                       \
     BLOG_OS_SYSCALL(123, setfsgid, "")                                                                       \
+    BLOG_OS_SYSCALL(124, getsid, "")                                                                         \
     BLOG_OS_SYSCALL(127, rt_sigpending, "")                                                                  \
     BLOG_OS_SYSCALL(128, rt_sigtimedwait, "")                                                                \
     BLOG_OS_SYSCALL(129, rt_sigqueueinfo, "")                                                                \
@@ -118,6 +125,8 @@
     BLOG_OS_SYSCALL(186, gettid, "")                                                                         \
     BLOG_OS_SYSCALL(200, tkill, "")                                                                          \
     BLOG_OS_SYSCALL(201, time, "the last tick's second, as the vDSO's")                                      \
+    BLOG_OS_SYSCALL(202, futex,                                                                              \
+                    "WAIT, WAKE, *_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP; shared file keys; PI: ENOSYS")     \
     BLOG_OS_SYSCALL(217, getdents64, "")                                                                     \
     BLOG_OS_SYSCALL(218, set_tid_address, "")                                                                \
     BLOG_OS_SYSCALL(                                                                                         \
@@ -128,6 +137,7 @@
     BLOG_OS_SYSCALL(231, exit_group, "")                                                                     \
     BLOG_OS_SYSCALL(234, tgkill, "")                                                                         \
     BLOG_OS_SYSCALL(235, utimes, "")                                                                         \
+    BLOG_OS_SYSCALL(247, waitid, "P_ALL, P_PID, P_PGID; WEXITED, WSTOPPED, WCONTINUED, WNOHANG, WNOWAIT")    \
     BLOG_OS_SYSCALL(257, openat, "")                                                                         \
     BLOG_OS_SYSCALL(258, mkdirat, "")                                                                        \
     BLOG_OS_SYSCALL(259, mknodat, "")                                                                        \
@@ -143,6 +153,8 @@
     BLOG_OS_SYSCALL(269, faccessat, "")                                                                      \
     BLOG_OS_SYSCALL(270, pselect6, "signal mask ignored until signals")                                      \
     BLOG_OS_SYSCALL(271, ppoll, "signal mask ignored until signals")                                         \
+    BLOG_OS_SYSCALL(273, set_robust_list, "recorded per thread; walked at exit once threads exist")          \
+    BLOG_OS_SYSCALL(274, get_robust_list, "")                                                                \
     BLOG_OS_SYSCALL(275, splice, "one end a pipe; copies")                                                   \
     BLOG_OS_SYSCALL(280, utimensat, "UTIME_NOW, UTIME_OMIT, futimens")                                       \
     BLOG_OS_SYSCALL(285, fallocate, "mode 0 and FALLOC_FL_KEEP_SIZE")                                        \

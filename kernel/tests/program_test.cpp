@@ -138,6 +138,27 @@ KTEST(a_thousand_processes_created_and_ended_give_back_every_frame) {
     KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
 }
 
+// The count: fork, a child that writes a copy-on-write page of the parent's heap, exit and
+// wait, ten thousand times; then frames, heap, stacks and processes are where they started.
+KTEST(ten_thousand_forks_give_back_every_frame_task_and_process) {
+    KASSERT(fs::has_initrd());
+    ktl::StringView warm_up[] = {"/bin/fork-loop", "2", "16"};
+    KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", warm_up, 3)).join(), 0); // warm the slabs
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics before = mm::memory_statistics();
+    size_t processes_before = proc::process_count();
+    ktl::StringView arguments[] = {"/bin/fork-loop", "10000", "16"};
+    KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", arguments, 3)).join(), 0);
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics after = mm::memory_statistics();
+    KEXPECT_EQ(proc::process_count(), processes_before);
+    KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
+    KEXPECT_EQ(after.heap.bytes_allocated, before.heap.bytes_allocated);
+    KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
+}
+
 // Read-only program pages are built once and then shared by every run of the program.
 KTEST(read_only_program_pages_are_built_once_with_the_files_bytes) {
     KASSERT(fs::has_initrd());

@@ -29,9 +29,9 @@ TEST_P(UserlandUnderFirmware, InitRunsEveryTestProgramAndAllPass) {
     EXPECT_THAT(run.serial, HasSubstr("Starting init process\n"));
     for (const char* program : {"io_test", "process_test", "memory_test", "time_test", "identity_test",
                                 "system_test", "signal_test", "fault_test", "bench_test", "vdso_test",
-                                "file_test", "directory_test", "devices_test"})
+                                "file_test", "directory_test", "devices_test", "futex_test"})
         EXPECT_THAT(run.serial, HasSubstr(std::string("program /tests/") + program + " ... ok")) << program;
-    EXPECT_THAT(run.serial, testing::ContainsRegex("\n13 passed, 0 failed\n"));
+    EXPECT_THAT(run.serial, testing::ContainsRegex("\n15 passed, 0 failed\n"));
     EXPECT_THAT(run.serial, HasSubstr("the first process ended (code 0)"));
 }
 
@@ -43,12 +43,13 @@ TEST(Userland, TheBenchmarkRunsAsInitAndEveryCheckPasses) {
         e2e::run_kernel("userland-bench", {"--firmware=bios", "--timeout=200", "--cmdline=init=/bin/bench"});
     EXPECT_THAT(run.serial, HasSubstr("bench: started\n"));
     EXPECT_THAT(run.serial, HasSubstr("bench-info system blog_os "));
-    for (const char* metric : {"syscall-null",   "int80-null",  "clock_gettime-libc", "clock_gettime-syscall",
-                               "gettimeofday",   "page-fault",  "munmap-64m",         "mmap-munmap",
-                               "brk-grow",       "spawn-wait",  "pipe-pingpong",      "sched-yield",
-                               "boot-guest",     "memory-used", "file-write-4k",      "file-read-4k",
-                               "open-close",     "stat-depth8", "getdents-1000",      "create-unlink",
-                               "file-page-fault"}) {
+    for (const char* metric :
+         {"syscall-null",    "int80-null",  "clock_gettime-libc", "clock_gettime-syscall",
+          "gettimeofday",    "page-fault",  "munmap-64m",         "mmap-munmap",
+          "brk-grow",        "spawn-wait",  "pipe-pingpong",      "sched-yield",
+          "boot-guest",      "memory-used", "file-write-4k",      "file-read-4k",
+          "open-close",      "stat-depth8", "getdents-1000",      "create-unlink",
+          "file-page-fault", "fork-wait",   "fork-exec-wait",     "fork-64m"}) {
         EXPECT_THAT(run.serial, HasSubstr(std::string("bench-result ") + metric + " ")) << metric;
         EXPECT_THAT(run.serial, testing::Not(HasSubstr(std::string("bench-failed ") + metric + "\n")))
             << metric;

@@ -132,6 +132,14 @@ int main(int argc, char** argv) {
     constexpr long kRoundTrips = 2'000;
     count(measure("pipe-pingpong", "us", 1000, kRoundTrips, "pipe round trip between two processes",
                   [self] { return bench::pipe_ping_pong(self, kRoundTrips); }));
+    constexpr long kForks = 50;
+    count(measure("fork-wait", "us", 1000, kForks, "fork + exit + wait of a small program",
+                  [] { return bench::fork_wait(kForks); }));
+    count(measure("fork-exec-wait", "us", 1000, kForks, "fork + execve + exit + wait of a small program",
+                  [self] { return bench::fork_exec_wait(self, kForks); }));
+    constexpr long kBigForks = 5;
+    count(measure("fork-64m", "us", 1000, kBigForks, "fork + exit + wait with 64 MiB touched",
+                  [] { return bench::fork_touched(kBigForks); }));
     constexpr long kYields = 20'000;
     count(measure("sched-yield", "ns", 1, kYields, "sched_yield between two processes, per yield",
                   [self] { return bench::yield_switch(self, kYields); }));

@@ -327,6 +327,76 @@ Outcome spawn_wait(const char* self, long count) {
     return watch.done();
 }
 
+Outcome fork_wait(long count) {
+    const pid_t own = getpid();
+    Stopwatch watch;
+    watch.start();
+    for (long i = 0; i < count; ++i) {
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(exit_status_for(getpid()));
+        if (pid < 0)
+            return fail_errno("fork-wait", "fork", errno), failed();
+        if (pid == own)
+            return fail("fork-wait", "the child got the parent's pid"), failed();
+        if (!reap("fork-wait", pid, exit_status_for(pid)))
+            return failed();
+    }
+    watch.stop();
+    return watch.done();
+}
+
+Outcome fork_exec_wait(const char* self, long count) {
+    Stopwatch watch;
+    watch.start();
+    for (long i = 0; i < count; ++i) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            const char* argv[] = {self, "--child", "exit_now", nullptr};
+            execve(self, const_cast<char* const*>(argv), environ);
+            _exit(127);
+        }
+        if (pid < 0)
+            return fail_errno("fork-exec-wait", "fork", errno), failed();
+        if (!reap("fork-exec-wait", pid, exit_status_for(pid)))
+            return failed();
+    }
+    watch.stop();
+    return watch.done();
+}
+
+Outcome fork_touched(long count) {
+    void* memory = mmap(nullptr, kMunmapBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED)
+        return fail_errno("fork-64m", "mmap", errno), failed();
+    auto* bytes = static_cast<volatile unsigned char*>(memory);
+    const size_t page = static_cast<size_t>(page_size());
+    for (size_t offset = 0; offset < kMunmapBytes; offset += page)
+        bytes[offset] = static_cast<unsigned char>(offset / page);
+    Stopwatch watch;
+    bool ok = true;
+    for (long round = 0; round < count && ok; ++round) {
+        watch.start();
+        pid_t pid = fork();
+        if (pid == 0) {
+            // The child sees the parent's bytes, then writes one page of its own.
+            bool same = bytes[kMunmapBytes / 2] == static_cast<unsigned char>(kMunmapBytes / 2 / page);
+            bytes[0] = 0xff;
+            _exit(same ? 0 : 1);
+        }
+        if (pid < 0) {
+            munmap(memory, kMunmapBytes);
+            return fail_errno("fork-64m", "fork", errno), failed();
+        }
+        ok = reap("fork-64m", pid, 0);
+        watch.stop();
+        if (ok && bytes[0] != 0)
+            ok = fail("fork-64m", "the child's write reached the parent's memory");
+    }
+    munmap(memory, kMunmapBytes);
+    return ok ? watch.done() : failed();
+}
+
 namespace {
 
 class Pipe {

@@ -38,6 +38,9 @@ Outcome brk_grow_page(long count);    // the break one page higher, and its firs
 Outcome spawn_wait(const char* self, long count);     // posix_spawn + wait4 of a program that exits
 Outcome pipe_ping_pong(const char* self, long count); // one-byte round trips to a child
 Outcome yield_switch(const char* self, long count);   // sched_yield between two processes, per yield
+Outcome fork_wait(long count);                        // fork + wait4 of a child that exits at once
+Outcome fork_exec_wait(const char* self, long count); // fork, execve of `self --child exit_now`, wait4
+Outcome fork_touched(long count); // fork + wait4 of a child, the parent with 64 MiB touched
 
 // Files. Each operation makes what it needs under `directory` (a scratch directory from
 // make_scratch_directory), times only the calls it names, checks the results untimed (every byte

@@ -74,6 +74,18 @@ TEST(the_pipe_partner_complements_every_byte) {
     EXPECT_TRUE(bench::pipe_ping_pong(self(), 300).ok);
 }
 
+TEST(forked_children_exit_with_their_own_pids) {
+    EXPECT_TRUE(bench::fork_wait(5).ok);
+}
+
+TEST(forked_children_execute_the_exit_helper) {
+    EXPECT_TRUE(bench::fork_exec_wait(self(), 3).ok);
+}
+
+TEST(a_child_forked_with_64_mebibytes_touched_writes_only_its_own_copy) {
+    EXPECT_TRUE(bench::fork_touched(1).ok);
+}
+
 TEST(two_processes_yield_to_each_other) {
     EXPECT_TRUE(bench::yield_switch(self(), 200).ok);
 }

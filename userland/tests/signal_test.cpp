@@ -1053,6 +1053,56 @@ TEST(pr_set_pdeathsig_signals_the_child_when_its_parent_exits) {
     close(report[1]);
 }
 
+namespace {
+void exit_9(int) {
+    _exit(9);
+}
+} // namespace
+
+// Says it is ready on FD, then waits for SIGUSR1, which ends it with 9.
+CHILD_SCENARIO(exit_9_on_sigusr1) {
+    if (argc != 1)
+        return 2;
+    signal(SIGUSR1, exit_9);
+    if (write(atoi(argv[0]), "r", 1) != 1)
+        return 3;
+    for (;;)
+        pause();
+}
+
+// Leads a process group of its own with one more member, signals the group and checks both got it.
+// Exit code: a bit per expectation that failed.
+CHILD_SCENARIO(signal_own_group) {
+    if (setpgid(0, 0) != 0)
+        return 64;
+    int ready[2];
+    if (pipe(ready) != 0)
+        return 65;
+    char ready_text[16];
+    snprintf(ready_text, sizeof ready_text, "%d", ready[1]);
+    pid_t member = test::spawn_child("exit_9_on_sigusr1", {ready_text});
+    char byte;
+    if (member <= 0 || read(ready[0], &byte, 1) != 1)
+        return 66;
+    int failures = 0;
+    signal(SIGUSR1, counting_handler);
+    g_count = 0;
+    if (kill(0, SIGUSR1) != 0 || g_count != 1)
+        failures |= 1; // kill(0) reaches the caller's group, the caller too
+    int status = 0;
+    if (waitpid(member, &status, 0) != member || !WIFEXITED(status) || WEXITSTATUS(status) != 9)
+        failures |= 2; // and the other member
+    if (kill(-getpid(), SIGUSR1) != 0 || g_count != 2)
+        failures |= 4; // kill(-pgid) names the group
+    if (kill(-0x3ffffff0, SIGUSR1) != -1 || errno != ESRCH)
+        failures |= 8; // a group nobody is in
+    return failures;
+}
+
+TEST(kill_reaches_every_member_of_a_process_group) {
+    EXPECT_EXITED(test::run_child("signal_own_group"), 0);
+}
+
 TEST(ppoll_lets_a_pending_signal_in_through_its_mask_and_fails_with_eintr) {
     HandlerGuard guard(SIGUSR1, counting_handler, SA_RESTART); // poll is never restarted
     sigset_t usr1 = set_of(SIGUSR1);

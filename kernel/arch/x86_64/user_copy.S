@@ -74,6 +74,35 @@ arch_user_string_length:
     ret
 .size arch_user_string_length, . - arch_user_string_length
 
+/* Futex words: one aligned access each, so another CPU never sees (or makes) a torn word.
+ * int arch_user_load_u32(const uint32_t* address = rdi, uint32_t* value = rsi): 0, or -1 on a fault.
+ * int arch_user_compare_exchange_u32(uint32_t* address = rdi, uint32_t* expected = rsi,
+ *                                    uint32_t desired = edx)
+ *   lock cmpxchg: 0 with *expected set to the value found (exchanged iff it equals the old
+ *   *expected), or -1 on a fault. */
+.global arch_user_load_u32
+.type arch_user_load_u32, @function
+arch_user_load_u32:
+40: mov (%rdi), %eax
+    mov %eax, (%rsi)
+    xor %eax, %eax
+    ret
+41: mov $-1, %eax
+    ret
+.size arch_user_load_u32, . - arch_user_load_u32
+
+.global arch_user_compare_exchange_u32
+.type arch_user_compare_exchange_u32, @function
+arch_user_compare_exchange_u32:
+    mov (%rsi), %eax
+42: lock cmpxchg %edx, (%rdi)
+    mov %eax, (%rsi)
+    xor %eax, %eax
+    ret
+43: mov $-1, %eax
+    ret
+.size arch_user_compare_exchange_u32, . - arch_user_compare_exchange_u32
+
 /* Pairs of (faulting instruction, where to resume). */
 .section .exception_table, "a"
 .balign 8
@@ -96,3 +125,5 @@ arch_user_string_length:
 .quad 35b, 1b
 .quad 3b, 4b
 .quad 5b, 8b
+.quad 40b, 41b
+.quad 42b, 43b

@@ -27,9 +27,7 @@ struct ProcessFacts {
     RefPtr<FileTable> files;
     RefPtr<FsContext> context;
     proc::Identity ids;
-    uint64_t blocked_signals = 0;
-    uint64_t ignored_signals = 0;
-    uint64_t caught_signals = 0;
+    proc::SignalSummary signals;
 };
 
 ktl::ErrorOr<ProcessFacts> gather(uint64_t pid) {
@@ -44,14 +42,7 @@ ktl::ErrorOr<ProcessFacts> gather(uint64_t pid) {
         facts.files = RefPtr<FileTable>(process.files());
         facts.context = RefPtr<FsContext>(process.fs_context());
         facts.ids = process.identity();
-        facts.blocked_signals = process.blocked_signals;
-        for (int signal = 1; signal <= proc::signal_count; ++signal) {
-            uint64_t handler = process.signal_actions[signal - 1].handler;
-            if (handler == 1)
-                facts.ignored_signals |= 1ull << (signal - 1);
-            else if (handler > 1)
-                facts.caught_signals |= 1ull << (signal - 1);
-        }
+        facts.signals = proc::summarize_signals(process);
     });
     if (found.is_error())
         return ktl::Errno::NoEntry; // gone, or never was: to a path walk, no such name
@@ -176,8 +167,9 @@ void write_stat(ktl::StringBuilder& out, const ProcessFacts& facts) {
     ktl::format_to(out, "{} {} 1 0 {} {} {} 18446744073709551615 ", 20 + nice, nice, start_ticks,
                    usage.size_pages * arch::page_size, usage.resident_pages);
     // startcode endcode startstack kstkesp kstkeip signal blocked sigignore sigcatch wchan nswap cnswap
-    ktl::format_to(out, "{} {} 0 0 0 0 {} {} {} 0 0 0 ", usage.start_code, usage.end_code,
-                   facts.blocked_signals, facts.ignored_signals, facts.caught_signals);
+    ktl::format_to(out, "{} {} 0 0 0 {} {} {} {} 0 0 0 ", usage.start_code, usage.end_code,
+                   facts.signals.pending | facts.signals.shared_pending, facts.signals.blocked,
+                   facts.signals.ignored, facts.signals.caught);
     // exit_signal processor rt_priority policy delayacct_blkio_ticks guest_time cguest_time
     ktl::format_to(out, "{} 0 0 0 0 0 0 ", sigchld);
     // start_data end_data start_brk arg_start arg_end env_start env_end exit_code
@@ -239,9 +231,10 @@ void write_status(ktl::StringBuilder& out, const ProcessFacts& facts) {
     }
     out.write("CoreDumping:\t0\nTHP_enabled:\t0\n");
     ktl::format_to(out, "Threads:\t1\nSigQ:\t0/{}\n", FileTable::max_descriptors * 64);
-    ktl::format_to(out, "SigPnd:\t{:016x}\nShdPnd:\t{:016x}\n", 0, 0);
-    ktl::format_to(out, "SigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n", facts.blocked_signals,
-                   facts.ignored_signals, facts.caught_signals);
+    ktl::format_to(out, "SigPnd:\t{:016x}\nShdPnd:\t{:016x}\n", facts.signals.pending,
+                   facts.signals.shared_pending);
+    ktl::format_to(out, "SigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n", facts.signals.blocked,
+                   facts.signals.ignored, facts.signals.caught);
     // Root holds every capability (the 41 Linux 6.1 knows), as a single-user system's processes do.
     uint64_t capabilities = ids.effective_uid == 0 ? 0x1ffffffffffull : 0;
     ktl::format_to(

@@ -785,6 +785,7 @@ public:
     }
     ~TmpfsMapping() override { m_inode->mapping_removed(); }
     uint64_t existing_frame(uint64_t index) override { return m_inode->existing_frame(index); }
+    const void* identity() const override { return m_inode.ptr(); }
     ktl::ErrorOr<uint64_t> frame_for(uint64_t index, Access access) override {
         return m_inode->frame_for_mapping(index, access);
     }
@@ -902,6 +903,39 @@ size_t page_count() {
 
 size_t inode_count() {
     return __atomic_load_n(&live_inodes, __ATOMIC_RELAXED);
+}
+
+ktl::ErrorOr<RefPtr<OpenFile>> create_unlinked_file(ktl::StringView display_name) {
+    static RefPtr<FileSystem> internal_file_system;
+    static RefPtr<Mount> internal_mount; // in no mount table: it gives each file a path
+    static sync::Mutex internal_lock;
+    static uint64_t counter = 0;
+    RefPtr<Inode> inode;
+    RefPtr<Mount> mount;
+    {
+        sync::MutexLocker locker(internal_lock);
+        if (!internal_file_system) {
+            RefPtr<FileSystem> made = TRY(create(""));
+            RefPtr<Dentry> root = TRY(Dentry::create_root(made->root()));
+            ktl::String source = TRY(ktl::String::try_create("memfd"));
+            internal_mount =
+                TRY(ktl::try_make_ref_counted<Mount>(made, std::move(root), std::move(source), 0));
+            internal_file_system = made;
+        }
+        mount = internal_mount;
+        // Made under a unique name and unlinked at once.
+        char unique[32];
+        ktl::StringView unique_name = ktl::format_into(unique, sizeof unique, "file{}", ++counter);
+        inode =
+            TRY(internal_file_system->root()->create(unique_name, NewInode{mode_regular | 0777, 0, 0, 0}));
+        TRY(internal_file_system->root()->unlink(unique_name, false));
+    }
+    auto file = TRY(ktl::try_make_ref_counted<OpenFile>(std::move(inode), open_read_write | open_large_file));
+    file->set_anonymous_name(TRY(ktl::String::try_create(display_name)));
+    // A path of its own, so fchmod, fstatfs and a reopen through /proc/self/fd work as on Linux.
+    RefPtr<Dentry> dentry = TRY(Dentry::create_root(RefPtr<Inode>(file->inode())));
+    file->set_path(Path{std::move(mount), std::move(dentry)});
+    return file;
 }
 
 } // namespace fs::tmpfs

@@ -17,6 +17,11 @@ ktl::ErrorOr<RefPtr<FileSystem>> create(ktl::StringView options, ktl::StringView
 
 void register_type();
 
+// A read-write description of a file with no name, in an internal instance (Linux's shm mount):
+// memfd_create's files and the memory behind MAP_SHARED|MAP_ANONYMOUS. /proc/PID/fd shows it as
+// `display_name`; its pages go when the last description and mapping do.
+ktl::ErrorOr<RefPtr<OpenFile>> create_unlinked_file(ktl::StringView display_name);
+
 // Frames held by every tmpfs instance's files, for leak checks.
 size_t page_count();
 size_t inode_count();
