@@ -188,6 +188,7 @@ Result sys_setfsgid(uint32_t gid);
 Result sys_getgroups(int size, mm::UserPtr<uint32_t> list);
 Result sys_setgroups(int size, mm::UserPtr<uint32_t> list);
 Result sys_getrlimit(int resource, mm::UserPtr<uint64_t> limit);
+Result sys_setrlimit(int resource, mm::UserPtr<uint64_t> limit);
 Result sys_prlimit64(int pid, int resource, mm::UserPtr<uint64_t> new_limit, mm::UserPtr<uint64_t> old_limit);
 Result sys_rt_sigaction(int signal, mm::UserPtr<uint8_t> action, mm::UserPtr<uint8_t> old_action,
                         size_t set_size);

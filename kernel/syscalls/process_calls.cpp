@@ -500,55 +500,86 @@ Result sys_setgroups(int size, mm::UserPtr<uint32_t> list) {
 
 namespace {
 
-constexpr int resource_count = 16; // RLIMIT_CPU .. RLIMIT_RTTIME
-constexpr uint64_t unlimited = ~0ull;
-constexpr int rlimit_stack = 3, rlimit_nofile = 7;
+// prlimit64 on another process: root, or a caller whose real uid is every uid of the target and
+// whose real gid is every gid of it (Linux's check without capabilities).
+bool may_change_limits_of(const proc::Identity& caller, const proc::Identity& target) {
+    if (caller.effective_uid == 0)
+        return true;
+    return caller.real_uid == target.real_uid && caller.real_uid == target.effective_uid &&
+           caller.real_uid == target.saved_uid && caller.real_gid == target.real_gid &&
+           caller.real_gid == target.effective_gid && caller.real_gid == target.saved_gid;
+}
 
-struct Limit {
-    uint64_t current;
-    uint64_t maximum;
-};
+// Checks and applies `wanted` to `target` on behalf of `caller`; returns the old limit.
+ktl::ErrorOr<proc::Limit> change_limit(proc::Process& target, const proc::Identity& caller,
+                                       proc::Resource resource, const proc::Limit* wanted) {
+    proc::Limit old = target.limits()[resource];
+    if (!wanted)
+        return old;
+    if (wanted->current > wanted->maximum)
+        return ktl::Errno::InvalidArgument;
+    // Raising the hard limit takes root; RLIMIT_NOFILE cannot pass the table's size (nr_open).
+    if (wanted->maximum > old.maximum && caller.effective_uid != 0)
+        return ktl::Errno::NotPermitted;
+    if (resource == proc::Resource::OpenFiles && wanted->maximum != proc::unlimited &&
+        wanted->maximum > fs::FileTable::max_descriptors)
+        return ktl::Errno::NotPermitted;
+    if (resource == proc::Resource::OpenFiles && wanted->maximum == proc::unlimited)
+        return ktl::Errno::NotPermitted;
+    target.set_limit(resource, *wanted);
+    return old;
+}
 
-Limit limit_of(int resource) {
-    switch (resource) {
-    case rlimit_stack:
-        return {8 * 1024 * 1024, unlimited};
-    case rlimit_nofile:
-        return {fs::FileTable::max_descriptors, fs::FileTable::max_descriptors};
-    default:
-        return {unlimited, unlimited};
-    }
+ktl::ErrorOr<proc::Resource> resource_of(int resource) {
+    if (resource < 0 || resource >= proc::resource_count)
+        return ktl::Errno::InvalidArgument;
+    return static_cast<proc::Resource>(resource);
 }
 
 } // namespace
 
 Result sys_getrlimit(int resource, mm::UserPtr<uint64_t> limit) {
-    if (resource < 0 || resource >= resource_count)
-        return ktl::Errno::InvalidArgument;
-    Limit value = limit_of(resource);
+    proc::Limit value = process().limits()[TRY(resource_of(resource))];
     uint64_t pair[2] = {value.current, value.maximum};
     TRY(mm::copy_to_user(limit, pair, 2));
     return 0;
 }
 
+Result sys_setrlimit(int resource, mm::UserPtr<uint64_t> limit) {
+    proc::Resource which = TRY(resource_of(resource));
+    uint64_t pair[2];
+    TRY(mm::copy_from_user(pair, limit, 2));
+    proc::Limit wanted{pair[0], pair[1]};
+    TRY(change_limit(process(), process().identity(), which, &wanted));
+    return 0;
+}
+
 Result sys_prlimit64(int pid, int resource, mm::UserPtr<uint64_t> new_limit,
                      mm::UserPtr<uint64_t> old_limit) {
-    if (resource < 0 || resource >= resource_count)
-        return ktl::Errno::InvalidArgument;
-    if (pid != 0 && static_cast<uint64_t>(pid) != process().pid())
-        return ktl::Errno::NoSuchProcess; // other processes' limits come with /proc
-    Limit value = limit_of(resource);
+    proc::Resource which = TRY(resource_of(resource));
+    if (pid < 0)
+        return ktl::Errno::NoSuchProcess;
+    proc::Limit wanted{};
     if (!new_limit.is_null()) {
         uint64_t pair[2];
         TRY(mm::copy_from_user(pair, new_limit, 2));
-        if (pair[0] > pair[1])
-            return ktl::Errno::InvalidArgument;
-        if (pair[1] > value.maximum)
-            return ktl::Errno::NotPermitted;
-        // Accepted: the limits are fixed for now and nothing enforces a lower one yet.
+        wanted = {pair[0], pair[1]};
     }
+    proc::Identity caller = process().identity();
+    ktl::ErrorOr<proc::Limit> old = ktl::Errno::NoSuchProcess;
+    auto apply = [&](proc::Process& target) {
+        if (&target != &process() && !may_change_limits_of(caller, target.identity()))
+            old = ktl::Errno::NotPermitted;
+        else
+            old = change_limit(target, caller, which, new_limit.is_null() ? nullptr : &wanted);
+    };
+    if (pid == 0 || static_cast<uint64_t>(pid) == process().pid())
+        apply(process());
+    else
+        TRY(proc::with_process(static_cast<uint64_t>(pid), apply));
+    proc::Limit previous = TRY(old);
     if (!old_limit.is_null()) {
-        uint64_t pair[2] = {value.current, value.maximum};
+        uint64_t pair[2] = {previous.current, previous.maximum};
         TRY(mm::copy_to_user(old_limit, pair, 2));
     }
     return 0;

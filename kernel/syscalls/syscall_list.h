@@ -108,6 +108,7 @@
     BLOG_OS_SYSCALL(138, fstatfs, "")                                                                        \
     BLOG_OS_SYSCALL(157, prctl, "PR_SET_NAME, PR_GET_NAME, dumpable and no-new-privs; others EINVAL")        \
     BLOG_OS_SYSCALL(158, arch_prctl, "ARCH_SET_FS, ARCH_GET_FS")                                             \
+    BLOG_OS_SYSCALL(160, setrlimit, "NOFILE, NPROC and AS enforced")                                         \
     BLOG_OS_SYSCALL(161, chroot, "")                                                                         \
     BLOG_OS_SYSCALL(162, sync, "")                                                                           \
     BLOG_OS_SYSCALL(165, mount,                                                                              \
@@ -153,7 +154,7 @@
     BLOG_OS_SYSCALL(293, pipe2, "O_CLOEXEC, O_NONBLOCK")                                                     \
     BLOG_OS_SYSCALL(295, preadv, "")                                                                         \
     BLOG_OS_SYSCALL(296, pwritev, "")                                                                        \
-    BLOG_OS_SYSCALL(302, prlimit64, "its own limits: read; setting accepted within the hard limit")          \
+    BLOG_OS_SYSCALL(302, prlimit64, "any process the caller may change (root, or all its ids)")              \
     BLOG_OS_SYSCALL(306, syncfs, "")                                                                         \
     BLOG_OS_SYSCALL(309, getcpu, "cpu 0, node 0 until SMP; also in the vDSO (RDTSCP/RDPID)")                 \
     BLOG_OS_SYSCALL(316, renameat2, "RENAME_NOREPLACE; EXCHANGE and WHITEOUT: EINVAL")                       \
