@@ -54,42 +54,78 @@ Result signal_self(int signal) {
     proc::exit_current(proc::killed_status(signal));
 }
 
+// argv or envp copied in: the strings back to back in one buffer that grows as needed (most
+// programs pass a few hundred bytes, a few pass megabytes), and their views once all are in.
 struct ArgumentStrings {
     ktl::StringView* views = nullptr;
     char* bytes = nullptr;
+    size_t capacity = 0;
     size_t count = 0;
     ~ArgumentStrings() {
         mm::kfree(views);
         mm::kfree(bytes);
     }
+    ktl::ErrorOr<void> grow(size_t wanted) {
+        size_t bigger = capacity ? capacity * 2 : 4096;
+        while (bigger < wanted)
+            bigger *= 2;
+        auto* moved = static_cast<char*>(mm::kmalloc(bigger));
+        if (!moved)
+            return ktl::Errno::NoMemory;
+        if (bytes)
+            memcpy(moved, bytes, capacity);
+        mm::kfree(bytes);
+        bytes = moved;
+        capacity = bigger;
+        return {};
+    }
 };
 
-// Copies a NULL-terminated array of user string pointers (argv or envp) into `strings`.
+// Copies a NULL-terminated array of user string pointers (argv or envp) into `strings`. Linux's
+// limits: a string of MAX_ARG_STRLEN (128 KiB, its NUL included) or more, or all strings and their
+// pointers together past `bytes_left`, is E2BIG.
 ktl::ErrorOr<void> copy_string_array(mm::UserPtr<uint64_t> array, ArgumentStrings& strings,
                                      size_t& bytes_left) {
+    constexpr size_t max_string_bytes = 32 * 4096; // MAX_ARG_STRLEN
     if (array.is_null())
         return {}; // Linux accepts a null argv or envp as empty
     size_t count = 0;
     for (;; ++count) {
-        if (count > proc::max_argument_strings)
+        if (count * sizeof(uint64_t) >= bytes_left)
             return ktl::Errno::ArgumentListTooLong;
         if (TRY(mm::read_user(array.offset(count))) == 0)
             break;
     }
+    bytes_left -= count * sizeof(uint64_t); // the pointers the start-up stack will hold
     strings.views = static_cast<ktl::StringView*>(mm::kmalloc((count + 1) * sizeof(ktl::StringView)));
-    strings.bytes = static_cast<char*>(mm::kmalloc(bytes_left + 1));
-    if (!strings.views || !strings.bytes)
+    if (!strings.views)
         return ktl::Errno::NoMemory;
+    size_t* offsets = reinterpret_cast<size_t*>(strings.views); // views are made at the end
     size_t used = 0;
     for (size_t index = 0; index < count; ++index) {
         uint64_t pointer = TRY(mm::read_user(array.offset(index)));
-        auto length = mm::copy_string_from_user(strings.bytes + used, pointer, bytes_left - used + 1);
-        if (length.is_error())
-            return length.error().code() == ktl::Errno::NameTooLong
-                       ? ktl::Error::from_errno(ktl::Errno::ArgumentListTooLong)
-                       : length.error();
-        new (&strings.views[index]) ktl::StringView(strings.bytes + used, length.value());
-        used += length.value() + 1;
+        size_t room = bytes_left - used < max_string_bytes ? bytes_left - used : max_string_bytes;
+        for (;;) {
+            size_t capacity = strings.capacity - used < room ? strings.capacity - used : room;
+            auto length = capacity ? mm::copy_string_from_user(strings.bytes + used, pointer, capacity)
+                                   : ktl::ErrorOr<size_t>(ktl::Errno::NameTooLong);
+            if (!length.is_error()) {
+                offsets[index] = used;
+                used += length.value() + 1;
+                break;
+            }
+            if (length.error().code() != ktl::Errno::NameTooLong)
+                return length.error();
+            if (capacity == room)
+                return ktl::Errno::ArgumentListTooLong; // longer than a string or than what is left
+            TRY(strings.grow(used + room));
+        }
+    }
+    // Last first: view i (16 bytes) covers offsets 2i and 2i + 1, which are read already.
+    for (size_t index = count; index-- > 0;) {
+        size_t offset = offsets[index];
+        size_t length = strlen(strings.bytes + offset);
+        new (&strings.views[index]) ktl::StringView(strings.bytes + offset, length);
     }
     strings.count = count;
     bytes_left -= used;
@@ -152,7 +188,12 @@ Result sys_execve(Frame& frame, mm::UserPtr<const char> path, mm::UserPtr<uint64
     if (path_length == 0)
         return ktl::Errno::NoEntry;
     ArgumentStrings arguments, environment;
-    size_t bytes_left = proc::max_argument_bytes;
+    // Linux's ARG_MAX: a quarter of the stack limit, at least 128 KiB; at most what our fixed 8 MiB
+    // stack leaves room for.
+    uint64_t stack_limit = process().limits()[proc::Resource::Stack].current;
+    size_t bytes_left = stack_limit / 4 < 128 * 1024 ? 128 * 1024 : stack_limit / 4;
+    if (bytes_left > proc::max_argument_bytes)
+        bytes_left = proc::max_argument_bytes;
     TRY(copy_string_array(argv, arguments, bytes_left));
     TRY(copy_string_array(envp, environment, bytes_left));
     proc::ProgramArguments program_arguments{arguments.views, arguments.count, environment.views,

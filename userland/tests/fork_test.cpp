@@ -710,3 +710,56 @@ TEST(rlimit_nproc_stops_a_users_fork_bomb_with_eagain) {
     });
     EXPECT_EXITED(status, 0);
 }
+
+// execve's argument limits are Linux's: a string of 128 KiB (its NUL included) is too long, and all
+// of them together may fill a quarter of the 8 MiB stack.
+
+CHILD_SCENARIO(argument_lengths_are) {
+    // argv: the expected count, then the strings whose total length is checked.
+    long expected = atol(argv[0]);
+    long total = 0;
+    for (int i = 1; i < argc; ++i)
+        total += static_cast<long>(strlen(argv[i]));
+    return total == expected ? 0 : 1;
+}
+
+namespace {
+
+// execve of this program's argument_lengths_are scenario with `count` strings of `length` bytes;
+// the exec's errno, or the child's exit status when it ran.
+int exec_with_arguments(int count, size_t length) {
+    return in_child([=] {
+        rlimit stack{8 << 20, RLIM_INFINITY};
+        if (setrlimit(RLIMIT_STACK, &stack) != 0)
+            return 100;
+        char* text = static_cast<char*>(malloc(length + 1));
+        char** argv = static_cast<char**>(malloc(sizeof(char*) * static_cast<size_t>(count + 5)));
+        if (!text || !argv)
+            return 101;
+        memset(text, 'a', length);
+        text[length] = 0;
+        char expected[32];
+        snprintf(expected, sizeof expected, "%ld", static_cast<long>(count) * static_cast<long>(length));
+        argv[0] = const_cast<char*>("fork_test");
+        argv[1] = const_cast<char*>("--child");
+        argv[2] = const_cast<char*>("argument_lengths_are");
+        argv[3] = expected;
+        for (int i = 0; i < count; ++i)
+            argv[4 + i] = text;
+        argv[4 + count] = nullptr;
+        execv("/proc/self/exe", argv);
+        return errno == E2BIG ? 50 : 102;
+    });
+}
+
+} // namespace
+
+TEST(execve_takes_a_string_of_128_kib_with_its_nul_and_refuses_a_longer_one) {
+    EXPECT_EXITED(exec_with_arguments(1, 128 * 1024 - 1), 0);
+    EXPECT_EXITED(exec_with_arguments(1, 128 * 1024), 50);
+}
+
+TEST(execve_takes_one_and_a_half_mebibytes_of_arguments_and_refuses_three) {
+    EXPECT_EXITED(exec_with_arguments(15, 100 * 1024), 0);
+    EXPECT_EXITED(exec_with_arguments(30, 100 * 1024), 50);
+}
