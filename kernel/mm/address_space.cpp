@@ -609,6 +609,14 @@ bool AddressSpace::handle_page_fault(uint64_t address, bool write, bool execute)
     return true;
 }
 
+uint64_t AddressSpace::mapped_bytes() {
+    sync::MutexLocker locker(m_lock);
+    uint64_t bytes = 0;
+    for (const Region& region : m_regions)
+        bytes += region.size();
+    return bytes;
+}
+
 size_t AddressSpace::region_count() {
     sync::MutexLocker locker(m_lock);
     return m_regions.count();

@@ -93,6 +93,8 @@ public:
     // Demand paging: makes the page at `address` present if a region allows `access`.
     bool handle_page_fault(uint64_t address, bool write, bool execute);
     size_t region_count();
+    // The bytes every region covers together (RLIMIT_AS).
+    uint64_t mapped_bytes();
     // What /proc/[pid]/maps and statm show: every region in address order with how many of its pages
     // are present and how many of those are shared frames (program pages, the vDSO). Runs `visit`
     // under the space's lock, so it must not touch the space.

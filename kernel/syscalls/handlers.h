@@ -185,6 +185,7 @@ Result sys_setfsgid(uint32_t gid);
 Result sys_getgroups(int size, mm::UserPtr<uint32_t> list);
 Result sys_setgroups(int size, mm::UserPtr<uint32_t> list);
 Result sys_getrlimit(int resource, mm::UserPtr<uint64_t> limit);
+Result sys_setrlimit(int resource, mm::UserPtr<uint64_t> limit);
 Result sys_prlimit64(int pid, int resource, mm::UserPtr<uint64_t> new_limit, mm::UserPtr<uint64_t> old_limit);
 Result sys_getrandom(mm::UserPtr<uint8_t> buffer, size_t length, uint32_t flags);
 

@@ -117,6 +117,7 @@
     BLOG_OS_SYSCALL(138, fstatfs, "")                                                                        \
     BLOG_OS_SYSCALL(157, prctl, "PR_SET_NAME, PR_GET_NAME, dumpable and no-new-privs; others EINVAL")        \
     BLOG_OS_SYSCALL(158, arch_prctl, "ARCH_SET_FS, ARCH_GET_FS")                                             \
+    BLOG_OS_SYSCALL(160, setrlimit, "NOFILE, NPROC and AS enforced")                                         \
     BLOG_OS_SYSCALL(161, chroot, "")                                                                         \
     BLOG_OS_SYSCALL(162, sync, "")                                                                           \
     BLOG_OS_SYSCALL(165, mount,                                                                              \
@@ -151,8 +152,8 @@
     BLOG_OS_SYSCALL(267, readlinkat, "")                                                                     \
     BLOG_OS_SYSCALL(268, fchmodat, "")                                                                       \
     BLOG_OS_SYSCALL(269, faccessat, "")                                                                      \
-    BLOG_OS_SYSCALL(270, pselect6, "signal mask ignored until signals")                                      \
-    BLOG_OS_SYSCALL(271, ppoll, "signal mask ignored until signals")                                         \
+    BLOG_OS_SYSCALL(270, pselect6, "the signal mask holds while it waits")                                   \
+    BLOG_OS_SYSCALL(271, ppoll, "the signal mask holds while it waits")                                      \
     BLOG_OS_SYSCALL(273, set_robust_list, "recorded per thread; walked at exit once threads exist")          \
     BLOG_OS_SYSCALL(274, get_robust_list, "")                                                                \
     BLOG_OS_SYSCALL(275, splice, "one end a pipe; copies")                                                   \
@@ -163,7 +164,7 @@
     BLOG_OS_SYSCALL(295, preadv, "")                                                                         \
     BLOG_OS_SYSCALL(296, pwritev, "")                                                                        \
     BLOG_OS_SYSCALL(297, rt_tgsigqueueinfo, "")                                                              \
-    BLOG_OS_SYSCALL(302, prlimit64, "its own limits: read; setting accepted within the hard limit")          \
+    BLOG_OS_SYSCALL(302, prlimit64, "any process the caller may change (root, or all its ids)")              \
     BLOG_OS_SYSCALL(306, syncfs, "")                                                                         \
     BLOG_OS_SYSCALL(309, getcpu, "cpu 0, node 0 until SMP; also in the vDSO (RDTSCP/RDPID)")                 \
     BLOG_OS_SYSCALL(316, renameat2, "RENAME_NOREPLACE; EXCHANGE and WHITEOUT: EINVAL")                       \

@@ -159,6 +159,28 @@ KTEST(ten_thousand_forks_give_back_every_frame_task_and_process) {
     KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
 }
 
+// A fork bomb stops at the process table's size with EAGAIN; the kernel and the bomb's own parent
+// go on, and everything comes back.
+KTEST(a_fork_bomb_gets_eagain_and_leaves_nothing_behind) {
+    KASSERT(fs::has_initrd());
+    ktl::StringView arguments[] = {"/bin/fork-loop", "bomb"};
+    // The first bomb grows what the kernel keeps (page tables for 400 kernel stacks, slabs);
+    // the second must give back everything it takes.
+    KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", arguments, 2)).join(), 0);
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics before = mm::memory_statistics();
+    size_t processes_before = proc::process_count();
+    KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", arguments, 2)).join(), 0);
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics after = mm::memory_statistics();
+    KEXPECT_EQ(proc::process_count(), processes_before);
+    KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
+    KEXPECT_EQ(after.heap.bytes_allocated, before.heap.bytes_allocated);
+    KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
+}
+
 // Read-only program pages are built once and then shared by every run of the program.
 KTEST(read_only_program_pages_are_built_once_with_the_files_bytes) {
     KASSERT(fs::has_initrd());

@@ -54,7 +54,7 @@ TEST(Userland, TheBenchmarkRunsAsInitAndEveryCheckPasses) {
         EXPECT_THAT(run.serial, testing::Not(HasSubstr(std::string("bench-failed ") + metric + "\n")))
             << metric;
     }
-    EXPECT_THAT(run.serial, HasSubstr("bench: done, 21 results, 0 failed\n"));
+    EXPECT_THAT(run.serial, HasSubstr("bench: done, 24 results, 0 failed\n"));
     EXPECT_EQ(run.exit_code, 0) << run.runner_errors;
 }
 

@@ -1,13 +1,59 @@
 // /bin/fork-loop COUNT [KIB]: COUNT rounds of fork, a child that writes KIB of the parent's heap
 // (copy-on-write) and exits with a status of its own, and wait4 that checks it. A stress test of
 // fork, exit and wait whose kernel-side leak check counts frames, heap and tasks around it.
+// /bin/fork-loop bomb: forks children that wait until fork fails, which must be with EAGAIN; then
+// lets them all go, reaps them, and checks that fork works again.
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <sys/wait.h>
 #include <unistd.h>
 
+namespace {
+
+int bomb() {
+    int hold[2];
+    if (pipe(hold) != 0) {
+        perror("fork-loop: pipe");
+        return 1;
+    }
+    long children = 0;
+    int error = 0;
+    for (;;) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(hold[1]);
+            char byte;
+            while (read(hold[0], &byte, 1) > 0) {
+            }
+            _exit(0);
+        }
+        if (pid < 0) {
+            error = errno;
+            break;
+        }
+        ++children;
+    }
+    close(hold[1]); // every child reads end of file and exits
+    long reaped = 0;
+    while (wait(nullptr) > 0)
+        ++reaped;
+    printf("fork-loop: %ld children, then fork failed: %s; %ld reaped\n", children, strerror(error), reaped);
+    if (error != EAGAIN || reaped != children || children == 0)
+        return 1;
+    pid_t again = fork();
+    if (again == 0)
+        _exit(0);
+    int status = 0;
+    return again > 0 && waitpid(again, &status, 0) == again && WIFEXITED(status) ? 0 : 1;
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
+    if (argc == 2 && strcmp(argv[1], "bomb") == 0)
+        return bomb();
     if (argc < 2 || argc > 3) {
         fprintf(stderr, "usage: fork-loop COUNT [KIB]\n");
         return 2;
