@@ -767,6 +767,25 @@ TEST(a_stopped_child_is_reported_then_continued_and_exits) {
     EXPECT_EXITED(test::wait_child(child), 7);
 }
 
+TEST(waitid_reports_a_stop_and_a_continue_in_siginfo) {
+    pid_t child = test::spawn_child("stop_self");
+    ASSERT_GT(child, 0);
+    siginfo_t info{};
+    ASSERT_EQ(waitid(P_PID, child, &info, WSTOPPED | WNOWAIT), 0);
+    EXPECT_EQ(info.si_code, CLD_STOPPED);
+    EXPECT_EQ(info.si_status, SIGSTOP);
+    EXPECT_EQ(info.si_pid, child);
+    info = {};
+    ASSERT_EQ(waitid(P_PID, child, &info, WSTOPPED), 0); // WNOWAIT left it to report again
+    EXPECT_EQ(info.si_code, CLD_STOPPED);
+    ASSERT_EQ(kill(child, SIGCONT), 0);
+    info = {};
+    ASSERT_EQ(waitid(P_PID, child, &info, WCONTINUED), 0);
+    EXPECT_EQ(info.si_code, CLD_CONTINUED);
+    EXPECT_EQ(info.si_status, SIGCONT);
+    EXPECT_EXITED(test::wait_child(child), 7);
+}
+
 TEST(sigkill_ends_a_stopped_child) {
     pid_t child = test::spawn_child("stop_self");
     ASSERT_GT(child, 0);
