@@ -118,7 +118,7 @@ struct ThreadSignals {
     sched::Task* task = nullptr; // null once the thread has exited
     uint64_t blocked = 0;
     SignalQueue pending; // sent to this thread (tkill, faults)
-    // rt_sigsuspend: the mask to put back once the signal that ended it has been handled.
+    // suspend_mask(): the mask to put back once the call returns or its signal has been handled.
     bool restore_mask = false;
     uint64_t mask_to_restore = 0;
     arch::SignalStack alternate_stack; // only the thread itself reads or changes it
@@ -159,7 +159,7 @@ void reset_signals_for_exec(Process& process);
 enum class SignalScope : uint8_t { Process, Thread };
 ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info,
                                SignalScope scope = SignalScope::Process);
-// A signal from the kernel itself (SIGPIPE, SIGCHLD...) to the running process; best effort.
+// A signal from the kernel itself (SIGPIPE) to the running thread; best effort.
 void send_signal_to_current(int signal, int32_t code = si_kernel);
 
 // The running thread's state, for the signal calls. Changing the mask may make a pending signal
@@ -169,7 +169,8 @@ void set_current_blocked_mask(uint64_t mask);
 uint64_t current_pending_signals(); // thread's and process's, blocked or not
 // Takes a pending signal in `set` (for sigtimedwait); false if none is pending.
 bool take_current_signal(uint64_t set, SignalInfo& info);
-// rt_sigsuspend: swaps in `mask` until a signal has been handled.
+// rt_sigsuspend, ppoll, pselect6: swaps in `mask` for the call; the old one comes back on the way
+// out, after a handler's frame has saved it (Linux's TIF_RESTORE_SIGMASK).
 void suspend_mask(uint64_t mask);
 SignalAction action_of(Process& process, int signal);
 // Installs `action` and returns the one it replaces, in one step.
