@@ -43,30 +43,20 @@ ktl::ErrorOr<AddressSpace*> AddressSpace::fork() {
         child->mmap_base = mmap_base;
         child->break_start = break_start;
         child->break_end = break_end;
-        bool out_of_memory = false;
-        // Only what is there: page-table levels that do not exist are skipped. Taking write access
-        // away changes the leaf the walk has just read and nothing else, so the walk goes on safely;
-        // protect_page is where the TLB entry is invalidated.
-        arch::walk(m_root, 0, user_space_end, [&](uint64_t page, const arch::Translation& translation) {
-            if (out_of_memory)
-                return;
-            arch::PageFlags flags = translation.flags;
-            bool own = !arch::has(flags, arch::PageFlags::Shared);
-            if (own && arch::has(flags, arch::PageFlags::Writable)) {
-                flags = static_cast<arch::PageFlags>(static_cast<uint32_t>(flags) &
-                                                     ~static_cast<uint32_t>(arch::PageFlags::Writable));
-                (void)arch::protect_page(m_root, page, flags);
-            }
-            if (arch::map_page(child->m_root, page, translation.physical, flags, kernel_frame_source())
-                    .is_error()) {
-                out_of_memory = true;
-                return;
-            }
-            if (own)
-                share_frame(translation.physical);
-        });
-        if (out_of_memory)
-            return ktl::Errno::NoMemory;
+        // One walk over what is there builds the child's tables beside the parent's. The parent
+        // loses write access to its own frames, which both now share; its TLB is flushed once at
+        // the end, here, the one place a shootdown to other CPUs running this space will go.
+        auto result =
+            arch::copy_user_half(m_root, child->m_root, kernel_frame_source(),
+                                 [&](uint64_t, const arch::Translation& translation) {
+                                     bool own = !arch::has(translation.flags, arch::PageFlags::Shared);
+                                     if (own)
+                                         share_frame(translation.physical); // the copy below cannot fail
+                                     return arch::ForkDecision{true, own};
+                                 });
+        if (m_root == arch::active_root())
+            arch::flush_user_tlb();
+        TRY(result);
         return {};
     }();
     if (copied.is_error()) {
