@@ -749,9 +749,18 @@ TEST(a_sigreturn_to_a_non_canonical_address_kills_with_sigsegv) {
     EXPECT_SIGNALED(test::run_child("bad_sigreturn"), SIGSEGV);
 }
 
+// Stops itself; once continued, stays alive until SIGUSR1 so that the parent sees the continue
+// before the exit, however late it gets to wait.
 CHILD_SCENARIO(stop_self) {
+    sigset_t usr1, old;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    signal(SIGUSR1, counting_handler);
+    sigprocmask(SIG_BLOCK, &usr1, &old);
     raise(SIGSTOP);
-    return 7; // after SIGCONT
+    while (g_count == 0)
+        sigsuspend(&old);
+    return 7;
 }
 
 TEST(a_stopped_child_is_reported_then_continued_and_exits) {
@@ -764,6 +773,7 @@ TEST(a_stopped_child_is_reported_then_continued_and_exits) {
     ASSERT_EQ(kill(child, SIGCONT), 0);
     ASSERT_EQ(waitpid(child, &status, WCONTINUED), child);
     EXPECT_TRUE(WIFCONTINUED(status));
+    ASSERT_EQ(kill(child, SIGUSR1), 0);
     EXPECT_EXITED(test::wait_child(child), 7);
 }
 
@@ -783,6 +793,7 @@ TEST(waitid_reports_a_stop_and_a_continue_in_siginfo) {
     ASSERT_EQ(waitid(P_PID, child, &info, WCONTINUED), 0);
     EXPECT_EQ(info.si_code, CLD_CONTINUED);
     EXPECT_EQ(info.si_status, SIGCONT);
+    ASSERT_EQ(kill(child, SIGUSR1), 0);
     EXPECT_EXITED(test::wait_child(child), 7);
 }
 
