@@ -1,4 +1,5 @@
 #include "proc/process.h"
+#include "proc/timers.h"
 
 #include "arch/user_mode.h"
 #include "console/log.h"
@@ -413,6 +414,7 @@ struct ProcessAccess {
             klog::log(is_first ? klog::Level::Info : klog::Level::Debug, log_subsystem,
                       "Process ending with code: {}", exit_code_of(wait_status));
         }
+        delete_all_timers(*process);    // before detaching: a timer's signal must find the thread
         detach_thread(*process, *task); // no signal reaches it from here
         process->m_files->close_all();
         {
@@ -799,6 +801,7 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
     }
     process->files().close_on_exec_all();
     reset_signals_for_exec(*process);
+    delete_posix_timers(*process); // the interval timers stay, as on Linux
     program.address_space->break_start = program.address_space->break_end = program.image_end;
     process->executable_image = file.image;
     process->executable = file.image->bytes();

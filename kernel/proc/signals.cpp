@@ -113,6 +113,8 @@ bool take_locked(Process& process, ThreadSignals& thread, uint64_t allowed, Sign
     bool taken = thread.pending.take(allowed, info) || process.signals.pending.take(allowed, info);
     if (taken && is_realtime(info.signal))
         --process.signals.queued_realtime;
+    if (taken && info.code == si_timer && info.timer.id >= 0 && info.timer.id < posix_timer_limit)
+        process.signals.delivered_timer_overrun[info.timer.id] = info.timer.overrun;
     return taken;
 }
 
@@ -161,6 +163,16 @@ bool SignalQueue::take(uint64_t allowed, SignalInfo& info) {
     if (!more)
         m_set &= ~signal_bit(signal);
     return true;
+}
+
+SignalInfo* SignalQueue::find_timer_signal(int signal, int32_t id) {
+    if (!(m_set & signal_bit(signal)))
+        return nullptr;
+    for (PendingSignal& entry : m_entries) {
+        if (entry.info.signal == signal && entry.info.code == si_timer && entry.info.timer.id == id)
+            return &entry.info;
+    }
+    return nullptr;
 }
 
 void SignalQueue::discard(int signal) {
@@ -233,6 +245,34 @@ ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info, SignalS
     }
     delete spare;
     return result;
+}
+
+int64_t add_timer_overrun(Process& process, SignalScope scope, int signal, int32_t timer_id,
+                          uint32_t expirations) {
+    ProcessSignals& signals = process.signals;
+    sync::SpinlockGuard guard(signals.lock);
+    SignalQueue& queue = scope == SignalScope::Thread ? signals.main_thread.pending : signals.pending;
+    SignalInfo* queued = queue.find_timer_signal(signal, timer_id);
+    if (!queued)
+        return -1;
+    // Linux caps the count at DELAYTIMER_MAX (INT_MAX).
+    uint64_t overrun = static_cast<uint64_t>(queued->timer.overrun) + expirations;
+    queued->timer.overrun = static_cast<int32_t>(overrun > INT32_MAX ? INT32_MAX : overrun);
+    return queued->timer.overrun;
+}
+
+int32_t delivered_timer_overrun(Process& process, int32_t timer_id) {
+    if (timer_id < 0 || timer_id >= posix_timer_limit)
+        return 0;
+    sync::SpinlockGuard guard(process.signals.lock);
+    return process.signals.delivered_timer_overrun[timer_id];
+}
+
+void reset_delivered_timer_overrun(Process& process, int32_t timer_id) {
+    if (timer_id < 0 || timer_id >= posix_timer_limit)
+        return;
+    sync::SpinlockGuard guard(process.signals.lock);
+    process.signals.delivered_timer_overrun[timer_id] = 0;
 }
 
 void send_signal_to_current(int signal, int32_t code) {

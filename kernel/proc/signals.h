@@ -42,7 +42,7 @@ constexpr uint64_t signal_bit(int signal) {
 inline constexpr uint64_t unblockable_signals = signal_bit(sigkill) | signal_bit(sigstop);
 
 // si_code values.
-inline constexpr int32_t si_user = 0, si_kernel = 0x80, si_queue = -1, si_tkill = -6;
+inline constexpr int32_t si_user = 0, si_kernel = 0x80, si_queue = -1, si_timer = -2, si_tkill = -6;
 inline constexpr int32_t cld_exited = 1, cld_killed = 2, cld_stopped = 5, cld_continued = 6;
 
 // Linux's siginfo_t: 128 bytes, three ints, then a union whose members start at byte 16.
@@ -67,6 +67,11 @@ struct SignalInfo {
         struct {
             uint64_t address;
         } fault;
+        struct {
+            int32_t id;
+            int32_t overrun;
+            uint64_t value;
+        } timer; // SI_TIMER
         uint8_t bytes[112];
     };
 };
@@ -107,6 +112,8 @@ public:
     bool take(uint64_t allowed, SignalInfo& info);
     void discard(int signal);
     void clear();
+    // The queued SI_TIMER record of POSIX timer `id`, or null.
+    SignalInfo* find_timer_signal(int signal, int32_t id);
 
 private:
     uint64_t m_set = 0;
@@ -124,6 +131,9 @@ struct ThreadSignals {
     arch::SignalStack alternate_stack; // only the thread itself reads or changes it
 };
 
+// A process's POSIX timers are numbered below this (Linux bounds them by RLIMIT_SIGPENDING).
+inline constexpr int posix_timer_limit = 64;
+
 struct ProcessSignals {
     sync::Spinlock lock;
     SignalQueue pending; // sent to the process (kill, sigqueue)
@@ -134,6 +144,8 @@ struct ProcessSignals {
     bool unkillable = false;
     // prctl(PR_SET_PDEATHSIG): sent to the process when its parent exits (0: none).
     int parent_death_signal = 0;
+    // timer_getoverrun(2): the overrun of each POSIX timer's signal last taken from a queue.
+    int32_t delivered_timer_overrun[posix_timer_limit] = {};
     // Job control: a stop signal's default action parks the thread on `continued` until SIGCONT or
     // SIGKILL; the parent's wait4 sees each change once (WUNTRACED, WCONTINUED).
     bool stopped = false;
@@ -159,6 +171,15 @@ void reset_signals_for_exec(Process& process);
 enum class SignalScope : uint8_t { Process, Thread };
 ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info,
                                SignalScope scope = SignalScope::Process);
+// POSIX timers: while a timer's signal waits in a queue, later expirations only add `expirations` to
+// the overrun it carries, as with Linux's one preallocated record per timer. Returns the overrun it
+// now carries, or -1 when no signal of the timer is waiting (the caller then sends one).
+int64_t add_timer_overrun(Process& process, SignalScope scope, int signal, int32_t timer_id,
+                          uint32_t expirations);
+// timer_getoverrun: the overrun carried by the last signal of timer `id` that was delivered or taken
+// by sigtimedwait; `reset` starts a new timer's count at 0.
+int32_t delivered_timer_overrun(Process& process, int32_t timer_id);
+void reset_delivered_timer_overrun(Process& process, int32_t timer_id);
 // A signal from the kernel itself (SIGPIPE) to the running thread; best effort.
 void send_signal_to_current(int signal, int32_t code = si_kernel);
 

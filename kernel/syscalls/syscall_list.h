@@ -44,6 +44,9 @@
     BLOG_OS_SYSCALL(33, dup2, "")                                                                            \
     BLOG_OS_SYSCALL(34, pause, "")                                                                           \
     BLOG_OS_SYSCALL(35, nanosleep, "")                                                                       \
+    BLOG_OS_SYSCALL(36, getitimer, "")                                                                       \
+    BLOG_OS_SYSCALL(37, alarm, "")                                                                           \
+    BLOG_OS_SYSCALL(38, setitimer, "REAL, VIRTUAL and PROF")                                                 \
     BLOG_OS_SYSCALL(39, getpid, "")                                                                          \
     BLOG_OS_SYSCALL(40, sendfile, "")                                                                        \
     BLOG_OS_SYSCALL(56, clone, "fork, vfork (posix_spawn), SETTLS, PARENT/CHILD_SETTID; threads: ENOSYS")    \
@@ -130,6 +133,11 @@
                     "WAIT, WAKE, *_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP; shared file keys; PI: ENOSYS")     \
     BLOG_OS_SYSCALL(217, getdents64, "")                                                                     \
     BLOG_OS_SYSCALL(218, set_tid_address, "")                                                                \
+    BLOG_OS_SYSCALL(222, timer_create, "REALTIME, MONOTONIC, BOOTTIME, CPU; SIGEV_SIGNAL, NONE, THREAD_ID")  \
+    BLOG_OS_SYSCALL(223, timer_settime, "relative and TIMER_ABSTIME, periodic")                              \
+    BLOG_OS_SYSCALL(224, timer_gettime, "")                                                                  \
+    BLOG_OS_SYSCALL(225, timer_getoverrun, "")                                                               \
+    BLOG_OS_SYSCALL(226, timer_delete, "")                                                                   \
     BLOG_OS_SYSCALL(                                                                                         \
         228, clock_gettime,                                                                                  \
         "REALTIME (CMOS clock at boot), MONOTONIC, BOOTTIME, _COARSE, CPU-time; also in the vDSO")           \
