@@ -223,6 +223,7 @@ ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info, SignalS
     // Allocated before the lock; returned unused when the signal coalesces or is dropped.
     PendingSignal* spare = new (std::nothrow) PendingSignal;
     ktl::ErrorOr<void> result;
+    bool queued = false;
     {
         ProcessSignals& signals = process.signals;
         sync::SpinlockGuard guard(signals.lock);
@@ -240,10 +241,13 @@ ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info, SignalS
                 if (realtime)
                     ++signals.queued_realtime;
                 update_pending_locked(process, thread);
+                queued = true;
             }
         }
     }
     delete spare;
+    if (queued)
+        process.signals.arrivals.wake_all();
     return result;
 }
 

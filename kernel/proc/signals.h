@@ -155,6 +155,9 @@ struct ProcessSignals {
     bool continue_to_report = false;
     bool continue_to_notify = false; // SIGCHLD CLD_CONTINUED, sent by the resumed thread
     sched::WaitQueue continued;
+    // Woken whenever a signal is queued for the process or one of its threads, blocked or not:
+    // signalfd's readers and pollers wait here for signals that wake nothing else.
+    sched::WaitQueue arrivals;
 };
 
 // Makes `task` the process's main thread, starting with `mask` blocked; or detaches it as it exits

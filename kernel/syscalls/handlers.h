@@ -204,6 +204,8 @@ Result sys_rt_sigaction(int signal, mm::UserPtr<uint8_t> action, mm::UserPtr<uin
 Result sys_rt_sigprocmask(int how, mm::UserPtr<uint64_t> set, mm::UserPtr<uint64_t> old_set, size_t set_size);
 Result sys_rt_sigreturn(Frame& frame);
 Result sys_rt_sigpending(mm::UserPtr<uint64_t> set, size_t set_size);
+Result sys_signalfd(int fd, mm::UserPtr<uint64_t> set, size_t set_size);
+Result sys_signalfd4(int fd, mm::UserPtr<uint64_t> set, size_t set_size, uint32_t flags);
 Result sys_rt_sigtimedwait(mm::UserPtr<uint64_t> set, mm::UserPtr<uint8_t> info,
                            mm::UserPtr<Timespec> timeout, size_t set_size);
 Result sys_rt_sigqueueinfo(int pid, int signal, mm::UserPtr<uint8_t> info);

@@ -166,7 +166,9 @@
     BLOG_OS_SYSCALL(274, get_robust_list, "")                                                                \
     BLOG_OS_SYSCALL(275, splice, "one end a pipe; copies")                                                   \
     BLOG_OS_SYSCALL(280, utimensat, "UTIME_NOW, UTIME_OMIT, futimens")                                       \
+    BLOG_OS_SYSCALL(282, signalfd, "")                                                                       \
     BLOG_OS_SYSCALL(285, fallocate, "mode 0 and FALLOC_FL_KEEP_SIZE")                                        \
+    BLOG_OS_SYSCALL(289, signalfd4, "SFD_CLOEXEC, SFD_NONBLOCK; reads and polls see the caller's signals")   \
     BLOG_OS_SYSCALL(292, dup3, "")                                                                           \
     BLOG_OS_SYSCALL(293, pipe2, "O_CLOEXEC, O_NONBLOCK")                                                     \
     BLOG_OS_SYSCALL(295, preadv, "")                                                                         \
