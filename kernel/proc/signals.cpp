@@ -44,7 +44,7 @@ DefaultAction default_action(int signal) {
 // Linux's sig_ignored: a blocked signal stays pending (the mask or handler may change before it is
 // unblocked); an unblocked one whose delivery would do nothing is dropped at once.
 bool ignored_locked(Process& process, ThreadSignals& thread, int signal) {
-    if (thread.blocked & signal_bit(signal))
+    if ((thread.blocked | thread.blocked_before_wait) & signal_bit(signal))
         return false;
     if (signal == sigkill)
         return process.signals.unkillable;
@@ -256,6 +256,15 @@ void set_current_blocked_mask(uint64_t mask) {
     sync::SpinlockGuard guard(process->signals.lock);
     ThreadSignals& thread = *current_thread();
     thread.blocked = mask & ~unblockable_signals;
+    update_pending_locked(*process, thread);
+}
+
+void set_current_signal_wait(uint64_t old_mask, uint64_t awaited) {
+    Process* process = current_process();
+    sync::SpinlockGuard guard(process->signals.lock);
+    ThreadSignals& thread = *current_thread();
+    thread.blocked = (awaited ? old_mask & ~awaited : old_mask) & ~unblockable_signals;
+    thread.blocked_before_wait = awaited ? old_mask : 0;
     update_pending_locked(*process, thread);
 }
 
