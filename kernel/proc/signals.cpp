@@ -458,7 +458,10 @@ void deliver_signals(arch::InterruptFrame& frame, int64_t syscall_number) {
             if (process->signals.unkillable)
                 continue; // was blocked when sent; init ignores it now as it would have then
             DefaultAction action = default_action(signal);
-            if (action == DefaultAction::Stop)
+            // POSIX: the terminal's stop signals do not stop an orphaned group, which nobody
+            // in the session could continue; SIGSTOP always does.
+            if (action == DefaultAction::Stop &&
+                (signal == sigstop || !is_orphaned_process_group(process_group_of(0).value_or(0))))
                 stop_current(*process, signal);
             if (action != DefaultAction::Terminate)
                 continue;
