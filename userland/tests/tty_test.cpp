@@ -811,3 +811,32 @@ TEST(poll_sees_each_side_become_readable_and_the_other_side_close) {
     EXPECT_TRUE(slave.revents & POLLHUP);
 }
 
+// The serial console end to end (`tty_test --child serial_console_job` as init, blog_os only; the
+// host's tests/e2e/serial_console_test.cpp types at COM1 through the runner): a job in a session of
+// its own takes /dev/ttyS0 as its controlling terminal, reads a typed line, then waits in a second
+// read that only the ^C typed on the host ends.
+CHILD_SCENARIO(serial_console_job) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setsid() < 0)
+            _exit(1);
+        int fd = open("/dev/ttyS0", O_RDWR);
+        if (fd < 0 || tcgetpgrp(fd) != getpid())
+            _exit(2);
+        dprintf(fd, "serial job: ready\n");
+        char line[64] = {};
+        ssize_t got = read(fd, line, sizeof line - 1);
+        if (got <= 0 || line[got - 1] != '\n')
+            _exit(3);
+        line[got - 1] = '\0';
+        dprintf(fd, "serial job: read '%s'\n", line);
+        for (;;)
+            (void)!read(fd, line, sizeof line);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        return 4;
+    bool interrupted = WIFSIGNALED(status) && WTERMSIG(status) == SIGINT;
+    printf("serial job: %s (status %d)\n", interrupted ? "ended by SIGINT" : "not interrupted", status);
+    return interrupted ? 0 : 1;
+}
