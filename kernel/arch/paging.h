@@ -77,6 +77,18 @@ ktl::ErrorOr<void> protect_page(uint64_t root, uint64_t virtual_address, PageFla
 template <typename Callback>
 void walk(uint64_t root, uint64_t start, uint64_t end, Callback&& callback);
 
+// fork's page-table copy: one walk over `from_root`'s user half builds `to_root`'s tables beside it
+// (no walk from the root per page). For each leaf, `decide(virtual_address, translation)` says
+// whether the copy gets it and whether both lose write access (copy-on-write). The source's TLB is
+// not flushed here: the caller flushes once, with flush_user_tlb. NoMemory when a table page cannot
+// be had; what was copied stays, for the caller to release with the destination.
+struct ForkDecision {
+    bool copy = true;
+    bool write_protect = false;
+};
+template <typename Decide>
+ktl::ErrorOr<void> copy_user_half(uint64_t from_root, uint64_t to_root, FrameSource& frames, Decide&& decide);
+
 // Frees every page-table page below `root` for the user half (PML4 entries 0..255) that maps nothing,
 // and, when `free_frame` is given, the frames the user half maps.
 void release_user_half(uint64_t root, FrameSource& frames, void (*free_frame)(uint64_t physical));
@@ -84,6 +96,8 @@ void release_user_half(uint64_t root, FrameSource& frames, void (*free_frame)(ui
 uint64_t active_root();
 void activate_root(uint64_t root);
 void flush_tlb_page(uint64_t virtual_address);
+// Every TLB entry of the user half (the kernel's are global and stay): after changing many.
+void flush_user_tlb();
 
 // Processor protections: NX (on since boot), SMEP and SMAP where the CPU has them, global pages.
 struct PagingFeatures {

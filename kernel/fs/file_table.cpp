@@ -16,8 +16,9 @@ ktl::ErrorOr<RefPtr<OpenFile>> FileTable::get(int fd) {
 ktl::ErrorOr<int> FileTable::install(RefPtr<OpenFile> file, bool close_on_exec, int lowest) {
     if (lowest < 0 || lowest >= max_descriptors)
         return ktl::Errno::InvalidArgument;
+    int end = limit();
     sync::SpinlockGuard guard(m_lock);
-    for (int fd = lowest; fd < max_descriptors; ++fd) {
+    for (int fd = lowest; fd < end; ++fd) {
         if (!m_slots[fd].file) {
             m_slots[fd] = {file.leak_ref(), close_on_exec};
             return fd;
@@ -27,7 +28,7 @@ ktl::ErrorOr<int> FileTable::install(RefPtr<OpenFile> file, bool close_on_exec, 
 }
 
 ktl::ErrorOr<void> FileTable::install_at(int fd, RefPtr<OpenFile> file, bool close_on_exec) {
-    if (!valid(fd))
+    if (!valid(fd) || fd >= limit())
         return ktl::Errno::BadFileDescriptor;
     OpenFile* previous;
     {
@@ -96,6 +97,7 @@ ktl::ErrorOr<void> FileTable::set_close_on_exec(int fd, bool value) {
 
 ktl::ErrorOr<RefPtr<FileTable>> FileTable::clone() {
     RefPtr<FileTable> copy = TRY(ktl::try_make_ref_counted<FileTable>());
+    copy->set_limit(static_cast<uint64_t>(limit()));
     sync::SpinlockGuard guard(m_lock);
     for (int fd = 0; fd < max_descriptors; ++fd) {
         copy->m_slots[fd] = m_slots[fd];

@@ -37,6 +37,14 @@ public:
     size_t open_count();
     // The highest open fd + 1 (0 when none is open), for /proc/PID/fd listings.
     int end();
+    // RLIMIT_NOFILE: new descriptors stay below it (install: EMFILE, install_at: EBADF); those
+    // already open above it stay open, as on Linux.
+    void set_limit(uint64_t limit) {
+        int bounded =
+            limit < static_cast<uint64_t>(max_descriptors) ? static_cast<int>(limit) : max_descriptors;
+        __atomic_store_n(&m_limit, bounded, __ATOMIC_RELAXED);
+    }
+    int limit() const { return __atomic_load_n(&m_limit, __ATOMIC_RELAXED); }
 
 private:
     struct Slot {
@@ -48,6 +56,7 @@ private:
     // locks on its file: Linux drops them on every close of any fd of the file. Without m_lock held.
     void release_closed(OpenFile* file);
     sync::Spinlock m_lock;
+    int m_limit = max_descriptors;
     Slot m_slots[max_descriptors];
 };
 

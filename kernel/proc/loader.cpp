@@ -22,7 +22,8 @@ namespace {
 constexpr ktl::StringView log_subsystem = "proc";
 constexpr uint64_t stack_top = 0x0000'7fff'ffff'f000;
 constexpr uint64_t stack_size = 8 * 1024 * 1024; // RLIMIT_STACK; demand paged, a guard page below
-constexpr uint64_t start_stack_limit = max_argument_bytes + 4096; // strings, pointers and auxv
+// The strings and pointers, AT_EXECFN's copy of argv[0] (up to MAX_ARG_STRLEN) and auxv.
+constexpr uint64_t start_stack_limit = max_argument_bytes + 32 * 4096 + 8192;
 
 // Auxiliary vector types (Linux's include/uapi/linux/auxvec.h).
 enum : uint64_t {

@@ -27,8 +27,9 @@ struct LoadedProgram {
     uint64_t load_bias = 0; // 0 for ET_EXEC: what was added to the file's addresses
 };
 
-inline constexpr size_t max_argument_strings = 4096;
-inline constexpr size_t max_argument_bytes = 128 * 1024; // strings and pointers together
+// Strings and their pointers together: Linux's ARG_MAX for an 8 MiB stack (a quarter of it).
+inline constexpr size_t max_argument_bytes = 2 * 1024 * 1024;
+inline constexpr size_t max_argument_strings = max_argument_bytes / 8;
 
 // `file` is read only while loading. ENOEXEC/EACCES/ENOTSUP from the ELF checks (logged with the
 // reason), NoMemory, E2BIG for arguments that do not fit the start-up stack. `shareable`: `file`

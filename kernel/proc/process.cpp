@@ -1,4 +1,5 @@
 #include "proc/process.h"
+#include "proc/timers.h"
 
 #include "arch/user_mode.h"
 #include "console/log.h"
@@ -7,6 +8,7 @@
 #include "ktl/hash_map.h"
 #include "ktl/own_ptr.h"
 #include "ktl/vector.h"
+#include "mm/physical.h"
 #include "mm/user_memory.h"
 #include "sched/scheduler.h"
 #include "sync/mutex.h"
@@ -75,8 +77,10 @@ struct ProcessAccess {
         }
         process->m_files = files.release_value();
         process->m_fs_context = context.release_value();
-        if (parent)
+        if (parent) {
             process->m_identity = parent->identity();
+            process->m_limits = parent->limits();
+        }
         return process;
     }
 
@@ -369,6 +373,15 @@ struct ProcessAccess {
         return caller->m_pid;
     }
 
+    static size_t processes_of_user(uint32_t real_uid) {
+        sync::MutexLocker locker(tree_lock);
+        size_t count = 0;
+        if (pid_table)
+            for (auto& entry : *pid_table)
+                count += entry.value->identity().real_uid == real_uid;
+        return count;
+    }
+
     static size_t list_group(uint64_t group, uint64_t* pids, size_t capacity, size_t& total) {
         sync::MutexLocker locker(tree_lock);
         size_t count = 0;
@@ -453,6 +466,7 @@ struct ProcessAccess {
             klog::log(is_first ? klog::Level::Info : klog::Level::Debug, log_subsystem,
                       "Process ending with code: {}", exit_code_of(wait_status));
         }
+        delete_all_timers(*process);    // before detaching: a timer's signal must find the thread
         detach_thread(*process, *task); // no signal reaches it from here
         process->m_files->close_all();
         if (process->m_session == process->m_pid && session_leader_exit_hook)
@@ -738,6 +752,21 @@ ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& ar
     enter_user_mode(program.entry, program.stack_pointer);
 }
 
+namespace {
+
+// A fork bomb stops here, with EAGAIN as on Linux: at the process table's size for everyone, and at
+// RLIMIT_NPROC for a user other than root (Linux lets CAP_SYS_RESOURCE past it).
+ktl::ErrorOr<void> check_process_limits(Process& parent) {
+    if (process_count() >= max_processes())
+        return ktl::Errno::TryAgain;
+    Identity ids = parent.identity();
+    if (ids.real_uid != 0 && processes_of_user(ids.real_uid) >= parent.limits()[Resource::Processes].current)
+        return ktl::Errno::TryAgain;
+    return {};
+}
+
+} // namespace
+
 ktl::ErrorOr<long> clone_process(const CloneRequest& clone, const arch::InterruptFrame& frame) {
     Process* parent = current_process();
     if (!parent)
@@ -751,6 +780,7 @@ ktl::ErrorOr<long> clone_process(const CloneRequest& clone, const arch::Interrup
     bool share_memory = flags & clone_vm;
     if (share_memory && !(flags & clone_vfork))
         return ktl::Errno::NotImplemented; // CLONE_VM alone makes a thread: threads come later
+    TRY(check_process_limits(*parent));
     sched::Task* task = sched::current_task();
     Process* child = ProcessAccess::create(parent->name(), parent);
     auto* request = new (std::nothrow) StartRequest{child, true, 0, 0, task->user_thread_pointer, frame, 0};
@@ -839,6 +869,7 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
     }
     process->files().close_on_exec_all();
     reset_signals_for_exec(*process);
+    delete_posix_timers(*process); // the interval timers stay, as on Linux
     program.address_space->break_start = program.address_space->break_end = program.image_end;
     process->executable_image = file.image;
     process->executable = file.image->bytes();
@@ -1045,6 +1076,46 @@ Identity Process::identity() const {
 void Process::set_identity(const Identity& identity) {
     sync::SpinlockGuard guard(m_identity_lock);
     m_identity = identity;
+}
+
+Limits Process::limits() const {
+    sync::SpinlockGuard guard(m_identity_lock);
+    return m_limits;
+}
+
+void Process::set_limit(Resource resource, Limit limit) {
+    {
+        sync::SpinlockGuard guard(m_identity_lock);
+        m_limits[resource] = limit;
+    }
+    if (resource == Resource::OpenFiles && m_files)
+        m_files->set_limit(limit.current);
+}
+
+uint64_t max_processes() {
+    static uint64_t limit = [] {
+        uint64_t by_memory = mm::frame_statistics().total_frames * mm::frame_size / (256 * 1024);
+        return by_memory < 400 ? by_memory : 400;
+    }();
+    return limit;
+}
+
+Limits Limits::initial() {
+    Limits limits;
+    limits[Resource::Stack] = {8 * 1024 * 1024, unlimited};
+    limits[Resource::Core] = {0, unlimited};
+    limits[Resource::Processes] = {max_processes(), max_processes()};
+    limits[Resource::OpenFiles] = {fs::FileTable::max_descriptors, fs::FileTable::max_descriptors};
+    limits[Resource::LockedMemory] = {8 * 1024 * 1024, 8 * 1024 * 1024};
+    limits[Resource::PendingSignals] = {max_processes(), max_processes()};
+    limits[Resource::MessageQueues] = {819200, 819200};
+    limits[Resource::Nice] = {0, 0};
+    limits[Resource::RealTimePriority] = {0, 0};
+    return limits;
+}
+
+size_t processes_of_user(uint32_t real_uid) {
+    return ProcessAccess::processes_of_user(real_uid);
 }
 
 ktl::ErrorOr<void> with_process(uint64_t pid, ktl::FunctionRef<void(Process&)> visit) {

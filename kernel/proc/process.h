@@ -21,6 +21,7 @@
 #include "ktl/ref_ptr.h"
 #include "ktl/vector.h"
 #include "proc/executable.h"
+#include "proc/limits.h"
 #include "proc/loader.h"
 #include "proc/signals.h"
 #include "sched/task.h"
@@ -74,6 +75,10 @@ public:
     // The ids, read and changed by the set*id calls under the process's own lock.
     Identity identity() const;
     void set_identity(const Identity& identity);
+    // Resource limits, read and changed under the same lock. Setting RLIMIT_NOFILE also bounds the
+    // file table.
+    Limits limits() const;
+    void set_limit(Resource resource, Limit limit);
     // A path walk's starting state: the root, the cwd (or `start` for a directory fd) and the umask.
     fs::Lookup lookup(const fs::Path* start = nullptr);
     // The parent's pid, or 0 when the kernel started it.
@@ -132,8 +137,9 @@ private:
     Process* m_vfork_parent = nullptr;
     fs::RefPtr<fs::FileTable> m_files;
     fs::RefPtr<fs::FsContext> m_fs_context;
-    mutable sync::Spinlock m_identity_lock;
+    mutable sync::Spinlock m_identity_lock; // the ids and the limits
     Identity m_identity;
+    Limits m_limits = Limits::initial();
     // execve changes these while /proc reads them: the name (m_name), the path and the arguments.
     sync::Mutex m_program_lock;
     fs::Path m_executable_path;
@@ -224,6 +230,9 @@ ktl::ErrorOr<uint64_t> create_session();
 // prctl(PR_SET_CHILD_SUBREAPER / PR_GET_CHILD_SUBREAPER).
 void set_child_subreaper(bool on);
 bool is_child_subreaper();
+// How many processes (zombies included) have `real_uid` as their real user id: RLIMIT_NPROC.
+size_t processes_of_user(uint32_t real_uid);
+
 // Every live process in the group (zombies are past signals), for kill(-pgid); returns how many
 // pids were written (at most `capacity`) and the group's size in `total`.
 size_t list_group(uint64_t group, uint64_t* pids, size_t capacity, size_t& total);

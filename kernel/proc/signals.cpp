@@ -113,6 +113,8 @@ bool take_locked(Process& process, ThreadSignals& thread, uint64_t allowed, Sign
     bool taken = thread.pending.take(allowed, info) || process.signals.pending.take(allowed, info);
     if (taken && is_realtime(info.signal))
         --process.signals.queued_realtime;
+    if (taken && info.code == si_timer && info.timer.id >= 0 && info.timer.id < posix_timer_limit)
+        process.signals.delivered_timer_overrun[info.timer.id] = info.timer.overrun;
     return taken;
 }
 
@@ -163,6 +165,16 @@ bool SignalQueue::take(uint64_t allowed, SignalInfo& info) {
     return true;
 }
 
+SignalInfo* SignalQueue::find_timer_signal(int signal, int32_t id) {
+    if (!(m_set & signal_bit(signal)))
+        return nullptr;
+    for (PendingSignal& entry : m_entries) {
+        if (entry.info.signal == signal && entry.info.code == si_timer && entry.info.timer.id == id)
+            return &entry.info;
+    }
+    return nullptr;
+}
+
 void SignalQueue::discard(int signal) {
     SignalInfo info;
     while (take(signal_bit(signal), info)) {
@@ -211,6 +223,7 @@ ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info, SignalS
     // Allocated before the lock; returned unused when the signal coalesces or is dropped.
     PendingSignal* spare = new (std::nothrow) PendingSignal;
     ktl::ErrorOr<void> result;
+    bool queued = false;
     {
         ProcessSignals& signals = process.signals;
         sync::SpinlockGuard guard(signals.lock);
@@ -228,11 +241,42 @@ ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info, SignalS
                 if (realtime)
                     ++signals.queued_realtime;
                 update_pending_locked(process, thread);
+                queued = true;
             }
         }
     }
     delete spare;
+    if (queued)
+        process.signals.arrivals.wake_all();
     return result;
+}
+
+int64_t add_timer_overrun(Process& process, SignalScope scope, int signal, int32_t timer_id,
+                          uint32_t expirations) {
+    ProcessSignals& signals = process.signals;
+    sync::SpinlockGuard guard(signals.lock);
+    SignalQueue& queue = scope == SignalScope::Thread ? signals.main_thread.pending : signals.pending;
+    SignalInfo* queued = queue.find_timer_signal(signal, timer_id);
+    if (!queued)
+        return -1;
+    // Linux caps the count at DELAYTIMER_MAX (INT_MAX).
+    uint64_t overrun = static_cast<uint64_t>(queued->timer.overrun) + expirations;
+    queued->timer.overrun = static_cast<int32_t>(overrun > INT32_MAX ? INT32_MAX : overrun);
+    return queued->timer.overrun;
+}
+
+int32_t delivered_timer_overrun(Process& process, int32_t timer_id) {
+    if (timer_id < 0 || timer_id >= posix_timer_limit)
+        return 0;
+    sync::SpinlockGuard guard(process.signals.lock);
+    return process.signals.delivered_timer_overrun[timer_id];
+}
+
+void reset_delivered_timer_overrun(Process& process, int32_t timer_id) {
+    if (timer_id < 0 || timer_id >= posix_timer_limit)
+        return;
+    sync::SpinlockGuard guard(process.signals.lock);
+    process.signals.delivered_timer_overrun[timer_id] = 0;
 }
 
 void send_signal_to_current(int signal, int32_t code) {
@@ -533,12 +577,12 @@ bool take_job_control_report(Process& child, bool stops, bool continues, bool co
     return false;
 }
 
-bool queue_fault_signal(const arch::InterruptFrame& frame) {
+bool queue_fault_signal(const arch::InterruptFrame& frame, arch::PageFaultOutcome outcome) {
     Process* process = current_process();
     ThreadSignals* thread = current_thread();
     if (!process || !thread)
         return false;
-    arch::FaultSignal fault = arch::describe_user_fault(frame);
+    arch::FaultSignal fault = arch::describe_user_fault(frame, outcome);
     PendingSignal* spare = new (std::nothrow) PendingSignal;
     bool queued = false;
     {

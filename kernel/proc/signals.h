@@ -11,6 +11,7 @@
 
 #include "arch/interrupts.h"
 #include "arch/signal_frame.h"
+#include "arch/user_mode.h"
 #include "ktl/error_or.h"
 #include "ktl/intrusive_list.h"
 #include "sched/wait_queue.h"
@@ -42,7 +43,7 @@ constexpr uint64_t signal_bit(int signal) {
 inline constexpr uint64_t unblockable_signals = signal_bit(sigkill) | signal_bit(sigstop);
 
 // si_code values.
-inline constexpr int32_t si_user = 0, si_kernel = 0x80, si_queue = -1, si_tkill = -6;
+inline constexpr int32_t si_user = 0, si_kernel = 0x80, si_queue = -1, si_timer = -2, si_tkill = -6;
 inline constexpr int32_t cld_exited = 1, cld_killed = 2, cld_stopped = 5, cld_continued = 6;
 
 // Linux's siginfo_t: 128 bytes, three ints, then a union whose members start at byte 16.
@@ -67,6 +68,11 @@ struct SignalInfo {
         struct {
             uint64_t address;
         } fault;
+        struct {
+            int32_t id;
+            int32_t overrun;
+            uint64_t value;
+        } timer; // SI_TIMER
         uint8_t bytes[112];
     };
 };
@@ -107,6 +113,8 @@ public:
     bool take(uint64_t allowed, SignalInfo& info);
     void discard(int signal);
     void clear();
+    // The queued SI_TIMER record of POSIX timer `id`, or null.
+    SignalInfo* find_timer_signal(int signal, int32_t id);
 
 private:
     uint64_t m_set = 0;
@@ -121,11 +129,14 @@ struct ThreadSignals {
     // signal blocked there is still never dropped as ignored, or the wait would miss it.
     uint64_t blocked_before_wait = 0;
     SignalQueue pending; // sent to this thread (tkill, faults)
-    // rt_sigsuspend: the mask to put back once the signal that ended it has been handled.
+    // suspend_mask(): the mask to put back once the call returns or its signal has been handled.
     bool restore_mask = false;
     uint64_t mask_to_restore = 0;
     arch::SignalStack alternate_stack; // only the thread itself reads or changes it
 };
+
+// A process's POSIX timers are numbered below this (Linux bounds them by RLIMIT_SIGPENDING).
+inline constexpr int posix_timer_limit = 64;
 
 struct ProcessSignals {
     sync::Spinlock lock;
@@ -137,6 +148,8 @@ struct ProcessSignals {
     bool unkillable = false;
     // prctl(PR_SET_PDEATHSIG): sent to the process when its parent exits (0: none).
     int parent_death_signal = 0;
+    // timer_getoverrun(2): the overrun of each POSIX timer's signal last taken from a queue.
+    int32_t delivered_timer_overrun[posix_timer_limit] = {};
     // Job control: a stop signal's default action parks the thread on `continued` until SIGCONT or
     // SIGKILL; the parent's wait4 sees each change once (WUNTRACED, WCONTINUED).
     bool stopped = false;
@@ -146,6 +159,9 @@ struct ProcessSignals {
     bool continue_to_report = false;
     bool continue_to_notify = false; // SIGCHLD CLD_CONTINUED, sent by the resumed thread
     sched::WaitQueue continued;
+    // Woken whenever a signal is queued for the process or one of its threads, blocked or not:
+    // signalfd's readers and pollers wait here for signals that wake nothing else.
+    sched::WaitQueue arrivals;
 };
 
 // Makes `task` the process's main thread, starting with `mask` blocked; or detaches it as it exits
@@ -162,7 +178,16 @@ void reset_signals_for_exec(Process& process);
 enum class SignalScope : uint8_t { Process, Thread };
 ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info,
                                SignalScope scope = SignalScope::Process);
-// A signal from the kernel itself (SIGPIPE, SIGCHLD...) to the running process; best effort.
+// POSIX timers: while a timer's signal waits in a queue, later expirations only add `expirations` to
+// the overrun it carries, as with Linux's one preallocated record per timer. Returns the overrun it
+// now carries, or -1 when no signal of the timer is waiting (the caller then sends one).
+int64_t add_timer_overrun(Process& process, SignalScope scope, int signal, int32_t timer_id,
+                          uint32_t expirations);
+// timer_getoverrun: the overrun carried by the last signal of timer `id` that was delivered or taken
+// by sigtimedwait; `reset` starts a new timer's count at 0.
+int32_t delivered_timer_overrun(Process& process, int32_t timer_id);
+void reset_delivered_timer_overrun(Process& process, int32_t timer_id);
+// A signal from the kernel itself (SIGPIPE) to the running thread; best effort.
 void send_signal_to_current(int signal, int32_t code = si_kernel);
 
 // The running thread's state, for the signal calls. Changing the mask may make a pending signal
@@ -175,7 +200,8 @@ void set_current_signal_wait(uint64_t old_mask, uint64_t awaited);
 uint64_t current_pending_signals(); // thread's and process's, blocked or not
 // Takes a pending signal in `set` (for sigtimedwait); false if none is pending.
 bool take_current_signal(uint64_t set, SignalInfo& info);
-// rt_sigsuspend: swaps in `mask` until a signal has been handled.
+// rt_sigsuspend, ppoll, pselect6: swaps in `mask` for the call; the old one comes back on the way
+// out, after a handler's frame has saved it (Linux's TIF_RESTORE_SIGMASK).
 void suspend_mask(uint64_t mask);
 SignalAction action_of(Process& process, int signal);
 // Installs `action` and returns the one it replaces, in one step.
@@ -198,7 +224,7 @@ bool take_job_control_report(Process& child, bool stops, bool continues, bool co
 void deliver_signals(arch::InterruptFrame& frame, int64_t syscall_number);
 // A fault in user code: queues its signal if a handler will take it and returns true; false when
 // the process must be killed (signal blocked, ignored or at its default), as Linux does.
-bool queue_fault_signal(const arch::InterruptFrame& frame);
+bool queue_fault_signal(const arch::InterruptFrame& frame, arch::PageFaultOutcome outcome);
 // Installs delivery on the arch's return-to-user path.
 void initialize_signal_delivery();
 

@@ -294,8 +294,8 @@ Result sys_fcntl(int fd, int command, uint64_t argument) {
     switch (command) {
     case fcntl_dupfd:
     case fcntl_dupfd_cloexec:
-        if (argument >= static_cast<uint64_t>(fs::FileTable::max_descriptors))
-            return ktl::Errno::InvalidArgument;
+        if (argument >= static_cast<uint64_t>(table->limit()))
+            return ktl::Errno::InvalidArgument; // Linux: at or above RLIMIT_NOFILE
         return TRY(
             table->install(std::move(file), command == fcntl_dupfd_cloexec, static_cast<int>(argument)));
     case fcntl_getfd:

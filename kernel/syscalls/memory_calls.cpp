@@ -82,6 +82,22 @@ ktl::ErrorOr<Placement> placement(uint64_t address, uint64_t length, uint64_t fl
     return where;
 }
 
+// RLIMIT_AS: the space may not grow by `growth` bytes past the limit (a MAP_FIXED over existing
+// pages is counted whole, as the check comes before the replacement: stricter than Linux by the
+// overlap). NoMemory, as Linux's mmap, brk and mremap fail.
+ktl::ErrorOr<void> check_address_space_limit(uint64_t growth) {
+    proc::Process* process = proc::current_process();
+    if (!process)
+        return {};
+    uint64_t limit = process->limits()[proc::Resource::AddressSpace].current;
+    if (limit == proc::unlimited)
+        return {}; // the common case costs nothing
+    uint64_t mapped = space().mapped_bytes();
+    if (growth > limit || mapped > limit - growth)
+        return ktl::Errno::NoMemory;
+    return {};
+}
+
 } // namespace
 
 // brk never fails in Linux's raw call: it returns the new break, or the old one when it cannot move.
@@ -91,6 +107,8 @@ Result sys_brk(uint64_t address) {
         return static_cast<long>(old_end);
     uint64_t old_top = page_round_up(old_end), new_top = page_round_up(address);
     if (new_top > old_top) {
+        if (check_address_space_limit(new_top - old_top).is_error())
+            return static_cast<long>(old_end);
         auto added = space().add_region(old_top, new_top - old_top,
                                         {mm::Protection::Read | mm::Protection::Write, mm::RegionKind::Heap,
                                          mm::RegionFlags::DemandZero, 0});
@@ -117,6 +135,7 @@ Result sys_mmap(uint64_t address, uint64_t length, uint64_t protection, uint64_t
         return ktl::Errno::InvalidArgument;
     if (flags & map_hugetlb)
         return ktl::Errno::InvalidArgument;
+    TRY(check_address_space_limit(page_round_up(length) < length ? length : page_round_up(length)));
     fs::RefPtr<mm::MappedObject> object;
     if (!(flags & map_anonymous)) {
         proc::Process* process = proc::current_process();
@@ -232,6 +251,8 @@ Result sys_mremap(uint64_t old_address, uint64_t old_length, uint64_t new_length
             return ktl::Errno::InvalidArgument;
         fixed = new_address;
     }
+    if (new_rounded > old_rounded)
+        TRY(check_address_space_limit(new_rounded - old_rounded));
     return static_cast<long>(
         TRY(space().remap(old_address, old_rounded, new_rounded, flags & mremap_maymove, fixed)));
 }

@@ -23,42 +23,78 @@ proc::Process& process() {
     return *proc::current_process(); // user code always runs in a process
 }
 
+// argv or envp copied in: the strings back to back in one buffer that grows as needed (most
+// programs pass a few hundred bytes, a few pass megabytes), and their views once all are in.
 struct ArgumentStrings {
     ktl::StringView* views = nullptr;
     char* bytes = nullptr;
+    size_t capacity = 0;
     size_t count = 0;
     ~ArgumentStrings() {
         mm::kfree(views);
         mm::kfree(bytes);
     }
+    ktl::ErrorOr<void> grow(size_t wanted) {
+        size_t bigger = capacity ? capacity * 2 : 4096;
+        while (bigger < wanted)
+            bigger *= 2;
+        auto* moved = static_cast<char*>(mm::kmalloc(bigger));
+        if (!moved)
+            return ktl::Errno::NoMemory;
+        if (bytes)
+            memcpy(moved, bytes, capacity);
+        mm::kfree(bytes);
+        bytes = moved;
+        capacity = bigger;
+        return {};
+    }
 };
 
-// Copies a NULL-terminated array of user string pointers (argv or envp) into `strings`.
+// Copies a NULL-terminated array of user string pointers (argv or envp) into `strings`. Linux's
+// limits: a string of MAX_ARG_STRLEN (128 KiB, its NUL included) or more, or all strings and their
+// pointers together past `bytes_left`, is E2BIG.
 ktl::ErrorOr<void> copy_string_array(mm::UserPtr<uint64_t> array, ArgumentStrings& strings,
                                      size_t& bytes_left) {
+    constexpr size_t max_string_bytes = 32 * 4096; // MAX_ARG_STRLEN
     if (array.is_null())
         return {}; // Linux accepts a null argv or envp as empty
     size_t count = 0;
     for (;; ++count) {
-        if (count > proc::max_argument_strings)
+        if (count * sizeof(uint64_t) >= bytes_left)
             return ktl::Errno::ArgumentListTooLong;
         if (TRY(mm::read_user(array.offset(count))) == 0)
             break;
     }
+    bytes_left -= count * sizeof(uint64_t); // the pointers the start-up stack will hold
     strings.views = static_cast<ktl::StringView*>(mm::kmalloc((count + 1) * sizeof(ktl::StringView)));
-    strings.bytes = static_cast<char*>(mm::kmalloc(bytes_left + 1));
-    if (!strings.views || !strings.bytes)
+    if (!strings.views)
         return ktl::Errno::NoMemory;
+    size_t* offsets = reinterpret_cast<size_t*>(strings.views); // views are made at the end
     size_t used = 0;
     for (size_t index = 0; index < count; ++index) {
         uint64_t pointer = TRY(mm::read_user(array.offset(index)));
-        auto length = mm::copy_string_from_user(strings.bytes + used, pointer, bytes_left - used + 1);
-        if (length.is_error())
-            return length.error().code() == ktl::Errno::NameTooLong
-                       ? ktl::Error::from_errno(ktl::Errno::ArgumentListTooLong)
-                       : length.error();
-        new (&strings.views[index]) ktl::StringView(strings.bytes + used, length.value());
-        used += length.value() + 1;
+        size_t room = bytes_left - used < max_string_bytes ? bytes_left - used : max_string_bytes;
+        for (;;) {
+            size_t capacity = strings.capacity - used < room ? strings.capacity - used : room;
+            auto length = capacity ? mm::copy_string_from_user(strings.bytes + used, pointer, capacity)
+                                   : ktl::ErrorOr<size_t>(ktl::Errno::NameTooLong);
+            if (!length.is_error()) {
+                offsets[index] = used;
+                used += length.value() + 1;
+                break;
+            }
+            if (length.error().code() != ktl::Errno::NameTooLong)
+                return length.error();
+            if (capacity == room)
+                return ktl::Errno::ArgumentListTooLong; // longer than a string or than what is left
+            TRY(strings.grow(used + room));
+        }
+    }
+    // Last first: view i (16 bytes) covers offsets 2i and 2i + 1, which are read already.
+    for (size_t index = count; index-- > 0;) {
+        size_t offset = offsets[index];
+        size_t length = strlen(strings.bytes + offset);
+        new (&strings.views[index]) ktl::StringView(strings.bytes + offset, length);
     }
     strings.count = count;
     bytes_left -= used;
@@ -131,7 +167,12 @@ Result sys_execve(Frame& frame, mm::UserPtr<const char> path, mm::UserPtr<uint64
     if (path_length == 0)
         return ktl::Errno::NoEntry;
     ArgumentStrings arguments, environment;
-    size_t bytes_left = proc::max_argument_bytes;
+    // Linux's ARG_MAX: a quarter of the stack limit, at least 128 KiB; at most what our fixed 8 MiB
+    // stack leaves room for.
+    uint64_t stack_limit = process().limits()[proc::Resource::Stack].current;
+    size_t bytes_left = stack_limit / 4 < 128 * 1024 ? 128 * 1024 : stack_limit / 4;
+    if (bytes_left > proc::max_argument_bytes)
+        bytes_left = proc::max_argument_bytes;
     TRY(copy_string_array(argv, arguments, bytes_left));
     TRY(copy_string_array(envp, environment, bytes_left));
     proc::ProgramArguments program_arguments{arguments.views, arguments.count, environment.views,
@@ -459,55 +500,86 @@ Result sys_setgroups(int size, mm::UserPtr<uint32_t> list) {
 
 namespace {
 
-constexpr int resource_count = 16; // RLIMIT_CPU .. RLIMIT_RTTIME
-constexpr uint64_t unlimited = ~0ull;
-constexpr int rlimit_stack = 3, rlimit_nofile = 7;
+// prlimit64 on another process: root, or a caller whose real uid is every uid of the target and
+// whose real gid is every gid of it (Linux's check without capabilities).
+bool may_change_limits_of(const proc::Identity& caller, const proc::Identity& target) {
+    if (caller.effective_uid == 0)
+        return true;
+    return caller.real_uid == target.real_uid && caller.real_uid == target.effective_uid &&
+           caller.real_uid == target.saved_uid && caller.real_gid == target.real_gid &&
+           caller.real_gid == target.effective_gid && caller.real_gid == target.saved_gid;
+}
 
-struct Limit {
-    uint64_t current;
-    uint64_t maximum;
-};
+// Checks and applies `wanted` to `target` on behalf of `caller`; returns the old limit.
+ktl::ErrorOr<proc::Limit> change_limit(proc::Process& target, const proc::Identity& caller,
+                                       proc::Resource resource, const proc::Limit* wanted) {
+    proc::Limit old = target.limits()[resource];
+    if (!wanted)
+        return old;
+    if (wanted->current > wanted->maximum)
+        return ktl::Errno::InvalidArgument;
+    // Raising the hard limit takes root; RLIMIT_NOFILE cannot pass the table's size (nr_open).
+    if (wanted->maximum > old.maximum && caller.effective_uid != 0)
+        return ktl::Errno::NotPermitted;
+    if (resource == proc::Resource::OpenFiles && wanted->maximum != proc::unlimited &&
+        wanted->maximum > fs::FileTable::max_descriptors)
+        return ktl::Errno::NotPermitted;
+    if (resource == proc::Resource::OpenFiles && wanted->maximum == proc::unlimited)
+        return ktl::Errno::NotPermitted;
+    target.set_limit(resource, *wanted);
+    return old;
+}
 
-Limit limit_of(int resource) {
-    switch (resource) {
-    case rlimit_stack:
-        return {8 * 1024 * 1024, unlimited};
-    case rlimit_nofile:
-        return {fs::FileTable::max_descriptors, fs::FileTable::max_descriptors};
-    default:
-        return {unlimited, unlimited};
-    }
+ktl::ErrorOr<proc::Resource> resource_of(int resource) {
+    if (resource < 0 || resource >= proc::resource_count)
+        return ktl::Errno::InvalidArgument;
+    return static_cast<proc::Resource>(resource);
 }
 
 } // namespace
 
 Result sys_getrlimit(int resource, mm::UserPtr<uint64_t> limit) {
-    if (resource < 0 || resource >= resource_count)
-        return ktl::Errno::InvalidArgument;
-    Limit value = limit_of(resource);
+    proc::Limit value = process().limits()[TRY(resource_of(resource))];
     uint64_t pair[2] = {value.current, value.maximum};
     TRY(mm::copy_to_user(limit, pair, 2));
     return 0;
 }
 
+Result sys_setrlimit(int resource, mm::UserPtr<uint64_t> limit) {
+    proc::Resource which = TRY(resource_of(resource));
+    uint64_t pair[2];
+    TRY(mm::copy_from_user(pair, limit, 2));
+    proc::Limit wanted{pair[0], pair[1]};
+    TRY(change_limit(process(), process().identity(), which, &wanted));
+    return 0;
+}
+
 Result sys_prlimit64(int pid, int resource, mm::UserPtr<uint64_t> new_limit,
                      mm::UserPtr<uint64_t> old_limit) {
-    if (resource < 0 || resource >= resource_count)
-        return ktl::Errno::InvalidArgument;
-    if (pid != 0 && static_cast<uint64_t>(pid) != process().pid())
-        return ktl::Errno::NoSuchProcess; // other processes' limits come with /proc
-    Limit value = limit_of(resource);
+    proc::Resource which = TRY(resource_of(resource));
+    if (pid < 0)
+        return ktl::Errno::NoSuchProcess;
+    proc::Limit wanted{};
     if (!new_limit.is_null()) {
         uint64_t pair[2];
         TRY(mm::copy_from_user(pair, new_limit, 2));
-        if (pair[0] > pair[1])
-            return ktl::Errno::InvalidArgument;
-        if (pair[1] > value.maximum)
-            return ktl::Errno::NotPermitted;
-        // Accepted: the limits are fixed for now and nothing enforces a lower one yet.
+        wanted = {pair[0], pair[1]};
     }
+    proc::Identity caller = process().identity();
+    ktl::ErrorOr<proc::Limit> old = ktl::Errno::NoSuchProcess;
+    auto apply = [&](proc::Process& target) {
+        if (&target != &process() && !may_change_limits_of(caller, target.identity()))
+            old = ktl::Errno::NotPermitted;
+        else
+            old = change_limit(target, caller, which, new_limit.is_null() ? nullptr : &wanted);
+    };
+    if (pid == 0 || static_cast<uint64_t>(pid) == process().pid())
+        apply(process());
+    else
+        TRY(proc::with_process(static_cast<uint64_t>(pid), apply));
+    proc::Limit previous = TRY(old);
     if (!old_limit.is_null()) {
-        uint64_t pair[2] = {value.current, value.maximum};
+        uint64_t pair[2] = {previous.current, previous.maximum};
         TRY(mm::copy_to_user(old_limit, pair, 2));
     }
     return 0;

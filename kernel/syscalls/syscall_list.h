@@ -45,6 +45,9 @@
     BLOG_OS_SYSCALL(33, dup2, "")                                                                            \
     BLOG_OS_SYSCALL(34, pause, "")                                                                           \
     BLOG_OS_SYSCALL(35, nanosleep, "")                                                                       \
+    BLOG_OS_SYSCALL(36, getitimer, "")                                                                       \
+    BLOG_OS_SYSCALL(37, alarm, "")                                                                           \
+    BLOG_OS_SYSCALL(38, setitimer, "REAL, VIRTUAL and PROF")                                                 \
     BLOG_OS_SYSCALL(39, getpid, "")                                                                          \
     BLOG_OS_SYSCALL(40, sendfile, "")                                                                        \
     BLOG_OS_SYSCALL(56, clone, "fork, vfork (posix_spawn), SETTLS, PARENT/CHILD_SETTID; threads: ENOSYS")    \
@@ -118,6 +121,7 @@
     BLOG_OS_SYSCALL(138, fstatfs, "")                                                                        \
     BLOG_OS_SYSCALL(157, prctl, "PR_SET_NAME, PR_GET_NAME, dumpable and no-new-privs; others EINVAL")        \
     BLOG_OS_SYSCALL(158, arch_prctl, "ARCH_SET_FS, ARCH_GET_FS")                                             \
+    BLOG_OS_SYSCALL(160, setrlimit, "NOFILE, NPROC and AS enforced")                                         \
     BLOG_OS_SYSCALL(161, chroot, "")                                                                         \
     BLOG_OS_SYSCALL(162, sync, "")                                                                           \
     BLOG_OS_SYSCALL(165, mount,                                                                              \
@@ -130,6 +134,11 @@
                     "WAIT, WAKE, *_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP; shared file keys; PI: ENOSYS")     \
     BLOG_OS_SYSCALL(217, getdents64, "")                                                                     \
     BLOG_OS_SYSCALL(218, set_tid_address, "")                                                                \
+    BLOG_OS_SYSCALL(222, timer_create, "REALTIME, MONOTONIC, BOOTTIME, CPU; SIGEV_SIGNAL, NONE, THREAD_ID")  \
+    BLOG_OS_SYSCALL(223, timer_settime, "relative and TIMER_ABSTIME, periodic")                              \
+    BLOG_OS_SYSCALL(224, timer_gettime, "")                                                                  \
+    BLOG_OS_SYSCALL(225, timer_getoverrun, "")                                                               \
+    BLOG_OS_SYSCALL(226, timer_delete, "")                                                                   \
     BLOG_OS_SYSCALL(                                                                                         \
         228, clock_gettime,                                                                                  \
         "REALTIME (CMOS clock at boot), MONOTONIC, BOOTTIME, _COARSE, CPU-time; also in the vDSO")           \
@@ -152,19 +161,21 @@
     BLOG_OS_SYSCALL(267, readlinkat, "")                                                                     \
     BLOG_OS_SYSCALL(268, fchmodat, "")                                                                       \
     BLOG_OS_SYSCALL(269, faccessat, "")                                                                      \
-    BLOG_OS_SYSCALL(270, pselect6, "signal mask ignored until signals")                                      \
-    BLOG_OS_SYSCALL(271, ppoll, "signal mask ignored until signals")                                         \
+    BLOG_OS_SYSCALL(270, pselect6, "the signal mask holds while it waits")                                   \
+    BLOG_OS_SYSCALL(271, ppoll, "the signal mask holds while it waits")                                      \
     BLOG_OS_SYSCALL(273, set_robust_list, "recorded per thread; walked at exit once threads exist")          \
     BLOG_OS_SYSCALL(274, get_robust_list, "")                                                                \
     BLOG_OS_SYSCALL(275, splice, "one end a pipe; copies")                                                   \
     BLOG_OS_SYSCALL(280, utimensat, "UTIME_NOW, UTIME_OMIT, futimens")                                       \
+    BLOG_OS_SYSCALL(282, signalfd, "")                                                                       \
     BLOG_OS_SYSCALL(285, fallocate, "mode 0 and FALLOC_FL_KEEP_SIZE")                                        \
+    BLOG_OS_SYSCALL(289, signalfd4, "SFD_CLOEXEC, SFD_NONBLOCK; reads and polls see the caller's signals")   \
     BLOG_OS_SYSCALL(292, dup3, "")                                                                           \
     BLOG_OS_SYSCALL(293, pipe2, "O_CLOEXEC, O_NONBLOCK")                                                     \
     BLOG_OS_SYSCALL(295, preadv, "")                                                                         \
     BLOG_OS_SYSCALL(296, pwritev, "")                                                                        \
     BLOG_OS_SYSCALL(297, rt_tgsigqueueinfo, "")                                                              \
-    BLOG_OS_SYSCALL(302, prlimit64, "its own limits: read; setting accepted within the hard limit")          \
+    BLOG_OS_SYSCALL(302, prlimit64, "any process the caller may change (root, or all its ids)")              \
     BLOG_OS_SYSCALL(306, syncfs, "")                                                                         \
     BLOG_OS_SYSCALL(309, getcpu, "cpu 0, node 0 until SMP; also in the vDSO (RDTSCP/RDPID)")                 \
     BLOG_OS_SYSCALL(316, renameat2, "RENAME_NOREPLACE; EXCHANGE and WHITEOUT: EINVAL")                       \

@@ -11,6 +11,7 @@
 #include "mm/statistics.h"
 #include "proc/process.h"
 #include "proc/shared_pages.h"
+#include "proc/timers.h"
 #include "sched/scheduler.h"
 #include "test/ktest.h"
 
@@ -159,6 +160,28 @@ KTEST(ten_thousand_forks_give_back_every_frame_task_and_process) {
     KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
 }
 
+// A fork bomb stops at the process table's size with EAGAIN; the kernel and the bomb's own parent
+// go on, and everything comes back.
+KTEST(a_fork_bomb_gets_eagain_and_leaves_nothing_behind) {
+    KASSERT(fs::has_initrd());
+    ktl::StringView arguments[] = {"/bin/fork-loop", "bomb"};
+    // The first bomb grows what the kernel keeps (page tables for 400 kernel stacks, slabs);
+    // the second must give back everything it takes.
+    KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", arguments, 2)).join(), 0);
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics before = mm::memory_statistics();
+    size_t processes_before = proc::process_count();
+    KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", arguments, 2)).join(), 0);
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics after = mm::memory_statistics();
+    KEXPECT_EQ(proc::process_count(), processes_before);
+    KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
+    KEXPECT_EQ(after.heap.bytes_allocated, before.heap.bytes_allocated);
+    KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
+}
+
 // Read-only program pages are built once and then shared by every run of the program.
 KTEST(read_only_program_pages_are_built_once_with_the_files_bytes) {
     KASSERT(fs::has_initrd());
@@ -198,4 +221,55 @@ KTEST(a_second_run_of_a_program_adds_no_shared_pages) {
     KEXPECT(pages > 0);
     KASSERT_EQ(MUST(start_from_initrd("/bin/getpid-loop", arguments, 3)).join(), 0);
     KEXPECT_EQ(proc::shared_program_page_count(), pages);
+}
+
+// A process that takes every free frame is killed (SIGKILL, logged), everything it took comes back,
+// and the next program's allocations work (fork-loop's hog mode checks that part).
+KTEST(a_process_that_exhausts_memory_is_killed_and_the_kernel_goes_on) {
+    KASSERT(fs::has_initrd());
+    ktl::StringView arguments[] = {"/bin/fork-loop", "hog"};
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+    uint64_t free_before = mm::memory_statistics().frames.free_frames;
+    KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", arguments, 2)).join(), 0);
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+    // Caches the kernel dropped under the pressure only make more room; a leak of the hog's memory
+    // would show as most of the machine.
+    KEXPECT(mm::memory_statistics().frames.free_frames + 256 >= free_before);
+}
+
+// Processes that exit or exec with interval and POSIX timers armed leave no timer, memory or task
+// behind (timer_test's scenarios, through its name filter).
+KTEST(timers_of_processes_that_exit_or_exec_are_freed) {
+    KASSERT(fs::has_initrd());
+    // A child's task may still be on its way out when its parent's wait returns: a few reaps apart
+    // in time let every exited task go.
+    auto settle = [] {
+        for (int i = 0; i < 3; ++i) {
+            sched::reap_exited_tasks_now();
+            sched::sleep_for(2'000'000);
+        }
+        sched::reap_exited_tasks_now();
+        mm::trim_kernel_heap();
+    };
+    ktl::StringView arguments[] = {"/tests/timer_test", "timers_are_freed"};
+    KASSERT_EQ(MUST(start_from_initrd("/tests/timer_test", arguments, 2)).join(), 0); // warm up
+    settle();
+    mm::MemoryStatistics before = mm::memory_statistics();
+    size_t timers_before = proc::timer_count();
+    size_t processes_before = proc::process_count();
+    for (int round = 0; round < 3; ++round)
+        KASSERT_EQ(MUST(start_from_initrd("/tests/timer_test", arguments, 2)).join(), 0);
+    settle();
+    mm::MemoryStatistics after = mm::memory_statistics();
+    KEXPECT_EQ(proc::process_count(), processes_before);
+    // Counting alone could miss a leak (a new process may reuse a dead one's address and with it
+    // a stale timer): with no process left, no timer may be.
+    if (processes_before == 0)
+        KEXPECT_EQ(proc::timer_count(), size_t{0});
+    KEXPECT_EQ(proc::timer_count(), timers_before);
+    KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
+    KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
+    KEXPECT_EQ(after.heap.bytes_allocated, before.heap.bytes_allocated);
 }

@@ -290,25 +290,41 @@ void burn_until_stopped(void* argument) {
 }
 } // namespace
 
-// Two hogs, nice 0 and nice 5 (weights 1024 and 335): the first gets about three times the time.
-KTEST(nice_levels_give_proportional_shares) {
+namespace {
+// Runs the two hogs for 400 ms of sleep; returns nice 0's time as a percentage of nice 5's.
+uint64_t measure_nice_share(uint64_t& heavy_ns, uint64_t& light_ns) {
     ShareTest test;
     auto heavy = sched::spawn("nice-0", burn_until_stopped, &test, {.nice = 0});
     auto light = sched::spawn("nice-5", burn_until_stopped, &test, {.nice = 5});
-    KASSERT(!heavy.is_error() && !light.is_error());
+    if (heavy.is_error() || light.is_error()) {
+        test.stop = true;
+        return 0;
+    }
     sched::Task* heavy_task = heavy.value().task();
     sched::Task* light_task = light.value().task();
     // The boot task sleeps meanwhile, so the two share the processor alone.
     sched::sleep_for(400'000'000);
-    uint64_t heavy_ns = heavy_task->entity.runtime_ns, light_ns = light_task->entity.runtime_ns;
+    heavy_ns = heavy_task->entity.runtime_ns;
+    light_ns = light_task->entity.runtime_ns;
     test.stop = true;
     heavy.value().join();
     light.value().join();
-    KASSERT(light_ns > 0);
-    uint64_t ratio_percent = heavy_ns * 100 / light_ns;
-    if (ratio_percent < 240 || ratio_percent > 380)
-        ktest::fail(__FILE__, __LINE__, "nice 0 ran {} ms, nice 5 ran {} ms: ratio {}%, want ~305%",
-                    heavy_ns / 1'000'000, light_ns / 1'000'000, ratio_percent);
+    return light_ns ? heavy_ns * 100 / light_ns : 0;
+}
+} // namespace
+
+// Two hogs, nice 0 and nice 5 (weights 1024 and 335): the first gets about three times the time.
+// The emulated CPU stalls when the host is busy (QEMU's thread descheduled), and a stall is charged
+// to whichever hog was running: one skewed window is weather, three in a row a scheduler bug.
+KTEST(nice_levels_give_proportional_shares) {
+    uint64_t heavy_ns = 0, light_ns = 0, ratio_percent = 0;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        ratio_percent = measure_nice_share(heavy_ns, light_ns);
+        if (ratio_percent >= 240 && ratio_percent <= 380)
+            return;
+    }
+    ktest::fail(__FILE__, __LINE__, "nice 0 ran {} ms, nice 5 ran {} ms: ratio {}%, want ~305%",
+                heavy_ns / 1'000'000, light_ns / 1'000'000, ratio_percent);
 }
 
 namespace {

@@ -30,9 +30,9 @@ TEST_P(UserlandUnderFirmware, InitRunsEveryTestProgramAndAllPass) {
     for (const char* program :
          {"io_test", "process_test", "memory_test", "time_test", "identity_test", "system_test",
           "signal_test", "fault_test", "bench_test", "vdso_test", "file_test", "directory_test",
-          "devices_test", "fork_test", "futex_test", "tty_test"})
+          "devices_test", "fork_test", "futex_test", "timer_test", "tty_test"})
         EXPECT_THAT(run.serial, HasSubstr(std::string("program /tests/") + program + " ... ok")) << program;
-    EXPECT_THAT(run.serial, testing::ContainsRegex("\n16 passed, 0 failed\n"));
+    EXPECT_THAT(run.serial, testing::ContainsRegex("\n17 passed, 0 failed\n"));
     EXPECT_THAT(run.serial, HasSubstr("the first process ended (code 0)"));
 }
 
@@ -45,17 +45,18 @@ TEST(Userland, TheBenchmarkRunsAsInitAndEveryCheckPasses) {
     EXPECT_THAT(run.serial, HasSubstr("bench: started\n"));
     EXPECT_THAT(run.serial, HasSubstr("bench-info system blog_os "));
     for (const char* metric :
-         {"syscall-null",    "int80-null",  "clock_gettime-libc", "clock_gettime-syscall",
-          "gettimeofday",    "page-fault",  "munmap-64m",         "mmap-munmap",
-          "brk-grow",        "spawn-wait",  "pipe-pingpong",      "sched-yield",
-          "boot-guest",      "memory-used", "file-write-4k",      "file-read-4k",
-          "open-close",      "stat-depth8", "getdents-1000",      "create-unlink",
-          "file-page-fault", "fork-wait",   "fork-exec-wait",     "fork-64m"}) {
+         {"syscall-null",     "int80-null",  "clock_gettime-libc", "clock_gettime-syscall",
+          "gettimeofday",     "page-fault",  "munmap-64m",         "mmap-munmap",
+          "brk-grow",         "spawn-wait",  "pipe-pingpong",      "sched-yield",
+          "boot-guest",       "memory-used", "file-write-4k",      "file-read-4k",
+          "open-close",       "stat-depth8", "getdents-1000",      "create-unlink",
+          "file-page-fault",  "fork-wait",   "fork-exec-wait",     "fork-64m",
+          "signal-roundtrip", "futex-wake"}) {
         EXPECT_THAT(run.serial, HasSubstr(std::string("bench-result ") + metric + " ")) << metric;
         EXPECT_THAT(run.serial, testing::Not(HasSubstr(std::string("bench-failed ") + metric + "\n")))
             << metric;
     }
-    EXPECT_THAT(run.serial, HasSubstr("bench: done, 21 results, 0 failed\n"));
+    EXPECT_THAT(run.serial, HasSubstr("bench: done, 26 results, 0 failed\n"));
     EXPECT_EQ(run.exit_code, 0) << run.runner_errors;
 }
 

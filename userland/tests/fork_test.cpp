@@ -578,3 +578,188 @@ TEST(getrusage_counts_reaped_childrens_cpu_time) {
     EXPECT_GT(total_us(after), total_us(before));
     EXPECT_ERRNO(getrusage(7, &after), EINVAL);
 }
+
+// Resource limits: set, inherited by fork, and enforced.
+
+TEST(rlimit_nofile_bounds_new_descriptors) {
+    int status = in_child([] {
+        rlimit limit{8, 8};
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+            return 1;
+        rlimit read_back{};
+        if (getrlimit(RLIMIT_NOFILE, &read_back) != 0 || read_back.rlim_cur != 8 || read_back.rlim_max != 8)
+            return 2;
+        int opened = 0;
+        while (open("/dev/null", O_RDONLY) >= 0)
+            ++opened;
+        if (errno != EMFILE || opened == 0 || opened > 8)
+            return 3;
+        if (dup2(0, 9) != -1 || errno != EBADF)
+            return 4;
+        if (fcntl(0, F_DUPFD, 8) != -1 || errno != EINVAL)
+            return 5;
+        // A grandchild inherits the limit.
+        pid_t pid = fork();
+        if (pid == 0) {
+            rlimit inherited{};
+            getrlimit(RLIMIT_NOFILE, &inherited);
+            _exit(inherited.rlim_cur == 8 ? 0 : 1);
+        }
+        int inner = 0;
+        return waitpid(pid, &inner, 0) == pid && WIFEXITED(inner) && WEXITSTATUS(inner) == 0 ? 0 : 6;
+    });
+    EXPECT_EXITED(status, 0);
+}
+
+TEST(setrlimit_refuses_soft_above_hard_and_a_higher_hard_limit_without_root) {
+    rlimit limit{};
+    ASSERT_EQ(getrlimit(RLIMIT_CORE, &limit), 0);
+    rlimit inverted{limit.rlim_max == RLIM_INFINITY ? 100 : limit.rlim_max, 50};
+    EXPECT_ERRNO(setrlimit(RLIMIT_CORE, &inverted), EINVAL);
+    EXPECT_ERRNO(getrlimit(99, &limit), EINVAL);
+    int status = in_child([] {
+        rlimit lowered{10, 10};
+        if (setrlimit(RLIMIT_CORE, &lowered) != 0)
+            return 1;
+        if (setuid(65534) != 0)
+            return 2;
+        rlimit raised{10, 20};
+        if (setrlimit(RLIMIT_CORE, &raised) != -1 || errno != EPERM)
+            return 3;
+        rlimit lower_still{5, 5};
+        return setrlimit(RLIMIT_CORE, &lower_still) == 0 ? 0 : 4;
+    });
+    EXPECT_EXITED(status, 0);
+}
+
+TEST(rlimit_as_refuses_mappings_past_it) {
+    int status = in_child([] {
+        rlimit limit{1ul << 30, 1ul << 30};
+        if (setrlimit(RLIMIT_AS, &limit) != 0)
+            return 1;
+        void* small = mmap(nullptr, 16 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (small == MAP_FAILED)
+            return 2;
+        void* big = mmap(nullptr, 2ul << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (big != MAP_FAILED || errno != ENOMEM)
+            return 3;
+        void* grown = mremap(small, 16 << 20, 2ul << 30, MREMAP_MAYMOVE);
+        if (grown != MAP_FAILED || errno != ENOMEM)
+            return 4;
+        return 0;
+    });
+    EXPECT_EXITED(status, 0);
+}
+
+TEST(prlimit_changes_a_childs_limit) {
+    int go[2], report[2];
+    ASSERT_EQ(pipe(go), 0);
+    ASSERT_EQ(pipe(report), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char byte;
+        (void)!read(go[0], &byte, 1);
+        rlimit limit{};
+        getrlimit(RLIMIT_NOFILE, &limit);
+        (void)!write(report[1], &limit.rlim_cur, sizeof limit.rlim_cur);
+        _exit(0);
+    }
+    ASSERT_GT(pid, 0);
+    rlimit wanted{64, 64}, old{};
+    EXPECT_EQ(prlimit(pid, RLIMIT_NOFILE, &wanted, &old), 0);
+    EXPECT_GT(old.rlim_cur, 64u);
+    EXPECT_EQ(write(go[1], "g", 1), 1);
+    rlim_t seen = 0;
+    EXPECT_EQ(read(report[0], &seen, sizeof seen), static_cast<ssize_t>(sizeof seen));
+    EXPECT_EQ(seen, 64u);
+    int status = 0;
+    EXPECT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_ERRNO(prlimit(999999, RLIMIT_NOFILE, nullptr, &old), ESRCH);
+    for (int fd : {go[0], go[1], report[0], report[1]})
+        close(fd);
+}
+
+// A user's fork bomb stops at RLIMIT_NPROC with EAGAIN (root is exempt, as on Linux).
+TEST(rlimit_nproc_stops_a_users_fork_bomb_with_eagain) {
+    int status = in_child([] {
+        rlimit limit{20, 20};
+        if (setrlimit(RLIMIT_NPROC, &limit) != 0 || setuid(65534) != 0)
+            return 1;
+        int hold[2];
+        if (pipe(hold) != 0)
+            return 2;
+        int children = 0, error = 0;
+        for (; children < 100; ++children) {
+            pid_t pid = fork();
+            if (pid == 0) {
+                close(hold[1]);
+                char byte;
+                while (read(hold[0], &byte, 1) > 0) {
+                }
+                _exit(0);
+            }
+            if (pid < 0) {
+                error = errno;
+                break;
+            }
+        }
+        close(hold[1]);
+        while (wait(nullptr) > 0) {
+        }
+        return error == EAGAIN && children < 20 ? 0 : 3;
+    });
+    EXPECT_EXITED(status, 0);
+}
+
+// execve's argument limits are Linux's: a string of 128 KiB (its NUL included) is too long, and all
+// of them together may fill a quarter of the 8 MiB stack.
+
+CHILD_SCENARIO(argument_lengths_are) {
+    // argv: the expected count, then the strings whose total length is checked.
+    long expected = atol(argv[0]);
+    long total = 0;
+    for (int i = 1; i < argc; ++i)
+        total += static_cast<long>(strlen(argv[i]));
+    return total == expected ? 0 : 1;
+}
+
+namespace {
+
+// execve of this program's argument_lengths_are scenario with `count` strings of `length` bytes;
+// the exec's errno, or the child's exit status when it ran.
+int exec_with_arguments(int count, size_t length) {
+    return in_child([=] {
+        rlimit stack{8 << 20, RLIM_INFINITY};
+        if (setrlimit(RLIMIT_STACK, &stack) != 0)
+            return 100;
+        char* text = static_cast<char*>(malloc(length + 1));
+        char** argv = static_cast<char**>(malloc(sizeof(char*) * static_cast<size_t>(count + 5)));
+        if (!text || !argv)
+            return 101;
+        memset(text, 'a', length);
+        text[length] = 0;
+        char expected[32];
+        snprintf(expected, sizeof expected, "%ld", static_cast<long>(count) * static_cast<long>(length));
+        argv[0] = const_cast<char*>("fork_test");
+        argv[1] = const_cast<char*>("--child");
+        argv[2] = const_cast<char*>("argument_lengths_are");
+        argv[3] = expected;
+        for (int i = 0; i < count; ++i)
+            argv[4 + i] = text;
+        argv[4 + count] = nullptr;
+        execv("/proc/self/exe", argv);
+        return errno == E2BIG ? 50 : 102;
+    });
+}
+
+} // namespace
+
+TEST(execve_takes_a_string_of_128_kib_with_its_nul_and_refuses_a_longer_one) {
+    EXPECT_EXITED(exec_with_arguments(1, 128 * 1024 - 1), 0);
+    EXPECT_EXITED(exec_with_arguments(1, 128 * 1024), 50);
+}
+
+TEST(execve_takes_one_and_a_half_mebibytes_of_arguments_and_refuses_three) {
+    EXPECT_EXITED(exec_with_arguments(15, 100 * 1024), 0);
+    EXPECT_EXITED(exec_with_arguments(30, 100 * 1024), 50);
+}

@@ -174,6 +174,9 @@ void activate_root(uint64_t root) {
 void flush_tlb_page(uint64_t virtual_address) {
     asm volatile("invlpg (%0)" ::"r"(virtual_address) : "memory");
 }
+void flush_user_tlb() {
+    write_cr3(read_cr3()); // drops every non-global entry
+}
 
 PagingFeatures enable_paging_protections() {
     CpuidResult extended_features = cpuid(7, 0);

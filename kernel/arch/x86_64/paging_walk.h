@@ -40,9 +40,54 @@ void walk_table(uint64_t table_physical, int level, uint64_t table_base, uint64_
     }
 }
 
+// fork's copy of one table level: `to` gets every entry `decide` keeps, tables made as needed.
+template <typename Decide>
+ktl::ErrorOr<void> copy_table(uint64_t from_physical, uint64_t to_physical, int level, uint64_t table_base,
+                              arch::FrameSource& frames, Decide& decide) {
+    uint64_t* from = table_at(from_physical);
+    uint64_t* to = table_at(to_physical);
+    int count = level == 3 ? user_half_entries : entries_per_table;
+    int shift = 12 + 9 * level;
+    for (int index = 0; index < count; ++index) {
+        uint64_t entry = __atomic_load_n(&from[index], __ATOMIC_RELAXED);
+        if (!entry_in_use(entry, level))
+            continue;
+        uint64_t address = table_base + (uint64_t(index) << shift);
+        if (level == 0) {
+            arch::ForkDecision decision =
+                decide(address,
+                       arch::Translation{entry & entry_address_mask, flags_of(entry), arch::PageSize::Small});
+            if (!decision.copy)
+                continue;
+            // An atomic and: another CPU's walk may set the accessed or dirty bit meanwhile.
+            if (decision.write_protect && (entry & entry_writable))
+                entry = __atomic_and_fetch(&from[index], ~entry_writable, __ATOMIC_RELAXED);
+            to[index] = entry;
+            continue;
+        }
+        if (level == 1 && (entry & entry_huge))
+            continue; // the user half maps no large pages
+        uint64_t child = to[index];
+        if (!(child & entry_present)) {
+            uint64_t table = TRY(frames.allocate_table_frame());
+            child = table | (entry & ~entry_address_mask);
+            to[index] = child;
+        }
+        TRY(copy_table(entry & entry_address_mask, child & entry_address_mask, level - 1, address, frames,
+                       decide));
+    }
+    return {};
+}
+
 } // namespace x86_64
 
 namespace arch {
+
+template <typename Decide>
+ktl::ErrorOr<void> copy_user_half(uint64_t from_root, uint64_t to_root, FrameSource& frames,
+                                  Decide&& decide) {
+    return x86_64::copy_table(from_root, to_root, 3, 0, frames, decide);
+}
 
 template <typename Callback>
 void walk(uint64_t root, uint64_t start, uint64_t end, Callback&& callback) {
