@@ -215,7 +215,7 @@ public:
         return true;
     }
     void leave(const char* path, const struct stat&, int) override {
-        if (rmdir(path) != 0 && !m_failed_below)
+        if (rmdir(path) != 0)
             report(path, errno);
     }
     void failed(const char* path, int error_number) override {
@@ -230,7 +230,6 @@ private:
         ok = false;
     }
     const RemoveOptions& m_options;
-    bool m_failed_below = false;
 };
 
 bool remove_path(const char* path, const RemoveOptions& options) {
@@ -728,7 +727,6 @@ private:
 int chmod_main(int argc, char** argv) {
     // A mode like "-w" looks like an option: take it as the mode when it is not a known letter.
     std::vector<char*> arguments(argv, argv + argc);
-    static char end_of_options[] = "--";
     bool recursive = false;
     size_t first = 1;
     while (first < arguments.size() &&
@@ -743,7 +741,6 @@ int chmod_main(int argc, char** argv) {
         exit_with_help();
     if (first < arguments.size() && strcmp(arguments[first], "--") == 0)
         ++first;
-    (void)end_of_options;
     std::vector<char*> operands(arguments.begin() + static_cast<long>(first), arguments.end());
     if (operands.size() < 2) {
         if (operands.empty())

@@ -334,11 +334,8 @@ int ls_main(int argc, char** argv) {
             free(entry.path);
             continue;
         }
+        // With -l a link operand was not followed, so it is listed as the link itself.
         bool is_directory = S_ISDIR(entry.status.st_mode);
-        if (!is_directory && options.long_format && S_ISLNK(entry.status.st_mode)) {
-            // ls -l LINK shows the link, but a link to a directory operand is still not listed inside.
-            is_directory = false;
-        }
         (is_directory && !options.directory ? directories : files).push_back(entry);
     }
     std::sort(files.begin(), files.end(), by_name);

@@ -111,22 +111,22 @@ int grep_file(const char* path, const char* shown, const Matcher& matcher, const
             error_errno(errno, "%s", shown);
         return 2;
     }
+    // regexec wants C strings: one spare byte lets the last line end in a NUL like the others.
+    char* grown = static_cast<char*>(realloc(data, size + 1));
+    if (grown == nullptr)
+        fatal("memory exhausted");
+    data = grown;
+    data[size] = '\0';
     unsigned long matched = 0, line_number = 0;
-    size_t start = 0;
-    while (start < size || (start == size && false)) {
+    for (size_t start = 0; start < size;) {
         size_t end = start;
         while (end < size && data[end] != '\n')
             ++end;
         ++line_number;
-        // regexec wants a C string: the newline (or the end) becomes a NUL for the match.
-        char saved = end < size ? data[end] : '\0';
-        if (end < size)
-            data[end] = '\0';
-        else
-            data = static_cast<char*>(realloc(data, size + 1)), data[size] = '\0';
+        data[end] = '\0'; // the newline, for the match only
         bool hit = matcher.matches(data + start, end - start) != options.invert;
         if (end < size)
-            data[end] = saved;
+            data[end] = '\n';
         if (hit) {
             ++matched;
             if (options.quiet || options.list)

@@ -41,15 +41,51 @@ bool read_all(const char* path, char*& data, size_t& size);
 // Parses a non-negative decimal count; false when `text` is not one.
 bool parse_count(const char* text, unsigned long long& value);
 
-#define TOOLBOX_UTILITIES(X)                                                                                 \
-    X(cat)                                                                                                   \
-    X(chmod) X(chown) X(clear) X(cp) X(date) X(df) X(dmesg) X(du) X(echo) X(env) X(false_) X(find) X(free)   \
-        X(grep) X(head) X(hexdump) X(kill) X(ln) X(ls) X(mkdir) X(mount) X(mv) X(poweroff) X(ps) X(pwd)      \
-            X(reboot) X(rm) X(rmdir) X(seq) X(sleep) X(sort) X(stat) X(tail) X(tee) X(test) X(touch)         \
-                X(true_) X(umount) X(uname) X(uniq) X(uptime) X(wc) X(xargs) X(yes)
-
-#define TOOLBOX_DECLARE(name) int name##_main(int argc, char** argv);
-TOOLBOX_UTILITIES(TOOLBOX_DECLARE)
-#undef TOOLBOX_DECLARE
+// The utilities' entry points (true_ and false_: true and false are keywords).
+int cat_main(int argc, char** argv);
+int chmod_main(int argc, char** argv);
+int chown_main(int argc, char** argv);
+int clear_main(int argc, char** argv);
+int cp_main(int argc, char** argv);
+int date_main(int argc, char** argv);
+int df_main(int argc, char** argv);
+int dmesg_main(int argc, char** argv);
+int du_main(int argc, char** argv);
+int echo_main(int argc, char** argv);
+int env_main(int argc, char** argv);
+int false__main(int argc, char** argv);
+int find_main(int argc, char** argv);
+int free_main(int argc, char** argv);
+int grep_main(int argc, char** argv);
+int head_main(int argc, char** argv);
+int hexdump_main(int argc, char** argv);
+int kill_main(int argc, char** argv);
+int ln_main(int argc, char** argv);
+int ls_main(int argc, char** argv);
+int mkdir_main(int argc, char** argv);
+int mount_main(int argc, char** argv);
+int mv_main(int argc, char** argv);
+int poweroff_main(int argc, char** argv);
+int ps_main(int argc, char** argv);
+int pwd_main(int argc, char** argv);
+int reboot_main(int argc, char** argv);
+int rm_main(int argc, char** argv);
+int rmdir_main(int argc, char** argv);
+int seq_main(int argc, char** argv);
+int sleep_main(int argc, char** argv);
+int sort_main(int argc, char** argv);
+int stat_main(int argc, char** argv);
+int tail_main(int argc, char** argv);
+int tee_main(int argc, char** argv);
+int test_main(int argc, char** argv);
+int touch_main(int argc, char** argv);
+int true__main(int argc, char** argv);
+int umount_main(int argc, char** argv);
+int uname_main(int argc, char** argv);
+int uniq_main(int argc, char** argv);
+int uptime_main(int argc, char** argv);
+int wc_main(int argc, char** argv);
+int xargs_main(int argc, char** argv);
+int yes_main(int argc, char** argv);
 
 } // namespace toolbox
