@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,6 +39,54 @@ std::vector<char*> with_obsolete_count(int argc, char** argv, std::vector<char>&
 void print_header(const char* path, bool& first) {
     printf("%s==> %s <==\n", first ? "" : "\n", strcmp(path, "-") == 0 ? "standard input" : path);
     first = false;
+}
+
+// tail -f: what has been printed of each file so far.
+struct FollowedFile {
+    const char* path;
+    off_t printed;
+};
+
+// Polls the files four times a second and prints what was appended, until killed; a file that shrank
+// was truncated and is read again from its start.
+[[noreturn]] void follow_files(std::vector<FollowedFile>& files, bool show_headers) {
+    const FollowedFile* last_shown = files.size() == 1 ? &files[0] : &files.back();
+    for (;;) {
+        fflush(stdout);
+        bool any = false;
+        for (FollowedFile& file : files) {
+            struct stat status;
+            if (stat(file.path, &status) != 0)
+                continue;
+            if (status.st_size < file.printed) {
+                error("%s: file truncated", file.path);
+                file.printed = 0;
+            }
+            if (status.st_size == file.printed)
+                continue;
+            int fd = open(file.path, O_RDONLY);
+            if (fd < 0 || lseek(fd, file.printed, SEEK_SET) < 0) {
+                if (fd >= 0)
+                    close(fd);
+                continue;
+            }
+            if (show_headers && last_shown != &file)
+                printf("\n==> %s <==\n", file.path);
+            last_shown = &file;
+            char buffer[16384];
+            ssize_t got;
+            while ((got = read(fd, buffer, sizeof(buffer))) > 0) {
+                fwrite(buffer, 1, static_cast<size_t>(got), stdout);
+                file.printed += got;
+            }
+            close(fd);
+            any = true;
+        }
+        if (!any) {
+            struct timespec quarter_second = {0, 250000000};
+            nanosleep(&quarter_second, nullptr);
+        }
+    }
 }
 
 } // namespace
@@ -162,13 +211,17 @@ int head_main(int argc, char** argv) {
 int tail_main(int argc, char** argv) {
     std::vector<char> storage;
     std::vector<char*> arguments = with_obsolete_count(argc, argv, storage);
-    OptionParser parser(static_cast<int>(arguments.size()), arguments.data(), "n:c:qv");
+    static const LongOption longs[] = {{"follow", 'f', false}, {"lines", 'n', true}, {"bytes", 'c', true}};
+    OptionParser parser(static_cast<int>(arguments.size()), arguments.data(), "n:c:qvf", longs, 3);
     unsigned long long count = 10;
     bool bytes = false;
     bool from_start = false; // +N: starting at line/byte N
+    bool follow = false;
     int headers = 0;
     for (int code; (code = parser.next()) != OptionParser::end;) {
-        if (code == 'n' || code == 'c') {
+        if (code == 'f') {
+            follow = true;
+        } else if (code == 'n' || code == 'c') {
             const char* text = parser.argument();
             from_start = text[0] == '+';
             if (text[0] == '+' || text[0] == '-')
@@ -193,6 +246,7 @@ int tail_main(int argc, char** argv) {
     bool show_headers = headers == 1 || (headers == 0 && files.size() > 1);
     bool first = true;
     int status = 0;
+    std::vector<FollowedFile> followed;
     for (char* path : files) {
         char* data;
         size_t size;
@@ -233,7 +287,11 @@ int tail_main(int argc, char** argv) {
         }
         fwrite(data + start, 1, size - start, stdout);
         free(data);
+        if (follow && strcmp(path, "-") != 0)
+            followed.push_back({path, static_cast<off_t>(size)});
     }
+    if (follow && !followed.empty())
+        follow_files(followed, show_headers);
     return status;
 }
 

@@ -334,6 +334,24 @@ same date -u -d @0
 same date -u -d @1700000000 '+%Y-%m-%d %H:%M:%S %a %b %j'
 same date -u -r a.txt
 
+# tail -f: a line appended while the file is followed is printed too.
+follow() {
+    printf 'first\n' >"$work/followed"
+    "$1" -f "$work/followed" >"$work/follow.$2" 2>&1 &
+    follower=$!
+    sleep 1
+    printf 'second\n' >>"$work/followed"
+    sleep 2
+    kill "$follower"
+    wait "$follower" 2>/dev/null
+}
+follow "$ours/tail" ours
+follow "$(command -v tail)" gnu
+problem=
+diff -u "$work/follow.gnu" "$work/follow.ours" >"$work/diff" || problem="output differs:
+$(cat "$work/diff")"
+report "$problem" "tail -f"
+
 # Tree changes.
 changes cp a.txt copy.txt
 changes cp a.txt b.txt dir
