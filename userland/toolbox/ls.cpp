@@ -95,10 +95,17 @@ int digits(unsigned long long value) {
     return count;
 }
 
-void size_text(const Entry& entry, const ListOptions& options, char* out, size_t size) {
+bool is_device(const struct stat& status) {
+    return S_ISCHR(status.st_mode) || S_ISBLK(status.st_mode);
+}
+
+// The size column's text; a device's "major, minor" has each number padded to its own column's width.
+void size_text(const Entry& entry, const ListOptions& options, int major_width, int minor_width, char* out,
+               size_t size) {
     const struct stat& status = entry.status;
-    if (S_ISCHR(status.st_mode) || S_ISBLK(status.st_mode))
-        snprintf(out, size, "%u, %u", major(status.st_rdev), minor(status.st_rdev));
+    if (is_device(status))
+        snprintf(out, size, "%*u, %*u", major_width, major(status.st_rdev), minor_width,
+                 minor(status.st_rdev));
     else if (options.human)
         format_human_size(static_cast<uint64_t>(status.st_size), out, size);
     else
@@ -107,15 +114,21 @@ void size_text(const Entry& entry, const ListOptions& options, char* out, size_t
 
 void print_long(std::vector<Entry>& entries, const ListOptions& options) {
     // Columns are as wide as their widest cell: numbers right-aligned, names left-aligned.
-    int link_width = 1, owner_width = 1, group_width = 1, size_width = 1;
+    int link_width = 1, owner_width = 1, group_width = 1, size_width = 1, major_width = 1, minor_width = 1;
     char buffer[64];
+    for (const Entry& entry : entries) {
+        if (is_device(entry.status)) {
+            major_width = std::max(major_width, digits(major(entry.status.st_rdev)));
+            minor_width = std::max(minor_width, digits(minor(entry.status.st_rdev)));
+        }
+    }
     for (const Entry& entry : entries) {
         link_width = std::max(link_width, digits(entry.status.st_nlink));
         owner_width =
             std::max(owner_width, static_cast<int>(strlen(user_name(entry.status.st_uid, buffer, 64))));
         group_width =
             std::max(group_width, static_cast<int>(strlen(group_name(entry.status.st_gid, buffer, 64))));
-        size_text(entry, options, buffer, sizeof(buffer));
+        size_text(entry, options, major_width, minor_width, buffer, sizeof(buffer));
         size_width = std::max(size_width, static_cast<int>(strlen(buffer)));
     }
     time_t now = time(nullptr);
@@ -127,7 +140,7 @@ void print_long(std::vector<Entry>& entries, const ListOptions& options) {
         struct tm broken_down;
         localtime_r(&status.st_mtime, &broken_down);
         format_listing_time(broken_down, static_cast<int64_t>(now - status.st_mtime), when, sizeof(when));
-        size_text(entry, options, size, sizeof(size));
+        size_text(entry, options, major_width, minor_width, size, sizeof(size));
         printf("%s %*lu %-*s %-*s %*s %s ", mode, link_width, static_cast<unsigned long>(status.st_nlink),
                owner_width, user_name(status.st_uid, owner, sizeof(owner)), group_width,
                group_name(status.st_gid, group, sizeof(group)), size_width, size, when);

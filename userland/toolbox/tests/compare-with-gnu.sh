@@ -164,6 +164,7 @@ same ls -ld dir link
 same ls a.txt dir empty
 same ls link
 same ls -l --color=never
+same ls -l /dev/null /dev/zero /dev/full
 same --stderr ls missing
 same --stderr ls a.txt missing dir
 same --stderr ls -z
