@@ -56,6 +56,25 @@ bool check_operands(const std::vector<char*>& operands, bool& into) {
     return true;
 }
 
+// Whether `path` (which need not exist yet) lies inside or at `directory`: copying a directory there
+// would never end.
+bool is_inside(const char* path, const char* directory) {
+    char parent[PATH_MAX], resolved_parent[PATH_MAX], resolved_directory[PATH_MAX];
+    snprintf(parent, sizeof(parent), "%s", path);
+    char* slash = strrchr(parent, '/');
+    if (slash == nullptr)
+        strcpy(parent, ".");
+    else if (slash == parent)
+        parent[1] = '\0';
+    else
+        *slash = '\0';
+    if (realpath(parent, resolved_parent) == nullptr || realpath(directory, resolved_directory) == nullptr)
+        return false;
+    size_t length = strlen(resolved_directory);
+    return strncmp(resolved_parent, resolved_directory, length) == 0 &&
+           (resolved_parent[length] == '\0' || resolved_parent[length] == '/' || length == 1);
+}
+
 struct CopyOptions {
     bool recursive = false;
     bool preserve = false;
@@ -306,6 +325,11 @@ int cp_main(int argc, char** argv) {
             status = 1;
             continue;
         }
+        if (options.recursive && is_directory(operands[i]) && is_inside(destination, operands[i])) {
+            error("cannot copy a directory, %s, into itself, %s", quote(operands[i]), quote(destination));
+            status = 1;
+            continue;
+        }
         if (!copy_tree(operands[i], destination, options, true))
             status = 1;
     }
@@ -335,6 +359,12 @@ int mv_main(int argc, char** argv) {
         }
         if (rename(source, destination) == 0)
             continue;
+        if (errno == EINVAL) {
+            // rename(2)'s answer to a directory moved below itself.
+            error("cannot move %s to a subdirectory of itself, %s", quote(source), quote(destination));
+            status = 1;
+            continue;
+        }
         if (errno != EXDEV) {
             error_errno(errno, "cannot move %s to %s", quote(source), quote(destination));
             status = 1;

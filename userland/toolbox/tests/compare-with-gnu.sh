@@ -363,10 +363,12 @@ changes cp dir nowhere
 changes cp missing here
 changes cp a.txt
 changes cp a.txt b.txt empty
+changes cp -r dir 'Z dir'
 changes mv a.txt moved.txt
 changes mv a.txt b.txt dir
 changes mv dir 'Z dir'
 changes mv missing x
+changes mv dir dir/sub
 changes rm a.txt link
 changes rm dir
 changes rm -r dir
