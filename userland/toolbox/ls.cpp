@@ -32,6 +32,8 @@ struct ListOptions {
     bool one_per_line = false;
     bool colour = false;
     bool columns = false;
+    char sort_by = 'n'; // 'n' name, 't' modification time (-t), 'S' size (-S)
+    bool reverse = false;
 };
 
 struct Entry {
@@ -208,8 +210,21 @@ void free_entries(std::vector<Entry>& entries) {
     entries.clear();
 }
 
-bool by_name(const Entry& a, const Entry& b) {
-    return strcmp(a.name, b.name) < 0;
+// The listing order: newest (-t) or largest (-S) first, names breaking ties; -r reverses all of it.
+void sort_entries(std::vector<Entry>& entries, const ListOptions& options) {
+    std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
+        int order = 0;
+        if (options.sort_by == 't') {
+            const struct timespec &x = a.status.st_mtim, &y = b.status.st_mtim;
+            if (x.tv_sec != y.tv_sec || x.tv_nsec != y.tv_nsec)
+                order = x.tv_sec > y.tv_sec || (x.tv_sec == y.tv_sec && x.tv_nsec > y.tv_nsec) ? -1 : 1;
+        } else if (options.sort_by == 'S' && a.status.st_size != b.status.st_size) {
+            order = a.status.st_size > b.status.st_size ? -1 : 1;
+        }
+        if (order == 0)
+            order = strcmp(a.name, b.name);
+        return options.reverse ? order > 0 : order < 0;
+    });
 }
 
 void list_directory(const char* path, const ListOptions& options, bool header, bool& first_output,
@@ -246,6 +261,7 @@ void list_directory(const char* path, const ListOptions& options, bool header, b
         entries.push_back(entry);
     }
     free_names(names);
+    sort_entries(entries, options);
     if (options.long_format) {
         char total[32];
         if (options.human)
@@ -279,7 +295,7 @@ int ls_main(int argc, char** argv) {
                                        {"recursive", 'R', false},
                                        {"color", colour_option, true},
                                        {"colour", colour_option, true}};
-    OptionParser parser(argc, argv, "laAhRd1", longs, sizeof(longs) / sizeof(longs[0]));
+    OptionParser parser(argc, argv, "laAhRd1trS", longs, sizeof(longs) / sizeof(longs[0]));
     ListOptions options;
     bool terminal = isatty(1);
     options.columns = terminal;
@@ -303,6 +319,13 @@ int ls_main(int argc, char** argv) {
             break;
         case 'd':
             options.directory = true;
+            break;
+        case 't':
+        case 'S':
+            options.sort_by = static_cast<char>(code);
+            break;
+        case 'r':
+            options.reverse = true;
             break;
         case '1':
             options.one_per_line = true;
@@ -351,8 +374,8 @@ int ls_main(int argc, char** argv) {
         bool is_directory = S_ISDIR(entry.status.st_mode);
         (is_directory && !options.directory ? directories : files).push_back(entry);
     }
-    std::sort(files.begin(), files.end(), by_name);
-    std::sort(directories.begin(), directories.end(), by_name);
+    sort_entries(files, options);
+    sort_entries(directories, options);
     bool first_output = true;
     if (!files.empty()) {
         print_entries(files, options);

@@ -63,8 +63,10 @@ constexpr Utility utilities[] = {
      "ln [-s] [-f] TARGET LINK_NAME\n  or: ln [-s] [-f] TARGET... DIRECTORY\nMake hard links, or "
      "symbolic links with -s.\n"},
     {"ls", ls_main,
-     "ls [-l] [-a] [-A] [-h] [-R] [-d] [-1] [--color[=WHEN]] [FILE]...\nList directory contents, sorted by "
-     "name; columns and colour on a terminal.\n"},
+     "ls [-l] [-a] [-A] [-h] [-R] [-d] [-1] [-t] [-S] [-r] [--color[=WHEN]] [FILE]...\nList directory "
+     "contents, "
+     "sorted by name (-t: newest first, -S: largest first, -r: reversed); columns and colour on a "
+     "terminal.\n"},
     {"mkdir", mkdir_main,
      "mkdir [-p] [-m MODE] DIRECTORY...\nCreate directories; -p: parents as needed, no "
      "error if existing.\n"},

@@ -89,6 +89,34 @@ struct FollowedFile {
     }
 }
 
+// head -n -N / -c -N: the whole input but its last N lines or bytes.
+void print_all_but_last(const char* path, unsigned long long count, bool bytes, int& status) {
+    char* data;
+    size_t size;
+    if (!read_all(path, data, size)) {
+        error_errno(errno, "error reading %s", quote(path));
+        status = 1;
+        return;
+    }
+    size_t end = size;
+    if (bytes) {
+        end = count < size ? size - count : 0;
+    } else {
+        // Keep the first (lines - count) lines; an unterminated last line counts as one.
+        unsigned long long lines = 0;
+        for (size_t i = 0; i < size; ++i)
+            if (data[i] == '\n' || i + 1 == size)
+                ++lines;
+        unsigned long long keep = count < lines ? lines - count : 0;
+        end = 0;
+        for (unsigned long long kept = 0; kept < keep && end < size; ++end)
+            if (data[end] == '\n')
+                ++kept;
+    }
+    fwrite(data, 1, end, stdout);
+    free(data);
+}
+
 } // namespace
 
 int cat_main(int argc, char** argv) {
@@ -149,10 +177,13 @@ int head_main(int argc, char** argv) {
     OptionParser parser(static_cast<int>(arguments.size()), arguments.data(), "n:c:qv");
     unsigned long long count = 10;
     bool bytes = false;
-    int headers = 0; // 0 when several files, -1 never (-q), 1 always (-v)
+    bool all_but_last = false; // -n -N: everything except the last N
+    int headers = 0;           // 0 when several files, -1 never (-q), 1 always (-v)
     for (int code; (code = parser.next()) != OptionParser::end;) {
         if (code == 'n' || code == 'c') {
-            if (!parse_count(parser.argument(), count)) {
+            const char* text = parser.argument();
+            all_but_last = text[0] == '-';
+            if (!parse_count(text + (all_but_last ? 1 : 0), count)) {
                 error("invalid number of %s: %s", code == 'n' ? "lines" : "bytes", quote(parser.argument()));
                 return 1;
             }
@@ -181,6 +212,11 @@ int head_main(int argc, char** argv) {
         }
         if (show_headers)
             print_header(path, first);
+        if (all_but_last) {
+            close_input(fd);
+            print_all_but_last(path, count, bytes, status);
+            continue;
+        }
         unsigned long long left = count;
         char buffer[4096];
         while (left > 0) {

@@ -34,6 +34,8 @@ make_fixture() {
     chmod 700 dir/empty-dir
     chmod 4755 run.sh 2>/dev/null
     find . -exec touch -h -d '2020-01-02 03:04:05' {} +
+    touch -d '2019-06-01 00:00:00' numbers.txt
+    touch -d '2020-05-05 12:00:00' b.txt
     cd - >/dev/null || exit 1
 }
 
@@ -165,6 +167,12 @@ same ls a.txt dir empty
 same ls link
 same ls -l --color=never
 same ls -l /dev/null /dev/zero /dev/full
+same ls -t
+same ls -lt
+same ls -S
+same ls -r
+same ls -lrS dir
+same ls -trd dir a.txt b.txt
 same --stderr ls missing
 same --stderr ls a.txt missing dir
 same --stderr ls -z
@@ -177,6 +185,8 @@ same head dir/big
 same head -n 3 a.txt b.txt
 same head -c 7 b.txt
 same head -n0 a.txt
+same head -n -2 a.txt b.txt
+same head -c -3 b.txt
 same head -2 a.txt
 same --stderr head missing a.txt
 same tail dir/big
