@@ -44,6 +44,7 @@ void print_line(std::string_view line) {
 
 struct GrepOptions {
     bool invert = false, number = false, count = false, list = false, quiet = false, recursive = false;
+    bool whole_line = false, whole_word = false, only_matching = false, list_unmatched = false;
     bool fixed = false, ignore_case = false, no_messages = false;
     int with_names = 0; // -1 never (-h), 0 when several files, 1 always (-H)
 };
@@ -62,9 +63,15 @@ public:
                 m_fixed.push_back(piece);
                 if (!options.fixed) {
                     regex_t expression;
-                    int flags =
-                        REG_NOSUB | (extended ? REG_EXTENDED : 0) | (options.ignore_case ? REG_ICASE : 0);
-                    if (int code = regcomp(&expression, piece, flags); code != 0) {
+                    int flags = (extended ? REG_EXTENDED : 0) | (options.ignore_case ? REG_ICASE : 0);
+                    // -x: the pattern must span the line, so it is anchored at both ends.
+                    char anchored[4096];
+                    const char* source = piece;
+                    if (options.whole_line) {
+                        snprintf(anchored, sizeof(anchored), extended ? "^(%s)$" : "^\\(%s\\)$", piece);
+                        source = anchored;
+                    }
+                    if (int code = regcomp(&expression, source, flags); code != 0) {
                         char message[256];
                         regerror(code, &expression, message, sizeof(message));
                         error("%s", message);
@@ -80,22 +87,66 @@ public:
         return true;
     }
 
-    // `line` must be NUL-terminated at line[length].
-    bool matches(const char* line, size_t length) const {
-        if (m_options->fixed) {
-            for (const char* piece : m_fixed) {
-                if (m_options->ignore_case ? strcasestr(line, piece) : strstr(line, piece))
-                    return true;
-            }
-            return false;
-        }
-        for (const regex_t& expression : m_expressions)
-            if (regexec(&expression, line, 0, nullptr, 0) == 0)
+    // The leftmost match in line[from..] that -x and -w allow, as [start, end); `line` is NUL-terminated
+    // at line[length].
+    bool find(const char* line, size_t length, size_t from, size_t& start, size_t& end) const {
+        for (size_t position = from; position <= length; ++position) {
+            if (!find_any(line, length, position, start, end))
+                return false;
+            if (acceptable(line, length, start, end))
                 return true;
+            // -w: a match inside a word does not count; look again one character later.
+            position = start;
+        }
         return false;
     }
 
+    bool matches(const char* line, size_t length) const {
+        size_t start, end;
+        return find(line, length, 0, start, end);
+    }
+
 private:
+    static bool is_word_character(char c) { return isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+    bool acceptable(const char* line, size_t length, size_t start, size_t end) const {
+        if (m_options->fixed && m_options->whole_line && (start != 0 || end != length))
+            return false;
+        if (!m_options->whole_word)
+            return true;
+        return (start == 0 || !is_word_character(line[start - 1])) &&
+               (end == length || !is_word_character(line[end]));
+    }
+
+    // The earliest (then longest) match of any pattern starting at `from` or later.
+    bool find_any(const char* line, size_t length, size_t from, size_t& start, size_t& end) const {
+        bool found = false;
+        auto consider = [&](size_t match_start, size_t match_end) {
+            if (!found || match_start < start || (match_start == start && match_end > end)) {
+                start = match_start;
+                end = match_end;
+                found = true;
+            }
+        };
+        if (m_options->fixed) {
+            for (const char* piece : m_fixed) {
+                const char* hit =
+                    m_options->ignore_case ? strcasestr(line + from, piece) : strstr(line + from, piece);
+                if (hit != nullptr)
+                    consider(static_cast<size_t>(hit - line),
+                             static_cast<size_t>(hit - line) + strlen(piece));
+            }
+            return found;
+        }
+        for (const regex_t& expression : m_expressions) {
+            regmatch_t match;
+            if (regexec(&expression, line + from, 1, &match, from > 0 ? REG_NOTBOL : 0) == 0)
+                consider(from + static_cast<size_t>(match.rm_so), from + static_cast<size_t>(match.rm_eo));
+        }
+        (void)length;
+        return found;
+    }
+
     const GrepOptions* m_options = nullptr;
     std::vector<char*> m_fixed;
     std::vector<regex_t> m_expressions;
@@ -123,15 +174,29 @@ int grep_file(const char* path, const char* shown, const Matcher& matcher, const
         while (end < size && data[end] != '\n')
             ++end;
         ++line_number;
-        data[end] = '\0'; // the newline, for the match only
+        data[end] = '\0'; // the newline, while the line is matched and printed
         bool hit = matcher.matches(data + start, end - start) != options.invert;
-        if (end < size)
-            data[end] = '\n';
         if (hit) {
             ++matched;
-            if (options.quiet || options.list)
+            if (options.quiet || options.list || options.list_unmatched)
                 break;
-            if (!options.count) {
+            if (!options.count && options.only_matching && !options.invert) {
+                // -o: each non-empty match on a line of its own.
+                size_t from = start, match_start, match_end;
+                while (from <= end &&
+                       matcher.find(data + start, end - start, from - start, match_start, match_end)) {
+                    match_start += start;
+                    match_end += start;
+                    if (match_end > match_start) {
+                        if (show_name)
+                            printf("%s:", shown);
+                        if (options.number)
+                            printf("%lu:", line_number);
+                        print_line(std::string_view(data + match_start, match_end - match_start));
+                    }
+                    from = match_end > match_start ? match_end : match_end + 1;
+                }
+            } else if (!options.count && !options.only_matching) {
                 if (show_name)
                     printf("%s:", shown);
                 if (options.number)
@@ -148,6 +213,8 @@ int grep_file(const char* path, const char* shown, const Matcher& matcher, const
         printf("%lu\n", matched);
     }
     if (options.list && matched > 0 && !options.quiet)
+        printf("%s\n", shown);
+    if (options.list_unmatched && matched == 0 && !options.quiet)
         printf("%s\n", shown);
     return matched > 0 ? 0 : 1;
 }
@@ -199,8 +266,12 @@ int grep_main(int argc, char** argv) {
                                        {"extended-regexp", 'E', false},
                                        {"fixed-strings", 'F', false},
                                        {"regexp", 'e', true},
-                                       {"no-messages", 's', false}};
-    OptionParser parser(argc, argv, "ivnclqrREFGe:sHh", longs, sizeof(longs) / sizeof(longs[0]));
+                                       {"no-messages", 's', false},
+                                       {"line-regexp", 'x', false},
+                                       {"word-regexp", 'w', false},
+                                       {"only-matching", 'o', false},
+                                       {"files-without-match", 'L', false}};
+    OptionParser parser(argc, argv, "ivnclqrREFGe:sHhxwoL", longs, sizeof(longs) / sizeof(longs[0]));
     GrepOptions options;
     bool extended = false;
     std::vector<const char*> patterns;
@@ -245,6 +316,18 @@ int grep_main(int argc, char** argv) {
             break;
         case 'H':
             options.with_names = 1;
+            break;
+        case 'x':
+            options.whole_line = true;
+            break;
+        case 'w':
+            options.whole_word = true;
+            break;
+        case 'o':
+            options.only_matching = true;
+            break;
+        case 'L':
+            options.list_unmatched = true;
             break;
         case 'h':
             options.with_names = -1;

@@ -22,6 +22,7 @@ make_fixture() {
     printf 'x 3 c\ny 1 a\nz 2 b\nw 1 d\n' > fields.txt
     printf 'k:2:b\nk:10:a\nj:1:c\n' > colon.txt
     printf 'a\na\nb\nc\nc\nc\nA\na\n' > runs.txt
+    printf 'foo bar\nfoobar\nbar_foo foo\nFOO\nfoo\n' > words.txt
     printf '#!/bin/sh\necho run\n' > run.sh && chmod 755 run.sh
     printf 'hidden\n' > .hidden
     mkdir -p dir/sub dir/empty-dir "Z dir"
@@ -266,6 +267,18 @@ same grep -F 'a.' a.txt
 same grep -q beta a.txt
 same grep -e alpha -e five a.txt b.txt
 same grep nothing a.txt
+same grep -x foo words.txt
+same grep -xi foo words.txt
+same grep -Ex 'fo+' words.txt
+same grep -w foo words.txt
+same grep -wn foo words.txt
+same grep -vw foo words.txt
+same grep -o foo words.txt
+same grep -on 'o*' words.txt
+same grep -oiE 'fo+|bar' words.txt
+same grep -ow '[a-z]*' words.txt
+same grep -Fxw foo words.txt
+same grep -L alpha a.txt b.txt words.txt
 same --stderr grep alpha missing a.txt
 same --stderr grep -q alpha missing a.txt
 same --stderr grep alpha dir
