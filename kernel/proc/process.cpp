@@ -1,4 +1,5 @@
 #include "proc/process.h"
+#include "proc/timers.h"
 
 #include "arch/user_mode.h"
 #include "console/log.h"
@@ -555,6 +556,7 @@ struct ProcessAccess {
             klog::log(is_first ? klog::Level::Info : klog::Level::Debug, log_subsystem,
                       "Process ending with code: {}", exit_code_of(wait_status));
         }
+        delete_all_timers(*process); // with the last thread: no signal is queued for a process without one
         process->m_files->close_all();
         {
             sync::MutexLocker locker(tree_lock);
@@ -964,6 +966,7 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
     }
     process->files().close_on_exec_all();
     reset_signals_for_exec(*process);
+    delete_posix_timers(*process); // the interval timers stay, as on Linux
     program.address_space->break_start = program.address_space->break_end = program.image_end;
     process->executable_image = file.image;
     process->executable = file.image->bytes();
@@ -1012,12 +1015,7 @@ uint64_t process_run_time_ns() {
     Process* process = current_process();
     if (!process)
         return sched::current_task()->entity.runtime_ns;
-    uint64_t exited;
-    {
-        sync::MutexLocker locker(tree_lock);
-        exited = process->exit_run_time_ns_locked();
-    }
-    return exited + live_threads_run_time_ns(*process);
+    return threads_run_time_ns(*process);
 }
 
 ktl::ErrorOr<uint64_t> process_group_of(uint64_t pid) {

@@ -154,6 +154,8 @@ bool take_locked(Process& process, ThreadSignals& thread, uint64_t allowed, Sign
     bool taken = thread.pending.take(allowed, info) || process.signals.pending.take(allowed, info);
     if (taken && is_realtime(info.signal))
         --process.signals.queued_realtime;
+    if (taken && info.code == si_timer && info.timer.id >= 0 && info.timer.id < posix_timer_limit)
+        process.signals.delivered_timer_overrun[info.timer.id] = info.timer.overrun;
     return taken;
 }
 
@@ -202,6 +204,16 @@ bool SignalQueue::take(uint64_t allowed, SignalInfo& info) {
     if (!more)
         m_set &= ~signal_bit(signal);
     return true;
+}
+
+SignalInfo* SignalQueue::find_timer_signal(int signal, int32_t id) {
+    if (!(m_set & signal_bit(signal)))
+        return nullptr;
+    for (PendingSignal& entry : m_entries) {
+        if (entry.info.signal == signal && entry.info.code == si_timer && entry.info.timer.id == id)
+            return &entry.info;
+    }
+    return nullptr;
 }
 
 void SignalQueue::discard(int signal) {
@@ -287,6 +299,7 @@ bool detach_thread(Process& process, sched::Task& task) {
     bool last;
     {
         sync::SpinlockGuard guard(signals.lock);
+        signals.exited_threads_run_time_ns += task.entity.runtime_ns;
         if (thread) {
             thread->task = nullptr;
             thread->pending.clear();
@@ -313,9 +326,9 @@ size_t thread_count(Process& process) {
     return process.signals.threads.size();
 }
 
-uint64_t live_threads_run_time_ns(Process& process) {
+uint64_t threads_run_time_ns(Process& process) {
     sync::SpinlockGuard guard(process.signals.lock);
-    uint64_t total = 0;
+    uint64_t total = process.signals.exited_threads_run_time_ns;
     for (ThreadSignals& thread : process.signals.threads)
         if (thread.task) // an aligned word the scheduler updates: read whole
             total += __atomic_load_n(&thread.task->entity.runtime_ns, __ATOMIC_RELAXED);
@@ -401,15 +414,15 @@ void reset_signals_for_exec(Process& process) {
 namespace {
 
 // send_signal and send_signal_to_thread: `thread` null for the process's queue. `spare` is
-// allocated before the lock, and left for the caller to free when unused.
-ktl::ErrorOr<void> queue_signal(Process& process, ThreadSignals* thread, const SignalInfo& info,
+// allocated before the lock, and left for the caller to free when unused. True if queued.
+ktl::ErrorOr<bool> queue_signal(Process& process, ThreadSignals* thread, const SignalInfo& info,
                                 PendingSignal*& spare) {
     ProcessSignals& signals = process.signals;
     apply_job_control_locked(process, info.signal);
     bool blocked = thread ? (thread->blocked & signal_bit(info.signal)) != 0
                           : blocked_by_every_thread_locked(process, info.signal);
     if (ignored_locked(process, blocked, info.signal))
-        return {};
+        return false;
     bool realtime = is_realtime(info.signal);
     if (realtime && signals.queued_realtime >= max_queued_realtime)
         return ktl::Errno::TryAgain;
@@ -422,6 +435,15 @@ ktl::ErrorOr<void> queue_signal(Process& process, ThreadSignals* thread, const S
         update_pending_locked(process, *thread);
     else
         wake_for_shared_locked(process);
+    return true;
+}
+
+// After the lock: signalfd's readers and pollers learn of every queued signal, blocked or not.
+ktl::ErrorOr<void> signalled(Process& process, const ktl::ErrorOr<bool>& queued) {
+    if (queued.is_error())
+        return queued.error();
+    if (queued.value())
+        process.signals.arrivals.wake_all();
     return {};
 }
 
@@ -431,33 +453,64 @@ ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info) {
     if (info.signal < 1 || info.signal > signal_count)
         return ktl::Errno::InvalidArgument;
     PendingSignal* spare = new (std::nothrow) PendingSignal;
-    ktl::ErrorOr<void> result;
+    ktl::ErrorOr<bool> queued = false;
     {
         sync::SpinlockGuard guard(process.signals.lock);
         if (has_live_thread_locked(process)) // else a zombie: past signals
-            result = queue_signal(process, nullptr, info, spare);
+            queued = queue_signal(process, nullptr, info, spare);
     }
     delete spare;
-    return result;
+    return signalled(process, queued);
 }
 
 ktl::ErrorOr<void> send_signal_to_thread(Process& process, uint64_t tid, const SignalInfo& info) {
     if (info.signal < 0 || info.signal > signal_count)
         return ktl::Errno::InvalidArgument;
     PendingSignal* spare = info.signal ? new (std::nothrow) PendingSignal : nullptr;
-    ktl::ErrorOr<void> result = ktl::Errno::NoSuchProcess;
+    ktl::ErrorOr<bool> queued = ktl::Errno::NoSuchProcess;
     {
         sync::SpinlockGuard guard(process.signals.lock);
         for (ThreadSignals& thread : process.signals.threads) {
             if (thread.tid != tid)
                 continue;
             // Signal 0 only asks whether the thread exists.
-            result = info.signal ? queue_signal(process, &thread, info, spare) : ktl::ErrorOr<void>();
+            queued = info.signal ? queue_signal(process, &thread, info, spare) : ktl::ErrorOr<bool>(false);
             break;
         }
     }
     delete spare;
-    return result;
+    return signalled(process, queued);
+}
+
+int64_t add_timer_overrun(Process& process, uint64_t thread_id, int signal, int32_t timer_id,
+                          uint32_t expirations) {
+    ProcessSignals& signals = process.signals;
+    sync::SpinlockGuard guard(signals.lock);
+    SignalQueue* queue = thread_id ? nullptr : &signals.pending;
+    for (ThreadSignals& thread : signals.threads)
+        if (thread_id && thread.tid == thread_id)
+            queue = &thread.pending;
+    SignalInfo* queued = queue ? queue->find_timer_signal(signal, timer_id) : nullptr;
+    if (!queued)
+        return -1;
+    // Linux caps the count at DELAYTIMER_MAX (INT_MAX).
+    uint64_t overrun = static_cast<uint64_t>(queued->timer.overrun) + expirations;
+    queued->timer.overrun = static_cast<int32_t>(overrun > INT32_MAX ? INT32_MAX : overrun);
+    return queued->timer.overrun;
+}
+
+int32_t delivered_timer_overrun(Process& process, int32_t timer_id) {
+    if (timer_id < 0 || timer_id >= posix_timer_limit)
+        return 0;
+    sync::SpinlockGuard guard(process.signals.lock);
+    return process.signals.delivered_timer_overrun[timer_id];
+}
+
+void reset_delivered_timer_overrun(Process& process, int32_t timer_id) {
+    if (timer_id < 0 || timer_id >= posix_timer_limit)
+        return;
+    sync::SpinlockGuard guard(process.signals.lock);
+    process.signals.delivered_timer_overrun[timer_id] = 0;
 }
 
 void send_signal_to_current(int signal, int32_t code) {
@@ -469,11 +522,13 @@ void send_signal_to_current(int signal, int32_t code) {
     info.signal = signal;
     info.code = code;
     PendingSignal* spare = new (std::nothrow) PendingSignal;
+    ktl::ErrorOr<bool> queued = false;
     {
         sync::SpinlockGuard guard(process->signals.lock);
-        (void)queue_signal(*process, thread, info, spare);
+        queued = queue_signal(*process, thread, info, spare);
     }
     delete spare;
+    (void)signalled(*process, queued);
 }
 
 uint64_t current_blocked_mask() {

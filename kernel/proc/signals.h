@@ -42,7 +42,7 @@ constexpr uint64_t signal_bit(int signal) {
 inline constexpr uint64_t unblockable_signals = signal_bit(sigkill) | signal_bit(sigstop);
 
 // si_code values.
-inline constexpr int32_t si_user = 0, si_kernel = 0x80, si_queue = -1, si_tkill = -6;
+inline constexpr int32_t si_user = 0, si_kernel = 0x80, si_queue = -1, si_timer = -2, si_tkill = -6;
 inline constexpr int32_t cld_exited = 1, cld_killed = 2, cld_stopped = 5, cld_continued = 6;
 
 // Linux's siginfo_t: 128 bytes, three ints, then a union whose members start at byte 16.
@@ -67,6 +67,11 @@ struct SignalInfo {
         struct {
             uint64_t address;
         } fault;
+        struct {
+            int32_t id;
+            int32_t overrun;
+            uint64_t value;
+        } timer; // SI_TIMER
         uint8_t bytes[112];
     };
 };
@@ -109,6 +114,8 @@ public:
     void clear();
     // Takes over everything `other` holds, dropping what this queue held.
     void move_from(SignalQueue& other);
+    // The queued SI_TIMER record of POSIX timer `id`, or null.
+    SignalInfo* find_timer_signal(int signal, int32_t id);
 
 private:
     uint64_t m_set = 0;
@@ -129,6 +136,9 @@ struct ThreadSignals : ktl::IntrusiveListNode<InThreadGroup> {
     arch::SignalStack alternate_stack; // only the thread itself reads or changes it
 };
 
+// A process's POSIX timers are numbered below this (Linux bounds them by RLIMIT_SIGPENDING).
+inline constexpr int posix_timer_limit = 64;
+
 struct ProcessSignals {
     sync::Spinlock lock;
     SignalQueue pending; // sent to the process (kill, sigqueue)
@@ -144,11 +154,14 @@ struct ProcessSignals {
     // A thread left the group, or clone named a new one: execve waits here for the others to be
     // gone, a new thread for its tid.
     sched::WaitQueue thread_changes;
+    uint64_t exited_threads_run_time_ns = 0; // added as each thread detaches
     // The first process, as init on Linux: a signal at its default disposition does not reach it
     // (its own faults still end it).
     bool unkillable = false;
     // prctl(PR_SET_PDEATHSIG): sent to the process when its parent exits (0: none).
     int parent_death_signal = 0;
+    // timer_getoverrun(2): the overrun of each POSIX timer's signal last taken from a queue.
+    int32_t delivered_timer_overrun[posix_timer_limit] = {};
     // Job control: a stop signal's default action parks the thread on `continued` until SIGCONT or
     // SIGKILL; the parent's wait4 sees each change once (WUNTRACED, WCONTINUED).
     bool stopped = false;
@@ -158,6 +171,9 @@ struct ProcessSignals {
     bool continue_to_report = false;
     bool continue_to_notify = false; // SIGCHLD CLD_CONTINUED, sent by the resumed thread
     sched::WaitQueue continued;
+    // Woken whenever a signal is queued for the process or one of its threads, blocked or not:
+    // signalfd's readers and pollers wait here for signals that wake nothing else.
+    sched::WaitQueue arrivals;
 };
 
 // Makes `task` the process's main thread, starting with `mask` blocked.
@@ -176,8 +192,8 @@ void attach_thread(Process& process, ThreadSignals& thread, sched::Task& task, u
 // another thread). True if it was the last: the process's pending signals are dropped too.
 bool detach_thread(Process& process, sched::Task& task);
 size_t thread_count(Process& process);
-// The run time of the process's live threads (CLOCK_PROCESS_CPUTIME_ID, RUSAGE_SELF).
-uint64_t live_threads_run_time_ns(Process& process);
+// The run time of the process's threads, live and exited (CLOCK_PROCESS_CPUTIME_ID, RUSAGE_SELF).
+uint64_t threads_run_time_ns(Process& process);
 // exit_group and fatal signals: the first call records `wait_status` and sends SIGKILL to every
 // other thread; false if the group was exiting already.
 bool begin_group_exit(Process& process, int wait_status);
@@ -198,6 +214,16 @@ ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info);
 // The same for one thread of the process (tgkill, tkill): NoSuchProcess if `tid` is not one of its
 // live threads.
 ktl::ErrorOr<void> send_signal_to_thread(Process& process, uint64_t tid, const SignalInfo& info);
+// POSIX timers: while a timer's signal waits in a queue (thread `thread_id`'s, or the process's for
+// 0), later expirations only add `expirations` to the overrun it carries, as with Linux's one
+// preallocated record per timer. Returns the overrun it now carries, or -1 when no signal of the
+// timer is waiting (the caller then sends one).
+int64_t add_timer_overrun(Process& process, uint64_t thread_id, int signal, int32_t timer_id,
+                          uint32_t expirations);
+// timer_getoverrun: the overrun carried by the last signal of timer `id` that was delivered or taken
+// by sigtimedwait; `reset` starts a new timer's count at 0.
+int32_t delivered_timer_overrun(Process& process, int32_t timer_id);
+void reset_delivered_timer_overrun(Process& process, int32_t timer_id);
 // A signal from the kernel itself (SIGPIPE) to the running thread; best effort.
 void send_signal_to_current(int signal, int32_t code = si_kernel);
 

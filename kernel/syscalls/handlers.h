@@ -153,6 +153,15 @@ Result sys_vfork(Frame& frame);
 Result sys_execve(Frame& frame, mm::UserPtr<const char> path, mm::UserPtr<uint64_t> argv,
                   mm::UserPtr<uint64_t> envp);
 Result sys_wait4(int pid, mm::UserPtr<int32_t> status, int options, mm::UserPtr<uint8_t> usage);
+Result sys_alarm(unsigned seconds);
+Result sys_getitimer(int which, mm::UserPtr<uint8_t> value);
+Result sys_setitimer(int which, mm::UserPtr<uint8_t> new_value, mm::UserPtr<uint8_t> old_value);
+Result sys_timer_create(int clock, mm::UserPtr<uint8_t> event, mm::UserPtr<int32_t> timer_id);
+Result sys_timer_settime(int timer_id, int flags, mm::UserPtr<uint8_t> new_value,
+                         mm::UserPtr<uint8_t> old_value);
+Result sys_timer_gettime(int timer_id, mm::UserPtr<uint8_t> value);
+Result sys_timer_getoverrun(int timer_id);
+Result sys_timer_delete(int timer_id);
 Result sys_waitid(int id_type, int id, mm::UserPtr<uint8_t> information, int options,
                   mm::UserPtr<uint8_t> usage);
 Result sys_getrusage(int who, mm::UserPtr<uint8_t> usage);
@@ -196,6 +205,8 @@ Result sys_rt_sigaction(int signal, mm::UserPtr<uint8_t> action, mm::UserPtr<uin
 Result sys_rt_sigprocmask(int how, mm::UserPtr<uint64_t> set, mm::UserPtr<uint64_t> old_set, size_t set_size);
 Result sys_rt_sigreturn(Frame& frame);
 Result sys_rt_sigpending(mm::UserPtr<uint64_t> set, size_t set_size);
+Result sys_signalfd(int fd, mm::UserPtr<uint64_t> set, size_t set_size);
+Result sys_signalfd4(int fd, mm::UserPtr<uint64_t> set, size_t set_size, uint32_t flags);
 Result sys_rt_sigtimedwait(mm::UserPtr<uint64_t> set, mm::UserPtr<uint8_t> info,
                            mm::UserPtr<Timespec> timeout, size_t set_size);
 Result sys_rt_sigqueueinfo(int pid, int signal, mm::UserPtr<uint8_t> info);

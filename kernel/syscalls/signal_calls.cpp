@@ -3,9 +3,12 @@
 // delivery live in proc/signals.
 #include "arch/signal_frame.h"
 #include "console/log.h"
+#include "fs/file_table.h"
 #include "proc/process.h"
+#include "proc/signal_file.h"
 #include "proc/signals.h"
 #include "sched/scheduler.h"
+#include "syscalls/file_support.h"
 #include "syscalls/handlers.h"
 #include "time/clock.h"
 
@@ -340,6 +343,24 @@ Result sys_rt_sigreturn(Frame& frame) {
             current = {stack.base, stack.size, stack.flags & proc::ss_autodisarm};
     }
     return static_cast<long>(frame.rax); // the dispatcher writes it back as the result
+}
+
+Result sys_signalfd4(int fd, mm::UserPtr<uint64_t> set, size_t set_size, uint32_t flags) {
+    if (flags & ~(fs::open_close_on_exec | fs::open_nonblocking))
+        return ktl::Errno::InvalidArgument;
+    uint64_t mask = TRY(read_sigset(set, set_size));
+    fs::FileTable* table = TRY(current_files());
+    if (fd != -1) {
+        fs::RefPtr<fs::OpenFile> file = TRY(table->get(fd));
+        TRY(proc::change_signal_file_mask(*file, mask));
+        return fd;
+    }
+    fs::RefPtr<fs::OpenFile> file = TRY(proc::create_signal_file(mask, flags));
+    return TRY(table->install(static_cast<fs::RefPtr<fs::OpenFile>&&>(file), flags & fs::open_close_on_exec));
+}
+
+Result sys_signalfd(int fd, mm::UserPtr<uint64_t> set, size_t set_size) {
+    return sys_signalfd4(fd, set, set_size, 0);
 }
 
 } // namespace syscalls

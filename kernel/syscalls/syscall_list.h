@@ -44,6 +44,9 @@
     BLOG_OS_SYSCALL(33, dup2, "")                                                                            \
     BLOG_OS_SYSCALL(34, pause, "")                                                                           \
     BLOG_OS_SYSCALL(35, nanosleep, "")                                                                       \
+    BLOG_OS_SYSCALL(36, getitimer, "")                                                                       \
+    BLOG_OS_SYSCALL(37, alarm, "")                                                                           \
+    BLOG_OS_SYSCALL(38, setitimer, "REAL, VIRTUAL and PROF")                                                 \
     BLOG_OS_SYSCALL(39, getpid, "")                                                                          \
     BLOG_OS_SYSCALL(40, sendfile, "")                                                                        \
     BLOG_OS_SYSCALL(56, clone,                                                                               \
@@ -132,6 +135,11 @@
                     "WAIT, WAKE, *_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP; shared file keys; PI: ENOSYS")     \
     BLOG_OS_SYSCALL(217, getdents64, "")                                                                     \
     BLOG_OS_SYSCALL(218, set_tid_address, "zeroed and futex-woken at thread exit")                           \
+    BLOG_OS_SYSCALL(222, timer_create, "REALTIME, MONOTONIC, BOOTTIME, CPU; SIGEV_SIGNAL, NONE, THREAD_ID")  \
+    BLOG_OS_SYSCALL(223, timer_settime, "relative and TIMER_ABSTIME, periodic")                              \
+    BLOG_OS_SYSCALL(224, timer_gettime, "")                                                                  \
+    BLOG_OS_SYSCALL(225, timer_getoverrun, "")                                                               \
+    BLOG_OS_SYSCALL(226, timer_delete, "")                                                                   \
     BLOG_OS_SYSCALL(                                                                                         \
         228, clock_gettime,                                                                                  \
         "REALTIME (CMOS clock at boot), MONOTONIC, BOOTTIME, _COARSE, CPU-time; also in the vDSO")           \
@@ -160,7 +168,9 @@
     BLOG_OS_SYSCALL(274, get_robust_list, "")                                                                \
     BLOG_OS_SYSCALL(275, splice, "one end a pipe; copies")                                                   \
     BLOG_OS_SYSCALL(280, utimensat, "UTIME_NOW, UTIME_OMIT, futimens")                                       \
+    BLOG_OS_SYSCALL(282, signalfd, "")                                                                       \
     BLOG_OS_SYSCALL(285, fallocate, "mode 0 and FALLOC_FL_KEEP_SIZE")                                        \
+    BLOG_OS_SYSCALL(289, signalfd4, "SFD_CLOEXEC, SFD_NONBLOCK; reads and polls see the caller's signals")   \
     BLOG_OS_SYSCALL(292, dup3, "")                                                                           \
     BLOG_OS_SYSCALL(293, pipe2, "O_CLOEXEC, O_NONBLOCK")                                                     \
     BLOG_OS_SYSCALL(295, preadv, "")                                                                         \

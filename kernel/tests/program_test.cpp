@@ -11,6 +11,7 @@
 #include "mm/statistics.h"
 #include "proc/process.h"
 #include "proc/shared_pages.h"
+#include "proc/timers.h"
 #include "sched/scheduler.h"
 #include "test/ktest.h"
 
@@ -246,4 +247,39 @@ KTEST(a_second_run_of_a_program_adds_no_shared_pages) {
     KEXPECT(pages > 0);
     KASSERT_EQ(MUST(start_from_initrd("/bin/getpid-loop", arguments, 3)).join(), 0);
     KEXPECT_EQ(proc::shared_program_page_count(), pages);
+}
+
+// Processes that exit or exec with interval and POSIX timers armed leave no timer, memory or task
+// behind (timer_test's scenarios, through its name filter).
+KTEST(timers_of_processes_that_exit_or_exec_are_freed) {
+    KASSERT(fs::has_initrd());
+    // A child's task may still be on its way out when its parent's wait returns: a few reaps apart
+    // in time let every exited task go.
+    auto settle = [] {
+        for (int i = 0; i < 3; ++i) {
+            sched::reap_exited_tasks_now();
+            sched::sleep_for(2'000'000);
+        }
+        sched::reap_exited_tasks_now();
+        mm::trim_kernel_heap();
+    };
+    ktl::StringView arguments[] = {"/tests/timer_test", "timers_are_freed"};
+    KASSERT_EQ(MUST(start_from_initrd("/tests/timer_test", arguments, 2)).join(), 0); // warm up
+    settle();
+    mm::MemoryStatistics before = mm::memory_statistics();
+    size_t timers_before = proc::timer_count();
+    size_t processes_before = proc::process_count();
+    for (int round = 0; round < 3; ++round)
+        KASSERT_EQ(MUST(start_from_initrd("/tests/timer_test", arguments, 2)).join(), 0);
+    settle();
+    mm::MemoryStatistics after = mm::memory_statistics();
+    KEXPECT_EQ(proc::process_count(), processes_before);
+    // Counting alone could miss a leak (a new process may reuse a dead one's address and with it
+    // a stale timer): with no process left, no timer may be.
+    if (processes_before == 0)
+        KEXPECT_EQ(proc::timer_count(), size_t{0});
+    KEXPECT_EQ(proc::timer_count(), timers_before);
+    KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
+    KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
+    KEXPECT_EQ(after.heap.bytes_allocated, before.heap.bytes_allocated);
 }

@@ -37,6 +37,9 @@ constexpr auto stop_grace = 2s;
 constexpr auto drain_grace = 2s;
 // gdb is started once QMP answers (QEMU is then listening for gdb too), or after this long regardless.
 constexpr auto gdb_start_fallback = 5s;
+// Once every --expect text has come, how long the line being printed may take to end before QEMU is
+// stopped: the serial log then holds it whole (tools/bench reads the counts after "bench: done").
+constexpr auto line_end_grace = 500ms;
 
 volatile sig_atomic_t g_stop_signal = 0;
 
@@ -134,6 +137,7 @@ private:
     std::string m_screenshot_error;
 
     Ending m_ending = Ending::None;
+    std::optional<Clock::time_point> m_goals_met_at;
     StopStage m_stop_stage = StopStage::None;
     Clock::time_point m_escalate_at;
     bool m_signalled_qemu = false;
@@ -399,9 +403,12 @@ void Runner::step(Clock::time_point now) {
 
     if (m_ending == Ending::None && !m_qemu_end && m_scanner.has_expectations() &&
         m_scanner.all_expectations_met()) {
-        if (m_screenshot == Screenshot::NotRequested || m_screenshot == Screenshot::Taken)
+        if (!m_goals_met_at)
+            m_goals_met_at = now;
+        bool line_finished = !m_scanner.line_in_progress() || now >= *m_goals_met_at + line_end_grace;
+        if (line_finished && (m_screenshot == Screenshot::NotRequested || m_screenshot == Screenshot::Taken))
             begin_stop(Ending::GoalsMet, now);
-        else if (m_screenshot == Screenshot::Failed)
+        else if (line_finished && m_screenshot == Screenshot::Failed)
             begin_stop(Ending::ScreenshotFailed, now);
     }
 

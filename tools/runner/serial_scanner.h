@@ -43,6 +43,8 @@ public:
     bool met(size_t index) const { return index < m_met.size() && m_met[index]; }
     // In the order given on the command line.
     std::vector<std::string> missing_expectations() const;
+    // Whether text has arrived since the last newline: a line the guest is still printing.
+    bool line_in_progress() const { return !m_splitter.partial_line().empty(); }
 
 private:
     void check(std::string_view line);

@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -1152,4 +1153,177 @@ TEST(nanosleep_checks_its_argument) {
     EXPECT_EQ(nanosleep(&zero, nullptr), 0);
     timespec bad{0, -1};
     EXPECT_ERRNO(nanosleep(&bad, nullptr), EINVAL);
+}
+
+namespace {
+// Blocks `signals` for the test's lifetime and opens a signalfd for them.
+class SignalFd {
+public:
+    explicit SignalFd(std::initializer_list<int> signals, int flags = SFD_CLOEXEC) {
+        sigemptyset(&m_set);
+        for (int signal : signals)
+            sigaddset(&m_set, signal);
+        sigprocmask(SIG_BLOCK, &m_set, &m_saved);
+        fd = signalfd(-1, &m_set, flags);
+    }
+    ~SignalFd() {
+        if (fd >= 0)
+            close(fd);
+        // Nothing of these may stay pending for the next test.
+        timespec none{0, 0};
+        while (sigtimedwait(&m_set, nullptr, &none) > 0) {
+        }
+        sigprocmask(SIG_SETMASK, &m_saved, nullptr);
+    }
+    SignalFd(const SignalFd&) = delete;
+    SignalFd& operator=(const SignalFd&) = delete;
+    int fd;
+
+private:
+    sigset_t m_set, m_saved;
+};
+} // namespace
+
+TEST(a_signalfd_reads_a_blocked_signal_with_its_sender) {
+    SignalFd signals({SIGUSR1});
+    ASSERT_GE(signals.fd, 0);
+    EXPECT_EQ(fcntl(signals.fd, F_GETFD), FD_CLOEXEC);
+    ASSERT_EQ(kill(getpid(), SIGUSR1), 0);
+    signalfd_siginfo record{};
+    ASSERT_EQ(read(signals.fd, &record, sizeof record), static_cast<ssize_t>(sizeof record));
+    EXPECT_EQ(record.ssi_signo, static_cast<uint32_t>(SIGUSR1));
+    EXPECT_EQ(record.ssi_code, SI_USER);
+    EXPECT_EQ(record.ssi_pid, static_cast<uint32_t>(getpid()));
+    EXPECT_EQ(record.ssi_uid, static_cast<uint32_t>(getuid()));
+    sigset_t pending;
+    sigpending(&pending);
+    EXPECT_FALSE(sigismember(&pending, SIGUSR1)); // taken, not delivered
+    char link[64] = {};
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", signals.fd);
+    ASSERT_GT(readlink(path, link, sizeof link - 1), 0);
+    EXPECT_STREQ(link, "anon_inode:[signalfd]");
+}
+
+TEST(a_signalfd_read_takes_as_many_queued_signals_as_fit) {
+    SignalFd signals({SIGRTMIN});
+    ASSERT_GE(signals.fd, 0);
+    for (int value : {7, 8}) {
+        sigval sent{};
+        sent.sival_int = value;
+        ASSERT_EQ(sigqueue(getpid(), SIGRTMIN, sent), 0);
+    }
+    signalfd_siginfo records[3] = {};
+    ASSERT_EQ(read(signals.fd, records, sizeof records), static_cast<ssize_t>(2 * sizeof records[0]));
+    EXPECT_EQ(records[0].ssi_code, SI_QUEUE);
+    EXPECT_EQ(records[0].ssi_int, 7);
+    EXPECT_EQ(records[1].ssi_int, 8);
+}
+
+TEST(a_nonblocking_signalfd_without_signals_fails_with_eagain_and_checks_sizes) {
+    SignalFd signals({SIGUSR1}, SFD_NONBLOCK);
+    ASSERT_GE(signals.fd, 0);
+    signalfd_siginfo record{};
+    EXPECT_ERRNO(read(signals.fd, &record, sizeof record), EAGAIN);
+    ASSERT_EQ(raise(SIGUSR1), 0);
+    EXPECT_ERRNO(read(signals.fd, &record, sizeof record - 1), EINVAL);
+    EXPECT_ERRNO(write(signals.fd, &record, sizeof record), EINVAL);
+    EXPECT_EQ(lseek(signals.fd, 0, SEEK_SET), 0); // Linux's no-op seek
+    EXPECT_ERRNO(pread(signals.fd, &record, sizeof record, 0), ESPIPE);
+    EXPECT_EQ(read(signals.fd, &record, sizeof record), static_cast<ssize_t>(sizeof record));
+}
+
+TEST(poll_sees_a_signalfd_readable_once_a_signal_is_pending) {
+    SignalFd signals({SIGUSR2});
+    ASSERT_GE(signals.fd, 0);
+    pollfd entry{signals.fd, POLLIN, 0};
+    EXPECT_EQ(poll(&entry, 1, 0), 0);
+    ASSERT_EQ(raise(SIGUSR2), 0);
+    EXPECT_EQ(poll(&entry, 1, 0), 1);
+    EXPECT_EQ(entry.revents, POLLIN);
+}
+
+CHILD_SCENARIO(signal_parent_once) {
+    if (argc != 1)
+        return 2;
+    return kill(getppid(), atoi(argv[0])) == 0 ? 0 : 1;
+}
+
+TEST(a_blocking_signalfd_read_wakes_for_a_signal_another_process_sends) {
+    SignalFd signals({SIGUSR2});
+    ASSERT_GE(signals.fd, 0);
+    pid_t child = test::spawn_child("signal_parent_once", {"12"});
+    ASSERT_GT(child, 0);
+    signalfd_siginfo record{};
+    ASSERT_EQ(read(signals.fd, &record, sizeof record), static_cast<ssize_t>(sizeof record));
+    EXPECT_EQ(record.ssi_signo, static_cast<uint32_t>(SIGUSR2));
+    EXPECT_EQ(record.ssi_pid, static_cast<uint32_t>(child));
+    EXPECT_EXITED(test::wait_child(child), 0);
+}
+
+TEST(a_blocking_poll_on_a_signalfd_wakes_for_a_blocked_signal) {
+    SignalFd signals({SIGUSR1});
+    ASSERT_GE(signals.fd, 0);
+    pid_t child = test::spawn_child("signal_parent_once", {"10"});
+    ASSERT_GT(child, 0);
+    pollfd entry{signals.fd, POLLIN, 0};
+    EXPECT_EQ(poll(&entry, 1, 20'000), 1);
+    EXPECT_EQ(entry.revents, POLLIN);
+    EXPECT_EXITED(test::wait_child(child), 0);
+}
+
+TEST(a_signalfd_reports_a_childs_exit_with_its_status) {
+    SignalFd signals({SIGCHLD});
+    ASSERT_GE(signals.fd, 0);
+    pid_t child = test::spawn_child("exit_with", {"3"});
+    ASSERT_GT(child, 0);
+    signalfd_siginfo record{};
+    ASSERT_EQ(read(signals.fd, &record, sizeof record), static_cast<ssize_t>(sizeof record));
+    EXPECT_EQ(record.ssi_signo, static_cast<uint32_t>(SIGCHLD));
+    EXPECT_EQ(record.ssi_code, CLD_EXITED);
+    EXPECT_EQ(record.ssi_pid, static_cast<uint32_t>(child));
+    EXPECT_EQ(record.ssi_status, 3);
+    EXPECT_EXITED(test::wait_child(child), 3);
+}
+
+TEST(signalfd4_on_a_signalfd_replaces_its_signals) {
+    SignalFd signals({SIGUSR1, SIGUSR2}, SFD_NONBLOCK);
+    ASSERT_GE(signals.fd, 0);
+    sigset_t only_usr2;
+    sigemptyset(&only_usr2);
+    sigaddset(&only_usr2, SIGUSR2);
+    EXPECT_EQ(signalfd(signals.fd, &only_usr2, 0), signals.fd);
+    ASSERT_EQ(raise(SIGUSR1), 0);
+    signalfd_siginfo record{};
+    EXPECT_ERRNO(read(signals.fd, &record, sizeof record), EAGAIN); // SIGUSR1 is no longer its
+    ASSERT_EQ(raise(SIGUSR2), 0);
+    ASSERT_EQ(read(signals.fd, &record, sizeof record), static_cast<ssize_t>(sizeof record));
+    EXPECT_EQ(record.ssi_signo, static_cast<uint32_t>(SIGUSR2));
+}
+
+TEST(signalfd4_checks_its_arguments) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    EXPECT_ERRNO(signalfd(fds[0], &set, 0), EINVAL); // not a signalfd
+    EXPECT_ERRNO(signalfd(999, &set, 0), EBADF);
+    EXPECT_ERRNO(signalfd(-1, &set, 0x1), EINVAL);
+    EXPECT_EQ(sys::raw_syscall(SYS_signalfd4, -1, sys::arg(&set), 4, 0), -EINVAL);
+    EXPECT_EQ(sys::raw_syscall(SYS_signalfd4, -1, 1, kKernelSigsetSize, 0), -EFAULT);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+TEST(a_blocking_signalfd_read_is_interrupted_by_a_handled_signal) {
+    HandlerGuard guard(SIGUSR1, counting_handler);
+    SignalFd signals({SIGUSR2});
+    ASSERT_GE(signals.fd, 0);
+    pid_t child = test::spawn_child("pester_parent", {"0", "-1"});
+    ASSERT_GT(child, 0);
+    signalfd_siginfo record{};
+    EXPECT_ERRNO(read(signals.fd, &record, sizeof record), EINTR);
+    EXPECT_GE(g_count, 1);
+    stop_pestering(child);
 }

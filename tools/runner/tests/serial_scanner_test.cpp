@@ -63,6 +63,16 @@ TEST(runner_serial_scanner, MarkerAcrossChunksWithEscapesInside) {
     EXPECT_TRUE(scanner.missing_expectations().empty());
 }
 
+TEST(runner_serial_scanner, KnowsWhenALineIsStillBeingPrinted) {
+    SerialScanner scanner({"bench: done"});
+    EXPECT_FALSE(scanner.line_in_progress());
+    scanner.feed("bench: done, 2 res");
+    EXPECT_TRUE(scanner.all_expectations_met());
+    EXPECT_TRUE(scanner.line_in_progress());
+    scanner.feed("ults, 0 failed\r\n");
+    EXPECT_FALSE(scanner.line_in_progress());
+}
+
 TEST(runner_serial_scanner, MarkerMustNotSpanLines) {
     SerialScanner scanner({"ab"});
     scanner.feed("a\nb\n");
