@@ -539,6 +539,8 @@ struct ProcessAccess {
         bool last = detach_thread(*process, *task); // no signal reaches it from here
         if (!last) {
             // The group lives on; a main thread that leaves first keeps the pid for the others.
+            // A kernel TaskHandle on the main task learns the group's status if it is ending.
+            int code = shell_status(group_exit_status(*process, wait_status));
             {
                 sync::MutexLocker locker(tree_lock);
                 process->m_run_time_ns += task->entity.runtime_ns;
@@ -546,7 +548,7 @@ struct ProcessAccess {
                 task->process = nullptr;
                 drop_reference_locked(process); // this thread's
             }
-            sched::exit(0);
+            sched::exit(code);
         }
         wait_status = group_exit_status(*process, wait_status);
         bool is_first = process == first_process;

@@ -302,7 +302,10 @@ bool detach_thread(Process& process, sched::Task& task) {
         signals.exited_threads_run_time_ns += task.entity.runtime_ns;
         if (thread) {
             thread->task = nullptr;
-            thread->pending.clear();
+            SignalInfo dropped;
+            while (thread->pending.take(~uint64_t{0}, dropped))
+                if (is_realtime(dropped.signal))
+                    --signals.queued_realtime; // it counts the process's queues and its threads'
             signals.threads.remove(*thread);
         }
         task.signals = nullptr;

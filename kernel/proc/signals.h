@@ -3,8 +3,9 @@
 // alternate stacks, sending, and delivery on every return to user mode (default actions, SIG_IGN,
 // or a handler on Linux's rt_sigframe; see arch/signal_frame.h).
 //
-// Locking: one spinlock per process (ProcessSignals::lock) covers its dispositions, its pending queue
-// and each of its threads' masks, pending queues and task pointers, as Linux's siglock does. It may be
+// Locking: one spinlock per process (ProcessSignals::lock) covers its dispositions, its pending queue,
+// its thread list and group-exit state, and each of its threads' masks, pending queues, tids and task
+// pointers, as Linux's siglock does. It may be
 // taken under the process tree's mutex, and is taken before the scheduler's lock (to wake a target);
 // never inside a wait queue's lock.
 #pragma once

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <new>
 #include <pthread.h>
@@ -294,6 +295,33 @@ TEST(a_signal_sent_to_the_process_goes_to_a_thread_that_does_not_block_it) {
     EXPECT_EQ(signals::handled(), target.get());
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     sigaction(SIGUSR2, &old, nullptr);
+}
+
+// timer_create(SIGEV_THREAD_ID) naming another thread: its expiry signal runs there.
+TEST(a_timer_aimed_at_a_thread_signals_that_thread) {
+    struct sigaction action {};
+    action.sa_handler = signals::record_tid;
+    struct sigaction old {};
+    ASSERT_EQ(sigaction(SIGUSR1, &action, &old), 0);
+    __atomic_store_n(&signals::handled_on, 0, __ATOMIC_RELEASE);
+    signals::Target target;
+    pthread_t thread;
+    ASSERT_EQ(pthread_create(&thread, nullptr, signals::wait_for_handler, &target), 0);
+    while (target.get() == 0)
+        sched_yield();
+    sigevent event{};
+    event.sigev_notify = SIGEV_THREAD_ID;
+    event.sigev_signo = SIGUSR1;
+    event.sigev_notify_thread_id = static_cast<pid_t>(target.get());
+    timer_t timer;
+    ASSERT_EQ(timer_create(CLOCK_MONOTONIC, &event, &timer), 0);
+    itimerspec value{};
+    value.it_value.tv_nsec = 1'000'000;
+    EXPECT_EQ(timer_settime(timer, 0, &value, nullptr), 0);
+    EXPECT_EQ(pthread_join(thread, nullptr), 0); // it returns once the handler has run somewhere
+    EXPECT_EQ(signals::handled(), target.get());
+    EXPECT_EQ(timer_delete(timer), 0);
+    sigaction(SIGUSR1, &old, nullptr);
 }
 
 // A stop signal stops the group and SIGCONT resumes it: the parent sees both, then the threads
