@@ -139,34 +139,12 @@ KTEST(a_thousand_processes_created_and_ended_give_back_every_frame) {
     KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
 }
 
-// The count: fork, a child that writes a copy-on-write page of the parent's heap, exit and
-// wait, ten thousand times; then frames, heap, stacks and processes are where they started.
-KTEST(ten_thousand_forks_give_back_every_frame_task_and_process) {
-    KASSERT(fs::has_initrd());
-    ktl::StringView warm_up[] = {"/bin/fork-loop", "2", "16"};
-    KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", warm_up, 3)).join(), 0); // warm the slabs
-    sched::reap_exited_tasks_now();
-    mm::trim_kernel_heap();
-    mm::MemoryStatistics before = mm::memory_statistics();
-    size_t processes_before = proc::process_count();
-    ktl::StringView arguments[] = {"/bin/fork-loop", "10000", "16"};
-    KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", arguments, 3)).join(), 0);
-    sched::reap_exited_tasks_now();
-    mm::trim_kernel_heap();
-    mm::MemoryStatistics after = mm::memory_statistics();
-    KEXPECT_EQ(proc::process_count(), processes_before);
-    KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
-    KEXPECT_EQ(after.heap.bytes_allocated, before.heap.bytes_allocated);
-    KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
-}
-
-// A thousand pthread_create + pthread_join cycles in one process: every thread's kernel stack, FPU
-// state, signal state and tid go back, and the process count is where it started.
 namespace {
 
 // Until the tasks and processes are back at the counts taken before the program started (bounded).
-// join() follows the main task, and pthread_join returns once a thread's tid word is cleared: a
-// thread may still be leaving (holding the address space) when either returns.
+// join() follows the main task, wait4 returns once a child is a zombie and pthread_join once a
+// thread's tid word is cleared: a child or a thread may still be leaving (holding its address space
+// and kernel stack) when any of them returns.
 void settle(uint64_t tasks, size_t processes) {
     for (int round = 0; round < 100'000; ++round) {
         sched::reap_exited_tasks_now();
@@ -178,6 +156,31 @@ void settle(uint64_t tasks, size_t processes) {
 
 } // namespace
 
+// The count: fork, a child that writes a copy-on-write page of the parent's heap, exit and
+// wait, ten thousand times; then frames, heap, stacks and processes are where they started.
+KTEST(ten_thousand_forks_give_back_every_frame_task_and_process) {
+    KASSERT(fs::has_initrd());
+    sched::reap_exited_tasks_now();
+    size_t processes_before = proc::process_count();
+    uint64_t tasks_before = sched::statistics().live_tasks;
+    ktl::StringView warm_up[] = {"/bin/fork-loop", "2", "16"};
+    KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", warm_up, 3)).join(), 0); // warm the slabs
+    settle(tasks_before, processes_before);
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics before = mm::memory_statistics();
+    ktl::StringView arguments[] = {"/bin/fork-loop", "10000", "16"};
+    KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", arguments, 3)).join(), 0);
+    settle(tasks_before, processes_before);
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics after = mm::memory_statistics();
+    KEXPECT_EQ(proc::process_count(), processes_before);
+    KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
+    KEXPECT_EQ(after.heap.bytes_allocated, before.heap.bytes_allocated);
+    KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
+}
+
+// A thousand pthread_create + pthread_join cycles in one process: every thread's kernel stack, FPU
+// state, signal state and tid go back, and the process count is where it started.
 KTEST(a_thousand_threads_created_and_joined_give_back_every_frame_task_and_pid) {
     KASSERT(fs::has_initrd());
     sched::reap_exited_tasks_now();
