@@ -42,30 +42,40 @@ UserCpuNumber publish_user_cpu_number(uint32_t cpu, uint32_t node);
 // The Linux signal number a user-mode exception delivers (SIGSEGV, SIGFPE, SIGILL, ...), so exit
 // statuses read the same on both systems.
 int fault_signal(const InterruptFrame& frame);
-// The same with the siginfo Linux gives it: si_code and si_addr (CR2 for a page fault, the
+// What demand paging made of a page fault on a user address.
+enum class PageFaultOutcome : uint8_t {
+    Resolved,     // the page is there now: retry the access
+    Refused,      // no mapping, or one that does not allow the access: SIGSEGV
+    OutOfMemory,  // a page or a page table could not be had: the process is killed
+    BeyondObject, // a file mapping's page past the end of its file: SIGBUS
+};
+// The signal with the siginfo Linux gives it: si_code and si_addr (CR2 for a page fault, the
 // instruction for divide, invalid-opcode and floating-point errors, 0 for a general protection
-// fault). Read before interrupts go on.
+// fault); SIGBUS with BUS_ADRERR for a page past the end of a mapped file. Read before interrupts
+// go on.
 struct FaultSignal {
     int signal;
     int32_t code;
     uint64_t address;
 };
-FaultSignal describe_user_fault(const InterruptFrame& frame);
+FaultSignal describe_user_fault(const InterruptFrame& frame,
+                                PageFaultOutcome outcome = PageFaultOutcome::Refused);
 
 // An exception raised in ring 3 goes here instead of the kernel's crash report.
-using UserFaultHandler = void (*)(InterruptFrame& frame);
+// `outcome` says why the fault could not be resolved (Refused for faults other than page faults).
+using UserFaultHandler = void (*)(InterruptFrame& frame, PageFaultOutcome outcome);
 void set_user_fault_handler(UserFaultHandler handler);
 
 inline constexpr uint64_t user_half_end_address = 0x0000'8000'0000'0000;
 
 // Demand paging: a page fault on a user address (from user code, or from the user-copy routine)
-// asks the resolver first; true means the page is now there and the access is retried.
+// asks the resolver first; Resolved means the page is now there and the access is retried.
 struct PageFaultAccess {
     bool write = false;
     bool instruction_fetch = false;
     bool present = false; // the page was present: a protection violation
 };
-using PageFaultResolver = bool (*)(uint64_t address, PageFaultAccess access);
+using PageFaultResolver = PageFaultOutcome (*)(uint64_t address, PageFaultAccess access);
 void set_page_fault_resolver(PageFaultResolver resolver);
 
 // The fault-safe primitives (user_copy.S). The caller checks the range lies in the user half and

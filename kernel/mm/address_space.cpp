@@ -73,22 +73,31 @@ arch::PageFlags AddressSpace::owned_page_flags(uint64_t frame, arch::PageFlags f
     return flags;
 }
 
-bool AddressSpace::break_copy_on_write(uint64_t page, uint64_t frame, arch::PageFlags flags) {
+namespace {
+// A page-table change made for a fault: it fails only for want of a frame for a table.
+template <typename T>
+arch::PageFaultOutcome outcome_of(const ktl::ErrorOr<T>& change) {
+    return change.is_error() ? arch::PageFaultOutcome::OutOfMemory : arch::PageFaultOutcome::Resolved;
+}
+} // namespace
+
+arch::PageFaultOutcome AddressSpace::break_copy_on_write(uint64_t page, uint64_t frame,
+                                                         arch::PageFlags flags) {
     // Alone with the frame (the other side wrote first, or exited): no copy. Nobody can take a new
     // reference meanwhile, as only a fork of this space would, and it holds the space's lock.
     if (frame_references(frame) == 1)
-        return !arch::protect_page(m_root, page, flags).is_error();
+        return outcome_of(arch::protect_page(m_root, page, flags));
     auto copy = allocate_frame();
     if (copy.is_error())
-        return false;
+        return arch::PageFaultOutcome::OutOfMemory;
     memcpy(physical_to_virtual<uint8_t>(copy.value()), physical_to_virtual<uint8_t>(frame), frame_size);
     // One store: the page is never missing for another thread of the space to fault on.
     if (arch::replace_page(m_root, page, copy.value(), flags).is_error()) {
         free_frame(copy.value());
-        return false;
+        return arch::PageFaultOutcome::OutOfMemory;
     }
     free_frame(frame); // this space's reference; the other holders keep theirs
-    return true;
+    return arch::PageFaultOutcome::Resolved;
 }
 
 AddressSpace::~AddressSpace() {
@@ -441,20 +450,21 @@ void AddressSpace::forget_some_unused_mappings(uint64_t (&unused)[16], size_t& c
         m_file_mappings.remove(unused[i]);
 }
 
-bool AddressSpace::handle_file_fault(const Region& region, uint64_t page, bool write) {
+arch::PageFaultOutcome AddressSpace::handle_file_fault(const Region& region, uint64_t page, bool write) {
     FileMapping* mapping = m_file_mappings.get(region.attributes.tag);
     if (!mapping)
-        return false;
+        return arch::PageFaultOutcome::Refused;
     bool shared = region.attributes.kind == RegionKind::SharedFile;
     int64_t index = static_cast<int64_t>(page / arch::page_size) + mapping->page_delta;
     if (index < 0)
-        return false;
+        return arch::PageFaultOutcome::Refused;
     auto frame =
         mapping->object->frame_for(static_cast<uint64_t>(index), !shared ? MappedObject::Access::ReadPrivate
                                                                  : write ? MappedObject::Access::Write
                                                                          : MappedObject::Access::ReadShared);
-    if (frame.is_error())
-        return false; // past the end of the file: SIGBUS on Linux, SIGSEGV here for now
+    if (frame.is_error()) // BadAddress: past the end of the file
+        return frame.error().code() == ktl::Errno::BadAddress ? arch::PageFaultOutcome::BeyondObject
+                                                              : arch::PageFaultOutcome::OutOfMemory;
     arch::PageFlags flags = page_flags_for(region.attributes.protection) | arch::PageFlags::Shared;
     // Writable only for a write through a shared mapping, which got the file's own page; a read
     // may have got the zero page, and a private mapping copies before writing.
@@ -462,14 +472,16 @@ bool AddressSpace::handle_file_fault(const Region& region, uint64_t page, bool w
         flags = static_cast<arch::PageFlags>(static_cast<uint32_t>(flags) &
                                              ~static_cast<uint32_t>(arch::PageFlags::Writable));
     if (arch::map_page(m_root, page, frame.value(), flags, kernel_frame_source()).is_error())
-        return false;
+        return arch::PageFaultOutcome::OutOfMemory;
     // A private page written first thing gets its copy now.
-    if (write && !shared)
-        return !privatize_if_shared(m_root, page).is_error() &&
-               !arch::protect_page(m_root, page, page_flags_for(region.attributes.protection)).is_error();
+    if (write && !shared) {
+        if (privatize_if_shared(m_root, page).is_error())
+            return arch::PageFaultOutcome::OutOfMemory;
+        return outcome_of(arch::protect_page(m_root, page, page_flags_for(region.attributes.protection)));
+    }
     if (!write)
         map_around(region, *mapping, page, flags);
-    return true;
+    return arch::PageFaultOutcome::Resolved;
 }
 
 void AddressSpace::map_around(const Region& region, FileMapping& mapping, uint64_t page,
@@ -532,17 +544,17 @@ ktl::ErrorOr<void> AddressSpace::protect_region(uint64_t start, uint64_t length,
     return {};
 }
 
-bool AddressSpace::handle_page_fault(uint64_t address, bool write, bool execute) {
+arch::PageFaultOutcome AddressSpace::handle_page_fault(uint64_t address, bool write, bool execute) {
     sync::MutexLocker locker(m_lock);
     uint64_t page = address & ~(arch::page_size - 1);
     const Region* region = m_regions.find(page);
     if (!region)
-        return false;
+        return arch::PageFaultOutcome::Refused;
     Protection protection = region->attributes.protection;
     // On x86 write and execute imply read, as on Linux: only PROT_NONE refuses every access.
     if (protection == Protection::None || (write && !has_protection(protection, Protection::Write)) ||
         (execute && !has_protection(protection, Protection::Execute)))
-        return false;
+        return arch::PageFaultOutcome::Refused;
     auto mapped = arch::translate(m_root, page);
     bool shared_file = region->attributes.kind == RegionKind::SharedFile;
     if (!mapped.is_error()) {
@@ -555,20 +567,22 @@ bool AddressSpace::handle_page_fault(uint64_t address, bool write, bool execute)
             int64_t index =
                 static_cast<int64_t>(page / arch::page_size) + (mapping ? mapping->page_delta : 0);
             if (!mapping || index < 0)
-                return false;
+                return arch::PageFaultOutcome::Refused;
             // The page may be the shared zero page a read of a hole mapped: the write gets the
             // file's own page (made now), in one store.
             auto frame =
                 mapping->object->frame_for(static_cast<uint64_t>(index), MappedObject::Access::Write);
             if (frame.is_error())
-                return false;
-            return !arch::replace_page(m_root, page, frame.value(),
-                                       page_flags_for(protection) | arch::PageFlags::Shared)
-                        .is_error();
+                return frame.error().code() == ktl::Errno::BadAddress ? arch::PageFaultOutcome::BeyondObject
+                                                                      : arch::PageFaultOutcome::OutOfMemory;
+            return outcome_of(arch::replace_page(m_root, page, frame.value(),
+                                                 page_flags_for(protection) | arch::PageFlags::Shared));
         }
-        if (write && arch::has(flags, arch::PageFlags::Shared))
-            return !privatize_if_shared(m_root, page).is_error() &&
-                   !arch::protect_page(m_root, page, page_flags_for(protection)).is_error();
+        if (write && arch::has(flags, arch::PageFlags::Shared)) {
+            if (privatize_if_shared(m_root, page).is_error())
+                return arch::PageFaultOutcome::OutOfMemory;
+            return outcome_of(arch::protect_page(m_root, page, page_flags_for(protection)));
+        }
         // A page of the space's own, read-only where the region allows writing: copy on write.
         if (write && !arch::has(flags, arch::PageFlags::Writable) &&
             !arch::has(flags, arch::PageFlags::NoAccess))
@@ -580,23 +594,24 @@ bool AddressSpace::handle_page_fault(uint64_t address, bool write, bool execute)
                        (!execute || arch::has(flags, arch::PageFlags::Executable));
         // Otherwise it is mapped with the region's permissions (NoAccess only under PROT_NONE): a real
         // violation.
-        if (allowed)
-            arch::flush_tlb_page(page); // whatever this CPU cached, the retry walks the tables
-        return allowed;
+        if (!allowed)
+            return arch::PageFaultOutcome::Refused;
+        arch::flush_tlb_page(page); // whatever this CPU cached, the retry walks the tables
+        return arch::PageFaultOutcome::Resolved;
     }
     if (is_file_region(region->attributes.kind))
         return handle_file_fault(*region, page, write);
     if (!has_flag(region->attributes.flags, RegionFlags::DemandZero))
-        return false;
+        return arch::PageFaultOutcome::Refused;
     auto frame = allocate_zeroed_frame();
     if (frame.is_error())
-        return false; // out of memory: the program gets SIGSEGV rather than the kernel stalling
+        return arch::PageFaultOutcome::OutOfMemory; // the process is killed, the kernel goes on
     if (arch::map_page(m_root, page, frame.value(), page_flags_for(protection), kernel_frame_source())
             .is_error()) {
         free_frame(frame.value());
-        return false;
+        return arch::PageFaultOutcome::OutOfMemory;
     }
-    return true;
+    return arch::PageFaultOutcome::Resolved;
 }
 
 uint64_t AddressSpace::mapped_bytes() {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "arch/paging.h"
+#include "arch/user_mode.h"
 #include "ktl/error_or.h"
 #include "ktl/function_ref.h"
 #include "ktl/hash_map.h"
@@ -91,7 +92,7 @@ public:
     // mprotect: NoMemory if part of the range is not mapped.
     ktl::ErrorOr<void> protect_region(uint64_t start, uint64_t length, Protection protection);
     // Demand paging: makes the page at `address` present if a region allows `access`.
-    bool handle_page_fault(uint64_t address, bool write, bool execute);
+    arch::PageFaultOutcome handle_page_fault(uint64_t address, bool write, bool execute);
     size_t region_count();
     // The bytes every region covers together (RLIMIT_AS).
     uint64_t mapped_bytes();
@@ -146,11 +147,11 @@ private:
     // unless release_pages saw a file region go).
     void forget_unused_mappings();
     void forget_some_unused_mappings(uint64_t (&unused)[16], size_t& count);
-    bool handle_file_fault(const Region& region, uint64_t page, bool write);
+    arch::PageFaultOutcome handle_file_fault(const Region& region, uint64_t page, bool write);
     void map_around(const Region& region, FileMapping& mapping, uint64_t page, arch::PageFlags flags);
     // A write to a present, read-only page of the space's own that the region allows: the page was
     // shared with a fork. Writes in place when nobody else holds the frame any more, else on a copy.
-    bool break_copy_on_write(uint64_t page, uint64_t frame, arch::PageFlags flags);
+    arch::PageFaultOutcome break_copy_on_write(uint64_t page, uint64_t frame, arch::PageFlags flags);
     // The flags a page of the space's own gets from `flags`: without Writable while it is shared.
     static arch::PageFlags owned_page_flags(uint64_t frame, arch::PageFlags flags);
     // Attributes for the same memory at another address: a file mapping gets a tag whose page index

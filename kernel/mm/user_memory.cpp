@@ -8,10 +8,10 @@
 namespace mm {
 
 namespace {
-bool resolve_page_fault(uint64_t address, arch::PageFaultAccess access) {
+arch::PageFaultOutcome resolve_page_fault(uint64_t address, arch::PageFaultAccess access) {
     sched::Task* task = sched::current_task();
     if (!task || !task->address_space)
-        return false;
+        return arch::PageFaultOutcome::Refused;
     return task->address_space->handle_page_fault(address, access.write, access.instruction_fetch);
 }
 } // namespace

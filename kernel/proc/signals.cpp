@@ -829,12 +829,12 @@ bool take_job_control_report(Process& child, bool stops, bool continues, bool co
     return false;
 }
 
-bool queue_fault_signal(const arch::InterruptFrame& frame) {
+bool queue_fault_signal(const arch::InterruptFrame& frame, arch::PageFaultOutcome outcome) {
     Process* process = current_process();
     ThreadSignals* thread = current_thread();
     if (!process || !thread)
         return false;
-    arch::FaultSignal fault = arch::describe_user_fault(frame);
+    arch::FaultSignal fault = arch::describe_user_fault(frame, outcome);
     PendingSignal* spare = new (std::nothrow) PendingSignal;
     bool queued = false;
     {

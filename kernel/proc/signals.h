@@ -12,6 +12,7 @@
 
 #include "arch/interrupts.h"
 #include "arch/signal_frame.h"
+#include "arch/user_mode.h"
 #include "ktl/error_or.h"
 #include "ktl/intrusive_list.h"
 #include "sched/wait_queue.h"
@@ -260,7 +261,7 @@ bool take_job_control_report(Process& child, bool stops, bool continues, bool co
 void deliver_signals(arch::InterruptFrame& frame, int64_t syscall_number);
 // A fault in user code: queues its signal if a handler will take it and returns true; false when
 // the process must be killed (signal blocked, ignored or at its default), as Linux does.
-bool queue_fault_signal(const arch::InterruptFrame& frame);
+bool queue_fault_signal(const arch::InterruptFrame& frame, arch::PageFaultOutcome outcome);
 // Installs delivery on the arch's return-to-user path.
 void initialize_signal_delivery();
 

@@ -92,11 +92,18 @@ void dispatch(Frame& frame) {
 
 // The program is at fault, not the kernel: its handler for the signal takes it if it has one;
 // otherwise report it and end the process; everything else runs on.
-void handle_user_fault(Frame& frame) {
-    if (proc::queue_fault_signal(frame))
-        return; // delivered on the way back to user mode
+void handle_user_fault(Frame& frame, arch::PageFaultOutcome outcome) {
     sched::Task* task = sched::current_task();
-    int signal = arch::fault_signal(frame);
+    if (outcome == arch::PageFaultOutcome::OutOfMemory) {
+        // No handler could run without memory either: SIGKILL, as Linux's OOM killer sends (it
+        // picks the biggest process; here the one that asked pays).
+        klog::error(log_subsystem, "out of memory: process {} '{}' killed by signal 9 at address {:#x}",
+                    task->process_id, task->name, arch::describe_user_fault(frame, outcome).address);
+        proc::exit_current(proc::killed_status(proc::sigkill));
+    }
+    if (proc::queue_fault_signal(frame, outcome))
+        return; // delivered on the way back to user mode
+    int signal = arch::describe_user_fault(frame, outcome).signal;
     klog::error(log_subsystem, "process {} '{}' killed by signal {}: {} at rip {:#x}, error code {:#x}",
                 task->process_id, task->name, signal, arch::exception_name(frame.vector), frame.rip,
                 frame.error_code);

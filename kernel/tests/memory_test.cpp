@@ -250,7 +250,7 @@ KTEST(prot_none_page_keeps_its_frame_and_faults_for_the_kernel_too) {
         KEXPECT(arch::has(found.flags, arch::PageFlags::NoAccess));
     });
     KEXPECT_EQ(walked, 1);
-    KEXPECT(!space->handle_page_fault(page, false, false));
+    KEXPECT(space->handle_page_fault(page, false, false) == arch::PageFaultOutcome::Refused);
 
     space->activate();
     arch::CaughtFault fault;

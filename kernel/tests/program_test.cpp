@@ -269,6 +269,22 @@ KTEST(a_second_run_of_a_program_adds_no_shared_pages) {
     KEXPECT_EQ(proc::shared_program_page_count(), pages);
 }
 
+// A process that takes every free frame is killed (SIGKILL, logged), everything it took comes back,
+// and the next program's allocations work (fork-loop's hog mode checks that part).
+KTEST(a_process_that_exhausts_memory_is_killed_and_the_kernel_goes_on) {
+    KASSERT(fs::has_initrd());
+    ktl::StringView arguments[] = {"/bin/fork-loop", "hog"};
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+    uint64_t free_before = mm::memory_statistics().frames.free_frames;
+    KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", arguments, 2)).join(), 0);
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+    // Caches the kernel dropped under the pressure only make more room; a leak of the hog's memory
+    // would show as most of the machine.
+    KEXPECT(mm::memory_statistics().frames.free_frames + 256 >= free_before);
+}
+
 // Processes that exit or exec with interval and POSIX timers armed leave no timer, memory or task
 // behind (timer_test's scenarios, through its name filter).
 KTEST(timers_of_processes_that_exit_or_exec_are_freed) {

@@ -45,18 +45,18 @@ TEST(Userland, TheBenchmarkRunsAsInitAndEveryCheckPasses) {
     EXPECT_THAT(run.serial, HasSubstr("bench: started\n"));
     EXPECT_THAT(run.serial, HasSubstr("bench-info system blog_os "));
     for (const char* metric :
-         {"syscall-null",      "int80-null",  "clock_gettime-libc", "clock_gettime-syscall",
-          "gettimeofday",      "page-fault",  "munmap-64m",         "mmap-munmap",
-          "brk-grow",          "spawn-wait",  "pipe-pingpong",      "sched-yield",
-          "boot-guest",        "memory-used", "file-write-4k",      "file-read-4k",
-          "open-close",        "stat-depth8", "getdents-1000",      "create-unlink",
-          "file-page-fault",   "fork-wait",   "fork-exec-wait",     "fork-64m",
-          "thread-create-join"}) {
+         {"syscall-null",     "int80-null",  "clock_gettime-libc", "clock_gettime-syscall",
+          "gettimeofday",     "page-fault",  "munmap-64m",         "mmap-munmap",
+          "brk-grow",         "spawn-wait",  "pipe-pingpong",      "sched-yield",
+          "boot-guest",       "memory-used", "file-write-4k",      "file-read-4k",
+          "open-close",       "stat-depth8", "getdents-1000",      "create-unlink",
+          "file-page-fault",  "fork-wait",   "fork-exec-wait",     "fork-64m",
+          "signal-roundtrip", "futex-wake",  "thread-create-join"}) {
         EXPECT_THAT(run.serial, HasSubstr(std::string("bench-result ") + metric + " ")) << metric;
         EXPECT_THAT(run.serial, testing::Not(HasSubstr(std::string("bench-failed ") + metric + "\n")))
             << metric;
     }
-    EXPECT_THAT(run.serial, HasSubstr("bench: done, 25 results, 0 failed\n"));
+    EXPECT_THAT(run.serial, HasSubstr("bench: done, 27 results, 0 failed\n"));
     EXPECT_EQ(run.exit_code, 0) << run.runner_errors;
 }
 

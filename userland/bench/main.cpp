@@ -142,6 +142,12 @@ int main(int argc, char** argv) {
     constexpr long kBigForks = 5;
     count(measure("fork-64m", "us", 1000, kBigForks, "fork + exit + wait with 64 MiB touched",
                   [] { return bench::fork_touched(kBigForks); }));
+    constexpr long kSignals = 5'000;
+    count(measure("signal-roundtrip", "ns", 1, kSignals, "signal to itself, handler and sigreturn",
+                  [] { return bench::signal_round_trip(kSignals); }));
+    constexpr long kFutexRoundTrips = 2'000;
+    count(measure("futex-wake", "us", 1000, kFutexRoundTrips, "futex wake round trip between two processes",
+                  [] { return bench::futex_ping_pong(kFutexRoundTrips); }));
     constexpr long kYields = 20'000;
     count(measure("sched-yield", "ns", 1, kYields, "sched_yield between two processes, per yield",
                   [self] { return bench::yield_switch(self, kYields); }));

@@ -5,6 +5,8 @@
 #include "sys/raw_syscall.h"
 
 #include <cerrno>
+#include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -413,6 +415,83 @@ Outcome fork_touched(long count) {
             ok = fail("fork-64m", "the child's write reached the parent's memory");
     }
     munmap(memory, kMunmapBytes);
+    return ok ? watch.done() : failed();
+}
+
+namespace {
+
+volatile sig_atomic_t g_signals_handled;
+
+void count_signal(int) {
+    g_signals_handled = g_signals_handled + 1;
+}
+
+long futex(volatile uint32_t* word, int operation, uint32_t value) {
+    return sys::raw_syscall(SYS_futex, reinterpret_cast<long>(word), operation, value, 0);
+}
+
+constexpr int kFutexWait = 0, kFutexWake = 1;
+
+// Waits (shared futex) until *word holds `wanted`.
+void wait_for_value(volatile uint32_t* word, uint32_t wanted) {
+    for (;;) {
+        uint32_t seen = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+        if (seen == wanted)
+            return;
+        futex(word, kFutexWait, seen); // EAGAIN when it changed meanwhile: look again
+    }
+}
+
+} // namespace
+
+Outcome signal_round_trip(long count) {
+    struct sigaction action {
+    }, saved{};
+    action.sa_handler = count_signal;
+    sigemptyset(&action.sa_mask);
+    if (sigaction(SIGUSR1, &action, &saved) != 0)
+        return fail_errno("signal-roundtrip", "sigaction", errno), failed();
+    g_signals_handled = 0;
+    const pid_t self = getpid();
+    Stopwatch watch;
+    watch.start();
+    for (long i = 0; i < count; ++i)
+        kill(self, SIGUSR1); // delivered on the way out of kill itself
+    watch.stop();
+    sigaction(SIGUSR1, &saved, nullptr);
+    if (g_signals_handled != count)
+        return fail("signal-roundtrip", "not every signal reached its handler"), failed();
+    return watch.done();
+}
+
+Outcome futex_ping_pong(long count) {
+    void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED)
+        return fail_errno("futex-wake", "mmap", errno), failed();
+    auto* turn = static_cast<volatile uint32_t*>(page); // 1: the child's turn, 0: the parent's
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (long i = 0; i < count; ++i) {
+            wait_for_value(turn, 1);
+            __atomic_store_n(turn, 0u, __ATOMIC_RELEASE);
+            futex(turn, kFutexWake, 1);
+        }
+        _exit(0);
+    }
+    if (pid < 0) {
+        munmap(page, 4096);
+        return fail_errno("futex-wake", "fork", errno), failed();
+    }
+    Stopwatch watch;
+    watch.start();
+    for (long i = 0; i < count; ++i) {
+        __atomic_store_n(turn, 1u, __ATOMIC_RELEASE);
+        futex(turn, kFutexWake, 1);
+        wait_for_value(turn, 0);
+    }
+    watch.stop();
+    bool ok = reap("futex-wake", pid, 0);
+    munmap(page, 4096);
     return ok ? watch.done() : failed();
 }
 

@@ -3,10 +3,14 @@
 // fork, exit and wait whose kernel-side leak check counts frames, heap and tasks around it.
 // /bin/fork-loop bomb: forks children that wait until fork fails, which must be with EAGAIN; then
 // lets them all go, reaps them, and checks that fork works again.
+// /bin/fork-loop hog: a child touches anonymous memory until the system runs out, which must end it
+// by SIGKILL; then another child's allocations must work again.
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,11 +53,48 @@ int bomb() {
     return again > 0 && waitpid(again, &status, 0) == again && WIFEXITED(status) ? 0 : 1;
 }
 
+int hog() {
+    pid_t hog = fork();
+    if (hog == 0) {
+        constexpr size_t size = size_t{64} << 30; // far more than the machine has
+        auto* memory = static_cast<volatile unsigned char*>(
+            mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+        if (memory == MAP_FAILED)
+            _exit(2);
+        for (size_t offset = 0; offset < size; offset += 4096)
+            memory[offset] = 1;
+        _exit(3); // it all fit: the test is wrong for this machine
+    }
+    int status = 0;
+    if (hog < 0 || waitpid(hog, &status, 0) != hog) {
+        perror("fork-loop: hog");
+        return 1;
+    }
+    bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+    printf("fork-loop: the memory hog ended %s %d\n", WIFSIGNALED(status) ? "by signal" : "with status",
+           WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    pid_t after = fork();
+    if (after == 0) {
+        constexpr size_t size = 4 << 20;
+        auto* memory = static_cast<unsigned char*>(malloc(size));
+        if (!memory)
+            _exit(1);
+        memset(memory, 7, size);
+        _exit(memory[size - 1] == 7 ? 0 : 1);
+    }
+    return killed && after > 0 && waitpid(after, &status, 0) == after && WIFEXITED(status) &&
+                   WEXITSTATUS(status) == 0
+               ? 0
+               : 1;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     if (argc == 2 && strcmp(argv[1], "bomb") == 0)
         return bomb();
+    if (argc == 2 && strcmp(argv[1], "hog") == 0)
+        return hog();
     if (argc < 2 || argc > 3) {
         fprintf(stderr, "usage: fork-loop COUNT [KIB]\n");
         return 2;

@@ -4,10 +4,16 @@
 #include "sys/faults.h"
 #include "test/test.h"
 
+#include <fcntl.h>
+#include <setjmp.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <string_view>
 
 namespace {
@@ -82,4 +88,67 @@ TEST(a_process_keeps_running_after_its_children_fault) {
     for (int i = 0; i < 3; ++i)
         EXPECT_SIGNALED(test::run_child("fault", {"null-write"}), SIGSEGV);
     EXPECT_EXITED(test::run_child("fault", {"no-such-kind"}), 2);
+}
+
+namespace {
+// A two-page shared or private mapping of a 100-byte file in /tmp (the file is unlinked at once).
+volatile unsigned char* map_short_file(int flags) {
+    char path[] = "/tmp/fault_test_shortXXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return nullptr;
+    unlink(path);
+    char bytes[100] = {1};
+    if (write(fd, bytes, sizeof bytes) != static_cast<ssize_t>(sizeof bytes))
+        return nullptr;
+    void* mapping = mmap(nullptr, 2 * 4096, PROT_READ | PROT_WRITE, flags, fd, 0);
+    close(fd);
+    return mapping == MAP_FAILED ? nullptr : static_cast<volatile unsigned char*>(mapping);
+}
+
+sigjmp_buf g_bus_escape;
+siginfo_t g_bus_info;
+void on_bus(int, siginfo_t* info, void*) {
+    g_bus_info = *info;
+    siglongjmp(g_bus_escape, 1);
+}
+} // namespace
+
+CHILD_SCENARIO(touch_past_end_of_file) {
+    const rlimit no_core{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    volatile unsigned char* mapping =
+        map_short_file(argc == 1 && argv[0][0] == 's' ? MAP_SHARED : MAP_PRIVATE);
+    if (!mapping)
+        return 2;
+    if (mapping[0] != 1 || mapping[4095] != 0) // the rest of the file's last page reads as zeros
+        return 3;
+    return mapping[4096]; // the second page lies wholly past the end
+}
+
+TEST(touching_a_mapped_page_past_the_end_of_its_file_kills_with_sigbus) {
+    EXPECT_SIGNALED(test::run_child("touch_past_end_of_file", {"shared"}), SIGBUS);
+    EXPECT_SIGNALED(test::run_child("touch_past_end_of_file", {"private"}), SIGBUS);
+}
+
+TEST(a_sigbus_handler_gets_bus_adrerr_and_the_address) {
+    volatile unsigned char* mapping = map_short_file(MAP_SHARED);
+    ASSERT_TRUE(mapping != nullptr);
+    struct sigaction action {
+    }, saved{};
+    action.sa_sigaction = on_bus;
+    action.sa_flags = SA_SIGINFO;
+    sigemptyset(&action.sa_mask);
+    ASSERT_EQ(sigaction(SIGBUS, &action, &saved), 0);
+    volatile bool faulted = false;
+    if (sigsetjmp(g_bus_escape, 1) == 0)
+        mapping[4096 + 12] = 5;
+    else
+        faulted = true;
+    sigaction(SIGBUS, &saved, nullptr);
+    EXPECT_TRUE(faulted);
+    EXPECT_EQ(g_bus_info.si_signo, SIGBUS);
+    EXPECT_EQ(g_bus_info.si_code, BUS_ADRERR);
+    EXPECT_EQ(g_bus_info.si_addr, const_cast<unsigned char*>(mapping + 4096 + 12));
+    munmap(const_cast<unsigned char*>(mapping), 2 * 4096);
 }

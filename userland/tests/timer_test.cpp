@@ -48,6 +48,14 @@ public:
         install(action);
     }
     ~Catcher() {
+        // A timer may have fired once more before the test stopped it: that signal must not reach
+        // the default action once the mask is back.
+        sigset_t just_this;
+        sigemptyset(&just_this);
+        sigaddset(&just_this, m_signal);
+        timespec none{0, 0};
+        while (sigtimedwait(&just_this, nullptr, &none) > 0) {
+        }
         sigaction(m_signal, &m_saved, nullptr);
         sigprocmask(SIG_SETMASK, &m_saved_mask, nullptr);
     }
@@ -415,9 +423,6 @@ TEST(expirations_while_the_signal_waits_are_overruns) {
     EXPECT_GE(info.si_overrun, 5);
     EXPECT_EQ(timer_getoverrun(timer), info.si_overrun); // the signal taken last
     EXPECT_EQ(timer_delete(timer), 0);
-    // One record a timer: nothing else of it is queued (deleting it stopped new ones).
-    timespec none{0, 0};
-    EXPECT_ERRNO(sigtimedwait(&just_this, &info, &none), EAGAIN);
 }
 
 TEST(a_cpu_time_posix_timer_fires_after_cpu_time) {

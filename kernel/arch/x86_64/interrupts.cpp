@@ -150,27 +150,30 @@ uint64_t exception_fixup_for(uint64_t instruction) {
 
 // A page fault on a user address, from user code or from the kernel's user-copy routine: demand
 // paging may make the page present. Interrupts go back on meanwhile, as they were where it faulted.
-bool resolve_user_page_fault(arch::InterruptFrame& frame) {
+arch::PageFaultOutcome resolve_user_page_fault(arch::InterruptFrame& frame) {
     constexpr uint64_t interrupt_flag = 1 << 9;
     uint64_t address = x86_64::read_cr2();
     if (frame.vector != vector_page_fault || !page_fault_resolver || address >= arch::user_half_end_address)
-        return false;
+        return arch::PageFaultOutcome::Refused;
     if (!frame.from_user_mode() && !exception_fixup_for(frame.rip))
-        return false; // the kernel touched user memory outside the copy routine: a kernel bug
+        return arch::PageFaultOutcome::Refused; // the kernel touched user memory outside the copy
+                                                // routine: a kernel bug
     arch::PageFaultAccess access{.write = (frame.error_code & 2) != 0,
                                  .instruction_fetch = (frame.error_code & 0x10) != 0,
                                  .present = (frame.error_code & 1) != 0};
     if (frame.rflags & interrupt_flag)
         arch::enable_interrupts();
-    bool resolved = page_fault_resolver(address, access);
+    arch::PageFaultOutcome outcome = page_fault_resolver(address, access);
     arch::disable_interrupts();
-    return resolved;
+    return outcome;
 }
 
 void handle_exception(arch::InterruptFrame& frame) {
     bool machine_level = frame.vector == vector_nmi || frame.vector == vector_double_fault ||
                          frame.vector == vector_machine_check;
-    if (!machine_level && resolve_user_page_fault(frame))
+    arch::PageFaultOutcome outcome =
+        machine_level ? arch::PageFaultOutcome::Refused : resolve_user_page_fault(frame);
+    if (outcome == arch::PageFaultOutcome::Resolved)
         return;
     if (!frame.from_user_mode() && !machine_level) {
         if (uint64_t fixup = exception_fixup_for(frame.rip)) {
@@ -179,7 +182,7 @@ void handle_exception(arch::InterruptFrame& frame) {
         }
     }
     if (frame.from_user_mode() && user_fault_handler && !machine_level) {
-        user_fault_handler(frame);
+        user_fault_handler(frame, outcome);
         return;
     }
     if (frame.vector == vector_breakpoint) {

@@ -71,11 +71,13 @@ int fault_signal(const InterruptFrame& frame) {
     }
 }
 
-FaultSignal describe_user_fault(const InterruptFrame& frame) {
+FaultSignal describe_user_fault(const InterruptFrame& frame, PageFaultOutcome outcome) {
     constexpr int32_t si_kernel = 0x80, segv_maperr = 1, segv_accerr = 2, fpe_intdiv = 1, fpe_fltdiv = 3,
                       fpe_fltovf = 4, fpe_fltund = 5, fpe_fltres = 6, fpe_fltinv = 7, ill_illopn = 2,
-                      trap_trace = 2, bus_adraln = 1;
+                      trap_trace = 2, bus_adraln = 1, bus_adrerr = 2;
     int signal = fault_signal(frame);
+    if (frame.vector == 14 && outcome == PageFaultOutcome::BeyondObject)
+        return {7, bus_adrerr, x86_64::read_cr2()}; // SIGBUS
     switch (frame.vector) {
     case 14: // page fault: present bit set means the access was refused, not unmapped
         return {signal, frame.error_code & 1 ? segv_accerr : segv_maperr, x86_64::read_cr2()};
