@@ -118,9 +118,15 @@ void wake_for_shared_locked(Process& process) {
     }
 }
 
+// What decides whether a signal sent now is ignored: the mask, or rt_sigtimedwait's own mask
+// while it waits with its set unblocked.
+uint64_t blocked_for_ignoring(const ThreadSignals& thread) {
+    return thread.blocked | thread.blocked_before_wait;
+}
+
 bool blocked_by_every_thread_locked(Process& process, int signal) {
     for (ThreadSignals& thread : process.signals.threads)
-        if (thread.task && !(thread.blocked & signal_bit(signal)))
+        if (thread.task && !(blocked_for_ignoring(thread) & signal_bit(signal)))
             return false;
     return true;
 }
@@ -422,7 +428,7 @@ ktl::ErrorOr<bool> queue_signal(Process& process, ThreadSignals* thread, const S
                                 PendingSignal*& spare) {
     ProcessSignals& signals = process.signals;
     apply_job_control_locked(process, info.signal);
-    bool blocked = thread ? (thread->blocked & signal_bit(info.signal)) != 0
+    bool blocked = thread ? (blocked_for_ignoring(*thread) & signal_bit(info.signal)) != 0
                           : blocked_by_every_thread_locked(process, info.signal);
     if (ignored_locked(process, blocked, info.signal))
         return false;
@@ -547,6 +553,16 @@ void set_current_blocked_mask(uint64_t mask) {
     thread.blocked = mask & ~unblockable_signals;
     update_pending_locked(*process, thread);
     wake_for_shared_locked(*process); // another thread takes what this one now blocks
+}
+
+void set_current_signal_wait(uint64_t old_mask, uint64_t awaited) {
+    Process* process = current_process();
+    sync::SpinlockGuard guard(process->signals.lock);
+    ThreadSignals& thread = *current_thread();
+    thread.blocked = (awaited ? old_mask & ~awaited : old_mask) & ~unblockable_signals;
+    thread.blocked_before_wait = awaited ? old_mask : 0;
+    update_pending_locked(*process, thread);
+    wake_for_shared_locked(*process); // when the wait ends, another thread may have to take them
 }
 
 uint64_t current_pending_signals() {
@@ -756,7 +772,10 @@ void deliver_signals(arch::InterruptFrame& frame, int64_t syscall_number) {
             if (process->signals.unkillable)
                 continue; // was blocked when sent; init ignores it now as it would have then
             DefaultAction action = default_action(signal);
-            if (action == DefaultAction::Stop)
+            // POSIX: the terminal's stop signals do not stop an orphaned group, which nobody
+            // in the session could continue; SIGSTOP always does.
+            if (action == DefaultAction::Stop &&
+                (signal == sigstop || !is_orphaned_process_group(process_group_of(0).value_or(0))))
                 stop_current(*process, signal);
             if (action != DefaultAction::Terminate)
                 continue;
