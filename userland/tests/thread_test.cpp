@@ -133,7 +133,8 @@ TEST(threads_share_the_pid_and_each_has_its_own_tid) {
     EXPECT_GT(seen.tid, 0);
     EXPECT_EQ(gettid_now(), getpid()); // the main thread's tid is the pid
     EXPECT_EQ(seen.threads, 2);
-    EXPECT_EQ(thread_count(), 1);
+    // Not checked after the join: the tid word pthread_join waits for is cleared before the thread
+    // leaves the group's count, on Linux too.
 }
 
 namespace handoff {
