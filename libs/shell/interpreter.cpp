@@ -575,6 +575,23 @@ void Shell::add_background_job(pid_t pid, const String& text) {
     m_jobs.push_back(Job{number, pid, text});
 }
 
+void Shell::report_finished_jobs() {
+    for (size_t k = 0; k < m_jobs.size();) {
+        Job& job = m_jobs[k];
+        int wait_status = 0;
+        if (!job.done && waitpid(job.pid, &wait_status, WNOHANG) == job.pid) {
+            job.done = true;
+            job.status = status_of(wait_status);
+        }
+        if (job.done) {
+            write_all(2, String("[") + to_string(job.number).view() + "]   Done\n");
+            m_jobs.erase(m_jobs.begin() + static_cast<long>(k));
+            continue;
+        }
+        ++k;
+    }
+}
+
 int Shell::execute_pipeline(Node* node) {
     size_t count = node->children.size();
     std::vector<pid_t> pids;

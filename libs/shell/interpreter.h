@@ -36,6 +36,8 @@ public:
     std::vector<String> command_names() const;
     String prompt();
     void add_background_job(pid_t pid, const String& text);
+    // Interactive: "[N] Done" for background jobs that ended since the last prompt.
+    void report_finished_jobs();
 
     // ExpansionHost
     const String* lookup(std::string_view name) override;
