@@ -771,39 +771,62 @@ struct Builtins {
         if (argv.size() == 1) {
             for (Shell::Job& job : shell.m_jobs)
                 if (!job.done)
-                    shell.wait_for(job.pid);
+                    shell.wait_job(job, false);
             shell.m_jobs.clear();
             return 0;
         }
         int status = 0;
         for (size_t k = 1; k < argv.size(); ++k) {
-            pid_t pid = job_pid(shell, argv[k]);
-            Shell::Job* found = nullptr;
-            for (Shell::Job& job : shell.m_jobs)
-                if (job.pid == pid)
-                    found = &job;
-            if (!found) {
+            Shell::Job* job = shell.find_job(argv[k]);
+            if (!job) {
                 status = 127;
                 continue;
             }
-            status = found->done ? found->status : shell.wait_for(pid);
+            status = job->done ? job->status : shell.wait_job(*job, false);
+            if (job->done)
+                shell.m_jobs.erase(shell.m_jobs.begin() + (job - shell.m_jobs.data()));
         }
         return status;
     }
 
     static pid_t job_pid(Shell& shell, const String& spec) {
-        if (spec.starts_with("%")) {
-            String rest = spec.substr(1);
-            if (rest.empty() || rest == "%" || rest == "+")
-                return shell.m_jobs.empty() ? -1 : shell.m_jobs.back().pid;
-            long number = atol(rest.c_str());
-            for (const Shell::Job& job : shell.m_jobs)
-                if (job.number == number)
-                    return job.pid;
+        if (!spec.starts_with("%"))
+            return static_cast<pid_t>(atol(spec.c_str()));
+        Shell::Job* job = shell.find_job(spec);
+        if (!job)
             return -1;
-        }
-        return static_cast<pid_t>(atol(spec.c_str()));
+        return job->pgid > 0 ? -job->pgid : job->pid;
     }
+
+    // fg and bg: continue a job, in the foreground (waiting for it) or in the background.
+    static int resume(Shell& shell, std::vector<String>& argv, bool foreground) {
+        if (!shell.job_control())
+            return error(shell, argv[0] + ": job control not enabled", 2);
+        Shell::Job* job = shell.find_job(argv.size() > 1 ? argv[1].view() : std::string_view());
+        if (!job)
+            return error(shell, argv[0] + ": no such job", 2);
+        if (foreground) {
+            write_all(1, job->text + "\n");
+            tcsetpgrp(0, job->pgid);
+        } else {
+            write_all(1, String("[") + to_string(job->number).view() + "] " + job->text.view() + " &\n");
+        }
+        ::kill(-job->pgid, SIGCONT);
+        job->stopped = false;
+        if (!foreground)
+            return 0;
+        Shell::Job resumed = *job;
+        shell.m_jobs.erase(shell.m_jobs.begin() + (job - shell.m_jobs.data()));
+        int status = shell.wait_job(resumed, true);
+        if (resumed.stopped) {
+            Shell::Job& again = shell.add_job(resumed);
+            write_all(2, String("\n[") + to_string(again.number).view() + "]+  Stopped    " +
+                             again.text.view() + "\n");
+        }
+        return status;
+    }
+    static int fg(Shell& shell, std::vector<String>& argv) { return resume(shell, argv, true); }
+    static int bg(Shell& shell, std::vector<String>& argv) { return resume(shell, argv, false); }
 
     static int kill_(Shell& shell, std::vector<String>& argv) {
         int signal = SIGTERM;
@@ -840,7 +863,7 @@ struct Builtins {
         int status = 0;
         for (size_t k = first; k < argv.size(); ++k) {
             pid_t pid = job_pid(shell, argv[k]);
-            if (pid == -1 || ::kill(pid, signal) != 0) {
+            if (pid == -1 || pid == 0 || ::kill(pid, signal) != 0) {
                 shell.report_error(String("kill: ") + argv[k].view() + ": No such process");
                 status = 1;
             }
@@ -851,13 +874,27 @@ struct Builtins {
     static int jobs(Shell& shell, std::vector<String>&) {
         for (Shell::Job& job : shell.m_jobs) {
             int wait_status = 0;
-            if (!job.done && waitpid(job.pid, &wait_status, WNOHANG) == job.pid) {
-                job.done = true;
-                job.status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+            while (!job.live.empty() && !job.stopped) {
+                pid_t pid = waitpid(job.pgid > 0 ? -job.pgid : job.live[0], &wait_status, WNOHANG);
+                if (pid <= 0)
+                    break;
+                for (size_t j = 0; j < job.live.size(); ++j)
+                    if (job.live[j] == pid)
+                        job.live.erase(job.live.begin() + static_cast<long>(j));
+                if (pid == job.pid)
+                    job.status =
+                        WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
             }
-            write_all(1, String("[") + to_string(job.number).view() + "]   " +
-                             (job.done ? "Done" : "Running") + "    " + job.text.view() + "\n");
+            job.done = job.live.empty();
+            const char* state = job.done ? "Done" : job.stopped ? "Stopped" : "Running";
+            write_all(1, String("[") + to_string(job.number).view() + "]   " + state + "    " +
+                             job.text.view() + "\n");
         }
+        for (size_t k = 0; k < shell.m_jobs.size();)
+            if (shell.m_jobs[k].done)
+                shell.m_jobs.erase(shell.m_jobs.begin() + static_cast<long>(k));
+            else
+                ++k;
         return 0;
     }
 };
@@ -873,23 +910,42 @@ int true_(Shell&, std::vector<String>&) {
 }
 
 constexpr BuiltinInfo builtins[] = {
-    {":", Builtins::colon, true},           {".", Builtins::dot, true},
-    {"break", Builtins::break_, true},      {"continue", Builtins::continue_, true},
-    {"eval", Builtins::eval, true},         {"exec", Builtins::exec, true},
-    {"exit", Builtins::exit, true},         {"export", Builtins::export_, true},
-    {"readonly", Builtins::readonly, true}, {"return", Builtins::return_, true},
-    {"set", Builtins::set, true},           {"shift", Builtins::shift, true},
-    {"times", Builtins::times, true},       {"trap", Builtins::trap, true},
-    {"unset", Builtins::unset, true},       {"[", Builtins::test, false},
-    {"alias", Builtins::alias, false},      {"cd", Builtins::cd, false},
-    {"command", Builtins::command, false},  {"echo", Builtins::echo, false},
-    {"false", Builtins::false_, false},     {"jobs", Builtins::jobs, false},
-    {"kill", Builtins::kill_, false},       {"local", Builtins::local, false},
-    {"printf", Builtins::printf_, false},   {"pwd", Builtins::pwd, false},
-    {"read", Builtins::read, false},        {"source", Builtins::dot, false},
-    {"test", Builtins::test, false},        {"true", true_, false},
-    {"type", Builtins::type, false},        {"umask", Builtins::umask_, false},
-    {"unalias", Builtins::unalias, false},  {"wait", Builtins::wait, false},
+    {":", Builtins::colon, true},
+    {".", Builtins::dot, true},
+    {"break", Builtins::break_, true},
+    {"continue", Builtins::continue_, true},
+    {"eval", Builtins::eval, true},
+    {"exec", Builtins::exec, true},
+    {"exit", Builtins::exit, true},
+    {"export", Builtins::export_, true},
+    {"readonly", Builtins::readonly, true},
+    {"return", Builtins::return_, true},
+    {"set", Builtins::set, true},
+    {"shift", Builtins::shift, true},
+    {"times", Builtins::times, true},
+    {"trap", Builtins::trap, true},
+    {"unset", Builtins::unset, true},
+    {"[", Builtins::test, false},
+    {"alias", Builtins::alias, false},
+    {"bg", Builtins::bg, false},
+    {"cd", Builtins::cd, false},
+    {"command", Builtins::command, false},
+    {"echo", Builtins::echo, false},
+    {"false", Builtins::false_, false},
+    {"fg", Builtins::fg, false},
+    {"jobs", Builtins::jobs, false},
+    {"kill", Builtins::kill_, false},
+    {"local", Builtins::local, false},
+    {"printf", Builtins::printf_, false},
+    {"pwd", Builtins::pwd, false},
+    {"read", Builtins::read, false},
+    {"source", Builtins::dot, false},
+    {"test", Builtins::test, false},
+    {"true", true_, false},
+    {"type", Builtins::type, false},
+    {"umask", Builtins::umask_, false},
+    {"unalias", Builtins::unalias, false},
+    {"wait", Builtins::wait, false},
 };
 
 } // namespace

@@ -268,11 +268,15 @@ int Shell::wait_for(pid_t pid) {
         if (result < 0 && errno != EINTR)
             return 127;
     }
-    for (Job& job : m_jobs)
+    for (Job& job : m_jobs) {
+        for (size_t k = 0; k < job.live.size(); ++k)
+            if (job.live[k] == pid)
+                job.live.erase(job.live.begin() + static_cast<long>(k));
         if (job.pid == pid) {
-            job.done = true;
+            job.done = job.live.empty();
             job.status = status_of(wait_status);
         }
+    }
     return status_of(wait_status);
 }
 
@@ -539,8 +543,10 @@ int Shell::execute_in_subshell(Node* node, bool background) {
         return 2;
     }
     if (pid == 0) {
+        bool interactive = m_interactive;
+        join_job(0, !background);
         enter_subshell();
-        if (background && !m_interactive) {
+        if (background && !interactive) {
             // Without job control a background command must not compete for the terminal's input.
             int null = open("/dev/null", O_RDONLY);
             if (null >= 0 && null != 0) {
@@ -558,38 +564,24 @@ int Shell::execute_in_subshell(Node* node, bool background) {
         }
         exit_shell(status);
     }
+    if (job_control())
+        setpgid(pid, pid);
     if (background) {
         m_last_background = pid;
         m_have_background = true;
-        add_background_job(pid, String());
+        Job job;
+        job.pid = pid;
+        job.pgid = job_control() ? pid : 0;
+        job.live.push_back(pid);
+        job.text = describe(node);
+        Job& added = add_job(job);
+        if (m_interactive)
+            write_all(2, String("[") + to_string(added.number).view() + "] " + to_string(pid).view() + "\n");
         return 0;
     }
+    if (job_control())
+        return run_foreground({pid}, pid, describe(node));
     return wait_for(pid);
-}
-
-void Shell::add_background_job(pid_t pid, const String& text) {
-    int number = 1;
-    for (const Job& job : m_jobs)
-        if (job.number >= number)
-            number = job.number + 1;
-    m_jobs.push_back(Job{number, pid, text});
-}
-
-void Shell::report_finished_jobs() {
-    for (size_t k = 0; k < m_jobs.size();) {
-        Job& job = m_jobs[k];
-        int wait_status = 0;
-        if (!job.done && waitpid(job.pid, &wait_status, WNOHANG) == job.pid) {
-            job.done = true;
-            job.status = status_of(wait_status);
-        }
-        if (job.done) {
-            write_all(2, String("[") + to_string(job.number).view() + "]   Done\n");
-            m_jobs.erase(m_jobs.begin() + static_cast<long>(k));
-            continue;
-        }
-        ++k;
-    }
 }
 
 int Shell::execute_pipeline(Node* node) {
@@ -597,6 +589,7 @@ int Shell::execute_pipeline(Node* node) {
     std::vector<pid_t> pids;
     int previous_read = -1;
     int status = 0;
+    pid_t pgid = 0;
     if (count == 1) {
         if (node->negate)
             ++m_errexit_ignored;
@@ -612,6 +605,7 @@ int Shell::execute_pipeline(Node* node) {
             }
             pid_t pid = fork();
             if (pid == 0) {
+                join_job(pgid, true);
                 enter_subshell();
                 if (previous_read >= 0) {
                     dup2(previous_read, 0);
@@ -633,8 +627,18 @@ int Shell::execute_pipeline(Node* node) {
                 close(fds[1]);
                 previous_read = fds[0];
             }
-            if (pid > 0)
+            if (pid > 0) {
                 pids.push_back(pid);
+                if (job_control()) {
+                    if (!pgid)
+                        pgid = pid;
+                    setpgid(pid, pgid);
+                }
+            }
+        }
+        if (job_control()) {
+            status = run_foreground(pids, pgid, describe(node));
+            pids.clear();
         }
         for (size_t k = 0; k < pids.size(); ++k) {
             int result = wait_for(pids[k]);
@@ -872,8 +876,10 @@ int Shell::execute_external(std::vector<String>& argv, bool in_place) {
         return 2;
     }
     if (pid == 0) {
-        if (!in_place)
+        if (!in_place) {
+            join_job(0, true);
             enter_subshell();
+        }
         std::vector<char*> arguments;
         for (String& argument : argv)
             arguments.push_back(const_cast<char*>(argument.c_str()));
@@ -890,6 +896,13 @@ int Shell::execute_external(std::vector<String>& argv, bool in_place) {
         }
         report_error(argv[0] + ": " + (error == ENOENT ? "not found" : strerror(error)));
         _exit(error == ENOENT ? 127 : 126);
+    }
+    if (job_control()) {
+        setpgid(pid, pid);
+        String text;
+        for (const String& argument : argv)
+            text += text.empty() ? argument : String(" ") + argument.view();
+        return run_foreground({pid}, pid, text);
     }
     return wait_for(pid);
 }

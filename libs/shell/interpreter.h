@@ -35,7 +35,10 @@ public:
     // For the line editor: builtin and function names, aliases, the prompt.
     std::vector<String> command_names() const;
     String prompt();
-    void add_background_job(pid_t pid, const String& text);
+    // Interactive shells on a terminal: each job its own process group, the terminal given to
+    // the foreground one, stops reported (docs/shell.md).
+    void enable_job_control();
+    bool job_control() const { return m_job_control && m_interactive; }
     // Interactive: "[N] Done" for background jobs that ended since the last prompt.
     void report_finished_jobs();
 
@@ -70,10 +73,13 @@ private:
         int copy; // -1: fd was closed before
     };
     struct Job {
-        int number;
-        pid_t pid;
+        int number = 0;
+        pid_t pid = 0;  // the last process: its status is the job's, and $! names it
+        pid_t pgid = 0; // the job's process group under job control, else 0
+        std::vector<pid_t> live;
         String text;
         bool done = false;
+        bool stopped = false;
         int status = 0;
     };
     enum class Flow { Normal, Break, Continue, Return };
@@ -90,6 +96,13 @@ private:
     void restore_redirections(std::vector<SavedFd>& saved);
     bool assign_words(const std::vector<String>& assignments, bool exported_only_to_child);
     int wait_for(pid_t pid);
+    // Job control: the child joins its job (before enter_subshell), the parent places it.
+    void join_job(pid_t pgid, bool foreground);
+    Job& add_job(Job job);
+    int wait_job(Job& job, bool foreground);
+    int run_foreground(std::vector<pid_t> pids, pid_t pgid, const String& text);
+    Job* find_job(std::string_view spec);
+    static String describe(const Node* node);
     void enter_subshell();
     void run_pending_traps();
     void check_errexit(int status);
@@ -122,6 +135,8 @@ private:
     int m_function_depth = 0;
     int m_errexit_ignored = 0;
     bool m_interactive = false;
+    bool m_job_control = false;
+    pid_t m_shell_pgid = 0;
     bool m_in_subshell = false;
     bool m_exiting = false;
     bool m_sourcing = false; // inside `.`: return ends the file

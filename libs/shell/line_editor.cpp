@@ -527,6 +527,7 @@ void run_interactive(Shell& shell) {
     signal(SIGTSTP, SIG_IGN);
     signal(SIGTTOU, SIG_IGN);
     signal(SIGTTIN, SIG_IGN);
+    shell.enable_job_control();
     std::vector<String> history;
     String path = history_path(shell);
     load_history(path, history);
