@@ -13,7 +13,6 @@
 #include "boot/pvh.h"
 #include "console/console.h"
 #include "console/log.h"
-#include "console/tty.h"
 #include "debug/benchmarks.h"
 #include "debug/crash.h"
 #include "debug/debug_keys.h"
@@ -38,6 +37,7 @@
 #include "test/ktest.h"
 #include "time/clock.h"
 #include "time/rtc.h"
+#include "tty/tty.h"
 #include "vdso/vdso.h"
 
 extern "C" void (*const __init_array_start[])();
@@ -288,7 +288,7 @@ void start_file_systems() {
     fs::devfs::register_type();
     fs::procfs::register_type(command_line_view);
     dev::register_memory_devices();
-    console::register_terminal_devices();
+    tty::register_terminal_devices();
     fs::unpack_initrd(boot_info);
     fs::Path root = fs::root_path();
     if (root.is_null())
@@ -300,6 +300,7 @@ void start_file_systems() {
     auto dev = fs::resolve(lookup, "/dev");
     if (dev.is_error() || fs::mount("devtmpfs", dev.value(), "devtmpfs", 0, "").is_error())
         klog::error(log_subsystem, "cannot mount devtmpfs on /dev");
+    tty::mount_devpts();
     for (ktl::StringView directory :
          {ktl::StringView("/tmp"), ktl::StringView("/proc"), ktl::StringView("/sys")}) {
         auto created = fs::make_directory(lookup, directory, directory == "/tmp" ? 01777 : 0555);
@@ -323,7 +324,7 @@ void start_file_systems() {
     random::initialize();
     syscalls::initialize();
     mm::install_demand_paging();
-    console::initialize_terminal();
+    tty::initialize_serial_input();
     debug::install_debug_keys();
     start_file_systems();
     boot::CommandLine command_line(command_line_view);

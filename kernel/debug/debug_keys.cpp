@@ -2,8 +2,8 @@
 
 #include "console/log.h"
 #include "console/serial.h"
-#include "console/tty.h"
 #include "sched/scheduler.h"
+#include "tty/tty.h"
 
 namespace debug {
 
@@ -14,7 +14,7 @@ constexpr uint8_t control_t = 0x14;
 void install_debug_keys() {
     if (!console::com1().is_present())
         return;
-    console::set_debug_key(control_t, sched::log_task_list);
+    tty::set_debug_key(control_t, sched::log_task_list);
     klog::info("debug", "debug keys on the serial console: Ctrl-T lists the tasks");
 }
 

@@ -51,7 +51,8 @@ ktl::ErrorOr<RefPtr<OpenFile>> open_character_device(RefPtr<Inode> inode, uint64
     uint32_t minor = device_minor(number);
     CharacterDevice* device = registry.with([&](Registry& state) -> CharacterDevice* {
         for (size_t i = 0; i < state.count; ++i) {
-            if (state.entries[i].info.major == major && state.entries[i].info.minor == minor)
+            const CharacterDeviceInfo& entry = state.entries[i].info;
+            if (entry.major == major && (entry.whole_major || entry.minor == minor))
                 return state.entries[i].device;
         }
         return nullptr;

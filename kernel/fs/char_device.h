@@ -22,6 +22,8 @@ struct CharacterDeviceInfo {
     uint32_t major = 0;
     uint32_t minor = 0;
     uint32_t mode = 0666; // the node's permissions in devfs
+    // Every minor of the major (pty slaves, whose nodes devpts makes): devfs makes no node for it.
+    bool whole_major = false;
 };
 
 // Registers one device number; Busy if taken. `info.name` must be a static string.

@@ -3,7 +3,6 @@
 
 #include "arch/user_mode.h"
 #include "console/log.h"
-#include "console/tty.h"
 #include "demangle/demangle.h"
 #include "elf/elf_file.h"
 #include "ktl/hash_map.h"
@@ -30,6 +29,7 @@ size_t processes_alive;
 ktl::HashMap<uint64_t, Process*>* pid_table; // under tree_lock; made on first use
 Process* first_process;
 [[noreturn]] void (*first_process_exit)(int wait_status);
+SessionLeaderExitHook session_leader_exit_hook; // set once at boot, before any process runs
 
 void copy_name(char (&destination)[sched::task_name_capacity], ktl::StringView name) {
     size_t length =
@@ -405,6 +405,58 @@ struct ProcessAccess {
 
     static void set_vfork_pending_locked(Process* child) { child->m_vfork_pending = true; }
 
+    // POSIX's orphaned process group: no live member has a parent in another group of the same
+    // session (init and the kernel do not count as such parents).
+    static bool is_orphaned_group_locked(uint64_t group) {
+        if (!pid_table)
+            return true;
+        for (auto& entry : *pid_table) {
+            Process* member = entry.value;
+            if (member->m_process_group != group || member->m_state != ProcessState::Running)
+                continue;
+            Process* parent = member->m_parent;
+            if (parent && parent != first_process && parent->m_state == ProcessState::Running &&
+                parent->m_process_group != group && parent->m_session == member->m_session)
+                return false;
+        }
+        return true;
+    }
+
+    static bool has_stopped_member_locked(uint64_t group) {
+        if (!pid_table)
+            return false;
+        for (auto& entry : *pid_table) {
+            Process* member = entry.value;
+            if (member->m_process_group != group || member->m_state != ProcessState::Running)
+                continue;
+            sync::SpinlockGuard guard(member->signals.lock);
+            if (member->signals.stopped)
+                return true;
+        }
+        return false;
+    }
+
+    // Groups whose link to the rest of the session may go with `process`: its own (through its
+    // parent) and its children's. Called before it leaves the tree.
+    static size_t groups_losing_a_link_locked(Process* process, uint64_t* groups, size_t capacity) {
+        size_t count = 0;
+        auto add = [&](uint64_t group) {
+            for (size_t i = 0; i < count; ++i)
+                if (groups[i] == group)
+                    return;
+            if (count < capacity)
+                groups[count++] = group;
+        };
+        Process* parent = process->m_parent;
+        if (parent && parent->m_process_group != process->m_process_group &&
+            parent->m_session == process->m_session)
+            add(process->m_process_group);
+        for (Process& child : process->m_children)
+            if (child.m_process_group != process->m_process_group && child.m_session == process->m_session)
+                add(child.m_process_group);
+        return count;
+    }
+
     [[noreturn]] static void exit(Process* process, int wait_status) {
         sched::Task* task = sched::current_task();
         bool is_first = process == first_process;
@@ -417,8 +469,15 @@ struct ProcessAccess {
         delete_all_timers(*process);    // before detaching: a timer's signal must find the thread
         detach_thread(*process, *task); // no signal reaches it from here
         process->m_files->close_all();
+        if (process->m_session == process->m_pid && session_leader_exit_hook)
+            session_leader_exit_hook(process->m_session);
+        // A group this exit orphans while it has stopped members would never be continued: POSIX
+        // has it sent SIGHUP and then SIGCONT.
+        uint64_t orphaned[8];
+        size_t orphaned_count = 0;
         {
             sync::MutexLocker locker(tree_lock);
+            orphaned_count = groups_losing_a_link_locked(process, orphaned, 8);
             release_vfork_parent_locked(process);
             reparent_children_locked(process);
             process->m_state = ProcessState::Zombie;
@@ -431,7 +490,16 @@ struct ProcessAccess {
             task->process = nullptr;
             if (is_first)
                 first_process = nullptr;
+            size_t kept = 0;
+            for (size_t i = 0; i < orphaned_count; ++i)
+                if (is_orphaned_group_locked(orphaned[i]) && has_stopped_member_locked(orphaned[i]))
+                    orphaned[kept++] = orphaned[i];
+            orphaned_count = kept;
             drop_reference_locked(process); // the main task's
+        }
+        for (size_t i = 0; i < orphaned_count; ++i) {
+            signal_group_from_kernel(orphaned[i], sighup);
+            signal_group_from_kernel(orphaned[i], sigcont);
         }
         if (is_first && first_process_exit)
             first_process_exit(wait_status);
@@ -885,6 +953,33 @@ bool is_child_subreaper() {
 
 size_t list_group(uint64_t group, uint64_t* pids, size_t capacity, size_t& total) {
     return ProcessAccess::list_group(group, pids, capacity, total);
+}
+
+bool is_orphaned_process_group(uint64_t group) {
+    sync::MutexLocker locker(tree_lock);
+    return ProcessAccess::is_orphaned_group_locked(group);
+}
+
+bool process_group_in_session(uint64_t group, uint64_t session) {
+    sync::MutexLocker locker(tree_lock);
+    return ProcessAccess::group_exists_in_session_locked(group, session);
+}
+
+void set_session_leader_exit_hook(SessionLeaderExitHook hook) {
+    session_leader_exit_hook = hook;
+}
+
+void signal_group_from_kernel(uint64_t group, int signal) {
+    if (group == 0)
+        return;
+    uint64_t pids[64];
+    size_t total = 0;
+    size_t count = list_group(group, pids, 64, total);
+    SignalInfo info{};
+    info.signal = signal;
+    info.code = si_kernel;
+    for (size_t i = 0; i < count; ++i)
+        (void)with_process(pids[i], [&](Process& target) { (void)send_signal(target, info); });
 }
 
 void exit_current(int wait_status) {

@@ -236,6 +236,17 @@ size_t processes_of_user(uint32_t real_uid);
 // Every live process in the group (zombies are past signals), for kill(-pgid); returns how many
 // pids were written (at most `capacity`) and the group's size in `total`.
 size_t list_group(uint64_t group, uint64_t* pids, size_t capacity, size_t& total);
+// Job control (the terminal layer's questions): whether no member of `group` has a parent in another
+// group of the same session (POSIX's orphaned process group), and whether `group` has a live member
+// in `session`.
+bool is_orphaned_process_group(uint64_t group);
+bool process_group_in_session(uint64_t group, uint64_t session);
+// Sends `signal` from the kernel (SI_KERNEL) to every live process of `group` (the first 64).
+void signal_group_from_kernel(uint64_t group, int signal);
+// What runs when a session leader exits, before it leaves the tree: the terminal layer hangs up the
+// session's controlling terminal (a hook, so proc needs nothing from tty, which sits above it).
+using SessionLeaderExitHook = void (*)(uint64_t session);
+void set_session_leader_exit_hook(SessionLeaderExitHook hook);
 
 // Ends the running process: `wait_status` in Linux's encoding ((code & 0xff) << 8 for an exit,
 // the signal number for a kill). Logs "Process ending with code: N" for an exit.

@@ -44,7 +44,7 @@ DefaultAction default_action(int signal) {
 // Linux's sig_ignored: a blocked signal stays pending (the mask or handler may change before it is
 // unblocked); an unblocked one whose delivery would do nothing is dropped at once.
 bool ignored_locked(Process& process, ThreadSignals& thread, int signal) {
-    if (thread.blocked & signal_bit(signal))
+    if ((thread.blocked | thread.blocked_before_wait) & signal_bit(signal))
         return false;
     if (signal == sigkill)
         return process.signals.unkillable;
@@ -303,6 +303,15 @@ void set_current_blocked_mask(uint64_t mask) {
     update_pending_locked(*process, thread);
 }
 
+void set_current_signal_wait(uint64_t old_mask, uint64_t awaited) {
+    Process* process = current_process();
+    sync::SpinlockGuard guard(process->signals.lock);
+    ThreadSignals& thread = *current_thread();
+    thread.blocked = (awaited ? old_mask & ~awaited : old_mask) & ~unblockable_signals;
+    thread.blocked_before_wait = awaited ? old_mask : 0;
+    update_pending_locked(*process, thread);
+}
+
 uint64_t current_pending_signals() {
     Process* process = current_process();
     sync::SpinlockGuard guard(process->signals.lock);
@@ -493,7 +502,10 @@ void deliver_signals(arch::InterruptFrame& frame, int64_t syscall_number) {
             if (process->signals.unkillable)
                 continue; // was blocked when sent; init ignores it now as it would have then
             DefaultAction action = default_action(signal);
-            if (action == DefaultAction::Stop)
+            // POSIX: the terminal's stop signals do not stop an orphaned group, which nobody
+            // in the session could continue; SIGSTOP always does.
+            if (action == DefaultAction::Stop &&
+                (signal == sigstop || !is_orphaned_process_group(process_group_of(0).value_or(0))))
                 stop_current(*process, signal);
             if (action != DefaultAction::Terminate)
                 continue;

@@ -125,6 +125,9 @@ private:
 struct ThreadSignals {
     sched::Task* task = nullptr; // null once the thread has exited
     uint64_t blocked = 0;
+    // rt_sigtimedwait's own mask while it waits with its set unblocked (Linux's real_blocked): a
+    // signal blocked there is still never dropped as ignored, or the wait would miss it.
+    uint64_t blocked_before_wait = 0;
     SignalQueue pending; // sent to this thread (tkill, faults)
     // suspend_mask(): the mask to put back once the call returns or its signal has been handled.
     bool restore_mask = false;
@@ -191,6 +194,9 @@ void send_signal_to_current(int signal, int32_t code = si_kernel);
 // deliverable: it is then delivered on the way back to user mode.
 uint64_t current_blocked_mask();
 void set_current_blocked_mask(uint64_t mask);
+// rt_sigtimedwait: unblocks `awaited` for the wait (`awaited` 0 puts the mask back), keeping the
+// old mask as the one that decides whether a signal sent meanwhile is ignored.
+void set_current_signal_wait(uint64_t old_mask, uint64_t awaited);
 uint64_t current_pending_signals(); // thread's and process's, blocked or not
 // Takes a pending signal in `set` (for sigtimedwait); false if none is pending.
 bool take_current_signal(uint64_t set, SignalInfo& info);

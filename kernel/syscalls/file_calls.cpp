@@ -123,7 +123,10 @@ Result sys_lseek(int fd, int64_t offset, int whence) {
     return TRY(file->seek(offset, static_cast<fs::Whence>(whence)));
 }
 
-Result sys_ioctl(int fd, uint64_t request, uint64_t argument) {
+Result sys_ioctl(int fd, uint64_t full_request, uint64_t argument) {
+    // Linux takes the request as an unsigned int: musl's ioctl(int, int, ...) sign-extends the ones
+    // with the top bit set (TIOCGPTN, _IOR's), which must still match.
+    uint64_t request = static_cast<uint32_t>(full_request);
     fs::FileTable* table = TRY(current_files());
     fs::RefPtr<fs::OpenFile> file = TRY(table->get(fd));
     if (file->is_path_only())

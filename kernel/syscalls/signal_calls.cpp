@@ -199,10 +199,10 @@ Result sys_rt_sigtimedwait(mm::UserPtr<uint64_t> set, mm::UserPtr<uint8_t> info,
     if (!found && !poll_only) {
         // The awaited signals wake the wait while it lasts, as if unblocked; taken here, never delivered.
         uint64_t mask = proc::current_blocked_mask();
-        proc::set_current_blocked_mask(mask & ~wanted);
+        proc::set_current_signal_wait(mask, wanted);
         sched::WaitQueue nobody_wakes;
         auto waited = nobody_wakes.wait_until_interruptible([] { return false; }, deadline);
-        proc::set_current_blocked_mask(mask);
+        proc::set_current_signal_wait(mask, 0);
         found = proc::take_current_signal(wanted, taken);
         if (!found && waited == sched::WaitResult::Interrupted)
             return ktl::Errno::Interrupted; // another signal, delivered on the way out; never restarted

@@ -24,8 +24,9 @@
     BLOG_OS_SYSCALL(15, rt_sigreturn,                                                                        \
                     "restores registers, mask and FPU state; a bad frame kills with SIGSEGV")                \
     BLOG_OS_SYSCALL(16, ioctl,                                                                               \
-                    "FIONREAD, FIONBIO, FIOCLEX, FIONCLEX; terminals: TCGETS, TCSETS*, TIOCGWINSZ, "         \
-                    "TIOCSWINSZ, TIOCGPGRP")                                                                 \
+                    "FIONREAD, FIONBIO, FIOCLEX, FIONCLEX; terminals: TCGETS, TCSETS*, TCFLSH, TIOCGWINSZ, " \
+                    "TIOCSWINSZ, TIOCSCTTY, TIOCNOTTY, TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCOUTQ; pty "       \
+                    "masters: TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK, TIOCGPTPEER; the request is 32 bits")        \
     BLOG_OS_SYSCALL(17, pread64, "")                                                                         \
     BLOG_OS_SYSCALL(18, pwrite64, "")                                                                        \
     BLOG_OS_SYSCALL(19, readv, "")                                                                           \

@@ -91,6 +91,18 @@ ktl::ErrorOr<sched::TaskHandle> start_from_initrd(ktl::StringView path, const kt
     return proc::spawn_program(path, {arguments, count, envp, 1});
 }
 
+// Lets every exited task go before memory is counted: a child's task may still be on its way out
+// (preempted between becoming a zombie and switching away) when its parent's wait returns, so a few
+// reaps apart in time.
+void settle_exited_tasks() {
+    for (int i = 0; i < 3; ++i) {
+        sched::reap_exited_tasks_now();
+        sched::sleep_for(2'000'000);
+    }
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+}
+
 } // namespace
 
 // Each way a program can fault ends it with Linux's signal (as 128 + signal here, 139 for SIGSEGV),
@@ -124,14 +136,12 @@ KTEST(a_thousand_processes_created_and_ended_give_back_every_frame) {
     KASSERT(fs::has_initrd());
     ktl::StringView arguments[] = {"/bin/getpid-loop", "1", "syscall"};
     MUST(start_from_initrd("/bin/getpid-loop", arguments, 3)).join(); // warm the slabs
-    sched::reap_exited_tasks_now();
-    mm::trim_kernel_heap();
+    settle_exited_tasks();
     mm::MemoryStatistics before = mm::memory_statistics();
     size_t processes_before = proc::process_count();
     for (int round = 0; round < 1000; ++round)
         KASSERT_EQ(MUST(start_from_initrd("/bin/getpid-loop", arguments, 3)).join(), 0);
-    sched::reap_exited_tasks_now();
-    mm::trim_kernel_heap();
+    settle_exited_tasks();
     mm::MemoryStatistics after = mm::memory_statistics();
     KEXPECT_EQ(proc::process_count(), processes_before);
     KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
@@ -145,14 +155,12 @@ KTEST(ten_thousand_forks_give_back_every_frame_task_and_process) {
     KASSERT(fs::has_initrd());
     ktl::StringView warm_up[] = {"/bin/fork-loop", "2", "16"};
     KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", warm_up, 3)).join(), 0); // warm the slabs
-    sched::reap_exited_tasks_now();
-    mm::trim_kernel_heap();
+    settle_exited_tasks();
     mm::MemoryStatistics before = mm::memory_statistics();
     size_t processes_before = proc::process_count();
     ktl::StringView arguments[] = {"/bin/fork-loop", "10000", "16"};
     KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", arguments, 3)).join(), 0);
-    sched::reap_exited_tasks_now();
-    mm::trim_kernel_heap();
+    settle_exited_tasks();
     mm::MemoryStatistics after = mm::memory_statistics();
     KEXPECT_EQ(proc::process_count(), processes_before);
     KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
@@ -168,13 +176,11 @@ KTEST(a_fork_bomb_gets_eagain_and_leaves_nothing_behind) {
     // The first bomb grows what the kernel keeps (page tables for 400 kernel stacks, slabs);
     // the second must give back everything it takes.
     KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", arguments, 2)).join(), 0);
-    sched::reap_exited_tasks_now();
-    mm::trim_kernel_heap();
+    settle_exited_tasks();
     mm::MemoryStatistics before = mm::memory_statistics();
     size_t processes_before = proc::process_count();
     KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", arguments, 2)).join(), 0);
-    sched::reap_exited_tasks_now();
-    mm::trim_kernel_heap();
+    settle_exited_tasks();
     mm::MemoryStatistics after = mm::memory_statistics();
     KEXPECT_EQ(proc::process_count(), processes_before);
     KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
@@ -228,12 +234,10 @@ KTEST(a_second_run_of_a_program_adds_no_shared_pages) {
 KTEST(a_process_that_exhausts_memory_is_killed_and_the_kernel_goes_on) {
     KASSERT(fs::has_initrd());
     ktl::StringView arguments[] = {"/bin/fork-loop", "hog"};
-    sched::reap_exited_tasks_now();
-    mm::trim_kernel_heap();
+    settle_exited_tasks();
     uint64_t free_before = mm::memory_statistics().frames.free_frames;
     KASSERT_EQ(MUST(start_from_initrd("/bin/fork-loop", arguments, 2)).join(), 0);
-    sched::reap_exited_tasks_now();
-    mm::trim_kernel_heap();
+    settle_exited_tasks();
     // Caches the kernel dropped under the pressure only make more room; a leak of the hog's memory
     // would show as most of the machine.
     KEXPECT(mm::memory_statistics().frames.free_frames + 256 >= free_before);
@@ -243,25 +247,15 @@ KTEST(a_process_that_exhausts_memory_is_killed_and_the_kernel_goes_on) {
 // behind (timer_test's scenarios, through its name filter).
 KTEST(timers_of_processes_that_exit_or_exec_are_freed) {
     KASSERT(fs::has_initrd());
-    // A child's task may still be on its way out when its parent's wait returns: a few reaps apart
-    // in time let every exited task go.
-    auto settle = [] {
-        for (int i = 0; i < 3; ++i) {
-            sched::reap_exited_tasks_now();
-            sched::sleep_for(2'000'000);
-        }
-        sched::reap_exited_tasks_now();
-        mm::trim_kernel_heap();
-    };
     ktl::StringView arguments[] = {"/tests/timer_test", "timers_are_freed"};
     KASSERT_EQ(MUST(start_from_initrd("/tests/timer_test", arguments, 2)).join(), 0); // warm up
-    settle();
+    settle_exited_tasks();
     mm::MemoryStatistics before = mm::memory_statistics();
     size_t timers_before = proc::timer_count();
     size_t processes_before = proc::process_count();
     for (int round = 0; round < 3; ++round)
         KASSERT_EQ(MUST(start_from_initrd("/tests/timer_test", arguments, 2)).join(), 0);
-    settle();
+    settle_exited_tasks();
     mm::MemoryStatistics after = mm::memory_statistics();
     KEXPECT_EQ(proc::process_count(), processes_before);
     // Counting alone could miss a leak (a new process may reuse a dead one's address and with it

@@ -32,9 +32,12 @@ TEST(Gdb, SessionStopsAtKernelEntryWithProjectCommands) {
     EXPECT_THAT(run.runner_output, HasSubstr("(2 MiB page)"));
     EXPECT_THAT(run.runner_output, HasSubstr("breakpoint_returns_to_the_next_instruction"));
     EXPECT_THAT(run.runner_output, testing::ContainsRegex("[0-9]+ kernel tests"));
-    EXPECT_THAT(run.runner_output, testing::ContainsRegex("0 idle +Runnable +resumes at 0x[0-9a-f]+ <thread_start_trampoline>"));
+    EXPECT_THAT(run.runner_output,
+                testing::ContainsRegex("0 idle +Runnable +resumes at 0x[0-9a-f]+ <thread_start_trampoline>"));
     EXPECT_THAT(run.runner_output, testing::ContainsRegex("1 boot +Running +running now"));
-    EXPECT_THAT(run.runner_output, HasSubstr("2 tasks"));
+    // The terminal's input task starts just before the debug keys are installed.
+    EXPECT_THAT(run.runner_output, testing::ContainsRegex("2 tty-input +Runnable"));
+    EXPECT_THAT(run.runner_output, HasSubstr("3 tasks"));
 }
 
 } // namespace

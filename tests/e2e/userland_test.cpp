@@ -27,11 +27,12 @@ TEST_P(UserlandUnderFirmware, InitRunsEveryTestProgramAndAllPass) {
                                {"--firmware=" + firmware, "--timeout=200", "--cmdline=-- test"});
     EXPECT_EQ(run.exit_code, 0) << run.runner_errors; // init's exit status stops the machine
     EXPECT_THAT(run.serial, HasSubstr("Starting init process\n"));
-    for (const char* program : {"io_test", "process_test", "memory_test", "time_test", "identity_test",
-                                "system_test", "signal_test", "fault_test", "bench_test", "vdso_test",
-                                "file_test", "directory_test", "devices_test", "futex_test", "timer_test"})
+    for (const char* program :
+         {"io_test", "process_test", "memory_test", "time_test", "identity_test", "system_test",
+          "signal_test", "fault_test", "bench_test", "vdso_test", "file_test", "directory_test",
+          "devices_test", "fork_test", "futex_test", "timer_test", "tty_test"})
         EXPECT_THAT(run.serial, HasSubstr(std::string("program /tests/") + program + " ... ok")) << program;
-    EXPECT_THAT(run.serial, testing::ContainsRegex("\n16 passed, 0 failed\n"));
+    EXPECT_THAT(run.serial, testing::ContainsRegex("\n17 passed, 0 failed\n"));
     EXPECT_THAT(run.serial, HasSubstr("the first process ended (code 0)"));
 }
 
@@ -202,6 +203,7 @@ TEST(Userland, DebiansStaticBusyboxListsDevicesAndMounts) {
     EXPECT_THAT(mounts.serial, HasSubstr("rootfs on / type tmpfs (rw"));
     EXPECT_THAT(mounts.serial, HasSubstr("devtmpfs on /dev type devtmpfs (rw"));
     EXPECT_THAT(mounts.serial, HasSubstr("proc on /proc type proc (rw,nosuid,nodev,noexec"));
+    EXPECT_THAT(mounts.serial, HasSubstr("devpts on /dev/pts type devpts (rw,nosuid,noexec"));
 }
 
 // Hostile file-system calls (bin/fuzz: random calls, bad pointers, odd flags, chrooted, nothing

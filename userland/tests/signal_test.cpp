@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <spawn.h>
 #include <sys/file.h>
@@ -470,6 +471,47 @@ TEST(sigtimedwait_with_nothing_pending_times_out_with_eagain) {
     EXPECT_ERRNO(sigtimedwait(&usr2, nullptr, &zero), EAGAIN);
     timespec bad{0, 1'000'000'000};
     EXPECT_ERRNO(sigtimedwait(&usr2, nullptr, &bad), EINVAL);
+}
+
+namespace {
+
+// The state letter of /proc/PID/stat ('S' while it sleeps), or 0.
+char process_state(pid_t pid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char text[512] = {};
+    ssize_t got = read(fd, text, sizeof text - 1);
+    close(fd);
+    const char* end_of_name = got > 0 ? strrchr(text, ')') : nullptr;
+    return end_of_name && end_of_name[1] == ' ' ? end_of_name[2] : 0;
+}
+
+} // namespace
+
+// sigtimedwait unblocks its set while it waits, yet a signal whose default is to be ignored must not
+// be dropped then (Linux checks the mask from before the wait): SIGCHLD arrives only once the waiter
+// sleeps, from a grandchild that watches its state.
+TEST(sigtimedwait_receives_a_default_ignored_signal_sent_while_it_waits) {
+    pid_t child = fork();
+    if (child == 0) {
+        sigset_t chld = set_of(SIGCHLD);
+        sigprocmask(SIG_BLOCK, &chld, nullptr);
+        pid_t waiter = getpid();
+        if (fork() == 0) {
+            for (int tries = 0; tries < 100000 && process_state(waiter) != 'S'; ++tries)
+                sched_yield();
+            _exit(0); // SIGCHLD for the waiter
+        }
+        timespec timeout{10, 0};
+        _exit(sigtimedwait(&chld, nullptr, &timeout) == SIGCHLD ? 0 : 1);
+    }
+    ASSERT_GT(child, 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_EXITED(status, 0);
 }
 
 TEST(sigqueue_delivers_its_value_with_si_queue) {

@@ -14,7 +14,7 @@ ktl::ErrorOr<RefPtr<FileSystem>> create(ktl::StringView, uint64_t, ktl::StringVi
     RefPtr<Inode> root = file_system->root();
     ktl::ErrorOr<void> result = {};
     for_each_character_device([&](const CharacterDeviceInfo& info) {
-        if (result.is_error())
+        if (result.is_error() || info.whole_major)
             return;
         NewInode node{mode_character_device | (info.mode & 0777), 0, 0, make_device(info.major, info.minor)};
         auto made = root->create(info.name, node);

@@ -3,6 +3,7 @@
 #include "vdso/vdso_data.h"
 
 #include <atomic>
+#include <chrono>
 #include <gtest/gtest.h>
 #include <thread>
 
@@ -51,7 +52,10 @@ TEST(VdsoData, AReaderNeverSeesHalfAnUpdate) {
         uint64_t cycles, ns, offset;
     };
     uint64_t distinct = 0, last = 0;
-    for (int i = 0; i < 2'000'000; ++i) {
+    // At least 2 million reads, and on a loaded host (where the writer may not have run yet) on
+    // until it has, for up to 20 s.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (long i = 0; i < 2'000'000 || (distinct <= 1 && std::chrono::steady_clock::now() < give_up); ++i) {
         Fields fields = vdso::read_stable(data, [](const vdso::Data& page) {
             return Fields{vdso::load(page.tsc_base_cycles), vdso::load(page.tsc_base_ns),
                           vdso::load(page.realtime_offset_ns)};
