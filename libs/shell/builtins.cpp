@@ -361,7 +361,7 @@ struct Builtins {
             const String& argument = argv[k];
             if (argument == "--") {
                 ++k;
-                shell.m_positional.assign(argv.begin() + static_cast<long>(k), argv.end());
+                set_positional(shell, argv, k);
                 return 0;
             }
             if (argument.size() < 2 || (argument[0] != '-' && argument[0] != '+'))
@@ -390,8 +390,15 @@ struct Builtins {
                     return error(shell, String("set: Illegal option -") + argument[c], 2);
         }
         if (k < argv.size())
-            shell.m_positional.assign(argv.begin() + static_cast<long>(k), argv.end());
+            set_positional(shell, argv, k);
         return 0;
+    }
+
+    // New positional parameters start getopts over, as in dash.
+    static void set_positional(Shell& shell, std::vector<String>& argv, size_t first) {
+        shell.m_positional.assign(argv.begin() + static_cast<long>(first), argv.end());
+        shell.set_variable("OPTIND", "1");
+        shell.m_getopts_index = 0;
     }
 
     static int shift(Shell& shell, std::vector<String>& argv) {
@@ -658,6 +665,85 @@ struct Builtins {
                 return 2;
         }
         return eof ? 1 : 0;
+    }
+
+    // getopts OPTSTRING NAME [ARG...]: the next option of the arguments (or of "$@"), OPTIND's
+    // index and a position inside a bundle like -ab kept between calls.
+    static int getopts(Shell& shell, std::vector<String>& argv) {
+        if (argv.size() < 3)
+            return error(shell, "getopts: usage: getopts optstring var [arg ...]", 2);
+        const String& options = argv[1];
+        const String& name = argv[2];
+        std::vector<String> arguments(argv.begin() + 3, argv.end());
+        if (argv.size() == 3)
+            arguments = shell.m_positional;
+        const String* optind_text = shell.variable("OPTIND");
+        long optind = optind_text ? atol(optind_text->c_str()) : 1;
+        if (optind < 1)
+            optind = 1;
+        if (optind != shell.m_getopts_index) {
+            // OPTIND was set by the script (or this is the first call): start at that argument.
+            shell.m_getopts_index = optind;
+            shell.m_getopts_position = 1;
+        }
+        bool silent = options.starts_with(":");
+        auto finish = [&](long next_index, const String& value) {
+            shell.m_getopts_index = next_index;
+            shell.set_variable("OPTIND", to_string(next_index));
+            shell.set_variable(name, value);
+        };
+        size_t index = static_cast<size_t>(optind - 1);
+        if (index >= arguments.size() || !arguments[index].starts_with("-") || arguments[index] == "-") {
+            finish(optind, "?");
+            return 1;
+        }
+        if (arguments[index] == "--") {
+            finish(optind + 1, "?");
+            return 1;
+        }
+        const String& argument = arguments[index];
+        char option = argument[shell.m_getopts_position];
+        bool last_in_bundle = shell.m_getopts_position + 1 >= argument.size();
+        size_t at = options.find(option);
+        if (option == ':' || at == String::npos) {
+            if (silent) {
+                shell.set_variable("OPTARG", String(&option, 1));
+            } else {
+                shell.report_error(String("Illegal option -") + option);
+                Shell::Variable* optarg = shell.find_variable("OPTARG");
+                if (optarg)
+                    shell.m_variables.erase(shell.m_variables.begin() + (optarg - shell.m_variables.data()));
+            }
+            shell.m_getopts_position = last_in_bundle ? 1 : shell.m_getopts_position + 1;
+            finish(last_in_bundle ? optind + 1 : optind, "?");
+            return 0;
+        }
+        if (at + 1 < options.size() && options[at + 1] == ':') {
+            if (!last_in_bundle) {
+                shell.set_variable("OPTARG", argument.substr(shell.m_getopts_position + 1));
+                shell.m_getopts_position = 1;
+                finish(optind + 1, String(&option, 1));
+                return 0;
+            }
+            if (index + 1 < arguments.size()) {
+                shell.set_variable("OPTARG", arguments[index + 1]);
+                shell.m_getopts_position = 1;
+                finish(optind + 2, String(&option, 1));
+                return 0;
+            }
+            shell.m_getopts_position = 1;
+            if (silent) {
+                shell.set_variable("OPTARG", String(&option, 1));
+                finish(optind + 1, ":");
+            } else {
+                shell.report_error(String("No arg for -") + option + " option");
+                finish(optind + 1, "?");
+            }
+            return 0;
+        }
+        shell.m_getopts_position = last_in_bundle ? 1 : shell.m_getopts_position + 1;
+        finish(last_in_bundle ? optind + 1 : optind, String(&option, 1));
+        return 0;
     }
 
     static int umask_(Shell& shell, std::vector<String>& argv) {
@@ -933,6 +1019,7 @@ constexpr BuiltinInfo builtins[] = {
     {"echo", Builtins::echo, false},
     {"false", Builtins::false_, false},
     {"fg", Builtins::fg, false},
+    {"getopts", Builtins::getopts, false},
     {"jobs", Builtins::jobs, false},
     {"kill", Builtins::kill_, false},
     {"local", Builtins::local, false},

@@ -149,6 +149,8 @@ private:
     bool m_option_allexport = false;
     bool m_option_noclobber = false;
     int m_line = 0;
+    long m_getopts_index = 0;                    // the OPTIND getopts last set
+    size_t m_getopts_position = 1;               // the next option letter inside that argument
     std::vector<std::vector<Variable>> m_locals; // per function call: the variables `local` saved
 };
 
