@@ -2,6 +2,7 @@
 // groups, the terminal's foreground group, and stopped jobs that fg and bg resume.
 #include <cerrno>
 #include <csignal>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,10 @@ int status_of(int wait_status) {
 } // namespace
 
 void Shell::enable_job_control() {
+    // A session leader with no controlling terminal yet (the shell as blog_os's init, on the
+    // console) takes its terminal, as a getty would have given it one.
+    if (tcgetpgrp(0) < 0 && getsid(0) == getpid())
+        ioctl(0, TIOCSCTTY, 0);
     pid_t terminal_group = tcgetpgrp(0);
     if (terminal_group < 0)
         return;
