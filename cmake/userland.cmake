@@ -58,3 +58,17 @@ set_tests_properties(userland-linux.init-test PROPERTIES LABELS host TIMEOUT 300
 add_test(NAME userland-linux.toolbox-vs-gnu
     COMMAND ${PROJECT_SOURCE_DIR}/userland/toolbox/tests/compare-with-gnu.sh ${BLOG_OS_USERLAND_ROOT}/bin)
 set_tests_properties(userland-linux.toolbox-vs-gnu PROPERTIES LABELS host TIMEOUT 300)
+
+# The shell against Debian's dash: every script in tests/shell must print the same and exit the
+# same under both (docs/shell.md). Host tests: /bin/sh is a static Linux binary too.
+find_program(BLOG_OS_DASH dash)
+if(BLOG_OS_DASH)
+    file(GLOB _shell_scripts CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/shell/*.sh)
+    list(FILTER _shell_scripts EXCLUDE REGEX "/compare\\.sh$")
+    foreach(script IN LISTS _shell_scripts)
+        get_filename_component(name ${script} NAME_WE)
+        add_test(NAME host.shell-vs-dash.${name}
+                 COMMAND ${PROJECT_SOURCE_DIR}/tests/shell/compare.sh ${BLOG_OS_DASH} ${BLOG_OS_USERLAND_ROOT}/bin/sh ${script})
+        set_tests_properties(host.shell-vs-dash.${name} PROPERTIES LABELS host TIMEOUT 60)
+    endforeach()
+endif()

@@ -10,6 +10,7 @@
 #include "ktl/vector.h"
 #include "mm/physical.h"
 #include "mm/user_memory.h"
+#include "proc/thread_exit.h"
 #include "sched/scheduler.h"
 #include "sync/mutex.h"
 
@@ -21,12 +22,19 @@ namespace proc {
 namespace {
 
 constexpr ktl::StringView log_subsystem = "proc";
-constexpr uint64_t clone_vm = 0x100, clone_vfork = 0x4000, clone_settls = 0x80000,
-                   clone_parent_settid = 0x100000, clone_child_settid = 0x1000000, exit_signal_mask = 0xff;
+constexpr uint64_t clone_vm = 0x100, clone_fs = 0x200, clone_files = 0x400, clone_sighand = 0x800,
+                   clone_vfork = 0x4000, clone_thread = 0x10000, clone_sysvsem = 0x40000,
+                   clone_settls = 0x80000, clone_parent_settid = 0x100000, clone_child_cleartid = 0x200000,
+                   clone_detached = 0x400000, clone_child_settid = 0x1000000, exit_signal_mask = 0xff;
+// What a thread shares with its group; one file table, fs context and handler table a process.
+constexpr uint64_t thread_sharing = clone_vm | clone_fs | clone_files | clone_sighand;
 
-sync::Mutex tree_lock; // parent/children links, states, references, the pid table, the counters below
+sync::Mutex tree_lock; // parent/children links, states, references, the pid tables, the counters below
 size_t processes_alive;
 ktl::HashMap<uint64_t, Process*>* pid_table; // under tree_lock; made on first use
+// Threads other than a group's main one, by tid, for tkill (under tree_lock, made on first use).
+// An entry holds no reference: the thread removes it before dropping its own.
+ktl::HashMap<uint64_t, Process*>* thread_table;
 Process* first_process;
 [[noreturn]] void (*first_process_exit)(int wait_status);
 SessionLeaderExitHook session_leader_exit_hook; // set once at boot, before any process runs
@@ -53,7 +61,20 @@ struct StartRequest {
     uint64_t stack_pointer;
     uint64_t thread_pointer;
     arch::InterruptFrame frame;
-    uint64_t child_tid_address; // CLONE_CHILD_SETTID: where the child writes its tid first thing
+    uint64_t child_tid_address;   // CLONE_CHILD_SETTID: where the child writes its tid first thing
+    uint64_t clear_child_tid = 0; // CLONE_CHILD_CLEARTID
+};
+
+// How a new thread starts: in `process`, with `thread` as its signal state, from a copy of the
+// creator's frame.
+struct ThreadStartRequest {
+    Process* process;
+    ThreadSignals* thread;
+    arch::InterruptFrame frame;
+    uint64_t thread_pointer;
+    uint64_t child_tid_address;
+    uint64_t clear_child_tid;
+    uint64_t mask;
 };
 
 } // namespace
@@ -220,6 +241,7 @@ struct ProcessAccess {
         task->process_id = task->id;
         attach_main_thread(*request.process, *task, request.process->blocked_signals);
         task->user_thread_pointer = request.thread_pointer;
+        task->clear_child_tid = request.clear_child_tid;
         arch::set_user_thread_pointer(request.thread_pointer);
         if (request.child_tid_address) {
             int32_t tid = static_cast<int32_t>(task->id);
@@ -228,6 +250,105 @@ struct ProcessAccess {
         if (request.from_frame)
             return_to_user_mode(&request.frame);
         enter_user_mode(request.entry, request.stack_pointer);
+    }
+
+    // clone(CLONE_THREAD): a task in `process` that resumes from a copy of the caller's frame. The
+    // thread is entered in the group and the tid table before it can run, so an exit_group or
+    // tkill that follows clone finds it.
+    static ktl::ErrorOr<long> create_thread(Process* process, const CloneRequest& clone,
+                                            const arch::InterruptFrame& frame, uint64_t mask) {
+        sched::Task* task = sched::current_task();
+        ThreadSignals* thread = TRY(add_thread(*process));
+        auto* request = new (std::nothrow) ThreadStartRequest{
+            process,
+            thread,
+            frame,
+            (clone.flags & clone_settls) ? clone.thread_pointer : task->user_thread_pointer,
+            (clone.flags & clone_child_settid) ? clone.child_tid_address : 0,
+            (clone.flags & clone_child_cleartid) ? clone.child_tid_address : 0,
+            mask};
+        if (!request) {
+            remove_unstarted_thread(*process, *thread);
+            return ktl::Errno::NoMemory;
+        }
+        request->frame.rax = 0;
+        if (clone.stack)
+            request->frame.rsp = clone.stack;
+        {
+            sync::MutexLocker locker(tree_lock);
+            ++process->m_references; // the new thread's
+            if (!thread_table)
+                thread_table = new (std::nothrow) ktl::HashMap<uint64_t, Process*>;
+        }
+        task->address_space->ref();
+        auto started = sched::spawn(task->name_view(), start_thread, request,
+                                    {.address_space = task->address_space, .copy_fpu_state = true});
+        if (started.is_error()) {
+            delete request; // the failed spawn released the address space reference
+            remove_unstarted_thread(*process, *thread);
+            sync::MutexLocker locker(tree_lock);
+            drop_reference_locked(process);
+            return started.error();
+        }
+        uint64_t tid = started.value().id();
+        started.value().reset(); // the thread runs detached; pthread_join meets it through the futex
+        {
+            sync::MutexLocker locker(tree_lock);
+            if (thread_table)
+                (void)thread_table->try_set(tid, process); // best effort, as the pid table
+        }
+        if (clone.flags & clone_parent_settid) {
+            int32_t value = static_cast<int32_t>(tid);
+            (void)mm::copy_to_user(mm::UserPtr<int32_t>(clone.parent_tid_address), &value);
+        }
+        name_thread(*process, *thread, tid); // from here the thread may run and exit
+        return static_cast<long>(tid);
+    }
+
+    [[noreturn]] static void start_thread(void* argument) {
+        ThreadStartRequest request = *static_cast<ThreadStartRequest*>(argument);
+        delete static_cast<ThreadStartRequest*>(argument);
+        sched::Task* task = sched::current_task();
+        Process* process = request.process;
+        wait_until_named(*process, *request.thread);
+        task->process = process;
+        task->process_id = process->m_pid;
+        task->clear_child_tid = request.clear_child_tid;
+        attach_thread(*process, *request.thread, *task, request.mask);
+        task->user_thread_pointer = request.thread_pointer;
+        arch::set_user_thread_pointer(request.thread_pointer);
+        if (request.child_tid_address) {
+            int32_t tid = static_cast<int32_t>(task->id);
+            (void)mm::copy_to_user(mm::UserPtr<int32_t>(request.child_tid_address), &tid);
+        }
+        return_to_user_mode(&request.frame);
+    }
+
+    static void forget_thread_locked(Process* process, uint64_t tid) {
+        if (!thread_table)
+            return;
+        Process** entry = thread_table->get(tid);
+        if (entry && *entry == process)
+            thread_table->remove(tid);
+    }
+
+    static Process* find_thread_group_locked(uint64_t tid) {
+        if (Process* process = find_locked(tid))
+            return process;
+        Process** entry = thread_table ? thread_table->get(tid) : nullptr;
+        return entry ? *entry : nullptr;
+    }
+
+    // execve from a thread: the others are gone; this one becomes the main thread, tid = pid.
+    static void become_main_thread(Process* process, sched::Task* task) {
+        if (task->id != process->m_pid) {
+            {
+                sync::MutexLocker locker(tree_lock);
+                forget_thread_locked(process, task->id);
+            }
+            sched::take_task_id(process->m_pid);
+        }
+        proc::become_main_thread(*process, *task);
     }
 
     static bool selected_locked(const Process& parent, const Process& child, const WaitRequest& request) {
@@ -457,8 +578,31 @@ struct ProcessAccess {
         return count;
     }
 
+    // exit_group: the other threads get SIGKILL and leave as they see it; the last one out (maybe
+    // this one) ends the process with `wait_status`.
     [[noreturn]] static void exit(Process* process, int wait_status) {
+        (void)begin_group_exit(*process, wait_status);
+        exit_thread(process, wait_status);
+    }
+
+    [[noreturn]] static void exit_thread(Process* process, int wait_status) {
         sched::Task* task = sched::current_task();
+        release_user_thread_state(*task);           // pthread_join's wake, robust mutexes
+        bool last = detach_thread(*process, *task); // no signal reaches it from here
+        if (!last) {
+            // The group lives on; a main thread that leaves first keeps the pid for the others.
+            // A kernel TaskHandle on the main task learns the group's status if it is ending.
+            int code = shell_status(group_exit_status(*process, wait_status));
+            {
+                sync::MutexLocker locker(tree_lock);
+                process->m_run_time_ns += task->entity.runtime_ns;
+                forget_thread_locked(process, task->id);
+                task->process = nullptr;
+                drop_reference_locked(process); // this thread's
+            }
+            sched::exit(code);
+        }
+        wait_status = group_exit_status(*process, wait_status);
         bool is_first = process == first_process;
         // The seed's words. Routine exits are debug records: at info, every posix_spawn paid for a
         // line on two serial ports, which emulated UARTs pass on a host write per byte.
@@ -466,8 +610,7 @@ struct ProcessAccess {
             klog::log(is_first ? klog::Level::Info : klog::Level::Debug, log_subsystem,
                       "Process ending with code: {}", exit_code_of(wait_status));
         }
-        delete_all_timers(*process);    // before detaching: a timer's signal must find the thread
-        detach_thread(*process, *task); // no signal reaches it from here
+        delete_all_timers(*process); // with the last thread: no signal is queued for a process without one
         process->m_files->close_all();
         if (process->m_session == process->m_pid && session_leader_exit_hook)
             session_leader_exit_hook(process->m_session);
@@ -482,7 +625,8 @@ struct ProcessAccess {
             reparent_children_locked(process);
             process->m_state = ProcessState::Zombie;
             process->m_wait_status = wait_status;
-            process->m_run_time_ns = task->entity.runtime_ns;
+            process->m_run_time_ns += task->entity.runtime_ns;
+            forget_thread_locked(process, task->id);
             if (process->m_parent) {
                 notify_parent_locked(process->m_parent);
                 send_child_signal_locked(process, wait_status);
@@ -495,7 +639,7 @@ struct ProcessAccess {
                 if (is_orphaned_group_locked(orphaned[i]) && has_stopped_member_locked(orphaned[i]))
                     orphaned[kept++] = orphaned[i];
             orphaned_count = kept;
-            drop_reference_locked(process); // the main task's
+            drop_reference_locked(process); // the last thread's
         }
         for (size_t i = 0; i < orphaned_count; ++i) {
             signal_group_from_kernel(orphaned[i], sighup);
@@ -773,13 +917,26 @@ ktl::ErrorOr<long> clone_process(const CloneRequest& clone, const arch::Interrup
         return ktl::Errno::InvalidArgument;
     uint64_t flags = clone.flags;
     uint64_t exit_signal = flags & exit_signal_mask;
-    constexpr uint64_t known =
-        clone_vm | clone_vfork | clone_settls | clone_parent_settid | clone_child_settid | exit_signal_mask;
+    constexpr uint64_t known = thread_sharing | clone_vfork | clone_thread | clone_sysvsem | clone_settls |
+                               clone_parent_settid | clone_child_settid | clone_child_cleartid |
+                               clone_detached | exit_signal_mask;
     if ((flags & ~known) != 0 || exit_signal > 64)
         return ktl::Errno::InvalidArgument;
+    // Linux's rules: a thread shares the handlers, which need the memory they point into.
+    if ((flags & clone_thread) && !(flags & clone_sighand))
+        return ktl::Errno::InvalidArgument;
+    if ((flags & clone_sighand) && !(flags & clone_vm))
+        return ktl::Errno::InvalidArgument;
+    // The caller's mask, read here: a field of the process would race with its other threads.
+    uint64_t mask = current_blocked_mask();
+    if (flags & clone_thread) {
+        if ((flags & thread_sharing) != thread_sharing || (flags & clone_vfork))
+            return ktl::Errno::NotImplemented; // a thread with files or a cwd of its own
+        return ProcessAccess::create_thread(parent, clone, frame, mask);
+    }
     bool share_memory = flags & clone_vm;
-    if (share_memory && !(flags & clone_vfork))
-        return ktl::Errno::NotImplemented; // CLONE_VM alone makes a thread: threads come later
+    if ((share_memory && !(flags & clone_vfork)) || (flags & (clone_fs | clone_files | clone_sighand)))
+        return ktl::Errno::NotImplemented; // shared memory, files or handlers across processes
     TRY(check_process_limits(*parent));
     sched::Task* task = sched::current_task();
     Process* child = ProcessAccess::create(parent->name(), parent);
@@ -797,6 +954,8 @@ ktl::ErrorOr<long> clone_process(const CloneRequest& clone, const arch::Interrup
         request->thread_pointer = clone.thread_pointer;
     if (flags & clone_child_settid)
         request->child_tid_address = clone.child_tid_address;
+    if (flags & clone_child_cleartid)
+        request->clear_child_tid = clone.child_tid_address;
     // fork: the child gets a copy-on-write copy of the memory; vfork borrows it until execve or exit.
     mm::AddressSpace* space = task->address_space;
     if (share_memory) {
@@ -811,7 +970,7 @@ ktl::ErrorOr<long> clone_process(const CloneRequest& clone, const arch::Interrup
         space = copy.value();
     }
     memcpy(child->signal_actions, parent->signal_actions, sizeof child->signal_actions);
-    child->blocked_signals = parent->blocked_signals;
+    child->blocked_signals = mask;
     child->executable = parent->executable;
     child->executable_image = parent->executable_image;
     ProgramIdentity identity = parent->program_identity();
@@ -858,8 +1017,16 @@ ktl::ErrorOr<void> execute(ktl::StringView path, const ProgramArguments& argumen
     ktl::RefPtr<RecordedArguments> recorded = TRY(record_arguments(run->arguments));
     LoadedProgram program =
         TRY(load_program(name, file.image->bytes(), run->arguments, file.image->is_shareable()));
+    // The other threads end first (Linux's de_thread); if the group is already ending, so does
+    // this thread, on its way out through the SIGKILL it has.
+    if (!end_other_threads_for_exec(*process)) {
+        program.address_space->unref();
+        return ktl::Errno::Interrupted;
+    }
     // No way back from here: the old program is gone.
     sched::Task* task = sched::current_task();
+    ProcessAccess::become_main_thread(process, task);
+    release_user_thread_state(*task); // the old program's robust mutexes and tid word
     sched::replace_address_space(program.address_space);
     {
         // Before the close-on-exec fds close: a parent that learns of the execve from them must
@@ -914,6 +1081,13 @@ uint64_t children_run_time_ns() {
     return ProcessAccess::children_run_time_locked(process);
 }
 
+uint64_t process_run_time_ns() {
+    Process* process = current_process();
+    if (!process)
+        return sched::current_task()->entity.runtime_ns;
+    return threads_run_time_ns(*process);
+}
+
 ktl::ErrorOr<uint64_t> process_group_of(uint64_t pid) {
     return ProcessAccess::group_or_session_of(pid, false);
 }
@@ -953,6 +1127,13 @@ bool is_child_subreaper() {
 
 size_t list_group(uint64_t group, uint64_t* pids, size_t capacity, size_t& total) {
     return ProcessAccess::list_group(group, pids, capacity, total);
+}
+
+void exit_current_thread(int wait_status) {
+    Process* process = current_process();
+    if (!process)
+        exit_current(wait_status);
+    ProcessAccess::exit_thread(process, wait_status);
 }
 
 bool is_orphaned_process_group(uint64_t group) {
@@ -1124,6 +1305,15 @@ ktl::ErrorOr<void> with_process(uint64_t pid, ktl::FunctionRef<void(Process&)> v
     if (!found)
         return ktl::Errno::NoSuchProcess;
     visit(**found);
+    return {};
+}
+
+ktl::ErrorOr<void> with_thread_group(uint64_t tid, ktl::FunctionRef<void(Process&)> visit) {
+    sync::MutexLocker locker(tree_lock);
+    Process* process = ProcessAccess::find_thread_group_locked(tid);
+    if (!process)
+        return ktl::Errno::NoSuchProcess;
+    visit(*process);
     return {};
 }
 

@@ -1,8 +1,9 @@
-// Processes: a program's running instance. A process has a pid (its main task's id), a parent, its
-// children, open files, signal dispositions and, once it has exited, a wait status in Linux's
-// encoding that its parent collects with wait4. Its memory is its tasks' address space.
+// Processes: a program's running instance, a thread group. A process has a pid (its main task's
+// id), one or more threads (tasks sharing its address space, files and signal handlers), a parent,
+// its children, open files, signal dispositions and, once its last thread has exited, a wait status
+// in Linux's encoding that its parent collects with wait4. Its memory is its tasks' address space.
 //
-// Lifetime: the main task holds a reference until it exits; a parent holds one for each child until
+// Lifetime: each thread holds a reference until it exits; a parent holds one for each child until
 // it has waited for it. A process with no parent process (started by the kernel) is freed as it
 // exits; its exit code reaches the kernel through the TaskHandle.
 //
@@ -119,7 +120,7 @@ private:
     ktl::IntrusiveList<Process, InChildren> m_children;
     ProcessState m_state = ProcessState::Running;
     int m_wait_status = 0;
-    uint64_t m_run_time_ns = 0; // the main task's, recorded at exit (rusage)
+    uint64_t m_run_time_ns = 0; // its threads', recorded as each exits (rusage)
     // Reaped children's run time, theirs included (getrusage's RUSAGE_CHILDREN, times).
     uint64_t m_children_run_time_ns = 0;
     // Job control: the process group and session ids (those of their leaders), inherited on fork.
@@ -171,12 +172,16 @@ void write_user_backtrace(ktl::FormatSink& sink, const arch::InterruptFrame& fra
 ktl::Error become_first_process(ktl::StringView path, const ProgramArguments& arguments,
                                 [[noreturn]] void (*on_exit)(int wait_status));
 
-// clone(2) for new processes: fork (no CLONE_VM; the child gets a copy-on-write copy of the memory)
-// and vfork (CLONE_VM|CLONE_VFORK: the child borrows the memory until it calls execve or exits,
-// while the caller sleeps; CLONE_VFORK alone also makes the caller wait). CLONE_SETTLS,
-// CLONE_PARENT_SETTID and CLONE_CHILD_SETTID as Linux. `frame` is the caller's syscall frame; the
-// child resumes from a copy of it with rax = 0 and its stack at `stack` (if non-zero). Returns the
-// child's pid. CLONE_VM without CLONE_VFORK (threads): NotImplemented; unknown flags: InvalidArgument.
+// clone(2) and clone3(2): fork (no CLONE_VM; the child gets a copy-on-write copy of the memory),
+// vfork (CLONE_VM|CLONE_VFORK: the child borrows the memory until it calls execve or exits, while
+// the caller sleeps; CLONE_VFORK alone also makes the caller wait) and threads (CLONE_THREAD with
+// CLONE_VM, CLONE_FS, CLONE_FILES and CLONE_SIGHAND: a new task in the caller's process).
+// CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID and CLONE_CHILD_CLEARTID as Linux. `frame`
+// is the caller's syscall frame; the child resumes from a copy of it with rax = 0 and its stack at
+// `stack` (if non-zero). Returns the child's pid or tid. InvalidArgument for unknown flags and for
+// the combinations Linux refuses (CLONE_THREAD without CLONE_SIGHAND, CLONE_SIGHAND without
+// CLONE_VM); NotImplemented for sharing that is not a thread or a vfork (CLONE_VM, CLONE_FS,
+// CLONE_FILES or CLONE_SIGHAND alone).
 struct CloneRequest {
     uint64_t flags = 0;
     uint64_t stack = 0;
@@ -217,6 +222,8 @@ void notify_parent_of_job_control(Process& child, int32_t code, int signal);
 
 // The run time of the caller's reaped children, theirs included.
 uint64_t children_run_time_ns();
+// The caller's process's run time: its threads', those that have exited included.
+uint64_t process_run_time_ns();
 
 // Process groups and sessions, with Linux's rules and errors. pid 0 means the caller.
 ktl::ErrorOr<uint64_t> process_group_of(uint64_t pid);
@@ -248,9 +255,12 @@ void signal_group_from_kernel(uint64_t group, int signal);
 using SessionLeaderExitHook = void (*)(uint64_t session);
 void set_session_leader_exit_hook(SessionLeaderExitHook hook);
 
-// Ends the running process: `wait_status` in Linux's encoding ((code & 0xff) << 8 for an exit,
-// the signal number for a kill). Logs "Process ending with code: N" for an exit.
+// Ends the running process, every thread of it (exit_group, fatal signals, faults): `wait_status`
+// in Linux's encoding ((code & 0xff) << 8 for an exit, the signal number for a kill). Logs
+// "Process ending with code: N" for an exit.
 [[noreturn]] void exit_current(int wait_status);
+// exit(2): ends the running thread only; the last thread out ends the process with `wait_status`.
+[[noreturn]] void exit_current_thread(int wait_status);
 
 // Linux's encodings.
 constexpr int exit_status(int code) {
@@ -278,6 +288,8 @@ size_t process_count();
 // The pid table: runs `visit` on the process with that pid (zombies included) under the process
 // tree's lock, so it must not wait for other processes; NoSuchProcess if there is none.
 ktl::ErrorOr<void> with_process(uint64_t pid, ktl::FunctionRef<void(Process&)> visit);
+// The same for the process (thread group) that thread `tid` belongs to.
+ktl::ErrorOr<void> with_thread_group(uint64_t tid, ktl::FunctionRef<void(Process&)> visit);
 // Every process's pid, in increasing order, up to `capacity`; returns how many.
 size_t list_pids(uint64_t* pids, size_t capacity);
 

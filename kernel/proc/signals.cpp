@@ -42,9 +42,10 @@ DefaultAction default_action(int signal) {
 }
 
 // Linux's sig_ignored: a blocked signal stays pending (the mask or handler may change before it is
-// unblocked); an unblocked one whose delivery would do nothing is dropped at once.
-bool ignored_locked(Process& process, ThreadSignals& thread, int signal) {
-    if ((thread.blocked | thread.blocked_before_wait) & signal_bit(signal))
+// unblocked); an unblocked one whose delivery would do nothing is dropped at once. `blocked`: the
+// target thread blocks it, or for a process-directed signal every thread does.
+bool ignored_locked(Process& process, bool blocked, int signal) {
+    if (blocked)
         return false;
     if (signal == sigkill)
         return process.signals.unkillable;
@@ -63,10 +64,10 @@ constexpr uint64_t stop_signals =
 // stopped process so that it can die.
 void apply_job_control_locked(Process& process, int signal) {
     ProcessSignals& signals = process.signals;
-    ThreadSignals& thread = signals.main_thread;
     if (signal_bit(signal) & stop_signals) {
         signals.pending.discard(sigcont);
-        thread.pending.discard(sigcont);
+        for (ThreadSignals& thread : signals.threads)
+            thread.pending.discard(sigcont);
         return;
     }
     if (signal != sigcont && signal != sigkill)
@@ -74,7 +75,8 @@ void apply_job_control_locked(Process& process, int signal) {
     if (signal == sigcont) {
         for (int stop : {sigstop, sigtstp, sigttin, sigttou}) {
             signals.pending.discard(stop);
-            thread.pending.discard(stop);
+            for (ThreadSignals& thread : signals.threads)
+                thread.pending.discard(stop);
         }
         signals.stop_dequeued = false;
     }
@@ -100,6 +102,51 @@ void update_pending_locked(Process& process, ThreadSignals& thread) {
         sched::notify_signal(thread.task);
     else
         __atomic_store_n(&thread.task->signal_pending, false, __ATOMIC_SEQ_CST);
+}
+
+// A signal sent to the process is for any one thread that does not block it: the first such (the
+// main thread while it lives) is woken to take it, as Linux's complete_signal picks one.
+void wake_for_shared_locked(Process& process) {
+    uint64_t shared = process.signals.pending.set();
+    if (!shared)
+        return;
+    for (ThreadSignals& thread : process.signals.threads) {
+        if (thread.task && (shared & ~(thread.blocked & ~unblockable_signals))) {
+            sched::notify_signal(thread.task);
+            return;
+        }
+    }
+}
+
+// What decides whether a signal sent now is ignored: the mask, or rt_sigtimedwait's own mask
+// while it waits with its set unblocked.
+uint64_t blocked_for_ignoring(const ThreadSignals& thread) {
+    return thread.blocked | thread.blocked_before_wait;
+}
+
+bool blocked_by_every_thread_locked(Process& process, int signal) {
+    for (ThreadSignals& thread : process.signals.threads)
+        if (thread.task && !(blocked_for_ignoring(thread) & signal_bit(signal)))
+            return false;
+    return true;
+}
+
+bool has_live_thread_locked(Process& process) {
+    for (ThreadSignals& thread : process.signals.threads)
+        if (thread.task)
+            return true;
+    return false;
+}
+
+// SIGKILL on one thread's own queue: group exit and execve end the other threads this way.
+void kill_thread_locked(ThreadSignals& thread) {
+    SignalInfo info{};
+    info.signal = sigkill;
+    info.code = si_kernel;
+    PendingSignal* none = nullptr;
+    (void)thread.pending.add(info, none); // a standard signal needs no record
+    if (thread.task)
+        sched::notify_signal(thread.task);
 }
 
 ThreadSignals* current_thread() {
@@ -181,6 +228,14 @@ void SignalQueue::discard(int signal) {
     }
 }
 
+void SignalQueue::move_from(SignalQueue& other) {
+    clear();
+    while (PendingSignal* entry = other.m_entries.pop_front())
+        m_entries.push_back(*entry);
+    m_set = other.m_set;
+    other.m_set = 0;
+}
+
 void SignalQueue::clear() {
     while (PendingSignal* entry = m_entries.pop_front())
         delete entry;
@@ -190,23 +245,171 @@ void SignalQueue::clear() {
 void attach_main_thread(Process& process, sched::Task& task, uint64_t mask) {
     ProcessSignals& signals = process.signals;
     sync::SpinlockGuard guard(signals.lock);
+    if (!signals.main_thread.is_linked())
+        signals.threads.push_front(signals.main_thread);
+    signals.main_thread.tid = task.id;
     signals.main_thread.task = &task;
     signals.main_thread.blocked = mask & ~unblockable_signals;
     task.signals = &signals.main_thread;
     update_pending_locked(process, signals.main_thread);
 }
 
-void detach_thread(Process& process, sched::Task& task) {
+ktl::ErrorOr<ThreadSignals*> add_thread(Process& process) {
+    auto* thread = new (std::nothrow) ThreadSignals;
+    if (!thread)
+        return ktl::Errno::NoMemory;
+    sync::SpinlockGuard guard(process.signals.lock);
+    if (process.signals.group_exiting) {
+        delete thread;
+        return ktl::Errno::Interrupted; // the caller is about to see its SIGKILL
+    }
+    process.signals.threads.push_back(*thread);
+    return thread;
+}
+
+void name_thread(Process& process, ThreadSignals& thread, uint64_t tid) {
+    sync::SpinlockGuard guard(process.signals.lock);
+    thread.tid = tid;
+    process.signals.thread_changes.wake_all();
+}
+
+void wait_until_named(Process& process, ThreadSignals& thread) {
+    process.signals.thread_changes.wait_until([&] {
+        sync::SpinlockGuard guard(process.signals.lock);
+        return thread.tid != 0;
+    });
+}
+
+void remove_unstarted_thread(Process& process, ThreadSignals& thread) {
+    {
+        sync::SpinlockGuard guard(process.signals.lock);
+        process.signals.threads.remove(thread);
+    }
+    delete &thread;
+}
+
+void attach_thread(Process& process, ThreadSignals& thread, sched::Task& task, uint64_t mask) {
+    sync::SpinlockGuard guard(process.signals.lock);
+    thread.tid = task.id;
+    thread.task = &task;
+    thread.blocked = mask & ~unblockable_signals;
+    task.signals = &thread;
+    if (process.signals.group_exiting)
+        kill_thread_locked(thread); // started while the group was ending: it ends too
+    update_pending_locked(process, thread);
+}
+
+bool detach_thread(Process& process, sched::Task& task) {
+    ProcessSignals& signals = process.signals;
+    ThreadSignals* thread = task.signals;
+    bool last;
+    {
+        sync::SpinlockGuard guard(signals.lock);
+        signals.exited_threads_run_time_ns += task.entity.runtime_ns;
+        if (thread) {
+            thread->task = nullptr;
+            SignalInfo dropped;
+            while (thread->pending.take(~uint64_t{0}, dropped))
+                if (is_realtime(dropped.signal))
+                    --signals.queued_realtime; // it counts the process's queues and its threads'
+            signals.threads.remove(*thread);
+        }
+        task.signals = nullptr;
+        __atomic_store_n(&task.signal_pending, false, __ATOMIC_SEQ_CST);
+        last = signals.threads.is_empty();
+        if (last) {
+            signals.pending.clear();
+            signals.queued_realtime = 0;
+        } else {
+            wake_for_shared_locked(process); // what this thread would have taken goes to another
+        }
+        signals.thread_changes.wake_all();
+    }
+    if (thread && thread != &signals.main_thread)
+        delete thread;
+    return last;
+}
+
+size_t thread_count(Process& process) {
+    sync::SpinlockGuard guard(process.signals.lock);
+    return process.signals.threads.size();
+}
+
+uint64_t threads_run_time_ns(Process& process) {
+    sync::SpinlockGuard guard(process.signals.lock);
+    uint64_t total = process.signals.exited_threads_run_time_ns;
+    for (ThreadSignals& thread : process.signals.threads)
+        if (thread.task) // an aligned word the scheduler updates: read whole
+            total += __atomic_load_n(&thread.task->entity.runtime_ns, __ATOMIC_RELAXED);
+    return total;
+}
+
+bool begin_group_exit(Process& process, int wait_status) {
     ProcessSignals& signals = process.signals;
     sync::SpinlockGuard guard(signals.lock);
-    if (task.signals) {
-        task.signals->task = nullptr;
-        task.signals->pending.clear();
+    if (signals.group_exiting)
+        return false;
+    signals.group_exiting = true;
+    signals.group_exit_status = wait_status;
+    sched::Task* self = sched::current_task();
+    for (ThreadSignals& thread : signals.threads)
+        if (thread.task != self)
+            kill_thread_locked(thread);
+    apply_job_control_locked(process, sigkill); // a stopped thread wakes to die
+    return true;
+}
+
+int group_exit_status(Process& process, int own) {
+    sync::SpinlockGuard guard(process.signals.lock);
+    return process.signals.group_exiting ? process.signals.group_exit_status : own;
+}
+
+bool end_other_threads_for_exec(Process& process) {
+    ProcessSignals& signals = process.signals;
+    sched::Task* self = sched::current_task();
+    {
+        sync::SpinlockGuard guard(signals.lock);
+        if (signals.threads.size() == 1)
+            return true;
+        if (signals.group_exiting)
+            return false;
+        // The others leave as for exit_group, but the group is not exiting: this thread goes on.
+        signals.group_exiting = true;
+        for (ThreadSignals& thread : signals.threads)
+            if (thread.task != self)
+                kill_thread_locked(thread);
+        apply_job_control_locked(process, sigkill);
     }
-    signals.pending.clear();
-    signals.queued_realtime = 0;
-    task.signals = nullptr;
-    __atomic_store_n(&task.signal_pending, false, __ATOMIC_SEQ_CST);
+    signals.thread_changes.wait_until([&] {
+        sync::SpinlockGuard guard(signals.lock);
+        return signals.threads.size() == 1;
+    });
+    sync::SpinlockGuard guard(signals.lock);
+    signals.group_exiting = false;
+    return true;
+}
+
+void become_main_thread(Process& process, sched::Task& task) {
+    ProcessSignals& signals = process.signals;
+    ThreadSignals* thread = task.signals;
+    if (thread == &signals.main_thread)
+        return;
+    {
+        sync::SpinlockGuard guard(signals.lock);
+        ThreadSignals& main = signals.main_thread;
+        main.pending.move_from(thread->pending); // the old main thread's were dropped as it exited
+        main.blocked = thread->blocked;
+        main.restore_mask = thread->restore_mask;
+        main.mask_to_restore = thread->mask_to_restore;
+        main.alternate_stack = thread->alternate_stack;
+        main.tid = process.pid();
+        main.task = &task;
+        signals.threads.remove(*thread);
+        signals.threads.push_front(main);
+        task.signals = &main;
+        update_pending_locked(process, main);
+    }
+    delete thread;
 }
 
 void reset_signals_for_exec(Process& process) {
@@ -214,49 +417,89 @@ void reset_signals_for_exec(Process& process) {
     for (SignalAction& action : process.signal_actions)
         if (action.handler > sig_ignore)
             action = {}; // handlers are in the old program; ignored signals stay ignored
-    process.signals.main_thread.alternate_stack = {};
+    process.signals.main_thread.alternate_stack = {}; // execve made the caller the main thread
 }
 
-ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info, SignalScope scope) {
+namespace {
+
+// send_signal and send_signal_to_thread: `thread` null for the process's queue. `spare` is
+// allocated before the lock, and left for the caller to free when unused. True if queued.
+ktl::ErrorOr<bool> queue_signal(Process& process, ThreadSignals* thread, const SignalInfo& info,
+                                PendingSignal*& spare) {
+    ProcessSignals& signals = process.signals;
+    apply_job_control_locked(process, info.signal);
+    bool blocked = thread ? (blocked_for_ignoring(*thread) & signal_bit(info.signal)) != 0
+                          : blocked_by_every_thread_locked(process, info.signal);
+    if (ignored_locked(process, blocked, info.signal))
+        return false;
+    bool realtime = is_realtime(info.signal);
+    if (realtime && signals.queued_realtime >= max_queued_realtime)
+        return ktl::Errno::TryAgain;
+    SignalQueue& queue = thread ? thread->pending : signals.pending;
+    if (!queue.add(info, spare))
+        return ktl::Errno::TryAgain;
+    if (realtime)
+        ++signals.queued_realtime;
+    if (thread)
+        update_pending_locked(process, *thread);
+    else
+        wake_for_shared_locked(process);
+    return true;
+}
+
+// After the lock: signalfd's readers and pollers learn of every queued signal, blocked or not.
+ktl::ErrorOr<void> signalled(Process& process, const ktl::ErrorOr<bool>& queued) {
+    if (queued.is_error())
+        return queued.error();
+    if (queued.value())
+        process.signals.arrivals.wake_all();
+    return {};
+}
+
+} // namespace
+
+ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info) {
     if (info.signal < 1 || info.signal > signal_count)
         return ktl::Errno::InvalidArgument;
-    // Allocated before the lock; returned unused when the signal coalesces or is dropped.
     PendingSignal* spare = new (std::nothrow) PendingSignal;
-    ktl::ErrorOr<void> result;
-    bool queued = false;
+    ktl::ErrorOr<bool> queued = false;
     {
-        ProcessSignals& signals = process.signals;
-        sync::SpinlockGuard guard(signals.lock);
-        ThreadSignals& thread = signals.main_thread;
-        if (thread.task)
-            apply_job_control_locked(process, info.signal);
-        if (thread.task && !ignored_locked(process, thread, info.signal)) {
-            bool realtime = is_realtime(info.signal);
-            SignalQueue& queue = scope == SignalScope::Thread ? thread.pending : signals.pending;
-            if (realtime && signals.queued_realtime >= max_queued_realtime) {
-                result = ktl::Errno::TryAgain;
-            } else if (!queue.add(info, spare)) {
-                result = ktl::Errno::TryAgain;
-            } else {
-                if (realtime)
-                    ++signals.queued_realtime;
-                update_pending_locked(process, thread);
-                queued = true;
-            }
+        sync::SpinlockGuard guard(process.signals.lock);
+        if (has_live_thread_locked(process)) // else a zombie: past signals
+            queued = queue_signal(process, nullptr, info, spare);
+    }
+    delete spare;
+    return signalled(process, queued);
+}
+
+ktl::ErrorOr<void> send_signal_to_thread(Process& process, uint64_t tid, const SignalInfo& info) {
+    if (info.signal < 0 || info.signal > signal_count)
+        return ktl::Errno::InvalidArgument;
+    PendingSignal* spare = info.signal ? new (std::nothrow) PendingSignal : nullptr;
+    ktl::ErrorOr<bool> queued = ktl::Errno::NoSuchProcess;
+    {
+        sync::SpinlockGuard guard(process.signals.lock);
+        for (ThreadSignals& thread : process.signals.threads) {
+            if (thread.tid != tid)
+                continue;
+            // Signal 0 only asks whether the thread exists.
+            queued = info.signal ? queue_signal(process, &thread, info, spare) : ktl::ErrorOr<bool>(false);
+            break;
         }
     }
     delete spare;
-    if (queued)
-        process.signals.arrivals.wake_all();
-    return result;
+    return signalled(process, queued);
 }
 
-int64_t add_timer_overrun(Process& process, SignalScope scope, int signal, int32_t timer_id,
+int64_t add_timer_overrun(Process& process, uint64_t thread_id, int signal, int32_t timer_id,
                           uint32_t expirations) {
     ProcessSignals& signals = process.signals;
     sync::SpinlockGuard guard(signals.lock);
-    SignalQueue& queue = scope == SignalScope::Thread ? signals.main_thread.pending : signals.pending;
-    SignalInfo* queued = queue.find_timer_signal(signal, timer_id);
+    SignalQueue* queue = thread_id ? nullptr : &signals.pending;
+    for (ThreadSignals& thread : signals.threads)
+        if (thread_id && thread.tid == thread_id)
+            queue = &thread.pending;
+    SignalInfo* queued = queue ? queue->find_timer_signal(signal, timer_id) : nullptr;
     if (!queued)
         return -1;
     // Linux caps the count at DELAYTIMER_MAX (INT_MAX).
@@ -281,12 +524,20 @@ void reset_delivered_timer_overrun(Process& process, int32_t timer_id) {
 
 void send_signal_to_current(int signal, int32_t code) {
     Process* process = current_process();
-    if (!process)
+    ThreadSignals* thread = current_thread();
+    if (!process || !thread)
         return;
     SignalInfo info{};
     info.signal = signal;
     info.code = code;
-    (void)send_signal(*process, info, SignalScope::Thread);
+    PendingSignal* spare = new (std::nothrow) PendingSignal;
+    ktl::ErrorOr<bool> queued = false;
+    {
+        sync::SpinlockGuard guard(process->signals.lock);
+        queued = queue_signal(*process, thread, info, spare);
+    }
+    delete spare;
+    (void)signalled(*process, queued);
 }
 
 uint64_t current_blocked_mask() {
@@ -301,6 +552,7 @@ void set_current_blocked_mask(uint64_t mask) {
     ThreadSignals& thread = *current_thread();
     thread.blocked = mask & ~unblockable_signals;
     update_pending_locked(*process, thread);
+    wake_for_shared_locked(*process); // another thread takes what this one now blocks
 }
 
 void set_current_signal_wait(uint64_t old_mask, uint64_t awaited) {
@@ -310,6 +562,7 @@ void set_current_signal_wait(uint64_t old_mask, uint64_t awaited) {
     thread.blocked = (awaited ? old_mask & ~awaited : old_mask) & ~unblockable_signals;
     thread.blocked_before_wait = awaited ? old_mask : 0;
     update_pending_locked(*process, thread);
+    wake_for_shared_locked(*process); // when the wait ends, another thread may have to take them
 }
 
 uint64_t current_pending_signals() {
@@ -335,6 +588,7 @@ void suspend_mask(uint64_t mask) {
     thread.mask_to_restore = thread.blocked;
     thread.blocked = mask & ~unblockable_signals;
     update_pending_locked(*process, thread);
+    wake_for_shared_locked(*process);
 }
 
 SignalAction action_of(Process& process, int signal) {
@@ -348,14 +602,15 @@ SignalAction set_action(Process& process, int signal, const SignalAction& action
     process.signal_actions[signal - 1] = action;
     process.signal_actions[signal - 1].mask &= ~unblockable_signals;
     // POSIX: setting SIG_IGN (or a default that ignores) discards what is pending of that signal.
-    ThreadSignals& thread = process.signals.main_thread;
     bool discards = action.handler == sig_ignore ||
                     (action.handler == sig_default && default_action(signal) == DefaultAction::Ignore);
     if (discards && signal != sigkill && signal != sigstop) {
         SignalInfo info;
-        while (take_locked(process, thread, signal_bit(signal), info)) {
+        for (ThreadSignals& thread : process.signals.threads) {
+            while (take_locked(process, thread, signal_bit(signal), info)) {
+            }
+            update_pending_locked(process, thread);
         }
-        update_pending_locked(process, thread);
     }
     return previous;
 }
@@ -366,10 +621,13 @@ arch::SignalStack& current_alternate_stack() {
 
 namespace {
 
-// Ends the running process by `signal`'s default action.
+// Ends the running process (every thread of it) by `signal`'s default action.
 [[noreturn]] void terminate_by(int signal) {
     Process* process = current_process();
-    klog::info(log_subsystem, "process {} '{}' ends by signal {}", process->pid(), process->name(), signal);
+    bool ending = __atomic_load_n(&process->signals.group_exiting, __ATOMIC_RELAXED);
+    if (!ending) // the SIGKILL of exit_group, a fatal signal or execve ends the others quietly
+        klog::info(log_subsystem, "process {} '{}' ends by signal {}", process->pid(), process->name(),
+                   signal);
     exit_current(killed_status(signal));
 }
 
@@ -445,8 +703,13 @@ void restore_suspended_mask(Process& process, ThreadSignals& thread) {
     exit_current(killed_status(sigsegv));
 }
 
+bool is_stopped(ProcessSignals& signals) {
+    return __atomic_load_n(&signals.stopped, __ATOMIC_ACQUIRE);
+}
+
 // A stop signal's default action: the thread sleeps until SIGCONT or SIGKILL, its parent told both
-// times. A SIGCONT that came after the stop signal was taken cancels it.
+// times; the other threads stop too on their way back to user mode. A SIGCONT that came after the
+// stop signal was taken cancels it.
 void stop_current(Process& process, int signal) {
     ProcessSignals& signals = process.signals;
     {
@@ -458,10 +721,14 @@ void stop_current(Process& process, int signal) {
         signals.stop_signal = signal;
         signals.stop_to_report = true;
         signals.continue_to_report = false;
+        sched::Task* self = sched::current_task();
+        for (ThreadSignals& thread : signals.threads)
+            if (thread.task && thread.task != self)
+                sched::notify_signal(thread.task); // an interrupted call restarts once continued
     }
     klog::debug(log_subsystem, "process {} '{}' stopped by signal {}", process.pid(), process.name(), signal);
     notify_parent_of_job_control(process, cld_stopped, signal);
-    signals.continued.wait_until([&] { return !__atomic_load_n(&signals.stopped, __ATOMIC_ACQUIRE); });
+    signals.continued.wait_until([&] { return !is_stopped(signals); });
     bool notify;
     {
         sync::SpinlockGuard guard(signals.lock);
@@ -489,6 +756,9 @@ void deliver_signals(arch::InterruptFrame& frame, int64_t syscall_number) {
     ThreadSignals* thread = task->signals;
     if (!process || !thread)
         return;
+    // Another thread took a stop signal: this one stops with the group.
+    if (is_stopped(process->signals))
+        process->signals.continued.wait_until([&] { return !is_stopped(process->signals); });
     Delivery delivery;
     while (__atomic_load_n(&task->signal_pending, __ATOMIC_SEQ_CST) &&
            next_delivery(*process, *thread, delivery)) {
@@ -551,6 +821,7 @@ SignalSummary summarize_signals(Process& process) {
     summary.blocked = process.signals.main_thread.blocked;
     summary.pending = process.signals.main_thread.pending.set();
     summary.shared_pending = process.signals.pending.set();
+    summary.threads = process.signals.threads.size();
     for (int signal = 1; signal <= signal_count; ++signal) {
         uint64_t handler = process.signal_actions[signal - 1].handler;
         if (handler == sig_ignore)

@@ -3,8 +3,9 @@
 // alternate stacks, sending, and delivery on every return to user mode (default actions, SIG_IGN,
 // or a handler on Linux's rt_sigframe; see arch/signal_frame.h).
 //
-// Locking: one spinlock per process (ProcessSignals::lock) covers its dispositions, its pending queue
-// and each of its threads' masks, pending queues and task pointers, as Linux's siglock does. It may be
+// Locking: one spinlock per process (ProcessSignals::lock) covers its dispositions, its pending queue,
+// its thread list and group-exit state, and each of its threads' masks, pending queues, tids and task
+// pointers, as Linux's siglock does. It may be
 // taken under the process tree's mutex, and is taken before the scheduler's lock (to wake a target);
 // never inside a wait queue's lock.
 #pragma once
@@ -113,6 +114,8 @@ public:
     bool take(uint64_t allowed, SignalInfo& info);
     void discard(int signal);
     void clear();
+    // Takes over everything `other` holds, dropping what this queue held.
+    void move_from(SignalQueue& other);
     // The queued SI_TIMER record of POSIX timer `id`, or null.
     SignalInfo* find_timer_signal(int signal, int32_t id);
 
@@ -121,9 +124,12 @@ private:
     ktl::IntrusiveList<PendingSignal> m_entries;
 };
 
-// One thread's part. A process has one thread today (its main task), kept in ProcessSignals.
-struct ThreadSignals {
-    sched::Task* task = nullptr; // null once the thread has exited
+// One thread's part: the main thread's lives in ProcessSignals, the others' are allocated by clone
+// and freed as the thread exits.
+struct InThreadGroup {};
+struct ThreadSignals : ktl::IntrusiveListNode<InThreadGroup> {
+    sched::Task* task = nullptr; // null until the new thread runs, and once it has exited
+    uint64_t tid = 0;
     uint64_t blocked = 0;
     // rt_sigtimedwait's own mask while it waits with its set unblocked (Linux's real_blocked): a
     // signal blocked there is still never dropped as ignored, or the wait would miss it.
@@ -143,6 +149,17 @@ struct ProcessSignals {
     SignalQueue pending; // sent to the process (kill, sigqueue)
     size_t queued_realtime = 0;
     ThreadSignals main_thread;
+    // Every thread of the group that has not exited (the main thread while it lives), in creation
+    // order; a thread clone is starting is in it already.
+    ktl::IntrusiveList<ThreadSignals, InThreadGroup> threads;
+    // exit_group, a fatal signal or execve ends the other threads: each sees SIGKILL and leaves
+    // quietly; the last one out reports `group_exit_status` (the first reason given).
+    bool group_exiting = false;
+    int group_exit_status = 0;
+    // A thread left the group, or clone named a new one: execve waits here for the others to be
+    // gone, a new thread for its tid.
+    sched::WaitQueue thread_changes;
+    uint64_t exited_threads_run_time_ns = 0; // added as each thread detaches
     // The first process, as init on Linux: a signal at its default disposition does not reach it
     // (its own faults still end it).
     bool unkillable = false;
@@ -164,24 +181,49 @@ struct ProcessSignals {
     sched::WaitQueue arrivals;
 };
 
-// Makes `task` the process's main thread, starting with `mask` blocked; or detaches it as it exits
-// (its pending signals are dropped).
+// Makes `task` the process's main thread, starting with `mask` blocked.
 void attach_main_thread(Process& process, sched::Task& task, uint64_t mask);
-void detach_thread(Process& process, sched::Task& task);
+// clone(CLONE_THREAD): the caller enters a new thread in the group before creating its task (so an
+// exit_group meanwhile counts it), gives it its tid once the task exists, or takes it back when
+// creating it failed. NoMemory; Interrupted while the group is exiting.
+ktl::ErrorOr<ThreadSignals*> add_thread(Process& process);
+void name_thread(Process& process, ThreadSignals& thread, uint64_t tid);
+// The new thread waits for its name first: until then its creator may still touch `thread`.
+void wait_until_named(Process& process, ThreadSignals& thread);
+void remove_unstarted_thread(Process& process, ThreadSignals& thread);
+// The new thread's first act: `task` takes up `thread`, starting with `mask` blocked.
+void attach_thread(Process& process, ThreadSignals& thread, sched::Task& task, uint64_t mask);
+// The running thread leaves the group (its own pending signals are dropped, the process's go to
+// another thread). True if it was the last: the process's pending signals are dropped too.
+bool detach_thread(Process& process, sched::Task& task);
+size_t thread_count(Process& process);
+// The run time of the process's threads, live and exited (CLOCK_PROCESS_CPUTIME_ID, RUSAGE_SELF).
+uint64_t threads_run_time_ns(Process& process);
+// exit_group and fatal signals: the first call records `wait_status` and sends SIGKILL to every
+// other thread; false if the group was exiting already.
+bool begin_group_exit(Process& process, int wait_status);
+// The status the group's last thread reports: the group's, or `own` (exit of the last thread).
+int group_exit_status(Process& process, int own);
+// execve from any thread: ends the others and waits until they are gone; the caller then becomes
+// the main thread (its tid the pid). False, doing nothing, if the group is exiting already.
+bool end_other_threads_for_exec(Process& process);
+void become_main_thread(Process& process, sched::Task& task);
 // execve: handlers go back to the default (ignored signals stay ignored) and the alternate stack
 // goes; the mask and pending signals stay.
 void reset_signals_for_exec(Process& process);
 
-// Queues `info` for `process` (or only for its main thread) and wakes it if it can act on it. A
-// signal that would be ignored is dropped at once, unless blocked. Fails with TryAgain when a
-// real-time signal cannot be queued.
-enum class SignalScope : uint8_t { Process, Thread };
-ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info,
-                               SignalScope scope = SignalScope::Process);
-// POSIX timers: while a timer's signal waits in a queue, later expirations only add `expirations` to
-// the overrun it carries, as with Linux's one preallocated record per timer. Returns the overrun it
-// now carries, or -1 when no signal of the timer is waiting (the caller then sends one).
-int64_t add_timer_overrun(Process& process, SignalScope scope, int signal, int32_t timer_id,
+// Queues `info` for `process` (any thread that does not block it takes it) and wakes one thread
+// that can act on it. A signal that would be ignored is dropped at once, unless blocked. Fails with
+// TryAgain when a real-time signal cannot be queued.
+ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info);
+// The same for one thread of the process (tgkill, tkill): NoSuchProcess if `tid` is not one of its
+// live threads.
+ktl::ErrorOr<void> send_signal_to_thread(Process& process, uint64_t tid, const SignalInfo& info);
+// POSIX timers: while a timer's signal waits in a queue (thread `thread_id`'s, or the process's for
+// 0), later expirations only add `expirations` to the overrun it carries, as with Linux's one
+// preallocated record per timer. Returns the overrun it now carries, or -1 when no signal of the
+// timer is waiting (the caller then sends one).
+int64_t add_timer_overrun(Process& process, uint64_t thread_id, int signal, int32_t timer_id,
                           uint32_t expirations);
 // timer_getoverrun: the overrun carried by the last signal of timer `id` that was delivered or taken
 // by sigtimedwait; `reset` starts a new timer's count at 0.
@@ -208,10 +250,11 @@ SignalAction action_of(Process& process, int signal);
 SignalAction set_action(Process& process, int signal, const SignalAction& action);
 arch::SignalStack& current_alternate_stack();
 
-// What /proc shows: the main thread's mask and pending signals, the process's pending signals, and
-// which signals are ignored and which caught.
+// What /proc shows: the main thread's mask and pending signals, the process's pending signals,
+// which signals are ignored and which caught, and how many threads the process has.
 struct SignalSummary {
     uint64_t blocked = 0, pending = 0, shared_pending = 0, ignored = 0, caught = 0;
+    size_t threads = 0;
 };
 SignalSummary summarize_signals(Process& process);
 

@@ -53,9 +53,7 @@ bool is_cpu_clock(int clock) {
 }
 
 uint64_t process_cpu_time_ns(Process& process) {
-    sync::SpinlockGuard guard(process.signals.lock);
-    sched::Task* task = process.signals.main_thread.task;
-    return task ? task->entity.runtime_ns : 0; // one thread a process: its clocks are one
+    return threads_run_time_ns(process);
 }
 
 uint64_t now_on(Process& process, int clock) {
@@ -110,21 +108,25 @@ void notify_locked(ProcessTimer& timer, uint32_t expirations) {
         timer.last_overrun = static_cast<int>(expirations - 1);
         return;
     }
-    SignalScope scope = timer.notification.kind == TimerNotification::Kind::Thread ? SignalScope::Thread
-                                                                                   : SignalScope::Process;
+    uint64_t thread_id =
+        timer.notification.kind == TimerNotification::Kind::Thread ? timer.notification.thread_id : 0;
     SignalInfo info{};
     info.signal = timer.notification.signal;
     if (timer.id < 0) {
         info.code = si_kernel;
     } else {
-        int64_t merged = add_timer_overrun(*timer.process, scope, info.signal, timer.id, expirations);
+        int64_t merged = add_timer_overrun(*timer.process, thread_id, info.signal, timer.id, expirations);
         if (merged >= 0) {
             return;
         }
         info.code = si_timer;
         info.timer = {timer.id, static_cast<int32_t>(expirations - 1), timer.notification.value};
     }
-    (void)send_signal(*timer.process, info, scope); // a full real-time queue loses it, as on Linux
+    // A full real-time queue loses it, as on Linux; so does a thread that has exited.
+    if (thread_id)
+        (void)send_signal_to_thread(*timer.process, thread_id, info);
+    else
+        (void)send_signal(*timer.process, info);
 }
 
 // The timers task's part of an expiry, under timers_lock.
@@ -274,8 +276,9 @@ ktl::ErrorOr<int> create_posix_timer(Process& process, int clock, const TimerNot
         if (wanted.kind != TimerNotification::Kind::None &&
             (wanted.signal < 1 || wanted.signal > signal_count))
             return ktl::Errno::InvalidArgument;
-        // One thread a process: the only thread a timer can name is the main one.
-        if (wanted.kind == TimerNotification::Kind::Thread && wanted.thread_id != process.pid())
+        // SIGEV_THREAD_ID names a live thread of the process (signal 0 only looks it up).
+        if (wanted.kind == TimerNotification::Kind::Thread &&
+            send_signal_to_thread(process, wanted.thread_id, SignalInfo{}).is_error())
             return ktl::Errno::InvalidArgument;
     }
     sync::MutexLocker locker(timers_lock);

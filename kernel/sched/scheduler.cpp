@@ -530,6 +530,7 @@ void replace_address_space(mm::AddressSpace* space) {
         old = task->address_space;
         task->address_space = space;
         task->robust_list_head = 0; // an address in the old space (Linux forgets it at execve too)
+        task->clear_child_tid = 0;
         arch::activate_root(space ? space->root() : mm::kernel_root());
         // A new program starts from the initial register state, as after execve on Linux, and sets
         // its own thread pointer (the caller writes FS base).
@@ -538,6 +539,11 @@ void replace_address_space(mm::AddressSpace* space) {
     }
     if (old)
         old->unref(); // not active on this CPU any more
+}
+
+void take_task_id(uint64_t id) {
+    sync::SpinlockGuard guard(scheduler_lock);
+    detail::current_task->id = id;
 }
 
 void reap_exited_tasks_now() {

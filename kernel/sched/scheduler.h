@@ -51,6 +51,10 @@ void on_timer_tick();
 // the old one, and its FPU registers start over from their initial state: execve.
 void replace_address_space(mm::AddressSpace* space);
 
+// execve from a thread other than the main one: the running task takes the group's id (the main
+// task's, which has exited), as Linux gives the exec'ing thread the pid.
+void take_task_id(uint64_t id);
+
 // The running kernel task starts using the FPU/SSE registers (from their initial state); from now on
 // they are saved and restored with it. Tasks running user programs need not call it.
 void use_fpu_in_kernel();

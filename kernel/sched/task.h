@@ -48,9 +48,12 @@ struct Task : ktl::IntrusiveListNode<InAllTasks>, ktl::IntrusiveListNode<InReapi
     // The user half it runs with (owned, destroyed when the task is reaped); null: kernel only.
     mm::AddressSpace* address_space = nullptr;
     uint64_t user_thread_pointer = 0; // arch_prctl(ARCH_SET_FS)
-    // set_robust_list: the user address of the thread's robust futex list head (walked at exit once
-    // threads exist); an address in `address_space`, so execve forgets it.
+    // set_robust_list: the user address of the thread's robust futex list head (walked as the thread
+    // exits, proc/thread_exit.h); an address in `address_space`, so execve forgets it.
     uint64_t robust_list_head = 0;
+    // set_tid_address / CLONE_CHILD_CLEARTID: the word zeroed and woken (futex) when the thread
+    // exits, which pthread_join waits for; also an address in `address_space`.
+    uint64_t clear_child_tid = 0;
     // The process the task runs for (null for kernel tasks, and once it has exited); its pid stays
     // for the log.
     proc::Process* process = nullptr;

@@ -147,6 +147,7 @@ Result sys_gettid();
 Result sys_set_tid_address(mm::UserPtr<int32_t> address);
 Result sys_clone(Frame& frame, uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t child_tid,
                  uint64_t tls);
+Result sys_clone3(Frame& frame, mm::UserPtr<uint8_t> arguments, size_t size);
 Result sys_fork(Frame& frame);
 Result sys_vfork(Frame& frame);
 Result sys_execve(Frame& frame, mm::UserPtr<const char> path, mm::UserPtr<uint64_t> argv,

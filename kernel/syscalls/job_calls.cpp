@@ -150,7 +150,9 @@ Result sys_getrusage(int who, mm::UserPtr<uint8_t> usage) {
     uint64_t run_time_ns;
     switch (who) {
     case rusage_self:
-    case rusage_thread: // one thread a process
+        run_time_ns = proc::process_run_time_ns();
+        break;
+    case rusage_thread:
         run_time_ns = sched::current_task()->entity.runtime_ns;
         break;
     case rusage_children:
@@ -168,7 +170,7 @@ Result sys_times(mm::UserPtr<uint8_t> buffer) {
     // Clock ticks of USER_HZ (100 a second), as Linux reports them whatever its own tick.
     constexpr uint64_t ns_per_tick = 10'000'000;
     if (!buffer.is_null()) {
-        int64_t times[4] = {static_cast<int64_t>(sched::current_task()->entity.runtime_ns / ns_per_tick), 0,
+        int64_t times[4] = {static_cast<int64_t>(proc::process_run_time_ns() / ns_per_tick), 0,
                             static_cast<int64_t>(proc::children_run_time_ns() / ns_per_tick), 0};
         TRY(mm::copy_to_user(buffer.address(), times, sizeof times));
     }

@@ -104,8 +104,7 @@ ktl::ErrorOr<void> copy_string_array(mm::UserPtr<uint64_t> array, ArgumentString
 } // namespace
 
 Result sys_exit(int code) {
-    // One thread a process so far: exit and exit_group end the same way.
-    proc::exit_current(proc::exit_status(code));
+    proc::exit_current_thread(proc::exit_status(code));
 }
 
 Result sys_exit_group(int code) {
@@ -124,33 +123,65 @@ Result sys_gettid() {
     return static_cast<long>(sched::current_task()->id);
 }
 
-Result sys_set_tid_address(mm::UserPtr<int32_t>) {
-    // Recorded by Linux to clear and wake at thread exit; with one thread a process nothing waits.
+Result sys_set_tid_address(mm::UserPtr<int32_t> address) {
+    // Zeroed and woken when the thread exits (musl's pthread_join and thread-list lock wait on it).
+    sched::current_task()->clear_child_tid = address.address();
     return static_cast<long>(sched::current_task()->id);
 }
-
-namespace {
-// The child's main task starts with the caller's signal mask, which clone copies from here.
-void publish_mask_for_clone() {
-    process().blocked_signals = proc::current_blocked_mask();
-}
-} // namespace
 
 // x86-64's argument order: flags, stack, parent_tid, child_tid, tls.
 Result sys_clone(Frame& frame, uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t child_tid,
                  uint64_t thread_pointer) {
-    publish_mask_for_clone();
     return proc::clone_process({flags, stack, parent_tid, child_tid, thread_pointer}, frame);
 }
 
+Result sys_clone3(Frame& frame, mm::UserPtr<uint8_t> arguments, size_t size) {
+    // Linux's struct clone_args; versions 0, 1 and 2 are 64, 80 and 88 bytes.
+    struct CloneArguments {
+        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+        uint64_t set_tid, set_tid_size, cgroup;
+    };
+    static_assert(sizeof(CloneArguments) == 88);
+    constexpr size_t first_version_size = 64, page_size = 4096;
+    constexpr uint64_t exit_signal_bits = 0xff, clone_detached = 0x400000, clone_newtime = 0x80,
+                       clone_sighand = 0x800, clone_clear_sighand = 0x100000000;
+    if (size < first_version_size)
+        return ktl::Errno::InvalidArgument;
+    if (size > page_size)
+        return ktl::Errno::ArgumentListTooLong; // E2BIG
+    CloneArguments wanted{};
+    size_t known = size < sizeof wanted ? size : sizeof wanted;
+    TRY(mm::copy_from_user(&wanted, arguments.address(), known));
+    // A newer caller's extra fields must be zero: an ask this kernel cannot honour is E2BIG.
+    for (size_t offset = known; offset < size; offset += sizeof(uint8_t))
+        if (TRY(mm::read_user(arguments.offset(offset))) != 0)
+            return ktl::Errno::ArgumentListTooLong;
+    if ((wanted.flags & (clone_detached | (exit_signal_bits & ~clone_newtime))) ||
+        (wanted.exit_signal & ~exit_signal_bits) || wanted.exit_signal > 64)
+        return ktl::Errno::InvalidArgument;
+    if ((wanted.stack != 0) != (wanted.stack_size != 0))
+        return ktl::Errno::InvalidArgument;
+    if ((wanted.flags & clone_sighand) && (wanted.flags & clone_clear_sighand))
+        return ktl::Errno::InvalidArgument;
+    constexpr uint64_t clone_thread = 0x10000, clone_parent = 0x8000, max_pid_levels = 32;
+    if ((wanted.flags & (clone_thread | clone_parent)) && wanted.exit_signal)
+        return ktl::Errno::InvalidArgument; // a thread reports to nobody
+    if (wanted.set_tid_size > max_pid_levels || (wanted.set_tid != 0) != (wanted.set_tid_size != 0))
+        return ktl::Errno::InvalidArgument;
+    if (wanted.set_tid_size)
+        return ktl::Errno::NotImplemented; // choosing the child's pid
+    // clone's stack is the top; clone3's the lowest address and the size.
+    return proc::clone_process({wanted.flags | wanted.exit_signal, wanted.stack + wanted.stack_size,
+                                wanted.parent_tid, wanted.child_tid, wanted.tls},
+                               frame);
+}
+
 Result sys_fork(Frame& frame) {
-    publish_mask_for_clone();
     return proc::clone_process({.flags = proc::sigchld}, frame);
 }
 
 Result sys_vfork(Frame& frame) {
     constexpr uint64_t clone_vm = 0x100, clone_vfork = 0x4000;
-    publish_mask_for_clone();
     return proc::clone_process({.flags = clone_vm | clone_vfork | proc::sigchld}, frame);
 }
 

@@ -45,15 +45,32 @@ proc::SignalInfo info_from_caller(int signal, int32_t code) {
 }
 
 // Sends to one process after the permission check; signal 0 only checks.
-Result signal_process(uint64_t pid, const proc::SignalInfo& info, proc::SignalScope scope) {
+Result signal_process(uint64_t pid, const proc::SignalInfo& info) {
     proc::Identity sender = process().identity();
     ktl::ErrorOr<void> sent;
     TRY(proc::with_process(pid, [&](proc::Process& target) {
         if (!may_signal(sender, target.identity()))
             sent = ktl::Errno::NotPermitted;
         else if (info.signal != 0)
-            sent = proc::send_signal(target, info, scope);
+            sent = proc::send_signal(target, info);
     }));
+    TRY(sent);
+    return 0;
+}
+
+// Sends to one thread: of process `group`, or (group 0, tkill) of whichever process has it.
+Result signal_thread(uint64_t group, uint64_t tid, const proc::SignalInfo& info) {
+    proc::Identity sender = process().identity();
+    ktl::ErrorOr<void> sent;
+    auto visit = [&](proc::Process& target) {
+        if (group && target.pid() != group)
+            sent = ktl::Errno::NoSuchProcess;
+        else if (!may_signal(sender, target.identity()))
+            sent = ktl::Errno::NotPermitted;
+        else
+            sent = proc::send_signal_to_thread(target, tid, info);
+    };
+    TRY(group ? proc::with_process(group, visit) : proc::with_thread_group(tid, visit));
     TRY(sent);
     return 0;
 }
@@ -71,8 +88,7 @@ Result signal_each(const uint64_t* pids, size_t count, int signal, bool skip_ini
     for (size_t i = 0; i < count; ++i) {
         if ((skip_init && pids[i] == 1) || pids[i] == skip)
             continue;
-        auto sent =
-            signal_process(pids[i], info_from_caller(signal, proc::si_user), proc::SignalScope::Process);
+        auto sent = signal_process(pids[i], info_from_caller(signal, proc::si_user));
         if (sent.is_error())
             last_error = sent.error().code();
         else
@@ -216,8 +232,8 @@ Result sys_rt_sigtimedwait(mm::UserPtr<uint64_t> set, mm::UserPtr<uint8_t> info,
 
 namespace {
 
-// rt_sigqueueinfo and rt_tgsigqueueinfo: the caller's own siginfo, within limits.
-Result queue_info(int pid, int signal, mm::UserPtr<uint8_t> user_info, proc::SignalScope scope) {
+// rt_sigqueueinfo and rt_tgsigqueueinfo (`tid` non-zero): the caller's own siginfo, within limits.
+Result queue_info(int pid, int tid, int signal, mm::UserPtr<uint8_t> user_info) {
     if (!valid_signal(signal))
         return ktl::Errno::InvalidArgument;
     proc::SignalInfo info;
@@ -228,21 +244,21 @@ Result queue_info(int pid, int signal, mm::UserPtr<uint8_t> user_info, proc::Sig
     info.signal = signal;
     if (pid <= 0)
         return ktl::Errno::NoSuchProcess;
-    return signal_process(static_cast<uint64_t>(pid), info, scope);
+    if (tid)
+        return signal_thread(static_cast<uint64_t>(pid), static_cast<uint64_t>(tid), info);
+    return signal_process(static_cast<uint64_t>(pid), info);
 }
 
 } // namespace
 
 Result sys_rt_sigqueueinfo(int pid, int signal, mm::UserPtr<uint8_t> info) {
-    return queue_info(pid, signal, info, proc::SignalScope::Process);
+    return queue_info(pid, 0, signal, info);
 }
 
 Result sys_rt_tgsigqueueinfo(int group, int tid, int signal, mm::UserPtr<uint8_t> info) {
     if (group <= 0 || tid <= 0)
         return ktl::Errno::InvalidArgument;
-    if (group != tid)
-        return ktl::Errno::NoSuchProcess; // one thread a process
-    return queue_info(tid, signal, info, proc::SignalScope::Thread);
+    return queue_info(group, tid, signal, info);
 }
 
 Result sys_kill(int pid, int signal) {
@@ -255,22 +271,20 @@ Result sys_kill(int pid, int signal) {
         return signal_group(TRY(proc::process_group_of(0)), signal);
     if (pid < -1)
         return signal_group(static_cast<uint64_t>(-static_cast<int64_t>(pid)), signal);
-    return signal_process(static_cast<uint64_t>(pid), info, proc::SignalScope::Process);
+    return signal_process(static_cast<uint64_t>(pid), info);
 }
 
 Result sys_tgkill(int group, int tid, int signal) {
     if (group <= 0 || tid <= 0 || signal < 0 || signal > proc::signal_count)
         return ktl::Errno::InvalidArgument;
-    if (group != tid)
-        return ktl::Errno::NoSuchProcess; // one thread a process: its id is the process's
-    return signal_process(static_cast<uint64_t>(tid), info_from_caller(signal, proc::si_tkill),
-                          proc::SignalScope::Thread);
+    return signal_thread(static_cast<uint64_t>(group), static_cast<uint64_t>(tid),
+                         info_from_caller(signal, proc::si_tkill));
 }
 
 Result sys_tkill(int tid, int signal) {
-    if (tid <= 0)
+    if (tid <= 0 || signal < 0 || signal > proc::signal_count)
         return ktl::Errno::InvalidArgument;
-    return sys_tgkill(tid, tid, signal);
+    return signal_thread(0, static_cast<uint64_t>(tid), info_from_caller(signal, proc::si_tkill));
 }
 
 Result sys_sigaltstack(Frame& frame, mm::UserPtr<uint8_t> stack, mm::UserPtr<uint8_t> old_stack) {

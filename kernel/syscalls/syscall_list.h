@@ -50,11 +50,13 @@
     BLOG_OS_SYSCALL(38, setitimer, "REAL, VIRTUAL and PROF")                                                 \
     BLOG_OS_SYSCALL(39, getpid, "")                                                                          \
     BLOG_OS_SYSCALL(40, sendfile, "")                                                                        \
-    BLOG_OS_SYSCALL(56, clone, "fork, vfork (posix_spawn), SETTLS, PARENT/CHILD_SETTID; threads: ENOSYS")    \
+    BLOG_OS_SYSCALL(56, clone,                                                                               \
+                    "fork, vfork (posix_spawn), threads (CLONE_THREAD with VM, FS, FILES, SIGHAND); "        \
+                    "SETTLS, PARENT/CHILD_SETTID, CHILD_CLEARTID")                                           \
     BLOG_OS_SYSCALL(57, fork, "copy-on-write")                                                               \
     BLOG_OS_SYSCALL(58, vfork, "")                                                                           \
     BLOG_OS_SYSCALL(59, execve, "any regular file with an execute bit, from the VFS")                        \
-    BLOG_OS_SYSCALL(60, exit, "")                                                                            \
+    BLOG_OS_SYSCALL(60, exit, "ends the calling thread; the last one ends the process")                      \
     BLOG_OS_SYSCALL(61, wait4, "a pid, a group or any child; WNOHANG, WUNTRACED, WCONTINUED; rusage times")  \
     BLOG_OS_SYSCALL(62, kill, "a pid, a process group, or -1 (all but init and the caller)")                 \
     BLOG_OS_SYSCALL(63, uname, "")                                                                           \
@@ -128,12 +130,12 @@
                     "tmpfs, devtmpfs and the other registered types; no bind, move or remount yet")          \
     BLOG_OS_SYSCALL(166, umount2, "EBUSY while in use; MNT_DETACH")                                          \
     BLOG_OS_SYSCALL(186, gettid, "")                                                                         \
-    BLOG_OS_SYSCALL(200, tkill, "")                                                                          \
+    BLOG_OS_SYSCALL(200, tkill, "any thread, by tid")                                                        \
     BLOG_OS_SYSCALL(201, time, "the last tick's second, as the vDSO's")                                      \
     BLOG_OS_SYSCALL(202, futex,                                                                              \
                     "WAIT, WAKE, *_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP; shared file keys; PI: ENOSYS")     \
     BLOG_OS_SYSCALL(217, getdents64, "")                                                                     \
-    BLOG_OS_SYSCALL(218, set_tid_address, "")                                                                \
+    BLOG_OS_SYSCALL(218, set_tid_address, "zeroed and futex-woken at thread exit")                           \
     BLOG_OS_SYSCALL(222, timer_create, "REALTIME, MONOTONIC, BOOTTIME, CPU; SIGEV_SIGNAL, NONE, THREAD_ID")  \
     BLOG_OS_SYSCALL(223, timer_settime, "relative and TIMER_ABSTIME, periodic")                              \
     BLOG_OS_SYSCALL(224, timer_gettime, "")                                                                  \
@@ -144,7 +146,7 @@
         "REALTIME (CMOS clock at boot), MONOTONIC, BOOTTIME, _COARSE, CPU-time; also in the vDSO")           \
     BLOG_OS_SYSCALL(229, clock_getres, "")                                                                   \
     BLOG_OS_SYSCALL(230, clock_nanosleep, "relative and TIMER_ABSTIME")                                      \
-    BLOG_OS_SYSCALL(231, exit_group, "")                                                                     \
+    BLOG_OS_SYSCALL(231, exit_group, "ends every thread of the process")                                     \
     BLOG_OS_SYSCALL(234, tgkill, "")                                                                         \
     BLOG_OS_SYSCALL(235, utimes, "")                                                                         \
     BLOG_OS_SYSCALL(247, waitid, "P_ALL, P_PID, P_PGID; WEXITED, WSTOPPED, WCONTINUED, WNOHANG, WNOWAIT")    \
@@ -163,7 +165,7 @@
     BLOG_OS_SYSCALL(269, faccessat, "")                                                                      \
     BLOG_OS_SYSCALL(270, pselect6, "the signal mask holds while it waits")                                   \
     BLOG_OS_SYSCALL(271, ppoll, "the signal mask holds while it waits")                                      \
-    BLOG_OS_SYSCALL(273, set_robust_list, "recorded per thread; walked at exit once threads exist")          \
+    BLOG_OS_SYSCALL(273, set_robust_list, "per thread; held mutexes get FUTEX_OWNER_DIED at thread exit")    \
     BLOG_OS_SYSCALL(274, get_robust_list, "")                                                                \
     BLOG_OS_SYSCALL(275, splice, "one end a pipe; copies")                                                   \
     BLOG_OS_SYSCALL(280, utimensat, "UTIME_NOW, UTIME_OMIT, futimens")                                       \
@@ -183,6 +185,7 @@
     BLOG_OS_SYSCALL(319, memfd_create, "MFD_CLOEXEC; no seals yet")                                          \
     BLOG_OS_SYSCALL(326, copy_file_range, "")                                                                \
     BLOG_OS_SYSCALL(332, statx, "basic stats and birth time")                                                \
+    BLOG_OS_SYSCALL(435, clone3, "as clone; no pidfd, set_tid or cgroup")                                    \
     BLOG_OS_SYSCALL(436, close_range, "CLOSE_RANGE_CLOEXEC")                                                 \
     BLOG_OS_SYSCALL(437, openat2, "RESOLVE_* flags: EINVAL")                                                 \
     BLOG_OS_SYSCALL(439, faccessat2, "AT_EACCESS, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH")

@@ -37,8 +37,9 @@ ktl::ErrorOr<uint64_t> read_clock(int clock) {
     case clock_monotonic_coarse:
         return time::coarse_monotonic_ns();
     case clock_process_cputime:
+        return proc::process_run_time_ns();
     case clock_thread_cputime:
-        return sched::current_task()->entity.runtime_ns; // one thread a process
+        return sched::current_task()->entity.runtime_ns;
     default:
         return ktl::Errno::InvalidArgument;
     }

@@ -168,6 +168,50 @@ KTEST(ten_thousand_forks_give_back_every_frame_task_and_process) {
     KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
 }
 
+namespace {
+
+// Until the tasks and processes are back at the counts taken before the program started (bounded).
+// join() follows the main task and pthread_join returns once a thread's tid word is cleared: a
+// thread may still be leaving (holding its address space and kernel stack) when either returns.
+// Counting, not sleeping: exact, and a real leak still fails the checks after it.
+void settle(uint64_t tasks, size_t processes) {
+    for (int round = 0; round < 100'000; ++round) {
+        sched::reap_exited_tasks_now();
+        if (sched::statistics().live_tasks <= tasks && proc::process_count() <= processes)
+            return;
+        sched::yield();
+    }
+}
+
+} // namespace
+
+// A thousand pthread_create + pthread_join cycles in one process: every thread's kernel stack, FPU
+// state, signal state and tid go back, and the process count is where it started.
+KTEST(a_thousand_threads_created_and_joined_give_back_every_frame_task_and_pid) {
+    KASSERT(fs::has_initrd());
+    sched::reap_exited_tasks_now();
+    size_t processes_before = proc::process_count();
+    uint64_t tasks_before = sched::statistics().live_tasks;
+    ktl::StringView warm_up[] = {"/bin/thread-loop", "4"};
+    KASSERT_EQ(MUST(start_from_initrd("/bin/thread-loop", warm_up, 2)).join(), 0); // warm the slabs
+    settle(tasks_before, processes_before);
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics before = mm::memory_statistics();
+    uint64_t pids[64];
+    size_t pids_before = proc::list_pids(pids, 64);
+    ktl::StringView arguments[] = {"/bin/thread-loop", "1000"};
+    KASSERT_EQ(MUST(start_from_initrd("/bin/thread-loop", arguments, 2)).join(), 0);
+    settle(tasks_before, processes_before);
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics after = mm::memory_statistics();
+    KEXPECT_EQ(proc::process_count(), processes_before);
+    KEXPECT_EQ(sched::statistics().live_tasks, tasks_before);
+    KEXPECT_EQ(proc::list_pids(pids, 64), pids_before);
+    KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
+    KEXPECT_EQ(after.heap.bytes_allocated, before.heap.bytes_allocated);
+    KEXPECT_EQ(after.kernel_stacks, before.kernel_stacks);
+}
+
 // A fork bomb stops at the process table's size with EAGAIN; the kernel and the bomb's own parent
 // go on, and everything comes back.
 KTEST(a_fork_bomb_gets_eagain_and_leaves_nothing_behind) {

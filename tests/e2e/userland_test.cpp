@@ -30,9 +30,9 @@ TEST_P(UserlandUnderFirmware, InitRunsEveryTestProgramAndAllPass) {
     for (const char* program :
          {"io_test", "process_test", "memory_test", "time_test", "identity_test", "system_test",
           "signal_test", "fault_test", "bench_test", "vdso_test", "file_test", "directory_test",
-          "devices_test", "fork_test", "futex_test", "timer_test", "tty_test", "toolbox_test"})
+          "devices_test", "fork_test", "futex_test", "timer_test", "tty_test", "thread_test", "toolbox_test"})
         EXPECT_THAT(run.serial, HasSubstr(std::string("program /tests/") + program + " ... ok")) << program;
-    EXPECT_THAT(run.serial, testing::ContainsRegex("\n18 passed, 0 failed\n"));
+    EXPECT_THAT(run.serial, testing::ContainsRegex("\n19 passed, 0 failed\n"));
     EXPECT_THAT(run.serial, HasSubstr("the first process ended (code 0)"));
 }
 
@@ -51,12 +51,12 @@ TEST(Userland, TheBenchmarkRunsAsInitAndEveryCheckPasses) {
           "boot-guest",       "memory-used", "file-write-4k",      "file-read-4k",
           "open-close",       "stat-depth8", "getdents-1000",      "create-unlink",
           "file-page-fault",  "fork-wait",   "fork-exec-wait",     "fork-64m",
-          "signal-roundtrip", "futex-wake"}) {
+          "signal-roundtrip", "futex-wake",  "thread-create-join"}) {
         EXPECT_THAT(run.serial, HasSubstr(std::string("bench-result ") + metric + " ")) << metric;
         EXPECT_THAT(run.serial, testing::Not(HasSubstr(std::string("bench-failed ") + metric + "\n")))
             << metric;
     }
-    EXPECT_THAT(run.serial, HasSubstr("bench: done, 26 results, 0 failed\n"));
+    EXPECT_THAT(run.serial, HasSubstr("bench: done, 27 results, 0 failed\n"));
     EXPECT_EQ(run.exit_code, 0) << run.runner_errors;
 }
 

@@ -137,6 +137,8 @@ int main(int argc, char** argv) {
                   [] { return bench::fork_wait(kForks); }));
     count(measure("fork-exec-wait", "us", 1000, kForks, "fork + execve + exit + wait of a small program",
                   [self] { return bench::fork_exec_wait(self, kForks); }));
+    count(measure("thread-create-join", "us", 1000, kForks, "pthread_create + pthread_join of a thread",
+                  [] { return bench::thread_create_join(kForks); }));
     constexpr long kBigForks = 5;
     count(measure("fork-64m", "us", 1000, kBigForks, "fork + exit + wait with 64 MiB touched",
                   [] { return bench::fork_touched(kBigForks); }));

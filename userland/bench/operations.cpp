@@ -12,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <spawn.h>
 #include <sys/mman.h>
@@ -343,6 +344,24 @@ Outcome fork_wait(long count) {
             return fail("fork-wait", "the child got the parent's pid"), failed();
         if (!reap("fork-wait", pid, exit_status_for(pid)))
             return failed();
+    }
+    watch.stop();
+    return watch.done();
+}
+
+Outcome thread_create_join(long count) {
+    Stopwatch watch;
+    watch.start();
+    for (long i = 0; i < count; ++i) {
+        pthread_t thread;
+        int error = pthread_create(
+            &thread, nullptr, [](void* argument) -> void* { return argument; },
+            reinterpret_cast<void*>(i + 1));
+        if (error != 0)
+            return fail_errno("thread-create-join", "pthread_create", error), failed();
+        void* result = nullptr;
+        if (pthread_join(thread, &result) != 0 || reinterpret_cast<long>(result) != i + 1)
+            return fail("thread-create-join", "pthread_join gave the wrong value"), failed();
     }
     watch.stop();
     return watch.done();

@@ -40,9 +40,10 @@ Outcome pipe_ping_pong(const char* self, long count); // one-byte round trips to
 Outcome yield_switch(const char* self, long count);   // sched_yield between two processes, per yield
 Outcome fork_wait(long count);                        // fork + wait4 of a child that exits at once
 Outcome fork_exec_wait(const char* self, long count); // fork, execve of `self --child exit_now`, wait4
-Outcome fork_touched(long count);      // fork + wait4 of a child, the parent with 64 MiB touched
-Outcome signal_round_trip(long count); // kill(2) to itself, the handler runs and returns
-Outcome futex_ping_pong(long count);   // FUTEX_WAKE round trips with a forked child (shared page)
+Outcome fork_touched(long count);       // fork + wait4 of a child, the parent with 64 MiB touched
+Outcome signal_round_trip(long count);  // kill(2) to itself, the handler runs and returns
+Outcome futex_ping_pong(long count);    // FUTEX_WAKE round trips with a forked child (shared page)
+Outcome thread_create_join(long count); // pthread_create + pthread_join of a thread that returns at once
 
 // Files. Each operation makes what it needs under `directory` (a scratch directory from
 // make_scratch_directory), times only the calls it names, checks the results untimed (every byte

@@ -78,6 +78,10 @@ TEST(forked_children_exit_with_their_own_pids) {
     EXPECT_TRUE(bench::fork_wait(5).ok);
 }
 
+TEST(threads_created_and_joined_return_their_own_values) {
+    EXPECT_TRUE(bench::thread_create_join(5).ok);
+}
+
 TEST(forked_children_execute_the_exit_helper) {
     EXPECT_TRUE(bench::fork_exec_wait(self(), 3).ok);
 }

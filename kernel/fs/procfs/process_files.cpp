@@ -230,7 +230,9 @@ void write_status(ktl::StringBuilder& out, const ProcessFacts& facts) {
         write_kilobytes(out, "HugetlbPages", 0);
     }
     out.write("CoreDumping:\t0\nTHP_enabled:\t0\n");
-    ktl::format_to(out, "Threads:\t1\nSigQ:\t0/{}\n", FileTable::max_descriptors * 64);
+    // A zombie shows its leader, as Linux does.
+    size_t threads = facts.signals.threads ? facts.signals.threads : 1;
+    ktl::format_to(out, "Threads:\t{}\nSigQ:\t0/{}\n", threads, FileTable::max_descriptors * 64);
     ktl::format_to(out, "SigPnd:\t{:016x}\nShdPnd:\t{:016x}\n", facts.signals.pending,
                    facts.signals.shared_pending);
     ktl::format_to(out, "SigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n", facts.signals.blocked,

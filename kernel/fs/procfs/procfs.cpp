@@ -168,7 +168,7 @@ public:
                 return ktl::Errno::NoEntry;
             return make(Kind::ProcessDirectory, static_cast<uint64_t>(number), -1, false);
         case Kind::ProcessTaskDirectory:
-            // One thread a process so far: its main task, whose id is the pid.
+            // The main task only, whose id is the pid: other threads are not listed yet.
             if (static_cast<uint64_t>(number) != m_pid)
                 return ktl::Errno::NoEntry;
             return make(Kind::TaskDirectory, m_pid, -1, true);

@@ -1,0 +1,7 @@
+echo() { printf 'wrapped: %s\n' "$*"; }
+echo hi
+command echo direct
+unset -f echo
+echo back
+command -v cd
+command -v nosuch_cmd_xx || echo none

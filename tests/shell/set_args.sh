@@ -1,0 +1,5 @@
+set -- a b c
+echo $#
+set -- 
+echo $#
+set x y; echo $1 $2

@@ -1,0 +1,4 @@
+set -x
+echo traced 2>/dev/null
+set +x
+echo plain

@@ -1,0 +1,4 @@
+HOME=/home/test
+echo ~ ~/x "~" '~' ~nosuchuser_xyz
+a=~/p:~/q; echo $a
+echo x~

@@ -1,0 +1,3 @@
+trap 'echo exiting $?' EXIT
+echo body
+exit 3

@@ -1,0 +1,4 @@
+trap 'echo parent exit' EXIT
+(echo in subshell)
+x=$(echo sub)
+echo $x
