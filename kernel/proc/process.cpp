@@ -933,8 +933,16 @@ namespace {
 
 // A fork bomb stops here, with EAGAIN as on Linux: at the process table's size for everyone, and at
 // RLIMIT_NPROC for a user other than root (Linux lets CAP_SYS_RESOURCE past it).
+// Processes and the threads beyond their main ones: each is a task with a kernel stack.
+size_t user_task_count() {
+    sync::MutexLocker locker(tree_lock);
+    return processes_alive + (thread_table ? thread_table->size() : 0);
+}
+
+// The table's size bounds tasks, not only processes, as Linux's threads-max does: a thread bomb
+// gets EAGAIN like a fork bomb.
 ktl::ErrorOr<void> check_process_limits(Process& parent) {
-    if (process_count() >= max_processes())
+    if (user_task_count() >= max_processes())
         return ktl::Errno::TryAgain;
     Identity ids = parent.identity();
     if (ids.real_uid != 0 && processes_of_user(ids.real_uid) >= parent.limits()[Resource::Processes].current)
@@ -965,6 +973,7 @@ ktl::ErrorOr<long> clone_process(const CloneRequest& clone, const arch::Interrup
     if (flags & clone_thread) {
         if ((flags & thread_sharing) != thread_sharing || (flags & clone_vfork))
             return ktl::Errno::NotImplemented; // a thread with files or a cwd of its own
+        TRY(check_process_limits(*parent));
         return ProcessAccess::create_thread(parent, clone, frame, mask);
     }
     bool share_memory = flags & clone_vm;
