@@ -177,6 +177,7 @@ struct ProcessAccess {
             }
             if (adopter) {
                 child->m_parent = adopter;
+                child->m_exit_signal = sigchld; // a stepparent hears of it the ordinary way, as on Linux
                 adopter->m_children.push_back(*child);
                 if (child->m_state == ProcessState::Zombie)
                     notify_parent_locked(adopter);
@@ -352,6 +353,9 @@ struct ProcessAccess {
     }
 
     static bool selected_locked(const Process& parent, const Process& child, const WaitRequest& request) {
+        if (request.kind != WaitRequest::Kind::All &&
+            (child.m_exit_signal != sigchld) != (request.kind == WaitRequest::Kind::Clone))
+            return false;
         switch (request.selection) {
         case WaitRequest::Selection::Any:
             return true;
@@ -408,16 +412,30 @@ struct ProcessAccess {
         }
     }
 
-    // SIGCHLD, the exit signal of every child clone makes today (posix_spawn and vfork ask for it).
-    static void send_child_signal_locked(Process* child, int wait_status) {
+    // The child's exit signal (SIGCHLD unless clone asked for another, none for 0), with SIGCHLD's
+    // siginfo whatever the signal. Returns whether the child is to be reaped at once instead of
+    // becoming a zombie: the parent ignores SIGCHLD or set SA_NOCLDWAIT, as Linux's
+    // do_notify_parent decides (SIG_IGN also means no signal).
+    static bool send_child_signal_locked(Process* child, int wait_status) {
+        int exit_signal = child->m_exit_signal;
+        bool reap_now = false;
+        if (exit_signal == sigchld) {
+            SignalAction action = action_of(*child->m_parent, sigchld);
+            reap_now = action.handler == sig_ignore || (action.flags & sa_nocldwait);
+            if (action.handler == sig_ignore)
+                exit_signal = 0;
+        }
+        if (exit_signal == 0)
+            return reap_now;
         SignalInfo info{};
-        info.signal = sigchld;
+        info.signal = exit_signal;
         int signal = terminating_signal(wait_status);
         info.code = signal ? cld_killed : cld_exited;
         info.child.pid = static_cast<int32_t>(child->m_pid);
         info.child.uid = child->identity().real_uid;
         info.child.status = signal ? signal : exit_code_of(wait_status);
         (void)send_signal(*child->m_parent, info);
+        return reap_now;
     }
 
     static void notify_parent_of_job_control(Process* child, int32_t code, int signal) {
@@ -525,6 +543,13 @@ struct ProcessAccess {
     }
 
     static void set_vfork_pending_locked(Process* child) { child->m_vfork_pending = true; }
+    static void set_exit_signal(Process* child, int signal) { child->m_exit_signal = signal; }
+    // A reference that keeps a process's memory valid for a caller that is not its parent's wait.
+    static void add_reference_locked(Process* process) { ++process->m_references; }
+    static void drop_reference(Process* process) {
+        sync::MutexLocker locker(tree_lock);
+        drop_reference_locked(process);
+    }
 
     // POSIX's orphaned process group: no live member has a parent in another group of the same
     // session (init and the kernel do not count as such parents).
@@ -627,9 +652,17 @@ struct ProcessAccess {
             process->m_wait_status = wait_status;
             process->m_run_time_ns += task->entity.runtime_ns;
             forget_thread_locked(process, task->id);
-            if (process->m_parent) {
-                notify_parent_locked(process->m_parent);
-                send_child_signal_locked(process, wait_status);
+            if (Process* parent = process->m_parent) {
+                if (send_child_signal_locked(process, wait_status)) {
+                    // Nobody will wait for it: gone at once, and a parent waiting for its last
+                    // child wakes to ECHILD.
+                    parent->m_children_run_time_ns +=
+                        process->m_run_time_ns + process->m_children_run_time_ns;
+                    parent->m_children.remove(*process);
+                    process->m_parent = nullptr;
+                    drop_reference_locked(process); // the parent's
+                }
+                notify_parent_locked(parent);
             }
             task->process = nullptr;
             if (is_first)
@@ -900,8 +933,16 @@ namespace {
 
 // A fork bomb stops here, with EAGAIN as on Linux: at the process table's size for everyone, and at
 // RLIMIT_NPROC for a user other than root (Linux lets CAP_SYS_RESOURCE past it).
+// Processes and the threads beyond their main ones: each is a task with a kernel stack.
+size_t user_task_count() {
+    sync::MutexLocker locker(tree_lock);
+    return processes_alive + (thread_table ? thread_table->size() : 0);
+}
+
+// The table's size bounds tasks, not only processes, as Linux's threads-max does: a thread bomb
+// gets EAGAIN like a fork bomb.
 ktl::ErrorOr<void> check_process_limits(Process& parent) {
-    if (process_count() >= max_processes())
+    if (user_task_count() >= max_processes())
         return ktl::Errno::TryAgain;
     Identity ids = parent.identity();
     if (ids.real_uid != 0 && processes_of_user(ids.real_uid) >= parent.limits()[Resource::Processes].current)
@@ -932,6 +973,7 @@ ktl::ErrorOr<long> clone_process(const CloneRequest& clone, const arch::Interrup
     if (flags & clone_thread) {
         if ((flags & thread_sharing) != thread_sharing || (flags & clone_vfork))
             return ktl::Errno::NotImplemented; // a thread with files or a cwd of its own
+        TRY(check_process_limits(*parent));
         return ProcessAccess::create_thread(parent, clone, frame, mask);
     }
     bool share_memory = flags & clone_vm;
@@ -971,6 +1013,10 @@ ktl::ErrorOr<long> clone_process(const CloneRequest& clone, const arch::Interrup
     }
     memcpy(child->signal_actions, parent->signal_actions, sizeof child->signal_actions);
     child->blocked_signals = mask;
+    ProcessAccess::set_exit_signal(child, static_cast<int>(exit_signal));
+    // The child is a copy of the calling thread, its alternate signal stack included (execve drops
+    // it); the child is not running yet, so its thread state is still ours to write.
+    child->signals.main_thread.alternate_stack = current_alternate_stack();
     child->executable = parent->executable;
     child->executable_image = parent->executable_image;
     ProgramIdentity identity = parent->program_identity();
@@ -981,6 +1027,9 @@ ktl::ErrorOr<long> clone_process(const CloneRequest& clone, const arch::Interrup
     {
         sync::MutexLocker locker(tree_lock);
         ProcessAccess::link_child_locked(parent, child);
+        // clone's own until it returns: a child that exits at once may be reaped at once (SIGCHLD
+        // ignored) while publish_pid and the vfork wait below still use it.
+        ProcessAccess::add_reference_locked(child);
         if (vfork)
             ProcessAccess::set_vfork_pending_locked(child);
     }
@@ -994,7 +1043,7 @@ ktl::ErrorOr<long> clone_process(const CloneRequest& clone, const arch::Interrup
     }
     long pid = static_cast<long>(started.value().id());
     started.value().reset(); // the process, not a handle, follows the child from here
-    ProcessAccess::publish_pid(child, static_cast<uint64_t>(pid)); // ours until we wait: still valid
+    ProcessAccess::publish_pid(child, static_cast<uint64_t>(pid)); // clone's reference keeps it valid
     if (flags & clone_parent_settid) {
         // Linux writes it before the child runs; a parent that reads it only after clone returns
         // (musl, glibc) cannot tell. A bad address is the parent's problem, not the fork's.
@@ -1002,7 +1051,8 @@ ktl::ErrorOr<long> clone_process(const CloneRequest& clone, const arch::Interrup
         (void)mm::copy_to_user(mm::UserPtr<int32_t>(clone.parent_tid_address), &tid);
     }
     if (vfork)
-        ProcessAccess::wait_for_vfork_child(child); // the child is ours until we wait for it: still valid
+        ProcessAccess::wait_for_vfork_child(child);
+    ProcessAccess::drop_reference(child);
     return pid;
 }
 

@@ -135,6 +135,7 @@ private:
     // vfork: the parent task sleeps until this child has exec'd or exited.
     sched::WaitQueue m_vfork_done_queue;
     bool m_vfork_pending = false;
+    int m_exit_signal = 17; // clone's low byte: what the parent gets at exit (SIGCHLD; 0: nothing)
     Process* m_vfork_parent = nullptr;
     fs::RefPtr<fs::FileTable> m_files;
     fs::RefPtr<fs::FsContext> m_fs_context;
@@ -206,6 +207,10 @@ struct WaitRequest {
     bool stopped = false;   // WUNTRACED / WSTOPPED: report a child's stop
     bool continued = false; // WCONTINUED: report a stopped child's continuing
     bool no_wait = false;   // WNOWAIT: report, but leave the child waitable
+    // Linux's "clone children" are those whose exit signal is not SIGCHLD: only __WCLONE waits for
+    // them, only for them; __WALL waits for both kinds.
+    enum class Kind : uint8_t { Ordinary, Clone, All };
+    Kind kind = Kind::Ordinary;
 };
 struct WaitResult {
     uint64_t pid = 0; // 0: no_hang and no child has changed

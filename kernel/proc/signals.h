@@ -89,8 +89,9 @@ struct SignalAction {
 static_assert(sizeof(SignalAction) == 32);
 
 inline constexpr uint64_t sig_default = 0, sig_ignore = 1;
-inline constexpr uint64_t sa_nocldstop = 1, sa_siginfo = 4, sa_restorer = 0x04000000, sa_onstack = 0x08000000,
-                          sa_restart = 0x10000000, sa_nodefer = 0x40000000, sa_resethand = 0x80000000;
+inline constexpr uint64_t sa_nocldstop = 1, sa_nocldwait = 2, sa_siginfo = 4, sa_restorer = 0x04000000,
+                          sa_onstack = 0x08000000, sa_restart = 0x10000000, sa_nodefer = 0x40000000,
+                          sa_resethand = 0x80000000;
 inline constexpr int32_t ss_onstack = 1, ss_disable = 2, ss_autodisarm = int32_t(0x80000000u);
 
 struct PendingSignal : ktl::IntrusiveListNode<> {

@@ -62,6 +62,12 @@ void describe_end(int wait_status, ChildSignalInformation& information) {
     }
 }
 
+proc::WaitRequest::Kind kind_of(int options) {
+    if (options & wall)
+        return proc::WaitRequest::Kind::All;
+    return (options & wclone) ? proc::WaitRequest::Kind::Clone : proc::WaitRequest::Kind::Ordinary;
+}
+
 } // namespace
 
 Result sys_wait4(int pid, mm::UserPtr<int32_t> status, int options, mm::UserPtr<uint8_t> usage) {
@@ -70,6 +76,7 @@ Result sys_wait4(int pid, mm::UserPtr<int32_t> status, int options, mm::UserPtr<
     if (pid == INT32_MIN)
         return ktl::Errno::NoSuchProcess; // -INT_MIN names no group
     proc::WaitRequest request;
+    request.kind = kind_of(options);
     request.no_hang = options & wnohang;
     request.stopped = options & wuntraced;
     request.continued = options & wcontinued;
@@ -102,6 +109,7 @@ Result sys_waitid(int id_type, int id, mm::UserPtr<uint8_t> information, int opt
     if (!(options & (wexited | wstopped | wcontinued)))
         return ktl::Errno::InvalidArgument;
     proc::WaitRequest request;
+    request.kind = kind_of(options);
     request.no_hang = options & wnohang;
     request.exited = options & wexited;
     request.stopped = options & wstopped;

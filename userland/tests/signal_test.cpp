@@ -1369,3 +1369,86 @@ TEST(a_blocking_signalfd_read_is_interrupted_by_a_handled_signal) {
     EXPECT_GE(g_count, 1);
     stop_pestering(child);
 }
+
+TEST(children_of_a_parent_that_ignores_sigchld_are_reaped_at_once) {
+    HandlerGuard guard(SIGCHLD, SIG_IGN);
+    pid_t child = test::spawn_child("exit_with", {"4"});
+    ASSERT_GT(child, 0);
+    int status = 0;
+    // The wait lasts until the child is gone, and then there is nothing to report.
+    EXPECT_ERRNO(waitpid(child, &status, 0), ECHILD);
+    sigset_t pending;
+    sigpending(&pending);
+    EXPECT_FALSE(sigismember(&pending, SIGCHLD));
+}
+
+TEST(sa_nocldwait_reaps_at_once_but_still_sends_sigchld) {
+    HandlerGuard guard(SIGCHLD, counting_handler, SA_NOCLDWAIT | SA_RESTART);
+    pid_t child = test::spawn_child("exit_with", {"4"});
+    ASSERT_GT(child, 0);
+    EXPECT_ERRNO(waitpid(child, nullptr, 0), ECHILD);
+    // The signal may come a moment after the wait saw the child go.
+    for (int i = 0; i < 200 && g_count == 0; ++i) {
+        timespec pause{0, 5'000'000};
+        nanosleep(&pause, nullptr);
+    }
+    EXPECT_EQ(g_count, 1);
+}
+
+namespace {
+// fork through clone with `exit_signal` as the low byte of the flags.
+pid_t fork_with_exit_signal(int exit_signal) {
+    return static_cast<pid_t>(sys::raw_syscall(SYS_clone, exit_signal, 0, 0, 0, 0));
+}
+} // namespace
+
+TEST(a_clone_exit_signal_other_than_sigchld_reaches_the_parent_and_needs_wall) {
+    sigset_t usr1, saved;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &usr1, &saved);
+    pid_t child = fork_with_exit_signal(SIGUSR1);
+    if (child == 0)
+        _exit(5);
+    ASSERT_GT(child, 0);
+    siginfo_t info{};
+    timespec limit{20, 0};
+    ASSERT_EQ(sigtimedwait(&usr1, &info, &limit), SIGUSR1);
+    EXPECT_EQ(info.si_code, CLD_EXITED);
+    EXPECT_EQ(info.si_pid, child);
+    EXPECT_EQ(info.si_status, 5);
+    int status = 0;
+    EXPECT_ERRNO(waitpid(child, &status, WNOHANG), ECHILD); // a "clone child": not without __WALL
+    EXPECT_EQ(waitpid(child, &status, __WCLONE), child);
+    EXPECT_EXITED(status, 5);
+    sigprocmask(SIG_SETMASK, &saved, nullptr);
+}
+
+TEST(a_clone_child_without_an_exit_signal_is_still_waited_for_with_wall) {
+    pid_t child = fork_with_exit_signal(0);
+    if (child == 0)
+        _exit(6);
+    ASSERT_GT(child, 0);
+    int status = 0;
+    EXPECT_EQ(waitpid(child, &status, __WALL), child);
+    EXPECT_EXITED(status, 6);
+}
+
+TEST(a_forked_child_keeps_the_alternate_signal_stack) {
+    static char alternate[16 * 1024];
+    stack_t stack{}, saved{};
+    stack.ss_sp = alternate;
+    stack.ss_size = sizeof alternate;
+    ASSERT_EQ(sigaltstack(&stack, &saved), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        stack_t seen{};
+        sigaltstack(nullptr, &seen);
+        _exit(seen.ss_sp == alternate && seen.ss_size == sizeof alternate ? 0 : 1);
+    }
+    ASSERT_GT(child, 0);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_EXITED(status, 0);
+    sigaltstack(&saved, nullptr);
+}

@@ -526,3 +526,57 @@ TEST(a_robust_mutex_held_by_a_process_that_exits_reports_owner_dead) {
     EXPECT_EQ(pthread_mutex_unlock(mutex), 0);
     munmap(page, 4096);
 }
+
+namespace {
+constexpr int kThreadBombCap = 2000; // Linux (as root) would go on far longer: stop here
+
+pthread_mutex_t g_bomb_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t g_bomb_release = PTHREAD_COND_INITIALIZER;
+bool g_bomb_released;
+
+void* wait_for_release(void*) {
+    pthread_mutex_lock(&g_bomb_lock);
+    while (!g_bomb_released)
+        pthread_cond_wait(&g_bomb_release, &g_bomb_lock);
+    pthread_mutex_unlock(&g_bomb_lock);
+    return nullptr;
+}
+} // namespace
+
+// Exit code: 0 when thread creation stopped with EAGAIN, 1 when it reached the cap, 2 for another
+// error; every thread made is joined first.
+CHILD_SCENARIO(thread_bomb) {
+    static pthread_t threads[kThreadBombCap];
+    pthread_attr_t attributes;
+    pthread_attr_init(&attributes);
+    pthread_attr_setstacksize(&attributes, 16 * 1024);
+    int made = 0, error = 0;
+    while (made < kThreadBombCap) {
+        error = pthread_create(&threads[made], &attributes, wait_for_release, nullptr);
+        if (error != 0)
+            break;
+        ++made;
+    }
+    pthread_mutex_lock(&g_bomb_lock);
+    g_bomb_released = true;
+    pthread_cond_broadcast(&g_bomb_release);
+    pthread_mutex_unlock(&g_bomb_lock);
+    for (int i = 0; i < made; ++i)
+        pthread_join(threads[i], nullptr);
+    return made == kThreadBombCap ? 1 : error == EAGAIN ? 0 : 2;
+}
+
+TEST(a_thread_bomb_gets_eagain_and_every_thread_ends) {
+    int status = test::run_child("thread_bomb");
+    ASSERT_TRUE(WIFEXITED(status));
+    if (sys::detect_system() == sys::System::BlogOs)
+        EXPECT_EQ(WEXITSTATUS(status), 0); // the task table is far smaller than the cap
+    else
+        EXPECT_LE(WEXITSTATUS(status), 1);
+    // And threads can be made again.
+    pthread_t thread;
+    ASSERT_EQ(pthread_create(
+                  &thread, nullptr, [](void*) -> void* { return nullptr; }, nullptr),
+              0);
+    EXPECT_EQ(pthread_join(thread, nullptr), 0);
+}
