@@ -54,6 +54,10 @@ foreach(program IN LISTS BLOG_OS_USERLAND_TEST_PROGRAMS)
 endforeach()
 add_test(NAME userland-linux.init-test COMMAND ${BLOG_OS_USERLAND_ROOT}/init test ${BLOG_OS_USERLAND_ROOT})
 set_tests_properties(userland-linux.init-test PROPERTIES LABELS host TIMEOUT 300)
+# The utilities (/bin/toolbox and its links) against GNU coreutils, grep and findutils on a fixture tree.
+add_test(NAME userland-linux.toolbox-vs-gnu
+    COMMAND ${PROJECT_SOURCE_DIR}/userland/toolbox/tests/compare-with-gnu.sh ${BLOG_OS_USERLAND_ROOT}/bin)
+set_tests_properties(userland-linux.toolbox-vs-gnu PROPERTIES LABELS host TIMEOUT 300)
 
 # The shell against Debian's dash: every script in tests/shell must print the same and exit the
 # same under both (docs/shell.md). Host tests: /bin/sh is a static Linux binary too.
