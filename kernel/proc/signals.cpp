@@ -131,13 +131,6 @@ bool blocked_by_every_thread_locked(Process& process, int signal) {
     return true;
 }
 
-bool has_live_thread_locked(Process& process) {
-    for (ThreadSignals& thread : process.signals.threads)
-        if (thread.task)
-            return true;
-    return false;
-}
-
 // SIGKILL on one thread's own queue: group exit and execve end the other threads this way.
 void kill_thread_locked(ThreadSignals& thread) {
     SignalInfo info{};
@@ -318,6 +311,7 @@ bool detach_thread(Process& process, sched::Task& task) {
         __atomic_store_n(&task.signal_pending, false, __ATOMIC_SEQ_CST);
         last = signals.threads.is_empty();
         if (last) {
+            signals.all_threads_gone = true;
             signals.pending.clear();
             signals.queued_realtime = 0;
         } else {
@@ -465,7 +459,9 @@ ktl::ErrorOr<void> send_signal(Process& process, const SignalInfo& info) {
     ktl::ErrorOr<bool> queued = false;
     {
         sync::SpinlockGuard guard(process.signals.lock);
-        if (has_live_thread_locked(process)) // else a zombie: past signals
+        // Not only while a thread is attached: a child fork has just made may not have run yet, and
+        // a signal for it (a ^Z to its new group, a kill) waits for its first thread.
+        if (!process.signals.all_threads_gone)
             queued = queue_signal(process, nullptr, info, spare);
     }
     delete spare;

@@ -180,6 +180,9 @@ struct ProcessSignals {
     // Woken whenever a signal is queued for the process or one of its threads, blocked or not:
     // signalfd's readers and pollers wait here for signals that wake nothing else.
     sched::WaitQueue arrivals;
+    // The last thread has detached: the process is a zombie, past signals. Until then (also before
+    // a new process's first thread has attached) a signal is queued for whichever thread takes it.
+    bool all_threads_gone = false;
 };
 
 // Makes `task` the process's main thread, starting with `mask` blocked.

@@ -1452,3 +1452,32 @@ TEST(a_forked_child_keeps_the_alternate_signal_stack) {
     EXPECT_EXITED(status, 0);
     sigaltstack(&saved, nullptr);
 }
+
+// The parent usually runs on after fork before the child first runs: a signal sent in that moment
+// must wait for the child rather than be lost (a ^Z typed as a shell starts a job is one).
+TEST(a_signal_sent_before_a_forked_child_first_runs_is_not_lost) {
+    for (int round = 0; round < 20; ++round) {
+        pid_t child = fork();
+        if (child == 0) {
+            for (;;)
+                pause();
+        }
+        ASSERT_GT(child, 0);
+        ASSERT_EQ(kill(child, SIGTERM), 0);
+        int status = 0;
+        pid_t waited = 0;
+        for (int i = 0; i < 500 && waited == 0; ++i) { // up to 5 s: a lost signal would leave it paused
+            waited = waitpid(child, &status, WNOHANG);
+            if (waited == 0) {
+                timespec pause_time{0, 10'000'000};
+                nanosleep(&pause_time, nullptr);
+            }
+        }
+        if (waited == 0) {
+            kill(child, SIGKILL);
+            waitpid(child, &status, 0);
+        }
+        ASSERT_EQ(waited, child);
+        EXPECT_SIGNALED(status, SIGTERM);
+    }
+}
