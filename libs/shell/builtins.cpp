@@ -959,18 +959,7 @@ struct Builtins {
 
     static int jobs(Shell& shell, std::vector<String>&) {
         for (Shell::Job& job : shell.m_jobs) {
-            int wait_status = 0;
-            while (!job.live.empty() && !job.stopped) {
-                pid_t pid = waitpid(job.pgid > 0 ? -job.pgid : job.live[0], &wait_status, WNOHANG);
-                if (pid <= 0)
-                    break;
-                for (size_t j = 0; j < job.live.size(); ++j)
-                    if (job.live[j] == pid)
-                        job.live.erase(job.live.begin() + static_cast<long>(j));
-                if (pid == job.pid)
-                    job.status =
-                        WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
-            }
+            Shell::collect_ended(job);
             job.done = job.live.empty();
             const char* state = job.done ? "Done" : job.stopped ? "Stopped" : "Running";
             write_all(1, String("[") + to_string(job.number).view() + "]   " + state + "    " +

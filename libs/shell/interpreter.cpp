@@ -31,15 +31,15 @@ void note_signal(int signal) {
     any_pending_signal = 1;
 }
 
-int status_of(int wait_status) {
+} // namespace
+
+int status_of_wait(int wait_status) {
     if (WIFEXITED(wait_status))
         return WEXITSTATUS(wait_status);
     if (WIFSIGNALED(wait_status))
         return 128 + WTERMSIG(wait_status);
     return 0;
 }
-
-} // namespace
 
 void note_pending_signal(int signal) {
     note_signal(signal);
@@ -274,10 +274,10 @@ int Shell::wait_for(pid_t pid) {
                 job.live.erase(job.live.begin() + static_cast<long>(k));
         if (job.pid == pid) {
             job.done = job.live.empty();
-            job.status = status_of(wait_status);
+            job.status = status_of_wait(wait_status);
         }
     }
-    return status_of(wait_status);
+    return status_of_wait(wait_status);
 }
 
 int Shell::run_source(std::string_view source) {

@@ -10,6 +10,9 @@
 
 namespace shell {
 
+// A wait status as $? shows it: the exit code, or 128 + the signal that ended the process.
+int status_of_wait(int wait_status);
+
 class Shell final : public ExpansionHost {
 public:
     Shell();
@@ -102,6 +105,9 @@ private:
     int wait_job(Job& job, bool foreground);
     int run_foreground(std::vector<pid_t> pids, pid_t pgid, const String& text);
     Job* find_job(std::string_view spec);
+    // Reaps, without waiting, whichever of the job's processes have ended; the last one's status
+    // becomes the job's.
+    static void collect_ended(Job& job);
     static String describe(const Node* node);
     void enter_subshell();
     void run_pending_traps();

@@ -11,18 +11,6 @@
 
 namespace shell {
 
-namespace {
-
-int status_of(int wait_status) {
-    if (WIFEXITED(wait_status))
-        return WEXITSTATUS(wait_status);
-    if (WIFSIGNALED(wait_status))
-        return 128 + WTERMSIG(wait_status);
-    return 0;
-}
-
-} // namespace
-
 void Shell::enable_job_control() {
     // A session leader with no controlling terminal yet (the shell as blog_os's init, on the
     // console) takes its terminal, as a getty would have given it one.
@@ -79,7 +67,7 @@ int Shell::wait_job(Job& job, bool foreground) {
             if (job.live[k] == pid)
                 job.live.erase(job.live.begin() + static_cast<long>(k));
         if (pid == job.pid)
-            job.status = status_of(wait_status);
+            job.status = status_of_wait(wait_status);
     }
     job.done = job.live.empty();
     if (foreground && control)
@@ -124,20 +112,24 @@ Shell::Job* Shell::find_job(std::string_view spec) {
     return nullptr;
 }
 
+void Shell::collect_ended(Job& job) {
+    int wait_status = 0;
+    while (!job.live.empty()) {
+        pid_t pid = waitpid(job.pgid > 0 ? -job.pgid : job.live[0], &wait_status, WNOHANG);
+        if (pid <= 0)
+            break;
+        for (size_t j = 0; j < job.live.size(); ++j)
+            if (job.live[j] == pid)
+                job.live.erase(job.live.begin() + static_cast<long>(j));
+        if (pid == job.pid)
+            job.status = status_of_wait(wait_status);
+    }
+}
+
 void Shell::report_finished_jobs() {
     for (size_t k = 0; k < m_jobs.size();) {
         Job& job = m_jobs[k];
-        int wait_status = 0;
-        while (!job.live.empty()) {
-            pid_t pid = waitpid(job.pgid > 0 ? -job.pgid : job.live[0], &wait_status, WNOHANG);
-            if (pid <= 0)
-                break;
-            for (size_t j = 0; j < job.live.size(); ++j)
-                if (job.live[j] == pid)
-                    job.live.erase(job.live.begin() + static_cast<long>(j));
-            if (pid == job.pid)
-                job.status = status_of(wait_status);
-        }
+        collect_ended(job);
         if (job.live.empty()) {
             write_all(2,
                       String("[") + to_string(job.number).view() + "]   Done    " + job.text.view() + "\n");
