@@ -857,10 +857,19 @@ TEST(a_child_stopping_sends_sigchld_unless_sa_nocldstop) {
     ASSERT_GT(child, 0);
     int status = 0;
     ASSERT_EQ(waitpid(child, &status, WUNTRACED), child);
+    // The stop can be seen by waitpid a moment before its SIGCHLD is queued: wait for the handler.
+    auto wait_for_code = [](int code) {
+        for (int i = 0; i < 500 && g_child_code != code; ++i) {
+            timespec pause_time{0, 10'000'000};
+            nanosleep(&pause_time, nullptr);
+        }
+    };
+    wait_for_code(CLD_STOPPED);
     EXPECT_EQ(g_child_code, CLD_STOPPED);
     EXPECT_EQ(g_child_status, SIGSTOP);
     ASSERT_EQ(kill(child, SIGKILL), 0);
     EXPECT_SIGNALED(test::wait_child(child), SIGKILL);
+    wait_for_code(CLD_KILLED);
     EXPECT_EQ(g_child_code, CLD_KILLED);
 }
 
