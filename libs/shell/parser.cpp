@@ -66,32 +66,39 @@ bool Parser::scan_word_end(size_t& i) {
         char c = m_source[i];
         if (is_metachar(c))
             break;
-        if (c == '\\') {
-            i += 2;
-        } else if (c == '\'') {
-            size_t close = m_source.find('\'', i + 1);
-            if (close == String::npos)
-                return false;
-            i = close + 1;
-        } else if (c == '"') {
-            if (!skip_double_quoted(i))
-                return false;
-        } else if (c == '$') {
-            if (!skip_dollar(i))
-                return false;
-        } else if (c == '`') {
-            size_t j = i + 1;
-            while (j < m_source.size() && m_source[j] != '`')
-                j += m_source[j] == '\\' ? 2 : 1;
-            if (j >= m_source.size())
-                return false;
-            i = j + 1;
-        } else {
-            ++i;
-        }
+        if (!skip_word_unit(i))
+            return false;
     }
     if (i > m_source.size())
         i = m_source.size();
+    return true;
+}
+
+// One unit of a word at i: a backslash pair, a quoted string, a $ form, a backquoted command or a
+// plain character. False when a quote or substitution is not closed.
+bool Parser::skip_word_unit(size_t& i) {
+    char c = m_source[i];
+    if (c == '\\') {
+        i += 2;
+    } else if (c == '\'') {
+        size_t close = m_source.find('\'', i + 1);
+        if (close == String::npos)
+            return false;
+        i = close + 1;
+    } else if (c == '"') {
+        return skip_double_quoted(i);
+    } else if (c == '$') {
+        return skip_dollar(i);
+    } else if (c == '`') {
+        size_t j = i + 1;
+        while (j < m_source.size() && m_source[j] != '`')
+            j += m_source[j] == '\\' ? 2 : 1;
+        if (j >= m_source.size())
+            return false;
+        i = j + 1;
+    } else {
+        ++i;
+    }
     return true;
 }
 
@@ -155,30 +162,8 @@ bool Parser::skip_dollar(size_t& i) {
     if (next < m_source.size() && m_source[next] == '{') {
         size_t j = next + 1;
         while (j < m_source.size() && m_source[j] != '}') {
-            char c = m_source[j];
-            if (c == '\\') {
-                j += 2;
-            } else if (c == '\'') {
-                size_t close = m_source.find('\'', j + 1);
-                if (close == String::npos)
-                    return false;
-                j = close + 1;
-            } else if (c == '"') {
-                if (!skip_double_quoted(j))
-                    return false;
-            } else if (c == '$') {
-                if (!skip_dollar(j))
-                    return false;
-            } else if (c == '`') {
-                size_t k = j + 1;
-                while (k < m_source.size() && m_source[k] != '`')
-                    k += m_source[k] == '\\' ? 2 : 1;
-                if (k >= m_source.size())
-                    return false;
-                j = k + 1;
-            } else {
-                ++j;
-            }
+            if (!skip_word_unit(j))
+                return false;
         }
         if (j >= m_source.size())
             return false;

@@ -49,6 +49,7 @@ private:
     Token take();
     bool lex(Token& token);
     bool scan_word_end(size_t& i);
+    bool skip_word_unit(size_t& i);
     bool skip_double_quoted(size_t& i);
     bool skip_dollar(size_t& i);
     bool read_here_docs();
