@@ -23,6 +23,8 @@ PsfFont font;
 alignas(FramebufferSurface) unsigned char surface_storage[sizeof(FramebufferSurface)];
 alignas(TextConsole) unsigned char text_console_storage[sizeof(TextConsole)];
 TextConsole* screen;
+FramebufferSurface* framebuffer;
+ScreenOwner* screen_owner; // set once, at the end of boot
 
 class ConsoleSink final : public ktl::FormatSink {
 public:
@@ -66,6 +68,7 @@ bool initialize_framebuffer(const boot::FramebufferInfo& info, uint8_t* pixels) 
         return false;
     surface->clear(default_background);
     arch::InterruptDisabler no_output_meanwhile;
+    framebuffer = surface;
     screen = new (text_console_storage) TextConsole(*surface, surface->columns(), surface->rows());
     screen->set_pinned_rows(1);
     ::console::draw_banner(*screen);
@@ -84,15 +87,39 @@ TextSize text_size() {
 }
 
 void draw_banner() {
-    if (screen)
+    if (screen && !screen_owner)
         ::console::draw_banner(*screen);
 }
 
 void write(ktl::StringView text) {
     arch::InterruptDisabler no_interleaving;
     write_serial_text(com1(), text);
-    if (screen)
+    if (screen && !screen_owner)
         screen->write(text);
+}
+
+void write_log(ktl::StringView text, bool on_screen) {
+    arch::InterruptDisabler no_interleaving;
+    write_serial_text(com1(), text);
+    if (!on_screen)
+        return;
+    if (screen_owner)
+        screen_owner->write(text);
+    else if (screen)
+        screen->write(text);
+}
+
+void hand_over_screen(ScreenOwner& owner) {
+    arch::InterruptDisabler no_output_meanwhile;
+    screen_owner = &owner;
+}
+
+FramebufferSurface* framebuffer_surface() {
+    return screen ? framebuffer : nullptr;
+}
+
+uint32_t boot_console_cursor_row() {
+    return screen ? screen->cursor_row() : 0;
 }
 
 void write_serial_only(ktl::StringView text) {
@@ -103,7 +130,9 @@ void write_serial_only(ktl::StringView text) {
 void write_emergency(ktl::StringView text) {
     // No lock to wait for: a panic may have interrupted a holder. Interleaving beats silence here.
     write_serial_text(com1(), text);
-    if (screen)
+    if (screen_owner)
+        screen_owner->write_emergency(text);
+    else if (screen)
         screen->write(text);
 }
 

@@ -111,10 +111,9 @@ private:
             uint64_t sequence = __atomic_load_n(&m_sequence, __ATOMIC_RELAXED);
             if (klog::read_kernel_message(sequence, message)) {
                 char line[320];
-                // Linux's levels: error 3, warning 4, info 6, debug 7 (facility 0, the kernel).
-                constexpr int priorities[] = {3, 4, 6, 7, 7};
+                // Facility 0 (the kernel), Linux's level numbers.
                 ktl::StringView text = ktl::format_into(
-                    line, sizeof line, "{},{},{},-;{}\n", priorities[static_cast<int>(message.level)],
+                    line, sizeof line, "{},{},{},-;{}\n", klog::linux_priority(message.level),
                     message.sequence, message.uptime_us, ktl::StringView(message.text, message.length));
                 if (text.length() > length)
                     return ktl::Errno::InvalidArgument; // as Linux: the buffer must hold a whole record

@@ -3,6 +3,7 @@
 // One poll() loop does everything, so COM1 is always being read whatever else is going on.
 #include "exit_status.h"
 #include "initrd_image.h"
+#include "keys.h"
 #include "options.h"
 #include "process.h"
 #include "qemu/exit_codes.h"
@@ -87,6 +88,9 @@ private:
     enum class Screenshot { NotRequested, AwaitingBanner, InProgress, Taken, Failed };
     static constexpr int screendump_tag = 1;
     static constexpr int quit_tag = 2;
+    static constexpr int send_key_tag = 3;
+    // COM1 text kept for --keys-after, from the newest end (markers are short).
+    static constexpr size_t key_marker_window = 64 * 1024;
 
     std::optional<int> check_prerequisites();
     std::optional<int> prepare_initrd_image();
@@ -104,6 +108,7 @@ private:
     void send_qemu_signal(int signal_number);
     bool goals_met() const;
     void note_expectations_met(Clock::time_point now);
+    void send_due_keys();
     std::string screenshot_problem() const;
     int finish();
 
@@ -135,6 +140,9 @@ private:
     Screenshot m_screenshot = Screenshot::NotRequested;
     std::string m_screenshot_temp;
     std::string m_screenshot_error;
+
+    size_t m_next_key_step = 0;
+    std::string m_serial_since_keys; // COM1 since the last --send-keys step went out
 
     Ending m_ending = Ending::None;
     std::optional<Clock::time_point> m_goals_met_at;
@@ -401,6 +409,9 @@ void Runner::step(Clock::time_point now) {
         m_screenshot = Screenshot::InProgress;
     }
 
+    if (m_ending == Ending::None && !m_qemu_end && !m_qmp_broken)
+        send_due_keys();
+
     if (m_ending == Ending::None && !m_qemu_end && m_scanner.has_expectations() &&
         m_scanner.all_expectations_met()) {
         if (!m_goals_met_at)
@@ -461,6 +472,11 @@ void Runner::read_serial() {
             m_stdout_ok = write_all(STDOUT_FILENO, chunk); // A closed stdout must not stop the run.
         write_all(m_serial_log.get(), chunk);
         m_scanner.feed(chunk);
+        if (m_next_key_step < m_options.key_steps.size()) {
+            m_serial_since_keys.append(chunk);
+            if (m_serial_since_keys.size() > 2 * key_marker_window)
+                m_serial_since_keys.erase(0, m_serial_since_keys.size() - key_marker_window);
+        }
         note_expectations_met(Clock::now());
     }
 }
@@ -534,8 +550,24 @@ void Runner::flush_qmp() {
     }
 }
 
+// Queues the keys of every step whose marker has appeared; QMP sends them one command at a time.
+void Runner::send_due_keys() {
+    while (m_next_key_step < m_options.key_steps.size()) {
+        const KeyStep& step = m_options.key_steps[m_next_key_step];
+        if (!step.after.empty() && m_serial_since_keys.find(step.after) == std::string::npos)
+            return;
+        for (const auto& chord : parse_keys(step.keys).chords)
+            m_qmp.enqueue(send_key_tag, qmp_send_key_command(chord));
+        say("runner: typing " + step.keys);
+        m_serial_since_keys.clear();
+        ++m_next_key_step;
+    }
+}
+
 void Runner::handle_qmp_replies() {
     for (const auto& reply : m_qmp.take_replies()) {
+        if (reply.tag == send_key_tag && !reply.ok)
+            say("runner: QMP send-key failed: " + reply.error);
         if (reply.tag != screendump_tag)
             continue;
         if (!reply.ok) {

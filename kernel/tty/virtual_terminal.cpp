@@ -1,0 +1,555 @@
+// Virtual terminals: tty1-tty4 as terminals whose output goes into a text console of their own and
+// whose input is the PS/2 keyboard while they are the active one.
+//
+// Each terminal's screen is a grid of cells (character and colours) with a history of the rows that
+// scrolled off its top; the console draws into the grid, and the grid passes the drawing on to the
+// framebuffer only while it is shown. Switching shows another grid by repainting it whole.
+//
+// Locking: one IRQ-safe spinlock (`display`) owns every screen, the text consoles and which terminal
+// is active, since they share one framebuffer. It is taken after a terminal's state lock (echo
+// happens under that) and never the other way round; nothing logs under it (the log draws through
+// it). The keyboard task runs the line discipline outside it.
+#include "tty/virtual_terminal.h"
+
+#include "console/console.h"
+#include "console/framebuffer_surface.h"
+#include "console/log.h"
+#include "console/text_console.h"
+#include "dev/i8042.h"
+#include "fs/char_device.h"
+#include "input/keyboard.h"
+#include "mm/user_memory.h"
+#include "sched/scheduler.h"
+#include "sched/wait_queue.h"
+#include "sync/mutex.h"
+#include "sync/spinlock.h"
+#include "tty/terminal.h"
+
+#include <new>
+
+namespace tty {
+
+namespace {
+
+constexpr ktl::StringView log_subsystem = "vt";
+// Rows kept above each screen for Shift-PageUp.
+constexpr uint32_t history_rows = 200;
+// The grid without a framebuffer: the terminals still work (and /dev/vcsN shows them).
+constexpr uint32_t headless_columns = 80, headless_rows = 25;
+
+constexpr uint32_t tty_major = 4;
+constexpr uint32_t vcs_major = 7;
+
+// Linux's console ioctls (linux/vt.h, linux/kd.h).
+constexpr uint64_t vt_getstate = 0x5603, vt_activate = 0x5606, vt_waitactive = 0x5607;
+constexpr uint64_t kd_get_keyboard_type = 0x4b33, kd_get_mode = 0x4b3b;
+constexpr uint8_t keyboard_type_101 = 0x02;
+constexpr int32_t kd_text = 0;
+
+struct VtState {
+    uint16_t active;
+    uint16_t signal;
+    uint16_t state; // bit N: ttyN is in use (bit 0, tty0, always)
+};
+static_assert(sizeof(VtState) == 6);
+
+struct Cell {
+    char32_t codepoint = ' ';
+    console::Rgb foreground = console::default_foreground;
+    console::Rgb background = console::default_background;
+};
+
+// A terminal's screen: the cells the console drew, and the rows that scrolled off the top.
+class VirtualScreen final : public console::ConsoleSurface {
+public:
+    bool allocate(uint32_t columns, uint32_t rows) {
+        m_cells = new (std::nothrow) Cell[size_t(columns) * rows];
+        m_history = new (std::nothrow) Cell[size_t(columns) * history_rows];
+        if (!m_cells || !m_history)
+            return false;
+        m_columns = columns;
+        m_rows = rows;
+        return true;
+    }
+    uint32_t columns() const { return m_columns; }
+    uint32_t rows() const { return m_rows; }
+
+    void draw_cell(uint32_t column, uint32_t row, char32_t codepoint, console::Rgb foreground,
+                   console::Rgb background) override {
+        m_cells[index(column, row)] = {codepoint, foreground, background};
+        if (m_display && m_view_offset == 0)
+            m_display->draw_cell(column, row, codepoint, foreground, background);
+    }
+
+    void scroll_up(uint32_t first_row, uint32_t last_row, console::Rgb background) override {
+        if (first_row == 0)
+            keep_in_history(&m_cells[0]);
+        for (uint32_t row = first_row; row < last_row; ++row)
+            for (uint32_t column = 0; column < m_columns; ++column)
+                m_cells[index(column, row)] = m_cells[index(column, row + 1)];
+        for (uint32_t column = 0; column < m_columns; ++column)
+            m_cells[index(column, last_row)] = {' ', console::default_foreground, background};
+        if (m_display && m_view_offset == 0)
+            m_display->scroll_up(first_row, last_row, background);
+    }
+
+    void clear(console::Rgb background) override {
+        for (size_t i = 0; i < size_t(m_columns) * m_rows; ++i)
+            m_cells[i] = {' ', console::default_foreground, background};
+        if (m_display && m_view_offset == 0)
+            m_display->clear(background);
+    }
+
+    // Shows the screen on `display` (null hides it); `repaint` false adopts what the display shows.
+    void show(console::FramebufferSurface* display, bool repaint) {
+        m_display = display;
+        m_view_offset = 0;
+        if (display && repaint)
+            this->repaint();
+    }
+
+    // Moves the view `rows` into the history (negative: back towards the live screen).
+    void scroll_view(int32_t rows) {
+        int64_t wanted = int64_t(m_view_offset) + rows;
+        uint32_t offset = wanted < 0 ? 0 : wanted > m_history_count ? m_history_count : uint32_t(wanted);
+        if (offset == m_view_offset)
+            return;
+        m_view_offset = offset;
+        if (m_display)
+            repaint();
+    }
+    void reset_view() { scroll_view(-int32_t(m_view_offset)); }
+    bool viewing_history() const { return m_view_offset > 0; }
+
+    // The live screen's character at (column, row), whatever the view shows.
+    char32_t character_at(uint32_t column, uint32_t row) const {
+        return m_cells[index(column, row)].codepoint;
+    }
+
+private:
+    size_t index(uint32_t column, uint32_t row) const { return size_t(row) * m_columns + column; }
+
+    void keep_in_history(const Cell* row) {
+        uint32_t slot;
+        if (m_history_count < history_rows) {
+            slot = (m_history_start + m_history_count++) % history_rows;
+        } else {
+            slot = m_history_start;
+            m_history_start = (m_history_start + 1) % history_rows;
+        }
+        for (uint32_t column = 0; column < m_columns; ++column)
+            m_history[size_t(slot) * m_columns + column] = row[column];
+        if (m_view_offset > 0 && m_view_offset < m_history_count)
+            ++m_view_offset; // the view stays on the rows it showed
+    }
+
+    // The cell the view shows at (column, row): history rows above the live screen's.
+    const Cell& view_cell(uint32_t column, uint32_t row) const {
+        if (row < m_view_offset) {
+            uint32_t history_row = (m_history_start + m_history_count - m_view_offset + row) % history_rows;
+            return m_history[size_t(history_row) * m_columns + column];
+        }
+        return m_cells[index(column, row - m_view_offset)];
+    }
+
+    void repaint() {
+        for (uint32_t row = 0; row < m_rows; ++row) {
+            for (uint32_t column = 0; column < m_columns; ++column) {
+                const Cell& cell = view_cell(column, row);
+                m_display->draw_cell(column, row, cell.codepoint, cell.foreground, cell.background);
+            }
+        }
+    }
+
+    Cell* m_cells = nullptr;
+    Cell* m_history = nullptr; // a ring of history_rows rows
+    uint32_t m_columns = 0, m_rows = 0;
+    uint32_t m_history_start = 0, m_history_count = 0;
+    uint32_t m_view_offset = 0; // rows of history the view shows above the live screen
+    console::FramebufferSurface* m_display = nullptr;
+};
+
+struct VirtualConsole {
+    VirtualScreen screen;
+    console::TextConsole* text = nullptr;
+};
+
+struct Display {
+    VirtualConsole* consoles[virtual_terminal_count] = {};
+    uint32_t active = 0; // index of the shown console
+    console::FramebufferSurface* framebuffer = nullptr;
+    bool started = false; // the terminals own the screen
+};
+constinit sync::SpinlockProtected<Display> display;
+sched::WaitQueue activation_changed; // VT_WAITACTIVE
+
+void write_to_console(Display& state, uint32_t index, ktl::StringView text) {
+    VirtualConsole* console = state.consoles[index];
+    if (!console)
+        return;
+    if (console->screen.viewing_history())
+        console->screen.reset_view(); // output brings the view back, as on Linux
+    console->text->write(text);
+}
+
+void write_to_console(uint32_t index, ktl::StringView text) {
+    display.with([&](Display& state) { write_to_console(state, index, text); });
+}
+
+constexpr const char* terminal_names[virtual_terminal_count] = {"tty1", "tty2", "tty3", "tty4"};
+
+class VirtualTerminal final : public Terminal {
+public:
+    VirtualTerminal(uint32_t index, uint16_t columns, uint16_t rows) : m_index(index) {
+        m_state.with([&](TerminalState& state) { state.window = {rows, columns, 0, 0}; });
+    }
+    ktl::StringView name() const override { return terminal_names[m_index]; }
+
+protected:
+    void echo_locked(TerminalState&, const char* bytes, size_t count) override {
+        write_to_console(m_index, ktl::StringView(bytes, count));
+    }
+    ktl::ErrorOr<size_t> transmit(const char* bytes, size_t count, bool) override {
+        write_to_console(m_index, ktl::StringView(bytes, count));
+        return count;
+    }
+    ktl::ErrorOr<long> back_end_ioctl(uint64_t request, uint64_t argument) override;
+
+private:
+    uint32_t m_index;
+};
+
+VirtualTerminal* terminals[virtual_terminal_count] = {}; // made at registration, kept for good
+
+ktl::ErrorOr<long> VirtualTerminal::back_end_ioctl(uint64_t request, uint64_t argument) {
+    switch (request) {
+    case vt_getstate: {
+        VtState state{static_cast<uint16_t>(active_virtual_terminal()), 0, 1};
+        for (uint32_t i = 0; i < virtual_terminal_count; ++i)
+            if (terminals[i])
+                state.state |= static_cast<uint16_t>(1u << (i + 1));
+        TRY(mm::copy_to_user(mm::UserPtr<VtState>(argument), &state));
+        return 0;
+    }
+    case vt_activate:
+        if (argument == 0 || argument > virtual_terminal_count || !terminals[argument - 1])
+            return ktl::Errno::NoDeviceOrAddress;
+        activate_virtual_terminal(static_cast<uint32_t>(argument));
+        return 0;
+    case vt_waitactive: {
+        if (argument == 0 || argument > virtual_terminal_count)
+            return ktl::Errno::NoDeviceOrAddress;
+        auto waited = activation_changed.wait_until_interruptible(
+            [&] { return active_virtual_terminal() == argument; });
+        if (waited == sched::WaitResult::Interrupted)
+            return ktl::Errno::Interrupted;
+        return 0;
+    }
+    case kd_get_keyboard_type: {
+        uint8_t type = keyboard_type_101;
+        TRY(mm::copy_to_user(mm::UserPtr<uint8_t>(argument), &type));
+        return 0;
+    }
+    case kd_get_mode: {
+        int32_t mode = kd_text;
+        TRY(mm::copy_to_user(mm::UserPtr<int32_t>(argument), &mode));
+        return 0;
+    }
+    default:
+        return ktl::Errno::NotTerminal;
+    }
+}
+
+// /dev/tty1-4, and /dev/tty0 for whichever is active when it is opened (never a controlling
+// terminal, as on Linux).
+class VirtualTerminalDevice final : public fs::CharacterDevice {
+public:
+    ktl::ErrorOr<fs::RefPtr<fs::OpenFile>> open(fs::RefPtr<fs::Inode> inode, uint32_t minor,
+                                                uint32_t flags) override {
+        uint32_t number = minor == 0 ? active_virtual_terminal() : minor;
+        if (number == 0 || number > virtual_terminal_count || !terminals[number - 1])
+            return ktl::Errno::NoDeviceOrAddress;
+        return open_terminal(static_cast<fs::RefPtr<fs::Inode>&&>(inode), flags,
+                             ktl::RefPtr<Terminal>(*terminals[number - 1]), minor != 0);
+    }
+};
+
+// /dev/vcsN: the characters of ttyN's screen, row after row with no line ends (rows x columns
+// bytes); /dev/vcs follows the active terminal at each read. Characters outside ASCII read as '?'.
+class ScreenTextFile final : public fs::OpenFile {
+public:
+    ScreenTextFile(fs::RefPtr<fs::Inode> inode, uint32_t flags, uint32_t number)
+        : OpenFile(static_cast<fs::RefPtr<fs::Inode>&&>(inode), flags), m_number(number) {}
+
+    ktl::ErrorOr<size_t> read(fs::IoBuffer buffer, size_t length) override {
+        sync::MutexLocker locker(m_position_lock);
+        size_t done = TRY(read_at(m_position, buffer, length));
+        m_position += done;
+        return done;
+    }
+    ktl::ErrorOr<size_t> write(fs::IoBuffer, size_t) override { return ktl::Errno::NotPermitted; }
+    ktl::ErrorOr<size_t> write_at(uint64_t, fs::IoBuffer, size_t) override {
+        return ktl::Errno::NotPermitted;
+    }
+    ktl::ErrorOr<size_t> read_at(uint64_t offset, fs::IoBuffer buffer, size_t length) override {
+        size_t done = 0;
+        while (done < length) {
+            char chunk[256];
+            size_t want = length - done < sizeof chunk ? length - done : sizeof chunk;
+            size_t got = display.with([&](Display& state) -> size_t {
+                uint32_t index = (m_number ? m_number : state.active + 1) - 1;
+                VirtualConsole* console = state.consoles[index];
+                if (!console)
+                    return 0;
+                const VirtualScreen& screen = console->screen;
+                uint64_t size = uint64_t(screen.columns()) * screen.rows();
+                size_t n = 0;
+                for (uint64_t at = offset + done; n < want && at < size; ++at, ++n) {
+                    char32_t codepoint = screen.character_at(at % screen.columns(), at / screen.columns());
+                    chunk[n] = codepoint >= 0x20 && codepoint < 0x7f ? static_cast<char>(codepoint)
+                               : codepoint == 0                      ? ' '
+                                                                     : '?';
+                }
+                return n;
+            });
+            if (got == 0)
+                break;
+            auto copied = buffer.write(chunk, got, done);
+            if (copied.is_error())
+                return done > 0 ? ktl::ErrorOr<size_t>(done) : copied.error();
+            done += got;
+        }
+        return done;
+    }
+    ktl::ErrorOr<int64_t> seek(int64_t offset, fs::Whence whence) override {
+        sync::MutexLocker locker(m_position_lock);
+        int64_t base = whence == fs::Whence::Set       ? 0
+                       : whence == fs::Whence::Current ? static_cast<int64_t>(m_position)
+                       : whence == fs::Whence::End     ? static_cast<int64_t>(screen_size())
+                                                       : -1;
+        if (base < 0 || base + offset < 0)
+            return ktl::Errno::InvalidArgument;
+        m_position = static_cast<uint64_t>(base + offset);
+        return static_cast<int64_t>(m_position);
+    }
+    const char* kind() const override { return "device"; }
+
+private:
+    uint64_t screen_size() {
+        return display.with([&](Display& state) -> uint64_t {
+            VirtualConsole* console = state.consoles[(m_number ? m_number : state.active + 1) - 1];
+            return console ? uint64_t(console->screen.columns()) * console->screen.rows() : 0;
+        });
+    }
+
+    uint32_t m_number; // 0: the active terminal
+    sync::Mutex m_position_lock;
+    uint64_t m_position = 0;
+};
+
+class ScreenTextDevice final : public fs::CharacterDevice {
+public:
+    ktl::ErrorOr<fs::RefPtr<fs::OpenFile>> open(fs::RefPtr<fs::Inode> inode, uint32_t minor,
+                                                uint32_t flags) override {
+        if (minor > virtual_terminal_count || (minor > 0 && !terminals[minor - 1]))
+            return ktl::Errno::NoDeviceOrAddress;
+        auto file = TRY(ktl::try_make_ref_counted<ScreenTextFile>(static_cast<fs::RefPtr<fs::Inode>&&>(inode),
+                                                                  flags, minor));
+        return fs::RefPtr<fs::OpenFile>(file.ptr());
+    }
+};
+
+constinit VirtualTerminalDevice virtual_terminal_device;
+constinit ScreenTextDevice screen_text_device;
+
+// The kernel log's way onto the screen once the terminals have it: the active terminal.
+class LogScreen final : public console::ScreenOwner {
+public:
+    void write(ktl::StringView text) override {
+        display.with([&](Display& state) { write_to_console(state, state.active, text); });
+    }
+    void write_emergency(ktl::StringView text) override {
+        Display& state = display.unlocked_for_crash_reporting();
+        VirtualConsole* console = state.consoles[state.active];
+        if (console)
+            console->text->write(text);
+    }
+};
+constinit LogScreen log_screen;
+
+// What the running program asked of the terminal that changes the keys' bytes (DECCKM, DECKPAM).
+// Today's TextConsole does not report them; the keys send their normal-mode bytes until it does.
+input::TerminalModes keyboard_modes(Display&, uint32_t) {
+    return {};
+}
+
+void act_on_key(const input::KeyResult& result) {
+    switch (result.action) {
+    case input::Action::None:
+        break;
+    case input::Action::SwitchConsole:
+        activate_virtual_terminal(result.argument); // Alt-F5 and up name no terminal: nothing
+        break;
+    case input::Action::PreviousConsole:
+    case input::Action::NextConsole: {
+        uint32_t active = active_virtual_terminal() - 1;
+        uint32_t step = result.action == input::Action::NextConsole ? 1 : virtual_terminal_count - 1;
+        activate_virtual_terminal((active + step) % virtual_terminal_count + 1);
+        break;
+    }
+    case input::Action::ScrollBack:
+    case input::Action::ScrollForward:
+        display.with([&](Display& state) {
+            VirtualConsole* console = state.consoles[state.active];
+            if (!console)
+                return;
+            int32_t half = static_cast<int32_t>(console->screen.rows() / 2);
+            console->screen.scroll_view(result.action == input::Action::ScrollBack ? half : -half);
+        });
+        break;
+    }
+}
+
+// The keyboard's input task: scancodes to key events to bytes for the active terminal's line
+// discipline (which may signal, so it cannot run in the interrupt).
+[[noreturn]] void feed_keyboard_input(void*) {
+    input::ScancodeDecoder decoder;
+    input::Keyboard keyboard;
+    for (;;) {
+        dev::i8042::scancodes_ready().wait_until([] { return dev::i8042::has_scancodes(); });
+        uint8_t bytes[64];
+        size_t count = dev::i8042::take_scancodes(bytes, sizeof bytes);
+        for (size_t i = 0; i < count; ++i) {
+            input::KeyEvent event;
+            if (!decoder.feed(bytes[i], event))
+                continue;
+            uint32_t active = 0;
+            input::TerminalModes modes = display.with([&](Display& state) {
+                active = state.active;
+                return keyboard_modes(state, active);
+            });
+            input::KeyResult result = keyboard.handle(event, modes);
+            if (result.leds_changed)
+                dev::i8042::set_leds(keyboard.leds());
+            act_on_key(result);
+            if (result.length > 0 && terminals[active]) {
+                display.with([&](Display& state) {
+                    if (state.consoles[active])
+                        state.consoles[active]->screen.reset_view(); // typing brings the view back
+                });
+                terminals[active]->receive(reinterpret_cast<const uint8_t*>(result.bytes), result.length);
+            }
+        }
+    }
+}
+
+} // namespace
+
+uint32_t active_virtual_terminal() {
+    return display.with([](Display& state) { return state.active + 1; });
+}
+
+bool activate_virtual_terminal(uint32_t number) {
+    if (number == 0 || number > virtual_terminal_count)
+        return false;
+    bool exists = true, changed = false;
+    display.with([&](Display& state) {
+        uint32_t index = number - 1;
+        if (!state.consoles[index]) {
+            exists = false;
+            return;
+        }
+        if (state.active == index)
+            return;
+        if (state.started) {
+            state.consoles[state.active]->screen.show(nullptr, false);
+            state.consoles[index]->screen.show(state.framebuffer, true);
+        }
+        state.active = index;
+        changed = true;
+    });
+    if (changed)
+        activation_changed.wake_all();
+    return exists;
+}
+
+void register_virtual_terminals() {
+    console::FramebufferSurface* framebuffer = console::framebuffer_surface();
+    uint32_t columns = framebuffer ? framebuffer->columns() : headless_columns;
+    uint32_t rows = framebuffer ? framebuffer->rows() : headless_rows;
+    VirtualConsole* consoles[virtual_terminal_count] = {};
+    for (uint32_t i = 0; i < virtual_terminal_count; ++i) {
+        // Leaked on purpose, as the serial terminals: the virtual terminals never go away.
+        auto* console = new (std::nothrow) VirtualConsole;
+        if (!console || !console->screen.allocate(columns, rows) ||
+            !(console->text = new (std::nothrow) console::TextConsole(console->screen, columns, rows)) ||
+            !(terminals[i] = new (std::nothrow)
+                  VirtualTerminal(i, static_cast<uint16_t>(columns), static_cast<uint16_t>(rows)))) {
+            klog::warn(log_subsystem, "no virtual terminals from tty{} on: out of memory", i + 1);
+            break;
+        }
+        consoles[i] = console;
+    }
+    display.with([&](Display& state) {
+        for (uint32_t i = 0; i < virtual_terminal_count; ++i)
+            state.consoles[i] = consoles[i];
+        state.framebuffer = framebuffer;
+    });
+    if (!consoles[0])
+        return;
+    constexpr fs::CharacterDeviceInfo devices[] = {
+        {"tty0", tty_major, 0, 0620}, {"tty1", tty_major, 1, 0620}, {"tty2", tty_major, 2, 0620},
+        {"tty3", tty_major, 3, 0620}, {"tty4", tty_major, 4, 0620},
+    };
+    for (const auto& info : devices) {
+        if (info.minor > 0 && !terminals[info.minor - 1])
+            continue;
+        if (auto registered = fs::register_character_device(info, virtual_terminal_device);
+            registered.is_error())
+            klog::warn(log_subsystem, "cannot register /dev/{}: {}", info.name, registered.error().name());
+    }
+    constexpr fs::CharacterDeviceInfo screens[] = {
+        {"vcs", vcs_major, 0, 0660},  {"vcs1", vcs_major, 1, 0660}, {"vcs2", vcs_major, 2, 0660},
+        {"vcs3", vcs_major, 3, 0660}, {"vcs4", vcs_major, 4, 0660},
+    };
+    for (const auto& info : screens) {
+        if (info.minor > 0 && !terminals[info.minor - 1])
+            continue;
+        if (auto registered = fs::register_character_device(info, screen_text_device); registered.is_error())
+            klog::warn(log_subsystem, "cannot register /dev/{}: {}", info.name, registered.error().name());
+    }
+    klog::info(log_subsystem, "tty1-tty{}: {}x{} text{}", virtual_terminal_count, columns, rows,
+               framebuffer ? " on the framebuffer" : ", no framebuffer to show it on");
+}
+
+void start_virtual_terminals(int console_loglevel) {
+    bool have_terminals = display.with([](Display& state) { return state.consoles[0] != nullptr; });
+    if (!have_terminals)
+        return;
+    if (dev::i8042::initialize_keyboard()) {
+        auto task = sched::spawn("keyboard-input", feed_keyboard_input, nullptr, {});
+        if (task.is_error())
+            klog::warn(log_subsystem, "no keyboard input: no input task ({})", task.error().name());
+        else
+            task.value().reset();
+    }
+    // tty1 goes on below the boot log, which stays on the screen until it scrolls away.
+    uint32_t boot_rows = console::boot_console_cursor_row();
+    display.with([&](Display& state) {
+        VirtualConsole* shown = state.consoles[state.active];
+        for (uint32_t row = 0; state.active == 0 && row < boot_rows && row + 1 < shown->screen.rows(); ++row)
+            shown->text->write("\n");
+    });
+    klog::set_console_loglevel(console_loglevel);
+    console::hand_over_screen(log_screen);
+    display.with([&](Display& state) {
+        state.consoles[state.active]->screen.show(state.framebuffer, state.active != 0);
+        state.started = true;
+    });
+    klog::info(log_subsystem,
+               "the screen now belongs to tty{}; kernel messages below loglevel {} still show there, "
+               "COM1 and /dev/kmsg have all",
+               active_virtual_terminal(), console_loglevel);
+}
+
+} // namespace tty
