@@ -1,6 +1,7 @@
 // The PS/2 keyboard and the virtual terminals as a person at the machine uses them: a shell on tty1
 // (started by /bin/openvt as init), commands typed through QEMU's keyboard (the runner's
-// --send-keys), Ctrl-C for the foreground job, Alt-F2 and Alt-F1 to switch terminals. What the
+// --send-keys), Ctrl-C for the foreground job, Alt-F2 and Alt-F1 to switch terminals, and kernel
+// messages on the screen only at warning and above. What the
 // screen shows is read back from /dev/vcs1 and /dev/vcs by commands typed into the same shell,
 // which print it on COM1 between markers.
 #include "e2e_support.h"
@@ -77,6 +78,9 @@ TEST(VirtualTerminals, TypedCommandsCtrlCAndAltFnSwitchingShowOnTheScreen) {
          "--keys-after=dump33",
          "--send-keys={alt-f1}echo back on $((0+1)); echo step$((2+1)) >/dev/console\n",
          "--keys-after=step3",
+         "--send-keys=echo \"<4>kmsg warn$((1+1))\" >/dev/kmsg; echo \"<6>kmsg info$((1+1))\" >/dev/kmsg; "
+         "echo step$((3+1)) >/dev/console\n",
+         "--keys-after=step4",
          "--send-keys={{ echo vcs4:; cat /dev/vcs; echo; echo dump$((40+4)); } >/dev/console\n",
          "--expect=dump44"});
     ASSERT_EQ(run.exit_code, 0) << run.runner_errors << "\n" << run.serial;
@@ -102,6 +106,12 @@ TEST(VirtualTerminals, TypedCommandsCtrlCAndAltFnSwitchingShowOnTheScreen) {
     EXPECT_THAT(fourth, Contains("back on 1"));
     EXPECT_THAT(fourth, Contains("status 130"));
     EXPECT_THAT(fourth, Not(Contains("hello tty2")));
+
+    // After boot the kernel log shows on the active terminal only at warning and above (loglevel
+    // 5 by default); COM1 has every record.
+    EXPECT_THAT(fourth, Contains(HasSubstr("kmsg warn2")));
+    EXPECT_THAT(fourth, Not(Contains(HasSubstr("kmsg info2"))));
+    EXPECT_THAT(run.serial, HasSubstr("kmsg info2"));
 }
 
 } // namespace
