@@ -81,6 +81,8 @@ TEST(VirtualTerminals, TypedCommandsCtrlCAndAltFnSwitchingShowOnTheScreen) {
          "--send-keys=echo \"<4>kmsg warn$((1+1))\" >/dev/kmsg; echo \"<6>kmsg info$((1+1))\" >/dev/kmsg; "
          "echo step$((3+1)) >/dev/console\n",
          "--keys-after=step4",
+         "--send-keys=echo {caps_lock}loud{caps_lock} quiet; echo step$((4+1)) >/dev/console\n",
+         "--keys-after=step5",
          "--send-keys={{ echo vcs4:; cat /dev/vcs; echo; echo dump$((40+4)); } >/dev/console\n",
          "--expect=dump44"});
     ASSERT_EQ(run.exit_code, 0) << run.runner_errors << "\n" << run.serial;
@@ -106,6 +108,9 @@ TEST(VirtualTerminals, TypedCommandsCtrlCAndAltFnSwitchingShowOnTheScreen) {
     EXPECT_THAT(fourth, Contains("back on 1"));
     EXPECT_THAT(fourth, Contains("status 130"));
     EXPECT_THAT(fourth, Not(Contains("hello tty2")));
+
+    // Caps Lock (its LED command answered through the interrupt) shifted the letters between.
+    EXPECT_THAT(fourth, Contains("LOUD quiet"));
 
     // After boot the kernel log shows on the active terminal only at warning and above (loglevel
     // 5 by default); COM1 has every record.
