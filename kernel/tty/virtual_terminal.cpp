@@ -1,9 +1,9 @@
 // Virtual terminals: tty1-tty4 as terminals whose output goes into a text console of their own and
 // whose input is the PS/2 keyboard while they are the active one.
 //
-// Each terminal's screen is a grid of cells (character and colours) with a history of the rows that
-// scrolled off its top; the console draws into the grid, and the grid passes the drawing on to the
-// framebuffer only while it is shown. Switching shows another grid by repainting it whole.
+// Each terminal's screen is a console::CellScreen (characters and colours, and the rows that scrolled
+// off its top); its console draws into it, and it passes the drawing on to the framebuffer only while
+// it is shown. Switching shows another screen by repainting it whole.
 //
 // Locking: one IRQ-safe spinlock (`display`) owns every screen, the text consoles and which terminal
 // is active, since they share one framebuffer. It is taken after a terminal's state lock (echo
@@ -11,6 +11,7 @@
 // it). The keyboard task runs the line discipline outside it.
 #include "tty/virtual_terminal.h"
 
+#include "console/cell_screen.h"
 #include "console/console.h"
 #include "console/framebuffer_surface.h"
 #include "console/log.h"
@@ -32,8 +33,6 @@ namespace tty {
 namespace {
 
 constexpr ktl::StringView log_subsystem = "vt";
-// Rows kept above each screen for Shift-PageUp.
-constexpr uint32_t history_rows = 200;
 // The grid without a framebuffer: the terminals still work (and /dev/vcsN shows them).
 constexpr uint32_t headless_columns = 80, headless_rows = 25;
 
@@ -53,124 +52,8 @@ struct VtState {
 };
 static_assert(sizeof(VtState) == 6);
 
-struct Cell {
-    char32_t codepoint = ' ';
-    console::Rgb foreground = console::default_foreground;
-    console::Rgb background = console::default_background;
-};
-
-// A terminal's screen: the cells the console drew, and the rows that scrolled off the top.
-class VirtualScreen final : public console::ConsoleSurface {
-public:
-    bool allocate(uint32_t columns, uint32_t rows) {
-        m_cells = new (std::nothrow) Cell[size_t(columns) * rows];
-        m_history = new (std::nothrow) Cell[size_t(columns) * history_rows];
-        if (!m_cells || !m_history)
-            return false;
-        m_columns = columns;
-        m_rows = rows;
-        return true;
-    }
-    uint32_t columns() const { return m_columns; }
-    uint32_t rows() const { return m_rows; }
-
-    void draw_cell(uint32_t column, uint32_t row, char32_t codepoint, console::Rgb foreground,
-                   console::Rgb background) override {
-        m_cells[index(column, row)] = {codepoint, foreground, background};
-        if (m_display && m_view_offset == 0)
-            m_display->draw_cell(column, row, codepoint, foreground, background);
-    }
-
-    void scroll_up(uint32_t first_row, uint32_t last_row, console::Rgb background) override {
-        if (first_row == 0)
-            keep_in_history(&m_cells[0]);
-        for (uint32_t row = first_row; row < last_row; ++row)
-            for (uint32_t column = 0; column < m_columns; ++column)
-                m_cells[index(column, row)] = m_cells[index(column, row + 1)];
-        for (uint32_t column = 0; column < m_columns; ++column)
-            m_cells[index(column, last_row)] = {' ', console::default_foreground, background};
-        if (m_display && m_view_offset == 0)
-            m_display->scroll_up(first_row, last_row, background);
-    }
-
-    void clear(console::Rgb background) override {
-        for (size_t i = 0; i < size_t(m_columns) * m_rows; ++i)
-            m_cells[i] = {' ', console::default_foreground, background};
-        if (m_display && m_view_offset == 0)
-            m_display->clear(background);
-    }
-
-    // Shows the screen on `display` (null hides it); `repaint` false adopts what the display shows.
-    void show(console::FramebufferSurface* display, bool repaint) {
-        m_display = display;
-        m_view_offset = 0;
-        if (display && repaint)
-            this->repaint();
-    }
-
-    // Moves the view `rows` into the history (negative: back towards the live screen).
-    void scroll_view(int32_t rows) {
-        int64_t wanted = int64_t(m_view_offset) + rows;
-        uint32_t offset = wanted < 0 ? 0 : wanted > m_history_count ? m_history_count : uint32_t(wanted);
-        if (offset == m_view_offset)
-            return;
-        m_view_offset = offset;
-        if (m_display)
-            repaint();
-    }
-    void reset_view() { scroll_view(-int32_t(m_view_offset)); }
-    bool viewing_history() const { return m_view_offset > 0; }
-
-    // The live screen's character at (column, row), whatever the view shows.
-    char32_t character_at(uint32_t column, uint32_t row) const {
-        return m_cells[index(column, row)].codepoint;
-    }
-
-private:
-    size_t index(uint32_t column, uint32_t row) const { return size_t(row) * m_columns + column; }
-
-    void keep_in_history(const Cell* row) {
-        uint32_t slot;
-        if (m_history_count < history_rows) {
-            slot = (m_history_start + m_history_count++) % history_rows;
-        } else {
-            slot = m_history_start;
-            m_history_start = (m_history_start + 1) % history_rows;
-        }
-        for (uint32_t column = 0; column < m_columns; ++column)
-            m_history[size_t(slot) * m_columns + column] = row[column];
-        if (m_view_offset > 0 && m_view_offset < m_history_count)
-            ++m_view_offset; // the view stays on the rows it showed
-    }
-
-    // The cell the view shows at (column, row): history rows above the live screen's.
-    const Cell& view_cell(uint32_t column, uint32_t row) const {
-        if (row < m_view_offset) {
-            uint32_t history_row = (m_history_start + m_history_count - m_view_offset + row) % history_rows;
-            return m_history[size_t(history_row) * m_columns + column];
-        }
-        return m_cells[index(column, row - m_view_offset)];
-    }
-
-    void repaint() {
-        for (uint32_t row = 0; row < m_rows; ++row) {
-            for (uint32_t column = 0; column < m_columns; ++column) {
-                const Cell& cell = view_cell(column, row);
-                m_display->draw_cell(column, row, cell.codepoint, cell.foreground, cell.background);
-            }
-        }
-    }
-
-    Cell* m_cells = nullptr;
-    Cell* m_history = nullptr; // a ring of history_rows rows
-    uint32_t m_columns = 0, m_rows = 0;
-    uint32_t m_history_start = 0, m_history_count = 0;
-    uint32_t m_view_offset = 0; // rows of history the view shows above the live screen
-    console::FramebufferSurface* m_display = nullptr;
-};
-
 struct VirtualConsole {
-    VirtualScreen screen;
+    console::CellScreen screen;
     console::TextConsole* text = nullptr;
 };
 
@@ -301,11 +184,11 @@ public:
                 VirtualConsole* console = state.consoles[index];
                 if (!console)
                     return 0;
-                const VirtualScreen& screen = console->screen;
+                const console::CellScreen& screen = console->screen;
                 uint64_t size = uint64_t(screen.columns()) * screen.rows();
                 size_t n = 0;
                 for (uint64_t at = offset + done; n < want && at < size; ++at, ++n) {
-                    char32_t codepoint = screen.character_at(at % screen.columns(), at / screen.columns());
+                    char32_t codepoint = screen.cell(at % screen.columns(), at / screen.columns()).codepoint;
                     chunk[n] = codepoint >= 0x20 && codepoint < 0x7f ? static_cast<char>(codepoint)
                                : codepoint == 0                      ? ' '
                                                                      : '?';
