@@ -1,17 +1,17 @@
 // Virtual terminals: tty1-tty4 as terminals whose output goes into a text console of their own and
 // whose input is the PS/2 keyboard while they are the active one.
 //
-// Each terminal's screen is a console::CellScreen (characters and colours, and the rows that scrolled
-// off its top); its console draws into it, and it passes the drawing on to the framebuffer only while
-// it is shown. Switching shows another screen by repainting it whole.
+// Each terminal's console::TextConsole keeps its cells and scrollback and draws on a surface that
+// passes the drawing on to the framebuffer only while its terminal is shown; switching repaints the
+// new one from its cells.
 //
-// Locking: one IRQ-safe spinlock (`display`) owns every screen, the text consoles and which terminal
-// is active, since they share one framebuffer. It is taken after a terminal's state lock (echo
-// happens under that) and never the other way round; nothing logs under it (the log draws through
-// it). The keyboard task runs the line discipline outside it.
+// Locking: one IRQ-safe spinlock (`display`) owns every console and surface and which terminal is
+// active, since they share one framebuffer. It is taken after a terminal's state lock (echo happens
+// under that) and never the other way round; nothing logs under it (the log draws through it), and
+// the consoles' answers to queries (ESC[6n) are queued under it and typed into the terminal once it
+// is dropped. The keyboard task runs the line discipline outside it.
 #include "tty/virtual_terminal.h"
 
-#include "console/cell_screen.h"
 #include "console/console.h"
 #include "console/framebuffer_surface.h"
 #include "console/log.h"
@@ -35,6 +35,8 @@ namespace {
 constexpr ktl::StringView log_subsystem = "vt";
 // The grid without a framebuffer: the terminals still work (and /dev/vcsN shows them).
 constexpr uint32_t headless_columns = 80, headless_rows = 25;
+// Lines kept above each screen for Shift-PageUp.
+constexpr uint32_t scrollback_lines = 200;
 
 constexpr uint32_t tty_major = 4;
 constexpr uint32_t vcs_major = 7;
@@ -52,9 +54,70 @@ struct VtState {
 };
 static_assert(sizeof(VtState) == 6);
 
+// A terminal's surface: the framebuffer while the terminal is shown, nothing while it is not (its
+// console keeps the cells).
+class TerminalSurface final : public console::ConsoleSurface {
+public:
+    void show(console::FramebufferSurface* display) { m_display = display; }
+
+    void draw_cell(uint32_t column, uint32_t row, char32_t codepoint, console::Rgb foreground,
+                   console::Rgb background) override {
+        if (m_display)
+            m_display->draw_cell(column, row, codepoint, foreground, background);
+    }
+    void draw_underlined_cell(uint32_t column, uint32_t row, char32_t codepoint, console::Rgb foreground,
+                              console::Rgb background) override {
+        if (m_display)
+            m_display->draw_underlined_cell(column, row, codepoint, foreground, background);
+    }
+    void draw_cursor(uint32_t column, uint32_t row, char32_t codepoint, console::Rgb foreground,
+                     console::Rgb background) override {
+        if (m_display)
+            m_display->draw_cursor(column, row, codepoint, foreground, background);
+    }
+    void scroll_up(uint32_t first_row, uint32_t last_row, console::Rgb background) override {
+        if (m_display)
+            m_display->scroll_up(first_row, last_row, background);
+    }
+    bool scroll_down(uint32_t first_row, uint32_t last_row, console::Rgb background) override {
+        return !m_display || m_display->scroll_down(first_row, last_row, background);
+    }
+    void clear(console::Rgb background) override {
+        if (m_display)
+            m_display->clear(background);
+    }
+
+private:
+    console::FramebufferSurface* m_display = nullptr;
+};
+
+// Answers the console gives to queries, waiting to be typed into the terminal.
+class PendingReplies final : public console::TextConsole::ReplySink {
+public:
+    static constexpr size_t capacity = 256;
+
+    void reply(ktl::StringView bytes) override {
+        for (char byte : bytes)
+            if (m_length < capacity)
+                m_bytes[m_length++] = static_cast<uint8_t>(byte); // a flood of queries loses answers
+    }
+    size_t take(uint8_t* out) {
+        size_t length = m_length;
+        for (size_t i = 0; i < length; ++i)
+            out[i] = m_bytes[i];
+        m_length = 0;
+        return length;
+    }
+
+private:
+    uint8_t m_bytes[capacity] = {};
+    size_t m_length = 0;
+};
+
 struct VirtualConsole {
-    console::CellScreen screen;
-    console::TextConsole* text = nullptr;
+    TerminalSurface surface;
+    PendingReplies replies;
+    ktl::OwnPtr<console::TextConsole> text;
 };
 
 struct Display {
@@ -67,16 +130,26 @@ constinit sync::SpinlockProtected<Display> display;
 sched::WaitQueue activation_changed; // VT_WAITACTIVE
 
 void write_to_console(Display& state, uint32_t index, ktl::StringView text) {
-    VirtualConsole* console = state.consoles[index];
-    if (!console)
-        return;
-    if (console->screen.viewing_history())
-        console->screen.reset_view(); // output brings the view back, as on Linux
-    console->text->write(text);
+    if (VirtualConsole* console = state.consoles[index])
+        console->text->write(text); // output brings the view back to the live screen, as on Linux
 }
 
 void write_to_console(uint32_t index, ktl::StringView text) {
     display.with([&](Display& state) { write_to_console(state, index, text); });
+}
+
+// Kernel text (log records, panics) ends lines with a bare LF; the terminals' consoles have LNM off,
+// as a VT behind ONLCR does, so each LF goes with a CR.
+void write_kernel_text(Display& state, ktl::StringView text) {
+    size_t start = 0;
+    for (size_t i = 0; i < text.length(); ++i) {
+        if (text[i] == '\n') {
+            write_to_console(state, state.active, text.substring(start, i - start));
+            write_to_console(state, state.active, "\r\n");
+            start = i + 1;
+        }
+    }
+    write_to_console(state, state.active, text.substring(start));
 }
 
 constexpr const char* terminal_names[virtual_terminal_count] = {"tty1", "tty2", "tty3", "tty4"};
@@ -93,7 +166,15 @@ protected:
         write_to_console(m_index, ktl::StringView(bytes, count));
     }
     ktl::ErrorOr<size_t> transmit(const char* bytes, size_t count, bool) override {
-        write_to_console(m_index, ktl::StringView(bytes, count));
+        uint8_t replies[PendingReplies::capacity];
+        size_t reply_length = 0;
+        display.with([&](Display& state) {
+            write_to_console(state, m_index, ktl::StringView(bytes, count));
+            if (VirtualConsole* console = state.consoles[m_index])
+                reply_length = console->replies.take(replies);
+        });
+        if (reply_length > 0)
+            receive(replies, reply_length); // as if typed, now that no lock is held
         return count;
     }
     ktl::ErrorOr<long> back_end_ioctl(uint64_t request, uint64_t argument) override;
@@ -184,11 +265,12 @@ public:
                 VirtualConsole* console = state.consoles[index];
                 if (!console)
                     return 0;
-                const console::CellScreen& screen = console->screen;
+                const console::TextConsole& screen = *console->text;
                 uint64_t size = uint64_t(screen.columns()) * screen.rows();
                 size_t n = 0;
                 for (uint64_t at = offset + done; n < want && at < size; ++at, ++n) {
-                    char32_t codepoint = screen.cell(at % screen.columns(), at / screen.columns()).codepoint;
+                    char32_t codepoint =
+                        screen.cell(at % screen.columns(), at / screen.columns()).character();
                     chunk[n] = codepoint >= 0x20 && codepoint < 0x7f ? static_cast<char>(codepoint)
                                : codepoint == 0                      ? ' '
                                                                      : '?';
@@ -210,7 +292,7 @@ public:
                        : whence == fs::Whence::Current ? static_cast<int64_t>(m_position)
                        : whence == fs::Whence::End     ? static_cast<int64_t>(screen_size())
                                                        : -1;
-        if (base < 0 || base + offset < 0)
+        if (base < 0 || (offset < 0 && base + offset < 0) || (offset > 0 && offset > INT64_MAX - base))
             return ktl::Errno::InvalidArgument;
         m_position = static_cast<uint64_t>(base + offset);
         return static_cast<int64_t>(m_position);
@@ -221,7 +303,7 @@ private:
     uint64_t screen_size() {
         return display.with([&](Display& state) -> uint64_t {
             VirtualConsole* console = state.consoles[(m_number ? m_number : state.active + 1) - 1];
-            return console ? uint64_t(console->screen.columns()) * console->screen.rows() : 0;
+            return console ? uint64_t(console->text->columns()) * console->text->rows() : 0;
         });
     }
 
@@ -249,21 +331,20 @@ constinit ScreenTextDevice screen_text_device;
 class LogScreen final : public console::ScreenOwner {
 public:
     void write(ktl::StringView text) override {
-        display.with([&](Display& state) { write_to_console(state, state.active, text); });
+        display.with([&](Display& state) { write_kernel_text(state, text); });
     }
     void write_emergency(ktl::StringView text) override {
-        Display& state = display.unlocked_for_crash_reporting();
-        VirtualConsole* console = state.consoles[state.active];
-        if (console)
-            console->text->write(text);
+        write_kernel_text(display.unlocked_for_crash_reporting(), text);
     }
 };
 constinit LogScreen log_screen;
 
 // What the running program asked of the terminal that changes the keys' bytes (DECCKM, DECKPAM).
-// Today's TextConsole does not report them; the keys send their normal-mode bytes until it does.
-input::TerminalModes keyboard_modes(Display&, uint32_t) {
-    return {};
+input::TerminalModes keyboard_modes(Display& state, uint32_t index) {
+    VirtualConsole* console = state.consoles[index];
+    if (!console)
+        return {};
+    return {console->text->application_cursor_keys(), console->text->application_keypad()};
 }
 
 void act_on_key(const input::KeyResult& result) {
@@ -286,8 +367,8 @@ void act_on_key(const input::KeyResult& result) {
             VirtualConsole* console = state.consoles[state.active];
             if (!console)
                 return;
-            int32_t half = static_cast<int32_t>(console->screen.rows() / 2);
-            console->screen.scroll_view(result.action == input::Action::ScrollBack ? half : -half);
+            int32_t half = static_cast<int32_t>(console->text->rows() / 2);
+            console->text->scroll_view(result.action == input::Action::ScrollBack ? half : -half);
         });
         break;
     }
@@ -318,7 +399,7 @@ void act_on_key(const input::KeyResult& result) {
             if (result.length > 0 && terminals[active]) {
                 display.with([&](Display& state) {
                     if (state.consoles[active])
-                        state.consoles[active]->screen.reset_view(); // typing brings the view back
+                        state.consoles[active]->text->reset_view(); // typing brings the view back
                 });
                 terminals[active]->receive(reinterpret_cast<const uint8_t*>(result.bytes), result.length);
             }
@@ -345,8 +426,9 @@ bool activate_virtual_terminal(uint32_t number) {
         if (state.active == index)
             return;
         if (state.started) {
-            state.consoles[state.active]->screen.show(nullptr, false);
-            state.consoles[index]->screen.show(state.framebuffer, true);
+            state.consoles[state.active]->surface.show(nullptr);
+            state.consoles[index]->surface.show(state.framebuffer);
+            state.consoles[index]->text->repaint();
         }
         state.active = index;
         changed = true;
@@ -364,13 +446,20 @@ void register_virtual_terminals() {
     for (uint32_t i = 0; i < virtual_terminal_count; ++i) {
         // Leaked on purpose, as the serial terminals: the virtual terminals never go away.
         auto* console = new (std::nothrow) VirtualConsole;
-        if (!console || !console->screen.allocate(columns, rows) ||
-            !(console->text = new (std::nothrow) console::TextConsole(console->screen, columns, rows)) ||
+        if (console) {
+            auto text = console::TextConsole::create(console->surface, columns, rows, scrollback_lines);
+            if (!text.is_error())
+                console->text = static_cast<ktl::OwnPtr<console::TextConsole>&&>(text.value());
+        }
+        if (!console || !console->text ||
             !(terminals[i] = new (std::nothrow)
                   VirtualTerminal(i, static_cast<uint16_t>(columns), static_cast<uint16_t>(rows)))) {
             klog::warn(log_subsystem, "no virtual terminals from tty{} on: out of memory", i + 1);
             break;
         }
+        // ONLCR already turns the terminal's newlines into CR LF; a bare LF moves down only.
+        console->text->set_new_line_mode(false);
+        console->text->set_reply_sink(&console->replies);
         consoles[i] = console;
     }
     display.with([&](Display& state) {
@@ -419,14 +508,18 @@ void start_virtual_terminals(int console_loglevel) {
     // tty1 goes on below the boot log, which stays on the screen until it scrolls away.
     uint32_t boot_rows = console::boot_console_cursor_row();
     display.with([&](Display& state) {
-        VirtualConsole* shown = state.consoles[state.active];
-        for (uint32_t row = 0; state.active == 0 && row < boot_rows && row + 1 < shown->screen.rows(); ++row)
-            shown->text->write("\n");
+        if (state.active == 0 && boot_rows > 0) {
+            char move[24];
+            state.consoles[0]->text->write(ktl::format_into(move, sizeof move, "\x1b[{};1H", boot_rows + 1));
+        }
     });
     klog::set_console_loglevel(console_loglevel);
     console::hand_over_screen(log_screen);
     display.with([&](Display& state) {
-        state.consoles[state.active]->screen.show(state.framebuffer, state.active != 0);
+        VirtualConsole* shown = state.consoles[state.active];
+        shown->surface.show(state.framebuffer);
+        if (state.active != 0)
+            shown->text->repaint();
         state.started = true;
     });
     klog::info(log_subsystem,

@@ -181,14 +181,15 @@ ParsedKeys parse_keys(std::string_view text) {
     return parsed;
 }
 
-std::string qmp_send_key_command(const KeyChord& chord) {
+std::string qmp_send_key_command(const KeyChord& chord, int hold_ms) {
     std::string keys;
     for (const auto& key : chord) {
         if (!keys.empty())
             keys += ",";
         keys += "{\"type\":\"qcode\",\"data\":" + json_quote(key) + "}";
     }
-    return "{\"execute\":\"send-key\",\"arguments\":{\"keys\":[" + keys + "]}}";
+    return "{\"execute\":\"send-key\",\"arguments\":{\"keys\":[" + keys +
+           "],\"hold-time\":" + std::to_string(hold_ms) + "}}";
 }
 
 } // namespace runner

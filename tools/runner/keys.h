@@ -23,7 +23,7 @@ struct ParsedKeys {
 };
 ParsedKeys parse_keys(std::string_view text);
 
-// {"execute":"send-key","arguments":{"keys":[{"type":"qcode","data":...},...]}}
-std::string qmp_send_key_command(const KeyChord& chord);
+// {"execute":"send-key","arguments":{"keys":[{"type":"qcode","data":...},...],"hold-time":MS}}
+std::string qmp_send_key_command(const KeyChord& chord, int hold_ms);
 
 } // namespace runner

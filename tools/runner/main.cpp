@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <fcntl.h>
 #include <poll.h>
 #include <termios.h>
@@ -38,6 +39,11 @@ constexpr auto stop_grace = 2s;
 constexpr auto drain_grace = 2s;
 // gdb is started once QMP answers (QEMU is then listening for gdb too), or after this long regardless.
 constexpr auto gdb_start_fallback = 5s;
+// --send-keys goes one key (or combination) at a time, each held this long and the next sent this
+// much later: QEMU's PS/2 keyboard holds only 16 bytes the guest has not read, so keys are fed at
+// the pace of a fast typist rather than queued in QEMU all at once.
+constexpr int key_hold_ms = 50;
+constexpr auto key_interval = 100ms;
 // Once every --expect text has come, how long the line being printed may take to end before QEMU is
 // stopped: the serial log then holds it whole (tools/bench reads the counts after "bench: done").
 constexpr auto line_end_grace = 500ms;
@@ -108,7 +114,7 @@ private:
     void send_qemu_signal(int signal_number);
     bool goals_met() const;
     void note_expectations_met(Clock::time_point now);
-    void send_due_keys();
+    void send_due_keys(Clock::time_point now);
     std::string screenshot_problem() const;
     int finish();
 
@@ -143,6 +149,8 @@ private:
 
     size_t m_next_key_step = 0;
     std::string m_serial_since_keys; // COM1 since the last --send-keys step went out
+    std::deque<KeyChord> m_keys_to_send;
+    Clock::time_point m_next_key_time;
 
     Ending m_ending = Ending::None;
     std::optional<Clock::time_point> m_goals_met_at;
@@ -410,7 +418,7 @@ void Runner::step(Clock::time_point now) {
     }
 
     if (m_ending == Ending::None && !m_qemu_end && !m_qmp_broken)
-        send_due_keys();
+        send_due_keys(now);
 
     if (m_ending == Ending::None && !m_qemu_end && m_scanner.has_expectations() &&
         m_scanner.all_expectations_met()) {
@@ -550,18 +558,24 @@ void Runner::flush_qmp() {
     }
 }
 
-// Queues the keys of every step whose marker has appeared; QMP sends them one command at a time.
-void Runner::send_due_keys() {
-    while (m_next_key_step < m_options.key_steps.size()) {
+// Starts the next --send-keys step once its marker has appeared (and the keys before it are
+// typed), and sends its keys one at a time.
+void Runner::send_due_keys(Clock::time_point now) {
+    while (m_keys_to_send.empty() && m_next_key_step < m_options.key_steps.size()) {
         const KeyStep& step = m_options.key_steps[m_next_key_step];
         if (!step.after.empty() && m_serial_since_keys.find(step.after) == std::string::npos)
-            return;
-        for (const auto& chord : parse_keys(step.keys).chords)
-            m_qmp.enqueue(send_key_tag, qmp_send_key_command(chord));
+            break;
+        for (auto& chord : parse_keys(step.keys).chords)
+            m_keys_to_send.push_back(std::move(chord));
         say("runner: typing " + step.keys);
         m_serial_since_keys.clear();
         ++m_next_key_step;
     }
+    if (m_keys_to_send.empty() || now < m_next_key_time || !m_qmp.ready())
+        return;
+    m_qmp.enqueue(send_key_tag, qmp_send_key_command(m_keys_to_send.front(), key_hold_ms));
+    m_keys_to_send.pop_front();
+    m_next_key_time = now + key_interval;
 }
 
 void Runner::handle_qmp_replies() {

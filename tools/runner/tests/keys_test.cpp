@@ -50,9 +50,9 @@ TEST(runner_keys, MistakesAreReportedNotTyped) {
 }
 
 TEST(runner_keys, SendKeyCommandListsQcodesInOrder) {
-    EXPECT_EQ(runner::qmp_send_key_command({"ctrl", "alt", "f2"}),
+    EXPECT_EQ(runner::qmp_send_key_command({"ctrl", "alt", "f2"}, 50),
               R"({"execute":"send-key","arguments":{"keys":[{"type":"qcode","data":"ctrl"},)"
-              R"({"type":"qcode","data":"alt"},{"type":"qcode","data":"f2"}]}})");
+              R"({"type":"qcode","data":"alt"},{"type":"qcode","data":"f2"}],"hold-time":50}})");
 }
 
 TEST(runner_keys, KeysAfterAppliesToTheNextSendKeysOnly) {
