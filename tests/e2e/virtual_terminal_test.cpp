@@ -56,37 +56,37 @@ TEST(VirtualTerminals, TypedCommandsCtrlCAndAltFnSwitchingShowOnTheScreen) {
     // Markers come from arithmetic so that the typed command lines, which the dumps show, do not
     // contain them.
     // Each step waits for the marker the step before printed on COM1, so no typed line reaches the
-    // screen while a command's output does. d N M prints /dev/vcsM (M empty: /dev/vcs) after a line
-    // "vcsN:" and before "dumpNN".
+    // screen while a command's output does. "m N" prints the marker stepN; "d N M" prints /dev/vcsM
+    // (M left out: /dev/vcs) between a line "vcsN:" and the marker dumpN. The markers never appear
+    // in what is typed, which the screen dumps show.
     auto run = e2e::run_kernel(
         "virtual-terminals",
         {"--firmware=bios",
          "--timeout=170",
          "--cmdline=init=/bin/openvt -- 1 /bin/sh",
          "--keys-after=openvt: /bin/sh on /dev/tty1",
-         "--send-keys=d() {{ echo vcs$1:; cat /dev/vcs$2; echo; echo dump$(($1*11)); } >/dev/console; }\n"
-         "echo $((6*7)); echo step$((0+1)) >/dev/console\n",
+         "--send-keys=d() {{ {{ echo vcs$1:; cat /dev/vcs$2; echo; echo dump$1; } >/dev/console; }\n"
+         "m() {{ echo step$1 >/dev/console; }\necho $((6*7)); m 1\n",
          "--keys-after=step1",
          "--send-keys=d 1 1\n",
-         "--keys-after=dump11",
-         "--send-keys=sh -c 'echo sleep$((7*7)) >/dev/console; exec sleep 30'\n",
-         "--keys-after=sleep49",
-         "--send-keys={ctrl-c}echo status $?; echo step$((1+1)) >/dev/console\n",
+         "--keys-after=dump1",
+         "--send-keys=(m 9; exec sleep 30)\n",
+         "--keys-after=step9",
+         "--send-keys={ctrl-c}echo status $?; m 2\n",
          "--keys-after=step2",
          "--send-keys=d 2 1\n",
-         "--keys-after=dump22",
-         "--send-keys={{ read line </dev/tty2; echo got $line >/dev/console; d 3 ''; } &\n{alt-f2}hello "
-         "tty2\n",
-         "--keys-after=dump33",
-         "--send-keys={alt-f1}echo back on $((0+1)); echo step$((2+1)) >/dev/console\n",
+         "--keys-after=dump2",
+         "--send-keys={{ read l </dev/tty2; echo got $l >/dev/console; d 3; } &\n{alt-f2}hello tty2\n",
+         "--keys-after=dump3",
+         "--send-keys={alt-f1}echo back on $((0+1)); m 3\n",
          "--keys-after=step3",
-         "--send-keys=echo \"<4>kmsg warn$((1+1))\" >/dev/kmsg; echo \"<6>kmsg info$((1+1))\" >/dev/kmsg; "
-         "echo step$((3+1)) >/dev/console\n",
+         "--send-keys=echo \"<4>kmsg warn$((1+1))\" >/dev/kmsg; echo \"<6>kmsg info$((1+1))\" >/dev/kmsg; m "
+         "4\n",
          "--keys-after=step4",
-         "--send-keys=echo {caps_lock}loud{caps_lock} quiet; echo step$((4+1)) >/dev/console\n",
+         "--send-keys=echo {caps_lock}loud{caps_lock} quiet; m 5\n",
          "--keys-after=step5",
-         "--send-keys=d 4 ''\n",
-         "--expect=dump44"});
+         "--send-keys=d 4\n",
+         "--expect=dump4"});
     ASSERT_EQ(run.exit_code, 0) << run.runner_errors << "\n" << run.serial;
     auto lines = e2e::lines_of(run.serial);
 
