@@ -119,6 +119,32 @@ TEST(vcs_holds_the_screen_rows_times_columns_without_line_ends) {
     close(terminal);
 }
 
+// The terminal answers a cursor position report (ESC[6n) on its input, as a typed reply.
+TEST(a_cursor_position_query_is_answered_on_the_terminals_input) {
+    if (!on_blog_os())
+        return;
+    int terminal = open("/dev/tty3", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    ASSERT_GE(terminal, 0);
+    termios saved{};
+    ASSERT_EQ(tcgetattr(terminal, &saved), 0);
+    termios raw = saved;
+    cfmakeraw(&raw);
+    raw.c_cc[VMIN] = 0;
+    raw.c_cc[VTIME] = 20; // 2 s: the answer is there at once, a missing one fails the test
+    ASSERT_EQ(tcsetattr(terminal, TCSAFLUSH, &raw), 0);
+    const char query[] = "\x1b[H\x1b[2J\x1b[5;7H\x1b[6n";
+    EXPECT_EQ(write(terminal, query, sizeof query - 1), static_cast<ssize_t>(sizeof query - 1));
+    char answer[16] = {};
+    size_t length = 0;
+    ssize_t got;
+    while (length < sizeof answer - 1 && (got = read(terminal, answer + length, 1)) == 1)
+        if (answer[length++] == 'R')
+            break;
+    EXPECT_TRUE(std::string_view(answer, length) == "\x1b[5;7R");
+    tcsetattr(terminal, TCSANOW, &saved);
+    close(terminal);
+}
+
 TEST(a_console_reports_a_101_key_keyboard_in_text_mode) {
     if (!on_blog_os())
         return;
