@@ -1,0 +1,115 @@
+// /init as `make run` boots it, typed at through the serial console: /etc/rc's welcome, a shell on
+// ttyS0 with job control, and the ways down. `poweroff` ends QEMU by itself through ACPI S5 with the
+// runner's status 0 under BIOS and UEFI; `reboot` resets the machine, which -no-reboot turns into
+// QEMU's exit and the runner into status 5; SIGTERM sent to init by hand does the same.
+#include "e2e_support.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+using testing::HasSubstr;
+
+namespace {
+
+constexpr int kGuestReset = 5; // qemu::RunnerExit::GuestReset
+
+// Boots and waits for the shell's first prompt on ttyS0.
+bool boot_to_prompt(e2e::InteractiveRunner& runner) {
+    return runner.started() && runner.wait_for("Welcome to blog_os", 150) && runner.wait_for("# ", 60);
+}
+
+// Types a line; the text to wait for must differ from the echoed line (quotes split it there).
+bool run_line(e2e::InteractiveRunner& runner, const std::string& line, const std::string& output,
+              int seconds = 30) {
+    return runner.type(line + "\r") && runner.wait_for(output, seconds);
+}
+
+TEST(Init, ASerialSessionRunsPipelinesScriptsAndJobsThenPowersOff) {
+    e2e::InteractiveRunner runner({"--iso=" BLOG_OS_ISO, "--firmware=bios", "--timeout=300",
+                                   "--serial-log=" + e2e::test_log_path("e2e-init-session.log")});
+    ASSERT_TRUE(boot_to_prompt(runner)) << runner.output();
+
+    // A pipeline into a redirection, read back through a command substitution.
+    ASSERT_TRUE(run_line(
+        runner, "seq 1 5 | grep -c 3 > /tmp/n; seq 1 7 | wc -l >> /tmp/n; echo count\"=\"$(cat /tmp/n)",
+        "count=1 7"))
+        << runner.output();
+    // A script file run by the shell, with an argument; HOME is init's /root, the shell's directory.
+    ASSERT_TRUE(run_line(runner,
+                         "echo 'echo script says $1 from $HOME in $(pwd)' > /tmp/s.sh; sh /tmp/s.sh hello",
+                         "script says hello from /root in /root"))
+        << runner.output();
+
+    // Ctrl-C ends the foreground job, not the shell.
+    ASSERT_TRUE(runner.type("sleep 100\r"));
+    sleep(2);
+    ASSERT_TRUE(runner.type("\x03"));
+    ASSERT_TRUE(run_line(runner, "echo after\"-\"interrupt", "after-interrupt")) << runner.output();
+
+    // A background job, listed and killed by its job number.
+    ASSERT_TRUE(run_line(runner, "sleep 100 &", "# "));
+    ASSERT_TRUE(run_line(runner, "jobs", "Running    sleep 100")) << runner.output();
+    ASSERT_TRUE(run_line(runner, "kill %1; sleep 1; jobs; echo jobs\"-\"listed", "jobs-listed"))
+        << runner.output();
+    EXPECT_THAT(runner.output(), HasSubstr("Done    sleep 100"));
+
+    // Ctrl-Z stops the foreground job, fg brings it back, Ctrl-C ends it.
+    ASSERT_TRUE(runner.type("sleep 100\r"));
+    sleep(2);
+    ASSERT_TRUE(runner.type("\x1a"));
+    ASSERT_TRUE(runner.wait_for("Stopped    sleep 100")) << runner.output();
+    ASSERT_TRUE(run_line(runner, "fg", "sleep 100")) << runner.output();
+    sleep(2);
+    ASSERT_TRUE(runner.type("\x03"));
+    ASSERT_TRUE(run_line(runner, "echo fg\"-\"done; jobs", "fg-done")) << runner.output();
+
+    // poweroff: init stops everything, the kernel powers off through ACPI and QEMU ends by itself.
+    ASSERT_TRUE(runner.type("poweroff\r"));
+    EXPECT_EQ(runner.exit_code(90), 0) << runner.output();
+    EXPECT_THAT(runner.output(), HasSubstr("init: the system is going down (power off)"));
+    EXPECT_THAT(runner.output(), HasSubstr("[reboot][WARN] Power down"));
+    EXPECT_THAT(runner.output(), HasSubstr("runner: the guest powered the machine off"));
+}
+
+TEST(Init, PowerOffUnderUefiEndsQemuWithStatusZero) {
+    e2e::InteractiveRunner runner({"--iso=" BLOG_OS_ISO, "--firmware=uefi", "--machine=q35", "--timeout=300",
+                                   "--serial-log=" + e2e::test_log_path("e2e-init-uefi-poweroff.log")});
+    ASSERT_TRUE(boot_to_prompt(runner)) << runner.output();
+    // What init mounted where the kernel had not: a tmpfs of its own on /tmp.
+    ASSERT_TRUE(run_line(runner, "grep ' /tmp ' /proc/mounts; echo mounts\"-\"listed", "mounts-listed"))
+        << runner.output();
+    EXPECT_THAT(runner.output(), HasSubstr("tmpfs /tmp tmpfs"));
+    ASSERT_TRUE(runner.type("poweroff\r"));
+    EXPECT_EQ(runner.exit_code(90), 0) << runner.output();
+    EXPECT_THAT(runner.output(), HasSubstr("[reboot][WARN] Power down"));
+    EXPECT_THAT(runner.output(), HasSubstr("runner: the guest powered the machine off"));
+}
+
+TEST(Init, RebootResetsTheMachineWhichEndsQemuWithTheResetStatus) {
+    e2e::InteractiveRunner runner({"--direct", "--firmware=bios", "--timeout=200",
+                                   "--serial-log=" + e2e::test_log_path("e2e-init-reboot.log")});
+    ASSERT_TRUE(boot_to_prompt(runner)) << runner.output();
+    ASSERT_TRUE(runner.type("reboot\r"));
+    EXPECT_EQ(runner.exit_code(90), kGuestReset) << runner.output();
+    EXPECT_THAT(runner.output(), HasSubstr("init: the system is going down (reboot)"));
+    EXPECT_THAT(runner.output(), HasSubstr("[reboot][WARN] Restarting system"));
+    EXPECT_THAT(runner.output(), HasSubstr("runner: the guest reset the machine"));
+}
+
+TEST(Init, SigtermToInitStopsEveryProcessAndTakesTheMachineDown) {
+    e2e::InteractiveRunner runner({"--direct", "--firmware=bios", "--timeout=200",
+                                   "--serial-log=" + e2e::test_log_path("e2e-init-sigterm.log")});
+    ASSERT_TRUE(boot_to_prompt(runner)) << runner.output();
+    // A background job that ignores SIGTERM: it needs the SIGKILL that follows.
+    ASSERT_TRUE(run_line(runner, "sh -c 'trap \"\" TERM; sleep 100' &", "# "));
+    sleep(2); // time for it to set its trap
+    ASSERT_TRUE(runner.type("kill 1\r"));
+    EXPECT_EQ(runner.exit_code(90), kGuestReset) << runner.output();
+    EXPECT_THAT(runner.output(), HasSubstr("init: sending SIGTERM to all processes"));
+    EXPECT_THAT(runner.output(), HasSubstr("init: sending SIGKILL to all processes"));
+    EXPECT_THAT(runner.output(), testing::ContainsRegex("process [0-9]+ 'sleep' ends by signal 9"));
+    EXPECT_THAT(runner.output(), HasSubstr("[reboot][WARN] Restarting system"));
+}
+
+} // namespace
