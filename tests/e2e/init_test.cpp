@@ -80,6 +80,9 @@ TEST(Init, PowerOffUnderUefiEndsQemuWithStatusZero) {
     ASSERT_TRUE(run_line(runner, "grep ' /tmp ' /proc/mounts; echo mounts\"-\"listed", "mounts-listed"))
         << runner.output();
     EXPECT_THAT(runner.output(), HasSubstr("tmpfs /tmp tmpfs"));
+    // A shell that exits is started again on its terminal.
+    ASSERT_TRUE(run_line(runner, "echo first\"-\"shell $$; exit", "first-shell")) << runner.output();
+    ASSERT_TRUE(run_line(runner, "echo second\"-\"shell $$", "second-shell")) << runner.output();
     ASSERT_TRUE(runner.type("poweroff\r"));
     EXPECT_EQ(runner.exit_code(90), 0) << runner.output();
     EXPECT_THAT(runner.output(), HasSubstr("[reboot][WARN] Power down"));
@@ -110,6 +113,18 @@ TEST(Init, SigtermToInitStopsEveryProcessAndTakesTheMachineDown) {
     EXPECT_THAT(runner.output(), HasSubstr("init: sending SIGKILL to all processes"));
     EXPECT_THAT(runner.output(), testing::ContainsRegex("process [0-9]+ 'sleep' ends by signal 9"));
     EXPECT_THAT(runner.output(), HasSubstr("[reboot][WARN] Restarting system"));
+}
+
+// halt -f as the first process: reboot(2)'s HALT says so and stops the processor; QEMU stays up
+// (the runner stops it once the line is seen) and no first-process exit follows.
+TEST(Init, HaltStopsTheProcessorAfterSayingSo) {
+    auto run =
+        e2e::run_kernel("init-halt", {"--direct", "--firmware=bios", "--timeout=60",
+                                      "--cmdline=init=/bin/toolbox -- halt -f", "--expect=System halted."});
+    EXPECT_EQ(run.exit_code, 0) << run.runner_errors;
+    EXPECT_THAT(run.serial, HasSubstr("[reboot][WARN] System halted."));
+    EXPECT_THAT(run.serial, testing::Not(HasSubstr("the first process ended")));
+    EXPECT_THAT(run.runner_errors, testing::Not(HasSubstr("the guest")));
 }
 
 } // namespace
