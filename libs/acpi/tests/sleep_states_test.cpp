@@ -24,7 +24,9 @@ struct Dump {
     uint64_t rsdt;
 };
 constexpr Dump q35_dump{BLOG_OS_ACPI_QEMU_TABLES, 0x1fe0000, 0x1fe2297};
-// `-machine pc -smp 2 -m 32` under SeaBIOS: FACS, DSDT, FACP (revision 1), APIC, HPET, WAET, RSDT.
+// `-machine pc -smp 2 -m 32` under SeaBIOS (QEMU 7.2): FACS, DSDT, FACP (revision 1), APIC, HPET, WAET,
+// RSDT. Dumped with no boot disk, from the monitor: `pmemsave 0x1fe0000 0x20000 "dump"` (the RSDP at
+// 0xf59d0 names the RSDT), cut after the RSDT's last byte.
 constexpr Dump pc_dump{BLOG_OS_ACPI_QEMU_PC_TABLES, 0x1fe0000, 0x1fe1aff};
 
 std::unique_ptr<AcpiTables> discover(const Dump& dump, FakeMemory& memory) {
