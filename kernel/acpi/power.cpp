@@ -177,7 +177,52 @@ ktl::ErrorOr<void> try_fadt_reset() {
     return ktl::Errno::TimedOut;
 }
 
+const char* space_name(uint8_t space) {
+    switch (static_cast<AddressSpace>(space)) {
+    case AddressSpace::SystemMemory:
+        return "memory";
+    case AddressSpace::SystemIo:
+        return "I/O";
+    case AddressSpace::PciConfiguration:
+        return "PCI config";
+    }
+    return "unknown space";
+}
+
 } // namespace
+
+PowerFacts power_facts() {
+    PowerFacts facts;
+    auto fadt = firmware_fadt();
+    if (fadt.is_error())
+        return facts;
+    auto sleep_type = soft_off_sleep_type();
+    bool sleep_control = fadt.value().hardware_reduced() && fadt.value().has_sleep_control;
+    if (!sleep_type.is_error() && (sleep_control || fadt.value().has_pm1a_control)) {
+        facts.soft_off = true;
+        facts.soft_off_type = sleep_type.value();
+        facts.soft_off_register = sleep_control ? fadt.value().sleep_control : fadt.value().pm1a_control;
+    }
+    facts.reset_register = fadt.value().has_reset_register;
+    facts.reset = fadt.value().reset_register;
+    facts.reset_value = fadt.value().reset_value;
+    return facts;
+}
+
+void log_power_facts() {
+    PowerFacts facts = power_facts();
+    if (facts.soft_off)
+        klog::info(log_subsystem, "power-off: S5 (SLP_TYPa {}, SLP_TYPb {}) through {} {:#x}",
+                   facts.soft_off_type.pm1a, facts.soft_off_type.pm1b,
+                   space_name(facts.soft_off_register.address_space), facts.soft_off_register.address);
+    else
+        klog::info(log_subsystem, "power-off: no \\_S5_ package or PM1 control block; poweroff halts");
+    if (facts.reset_register)
+        klog::info(log_subsystem, "reset: write {:#x} to {} {:#x}, then the legacy ways", facts.reset_value,
+                   space_name(facts.reset.address_space), facts.reset.address);
+    else
+        klog::info(log_subsystem, "reset: no FADT reset register; 0xCF9, the 8042, a triple fault");
+}
 
 ktl::Error enter_soft_off() {
     auto result = try_soft_off();

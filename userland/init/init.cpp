@@ -408,8 +408,8 @@ bool reap_all_within(long milliseconds) {
     }
     sync();
     unsigned command = how == Shutdown::PowerOff ? RB_POWER_OFF
-                       : how == Shutdown::Halt    ? RB_HALT_SYSTEM
-                                                  : RB_AUTOBOOT;
+                       : how == Shutdown::Halt   ? RB_HALT_SYSTEM
+                                                 : RB_AUTOBOOT;
     reboot(static_cast<int>(command));
     // Still here: the kernel refused. Nothing is left to run, so wait for a signal to try again.
     say("reboot(2) failed: %s", strerror(errno));
