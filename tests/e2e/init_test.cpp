@@ -4,6 +4,8 @@
 // QEMU's exit and the runner into status 5; SIGTERM sent to init by hand does the same.
 #include "e2e_support.h"
 
+#include <filesystem>
+#include <fstream>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -113,6 +115,30 @@ TEST(Init, SigtermToInitStopsEveryProcessAndTakesTheMachineDown) {
     EXPECT_THAT(runner.output(), HasSubstr("init: sending SIGKILL to all processes"));
     EXPECT_THAT(runner.output(), testing::ContainsRegex("process [0-9]+ 'sleep' ends by signal 9"));
     EXPECT_THAT(runner.output(), HasSubstr("[reboot][WARN] Restarting system"));
+}
+
+// A shell that cannot start: /bin/sh replaced by a script that only prints its name and exits. init
+// tries three times in quick succession, then says so and waits 10 s: in 8 s of the run there are
+// exactly three tries, not thousands.
+TEST(Init, AShellThatKeepsExitingIsRestartedWithABackOff) {
+    namespace fs = std::filesystem;
+    char pattern[] = "/tmp/blog_os_e2e_init_XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    fs::path tree = pattern;
+    fs::copy(BLOG_OS_USERLAND_ROOT, tree, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    fs::remove(tree / "bin/sh");
+    std::ofstream(tree / "bin/sh") << "#!/bin/toolbox echo\n";
+    fs::permissions(tree / "bin/sh", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                         fs::perms::others_read | fs::perms::others_exec);
+    auto run = e2e::run_kernel("init-backoff",
+                               {"--direct", "--firmware=bios", "--timeout=8", "--initrd=" + tree.string()});
+    fs::remove_all(tree);
+    EXPECT_EQ(run.exit_code, 4) << run.runner_errors; // the timeout: nothing ended the machine
+    size_t tries = 0;
+    for (const std::string& line : e2e::lines_of(run.serial))
+        tries += line == "/bin/sh"; // the shell's own start; /etc/rc's prints "/bin/sh /etc/rc"
+    EXPECT_EQ(tries, 3u) << run.serial;
+    EXPECT_THAT(run.serial, HasSubstr("init: the shell on /dev/ttyS0 keeps exiting; next try in 10 s"));
 }
 
 // halt -f as the first process: reboot(2)'s HALT says so and stops the processor; QEMU stays up
