@@ -160,6 +160,26 @@ TEST(Init, AShellThatKeepsExitingIsRestartedWithABackOff) {
     EXPECT_THAT(run.serial, HasSubstr("init: the shell on /dev/ttyS0 keeps exiting; next try in 10 s"));
 }
 
+// The same init and utilities under Debian's Linux (the kernel `make bench` fetches), which mounts
+// nothing for an initramfs: init mounts /proc, /dev, /dev/pts and /sys itself, and poweroff ends QEMU.
+TEST(Init, UnderLinuxItMountsWhatItNeedsAndPowersOff) {
+    const std::string linux_image = std::string(BLOG_OS_SOURCE_DIR) + "/build/linux/vmlinuz";
+    if (access(linux_image.c_str(), R_OK) != 0)
+        GTEST_SKIP() << linux_image << " is missing (make bench fetches it)";
+    e2e::InteractiveRunner runner({"--linux=" + linux_image, "--initrd=" BLOG_OS_USERLAND_ROOT,
+                                   "--firmware=bios", "--timeout=300",
+                                   "--serial-log=" + e2e::test_log_path("e2e-init-linux.log")});
+    ASSERT_TRUE(boot_to_prompt(runner)) << runner.output();
+    ASSERT_TRUE(run_line(
+        runner, "echo mounted\"=\"$(grep -E ' /(proc|dev|dev/pts|sys) ' /proc/mounts | wc -l)", "mounted=4"))
+        << runner.output();
+    ASSERT_TRUE(runner.type("poweroff\r"));
+    EXPECT_EQ(runner.exit_code(90), 0) << runner.output();
+    EXPECT_THAT(runner.output(), HasSubstr("init: the system is going down (power off)"));
+    EXPECT_THAT(runner.output(), HasSubstr("reboot: Power down"));
+    EXPECT_THAT(runner.output(), HasSubstr("runner: the guest powered the machine off"));
+}
+
 // halt -f as the first process: reboot(2)'s HALT says so and stops the processor; QEMU stays up
 // (the runner stops it once the line is seen) and no first-process exit follows.
 TEST(Init, HaltStopsTheProcessorAfterSayingSo) {
