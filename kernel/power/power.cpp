@@ -7,6 +7,7 @@
 #include "console/log.h"
 #include "console/serial.h"
 #include "fs/vfs.h"
+#include "sync/mutex.h"
 
 namespace power {
 
@@ -18,17 +19,17 @@ constexpr ktl::StringView log_subsystem = "reboot";
 
 // Ctrl-Alt-Del reboots at once while set; Linux's default is on.
 bool g_ctrl_alt_del_reboots = true;
-// Only the first caller goes down; another (a second CPU, a racing reboot(2)) just stops.
-bool g_going_down = false;
+// Held for good by the first caller, as Linux's system_transition_mutex: a racing reboot(2) sleeps
+// here instead of stopping a processor the first one may still need.
+constinit sync::Mutex g_transition;
 
 void sync_file_systems() {
     fs::for_each_mount([](const fs::Mount& mount, const fs::Path&) { (void)mount.file_system().sync(); });
 }
 
-// Called first by every way down; a later caller stops here for good.
+// Called first by every way down; a later caller sleeps here for good.
 void begin(ktl::StringView what, ktl::StringView command) {
-    if (__atomic_exchange_n(&g_going_down, true, __ATOMIC_ACQ_REL))
-        arch::halt_forever();
+    g_transition.lock(); // never unlocked
     if (command.is_empty())
         klog::warn(log_subsystem, "{}", what);
     else

@@ -1,6 +1,7 @@
 // Ending the system: halt, power off, restart — what reboot(2) asks for. Each logs as Linux does
 // ("Power down", "Restarting system"), syncs the file systems, then tries the machine's ways in
 // order (ACPI first, the PC's legacy ones after) and, if the machine is still running, halts.
+// Call them from a task, never an interrupt handler: they may sleep (a second caller sleeps for good).
 #pragma once
 
 #include "ktl/string_view.h"

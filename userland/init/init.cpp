@@ -257,6 +257,18 @@ void mount_file_systems() {
     }
 }
 
+// A kernel gives init /dev/console as fds 0-2 only when the node exists at that point (Linux with an
+// initramfs that lacks it does not); with /dev mounted now, a closed one gets the console.
+void ensure_standard_descriptors() {
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (fcntl(fd, F_GETFD) != -1)
+            continue;
+        // 0..fd-1 are open, so the lowest free descriptor is fd itself.
+        if (open("/dev/console", O_RDWR | O_NOCTTY) < 0)
+            return;
+    }
+}
+
 // ---- children ----
 
 // Waits for `pid`, reaping whatever else ends meanwhile; its status, or -1.
@@ -426,6 +438,7 @@ bool reap_all_within(long milliseconds) {
     set_up_signals();
     set_up_environment();
     mount_file_systems();
+    ensure_standard_descriptors();
     run_rc_script();
     sigset_t watched = watched_signals();
     for (;;) {
