@@ -125,8 +125,8 @@ FramebufferSurface* framebuffer_surface() {
     return screen ? framebuffer : nullptr;
 }
 
-uint32_t boot_console_cursor_row() {
-    return screen ? screen->cursor_row() : 0;
+const TextConsole* boot_text_console() {
+    return screen;
 }
 
 void write_serial_only(ktl::StringView text) {

@@ -7,6 +7,7 @@
 namespace console {
 
 class FramebufferSurface;
+class TextConsole;
 
 // COM1 for text and COM2 for the JSON log; usable before anything else.
 void initialize_serial();
@@ -55,10 +56,10 @@ protected:
     ~ScreenOwner() = default;
 };
 void hand_over_screen(ScreenOwner& owner);
-// The framebuffer the boot console draws on, null without one; and the boot console's cursor row,
-// where the first owner may go on writing below the boot log.
+// The framebuffer the boot console draws on, null without one; and the boot console itself, whose
+// screen (the boot log) the first owner may take over.
 FramebufferSurface* framebuffer_surface();
-uint32_t boot_console_cursor_row();
+const TextConsole* boot_text_console();
 
 // Output that must get out even when the console's lock is held by a crashed context (panics).
 void write_emergency(ktl::StringView text);

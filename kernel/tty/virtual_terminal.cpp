@@ -407,6 +407,106 @@ void act_on_key(const input::KeyResult& result) {
     }
 }
 
+// Appends `codepoint` as UTF-8.
+void append_utf8(ktl::BufferSink& out, char32_t codepoint) {
+    char bytes[4];
+    size_t length;
+    if (codepoint < 0x80) {
+        bytes[0] = static_cast<char>(codepoint);
+        length = 1;
+    } else if (codepoint < 0x800) {
+        bytes[0] = static_cast<char>(0xc0 | (codepoint >> 6));
+        bytes[1] = static_cast<char>(0x80 | (codepoint & 0x3f));
+        length = 2;
+    } else if (codepoint < 0x10000) {
+        bytes[0] = static_cast<char>(0xe0 | (codepoint >> 12));
+        bytes[1] = static_cast<char>(0x80 | ((codepoint >> 6) & 0x3f));
+        bytes[2] = static_cast<char>(0x80 | (codepoint & 0x3f));
+        length = 3;
+    } else {
+        bytes[0] = static_cast<char>(0xf0 | (codepoint >> 18));
+        bytes[1] = static_cast<char>(0x80 | ((codepoint >> 12) & 0x3f));
+        bytes[2] = static_cast<char>(0x80 | ((codepoint >> 6) & 0x3f));
+        bytes[3] = static_cast<char>(0x80 | (codepoint & 0x3f));
+        length = 4;
+    }
+    out.write(ktl::StringView(bytes, length));
+}
+
+// The SGR parameters that give a cell's colour (`base` 30 for the foreground, 40 the background).
+void append_color(ktl::BufferSink& out, const console::CellColor& color, int base) {
+    switch (color.kind) {
+    case console::CellColor::Kind::Default:
+        break;
+    case console::CellColor::Kind::Palette:
+        ktl::format_to(out, ";{}",
+                       color.index_or_red < 8 ? base + color.index_or_red
+                                              : base + 60 + (color.index_or_red - 8));
+        break;
+    case console::CellColor::Kind::Direct:
+        ktl::format_to(out, ";{};2;{};{};{}", base + 8, color.index_or_red, color.green, color.blue);
+        break;
+    }
+}
+
+bool same_style(const console::Cell& a, const console::Cell& b) {
+    return a.attributes == b.attributes && a.foreground == b.foreground && a.background == b.background;
+}
+
+bool is_blank(const console::Cell& cell) {
+    return cell.character() == U' ' && same_style(cell, console::Cell{});
+}
+
+// Writes the boot console's screen into `target` (hidden, so nothing is drawn: the framebuffer shows
+// the same already), cell by cell with its colours and attributes, and puts the cursor where the
+// boot console had it.
+void adopt_boot_screen(console::TextConsole& target) {
+    const console::TextConsole* boot = console::boot_text_console();
+    if (!boot)
+        return;
+    uint32_t rows = boot->rows() < target.rows() ? boot->rows() : target.rows();
+    uint32_t columns = boot->columns() < target.columns() ? boot->columns() : target.columns();
+    for (uint32_t row = 0; row < rows; ++row) {
+        uint32_t end = columns;
+        while (end > 0 && is_blank(boot->cell(end - 1, row)))
+            --end;
+        char text[256];
+        ktl::BufferSink out(text, sizeof text);
+        console::Cell style;
+        for (uint32_t column = 0; column < end; ++column) {
+            if (out.length() > sizeof text - 80) { // room for the longest SGR, a character, the row's end
+                target.write(out.view());
+                out.clear();
+            }
+            const console::Cell& cell = boot->cell(column, row);
+            if (column == 0 || !same_style(cell, style)) {
+                out.write("\x1b[0");
+                constexpr uint8_t attributes[] = {
+                    console::cell_attribute::bold,    console::cell_attribute::dim,
+                    console::cell_attribute::italic,  console::cell_attribute::underline,
+                    console::cell_attribute::blink,   0,
+                    console::cell_attribute::reverse, console::cell_attribute::concealed,
+                    console::cell_attribute::strike};
+                for (size_t i = 0; i < sizeof attributes; ++i)
+                    if (attributes[i] && cell.has(attributes[i]))
+                        ktl::format_to(out, ";{}", i + 1);
+                append_color(out, cell.foreground, 30);
+                append_color(out, cell.background, 40);
+                out.write("m");
+                style = cell;
+            }
+            append_utf8(out, cell.character());
+        }
+        out.write("\x1b[0m");
+        if (row + 1 < rows)
+            out.write("\r\n");
+        target.write(out.view());
+    }
+    char move[24];
+    target.write(ktl::format_into(move, sizeof move, "\x1b[{};{}H", boot->cursor_row() + 1,
+                                  boot->cursor_column() + 1));
+}
+
 } // namespace
 
 uint32_t active_virtual_terminal() {
@@ -505,13 +605,10 @@ void start_virtual_terminals(int console_loglevel) {
         else
             task.value().reset();
     }
-    // tty1 goes on below the boot log, which stays on the screen until it scrolls away.
-    uint32_t boot_rows = console::boot_console_cursor_row();
+    // tty1 starts as a copy of the boot console's screen: the boot log stays until it scrolls away.
     display.with([&](Display& state) {
-        if (state.active == 0 && boot_rows > 0) {
-            char move[24];
-            state.consoles[0]->text->write(ktl::format_into(move, sizeof move, "\x1b[{};1H", boot_rows + 1));
-        }
+        if (state.active == 0)
+            adopt_boot_screen(*state.consoles[0]->text);
     });
     klog::set_console_loglevel(console_loglevel);
     console::hand_over_screen(log_screen);

@@ -110,6 +110,9 @@ TEST(VirtualTerminals, TypedCommandsCtrlCAndAltFnSwitchingShowOnTheScreen) {
     EXPECT_THAT(fourth, Contains("back on 1"));
     EXPECT_THAT(fourth, Contains("status 130"));
     EXPECT_THAT(fourth, Not(Contains("hello tty2")));
+    // tty1 took over the boot console's screen, so the end of the boot log is still there after the
+    // switch back repainted tty1.
+    EXPECT_THAT(fourth, Contains(HasSubstr("PS/2 keyboard ready")));
 
     // Caps Lock (its LED command answered through the interrupt) shifted the letters between.
     EXPECT_THAT(fourth, Contains("LOUD quiet"));
