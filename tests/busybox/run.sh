@@ -24,9 +24,12 @@ for pair in "$@"; do
         rm -rf "$work"
         mkdir -p "$work/scratch"
         echo "@@ begin $name $label"
-        # $shell unquoted: a command and its arguments.
-        (cd "$work/scratch" && $shell "$file" < /dev/null 2> "$work/stderr")
-        echo "@@ end $name $label status $?"
+        # $shell unquoted: a command and its arguments. Output to a file, never a terminal, so that
+        # the pager and ls behave alike here and on the host.
+        (cd "$work/scratch" && $shell "$file" < /dev/null > "$work/stdout" 2> "$work/stderr")
+        status=$?
+        cat "$work/stdout"
+        echo "@@ end $name $label status $status"
         while IFS= read -r line; do
             echo "@@ stderr $line"
         done < "$work/stderr"
