@@ -23,6 +23,11 @@ PsfFont font;
 alignas(FramebufferSurface) unsigned char surface_storage[sizeof(FramebufferSurface)];
 alignas(TextConsole) unsigned char text_console_storage[sizeof(TextConsole)];
 TextConsole* screen;
+// The screen's cells, main and alternate, without scrollback: enough for 1920x1080 with the 8x16
+// font (a larger screen gets fewer rows). Raw .bss bytes, not a Cell array, which would be .data;
+// the console initialises the cells it uses.
+constexpr size_t boot_console_cell_count = TextConsole::cells_needed(240, 68, 0);
+alignas(Cell) unsigned char boot_console_cells[boot_console_cell_count * sizeof(Cell)];
 
 class ConsoleSink final : public ktl::FormatSink {
 public:
@@ -66,7 +71,9 @@ bool initialize_framebuffer(const boot::FramebufferInfo& info, uint8_t* pixels) 
         return false;
     surface->clear(default_background);
     arch::InterruptDisabler no_output_meanwhile;
-    screen = new (text_console_storage) TextConsole(*surface, surface->columns(), surface->rows());
+    screen = new (text_console_storage) TextConsole(*surface, surface->columns(), surface->rows(),
+                                                    reinterpret_cast<Cell*>(boot_console_cells),
+                                                    boot_console_cell_count);
     screen->set_pinned_rows(1);
     ::console::draw_banner(*screen);
     return true;

@@ -135,6 +135,40 @@ void FramebufferSurface::scroll_up(uint32_t first_row, uint32_t last_row, Rgb ba
         fill_pixels(line(y), text_width, value);
 }
 
+void FramebufferSurface::draw_underlined_cell(uint32_t column, uint32_t row, char32_t codepoint,
+                                              Rgb foreground, Rgb background) {
+    if (column >= m_columns || row >= m_rows)
+        return;
+    draw_cell(column, row, codepoint, foreground, background);
+    uint32_t glyph_width = m_font.width();
+    uint8_t* destination = line((row + 1) * m_font.height() - 1) +
+                           static_cast<size_t>(column) * glyph_width * m_format.bytes_per_pixel;
+    fill_pixels(destination, glyph_width, pack_pixel(m_format, foreground));
+}
+
+bool FramebufferSurface::scroll_down(uint32_t first_row, uint32_t last_row, Rgb background) {
+    if (m_rows == 0)
+        return true;
+    if (last_row >= m_rows)
+        last_row = m_rows - 1;
+    if (first_row > last_row)
+        return true;
+    uint32_t glyph_height = m_font.height();
+    uint32_t text_width = m_columns * m_font.width();
+    size_t line_bytes = static_cast<size_t>(text_width) * m_format.bytes_per_pixel;
+
+    // Pixel line y takes line y - glyph_height, bottom up; each copy is between two distinct lines.
+    uint32_t first_line = first_row * glyph_height; // first line of the row that gets cleared
+    uint32_t end_line = (last_row + 1) * glyph_height;
+    for (uint32_t y = end_line; y > first_line + glyph_height; --y)
+        copy_forward(line(y - 1), line(y - 1 - glyph_height), line_bytes);
+
+    uint32_t value = pack_pixel(m_format, background);
+    for (uint32_t y = first_line; y < first_line + glyph_height; ++y)
+        fill_pixels(line(y), text_width, value);
+    return true;
+}
+
 void FramebufferSurface::clear(Rgb background) {
     uint32_t value = pack_pixel(m_format, background);
     for (uint32_t y = 0; y < m_height; ++y)

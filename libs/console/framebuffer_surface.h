@@ -49,7 +49,11 @@ public:
 
     void draw_cell(uint32_t column, uint32_t row, char32_t codepoint, Rgb foreground,
                    Rgb background) override;
+    // The cell with its bottom pixel line in the foreground colour.
+    void draw_underlined_cell(uint32_t column, uint32_t row, char32_t codepoint, Rgb foreground,
+                              Rgb background) override;
     void scroll_up(uint32_t first_row, uint32_t last_row, Rgb background) override;
+    bool scroll_down(uint32_t first_row, uint32_t last_row, Rgb background) override;
     // Fills every visible pixel (margins included, pitch padding excluded).
     void clear(Rgb background) override;
 

@@ -57,7 +57,9 @@ TEST_P(ScreenTest, BannerMatchesHostRenderingAndLogTextFollows) {
     console::PixelFormat format{4, 16, 8, 8, 8, 0, 8};
     console::FramebufferSurface surface(expected.data(), image.width, image.height, image.width * 4, format,
                                         font);
-    console::TextConsole text(surface, surface.columns(), surface.rows());
+    auto created = console::TextConsole::create(surface, surface.columns(), surface.rows(), 0);
+    ASSERT_FALSE(created.is_error());
+    console::TextConsole& text = *created.value();
     text.set_pinned_rows(1);
     console::draw_banner(text);
 

@@ -34,8 +34,9 @@ protected:
         m_pixels.assign(static_cast<size_t>(pitch) * height, 0);
         m_surface = std::make_unique<console::FramebufferSurface>(m_pixels.data(), width, height, pitch,
                                                                   console::pixel_format_xrgb8888, *m_font);
-        m_console =
-            std::make_unique<console::TextConsole>(*m_surface, m_surface->columns(), m_surface->rows());
+        auto created = console::TextConsole::create(*m_surface, m_surface->columns(), m_surface->rows(), 0);
+        ASSERT_FALSE(created.is_error());
+        m_console = created.release_value();
     }
 
     uint32_t pixel(uint32_t x, uint32_t y) const {
@@ -68,7 +69,7 @@ protected:
     std::unique_ptr<console::PsfFont> m_font;
     std::vector<uint8_t> m_pixels;
     std::unique_ptr<console::FramebufferSurface> m_surface;
-    std::unique_ptr<console::TextConsole> m_console;
+    ktl::OwnPtr<console::TextConsole> m_console;
 };
 
 TEST_F(BannerRendering, Row0IsWhiteOnBlueAndNothingElseIsTouched) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -257,12 +258,14 @@ TEST_F(FramebufferSurfaceTest, ScrollUpClampsItsRange) {
 }
 
 // The whole pipeline: bytes into a TextConsole over a framebuffer come out as the right glyphs,
-// including after scrolling.
+// including after scrolling, and the cursor is a block after the text.
 TEST_F(FramebufferSurfaceTest, TextConsoleOnAFramebuffer) {
     Framebuffer fb(80, 64, 80 * 4, console::pixel_format_xrgb8888);
     FramebufferSurface surface(fb.pixels(), fb.width, fb.height, fb.pitch, fb.format, *m_font);
     surface.clear(console::default_background);
-    console::TextConsole text(surface, surface.columns(), surface.rows());
+    auto created = console::TextConsole::create(surface, surface.columns(), surface.rows(), 0);
+    ASSERT_FALSE(created.is_error());
+    console::TextConsole& text = *created.value();
     text.write("one\ntwo\nthree\nfour\n\x1b[32mfive\xe2\x94\x80");
     // Rows now: two, three, four, five─ (one scrolled away).
     const char* expected_rows[] = {"two", "three", "four", "five"};
@@ -273,10 +276,13 @@ TEST_F(FramebufferSurfaceTest, TextConsoleOnAFramebuffer) {
             if (row == 3 && column == 4)
                 codepoint = U'\u2500';
             Rgb foreground = row == 3 ? console::ansi_palette[2] : console::default_foreground;
+            Rgb background = console::default_background;
+            if (row == 3 && column == 5) // the cursor: a blank in reverse video
+                std::swap(foreground = console::default_foreground, background);
             for (uint32_t y = 0; y < 16; ++y)
                 for (uint32_t x = 0; x < 8; ++x)
                     ASSERT_EQ(fb.pixel(column * 8 + x, row * 16 + y),
-                              glyph_bit(*m_font, codepoint, x, y) ? pack_pixel(fb.format, foreground) : 0u)
+                              pack_pixel(fb.format, glyph_bit(*m_font, codepoint, x, y) ? foreground : background))
                         << "row " << row << " column " << column;
         }
     }

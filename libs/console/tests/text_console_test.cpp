@@ -1,6 +1,7 @@
 // TextConsole over a recording surface (a grid of code points and colours): cursor movement,
 // wrapping, scrolling with pinned rows, SGR colours and the escape sequences it must swallow.
 #include "console/text_console.h"
+#include "console/tests/recording_surface.h"
 
 #include <gtest/gtest.h>
 
@@ -16,77 +17,9 @@ using console::default_foreground;
 using console::Rgb;
 using console::TextConsole;
 
-ktl::StringView view(const std::string& text) {
-    return {text.data(), text.size()};
-}
-
-struct Cell {
-    char32_t codepoint = U' ';
-    Rgb foreground = default_foreground;
-    Rgb background = default_background;
-};
-
-class RecordingSurface final : public console::ConsoleSurface {
-public:
-    RecordingSurface(uint32_t columns, uint32_t rows)
-        : m_columns(columns), m_rows(rows), m_cells(columns * rows) {}
-
-    void draw_cell(uint32_t column, uint32_t row, char32_t codepoint, Rgb foreground,
-                   Rgb background) override {
-        ASSERT_LT(column, m_columns);
-        ASSERT_LT(row, m_rows);
-        cell(column, row) = {codepoint, foreground, background};
-        ++draws;
-    }
-    void scroll_up(uint32_t first_row, uint32_t last_row, Rgb background) override {
-        ASSERT_LE(first_row, last_row);
-        ASSERT_LT(last_row, m_rows);
-        for (uint32_t row = first_row; row < last_row; ++row)
-            for (uint32_t column = 0; column < m_columns; ++column)
-                cell(column, row) = cell(column, row + 1);
-        for (uint32_t column = 0; column < m_columns; ++column)
-            cell(column, last_row) = {U' ', default_foreground, background};
-        scrolls.push_back({first_row, last_row});
-    }
-    void clear(Rgb background) override {
-        for (Cell& each : m_cells)
-            each = {U' ', default_foreground, background};
-        ++clears;
-    }
-
-    Cell& cell(uint32_t column, uint32_t row) { return m_cells[row * m_columns + column]; }
-    // The row as ASCII ('#' for anything else), full width.
-    std::string text(uint32_t row) {
-        std::string out;
-        for (uint32_t column = 0; column < m_columns; ++column) {
-            char32_t codepoint = cell(column, row).codepoint;
-            out += codepoint < 0x80 ? static_cast<char>(codepoint) : '#';
-        }
-        return out;
-    }
-    // The row without trailing blanks.
-    std::string trimmed(uint32_t row) {
-        std::string out = text(row);
-        out.erase(out.find_last_not_of(' ') + 1);
-        return out;
-    }
-
-    std::vector<std::pair<uint32_t, uint32_t>> scrolls;
-    int draws = 0;
-    int clears = 0;
-
-private:
-    uint32_t m_columns;
-    uint32_t m_rows;
-    std::vector<Cell> m_cells;
-};
-
-struct Fixture {
-    explicit Fixture(uint32_t columns = 10, uint32_t rows = 4)
-        : surface(columns, rows), console(surface, columns, rows) {}
-    RecordingSurface surface;
-    TextConsole console;
-};
+using console_test::RecordingSurface;
+using console_test::view;
+using Fixture = console_test::Terminal;
 
 TEST(TextConsole, PrintsAndAdvancesTheCursor) {
     Fixture f;
@@ -158,7 +91,7 @@ TEST(TextConsole, BackspaceAfterAFullLineStaysOnTheLine) {
 
 TEST(TextConsole, OtherControlCharactersAreIgnored) {
     Fixture f(20, 2);
-    f.console.write("a\x07\x01\x0b\x0c\x0e\x7f"
+    f.console.write("a\x07\x01\x05\x1c\x0e\x0f\x7f"
                     "b\xc2\x85\xc2\x9b"
                     "c\x00"
                     "d");
@@ -308,12 +241,14 @@ TEST(TextConsole, Sgr256AndTrueColor) {
 
 TEST(TextConsole, UnknownEscapesAreSwallowed) {
     Fixture f(40, 2);
-    f.console.write("a\x1b[?25lb\x1b[5Ac\x1b[2;3Hd\x1b]0;window title\x07"
-                    "e\x1b(Bf\x1b]2;x\x1b\\g\x1b"
-                    "ch\x1bP1;2|data\x1b\\i\x1b[>0;1cj\x1b[1 qk\x1b#8l\x1b_apc\x07m\x1b=n");
-    EXPECT_EQ(f.surface.trimmed(0), "abcdefghijklmn");
+    f.console.write("a\x1b[?1000hb\x1b[22;0;0tc\x1b[1 qd\x1b]0;window title\x07"
+                    "e\x1b%Gf\x1b]2;x\x1b\\g\x1b[?2004h"
+                    "h\x1bP1;2|data\x1b\\i\x1b[>4;1mj\x1b[?1cka\x1b[5bl\x1b_apc\x07m\x1b^pm\x1b\\n"
+                    "\x1b[$po\x1b[1;2$rp\x1b[?12;25$zq\x1bXsos\x1b\\r\x1b[=1cs\x1b[<5ut\x1bl\x1bmu");
+    EXPECT_EQ(f.surface.trimmed(0), "abcdefghijkaaaaaalmnopqrstu");
     EXPECT_EQ(f.console.cursor_row(), 0u);
     EXPECT_EQ(f.console.foreground(), default_foreground);
+    EXPECT_FALSE(f.console.application_cursor_keys());
 }
 
 TEST(TextConsole, MalformedAndAbortedSequences) {
@@ -364,7 +299,8 @@ TEST(TextConsole, SequencesSplitAcrossWrites) {
     const std::string text = "a\x1b[1;31mb\x1b]0;t\x1b\\c\xe2\x82\xac\x1b[0md";
     for (size_t split = 0; split <= text.size(); ++split) {
         RecordingSurface surface(40, 2);
-        TextConsole console(surface, 40, 2);
+        auto owned = console_test::make_console(surface, 40, 2);
+        TextConsole& console = *owned;
         console.write(ktl::StringView(text.data(), split));
         console.write(ktl::StringView(text.data() + split, text.size() - split));
         EXPECT_EQ(surface.trimmed(0), "abc#d") << "split at " << split;
@@ -384,7 +320,7 @@ TEST(TextConsole, EraseInLine) {
     f.console.write("abcdefghij\rabcdef\b\b\b\x1b[K");
     EXPECT_EQ(f.surface.text(0), "abc       ");
     EXPECT_EQ(f.console.cursor_column(), 3u);
-    f.console.write("\n0123456789\r\b\x1b[4Gx"); // ESC[4G is ignored
+    f.console.write("\n0123456789\r\b\x1b[2Gx\b"); // ESC[2G: column 1, x, back on it
     f.console.write("\x1b[44m\x1b[1K");
     EXPECT_EQ(f.surface.text(1), "  23456789");
     EXPECT_EQ(f.surface.cell(0, 1).background, ansi_palette[4]); // erased in the current background
@@ -412,17 +348,17 @@ TEST(TextConsole, EraseInDisplayKeepsPinnedRows) {
     EXPECT_EQ(f.surface.trimmed(1), "");
     EXPECT_EQ(f.surface.trimmed(2), "");
     EXPECT_EQ(f.surface.trimmed(3), "");
-    EXPECT_EQ(f.console.cursor_row(), 1u);
-    EXPECT_EQ(f.console.cursor_column(), 0u);
+    EXPECT_EQ(f.console.cursor_row(), 3u); // ED does not move the cursor
+    EXPECT_EQ(f.console.cursor_column(), 5u);
     EXPECT_EQ(f.surface.clears, 0);
-    f.console.write("a\nbcd\nef");
+    f.console.write("\x1b[Ha\nbcd\nef");
     f.console.write("\r\x1b[1J");
     EXPECT_EQ(f.surface.trimmed(0), "PIN");
     EXPECT_EQ(f.surface.trimmed(1), "");
     EXPECT_EQ(f.surface.trimmed(2), "");
     EXPECT_EQ(f.surface.text(3), " f        ");
-    f.console.write("\x1b[2;1H\x1b[J"); // cursor addressing is ignored; ESC[J erases from the cursor
-    EXPECT_EQ(f.surface.trimmed(3), "");
+    f.console.write("\x1b[3;2H\x1b[J"); // row 3 of the terminal is screen row 3 (one pinned)
+    EXPECT_EQ(f.surface.text(3), "          ");
     EXPECT_EQ(f.surface.trimmed(0), "PIN");
 }
 
@@ -439,7 +375,8 @@ TEST(TextConsole, ClearClearsEverythingAndHomes) {
 
 TEST(TextConsole, ZeroSizedConsoleDrawsNothing) {
     RecordingSurface surface(1, 1);
-    TextConsole empty(surface, 0, 5);
+    auto owned = console_test::make_console(surface, 0, 5);
+    TextConsole& empty = *owned;
     empty.write("abc\n\n\t\b\x1b[2J\x1b[K\x1b[31mxyz");
     empty.set_pinned_rows(3);
     empty.draw_at(0, 0, "x", ansi_palette[1], ansi_palette[2]);
