@@ -1,6 +1,7 @@
 // Debian's busybox in the image (docs/utilities.md): every applet scenario in tests/busybox/scenarios
 // runs in one boot through our /bin/sh and through busybox's own ash, and each must print and exit
-// as the same busybox ash makes it print and exit on this Linux host.
+// as the same busybox ash makes it print and exit on this Linux host; PATH finds ours first; vi
+// edits a file on the console.
 #include "e2e_support.h"
 
 #include <cstdio>
@@ -123,6 +124,18 @@ TEST(Busybox, AppletsAreReachableThroughPathAndOursComeFirst) {
     EXPECT_THAT(run.serial, HasSubstr("/bin/sort\n/usr/bin/awk\n/usr/bin/ash\n/usr/bin/vi\n"));
     EXPECT_THAT(run.serial, testing::ContainsRegex("/usr/bin/awk -> \\.\\./\\.\\./bin/busybox\n"));
     EXPECT_THAT(run.serial, HasSubstr("path-done\n"));
+}
+
+// vi, full screen on the serial console, edits and saves a file with keys from a pipe (as it does
+// on Linux under a terminal; the first key waits until vi has set the terminal up, or vi loses it).
+TEST(Busybox, ViDrawsOnTheConsoleAndSavesAnEdit) {
+    auto run = e2e::run_kernel(
+        "busybox-vi", {"--firmware=bios", "--timeout=60",
+                       "--cmdline=init=/bin/sh -- -c \"(sleep 1; printf 'ihello from vi\\033'; sleep 1; "
+                       "printf ':wq\\r'; sleep 1) | vi /tmp/edited; echo vi=$?; cat /tmp/edited\""});
+    EXPECT_EQ(run.exit_code, 0) << run.runner_errors;
+    EXPECT_THAT(run.serial, HasSubstr("/tmp/edited [Modified]")); // its status line
+    EXPECT_THAT(run.serial, HasSubstr("vi=0\nhello from vi\n"));
 }
 
 } // namespace
