@@ -160,8 +160,8 @@ ktl::ErrorOr<size_t> Pipe::write(IoBuffer buffer, size_t length, bool nonblockin
     while (written < length) {
         {
             sync::MutexLocker locker(m_lock);
-            if (__atomic_load_n(&m_readers, __ATOMIC_ACQUIRE) ==
-                0) // EPIPE: the syscall layer raises SIGPIPE with it
+            // EPIPE: the syscall layer raises SIGPIPE with it.
+            if (__atomic_load_n(&m_readers, __ATOMIC_ACQUIRE) == 0)
                 return written > 0 ? ktl::ErrorOr<size_t>(written) : ktl::Errno::BrokenPipe;
             if (m_capacity - m_used >= needed_room) {
                 auto put_now = put(buffer.offset(written), length - written);
