@@ -1,5 +1,6 @@
 #include "acpi/acpi.h"
 
+#include "acpi/power.h"
 #include "console/log.h"
 #include "mm/direct_map.h"
 
@@ -30,6 +31,7 @@ void initialize_tables(const boot::BootInfo& boot_info) {
     ktl::BufferSink sink(text, sizeof text);
     discovered.write_summary(sink);
     klog::write_lines(klog::Level::Info, log_subsystem, sink.view());
+    log_power_facts();
 }
 
 const AcpiTables* firmware_tables() {

@@ -52,6 +52,13 @@ void SerialPort::write_byte(uint8_t byte) {
     --m_fifo_room;
 }
 
+void SerialPort::wait_until_sent() {
+    constexpr uint8_t line_status_transmitter_idle = 0x40; // TEMT: FIFO and shift register empty
+    for (int i = 0; m_present && i < transmit_spin_limit; ++i)
+        if (arch::in8(m_base + 5) & line_status_transmitter_idle)
+            return;
+}
+
 void SerialPort::write(ktl::StringView text) {
     for (char character : text)
         write_byte(static_cast<uint8_t>(character));

@@ -18,6 +18,8 @@ public:
     bool is_present() const { return m_present; }
     void write(ktl::StringView text) override;
     void write_byte(uint8_t byte);
+    // Waits (bounded) until the transmitter has sent every byte written: before the machine stops.
+    void wait_until_sent();
     // Non-blocking read: -1 when nothing has arrived.
     int read_byte();
     // Raises the port's IRQ (4 for COM1) when a byte arrives.

@@ -227,6 +227,9 @@ Result sys_getcpu(mm::UserPtr<uint32_t> cpu, mm::UserPtr<uint32_t> node, uint64_
 Result sys_nanosleep(mm::UserPtr<Timespec> duration, mm::UserPtr<Timespec> remaining);
 Result sys_clock_nanosleep(int clock, int flags, mm::UserPtr<Timespec> time, mm::UserPtr<Timespec> remaining);
 
+// Halting, powering off and restarting the machine (power_calls.cpp)
+Result sys_reboot(uint32_t magic1, uint32_t magic2, uint32_t command, mm::UserPtr<const char> argument);
+
 // Futexes and robust lists (futex_calls.cpp)
 Result sys_futex(mm::UserPtr<uint32_t> word, int operation, uint32_t value, uint64_t timeout_or_count,
                  mm::UserPtr<uint32_t> word2, uint32_t value3);

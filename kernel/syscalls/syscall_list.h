@@ -129,6 +129,9 @@
     BLOG_OS_SYSCALL(165, mount,                                                                              \
                     "tmpfs, devtmpfs and the other registered types; no bind, move or remount yet")          \
     BLOG_OS_SYSCALL(166, umount2, "EBUSY while in use; MNT_DETACH")                                          \
+    BLOG_OS_SYSCALL(169, reboot,                                                                             \
+                    "HALT, POWER_OFF (ACPI S5), RESTART, RESTART2 (FADT reset register, 0xCF9, 8042), "      \
+                    "CAD_ON, CAD_OFF; root only")                                                            \
     BLOG_OS_SYSCALL(186, gettid, "")                                                                         \
     BLOG_OS_SYSCALL(200, tkill, "any thread, by tid")                                                        \
     BLOG_OS_SYSCALL(201, time, "the last tick's second, as the vDSO's")                                      \

@@ -63,6 +63,29 @@ ktl::ErrorOr<Fadt> parse_fadt(const Table& table) {
         fadt.boot_architecture = field<uint16_t>(bytes, 109); // IAPC_BOOT_ARCH
     }
 
+    // PM1 control blocks: the 64-bit GAS when it names a register, else the I/O port of the 32-bit
+    // field. PM1_CNT_LEN (>= 2 for a usable block) covers the legacy fields only.
+    uint8_t pm1_control_length = field<uint8_t>(bytes, 89); // PM1_CNT_LEN
+    auto control_block = [&](size_t x_offset, size_t legacy_offset, GenericAddress& out) {
+        GenericAddress extended = address_field(bytes, x_offset);
+        if (extended.address != 0 && is_memory_or_io(extended)) {
+            out = extended;
+            return true;
+        }
+        uint32_t port = field<uint32_t>(bytes, legacy_offset);
+        if (port == 0 || port > 0xffff || pm1_control_length < 2)
+            return false;
+        out = GenericAddress{static_cast<uint8_t>(AddressSpace::SystemIo), 16, 0, 2, port};
+        return true;
+    };
+    fadt.has_pm1a_control = control_block(172, 64, fadt.pm1a_control); // X_PM1a_CNT_BLK, PM1a_CNT_BLK
+    fadt.has_pm1b_control = control_block(184, 68, fadt.pm1b_control); // X_PM1b_CNT_BLK, PM1b_CNT_BLK
+    GenericAddress sleep_control = address_field(bytes, 244);          // SLEEP_CONTROL_REG
+    if (sleep_control.address != 0 && is_memory_or_io(sleep_control)) {
+        fadt.has_sleep_control = true;
+        fadt.sleep_control = sleep_control;
+    }
+
     auto reset = read_generic_address(bytes, 116); // RESET_REG, then RESET_VALUE at 128
     if ((fadt.flags & Fadt::flag_reset_register) && !reset.is_error() && bytes.contains(128, 1)) {
         GenericAddress reset_register = reset.value();

@@ -1,5 +1,6 @@
-// The FADT ("FACP", ACPI 6.x §5.2.9): the fixed hardware the kernel needs early — the PM timer,
-// the reset register, the RTC century index and the IA-PC boot architecture flags.
+// The FADT ("FACP", ACPI 6.x §5.2.9): the fixed hardware the kernel needs — the PM timer, the
+// reset register, the RTC century index, the IA-PC boot architecture flags, and for power-off the
+// PM1 control blocks with the SMI command that hands them from the firmware to the OS.
 //
 // Documented choices:
 //  * Only fields that lie inside the table's length are read; missing ones read as zero (the
@@ -48,6 +49,16 @@ struct Fadt {
     bool boot_architecture_valid = false; // revision >= 2 and the field inside the table
     uint16_t boot_architecture = 0;
 
+    // PM1a/PM1b control blocks (X_PM1x_CNT_BLK, else PM1x_CNT_BLK with PM1_CNT_LEN >= 2): where
+    // SLP_TYP/SLP_EN put the machine to sleep (S5: off). PM1b is optional.
+    bool has_pm1a_control = false, has_pm1b_control = false;
+    GenericAddress pm1a_control, pm1b_control;
+    // Hardware-reduced machines sleep through SLEEP_CONTROL_REG instead (ACPI 5.0+, §4.8.3.7).
+    bool has_sleep_control = false;
+    GenericAddress sleep_control;
+
+    // SMI_CMD is zero when the machine is always in ACPI mode (and on hardware-reduced ones).
+    bool can_enable_acpi() const { return smi_command_port != 0 && acpi_enable_value != 0; }
     bool pm_timer_is_32_bit() const { return flags & flag_timer_32_bit; }
     bool hardware_reduced() const { return flags & flag_hardware_reduced; }
     bool may_have_8042() const { return !boot_architecture_valid || (boot_architecture & boot_8042); }
@@ -58,6 +69,27 @@ struct Fadt {
         return boot_architecture_valid && (boot_architecture & boot_cmos_rtc_not_present);
     }
 };
+
+// PM1 control register bits (ACPI 6.x Table 4.13).
+inline constexpr uint16_t pm1_control_sci_enable = 1u << 0;  // SCI_EN: the OS owns the fixed hardware
+inline constexpr uint16_t pm1_control_sleep_type_shift = 10; // SLP_TYPx, 3 bits
+inline constexpr uint16_t pm1_control_sleep_type_mask = 7u << pm1_control_sleep_type_shift;
+inline constexpr uint16_t pm1_control_sleep_enable = 1u << 13; // SLP_EN: write-only, starts the sleep
+
+// The PM1 control value that enters sleep type `sleep_type` from the register's `current` value:
+// the other bits kept, SLP_TYP replaced; with_enable adds SLP_EN (the spec writes SLP_TYP first,
+// then SLP_TYP with SLP_EN).
+constexpr uint16_t pm1_sleep_value(uint16_t current, uint8_t sleep_type, bool with_enable) {
+    uint16_t value =
+        static_cast<uint16_t>(current & ~(pm1_control_sleep_type_mask | pm1_control_sleep_enable));
+    value = static_cast<uint16_t>(value | ((sleep_type & 7u) << pm1_control_sleep_type_shift));
+    return with_enable ? static_cast<uint16_t>(value | pm1_control_sleep_enable) : value;
+}
+
+// Hardware-reduced SLEEP_CONTROL_REG (ACPI 6.x §4.8.3.7): SLP_TYPx in bits 2-4, SLP_EN bit 5.
+constexpr uint8_t sleep_control_value(uint8_t sleep_type) {
+    return static_cast<uint8_t>(((sleep_type & 7u) << 2) | (1u << 5));
+}
 
 // InvalidArgument when the signature is not "FACP"; any length from the header up is accepted.
 ktl::ErrorOr<Fadt> parse_fadt(const Table& table);

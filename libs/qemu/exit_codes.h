@@ -27,6 +27,7 @@ enum class RunnerExit : int {
     PanicWhileReporting = 2,
     Unknown = 3,
     Timeout = 4,
+    GuestReset = 5, // outside --test: the guest reset the machine, which -no-reboot turns into QEMU's exit
     QemuKilled = 10,
 };
 

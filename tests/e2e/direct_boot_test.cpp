@@ -9,9 +9,9 @@ using testing::HasSubstr;
 
 namespace {
 
-TEST(DirectBoot, PvhBootReachesInitAndRunsHello) {
+TEST(DirectBoot, PvhBootReachesInitAndItsShell) {
     auto run = e2e::run_kernel(
-        "direct-boot", {"--direct", "--firmware=bios", "--timeout=60", "--expect=Hello from user space!"});
+        "direct-boot", {"--direct", "--firmware=bios", "--timeout=60", "--expect=Welcome to blog_os"});
     ASSERT_EQ(run.exit_code, 0) << run.runner_errors << run.serial;
     EXPECT_THAT(run.serial, HasSubstr("loaded by 'PVH (hvm_start_info version 1)'"));
     EXPECT_THAT(run.serial, HasSubstr("ramdisk/module 'initrd': physical 0x"));
@@ -19,7 +19,7 @@ TEST(DirectBoot, PvhBootReachesInitAndRunsHello) {
     EXPECT_THAT(run.serial, HasSubstr("no 'kernel-debug-info' boot module"));
     EXPECT_THAT(run.serial, HasSubstr("ACPI RSDP revision 0"));
     EXPECT_THAT(run.serial, HasSubstr("Starting init process\n"));
-    EXPECT_THAT(run.serial, HasSubstr("Hello from user space!"));
+    EXPECT_THAT(run.serial, HasSubstr("Welcome to blog_os"));
 }
 
 // -append (the loader's command line) and the runner's fw_cfg file both reach the kernel, in that order.

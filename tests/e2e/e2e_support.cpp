@@ -1,7 +1,10 @@
 #include "e2e_support.h"
 
+#include <csignal>
+#include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
+#include <poll.h>
 #include <spawn.h>
 #include <sstream>
 #include <sys/wait.h>
@@ -87,6 +90,90 @@ RunResult run_kernel(const std::string& name, const std::vector<std::string>& ar
     result.runner_errors = read_file(runner_errors);
     result.runner_output = read_file(runner_output);
     return result;
+}
+
+InteractiveRunner::InteractiveRunner(std::vector<std::string> arguments) {
+    m_master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (m_master < 0 || grantpt(m_master) != 0 || unlockpt(m_master) != 0)
+        return;
+    std::string slave_name = ptsname(m_master);
+    std::vector<std::string> argv_storage = {BLOG_OS_RUNNER, std::string("--kernel=") + BLOG_OS_KERNEL,
+                                             "--headless"};
+    argv_storage.insert(argv_storage.end(), arguments.begin(), arguments.end());
+    m_pid = fork();
+    if (m_pid == 0) {
+        // A session of its own whose controlling terminal is the slave, as a login shell's is.
+        setsid();
+        int slave = open(slave_name.c_str(), O_RDWR);
+        if (slave < 0)
+            _exit(127);
+        for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO})
+            dup2(slave, fd);
+        close(slave);
+        close(m_master);
+        std::vector<char*> argv;
+        for (std::string& argument : argv_storage)
+            argv.push_back(argument.data());
+        argv.push_back(nullptr);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+}
+
+InteractiveRunner::~InteractiveRunner() {
+    if (m_pid > 0 && !m_exited) {
+        kill(m_pid, SIGKILL);
+        waitpid(m_pid, nullptr, 0);
+    }
+    if (m_master >= 0)
+        close(m_master);
+}
+
+bool InteractiveRunner::wait_for(const std::string& text, int seconds) {
+    for (int waited_ms = 0; waited_ms < seconds * 1000;) {
+        std::string plain = strip_terminal_codes(m_output);
+        if (size_t found = plain.find(text, m_checked); found != std::string::npos) {
+            m_checked = found + text.size();
+            return true;
+        }
+        pollfd poller{m_master, POLLIN, 0};
+        int ready = poll(&poller, 1, 100);
+        waited_ms += 100;
+        if (ready <= 0)
+            continue;
+        char buffer[4096];
+        ssize_t got = read(m_master, buffer, sizeof buffer);
+        if (got <= 0)
+            return false; // the runner closed the terminal: it has exited
+        m_output.append(buffer, static_cast<size_t>(got));
+    }
+    return false;
+}
+
+bool InteractiveRunner::type(const std::string& keys) {
+    return write(m_master, keys.data(), keys.size()) == ssize_t(keys.size());
+}
+
+int InteractiveRunner::exit_code(int seconds) {
+    for (int waited_ms = 0; waited_ms < seconds * 1000; waited_ms += 100) {
+        char buffer[4096];
+        pollfd poller{m_master, POLLIN, 0};
+        if (poll(&poller, 1, 0) > 0) {
+            ssize_t got = read(m_master, buffer, sizeof buffer);
+            if (got > 0)
+                m_output.append(buffer, static_cast<size_t>(got));
+        }
+        int status = 0;
+        if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
+            m_exited = true;
+            // What it wrote last is still in the terminal.
+            for (ssize_t got; poll(&poller, 1, 0) > 0 && (got = read(m_master, buffer, sizeof buffer)) > 0;)
+                m_output.append(buffer, static_cast<size_t>(got));
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        usleep(100'000);
+    }
+    return -1;
 }
 
 } // namespace e2e

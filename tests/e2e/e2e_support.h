@@ -26,4 +26,32 @@ std::vector<std::string> lines_of(const std::string& text);
 // can cut the record the guest was writing on another port.
 std::vector<std::string> complete_lines_of(const std::string& text);
 
+// The runner on the slave side of a pseudo-terminal, as `make run` is on a terminal; the test types at
+// the master. `arguments` come after --kernel and --headless.
+class InteractiveRunner {
+public:
+    explicit InteractiveRunner(std::vector<std::string> arguments);
+    ~InteractiveRunner();
+    InteractiveRunner(const InteractiveRunner&) = delete;
+    InteractiveRunner& operator=(const InteractiveRunner&) = delete;
+
+    bool started() const { return m_master >= 0 && m_pid > 0; }
+
+    // Reads the console until `text` has appeared since the last wait (or `seconds` pass); the
+    // terminal codes are stripped first.
+    bool wait_for(const std::string& text, int seconds = 60);
+    // Writes keys to the terminal; false if they could not all be written.
+    bool type(const std::string& keys);
+    // The runner's exit code, once it has exited by itself (within `seconds`); -1 if it has not.
+    int exit_code(int seconds = 60);
+    std::string output() const { return strip_terminal_codes(m_output); }
+
+private:
+    int m_master = -1;
+    int m_pid = -1;
+    bool m_exited = false;
+    std::string m_output;
+    size_t m_checked = 0;
+};
+
 } // namespace e2e

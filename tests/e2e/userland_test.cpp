@@ -62,13 +62,18 @@ TEST(Userland, TheBenchmarkRunsAsInitAndEveryCheckPasses) {
     EXPECT_EQ(run.exit_code, 0) << run.runner_errors;
 }
 
-TEST(Userland, InitWithoutArgumentsRunsHelloAndStaysUp) {
-    auto run = e2e::run_kernel("userland-init",
-                               {"--firmware=bios", "--timeout=60", "--expect=Hello from user space!"});
+// The normal boot: init mounts, runs /etc/rc (its welcome) and starts a shell on the serial console.
+TEST(Userland, InitWithoutArgumentsRunsRcAndStartsAShellOnTheConsole) {
+    auto run = e2e::run_kernel(
+        "userland-init", {"--firmware=bios", "--timeout=90", "--expect=Welcome to blog_os", "--expect=# "});
+    EXPECT_EQ(run.exit_code, 0) << run.runner_errors;
     EXPECT_THAT(run.serial, HasSubstr("Starting init process\n"));
-    EXPECT_THAT(run.serial, HasSubstr("Hello from user space!"));
     EXPECT_THAT(run.serial,
                 testing::ContainsRegex("\\[T1\\]\\[P1\\]\\[proc\\].*starting /init as process 1"));
+    EXPECT_THAT(run.serial, HasSubstr("'poweroff' or 'reboot' ends the session."));
+    // The kernel already mounted what init would: nothing failed, no shell is missing on ttyS0.
+    EXPECT_THAT(run.serial, testing::Not(HasSubstr("init: cannot")));
+    EXPECT_THAT(run.serial, testing::Not(HasSubstr("init: no /dev/ttyS0")));
 }
 
 // A faulting first process is killed with a report whose user frames read as in the source: C++

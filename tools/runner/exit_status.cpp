@@ -8,7 +8,17 @@ namespace runner {
 using qemu::KernelExit;
 using qemu::RunnerExit;
 
-ExitDecision map_qemu_exit(QemuTermination termination, bool test_mode) {
+ShutdownReason shutdown_reason_from_qmp(const std::string& reason) {
+    if (reason == "guest-shutdown")
+        return ShutdownReason::GuestPowerOff;
+    if (reason == "guest-reset")
+        return ShutdownReason::GuestReset;
+    if (reason.starts_with("host-"))
+        return ShutdownReason::Host;
+    return ShutdownReason::Unknown;
+}
+
+ExitDecision map_qemu_exit(QemuTermination termination, bool test_mode, ShutdownReason reason) {
     if (termination.kind == QemuTermination::Kind::Signaled) {
         const char* name = strsignal(termination.value);
         return {RunnerExit::QemuKilled,
@@ -25,7 +35,14 @@ ExitDecision map_qemu_exit(QemuTermination termination, bool test_mode) {
     if (status == 0) {
         if (test_mode)
             return {RunnerExit::Unknown,
-                    {"runner: the machine stopped without reporting a result (triple fault?)"}};
+                    {reason == ShutdownReason::GuestPowerOff
+                         ? "runner: the machine powered off without reporting a result"
+                         : "runner: the machine stopped without reporting a result (triple fault?)"}};
+        if (reason == ShutdownReason::GuestReset)
+            return {RunnerExit::GuestReset,
+                    {"runner: the guest reset the machine (QEMU runs with -no-reboot)"}};
+        if (reason == ShutdownReason::GuestPowerOff)
+            return {RunnerExit::Success, {"runner: the guest powered the machine off"}};
         return {RunnerExit::Success, {}}; // The user closed QEMU.
     }
     return {RunnerExit::Unknown, {"runner: unknown exit status " + std::to_string(status)}};

@@ -25,9 +25,16 @@ struct ExitDecision {
     int status() const { return static_cast<int>(code); }
 };
 
+// Why QEMU's machine shut down, from QMP's SHUTDOWN event ("reason"); Unknown without one.
+enum class ShutdownReason { Unknown, GuestPowerOff, GuestReset, Host };
+ShutdownReason shutdown_reason_from_qmp(const std::string& reason);
+
 // QEMU ended by itself (not killed by the runner). test_mode: --test, where an exit without a report
 // means the guest reset or powered off (a triple fault under -no-reboot) rather than a user closing QEMU.
-ExitDecision map_qemu_exit(QemuTermination termination, bool test_mode);
+// Outside --test, status 0 is a success (an ACPI power-off, or the user closing QEMU) unless the reason
+// says the guest reset the machine: GuestReset.
+ExitDecision map_qemu_exit(QemuTermination termination, bool test_mode,
+                           ShutdownReason reason = ShutdownReason::Unknown);
 
 // What a run that wanted --expect texts (and maybe a screenshot) ends with when QEMU exits first: a mapped
 // success becomes a failure naming what never came. screenshot_problem is empty when there is none.

@@ -360,7 +360,8 @@ void Runner::loop() {
                 begin_stop(Ending::GdbExited, now);
         }
 
-        bool output_done = !m_serial.is_open() && !m_qemu_stderr.is_open();
+        // QMP too: its SHUTDOWN event says whether the guest powered off or reset.
+        bool output_done = !m_serial.is_open() && !m_qemu_stderr.is_open() && !m_qmp_socket.is_open();
         // gdb never starts if QEMU is gone first; once started, the run lasts as long as gdb does.
         bool gdb_done =
             !m_options.gdb || m_ending == Ending::Signal || (m_gdb_pid < 0 && (m_gdb_started || m_qemu_end));
@@ -661,7 +662,8 @@ int Runner::finish() {
             decision = {qemu::RunnerExit::Success, {}}; // Everything expected came, just before QEMU ended.
             break;
         }
-        decision = map_qemu_exit(*m_qemu_end, m_options.test);
+        decision =
+            map_qemu_exit(*m_qemu_end, m_options.test, shutdown_reason_from_qmp(m_qmp.shutdown_reason()));
         if (m_scanner.has_expectations()) {
             decision = apply_unmet_goals(decision, m_scanner.missing_expectations(), screenshot_problem());
         } else if (!screenshot_problem().empty()) {

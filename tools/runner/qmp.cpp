@@ -178,6 +178,8 @@ std::vector<QmpReply> QmpProtocol::take_replies() {
 
 void QmpProtocol::handle_message(std::string_view message) {
     auto kind = classify_qmp_message(message);
+    if (kind == QmpMessageKind::Event && find_json_string(message, "event") == "SHUTDOWN")
+        m_shutdown_reason = find_json_string(message, "reason").value_or("");
     if (kind == QmpMessageKind::Event || kind == QmpMessageKind::Unknown)
         return;
     switch (m_state) {

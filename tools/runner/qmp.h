@@ -44,6 +44,9 @@ public:
     std::vector<QmpReply> take_replies();
 
     bool ready() const { return m_state == State::Ready; }
+    // The "reason" of the last SHUTDOWN event ("guest-shutdown", "guest-reset", "host-qmp-quit", …);
+    // empty before one came.
+    const std::string& shutdown_reason() const { return m_shutdown_reason; }
     // Set when the handshake failed; the message says why.
     const std::string& failure() const { return m_failure; }
 
@@ -64,6 +67,7 @@ private:
     std::optional<int> m_in_flight;
     std::vector<QmpReply> m_replies;
     std::string m_failure;
+    std::string m_shutdown_reason;
 };
 
 } // namespace runner

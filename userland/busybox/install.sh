@@ -15,9 +15,8 @@ if ! cmp -s "$busybox" "$root/bin/busybox"; then
 fi
 for applet in $("$busybox" --list); do
     case $applet in
-    # The system's shell and first process are ours whatever /bin holds; busybox's halt would
-    # signal our init rather than stop the machine (poweroff and reboot are ours).
-    sh | init | linuxrc | halt) continue ;;
+    # The system's shell and first process are ours whatever /bin holds.
+    sh | init | linuxrc) continue ;;
     esac
     link=$root/usr/bin/$applet
     if [ -e "$root/bin/$applet" ] || [ -L "$root/bin/$applet" ]; then

@@ -222,3 +222,71 @@ TEST(prctl_set_name_renames_the_process_as_proc_shows_it) {
     EXPECT_ERRNO(prctl(12345, 0, 0, 0, 0), EINVAL);
     EXPECT_EQ(prctl(PR_SET_NAME, original), 0);
 }
+
+// reboot(2)'s checks, in Linux's order: privilege (EPERM) before the magic numbers and the command
+// (EINVAL). Only calls that cannot succeed anywhere: on a Linux host this must never reboot it, and
+// in a container a valid restart would end the container's init. Valid commands run on blog_os only.
+namespace {
+
+constexpr long kRebootMagic1 = 0xfee1dead;
+constexpr long kRebootMagic2 = 0x28121969;
+constexpr long kNoSuchRebootCommand = 0x12345678;
+
+long raw_reboot(long magic1, long magic2, long command, long argument = 0) {
+    long result = sys::raw_syscall(SYS_reboot, magic1, magic2, command, argument);
+    if (result < 0) {
+        errno = static_cast<int>(-result);
+        return -1;
+    }
+    return result;
+}
+
+// CAP_SYS_BOOT (bit 22 of CapEff): a container's root usually lacks it. blog_os has no capabilities
+// line, and its root has every privilege.
+bool may_reboot() {
+    if (geteuid() != 0)
+        return false;
+    char text[4096];
+    if (read_whole("/proc/self/status", text, sizeof text) < 0)
+        return true;
+    const char* line = strstr(text, "CapEff:");
+    unsigned long long capabilities = 0;
+    return !line || (sscanf(line, "CapEff: %llx", &capabilities) == 1 && (capabilities >> 22) & 1);
+}
+
+} // namespace
+
+TEST(reboot_with_a_bad_magic_or_command_fails_with_einval_for_root_and_eperm_for_others) {
+    int expected = may_reboot() ? EINVAL : EPERM;
+    EXPECT_ERRNO(raw_reboot(0x12345678, kRebootMagic2, kNoSuchRebootCommand), expected);
+    EXPECT_ERRNO(raw_reboot(kRebootMagic1, 0x12345678, kNoSuchRebootCommand), expected);
+    EXPECT_ERRNO(raw_reboot(kRebootMagic1, kRebootMagic2, kNoSuchRebootCommand), expected);
+}
+
+CHILD_SCENARIO(reboot_as_nobody) {
+    if (setgid(65534) != 0 || setuid(65534) != 0 || geteuid() != 65534)
+        return 2;
+    // Linux checks the privilege first, so a bad magic and a bad command are EPERM too.
+    errno = 0;
+    if (raw_reboot(0x12345678, 0, 0) != -1 || errno != EPERM)
+        return 3;
+    if (raw_reboot(kRebootMagic1, kRebootMagic2, kNoSuchRebootCommand) != -1 || errno != EPERM)
+        return 4;
+    return 0;
+}
+
+TEST(reboot_by_an_unprivileged_user_fails_with_eperm) {
+    if (geteuid() != 0)
+        return; // the test itself runs unprivileged: the first test covered it
+    EXPECT_EXITED(test::run_child("reboot_as_nobody"), 0);
+}
+
+TEST(reboot_ctrl_alt_del_settings_and_restart2_with_a_bad_string_on_blog_os) {
+    if (sys::detect_system() != sys::System::BlogOs)
+        return; // valid commands act on a Linux host: never here
+    constexpr long kCadOff = 0, kCadOn = 0x89abcdef, kRestart2 = 0xa1b2c3d4;
+    EXPECT_EQ(raw_reboot(kRebootMagic1, kRebootMagic2, kCadOff), 0);
+    EXPECT_EQ(raw_reboot(kRebootMagic1, 0x05121996, kCadOn), 0); // any of the four second magics
+    // The command string is read before anything stops: a bad pointer is EFAULT.
+    EXPECT_ERRNO(raw_reboot(kRebootMagic1, kRebootMagic2, kRestart2, 1), EFAULT);
+}

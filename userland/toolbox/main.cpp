@@ -54,6 +54,9 @@ constexpr Utility utilities[] = {
      "a "
      "POSIX regular expression (basic, or extended with -E). Exit 0 if a line matched, 1 if none, 2 on "
      "error.\n"},
+    {"halt", halt_main,
+     "halt [-d DELAY] [-n] [-f]\nHalt the machine: signal init (SIGUSR1), which stops every process;\n"
+     "-f: sync and call reboot(2) at once; -n: no sync; -d: wait DELAY seconds first.\n"},
     {"head", head_main, "head [-n LINES] [-c BYTES] [FILE]...\nPrint the first 10 lines of each FILE.\n"},
     {"hexdump", hexdump_main,
      "hexdump [-C] [FILE]...\nDisplay file contents in hexadecimal (-C: canonical "
@@ -74,10 +77,14 @@ constexpr Utility utilities[] = {
      "mount [-t TYPE] [-o OPTIONS] SOURCE TARGET\n  or: mount\nMount a file system, or list "
      "the mounts.\n"},
     {"mv", mv_main, "mv [-f] SOURCE DEST\n  or: mv [-f] SOURCE... DIRECTORY\nRename or move files.\n"},
-    {"poweroff", poweroff_main, "poweroff [-f]\nSync and power the machine off (reboot(2)).\n"},
+    {"poweroff", poweroff_main,
+     "poweroff [-d DELAY] [-n] [-f]\nPower the machine off: signal init (SIGUSR2), which stops every "
+     "process;\n-f: sync and call reboot(2) at once; -n: no sync; -d: wait DELAY seconds first.\n"},
     {"ps", ps_main, "ps\nList processes (from /proc): PID, TTY, TIME, CMD.\n"},
     {"pwd", pwd_main, "pwd\nPrint the current working directory.\n"},
-    {"reboot", reboot_main, "reboot [-f]\nSync and restart the machine (reboot(2)).\n"},
+    {"reboot", reboot_main,
+     "reboot [-d DELAY] [-n] [-f]\nRestart the machine: signal init (SIGTERM), which stops every process;\n"
+     "-f: sync and call reboot(2) at once; -n: no sync; -d: wait DELAY seconds first.\n"},
     {"rm", rm_main,
      "rm [-r] [-f] FILE...\nRemove files; -r: directories and their contents, -f: ignore missing "
      "files.\n"},

@@ -1,5 +1,5 @@
 // Utilities about the running system, reading blog_os's Linux-format /proc and /dev/kmsg: ps kill free
-// uptime dmesg mount umount, plus clear reboot poweroff.
+// uptime dmesg mount umount, plus clear and halt reboot poweroff.
 #include "toolbox.h"
 #include "toolbox/format.h"
 #include "toolbox/walk.h"
@@ -434,14 +434,42 @@ int clear_main(int argc, char** argv) {
 
 namespace {
 
-int restart(int argc, char** argv, int command) {
-    OptionParser parser(argc, argv, "fnp");
-    for (int code; (code = parser.next()) != OptionParser::end;)
-        if (code < 0)
+// busybox's convention, which /init follows: halt, poweroff and reboot signal process 1 (SIGUSR1,
+// SIGUSR2, SIGTERM), which stops every process and syncs first; -f calls reboot(2) at once.
+struct Restart {
+    const char* verb;
+    int signal_number;
+    unsigned command; // RB_*: constants above INT_MAX
+};
+
+int restart(int argc, char** argv, const Restart& how) {
+    OptionParser parser(argc, argv, "d:nfp");
+    bool force = false, sync_first = true;
+    unsigned delay = 0;
+    for (int code; (code = parser.next()) != OptionParser::end;) {
+        if (code == 'f') {
+            force = true;
+        } else if (code == 'n') {
+            sync_first = false;
+        } else if (code == 'd') {
+            char* end = nullptr;
+            unsigned long value = strtoul(parser.argument(), &end, 10);
+            if (*parser.argument() == '\0' || *end != '\0') {
+                error("invalid number '%s'", parser.argument());
+                return 1;
+            }
+            delay = static_cast<unsigned>(value);
+        } else if (code < 0) {
             handle_common_option(code);
-    sync();
-    if (reboot(command) != 0) {
-        error_errno(errno, "cannot %s", command == RB_POWER_OFF ? "power off" : "reboot");
+        }
+    }
+    if (delay > 0)
+        sleep(delay);
+    if (sync_first)
+        sync();
+    int result = force ? reboot(static_cast<int>(how.command)) : kill(1, how.signal_number);
+    if (result != 0) {
+        error_errno(errno, "cannot %s", how.verb);
         return 1;
     }
     return 0;
@@ -450,11 +478,15 @@ int restart(int argc, char** argv, int command) {
 } // namespace
 
 int reboot_main(int argc, char** argv) {
-    return restart(argc, argv, RB_AUTOBOOT);
+    return restart(argc, argv, {"reboot", SIGTERM, RB_AUTOBOOT});
 }
 
 int poweroff_main(int argc, char** argv) {
-    return restart(argc, argv, RB_POWER_OFF);
+    return restart(argc, argv, {"power off", SIGUSR2, RB_POWER_OFF});
+}
+
+int halt_main(int argc, char** argv) {
+    return restart(argc, argv, {"halt", SIGUSR1, RB_HALT_SYSTEM});
 }
 
 } // namespace toolbox

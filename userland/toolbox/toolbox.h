@@ -65,6 +65,7 @@ int ls_main(int argc, char** argv);
 int mkdir_main(int argc, char** argv);
 int mount_main(int argc, char** argv);
 int mv_main(int argc, char** argv);
+int halt_main(int argc, char** argv);
 int poweroff_main(int argc, char** argv);
 int ps_main(int argc, char** argv);
 int pwd_main(int argc, char** argv);

@@ -35,6 +35,32 @@ TEST(runner_exit_status, ZeroMeansNoReportInTestModeOnly) {
     EXPECT_TRUE(interactive.messages.empty());
 }
 
+// QMP's SHUTDOWN reason tells an ACPI power-off from a reset that -no-reboot turned into an exit.
+TEST(runner_exit_status, ZeroWithAShutdownReason) {
+    using runner::ShutdownReason;
+    EXPECT_EQ(runner::shutdown_reason_from_qmp("guest-shutdown"), ShutdownReason::GuestPowerOff);
+    EXPECT_EQ(runner::shutdown_reason_from_qmp("guest-reset"), ShutdownReason::GuestReset);
+    EXPECT_EQ(runner::shutdown_reason_from_qmp("host-qmp-quit"), ShutdownReason::Host);
+    EXPECT_EQ(runner::shutdown_reason_from_qmp(""), ShutdownReason::Unknown);
+
+    auto power_off = map_qemu_exit(QemuTermination::exited(0), false, ShutdownReason::GuestPowerOff);
+    EXPECT_EQ(power_off.status(), 0);
+    EXPECT_EQ(power_off.messages, std::vector<std::string>{"runner: the guest powered the machine off"});
+    auto reset = map_qemu_exit(QemuTermination::exited(0), false, ShutdownReason::GuestReset);
+    EXPECT_EQ(reset.status(), 5);
+    EXPECT_EQ(reset.messages,
+              std::vector<std::string>{"runner: the guest reset the machine (QEMU runs with -no-reboot)"});
+    EXPECT_EQ(map_qemu_exit(QemuTermination::exited(0), false, ShutdownReason::Host).status(), 0);
+    // Under --test neither is a result.
+    EXPECT_EQ(map_qemu_exit(QemuTermination::exited(0), true, ShutdownReason::GuestReset).status(), 3);
+    auto test_power_off = map_qemu_exit(QemuTermination::exited(0), true, ShutdownReason::GuestPowerOff);
+    EXPECT_EQ(test_power_off.status(), 3);
+    EXPECT_EQ(test_power_off.messages,
+              std::vector<std::string>{"runner: the machine powered off without reporting a result"});
+    // A status the kernel reported wins whatever the reason.
+    EXPECT_EQ(map_qemu_exit(QemuTermination::exited(33), false, ShutdownReason::GuestReset).status(), 0);
+}
+
 TEST(runner_exit_status, UnknownStatusesAndSignals) {
     for (int status : {1, 2, 32, 34, 36, 255}) {
         auto decision = map_qemu_exit(QemuTermination::exited(status), true);
@@ -76,6 +102,7 @@ TEST(runner_exit_status, MissingScreenshotIsAnUnmetGoal) {
 
 TEST(runner_exit_status, RunnerExitValues) {
     EXPECT_EQ(static_cast<int>(RunnerExit::Timeout), 4);
+    EXPECT_EQ(static_cast<int>(RunnerExit::GuestReset), 5);
     EXPECT_EQ(static_cast<int>(RunnerExit::QemuKilled), 10);
 }
 

@@ -76,6 +76,23 @@ TEST(runner_qmp, HandshakeThenOneCommandAtATime) {
     EXPECT_EQ(qmp.take_output(), "second\n");
 }
 
+// QEMU 7.2's event for `-no-reboot` after a guest reset, then for an ACPI power-off.
+TEST(runner_qmp, ShutdownEventsLeaveTheirReason) {
+    QmpProtocol qmp;
+    EXPECT_EQ(qmp.shutdown_reason(), "");
+    qmp.feed(greeting);
+    qmp.feed("{\"return\": {}}\r\n");
+    qmp.feed("{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"RESET\", \"data\": "
+             "{\"guest\": true, \"reason\": \"guest-reset\"}}\r\n");
+    EXPECT_EQ(qmp.shutdown_reason(), ""); // RESET is not SHUTDOWN
+    qmp.feed("{\"timestamp\": {\"seconds\": 1, \"microseconds\": 3}, \"event\": \"SHUTDOWN\", \"data\": "
+             "{\"guest\": true, \"reason\": \"guest-reset\"}}\r\n");
+    EXPECT_EQ(qmp.shutdown_reason(), "guest-reset");
+    qmp.feed("{\"timestamp\": {\"seconds\": 2, \"microseconds\": 0}, \"event\": \"SHUTDOWN\", \"data\": "
+             "{\"guest\": true, \"reason\": \"guest-shutdown\"}}\r\n");
+    EXPECT_EQ(qmp.shutdown_reason(), "guest-shutdown");
+}
+
 TEST(runner_qmp, FailedHandshake) {
     QmpProtocol qmp;
     qmp.feed(greeting);
