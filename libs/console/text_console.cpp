@@ -375,7 +375,7 @@ const Cell& TextConsole::visible_cell(uint32_t column, uint32_t row) const {
 
 // An erased cell: blank in the pen's colours, no attributes (xterm's "bce").
 Cell TextConsole::blank() const {
-    return {U' ', 0, m_pen.foreground, m_pen.background};
+    return {U' ', 0, {}, m_pen.background};
 }
 
 Rgb TextConsole::resolve_color(CellColor color, bool is_foreground, bool bold) const {
@@ -943,13 +943,12 @@ void TextConsole::set_mode(bool private_mode, uint32_t mode, bool on) {
         return;
     case 1049: // save the cursor, switch to the alternate screen and clear it; back and restore
         if (on) {
-            if (m_screen == m_main)
-                save_cursor();
+            save_cursor(); // into the slot of the screen in use, as xterm
             clear_screen_cells(m_alternate);
             if (m_screen == m_alternate)
                 draw_rows(m_pinned_rows, m_rows - 1);
             switch_screen(true);
-        } else if (m_screen == m_alternate) {
+        } else {
             switch_screen(false);
             restore_cursor();
         }
@@ -1426,7 +1425,6 @@ void TextConsole::soft_reset() {
     m_g0_graphics = false;
     m_g1_graphics = false;
     m_shift_out = false;
-    m_wrap_pending = false;
     for (SavedCursor& saved : m_saved)
         saved = {};
 }
