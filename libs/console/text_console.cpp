@@ -38,29 +38,31 @@ constexpr bool is_zero_width(char32_t codepoint) {
            (codepoint >= 0xFE00 && codepoint <= 0xFE0F) || codepoint == 0xFEFF;
 }
 
-// The DEC special graphics set (ESC ( 0) for 0x5F-0x7E, as the Linux console maps it to Unicode.
+// The DEC special graphics set (ESC ( 0) for 0x5F-0x7E, as the Linux console maps it to Unicode,
+// except where the console font (Terminus) has no glyph: the diamond, the control pictures and the
+// scan lines 1, 3, 7 and 9 take the nearest character it has.
 constexpr char32_t dec_graphics[] = {
     0x00A0, // _ blank
-    0x25C6, // ` diamond
+    0x25A0, // ` diamond (U+25C6: no glyph; black square)
     0x2592, // a checkerboard
-    0x2409, // b HT
-    0x240C, // c FF
-    0x240D, // d CR
-    0x240A, // e LF
+    0x2192, // b HT (U+2409: no glyph)
+    0x00B6, // c FF (U+240C: no glyph)
+    0x2190, // d CR (U+240D: no glyph)
+    0x2193, // e LF (U+240A: no glyph)
     0x00B0, // f degree
     0x00B1, // g plus/minus
-    0x2424, // h NL
-    0x240B, // i VT
+    0x21B5, // h NL (U+2424: no glyph)
+    0x2195, // i VT (U+240B: no glyph)
     0x2518, // j lower right corner
     0x2510, // k upper right corner
     0x250C, // l upper left corner
     0x2514, // m lower left corner
     0x253C, // n crossing lines
-    0x23BA, // o scan line 1
-    0x23BB, // p scan line 3
+    0x00AF, // o scan line 1 (U+23BA: no glyph; macron)
+    0x2500, // p scan line 3 (U+23BB: no glyph)
     0x2500, // q horizontal line (scan line 5)
-    0x23BC, // r scan line 7
-    0x23BD, // s scan line 9
+    0x2500, // r scan line 7 (U+23BC: no glyph)
+    0x005F, // s scan line 9 (U+23BD: no glyph; underscore)
     0x251C, // t left tee
     0x2524, // u right tee
     0x2534, // v bottom tee
