@@ -287,6 +287,7 @@ private:
     void push_history(const Cell* line);
 
     // Storage and drawing.
+    static void copy_cells(Cell* destination, const Cell* source, size_t count); // overlap allowed
     void lay_out(uint32_t columns, uint32_t rows);
     Cell* screen_row(uint32_t row);
     const Cell* screen_row(uint32_t row) const;

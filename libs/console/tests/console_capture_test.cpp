@@ -62,8 +62,9 @@ std::string dump(Terminal& t) {
     uint32_t columns = t.console.columns(), rows = t.console.rows();
     std::string out = "size " + std::to_string(columns) + " " + std::to_string(rows) + "\n";
     out += std::string("screen ") + (t.console.alternate_screen_active() ? "alternate" : "main") + "\n";
-    out += "cursor " + std::to_string(t.console.cursor_column()) + " " + std::to_string(t.console.cursor_row()) +
-           (t.console.cursor_visible() ? " shown" : " hidden") + "\n";
+    out += "cursor " + std::to_string(t.console.cursor_column()) + " " +
+           std::to_string(t.console.cursor_row()) + (t.console.cursor_visible() ? " shown" : " hidden") +
+           "\n";
     for (uint32_t row = 0; row < rows; ++row) {
         out += "row " + std::to_string(row) + " |" + t.surface.utf8(row) + "|\n";
         std::string runs;
@@ -72,8 +73,8 @@ std::string dump(Terminal& t) {
         for (uint32_t column = 1; column <= columns; ++column) {
             std::string next = column < columns ? describe(t.console.cell(column, row)) : "";
             if (next != current) {
-                runs += (runs.empty() ? "" : " ") + std::to_string(start) + "-" + std::to_string(column - 1) + ":" +
-                        current;
+                runs += (runs.empty() ? "" : " ") + std::to_string(start) + "-" + std::to_string(column - 1) +
+                        ":" + current;
                 start = column;
                 current = next;
             }
@@ -164,9 +165,12 @@ TEST_P(ConsoleCapture, EndsOnTheScreenXtermShows) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Programs, ConsoleCapture,
-                         testing::Values("busybox_vi", "busybox_vi_scroll", "busybox_less", "busybox_less_end",
-                                         "busybox_top", "vim_linux", "vim_xterm", "less_linux", "top_linux", "torture_0",
-                                         "torture_1", "torture_2", "torture_3", "torture_4", "torture_5"),
-                         [](const testing::TestParamInfo<const char*>& info) { return std::string(info.param); });
+                         testing::Values("busybox_vi", "busybox_vi_scroll", "busybox_less",
+                                         "busybox_less_end", "busybox_top", "vim_linux", "vim_xterm",
+                                         "less_linux", "top_linux", "torture_0", "torture_1", "torture_2",
+                                         "torture_3", "torture_4", "torture_5"),
+                         [](const testing::TestParamInfo<const char*>& info) {
+                             return std::string(info.param);
+                         });
 
 } // namespace

@@ -281,8 +281,9 @@ TEST_F(FramebufferSurfaceTest, TextConsoleOnAFramebuffer) {
                 std::swap(foreground = console::default_foreground, background);
             for (uint32_t y = 0; y < 16; ++y)
                 for (uint32_t x = 0; x < 8; ++x)
-                    ASSERT_EQ(fb.pixel(column * 8 + x, row * 16 + y),
-                              pack_pixel(fb.format, glyph_bit(*m_font, codepoint, x, y) ? foreground : background))
+                    ASSERT_EQ(
+                        fb.pixel(column * 8 + x, row * 16 + y),
+                        pack_pixel(fb.format, glyph_bit(*m_font, codepoint, x, y) ? foreground : background))
                         << "row " << row << " column " << column;
         }
     }

@@ -59,7 +59,8 @@ TEST(TerminalCursor, AbsolutePositioning) {
     t.write("\x1b[3;4HA");
     EXPECT_EQ(t.row(2), "   A");
     EXPECT_EQ(t.cursor(), Position(4, 2));
-    t.write("\x1b[HB\x1b[;5fC\x1b[2;H" "D");
+    t.write("\x1b[HB\x1b[;5fC\x1b[2;H"
+            "D");
     EXPECT_EQ(t.row(0), "B   C");
     EXPECT_EQ(t.row(1), "D");
     t.write("\x1b[99;99HE"); // clamped to the last row and column
@@ -76,20 +77,33 @@ TEST(TerminalCursor, AbsolutePositioning) {
 
 TEST(TerminalCursor, RelativeMovementStopsAtTheEdges) {
     Vt t(10, 5);
-    t.write("\x1b[3;3H\x1b[A" "a\x1b[2B" "b\x1b[3C" "c\x1b[4D" "d");
+    t.write("\x1b[3;3H\x1b[A"
+            "a\x1b[2B"
+            "b\x1b[3C"
+            "c\x1b[4D"
+            "d");
     EXPECT_EQ(t.row(1), "  a");
     EXPECT_EQ(t.row(3), "   bd  c");
-    t.write("\x1b[99A" "e\x1b[99B" "f\x1b[99C" "g\x1b[99D" "h");
+    t.write("\x1b[99A"
+            "e\x1b[99B"
+            "f\x1b[99C"
+            "g\x1b[99D"
+            "h");
     EXPECT_EQ(t.surface.cell(5, 0).codepoint, U'e');
     EXPECT_EQ(t.surface.cell(6, 4).codepoint, U'f');
     EXPECT_EQ(t.surface.cell(9, 4).codepoint, U'g');
     EXPECT_EQ(t.surface.cell(0, 4).codepoint, U'h');
-    t.write("\x1b[0A" "i"); // 0 is 1
+    t.write("\x1b[0A"
+            "i"); // 0 is 1
     EXPECT_EQ(t.surface.cell(1, 3).codepoint, U'i');
-    t.write("\x1b[2F" "j\x1b[E" "k"); // CPL, CNL: to column 0
+    t.write("\x1b[2F"
+            "j\x1b[E"
+            "k"); // CPL, CNL: to column 0
     EXPECT_EQ(t.row(1), "j a");
     EXPECT_EQ(t.surface.cell(0, 2).codepoint, U'k');
-    t.write("\x1b[3a" "l\x1b[2e" "m"); // HPR, VPR
+    t.write("\x1b[3a"
+            "l\x1b[2e"
+            "m"); // HPR, VPR
     EXPECT_EQ(t.surface.cell(4, 2).codepoint, U'l');
     EXPECT_EQ(t.surface.cell(5, 4).codepoint, U'm');
 }
@@ -98,9 +112,13 @@ TEST(TerminalCursor, MovementCancelsAPendingWrap) {
     Vt t(5, 3);
     t.write("abcde");
     EXPECT_TRUE(t.console.wrap_pending());
-    t.write("\x1b[D" "X");
+    t.write("\x1b[D"
+            "X");
     EXPECT_EQ(t.row(0), "abcXe");
-    t.write("\x1b[1;5H" "Y" "\x1b[1;5H" "Z");
+    t.write("\x1b[1;5H"
+            "Y"
+            "\x1b[1;5H"
+            "Z");
     EXPECT_EQ(t.row(0), "abcXZ");
     EXPECT_EQ(t.row(1), "");
 }
@@ -108,16 +126,21 @@ TEST(TerminalCursor, MovementCancelsAPendingWrap) {
 TEST(TerminalCursor, UpAndDownStopAtTheScrollMargins) {
     Vt t(10, 8);
     t.write("\x1b[3;6r"); // rows 2..5
-    t.write("\x1b[4;1H\x1b[9A" "a"); // inside: stops at the top margin
+    t.write("\x1b[4;1H\x1b[9A"
+            "a"); // inside: stops at the top margin
     EXPECT_EQ(t.surface.cell(0, 2).codepoint, U'a');
-    t.write("\x1b[9B" "b"); // and at the bottom margin
+    t.write("\x1b[9B"
+            "b"); // and at the bottom margin
     EXPECT_EQ(t.surface.cell(1, 5).codepoint, U'b');
-    t.write("\x1b[2;1H\x1b[9A" "c"); // above the region: up to the screen's top
+    t.write("\x1b[2;1H\x1b[9A"
+            "c"); // above the region: up to the screen's top
     EXPECT_EQ(t.surface.cell(0, 0).codepoint, U'c');
-    t.write("\x1b[8;1H\x1b[9A" "d"); // below the region: up to the top margin (xterm)
+    t.write("\x1b[8;1H\x1b[9A"
+            "d"); // below the region: up to the top margin (xterm)
     EXPECT_EQ(t.surface.cell(0, 2).codepoint, U'd');
     EXPECT_EQ(t.cursor(), Position(1, 2));
-    t.write("\x1b[7;1H\x1b[9B" "e"); // below the region: down to the screen's bottom
+    t.write("\x1b[7;1H\x1b[9B"
+            "e"); // below the region: down to the screen's bottom
     EXPECT_EQ(t.surface.cell(0, 7).codepoint, U'e');
 }
 
@@ -125,7 +148,12 @@ TEST(TerminalCursor, UpAndDownStopAtTheScrollMargins) {
 
 TEST(TerminalErase, EraseInDisplay) {
     Vt t(4, 3);
-    auto fill = [&] { t.write("\x1b[H" "abcd" "efgh" "ijk"); };
+    auto fill = [&] {
+        t.write("\x1b[H"
+                "abcd"
+                "efgh"
+                "ijk");
+    };
     fill();
     t.write("\x1b[2;2H\x1b[J");
     EXPECT_EQ(t.screen(), "abcd\ne\n\n");
@@ -135,8 +163,8 @@ TEST(TerminalErase, EraseInDisplay) {
     fill();
     t.write("\x1b[2;2H\x1b[44m\x1b[2J");
     EXPECT_EQ(t.screen(), "\n\n\n");
-    EXPECT_EQ(t.cursor(), Position(1, 1)); // ED does not move the cursor
-    EXPECT_EQ(t.surface.cell(3, 2).background, ansi_palette[4]); // in the current background
+    EXPECT_EQ(t.cursor(), Position(1, 1));                            // ED does not move the cursor
+    EXPECT_EQ(t.surface.cell(3, 2).background, ansi_palette[4]);      // in the current background
     EXPECT_EQ(t.console.cell(3, 2).foreground, console::CellColor{}); // only the background is kept
 }
 
@@ -190,7 +218,7 @@ TEST(TerminalEdit, InsertAndDeleteLinesInsideTheScrollRegion) {
     t.write("a\r\nb\r\nc\r\nd\r\ne\r\nf");
     t.write("\x1b[2;5r\x1b[3;3H\x1b[L");
     EXPECT_EQ(t.screen(), "a\nb\n\nc\nd\nf\n"); // e fell off the region's bottom; f stays
-    EXPECT_EQ(t.cursor(), Position(0, 2));       // IL returns to column 0
+    EXPECT_EQ(t.cursor(), Position(0, 2));      // IL returns to column 0
     t.write("\x1b[2M");
     EXPECT_EQ(t.screen(), "a\nb\nd\n\n\nf\n");
     t.write("\x1b[1;1H\x1b[L"); // outside the region: nothing
@@ -249,10 +277,12 @@ TEST(TerminalRegion, IndexNextLineReverseIndex) {
     t.write("\x1b[2;3r\x1b[2;2H\x1bM"); // RI at the top margin scrolls the region down
     EXPECT_EQ(t.screen(), "a\n\nb\nd\n");
     EXPECT_EQ(t.cursor(), Position(1, 1));
-    t.write("\x1b[3;3H\x1b" "D"); // IND at the bottom margin scrolls it up
+    t.write("\x1b[3;3H\x1b"
+            "D"); // IND at the bottom margin scrolls it up
     EXPECT_EQ(t.screen(), "a\nb\n\nd\n");
     EXPECT_EQ(t.cursor(), Position(2, 2));
-    t.write("\x1b" "Ex"); // NEL: index and column 0
+    t.write("\x1b"
+            "Ex"); // NEL: index and column 0
     EXPECT_EQ(t.screen(), "a\n\nx\nd\n");
     t.write("\x1b[1;1H\x1bMy"); // RI above the region at the screen's top: stays
     EXPECT_EQ(t.screen(), "y\n\nx\nd\n");
@@ -269,7 +299,8 @@ TEST(TerminalRegion, OriginModeAddressesInsideTheRegion) {
     EXPECT_EQ(t.surface.cell(0, 4).codepoint, U'b'); // clamped to the bottom margin
     t.write("\x1b[2;3H\x1b[6n");
     EXPECT_EQ(replies.take(), "\x1b[2;3R"); // relative to the region
-    t.write("\x1b[d" "c");
+    t.write("\x1b[d"
+            "c");
     EXPECT_EQ(t.surface.cell(2, 2).codepoint, U'c');
     t.write("\x1b[?6l");
     EXPECT_EQ(t.cursor(), Position(0, 0));
@@ -311,7 +342,9 @@ TEST(TerminalModes, NewLineMode) {
     Vt t(5, 3);
     t.write("ab\ncd");
     EXPECT_EQ(t.screen(), "ab\n  cd\n\n");
-    t.write("\x1b[20h\ne\x0b" "f\x0c" "g"); // LNM: LF, VT and FF also return to column 0
+    t.write("\x1b[20h\ne\x0b"
+            "f\x0c"
+            "g"); // LNM: LF, VT and FF also return to column 0
     EXPECT_EQ(t.screen(), "e\nf\ng\n");
     t.write("\x1b[20l\nh");
     EXPECT_EQ(t.screen(), "f\ng\n h\n");
@@ -366,8 +399,10 @@ TEST(TerminalModes, ReverseScreen) {
 
 TEST(TerminalSaveCursor, RestoresPositionAttributesAndCharacterSets) {
     Vt t(8, 4);
-    t.write("\x1b[2;3H\x1b[1;31m\x1b(0\x1b" "7");
-    t.write("\x1b[H\x1b[0m\x1b(Bq\x1b" "8q");
+    t.write("\x1b[2;3H\x1b[1;31m\x1b(0\x1b"
+            "7");
+    t.write("\x1b[H\x1b[0m\x1b(Bq\x1b"
+            "8q");
     EXPECT_EQ(t.surface.cell(0, 0).codepoint, U'q');
     EXPECT_EQ(t.surface.cell(2, 1).codepoint, U'\u2500');
     EXPECT_EQ(t.surface.cell(2, 1).foreground, ansi_palette[9]);
@@ -380,17 +415,23 @@ TEST(TerminalSaveCursor, RestoresPositionAttributesAndCharacterSets) {
 
 TEST(TerminalSaveCursor, RestoresAPendingWrapAndDefaultsWithoutSave) {
     Vt t(4, 3);
-    t.write("abcd\x1b" "7\x1b[3;1H\x1b" "8e");
+    t.write("abcd\x1b"
+            "7\x1b[3;1H\x1b"
+            "8e");
     EXPECT_EQ(t.screen(), "abcd\ne\n\n");
     Vt fresh(4, 3);
-    fresh.write("\x1b[2;3H\x1b[31m\x1b(0\x1b" "8q");
+    fresh.write("\x1b[2;3H\x1b[31m\x1b(0\x1b"
+                "8q");
     EXPECT_EQ(fresh.surface.cell(0, 0).codepoint, U'q'); // home, ASCII
     EXPECT_EQ(fresh.surface.cell(0, 0).foreground, default_foreground);
 }
 
 TEST(TerminalSaveCursor, EachScreenHasItsOwn) {
     Vt t(6, 3);
-    t.write("\x1b[2;2H\x1b" "7\x1b[?1049h\x1b[3;3H\x1b" "7\x1b[H\x1b" "8");
+    t.write("\x1b[2;2H\x1b"
+            "7\x1b[?1049h\x1b[3;3H\x1b"
+            "7\x1b[H\x1b"
+            "8");
     EXPECT_EQ(t.cursor(), Position(2, 2));
     t.write("\x1b[?1049l");
     EXPECT_EQ(t.cursor(), Position(1, 1));
@@ -407,7 +448,8 @@ TEST(TerminalTabs, StopsSetClearedAndMovedBetween) {
     t.write("\r\x1b[2Ip\x1b[2Zq");
     EXPECT_EQ(t.surface.cell(10, 0).codepoint, U'p');
     EXPECT_EQ(t.surface.cell(4, 0).codepoint, U'q'); // CBT back over the stops at 10 and 4
-    t.write("\x1b[1;11H\x1b[g\r\x1b[2I" "r");
+    t.write("\x1b[1;11H\x1b[g\r\x1b[2I"
+            "r");
     EXPECT_EQ(t.surface.cell(29, 0).codepoint, U'r'); // the stop at 10 is gone
     t.write("\x1b[9Zs");
     EXPECT_EQ(t.surface.cell(0, 0).codepoint, U's');
@@ -415,7 +457,8 @@ TEST(TerminalTabs, StopsSetClearedAndMovedBetween) {
 
 TEST(TerminalTabs, ResetRestoresEveryEighthColumn) {
     Vt t(20, 2);
-    t.write("\x1b[3g\x1b" "c\tx");
+    t.write("\x1b[3g\x1b"
+            "c\tx");
     EXPECT_EQ(t.surface.cell(8, 0).codepoint, U'x');
 }
 
@@ -423,7 +466,9 @@ TEST(TerminalTabs, ResetRestoresEveryEighthColumn) {
 
 TEST(TerminalCharacters, RepeatTheLastCharacter) {
     Vt t(6, 3);
-    t.write("\x1b[b" "a\x1b[3b" "b\x1b[b");
+    t.write("\x1b[b"
+            "a\x1b[3b"
+            "b\x1b[b");
     EXPECT_EQ(t.row(0), "aaaabb");
     t.write("\x1b[65535b"); // bounded to a screenful
     EXPECT_EQ(t.screen(), "bbbbbb\nbbbbbb\nbbbbbb\n");
@@ -433,9 +478,11 @@ TEST(TerminalCharacters, DecSpecialGraphics) {
     Vt t(12, 3);
     t.write("\x1b(0lqkxmjtun\x1b(Bq");
     EXPECT_EQ(t.surface.trimmed_utf8(0), "┌─┐│└┘├┤┼q");
-    t.write("\r\n\x1b)0a\x0e" "aq`~\x0f" "a");
+    t.write("\r\n\x1b)0a\x0e"
+            "aq`~\x0f"
+            "a");
     EXPECT_EQ(t.surface.trimmed_utf8(1), "a▒─■·a"); // the font has no U+25C6
-    t.write("\r\n\x1b(0ABC"); // only 0x5f-0x7e change
+    t.write("\r\n\x1b(0ABC");                       // only 0x5f-0x7e change
     EXPECT_EQ(t.row(2), "ABC");
 }
 
@@ -472,7 +519,8 @@ TEST(TerminalAttributes, RenditionsAsDrawn) {
     Vt t(20, 2);
     t.write("\x1b[2ma\x1b[22;4mb\x1b[24;7mc\x1b[27;8md\x1b[28me\x1b[4:3mf\x1b[4:0mg\x1b[0;1;2mh");
     Rgb grey = default_foreground;
-    EXPECT_EQ(t.surface.cell(0, 0).foreground, (Rgb{uint8_t(grey.r * 2 / 3), uint8_t(grey.g * 2 / 3), uint8_t(grey.b * 2 / 3)}));
+    EXPECT_EQ(t.surface.cell(0, 0).foreground,
+              (Rgb{uint8_t(grey.r * 2 / 3), uint8_t(grey.g * 2 / 3), uint8_t(grey.b * 2 / 3)}));
     EXPECT_TRUE(t.surface.cell(1, 0).underline);
     EXPECT_EQ(t.surface.cell(1, 0).foreground, grey);
     EXPECT_FALSE(t.surface.cell(2, 0).underline);
@@ -480,8 +528,8 @@ TEST(TerminalAttributes, RenditionsAsDrawn) {
     EXPECT_EQ(t.surface.cell(2, 0).background, grey);
     EXPECT_EQ(t.surface.cell(3, 0).foreground, default_background); // concealed
     EXPECT_EQ(t.surface.cell(4, 0).foreground, grey);
-    EXPECT_TRUE(t.surface.cell(5, 0).underline); // 4:3, curly, drawn plain
-    EXPECT_FALSE(t.surface.cell(6, 0).underline); // 4:0 is off, not "underline, reset"
+    EXPECT_TRUE(t.surface.cell(5, 0).underline);                      // 4:3, curly, drawn plain
+    EXPECT_FALSE(t.surface.cell(6, 0).underline);                     // 4:0 is off, not "underline, reset"
     EXPECT_EQ(t.surface.cell(7, 0).foreground, (Rgb{170, 170, 170})); // bold white, dimmed
     EXPECT_EQ(t.surface.trimmed(0), "abcdefgh");
 }
@@ -511,7 +559,9 @@ TEST(TerminalAttributes, LinuxPaletteSequences) {
     EXPECT_EQ(t.surface.trimmed(0), "ab");
     t.write("\x1b]Rc");
     EXPECT_EQ(t.surface.cell(0, 0).foreground, ansi_palette[1]);
-    t.write("\x1b]PZ" "d\x1b]0;title\x07" "e"); // not a palette sequence: dropped, Z shows
+    t.write("\x1b]PZ"
+            "d\x1b]0;title\x07"
+            "e"); // not a palette sequence: dropped, Z shows
     EXPECT_EQ(t.surface.trimmed(0), "abcZde");
 }
 
@@ -579,7 +629,8 @@ TEST(TerminalScreens, ResetAndSoftReset) {
     t.write("\x1b[3;1Habcdefg");
     EXPECT_EQ(t.row(1), "abcdef"); // autowrap back on, no region: it scrolled
     EXPECT_EQ(t.row(2), "g");
-    t.write("\x1b[?25l\x1b" "c");
+    t.write("\x1b[?25l\x1b"
+            "c");
     EXPECT_FALSE(t.console.alternate_screen_active());
     EXPECT_TRUE(t.console.cursor_visible());
     EXPECT_EQ(t.screen(), "\n\n\n");
@@ -597,7 +648,7 @@ TEST(TerminalScrollback, ViewMovesIntoHistory) {
     EXPECT_TRUE(t.console.viewing_history());
     EXPECT_EQ(t.screen(), "l2\nl3\nl4\n");
     EXPECT_FALSE(t.surface.cursor_shown); // no cursor while looking back
-    t.console.scroll_view(10); // clamped to what is kept
+    t.console.scroll_view(10);            // clamped to what is kept
     EXPECT_EQ(t.console.view_offset(), 2u);
     EXPECT_EQ(t.screen(), "l1\nl2\nl3\n");
     t.console.scroll_view(-1);
@@ -727,7 +778,8 @@ TEST(TerminalRobustness, RandomSequencesStayInsideTheGrid) {
         t.console.set_reply_sink(&replies);
         std::string chunk;
         for (int i = 0; i < 300000; ++i) {
-            chunk += (random() % 4 == 0) ? static_cast<char>(random()) : alphabet[random() % (sizeof alphabet - 1)];
+            chunk += (random() % 4 == 0) ? static_cast<char>(random())
+                                         : alphabet[random() % (sizeof alphabet - 1)];
             if (chunk.size() == 41) {
                 t.console.write(view(chunk));
                 chunk.clear();
