@@ -71,9 +71,9 @@ bool initialize_framebuffer(const boot::FramebufferInfo& info, uint8_t* pixels) 
         return false;
     surface->clear(default_background);
     arch::InterruptDisabler no_output_meanwhile;
-    screen = new (text_console_storage) TextConsole(*surface, surface->columns(), surface->rows(),
-                                                    reinterpret_cast<Cell*>(boot_console_cells),
-                                                    boot_console_cell_count);
+    screen = new (text_console_storage)
+        TextConsole(*surface, surface->columns(), surface->rows(),
+                    reinterpret_cast<Cell*>(boot_console_cells), boot_console_cell_count);
     screen->set_pinned_rows(1);
     ::console::draw_banner(*screen);
     return true;
