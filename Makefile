@@ -65,7 +65,8 @@ bench:
 	linux=$$(tools/bench/fetch-linux.sh build/linux) && \
 	$(BENCH_BUILD_DIR)/tools/bench/bench --runner=$(BENCH_BUILD_DIR)/tools/runner/runner \
 		--kernel=$(BENCH_BUILD_DIR)/kernel/kernel.elf --linux=$$linux \
-		--program=$(BENCH_BUILD_DIR)/userland-root/bin/bench --out=build/bench --runs=$(BENCH_RUNS) \
+		--program=$(BENCH_BUILD_DIR)/userland-root/bin/bench --tree=$(BENCH_BUILD_DIR)/userland-root \
+		--out=build/bench --runs=$(BENCH_RUNS) \
 		$(if $(BENCH_DOCS),--docs=docs/benchmarks.md)
 
 # API reference (Doxygen) and the README + docs/ book as HTML and PDF, in build/docs (docs/documentation.md).

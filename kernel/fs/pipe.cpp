@@ -50,20 +50,19 @@ public:
 
     ktl::ErrorOr<size_t> read(IoBuffer buffer, size_t length, bool nonblocking);
     ktl::ErrorOr<size_t> write(IoBuffer buffer, size_t length, bool nonblocking);
+    // Counts an end without the mutex, so a FIFO's open can count it under the FIFO's spinlock at
+    // the moment the other side learns of it; open_end also wakes who waits on the pipe.
+    void count_end(bool writer) {
+        __atomic_add_fetch(writer ? &m_writers : &m_readers, 1, __ATOMIC_ACQ_REL);
+        if (writer)
+            __atomic_store_n(&m_had_writer, true, __ATOMIC_RELEASE);
+    }
     void open_end(bool writer) {
-        {
-            sync::MutexLocker locker(m_lock);
-            ++(writer ? m_writers : m_readers);
-            if (writer)
-                m_had_writer = true;
-        }
+        count_end(writer);
         m_changed.wake_all();
     }
     void close_end(bool writer) {
-        {
-            sync::MutexLocker locker(m_lock);
-            --(writer ? m_writers : m_readers);
-        }
+        __atomic_sub_fetch(writer ? &m_writers : &m_readers, 1, __ATOMIC_ACQ_REL);
         m_changed.wake_all();
     }
     // Without the mutex: a poller calls this after enlisting itself as blocked, and must not sleep
@@ -101,7 +100,7 @@ private:
     size_t m_capacity = pipe_default_capacity;
     size_t m_head = 0; // next byte to read
     size_t m_used = 0;
-    uint32_t m_readers = 0;
+    uint32_t m_readers = 0; // atomics: a FIFO counts its ends under its own spinlock (count_end)
     uint32_t m_writers = 0;
     bool m_had_writer = false; // a FIFO opened for reading alone is not at end of file yet for poll
     // Every change: readers, writers and pollers all wait here.
@@ -140,7 +139,7 @@ ktl::ErrorOr<size_t> Pipe::read(IoBuffer buffer, size_t length, bool nonblocking
                 m_changed.wake_all();
                 return count;
             }
-            if (m_writers == 0)
+            if (__atomic_load_n(&m_writers, __ATOMIC_ACQUIRE) == 0)
                 return 0; // end of file
         }
         if (nonblocking)
@@ -161,7 +160,8 @@ ktl::ErrorOr<size_t> Pipe::write(IoBuffer buffer, size_t length, bool nonblockin
     while (written < length) {
         {
             sync::MutexLocker locker(m_lock);
-            if (m_readers == 0) // EPIPE: the syscall layer raises SIGPIPE with it
+            // EPIPE: the syscall layer raises SIGPIPE with it.
+            if (__atomic_load_n(&m_readers, __ATOMIC_ACQUIRE) == 0)
                 return written > 0 ? ktl::ErrorOr<size_t>(written) : ktl::Errno::BrokenPipe;
             if (m_capacity - m_used >= needed_room) {
                 auto put_now = put(buffer.offset(written), length - written);
@@ -296,15 +296,16 @@ ktl::ErrorOr<Path> make_pipe_path(RefPtr<Pipe> pipe, uint32_t uid, uint32_t gid)
 // One open end: a reader, a writer, or both (a FIFO opened O_RDWR).
 class PipeEnd final : public OpenFile {
 public:
+    // A FIFO's end comes counted on the pipe already (open_fifo); a pipe(2) end is counted here.
     PipeEnd(RefPtr<Inode> inode, RefPtr<Pipe> pipe, bool reads, bool writes, uint32_t flags, FifoState* fifo)
         : OpenFile(static_cast<RefPtr<Inode>&&>(inode),
                    (flags & ~open_access_mode) | (reads && writes ? open_read_write
                                                   : writes        ? open_write_only
                                                                   : open_read_only)),
           m_pipe(static_cast<RefPtr<Pipe>&&>(pipe)), m_reads(reads), m_writes(writes), m_fifo(fifo) {
-        if (m_reads)
+        if (m_reads && !m_fifo)
             m_pipe->open_end(false);
-        if (m_writes)
+        if (m_writes && !m_fifo)
             m_pipe->open_end(true);
     }
     ~PipeEnd() override {
@@ -413,6 +414,11 @@ ktl::ErrorOr<RefPtr<OpenFile>> open_fifo(Inode& inode, FifoState& state, uint32_
     bool writes = mode != open_read_only;
     RefPtr<Pipe> fresh;
     RefPtr<Pipe> pipe;
+    // Whether the other side was open when this open was counted, and how often it had been
+    // opened then: an open that must wait stops at the next open of the other side, even if that
+    // one has closed again by the time this one runs (Linux's wait for a partner).
+    bool partner_open = false;
+    uint64_t partner_opens = 0;
     for (;;) {
         {
             sync::SpinlockGuard guard(state.lock);
@@ -423,27 +429,46 @@ ktl::ErrorOr<RefPtr<OpenFile>> open_fifo(Inode& inode, FifoState& state, uint32_
                     state.pipe = fresh.leak_ref(); // the FIFO's reference while any end is open
                 pipe = RefPtr<Pipe>(state.pipe);
                 // Counted now, so an open waiting on the other side sees this one.
-                if (reads)
+                if (reads) {
                     ++state.readers;
-                if (writes)
+                    ++state.reader_opens;
+                }
+                if (writes) {
                     ++state.writers;
+                    ++state.writer_opens;
+                }
+                partner_open = writes ? state.readers > 0 : state.writers > 0;
+                partner_opens = writes ? state.reader_opens : state.writer_opens;
+                // On the pipe too, in the same step: a reader that sees this writer counted here
+                // must not find the pipe without writers (end of file) before the end exists.
+                if (reads)
+                    pipe->count_end(false);
+                if (writes)
+                    pipe->count_end(true);
                 break;
             }
         }
         fresh = TRY(make_pipe()); // not under the spinlock: allocation may sleep
     }
     inode.wait_queue().wake_all();
+    pipe->changed().wake_all();
     auto end = ktl::try_make_ref_counted<PipeEnd>(RefPtr<Inode>(inode), pipe, reads, writes,
                                                   flags & ~open_access_mode, &state);
     if (end.is_error()) {
+        if (reads)
+            pipe->close_end(false);
+        if (writes)
+            pipe->close_end(true);
         PipeEnd::leave_fifo(state, reads, writes);
         return end.error();
     }
     RefPtr<OpenFile> result(end.value().ptr());
-    if (!(reads && writes) && !(flags & open_nonblocking)) {
+    if (!(reads && writes) && !(flags & open_nonblocking) && !partner_open) {
         auto waited = inode.wait_queue().wait_until_interruptible([&] {
             sync::SpinlockGuard guard(state.lock);
-            return writes ? state.readers > 0 : state.writers > 0;
+            if (writes)
+                return state.reader_opens != partner_opens;
+            return state.writer_opens != partner_opens;
         });
         if (waited == sched::WaitResult::Interrupted)
             return ktl::Errno::RestartSyscall; // dropping `result` leaves the FIFO again

@@ -29,7 +29,10 @@ struct FifoState {
     Pipe* pipe = nullptr; // one reference while any end is open
     uint32_t readers = 0;
     uint32_t writers = 0;
-    uint64_t opens = 0; // counts opens, so a waiting open sees that the other side came and went
+    // Opens of each side ever: an open waiting for the other side also stops when that side came
+    // and went before it woke (a writer that wrote and closed leaves the reader its end of file).
+    uint64_t reader_opens = 0;
+    uint64_t writer_opens = 0;
 };
 // open(2) of a FIFO: O_RDONLY waits for a writer and O_WRONLY for a reader unless O_NONBLOCK
 // (then O_WRONLY without a reader is ENXIO); O_RDWR never waits.

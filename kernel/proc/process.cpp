@@ -391,7 +391,9 @@ struct ProcessAccess {
                 if (!any)
                     return ktl::Errno::NoChild;
                 if (zombie) {
-                    WaitResult result{zombie->m_pid, zombie->m_wait_status, zombie->m_run_time_ns,
+                    // The child's time and its reaped descendants', as Linux's wait4 reports it.
+                    WaitResult result{zombie->m_pid, zombie->m_wait_status,
+                                      zombie->m_run_time_ns + zombie->m_children_run_time_ns,
                                       zombie->m_identity.real_uid};
                     if (request.no_wait)
                         return result; // still a zombie for the next wait

@@ -33,6 +33,8 @@
 // parameters, each saturated at 65535, strings (OSC, DCS, APC, PM, SOS) skipped without being
 // stored, so state stays bounded however long a sequence is. CAN/SUB abort a sequence, ESC
 // restarts one; unknown sequences are consumed silently.
+// A TextConsole does no locking: its user serialises every call (the kernel console disables
+// interrupts around them).
 #pragma once
 
 #include "console/color.h"
@@ -125,7 +127,7 @@ public:
     static constexpr uint32_t max_tab_stop_columns = 1024;
 
     // Where answers to terminal queries (device attributes, cursor position) go: the input side of
-    // the terminal, as if typed. Called from inside write().
+    // the terminal, as if typed. Called from inside write(), so it must not write to the console.
     class ReplySink {
     public:
         virtual void reply(ktl::StringView bytes) = 0;
@@ -287,6 +289,7 @@ private:
     void push_history(const Cell* line);
 
     // Storage and drawing.
+    static void copy_cells(Cell* destination, const Cell* source, size_t count); // overlap allowed
     void lay_out(uint32_t columns, uint32_t rows);
     Cell* screen_row(uint32_t row);
     const Cell* screen_row(uint32_t row) const;

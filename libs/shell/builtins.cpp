@@ -555,14 +555,22 @@ struct Builtins {
     static int command(Shell& shell, std::vector<String>& argv) {
         size_t first = 1;
         bool describe = false;
+        bool verbose = false;
         while (first < argv.size() && argv[first].starts_with("-") && argv[first].size() > 1) {
             if (argv[first] == "-v" || argv[first] == "-V")
                 describe = true;
+            if (argv[first] == "-V")
+                verbose = true;
             ++first;
         }
         if (first >= argv.size())
             return 0;
         std::vector<String> rest(argv.begin() + static_cast<long>(first), argv.end());
+        if (verbose) {
+            // As `type` says it ("sort is /usr/bin/sort"), for the first name only, as dash does.
+            std::vector<String> words = {argv[0], rest[0]};
+            return type(shell, words);
+        }
         if (describe) {
             const String& name = rest[0];
             if (find_builtin(name) || shell.find_function(name) || is_keyword(name)) {

@@ -252,6 +252,7 @@ void Shell::enter_subshell() {
     if (m_interactive) {
         ::signal(SIGINT, SIG_DFL);
         ::signal(SIGQUIT, SIG_DFL);
+        ::signal(SIGTERM, SIG_DFL);
         ::signal(SIGTSTP, SIG_DFL);
         ::signal(SIGTTIN, SIG_DFL);
         ::signal(SIGTTOU, SIG_DFL);

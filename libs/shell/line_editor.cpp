@@ -521,8 +521,10 @@ LineStatus read_edited_line(LineEditor& editor, std::string_view prompt, String&
 } // namespace
 
 void run_interactive(Shell& shell) {
-    // The shell itself survives ^C, ^\ and ^Z; its children get the default actions back.
+    // The shell itself survives ^C, ^\, ^Z and a plain `kill` (SIGTERM, as POSIX asks of an
+    // interactive shell); its children get the default actions back.
     signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
     signal(SIGQUIT, SIG_IGN);
     signal(SIGTSTP, SIG_IGN);
     signal(SIGTTOU, SIG_IGN);

@@ -3,10 +3,13 @@
 // by side: a table on stdout; results.json, results.csv, table.md and ratios.png in --out.
 //
 //   bench --runner=PATH (--kernel=ELF | --iso=PATH) --linux=BZIMAGE --program=PATH --out=DIR [--runs=N]
-//         [--docs=FILE]
+//         [--tree=DIR] [--docs=FILE]
 //
 // With --kernel, QEMU loads blog_os itself (its PVH entry) as it loads Linux's bzImage: both kernels
 // start the same way, with no boot loader. With --iso, blog_os boots through GRUB as `make run` does.
+//
+// --tree is the user tree (the userland install root) whose bin/ and usr/ both initrds hold beside
+// /init: the shells and utilities the shell metrics start (busybox, our sh and toolbox).
 //
 // --docs replaces the table between the bench-table markers in FILE and puts the plot beside it
 // (images/benchmarks.png). The exit status is 0 iff every boot ran every metric without a failed check.
@@ -33,7 +36,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Options {
-    std::string runner, kernel, iso, linux_kernel, program, out, docs;
+    std::string runner, kernel, iso, linux_kernel, program, out, docs, tree;
     int runs = 3;
 };
 
@@ -63,6 +66,8 @@ std::optional<Options> parse(int argc, char** argv) {
             options.out = *value;
         else if (auto value = value_of("docs"))
             options.docs = *value;
+        else if (auto value = value_of("tree"))
+            options.tree = *value;
         else if (auto value = value_of("runs"))
             options.runs = std::atoi(value->c_str());
         else {
@@ -75,7 +80,7 @@ std::optional<Options> parse(int argc, char** argv) {
         std::fprintf(
             stderr,
             "usage: bench --runner=PATH (--kernel=ELF | --iso=PATH) --linux=BZIMAGE --program=PATH --out=DIR "
-            "[--runs=N (>= 1)] [--docs=FILE]\n");
+            "[--runs=N (>= 1)] [--tree=DIR] [--docs=FILE]\n");
         return std::nullopt;
     }
     return options;
@@ -210,10 +215,21 @@ int main(int argc, char** argv) {
     fs::create_directories(fs::path(options.out) / "boots", error);
     options.out = fs::absolute(options.out).string();
 
-    // Both kernels boot the same initrd: the benchmark as /init.
+    // Both kernels boot the same initrd: the benchmark as /init, and the tree's programs.
     fs::path initrd = fs::path(options.out) / "initrd";
     fs::remove_all(initrd, error);
     fs::create_directories(initrd);
+    for (const char* directory : {"bin", "usr"}) {
+        if (options.tree.empty())
+            break;
+        fs::copy(fs::path(options.tree) / directory, initrd / directory,
+                 fs::copy_options::recursive | fs::copy_options::copy_symlinks, error);
+        if (error) {
+            std::fprintf(stderr, "bench: cannot copy %s/%s: %s\n", options.tree.c_str(), directory,
+                         error.message().c_str());
+            return 1;
+        }
+    }
     if (!fs::copy_file(options.program, initrd / "init", fs::copy_options::overwrite_existing, error)) {
         std::fprintf(stderr, "bench: cannot copy %s: %s\n", options.program.c_str(), error.message().c_str());
         return 1;

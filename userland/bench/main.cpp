@@ -3,10 +3,9 @@
 //
 //   bench-result NAME VALUE UNIT DESCRIPTION
 //
-// VALUE being the median of five rounds, between `bench: started` and `bench: done, N results, M
-// failed` (the host's
-// markers: tools/bench reads them, and times the first from QEMU's start). `bench --child NAME ...`
-// is one of the helpers the process metrics start (operations.h).
+// VALUE being the median of five rounds (three for the shell rows), between `bench: started` and `bench:
+// done, N results, M failed` (the host's markers: tools/bench reads them, and times the first from QEMU's
+// start). `bench --child NAME ...` is one of the helpers the process metrics start (operations.h).
 #include "operations.h"
 
 #include "sys/raw_syscall.h"
@@ -23,15 +22,19 @@
 namespace {
 
 constexpr int kRounds = 5;
+// The shell rows take seconds a round under TCG: three rounds give their median.
+constexpr int kShellRounds = 3;
 // What `bench: done` announces, so the host can tell a line lost on the way from one never printed.
 int results_printed = 0;
 
-// Runs `round` kRounds times and prints the median of `value(elapsed_ns)` over the rounds. Returns
-// false if a round failed.
+// Runs `round` `rounds` times (at most kRounds) and prints the median of `value(elapsed_ns)` over
+// them. Returns false if a round failed.
 template <typename Value, typename Round>
-bool measure_value(const char* name, const char* unit, const char* description, Value value, Round round) {
+bool measure_value(const char* name, const char* unit, const char* description, Value value, Round round,
+                   int rounds = kRounds) {
     std::array<double, kRounds> results{};
-    for (double& result : results) {
+    for (int index = 0; index < rounds; ++index) {
+        double& result = results[index];
         bench::Outcome outcome = round();
         if (!outcome.ok) {
             printf("bench-failed %s\n", name);
@@ -40,8 +43,8 @@ bool measure_value(const char* name, const char* unit, const char* description, 
         }
         result = value(outcome.elapsed_ns);
     }
-    std::sort(results.begin(), results.end());
-    printf("bench-result %s %.3f %s %s\n", name, results[kRounds / 2], unit, description);
+    std::sort(results.begin(), results.begin() + rounds);
+    printf("bench-result %s %.3f %s %s\n", name, results[rounds / 2], unit, description);
     fflush(stdout);
     ++results_printed;
     return true;
@@ -50,13 +53,13 @@ bool measure_value(const char* name, const char* unit, const char* description, 
 // The median time per operation, divided by `scale` (1000 for microseconds).
 template <typename Round>
 bool measure(const char* name, const char* unit, double scale, long operations, const char* description,
-             Round round) {
+             Round round, int rounds = kRounds) {
     return measure_value(
         name, unit, description,
         [=](uint64_t elapsed_ns) {
             return static_cast<double>(elapsed_ns) / static_cast<double>(operations) / scale;
         },
-        round);
+        round, rounds);
 }
 
 // The median rate in MiB/s of `bytes` a round (higher is better: tools/bench knows by the unit).
@@ -151,6 +154,25 @@ int main(int argc, char** argv) {
     constexpr long kYields = 20'000;
     count(measure("sched-yield", "ns", 1, kYields, "sched_yield between two processes, per yield",
                   [self] { return bench::yield_switch(self, kYields); }));
+
+    // Shells (docs/benchmarks.md): Debian's busybox ash and our /bin/sh, the same binaries on both
+    // kernels. Under ash the pipeline's commands are busybox's applets, under our sh our utilities.
+    const char* const ash[] = {"/bin/busybox", "ash", nullptr};
+    const char* const sh[] = {"/bin/sh", nullptr};
+    constexpr long kCommands = 1'000;
+    count(measure(
+        "ash-true-loop", "us", 1000, kCommands, "busybox ash: a loop of 1000 /bin/true, per command",
+        [&ash] { return bench::shell_true_loop("ash-true-loop", ash, kCommands); }, kShellRounds));
+    count(measure(
+        "sh-true-loop", "us", 1000, kCommands, "our sh: a loop of 1000 /bin/true, per command",
+        [&sh] { return bench::shell_true_loop("sh-true-loop", sh, kCommands); }, kShellRounds));
+    constexpr long kNumbers = 100'000;
+    count(measure(
+        "ash-sort-pipeline", "ms", 1e6, 1, "busybox ash: seq 1 100000 | sort -n | wc -l (applets)",
+        [&ash] { return bench::shell_sort_pipeline("ash-sort-pipeline", ash, kNumbers); }, kShellRounds));
+    count(measure(
+        "sh-sort-pipeline", "ms", 1e6, 1, "our sh: seq 1 100000 | sort -n | wc -l (our utilities)",
+        [&sh] { return bench::shell_sort_pipeline("sh-sort-pipeline", sh, kNumbers); }, kShellRounds));
 
     // Files, in a scratch directory on the root file system (tmpfs or ramfs on both kernels). Without
     // one every file metric fails: none may go missing unnoticed.

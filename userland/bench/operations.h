@@ -74,6 +74,13 @@ bool remove_listing(const char* directory, long entries);
 // Lists it `count` times from offset 0 (lseek) to the end; the names are checked once, untimed.
 Outcome list_directory(const char* directory, long entries, long count);
 
+// Shells, in shell_operations.cpp: `shell` is the argv that starts one (null-terminated, at most five
+// words), given `-c SCRIPT`, PATH=/bin:/usr/bin and nothing else; `metric` names it in failure lines.
+// The whole run of the shell is timed.
+Outcome shell_true_loop(const char* metric, const char* const* shell, long commands); // /bin/true, counted
+Outcome shell_sort_pipeline(const char* metric, const char* const* shell,
+                            long numbers); // seq | sort -n | wc -l
+
 // The helpers the process operations start as `self --child NAME ARGS...`: exit_now, echo, yield.
 // argv holds the ARGS. Returns the exit status, or -1 if NAME is not one of them.
 int run_child(const char* name, int argc, char** argv);

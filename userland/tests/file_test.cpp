@@ -5,6 +5,7 @@
 #include "test/test.h"
 
 #include <climits>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
@@ -707,6 +709,38 @@ TEST(o_nonblock_opens_of_a_fifo_succeed_for_readers_and_fail_with_enxio_for_writ
     EXPECT_EQ(read(reader, buffer, sizeof(buffer)), 2);
     close(writer);
     close(reader);
+}
+
+// busybox's `echo x > fifo & cat fifo` hung: the writer opened, wrote and closed before the
+// waiting reader ran, and the reader went on waiting for a writer. Linux returns it the data.
+TEST(a_fifo_reader_waiting_in_open_sees_a_writer_that_came_and_went) {
+    Scratch scratch;
+    ASSERT_TRUE(scratch.ok());
+    const char* fifo = scratch.path("fifo");
+    ASSERT_EQ(mkfifo(fifo, 0644), 0);
+    pid_t writer = fork();
+    ASSERT_GE(writer, 0);
+    if (writer == 0) {
+        usleep(100'000); // the reader waits in open by now
+        int fd = open(fifo, O_WRONLY);
+        _exit(fd >= 0 && write(fd, "ab", 2) == 2 && close(fd) == 0 ? 0 : 1);
+    }
+    // A hang fails the test instead: the alarm interrupts the open (no SA_RESTART).
+    struct sigaction on_alarm = {};
+    on_alarm.sa_handler = [](int) {};
+    sigaction(SIGALRM, &on_alarm, nullptr);
+    alarm(5);
+    int reader = open(fifo, O_RDONLY | O_CLOEXEC);
+    alarm(0);
+    EXPECT_GE(reader, 0);
+    int status = 0;
+    EXPECT_EQ(waitpid(writer, &status, 0), writer);
+    EXPECT_EQ(status, 0);
+    char buffer[4] = {};
+    EXPECT_EQ(read(reader, buffer, sizeof(buffer)), 2);
+    EXPECT_EQ(read(reader, buffer, sizeof(buffer)), 0); // no writer left: end of file
+    close(reader);
+    signal(SIGALRM, SIG_DFL);
 }
 
 TEST(sendfile_copies_between_files_and_updates_the_given_offset) {

@@ -579,6 +579,33 @@ TEST(getrusage_counts_reaped_childrens_cpu_time) {
     EXPECT_ERRNO(getrusage(7, &after), EINVAL);
 }
 
+// `busybox time sh -c 'a | b'` showed no user time: wait4 reported the shell's own time without
+// that of the pipeline it had reaped. Linux's wait4 gives the child's and its reaped descendants'.
+TEST(wait4_usage_includes_the_grandchildren_the_child_reaped) {
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        pid_t grandchild = fork();
+        if (grandchild == 0) {
+            // 50 ms of this process's own CPU time, whatever else runs.
+            timespec used{};
+            do
+                clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &used);
+            while (used.tv_sec == 0 && used.tv_nsec < 50'000'000L);
+            _exit(0);
+        }
+        int status = 0;
+        _exit(grandchild > 0 && waitpid(grandchild, &status, 0) == grandchild && status == 0 ? 0 : 1);
+    }
+    int status = 0;
+    rusage usage{};
+    ASSERT_EQ(wait4(child, &status, 0, &usage), child);
+    EXPECT_EXITED(status, 0);
+    long used_us = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000000L + usage.ru_utime.tv_usec +
+                   usage.ru_stime.tv_usec;
+    EXPECT_GE(used_us, 45'000L); // microseconds are truncated on the way
+}
+
 // Resource limits: set, inherited by fork, and enforced.
 
 TEST(rlimit_nofile_bounds_new_descriptors) {

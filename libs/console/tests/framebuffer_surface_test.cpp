@@ -241,6 +241,53 @@ TEST_F(FramebufferSurfaceTest, ScrollUpMovesExactlyTheRegionRows) {
     }
 }
 
+TEST_F(FramebufferSurfaceTest, ScrollDownMovesExactlyTheRegionRows) {
+    for (PixelFormat format :
+         {console::pixel_format_xrgb8888, console::pixel_format_rgb888, console::pixel_format_rgb565}) {
+        for (size_t offset : {0, 3}) {
+            Framebuffer fb(29, 87, 29 * format.bytes_per_pixel + 12, format, offset);
+            FramebufferSurface surface(fb.pixels(), fb.width, fb.height, fb.pitch, format, *m_font);
+            auto original = [&](uint32_t x, uint32_t y) {
+                uint32_t value = (y * 131 + x * 7 + 1) & 0xffff;
+                return format.bytes_per_pixel == 2 ? value : value | 0x10000;
+            };
+            for (uint32_t y = 0; y < fb.height; ++y)
+                for (uint32_t x = 0; x < fb.width; ++x)
+                    fb.set_pixel(x, y, original(x, y));
+            EXPECT_TRUE(surface.scroll_down(1, 3, Rgb{0, 0, 0xff}));
+            uint32_t background = pack_pixel(format, Rgb{0, 0, 0xff});
+            for (uint32_t y = 0; y < fb.height; ++y) {
+                for (uint32_t x = 0; x < fb.width; ++x) {
+                    uint32_t expected = original(x, y);
+                    if (x < 24 && y >= 32 && y < 64)
+                        expected = original(x, y - 16);
+                    else if (x < 24 && y >= 16 && y < 32)
+                        expected = background;
+                    ASSERT_EQ(fb.pixel(x, y), expected)
+                        << x << "," << y << " bpp " << int(format.bytes_per_pixel) << " offset " << offset;
+                }
+            }
+            EXPECT_TRUE(fb.padding_untouched());
+            EXPECT_TRUE(surface.scroll_down(4, 99, Rgb{})); // clamped to the last row
+            EXPECT_TRUE(surface.scroll_down(3, 2, Rgb{}));  // empty: nothing
+            EXPECT_TRUE(fb.padding_untouched());
+        }
+    }
+}
+
+TEST_F(FramebufferSurfaceTest, UnderlinedCellHasItsBottomLineInTheForeground) {
+    Framebuffer fb(16, 32, 64, console::pixel_format_xrgb8888);
+    FramebufferSurface surface(fb.pixels(), fb.width, fb.height, fb.pitch, fb.format, *m_font);
+    surface.draw_underlined_cell(1, 1, U'g', Rgb{255, 255, 255}, Rgb{0, 0, 170});
+    for (uint32_t y = 0; y < 16; ++y)
+        for (uint32_t x = 0; x < 8; ++x)
+            ASSERT_EQ(fb.pixel(8 + x, 16 + y),
+                      y == 15 || glyph_bit(*m_font, U'g', x, y) ? 0xffffffu : 0x0000aau);
+    EXPECT_EQ(fb.pixel(0, 31), 0xa5a5a5a5u); // the cell next to it untouched
+    surface.draw_underlined_cell(2, 0, U'x', Rgb{}, Rgb{}); // outside: nothing
+    EXPECT_TRUE(fb.padding_untouched());
+}
+
 TEST_F(FramebufferSurfaceTest, ScrollUpClampsItsRange) {
     Framebuffer fb(16, 32, 64, console::pixel_format_xrgb8888);
     FramebufferSurface surface(fb.pixels(), fb.width, fb.height, fb.pitch, fb.format, *m_font);
@@ -281,8 +328,9 @@ TEST_F(FramebufferSurfaceTest, TextConsoleOnAFramebuffer) {
                 std::swap(foreground = console::default_foreground, background);
             for (uint32_t y = 0; y < 16; ++y)
                 for (uint32_t x = 0; x < 8; ++x)
-                    ASSERT_EQ(fb.pixel(column * 8 + x, row * 16 + y),
-                              pack_pixel(fb.format, glyph_bit(*m_font, codepoint, x, y) ? foreground : background))
+                    ASSERT_EQ(
+                        fb.pixel(column * 8 + x, row * 16 + y),
+                        pack_pixel(fb.format, glyph_bit(*m_font, codepoint, x, y) ? foreground : background))
                         << "row " << row << " column " << column;
         }
     }

@@ -162,7 +162,7 @@ private:
 };
 
 inline ktl::OwnPtr<console::TextConsole> make_console(console::ConsoleSurface& surface, uint32_t columns,
-                                                     uint32_t rows, uint32_t scrollback_lines = 0) {
+                                                      uint32_t rows, uint32_t scrollback_lines = 0) {
     auto created = console::TextConsole::create(surface, columns, rows, scrollback_lines);
     EXPECT_FALSE(created.is_error());
     return created.release_value();

@@ -1,7 +1,7 @@
 // TextConsole over a recording surface (a grid of code points and colours): cursor movement,
 // wrapping, scrolling with pinned rows, SGR colours and the escape sequences it must swallow.
-#include "console/text_console.h"
 #include "console/tests/recording_surface.h"
+#include "console/text_console.h"
 
 #include <gtest/gtest.h>
 

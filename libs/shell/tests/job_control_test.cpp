@@ -147,3 +147,14 @@ TEST(ShellJobControl, BackgroundJobsRunInTheirOwnGroupAndBgContinuesThem) {
     session.type("kill %1; wait %1; echo killed $?\r");
     ASSERT_TRUE(session.expect("killed 143"));
 }
+
+// POSIX: an interactive shell ignores SIGTERM (init's shutdown round sends it to everyone), but
+// the commands it starts get the default action back.
+TEST(ShellJobControl, AnInteractiveShellSurvivesSigtermAndItsCommandsDoNot) {
+    TerminalSession session;
+    ASSERT_TRUE(session.expect(prompt_end()));
+    session.type("kill -TERM $$; echo survived\r");
+    ASSERT_TRUE(session.expect("survived"));
+    session.type("sh -c 'kill -TERM $$; echo not reached'; echo child $?\r");
+    ASSERT_TRUE(session.expect("child 143"));
+}

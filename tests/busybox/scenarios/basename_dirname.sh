@@ -1,0 +1,5 @@
+basename /usr/lib/libc.so .so
+basename dir/
+dirname /usr/lib/libc.so
+dirname file
+dirname /

@@ -1,0 +1,2 @@
+getopt ab:c -a -b val -c rest
+echo "status $?"

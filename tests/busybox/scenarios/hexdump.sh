@@ -1,0 +1,1 @@
+printf 'blog_os\n\000\001' | hexdump -C

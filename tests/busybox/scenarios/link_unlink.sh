@@ -1,0 +1,7 @@
+echo data > a
+link a b
+stat -c %h a
+unlink a
+cat b
+ln -s b c
+cat c

@@ -1,0 +1,5 @@
+mkfifo pipe
+stat -c %F pipe
+echo through-fifo > pipe &
+cat pipe
+wait

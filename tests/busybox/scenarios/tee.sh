@@ -1,0 +1,4 @@
+echo payload | tee one two > /dev/null
+cat one two
+echo more | tee -a one
+cat one

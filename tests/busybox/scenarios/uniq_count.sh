@@ -1,0 +1,3 @@
+printf 'a\na\nb\nc\nc\nc\n' | uniq -c
+printf 'a\na\nb\n' | uniq -d
+printf 'a\na\nb\n' | uniq -u

@@ -1,0 +1,2 @@
+yes ab | head -n 3
+yes | head -n 2
