@@ -38,6 +38,7 @@
 #include "time/clock.h"
 #include "time/rtc.h"
 #include "tty/tty.h"
+#include "tty/virtual_terminal.h"
 #include "vdso/vdso.h"
 
 extern "C" void (*const __init_array_start[])();
@@ -160,15 +161,23 @@ boot::CommandLine assemble_command_line() {
     return boot::CommandLine(command_line_view);
 }
 
+// What the screen shows of the log once boot is over: Linux's console loglevel, errors and warnings.
+int console_loglevel = 5;
+
+// `loglevel=` takes a name (which records are made at all) or, as Linux's, a number 0-8 (which of
+// them the screen shows after boot: those whose priority is below it).
 void apply_log_level(const boot::CommandLine& command_line) {
     ktl::StringView requested = command_line.value_of("loglevel");
     if (requested.is_empty())
         return;
     klog::Level level;
-    if (klog::parse_level(requested, level))
+    if (requested.length() == 1 && requested[0] >= '0' && requested[0] <= '8')
+        console_loglevel = requested[0] - '0';
+    else if (klog::parse_level(requested, level))
         klog::set_max_level(level);
     else
-        klog::warn(log_subsystem, "unknown loglevel '{}' (use error, warn, info, debug or trace)", requested);
+        klog::warn(log_subsystem, "unknown loglevel '{}' (use 0-8, error, warn, info, debug or trace)",
+                   requested);
 }
 
 void start_framebuffer_console() {
@@ -275,8 +284,6 @@ void start_first_process(const boot::CommandLine& command_line) {
             argv[argc++] = word;
     });
     ktl::StringView envp[] = {"HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin"};
-    klog::info(log_subsystem, "from here on the screen shows kernel warnings and errors only; COM1 has all");
-    klog::set_screen_max_level(klog::Level::Warn);
     ktl::Error error = proc::become_first_process(path, {argv, argc, envp, 3}, on_first_process_exit);
     klog::error(log_subsystem, "cannot start {}: {}", path, error.name());
 }
@@ -347,6 +354,8 @@ void start_file_systems() {
     }
     if (command_line.has_flag("ps"))
         sched::log_task_list();
+    // The screen becomes the virtual terminals' before the first program runs.
+    tty::start_virtual_terminals(console_loglevel);
     console::print("{}\n", qemu::boot_complete_marker);
     start_first_process(command_line);
     // Boot's work is done; the task stays (it owns the boot stack) but never runs again, and the idle

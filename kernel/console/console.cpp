@@ -23,6 +23,8 @@ PsfFont font;
 alignas(FramebufferSurface) unsigned char surface_storage[sizeof(FramebufferSurface)];
 alignas(TextConsole) unsigned char text_console_storage[sizeof(TextConsole)];
 TextConsole* screen;
+FramebufferSurface* framebuffer;
+ScreenOwner* screen_owner; // set once, at the end of boot
 // The screen's cells, main and alternate, without scrollback: enough for 1920x1080 with the 8x16
 // font (a larger screen gets fewer rows). Raw .bss bytes, not a Cell array, which would be .data;
 // the console initialises the cells it uses.
@@ -71,6 +73,7 @@ bool initialize_framebuffer(const boot::FramebufferInfo& info, uint8_t* pixels) 
         return false;
     surface->clear(default_background);
     arch::InterruptDisabler no_output_meanwhile;
+    framebuffer = surface;
     screen = new (text_console_storage)
         TextConsole(*surface, surface->columns(), surface->rows(),
                     reinterpret_cast<Cell*>(boot_console_cells), boot_console_cell_count);
@@ -91,15 +94,39 @@ TextSize text_size() {
 }
 
 void draw_banner() {
-    if (screen)
+    if (screen && !screen_owner)
         ::console::draw_banner(*screen);
 }
 
 void write(ktl::StringView text) {
     arch::InterruptDisabler no_interleaving;
     write_serial_text(com1(), text);
-    if (screen)
+    if (screen && !screen_owner)
         screen->write(text);
+}
+
+void write_log(ktl::StringView text, bool on_screen) {
+    arch::InterruptDisabler no_interleaving;
+    write_serial_text(com1(), text);
+    if (!on_screen)
+        return;
+    if (screen_owner)
+        screen_owner->write(text);
+    else if (screen)
+        screen->write(text);
+}
+
+void hand_over_screen(ScreenOwner& owner) {
+    arch::InterruptDisabler no_output_meanwhile;
+    screen_owner = &owner;
+}
+
+FramebufferSurface* framebuffer_surface() {
+    return screen ? framebuffer : nullptr;
+}
+
+const TextConsole* boot_text_console() {
+    return screen;
 }
 
 void write_serial_only(ktl::StringView text) {
@@ -110,7 +137,9 @@ void write_serial_only(ktl::StringView text) {
 void write_emergency(ktl::StringView text) {
     // No lock to wait for: a panic may have interrupted a holder. Interleaving beats silence here.
     write_serial_text(com1(), text);
-    if (screen)
+    if (screen_owner)
+        screen_owner->write_emergency(text);
+    else if (screen)
         screen->write(text);
 }
 

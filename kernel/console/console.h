@@ -6,6 +6,9 @@
 
 namespace console {
 
+class FramebufferSurface;
+class TextConsole;
+
 // COM1 for text and COM2 for the JSON log; usable before anything else.
 void initialize_serial();
 // Draws on the linear framebuffer described by `info`, mapped at `pixels`. Returns false (and the
@@ -35,6 +38,28 @@ TextSize text_size();
 
 // Protocol lines for the runner (markers): COM1 only, the screen is for people.
 void write_serial_only(ktl::StringView text);
+
+// A kernel log record: always to COM1, to the screen when `on_screen` (through its owner once it
+// has one).
+void write_log(ktl::StringView text, bool on_screen);
+
+// What draws on the screen once boot hands it over (the virtual terminals). From then on write()
+// and print() reach COM1 only, the screen being the user's; the log's screen records and emergency
+// output go to the owner.
+class ScreenOwner {
+public:
+    virtual void write(ktl::StringView text) = 0;
+    // Must take no lock: a panic may have interrupted a holder.
+    virtual void write_emergency(ktl::StringView text) = 0;
+
+protected:
+    ~ScreenOwner() = default;
+};
+void hand_over_screen(ScreenOwner& owner);
+// The framebuffer the boot console draws on, null without one; and the boot console itself, whose
+// screen (the boot log) the first owner may take over.
+FramebufferSurface* framebuffer_surface();
+const TextConsole* boot_text_console();
 
 // Output that must get out even when the console's lock is held by a crashed context (panics).
 void write_emergency(ktl::StringView text);

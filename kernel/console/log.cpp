@@ -13,7 +13,7 @@ namespace klog {
 namespace {
 
 Level current_max_level = Level::Info;
-Level screen_max_level = Level::Trace;
+int screen_loglevel = 8; // everything, until boot is over
 
 struct LevelStyle {
     const char* name;
@@ -114,8 +114,17 @@ Level max_level() {
     return current_max_level;
 }
 
-void set_screen_max_level(Level level) {
-    screen_max_level = level;
+int linux_priority(Level level) {
+    constexpr int priorities[] = {3, 4, 6, 7, 7};
+    return priorities[static_cast<int>(level)];
+}
+
+void set_console_loglevel(int loglevel) {
+    __atomic_store_n(&screen_loglevel, loglevel, __ATOMIC_RELAXED);
+}
+
+int console_loglevel() {
+    return __atomic_load_n(&screen_loglevel, __ATOMIC_RELAXED);
 }
 
 void write_recent_records_json(ktl::FormatSink& sink) {
@@ -180,10 +189,7 @@ void write_record(Level level, ktl::StringView subsystem, const std::source_loca
     arch::InterruptDisabler no_interleaving;
     remember(level, subsystem, uptime_us, message);
     remember_kernel_message(level, subsystem, uptime_us, message);
-    if (level <= screen_max_level)
-        console::write(record);
-    else
-        console::write_serial_only(record);
+    console::write_log(record, linux_priority(level) < console_loglevel());
 
     console::SerialPort& json = console::com2();
     ktl::format_to(json, "{{\"time_us\":{},\"level\":\"{}\",\"subsystem\":", uptime_us, style.name);

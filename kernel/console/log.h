@@ -16,9 +16,14 @@ const char* level_name(Level level);
 bool parse_level(ktl::StringView text, Level& level);
 void set_max_level(Level level);
 Level max_level();
-// Records above `level` go to the serial ports only, not the screen: once user programs run, the
-// screen is theirs and the kernel's routine messages would only slow them (a scroll per line).
-void set_screen_max_level(Level level);
+// Linux's numbering of a level (error 3, warning 4, info 6, debug and trace 7), as /dev/kmsg shows it.
+int linux_priority(Level level);
+// The screen shows records whose Linux priority is below `loglevel` (Linux's console_loglevel: 5
+// shows errors and warnings, 8 everything); the serial ports get every record. During boot the
+// screen shows all; once user programs run it is theirs, and routine messages would only slow them
+// (a scroll per line).
+void set_console_loglevel(int loglevel);
+int console_loglevel();
 inline bool enabled(Level level) {
     return level <= max_level();
 }

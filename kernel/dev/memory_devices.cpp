@@ -56,19 +56,34 @@ public:
         case Kind::Full:
             return ktl::Errno::NoSpace;
         case Kind::Kmsg: {
-            // One record per write, as Linux's /dev/kmsg; a "<N>" level prefix is dropped.
+            // One record per write, as Linux's /dev/kmsg. A "<N>" prefix gives its level (N's low three
+            // bits, Linux's numbering: 0-3 error, 4 warning, 5-6 info, 7 debug); without one, info.
             char text[256];
             size_t part = length < sizeof text ? length : sizeof text;
             TRY(buffer.read(text, part));
             ktl::StringView message(text, part);
+            klog::Level level = klog::Level::Info;
             if (message.length() >= 3 && message[0] == '<') {
                 size_t close = message.find('>');
-                if (close != ktl::StringView::npos && close < 5)
+                if (close != ktl::StringView::npos && close < 5) {
+                    uint32_t priority = 0;
+                    bool numeric = close > 1;
+                    for (size_t i = 1; i < close; ++i) {
+                        numeric &= message[i] >= '0' && message[i] <= '9';
+                        priority = priority * 10 + static_cast<uint32_t>(message[i] - '0');
+                    }
+                    if (numeric) {
+                        constexpr klog::Level levels[] = {
+                            klog::Level::Error, klog::Level::Error, klog::Level::Error, klog::Level::Error,
+                            klog::Level::Warn,  klog::Level::Info,  klog::Level::Info,  klog::Level::Debug};
+                        level = levels[priority & 7];
+                    }
                     message = message.substring(close + 1);
+                }
             }
             while (!message.is_empty() && message[message.length() - 1] == '\n')
                 message = message.substring(0, message.length() - 1);
-            klog::info("kmsg", "{}", message);
+            klog::log(level, "kmsg", "{}", message);
             return length;
         }
         default:
@@ -111,10 +126,9 @@ private:
             uint64_t sequence = __atomic_load_n(&m_sequence, __ATOMIC_RELAXED);
             if (klog::read_kernel_message(sequence, message)) {
                 char line[320];
-                // Linux's levels: error 3, warning 4, info 6, debug 7 (facility 0, the kernel).
-                constexpr int priorities[] = {3, 4, 6, 7, 7};
+                // Facility 0 (the kernel), Linux's level numbers.
                 ktl::StringView text = ktl::format_into(
-                    line, sizeof line, "{},{},{},-;{}\n", priorities[static_cast<int>(message.level)],
+                    line, sizeof line, "{},{},{},-;{}\n", klog::linux_priority(message.level),
                     message.sequence, message.uptime_us, ktl::StringView(message.text, message.length));
                 if (text.length() > length)
                     return ktl::Errno::InvalidArgument; // as Linux: the buffer must hold a whole record

@@ -15,6 +15,7 @@
 #include "tty/pty.h"
 #include "tty/terminal.h"
 #include "tty/tty.h"
+#include "tty/virtual_terminal.h"
 
 #include <new>
 
@@ -206,6 +207,7 @@ void register_terminal_devices() {
         registered.is_error())
         klog::warn("tty", "cannot register /dev/ttyS1: {}", registered.error().name());
     register_pseudo_terminals();
+    register_virtual_terminals();
     proc::set_session_leader_exit_hook(session_leader_exited);
 }
 

@@ -690,7 +690,7 @@ ktl::ErrorOr<long> Terminal::ioctl(uint64_t request, uint64_t argument, bool fro
         return 0;
     }
     default:
-        return ktl::Errno::NotTerminal;
+        return back_end_ioctl(request, argument);
     }
 }
 

@@ -120,6 +120,9 @@ protected:
     // bytes, outside it (may wait for room; returns how many it took, or an error when none).
     virtual void echo_locked(TerminalState& state, const char* bytes, size_t count) = 0;
     virtual ktl::ErrorOr<size_t> transmit(const char* bytes, size_t count, bool nonblocking) = 0;
+    // Requests of the back end's own (a virtual terminal's VT_* calls), after the line discipline's;
+    // ENOTTY for anything it does not know either.
+    virtual ktl::ErrorOr<long> back_end_ioctl(uint64_t, uint64_t) { return ktl::Errno::NotTerminal; }
 
     sync::SpinlockProtected<TerminalState, sync::Spinlock> m_state;
     sched::WaitQueue m_events; // readers, writers and pollers of either side

@@ -10,9 +10,9 @@ namespace tty {
 // Takes over the COM1 receive interrupt and starts the task that feeds its bytes to the terminal;
 // call once interrupts and the scheduler are up.
 void initialize_serial_input();
-// Registers console (5:1), tty (5:0), ttyS0 (4:64), ttyS1 (4:65), ptmx (5:2), the pty slaves (136:N)
-// and the devpts file system type, and gives proc the hook that hangs up a session's terminal when
-// its leader exits.
+// Registers console (5:1), tty (5:0), ttyS0 (4:64), ttyS1 (4:65), ptmx (5:2), the pty slaves (136:N),
+// the devpts file system type and the virtual terminals (tty/virtual_terminal.h), and gives proc the hook
+// that hangs up a session's terminal when its leader exits.
 void register_terminal_devices();
 // Mounts devpts at /dev/pts (after devtmpfs is at /dev).
 void mount_devpts();

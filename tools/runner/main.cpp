@@ -3,6 +3,7 @@
 // One poll() loop does everything, so COM1 is always being read whatever else is going on.
 #include "exit_status.h"
 #include "initrd_image.h"
+#include "keys.h"
 #include "options.h"
 #include "process.h"
 #include "qemu/exit_codes.h"
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <fcntl.h>
 #include <poll.h>
 #include <termios.h>
@@ -37,6 +39,11 @@ constexpr auto stop_grace = 2s;
 constexpr auto drain_grace = 2s;
 // gdb is started once QMP answers (QEMU is then listening for gdb too), or after this long regardless.
 constexpr auto gdb_start_fallback = 5s;
+// --send-keys goes one key (or combination) at a time, each held this long and the next sent this
+// much later: QEMU's PS/2 keyboard holds only 16 bytes the guest has not read, so keys are fed at
+// the pace of a fast typist rather than queued in QEMU all at once.
+constexpr int key_hold_ms = 50;
+constexpr auto key_interval = 100ms;
 // Once every --expect text has come, how long the line being printed may take to end before QEMU is
 // stopped: the serial log then holds it whole (tools/bench reads the counts after "bench: done").
 constexpr auto line_end_grace = 500ms;
@@ -87,6 +94,9 @@ private:
     enum class Screenshot { NotRequested, AwaitingBanner, InProgress, Taken, Failed };
     static constexpr int screendump_tag = 1;
     static constexpr int quit_tag = 2;
+    static constexpr int send_key_tag = 3;
+    // COM1 text kept for --keys-after, from the newest end (markers are short).
+    static constexpr size_t key_marker_window = 64 * 1024;
 
     std::optional<int> check_prerequisites();
     std::optional<int> prepare_initrd_image();
@@ -104,6 +114,7 @@ private:
     void send_qemu_signal(int signal_number);
     bool goals_met() const;
     void note_expectations_met(Clock::time_point now);
+    void send_due_keys(Clock::time_point now);
     std::string screenshot_problem() const;
     int finish();
 
@@ -135,6 +146,11 @@ private:
     Screenshot m_screenshot = Screenshot::NotRequested;
     std::string m_screenshot_temp;
     std::string m_screenshot_error;
+
+    size_t m_next_key_step = 0;
+    std::string m_serial_since_keys; // COM1 since the last --send-keys step went out
+    std::deque<KeyChord> m_keys_to_send;
+    Clock::time_point m_next_key_time;
 
     Ending m_ending = Ending::None;
     std::optional<Clock::time_point> m_goals_met_at;
@@ -402,6 +418,9 @@ void Runner::step(Clock::time_point now) {
         m_screenshot = Screenshot::InProgress;
     }
 
+    if (m_ending == Ending::None && !m_qemu_end && !m_qmp_broken)
+        send_due_keys(now);
+
     if (m_ending == Ending::None && !m_qemu_end && m_scanner.has_expectations() &&
         m_scanner.all_expectations_met()) {
         if (!m_goals_met_at)
@@ -462,6 +481,11 @@ void Runner::read_serial() {
             m_stdout_ok = write_all(STDOUT_FILENO, chunk); // A closed stdout must not stop the run.
         write_all(m_serial_log.get(), chunk);
         m_scanner.feed(chunk);
+        if (m_next_key_step < m_options.key_steps.size()) {
+            m_serial_since_keys.append(chunk);
+            if (m_serial_since_keys.size() > 2 * key_marker_window)
+                m_serial_since_keys.erase(0, m_serial_since_keys.size() - key_marker_window);
+        }
         note_expectations_met(Clock::now());
     }
 }
@@ -535,8 +559,30 @@ void Runner::flush_qmp() {
     }
 }
 
+// Starts the next --send-keys step once its marker has appeared (and the keys before it are
+// typed), and sends its keys one at a time.
+void Runner::send_due_keys(Clock::time_point now) {
+    while (m_keys_to_send.empty() && m_next_key_step < m_options.key_steps.size()) {
+        const KeyStep& step = m_options.key_steps[m_next_key_step];
+        if (!step.after.empty() && m_serial_since_keys.find(step.after) == std::string::npos)
+            break;
+        for (auto& chord : parse_keys(step.keys).chords)
+            m_keys_to_send.push_back(std::move(chord));
+        say("runner: typing " + step.keys);
+        m_serial_since_keys.clear();
+        ++m_next_key_step;
+    }
+    if (m_keys_to_send.empty() || now < m_next_key_time || !m_qmp.ready())
+        return;
+    m_qmp.enqueue(send_key_tag, qmp_send_key_command(m_keys_to_send.front(), key_hold_ms));
+    m_keys_to_send.pop_front();
+    m_next_key_time = now + key_interval;
+}
+
 void Runner::handle_qmp_replies() {
     for (const auto& reply : m_qmp.take_replies()) {
+        if (reply.tag == send_key_tag && !reply.ok)
+            say("runner: QMP send-key failed: " + reply.error);
         if (reply.tag != screendump_tag)
             continue;
         if (!reply.ok) {

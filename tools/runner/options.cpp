@@ -2,6 +2,8 @@
 // that nothing later has to second-guess it.
 #include "options.h"
 
+#include "keys.h"
+
 #include <cctype>
 #include <charconv>
 #include <functional>
@@ -159,6 +161,20 @@ std::vector<OptionSpec> option_specs() {
              options.expectations.push_back(value);
              return require_non_empty("expect", value);
          }},
+        {"keys-after", true,
+         [](RunnerOptions& options, const std::string& value) {
+             options.next_keys_after = value;
+             return require_non_empty("keys-after", value);
+         }},
+        {"send-keys", true,
+         [](RunnerOptions& options, const std::string& value) {
+             ParsedKeys parsed = parse_keys(value);
+             if (!parsed.error.empty())
+                 return "--send-keys: " + parsed.error;
+             options.key_steps.push_back({options.next_keys_after, value});
+             options.next_keys_after.clear();
+             return require_non_empty("send-keys", value);
+         }},
         {"qemu-arg", true,
          [](RunnerOptions& options, const std::string& value) {
              options.qemu_args.push_back(value);
@@ -243,6 +259,10 @@ ParseResult parse_options(const std::vector<std::string>& args, std::string_view
     const RunnerOptions& options = result.options;
     if (options.help)
         return result;
+    if (!options.next_keys_after.empty()) {
+        result.error = "--keys-after=" + options.next_keys_after + " has no --send-keys after it";
+        return result;
+    }
     if (options.direct) {
         if (options.boots_linux())
             result.error = "--direct boots blog_os; it cannot be combined with --linux";
@@ -302,6 +322,15 @@ std::string usage_text() {
            "  --headless           no display window (also the default when DISPLAY is unset)\n"
            "  --timeout=SECONDS    give up after SECONDS, exit 4 (0 = never; ignored with --gdb)\n"
            "  --expect=TEXT        succeed as soon as COM1 has shown TEXT (repeatable: all of them)\n"
+           "  --send-keys=KEYS     type KEYS on the guest's PS/2 keyboard (QMP send-key, a key every 100 "
+           "ms),\n"
+           "                       in order with other --send-keys (repeatable). Characters type themselves "
+           "on a US\n"
+           "                       layout (newline: Return); braces name keys and combinations:\n"
+           "                       {ret} {esc} {tab} {backspace} {up} {pgup} {f2} {ctrl-c} {alt-f2}\n"
+           "                       {shift-pgup} {ctrl-alt-f1}; \"{{\" types '{'\n"
+           "  --keys-after=TEXT    the next --send-keys waits until COM1 shows TEXT (after the keys\n"
+           "                       before it were sent)\n"
            "  --screenshot=FILE    save the screen once the kernel reports its banner drawn\n"
            "                       (.png for PNG, otherwise PPM)\n"
            "  --gdb                start QEMU halted and attach gdb to it; COM1 goes to the serial log\n"

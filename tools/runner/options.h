@@ -30,6 +30,13 @@ inline constexpr int default_test_timeout_seconds = 120;
 // Bad usage is not a kernel result: it gets sysexits' EX_USAGE, outside qemu::RunnerExit's range.
 inline constexpr int usage_exit_code = 64;
 
+// Keys typed into the guest (--send-keys) once COM1 has shown `after` (empty: at once), counted
+// from when the previous step's keys were sent.
+struct KeyStep {
+    std::string after;
+    std::string keys; // keys.h's syntax, checked when parsed
+};
+
 struct RunnerOptions {
     std::string iso;
     std::string kernel;
@@ -51,6 +58,8 @@ struct RunnerOptions {
     std::optional<int> timeout_seconds; // As given; see effective_timeout_seconds().
     std::string screenshot;
     std::vector<std::string> expectations;
+    std::vector<KeyStep> key_steps;
+    std::string next_keys_after; // --keys-after waiting for its --send-keys
     bool gdb = false;
     std::string gdb_script;
     bool debug_int = false;
