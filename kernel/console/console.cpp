@@ -86,13 +86,6 @@ bool has_framebuffer() {
     return screen != nullptr;
 }
 
-TextSize text_size() {
-    if (!screen)
-        return {80, 25};
-    // The pinned banner row is not the program's.
-    return {static_cast<uint16_t>(screen->columns()), static_cast<uint16_t>(screen->rows() - 1)};
-}
-
 void draw_banner() {
     if (screen && !screen_owner)
         ::console::draw_banner(*screen);

@@ -29,13 +29,6 @@ void print(ktl::StringView format_string, const Args&... args) {
     ktl::format_to(sink(), format_string, args...);
 }
 
-// The text grid user programs see (TIOCGWINSZ): the screen's, or 80x25 on a serial-only console.
-struct TextSize {
-    uint16_t columns;
-    uint16_t rows;
-};
-TextSize text_size();
-
 // Protocol lines for the runner (markers): COM1 only, the screen is for people.
 void write_serial_only(ktl::StringView text);
 

@@ -74,7 +74,9 @@ void dispatch(Frame& frame) {
     if (number >= max_syscall_number || !table[number].handler) {
         if (number < max_syscall_number &&
             !__atomic_exchange_n(&unknown_reported[number], true, __ATOMIC_RELAXED))
-            klog::warn(log_subsystem, "process {} '{}' called unknown system call {} (ENOSYS, reported once)",
+            // A notice, not a warning: programs probe for calls (glibc's rseq) and cope with ENOSYS,
+            // and the screen shows warnings.
+            klog::info(log_subsystem, "process {} '{}' called unknown system call {} (ENOSYS, reported once)",
                        sched::current_task()->process_id, sched::current_task()->name, number);
         frame.rax = static_cast<uint64_t>(-static_cast<long>(ktl::Errno::NotImplemented));
         return;

@@ -39,10 +39,10 @@ void write_to_console(const char* bytes, size_t count) {
 
 class SerialTerminal final : public Terminal {
 public:
-    // The console's size is the screen's text area (80x25 without one), as the old console reported.
+    // A serial line cannot tell how big the terminal at its other end is: 80x24, the VT100's size,
+    // until someone says otherwise (`stty rows R cols C`, TIOCSWINSZ).
     SerialTerminal() {
-        console::TextSize size = console::text_size();
-        m_state.with([&](TerminalState& state) { state.window = {size.rows, size.columns, 0, 0}; });
+        m_state.with([&](TerminalState& state) { state.window = {24, 80, 0, 0}; });
     }
     ktl::StringView name() const override { return "ttyS0"; }
 
