@@ -37,7 +37,8 @@ ktl::HashMap<uint64_t, Process*>* pid_table; // under tree_lock; made on first u
 ktl::HashMap<uint64_t, Process*>* thread_table;
 Process* first_process;
 [[noreturn]] void (*first_process_exit)(int wait_status);
-SessionLeaderExitHook session_leader_exit_hook; // set once at boot, before any process runs
+SessionLeaderExitHook session_leader_exit_hook;      // set once at boot, before any process runs
+ControllingTerminalQuery controlling_terminal_query; // likewise
 
 void copy_name(char (&destination)[sched::task_name_capacity], ktl::StringView name) {
     size_t length =
@@ -1196,6 +1197,14 @@ bool is_orphaned_process_group(uint64_t group) {
 bool process_group_in_session(uint64_t group, uint64_t session) {
     sync::MutexLocker locker(tree_lock);
     return ProcessAccess::group_exists_in_session_locked(group, session);
+}
+
+void set_controlling_terminal_query(ControllingTerminalQuery query) {
+    controlling_terminal_query = query;
+}
+
+bool controlling_terminal_facts(uint64_t session, ControllingTerminalFacts& facts) {
+    return session != 0 && controlling_terminal_query && controlling_terminal_query(session, facts);
 }
 
 void set_session_leader_exit_hook(SessionLeaderExitHook hook) {

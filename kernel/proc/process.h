@@ -259,6 +259,15 @@ void signal_group_from_kernel(uint64_t group, int signal);
 // session's controlling terminal (a hook, so proc needs nothing from tty, which sits above it).
 using SessionLeaderExitHook = void (*)(uint64_t session);
 void set_session_leader_exit_hook(SessionLeaderExitHook hook);
+// What /proc shows of a session's controlling terminal, answered by the terminal layer through a
+// hook set at boot: false (and `facts` untouched) when the session has none.
+struct ControllingTerminalFacts {
+    uint64_t device = 0;     // fs::make_device numbering
+    uint64_t foreground = 0; // the foreground process group, 0 when none
+};
+using ControllingTerminalQuery = bool (*)(uint64_t session, ControllingTerminalFacts& facts);
+void set_controlling_terminal_query(ControllingTerminalQuery query);
+bool controlling_terminal_facts(uint64_t session, ControllingTerminalFacts& facts);
 
 // Ends the running process, every thread of it (exit_group, fatal signals, faults): `wait_status`
 // in Linux's encoding ((code & 0xff) << 8 for an exit, the signal number for a kill). Logs

@@ -24,6 +24,7 @@ public:
     explicit PseudoTerminal(uint32_t index) : m_index(index) {}
     uint32_t index() const { return m_index; }
     ktl::StringView name() const override { return "pts"; }
+    uint64_t device_number() const override { return fs::make_device(slave_major, m_index); }
 
     void side_opened() override {
         m_state.with([](TerminalState& state) {

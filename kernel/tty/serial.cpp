@@ -45,6 +45,7 @@ public:
         m_state.with([&](TerminalState& state) { state.window = {24, 80, 0, 0}; });
     }
     ktl::StringView name() const override { return "ttyS0"; }
+    uint64_t device_number() const override { return fs::make_device(4, 64); }
 
 protected:
     void echo_locked(TerminalState&, const char* bytes, size_t count) override {
@@ -139,6 +140,7 @@ constinit ControllingTerminalDevice controlling_terminal_device;
 class LogLineTerminal final : public Terminal {
 public:
     ktl::StringView name() const override { return "ttyS1"; }
+    uint64_t device_number() const override { return fs::make_device(4, 65); }
 
 protected:
     void echo_locked(TerminalState&, const char*, size_t) override {} // no input, so no echo
@@ -209,6 +211,7 @@ void register_terminal_devices() {
     register_pseudo_terminals();
     register_virtual_terminals();
     proc::set_session_leader_exit_hook(session_leader_exited);
+    proc::set_controlling_terminal_query(controlling_terminal_facts);
 }
 
 void mount_devpts() {

@@ -505,6 +505,15 @@ ktl::RefPtr<Terminal> controlling_terminal_of(uint64_t session) {
     });
 }
 
+bool controlling_terminal_facts(uint64_t session, proc::ControllingTerminalFacts& facts) {
+    ktl::RefPtr<Terminal> terminal = controlling_terminal_of(session);
+    if (!terminal)
+        return false;
+    facts.device = terminal->device_number();
+    facts.foreground = terminal->foreground_group();
+    return true;
+}
+
 uint64_t Terminal::release_session(uint64_t session) {
     return m_state.with([&](TerminalState& state) -> uint64_t {
         if (state.session != session)

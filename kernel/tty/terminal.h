@@ -22,6 +22,10 @@
 #include <cstddef>
 #include <cstdint>
 
+namespace proc {
+struct ControllingTerminalFacts;
+}
+
 namespace tty {
 
 inline constexpr size_t input_capacity = 4096;
@@ -104,6 +108,8 @@ public:
     void hang_up();
 
     virtual ktl::StringView name() const = 0;
+    // Its device number (fs::make_device), which /proc/PID/stat shows as the process's tty_nr.
+    virtual uint64_t device_number() const = 0;
     // A description of this terminal's side opened or closed (a pty counts its slave's).
     virtual void side_opened() {}
     virtual void side_closed() {}
@@ -111,6 +117,10 @@ public:
     // The session it is the controlling terminal of (0: none).
     uint64_t session() {
         return m_state.with([](TerminalState& state) { return state.session; });
+    }
+    // The foreground process group of its session (0: none).
+    uint64_t foreground_group() {
+        return m_state.with([](TerminalState& state) { return state.foreground; });
     }
     // Drops `session` if this terminal is its controlling terminal; returns the foreground group then.
     uint64_t release_session(uint64_t session);
@@ -130,6 +140,8 @@ protected:
 
 // The controlling terminal of `session`, or null.
 ktl::RefPtr<Terminal> controlling_terminal_of(uint64_t session);
+// proc's ControllingTerminalQuery: the device and foreground group of `session`'s terminal.
+bool controlling_terminal_facts(uint64_t session, proc::ControllingTerminalFacts& facts);
 // The leader of `session` exits: its controlling terminal's foreground group gets SIGHUP then SIGCONT
 // and the terminal loses its session, as Linux's disassociate_ctty does.
 void session_leader_exited(uint64_t session);

@@ -160,6 +160,7 @@ public:
         m_state.with([&](TerminalState& state) { state.window = {rows, columns, 0, 0}; });
     }
     ktl::StringView name() const override { return terminal_names[m_index]; }
+    uint64_t device_number() const override { return fs::make_device(tty_major, m_index + 1); }
 
 protected:
     void echo_locked(TerminalState&, const char* bytes, size_t count) override {

@@ -375,6 +375,79 @@ TEST(a_session_leader_acquires_the_slave_it_opens_and_dev_tty_reaches_it) {
     EXPECT_EQ(read_exactly(pty.master, 9).view(), std::string_view("via tty\r\n"));
 }
 
+// What ps reads: /proc/PID/stat's pgrp, session, tty_nr (the terminal's st_rdev, in the kernel's
+// 32-bit encoding) and tpgid (the terminal's foreground group, -1 without a terminal).
+TEST(proc_stat_shows_the_group_session_and_controlling_terminal) {
+    Pty pty;
+    ASSERT_TRUE(open_pty(pty));
+    struct stat slave_status {};
+    ASSERT_EQ(fstat(pty.slave, &slave_status), 0);
+    unsigned expected_tty = (minor(slave_status.st_rdev) & 0xff) | (major(slave_status.st_rdev) << 8) |
+                            ((minor(slave_status.st_rdev) & ~0xffu) << 12);
+    int pipe_ends[2];
+    ASSERT_EQ(pipe(pipe_ends), 0);
+    pid_t pid = session_child(pty, pipe_ends[1], [&] {
+        pid_t job = fork();
+        if (job == 0) { // a second group, put in the foreground
+            setpgid(0, 0);
+            pause();
+            _exit(0);
+        }
+        setpgid(job, job);
+        if (tcsetpgrp(pty.slave, job) != 0)
+            return 10;
+        auto fields = [](pid_t of, long& group, long& session, long& tty, long& foreground) {
+            char path[64];
+            snprintf(path, sizeof(path), "/proc/%d/stat", of);
+            FILE* file = fopen(path, "r");
+            if (!file)
+                return false;
+            char state = 0;
+            long parent = 0;
+            // "pid (comm) state ppid pgrp session tty_nr tpgid": comm has no spaces here.
+            bool read = fscanf(file, "%*d %*s %c %ld %ld %ld %ld %ld", &state, &parent, &group, &session,
+                               &tty, &foreground) == 6;
+            fclose(file);
+            return read;
+        };
+        long group = 0, session = 0, tty = 0, foreground = 0;
+        int result = 0;
+        if (!fields(getpid(), group, session, tty, foreground))
+            result = 11;
+        else if (group != getpid() || session != getpid())
+            result = 12;
+        else if (tty != static_cast<long>(expected_tty))
+            result = 13;
+        else if (foreground != job)
+            result = 14;
+        else if (!fields(job, group, session, tty, foreground) || group != job || session != getpid())
+            result = 15;
+        kill(job, SIGKILL);
+        waitpid(job, nullptr, 0);
+        return result;
+    });
+    ASSERT_TRUE(wait_ready(pipe_ends[0]));
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_EXITED(status, 0);
+    // The test process itself: its own group and session, whatever terminal it has.
+    FILE* file = fopen("/proc/self/stat", "r");
+    ASSERT_TRUE(file != nullptr);
+    long group = 0, session = 0, tty = 0, foreground = 0;
+    char state = 0;
+    long parent = 0;
+    ASSERT_EQ(
+        fscanf(file, "%*d %*s %c %ld %ld %ld %ld %ld", &state, &parent, &group, &session, &tty, &foreground),
+        6);
+    fclose(file);
+    EXPECT_EQ(group, getpgrp());
+    EXPECT_EQ(session, getsid(0));
+    if (tty == 0)
+        EXPECT_EQ(foreground, -1);
+    close(pipe_ends[0]);
+    close(pipe_ends[1]);
+}
+
 TEST(window_size_changes_send_sigwinch_to_the_foreground_group) {
     Pty pty;
     ASSERT_TRUE(open_pty(pty));

@@ -28,6 +28,8 @@ struct ProcessFacts {
     RefPtr<FsContext> context;
     proc::Identity ids;
     proc::SignalSummary signals;
+    uint64_t process_group = 0;
+    uint64_t session = 0;
 };
 
 ktl::ErrorOr<ProcessFacts> gather(uint64_t pid) {
@@ -35,6 +37,8 @@ ktl::ErrorOr<ProcessFacts> gather(uint64_t pid) {
     auto found = proc::with_process(pid, [&](proc::Process& process) {
         facts.pid = process.pid();
         facts.parent_pid = process.parent_pid_locked();
+        facts.process_group = process.process_group_locked();
+        facts.session = process.session_locked();
         facts.zombie = process.state_locked() == proc::ProcessState::Zombie;
         facts.wait_status = process.wait_status_locked();
         facts.exit_run_time_ns = process.exit_run_time_ns_locked();
@@ -156,11 +160,19 @@ void write_stat(ktl::StringBuilder& out, const ProcessFacts& facts) {
     int nice = task.present() ? task.snapshot().nice : 0;
     uint64_t start_ticks = task.present() ? task.snapshot().created_ns / ns_per_user_tick : 0;
     uint64_t break_start = task.address_space() ? task.address_space()->break_start : 0;
-    // pid (comm) state ppid pgrp session tty_nr tpgid flags; no process groups or sessions yet, so
-    // each process leads its own, with no controlling terminal.
-    ktl::format_to(out, "{} ({}) {} {} {} {} 0 -1 0 ", facts.pid,
-                   static_cast<const char*>(facts.identity.name), state, facts.parent_pid, facts.pid,
-                   facts.pid);
+    // pid (comm) state ppid pgrp session tty_nr tpgid flags. tty_nr in Linux's 32-bit encoding
+    // (minor's low byte, major, the rest of minor); tpgid -1 without a controlling terminal.
+    proc::ControllingTerminalFacts terminal;
+    uint64_t tty_number = 0;
+    int64_t terminal_group = -1;
+    if (proc::controlling_terminal_facts(facts.session, terminal)) {
+        uint32_t major = device_major(terminal.device), minor = device_minor(terminal.device);
+        tty_number = (minor & 0xff) | (static_cast<uint64_t>(major) << 8) | ((minor & ~0xffull) << 12);
+        terminal_group = terminal.foreground != 0 ? static_cast<int64_t>(terminal.foreground) : -1;
+    }
+    ktl::format_to(out, "{} ({}) {} {} {} {} {} {} 0 ", facts.pid,
+                   static_cast<const char*>(facts.identity.name), state, facts.parent_pid,
+                   facts.process_group, facts.session, tty_number, terminal_group);
     // minflt cminflt majflt cmajflt utime stime cutime cstime
     ktl::format_to(out, "0 0 0 0 {} 0 0 0 ", run_time_ns(facts, task) / ns_per_user_tick);
     // priority nice num_threads itrealvalue starttime vsize rss rsslim
