@@ -1,0 +1,179 @@
+// Whole scans of the `pc` and `q35` machines: every function QEMU was given is found with its ids,
+// class, BARs and capabilities, behind bridges too, and nothing anomalous is reported.
+#include "pci/pattern.h"
+#include "pci/scan.h"
+#include "qemu_machines.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+namespace {
+
+using namespace pci;
+using namespace pci::testing;
+
+std::unique_ptr<ScanResult> scan_machine(void (*build)(FakeConfigSpace&), FakeConfigSpace& space) {
+    build(space);
+    auto result = std::make_unique<ScanResult>();
+    scan(space, *result);
+    return result;
+}
+
+struct Expected {
+    Address address;
+    uint16_t vendor;
+    uint16_t device;
+    uint32_t class_triple;
+};
+
+void expect_functions(const ScanResult& result, std::initializer_list<Expected> expected) {
+    ASSERT_EQ(result.functions.size(), expected.size());
+    size_t index = 0;
+    for (const Expected& want : expected) {
+        const Function& got = result.functions[index++];
+        char name[13];
+        format_address(want.address, name);
+        SCOPED_TRACE(name);
+        EXPECT_EQ(got.address, want.address);
+        EXPECT_EQ(got.vendor_id, want.vendor);
+        EXPECT_EQ(got.device_id, want.device);
+        EXPECT_EQ(got.class_triple(), want.class_triple);
+    }
+}
+
+void expect_clean(const ScanResult& result) {
+    EXPECT_EQ(result.anomalies.bridge_loops, 0u);
+    EXPECT_EQ(result.anomalies.unconfigured_bridges, 0u);
+    EXPECT_EQ(result.anomalies.dropped_functions, 0u);
+    EXPECT_EQ(result.anomalies.functions_with_anomalies, 0u);
+}
+
+TEST(PciQemuPc, FindsEveryFunctionInScanOrder) {
+    FakeConfigSpace space;
+    auto result = scan_machine(build_qemu_pc, space);
+    expect_functions(*result, {
+                                  {{0, 0, 0, 0}, 0x8086, 0x1237, 0x060000}, // i440FX host bridge
+                                  {{0, 0, 1, 0}, 0x8086, 0x7000, 0x060100}, // PIIX3 ISA
+                                  {{0, 0, 1, 1}, 0x8086, 0x7010, 0x010180}, // PIIX3 IDE
+                                  {{0, 0, 1, 3}, 0x8086, 0x7113, 0x068000}, // PIIX4 ACPI
+                                  {{0, 0, 2, 0}, 0x1234, 0x1111, 0x030000}, // std VGA
+                                  {{0, 0, 3, 0}, 0x8086, 0x100e, 0x020000}, // e1000
+                                  {{0, 0, 4, 0}, 0x1b36, 0x0002, 0x070002}, // pci-serial
+                                  {{0, 0, 5, 0}, 0x1af4, 0x1005, 0x00ff00}, // virtio-rng (legacy)
+                                  {{0, 0, 6, 0}, 0x1b36, 0x0001, 0x060400}, // pci-bridge
+                                  {{0, 1, 0, 0}, 0x1b36, 0x0002, 0x070002}, // pci-serial behind it
+                              });
+    EXPECT_EQ(result->buses_scanned, 2u);
+    expect_clean(*result);
+    EXPECT_EQ(space.bar_probes_while_decoding, 0u);
+}
+
+TEST(PciQemuPc, BarsOfEveryKind) {
+    FakeConfigSpace space;
+    auto result = scan_machine(build_qemu_pc, space);
+    const Function* ide = result->find({0, 0, 1, 1});
+    ASSERT_NE(ide, nullptr);
+    ASSERT_EQ(ide->bars.size(), 1u);
+    EXPECT_EQ(ide->bars[0].index, 4);
+    EXPECT_EQ(ide->bars[0].kind, BarKind::Io);
+    EXPECT_EQ(ide->bars[0].size, 16u);
+
+    const Function* vga = result->find({0, 0, 2, 0});
+    ASSERT_NE(vga, nullptr);
+    ASSERT_EQ(vga->bars.size(), 2u);
+    EXPECT_TRUE(vga->bars[0].prefetchable);
+    EXPECT_EQ(vga->bars[0].address, 0xfd000000u);
+    EXPECT_EQ(vga->bars[0].size, 16u << 20);
+
+    const Function* rng = result->find({0, 0, 5, 0});
+    ASSERT_NE(rng, nullptr);
+    ASSERT_EQ(rng->bars.size(), 3u);
+    EXPECT_EQ(rng->bars[2].index, 4);
+    EXPECT_EQ(rng->bars[2].kind, BarKind::Memory64);
+    EXPECT_EQ(rng->bars[2].size, 16u << 10);
+    ASSERT_NE(rng->find_capability(capability::msi_x), nullptr);
+    EXPECT_EQ(rng->find_capability(capability::msi_x)->offset, 0x98);
+    EXPECT_EQ(rng->capabilities.size(), 6u);
+}
+
+TEST(PciQemuPc, BridgeCarriesItsBusNumbers) {
+    FakeConfigSpace space;
+    auto result = scan_machine(build_qemu_pc, space);
+    const Function* bridge = result->find({0, 0, 6, 0});
+    ASSERT_NE(bridge, nullptr);
+    EXPECT_TRUE(bridge->is_pci_bridge());
+    EXPECT_EQ(bridge->secondary_bus, 1);
+    EXPECT_EQ(bridge->subordinate_bus, 1);
+    EXPECT_NE(bridge->find_capability(capability::msi), nullptr);
+}
+
+TEST(PciQemuPc, PatternsPickTheirDevices) {
+    FakeConfigSpace space;
+    auto result = scan_machine(build_qemu_pc, space);
+    auto count = [&](const char* text) {
+        auto pattern = PciPattern::parse(text);
+        EXPECT_FALSE(pattern.is_error());
+        size_t matches = 0;
+        for (const Function& function : result->functions)
+            matches += pattern.value().matches(function);
+        return matches;
+    };
+    EXPECT_EQ(count("0x1b36 0x0002"), 2u);             // both pci-serial, one behind the bridge
+    EXPECT_EQ(count("* * * * 0x060000 0xffff00"), 1u); // host bridges
+    EXPECT_EQ(count("* * * * 0x060000 0xff0000"), 4u); // every bridge
+    EXPECT_EQ(count("0x1af4 * * 0x0004"), 1u);         // virtio by subsystem id (4 = entropy)
+}
+
+TEST(PciQemuQ35, FindsTheDeviceBehindTheRootPort) {
+    FakeConfigSpace space;
+    auto result = scan_machine(build_qemu_q35, space);
+    expect_functions(*result, {
+                                  {{0, 0, 0, 0}, 0x8086, 0x29c0, 0x060000},  // MCH host bridge
+                                  {{0, 0, 1, 0}, 0x1234, 0x1111, 0x030000},  // std VGA
+                                  {{0, 0, 2, 0}, 0x8086, 0x10d3, 0x020000},  // e1000e
+                                  {{0, 0, 3, 0}, 0x1b36, 0x000c, 0x060400},  // pcie-root-port
+                                  {{0, 1, 0, 0}, 0x1af4, 0x1044, 0x00ff00},  // virtio-rng (modern)
+                                  {{0, 0, 31, 0}, 0x8086, 0x2918, 0x060100}, // ICH9 LPC
+                                  {{0, 0, 31, 2}, 0x8086, 0x2922, 0x010601}, // ICH9 AHCI
+                                  {{0, 0, 31, 3}, 0x8086, 0x2930, 0x0c0500}, // ICH9 SMBus
+                              });
+    EXPECT_EQ(result->buses_scanned, 2u);
+    expect_clean(*result);
+    EXPECT_EQ(space.bar_probes_while_decoding, 0u);
+}
+
+TEST(PciQemuQ35, PciExpressCapabilitiesAndSixtyFourBitBars) {
+    FakeConfigSpace space;
+    auto result = scan_machine(build_qemu_q35, space);
+    const Function* e1000e = result->find({0, 0, 2, 0});
+    ASSERT_NE(e1000e, nullptr);
+    EXPECT_EQ(e1000e->bars.size(), 4u);
+    ASSERT_NE(e1000e->find_capability(capability::pci_express), nullptr);
+    EXPECT_EQ(e1000e->find_capability(capability::pci_express)->offset, 0xe0);
+    EXPECT_NE(e1000e->find_capability(capability::msi), nullptr);
+    EXPECT_NE(e1000e->find_capability(capability::msi_x), nullptr);
+
+    const Function* rng = result->find({0, 1, 0, 0});
+    ASSERT_NE(rng, nullptr);
+    ASSERT_EQ(rng->bars.size(), 1u);
+    EXPECT_EQ(rng->bars[0].kind, BarKind::Memory64);
+    EXPECT_TRUE(rng->bars[0].prefetchable);
+    EXPECT_EQ(rng->bars[0].address, 0xfe600000u);
+    EXPECT_EQ(rng->capabilities.size(), 8u);
+
+    const Function* ahci = result->find({0, 0, 31, 2});
+    ASSERT_NE(ahci, nullptr);
+    EXPECT_NE(ahci->find_capability(capability::sata), nullptr);
+}
+
+TEST(PciQemuQ35, ScanLeavesConfigurationSpaceAsItFoundIt) {
+    FakeConfigSpace before;
+    build_qemu_q35(before);
+    FakeConfigSpace space;
+    auto result = scan_machine(build_qemu_q35, space);
+    for (const Function& function : result->functions)
+        EXPECT_EQ(space.get(function.address)->bytes, before.get(function.address)->bytes);
+}
+
+} // namespace
