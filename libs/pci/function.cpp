@@ -32,6 +32,12 @@ void walk_capabilities(ConfigSpace& config, Function& function) {
     }
 }
 
+// A BAR's size is its lowest writable address bit. Hardware makes the writable bits contiguous; taking the
+// lowest one (as Linux does) still gives a power of two when hostile hardware does not.
+uint64_t lowest_set_bit(uint64_t mask) {
+    return mask & (~mask + 1);
+}
+
 // Writes all ones to the BAR dword at `offset` and returns what sticks, then restores the original.
 uint32_t probe_writable_bits(ConfigSpace& config, Address address, uint16_t offset, uint32_t original) {
     config.write32(address, offset, 0xffffffff);
@@ -61,11 +67,8 @@ void size_bars(ConfigSpace& config, Function& function, uint8_t bar_count) {
             uint32_t mask = sticky & ~0x3u;
             if (mask == 0)
                 continue; // no address bit is writable
-            // Devices that decode only 16 I/O address bits may read the upper half back as zero.
-            if ((mask & 0xffff0000) == 0)
-                mask |= 0xffff0000;
             bar.address = original & ~0x3u;
-            bar.size = uint32_t(~mask + 1);
+            bar.size = lowest_set_bit(mask);
         } else {
             uint8_t type = (original >> 1) & 0x3;
             bar.prefetchable = original & 0x8;
@@ -89,14 +92,11 @@ void size_bars(ConfigSpace& config, Function& function, uint8_t bar_count) {
                 ++index; // the upper half is not a BAR of its own
             } else {
                 bar.kind = BarKind::Memory32;
-                mask |= 0xffffffff00000000ull; // so the complement below is the 32-bit size
             }
-            if ((mask & 0xffffffff) == 0 && bar.kind == BarKind::Memory32)
-                continue;
-            bar.size = ~mask + 1;
+            if (mask == 0)
+                continue; // only the type bits read back: unimplemented
+            bar.size = lowest_set_bit(mask);
         }
-        if (bar.size == 0)
-            continue; // all bits writable: no size at all, nonsense from hostile hardware
         (void)function.bars.try_append(bar);
     }
 
