@@ -1224,6 +1224,13 @@ void signal_group_from_kernel(uint64_t group, int signal) {
         (void)with_process(pids[i], [&](Process& target) { (void)send_signal(target, info); });
 }
 
+bool signal_process_from_kernel(uint64_t pid, int signal) {
+    SignalInfo info{};
+    info.signal = signal;
+    info.code = si_kernel;
+    return !with_process(pid, [&](Process& target) { (void)send_signal(target, info); }).is_error();
+}
+
 void exit_current(int wait_status) {
     Process* process = current_process();
     if (!process) {
