@@ -230,8 +230,12 @@ struct ProcessAccess {
                                                  FpuStart fpu = FpuStart::Initial) {
         // Not a word about `process` after this: a parentless process may already have run and
         // been freed. The child sets its own pid.
+        sched::Task* caller = sched::current_task();
         return sched::spawn(name, start_main_task, request,
-                            {.address_space = space, .copy_fpu_state = fpu == FpuStart::CopyOfCaller});
+                            {.nice = caller->nice,
+                             .allowed_cpus = caller->allowed_cpus,
+                             .address_space = space,
+                             .copy_fpu_state = fpu == FpuStart::CopyOfCaller});
     }
 
     [[noreturn]] static void start_main_task(void* argument) {
@@ -284,7 +288,10 @@ struct ProcessAccess {
         }
         task->address_space->ref();
         auto started = sched::spawn(task->name_view(), start_thread, request,
-                                    {.address_space = task->address_space, .copy_fpu_state = true});
+                                    {.nice = task->nice,
+                                     .allowed_cpus = task->allowed_cpus,
+                                     .address_space = task->address_space,
+                                     .copy_fpu_state = true});
         if (started.is_error()) {
             delete request; // the failed spawn released the address space reference
             remove_unstarted_thread(*process, *thread);
@@ -1222,6 +1229,13 @@ void signal_group_from_kernel(uint64_t group, int signal) {
     info.code = si_kernel;
     for (size_t i = 0; i < count; ++i)
         (void)with_process(pids[i], [&](Process& target) { (void)send_signal(target, info); });
+}
+
+bool signal_process_from_kernel(uint64_t pid, int signal) {
+    SignalInfo info{};
+    info.signal = signal;
+    info.code = si_kernel;
+    return !with_process(pid, [&](Process& target) { (void)send_signal(target, info); }).is_error();
 }
 
 void exit_current(int wait_status) {

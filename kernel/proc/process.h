@@ -255,6 +255,8 @@ bool is_orphaned_process_group(uint64_t group);
 bool process_group_in_session(uint64_t group, uint64_t session);
 // Sends `signal` from the kernel (SI_KERNEL) to every live process of `group` (the first 64).
 void signal_group_from_kernel(uint64_t group, int signal);
+// The same for one process; false when there is no such process.
+bool signal_process_from_kernel(uint64_t pid, int signal);
 // What runs when a session leader exits, before it leaves the tree: the terminal layer hangs up the
 // session's controlling terminal (a hook, so proc needs nothing from tty, which sits above it).
 using SessionLeaderExitHook = void (*)(uint64_t session);

@@ -283,6 +283,7 @@ ktl::ErrorOr<Task*> create_task(ktl::StringView name, const SpawnOptions& option
         arch::save_fpu_state(task->fpu_state);
     task->nice = options.nice < min_nice ? min_nice : options.nice > max_nice ? max_nice : options.nice;
     task->entity.weight = weight_for_nice(task->nice);
+    task->allowed_cpus = options.allowed_cpus;
     task->created_ns = now_ns();
     task->saved_stack_pointer = arch::prepare_thread_stack(task->stack.top, task_start, task);
     task->references = 2; // its own and the handle's
@@ -591,6 +592,63 @@ ktl::ErrorOr<TaskSnapshot> snapshot_task(uint64_t id) {
     if (!found)
         return ktl::Errno::NoSuchProcess;
     return snapshot;
+}
+
+namespace {
+
+// Runs `visit` on task `id` (not the idle task) under the scheduler's locks; NoSuchProcess if none.
+template <typename Visit>
+ktl::ErrorOr<void> with_task_locked(uint64_t id, Visit visit) {
+    bool found = false;
+    sync::SpinlockGuard guard(scheduler_lock); // before task_list, as the lock order says
+    task_list.with([&](TaskList& list) {
+        for (Task& task : list.tasks) {
+            if (task.id != id || &task == idle_task || task.state == TaskState::Exited)
+                continue;
+            found = true;
+            visit(task);
+            return;
+        }
+    });
+    if (!found)
+        return ktl::Errno::NoSuchProcess;
+    return {};
+}
+
+} // namespace
+
+ktl::ErrorOr<int> task_nice(uint64_t id) {
+    int nice = 0;
+    TRY(with_task_locked(id, [&](Task& task) { nice = task.nice; }));
+    return nice;
+}
+
+ktl::ErrorOr<void> set_task_nice(uint64_t id, int nice) {
+    nice = nice < min_nice ? min_nice : nice > max_nice ? max_nice : nice;
+    TRY(with_task_locked(id, [&](Task& task) {
+        if (&task == detail::current_task)
+            charge_current(now_ns()); // what it ran so far counts at the old weight
+        task.nice = nice;
+        run_queue.reweight(task.entity, weight_for_nice(nice));
+        switch_requested = true; // the placement changed: pick again at the next interrupt return
+    }));
+    return {};
+}
+
+uint64_t online_cpus() {
+    return 1; // CPU 0 until SMP brings up the others
+}
+
+ktl::ErrorOr<uint64_t> task_allowed_cpus(uint64_t id) {
+    uint64_t mask = 0;
+    TRY(with_task_locked(id, [&](Task& task) { mask = task.allowed_cpus; }));
+    return mask;
+}
+
+ktl::ErrorOr<void> set_task_allowed_cpus(uint64_t id, uint64_t mask) {
+    if ((mask & online_cpus()) == 0)
+        return ktl::Errno::InvalidArgument;
+    return with_task_locked(id, [&](Task& task) { task.allowed_cpus = mask; });
 }
 
 CpuTimes cpu_times() {

@@ -87,6 +87,16 @@ struct TaskSnapshot {
 // NoSuchProcess if no task has that id (any more).
 ktl::ErrorOr<TaskSnapshot> snapshot_task(uint64_t id);
 
+// A task's nice value, and setpriority's change of it (clamped to min_nice..max_nice; the task's
+// share of the processor follows at once). NoSuchProcess for an unknown or exited task.
+ktl::ErrorOr<int> task_nice(uint64_t id);
+ktl::ErrorOr<void> set_task_nice(uint64_t id, int nice);
+// The processors that are up (bit n: CPU n), and a task's affinity mask (sched_setaffinity):
+// InvalidArgument for a mask with no processor that is up.
+uint64_t online_cpus();
+ktl::ErrorOr<uint64_t> task_allowed_cpus(uint64_t id);
+ktl::ErrorOr<void> set_task_allowed_cpus(uint64_t id, uint64_t mask);
+
 // The processor's time since boot, for /proc/stat: the idle task's, the live user tasks' (programs)
 // and the rest (kernel tasks, and tasks that have exited).
 struct CpuTimes {

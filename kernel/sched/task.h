@@ -35,6 +35,8 @@ struct Task : ktl::IntrusiveListNode<InAllTasks>, ktl::IntrusiveListNode<InReapi
     TaskState state = TaskState::Runnable;
     int nice = 0;
     int exit_code = 0;
+    // sched_setaffinity's mask: the CPUs it may run on (bit n: CPU n), inherited by clone.
+    uint64_t allowed_cpus = ~0ull;
 
     mm::KernelStack stack;
     bool owns_stack = true; // the boot task runs on the boot stack, which is never freed
@@ -80,6 +82,7 @@ struct Task : ktl::IntrusiveListNode<InAllTasks>, ktl::IntrusiveListNode<InReapi
 
 struct SpawnOptions {
     int nice = 0;
+    uint64_t allowed_cpus = ~0ull;
     size_t stack_size = mm::default_kernel_stack_size;
     mm::AddressSpace* address_space = nullptr; // one reference handed to the task, even when spawning fails
     // Starts with a copy of the caller's FPU registers (clone) rather than the initial state. Tasks

@@ -20,6 +20,9 @@
 #include "fs/char_device.h"
 #include "input/keyboard.h"
 #include "mm/user_memory.h"
+#include "power/power.h"
+#include "proc/process.h"
+#include "proc/signals.h"
 #include "sched/scheduler.h"
 #include "sched/wait_queue.h"
 #include "sync/mutex.h"
@@ -371,6 +374,14 @@ void act_on_key(const input::KeyResult& result) {
             int32_t half = static_cast<int32_t>(console->text->rows() / 2);
             console->text->scroll_view(result.action == input::Action::ScrollBack ? half : -half);
         });
+        break;
+    case input::Action::CtrlAltDelete:
+        // As Linux: an immediate restart while reboot(2)'s CAD_ON stands (the boot default), else
+        // SIGINT to init, which goes down in order (init turns CAD off first thing).
+        if (power::ctrl_alt_del_reboots())
+            power::restart({});
+        if (!proc::signal_process_from_kernel(1, proc::sigint))
+            klog::warn("vt", "Ctrl-Alt-Delete: there is no init to tell");
         break;
     }
 }

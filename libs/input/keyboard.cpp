@@ -359,6 +359,10 @@ void Keyboard::press(KeyResult& result, Key key, bool repeat, TerminalModes mode
         append(result, function_key_strings[number - 1]);
         return;
     }
+    if (ctrl() && (alt() || alt_gr()) && (key == Key::Delete || key == Key::KeypadPeriod)) {
+        result.action = Action::CtrlAltDelete;
+        return;
+    }
     if (alt() && (key == Key::Left || key == Key::Right)) {
         result.action = key == Key::Left ? Action::PreviousConsole : Action::NextConsole;
         return;

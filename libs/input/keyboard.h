@@ -164,6 +164,7 @@ enum class Action : uint8_t {
     NextConsole,     // Alt-Right
     ScrollBack,      // Shift-PageUp: half a screen into the history
     ScrollForward,   // Shift-PageDown
+    CtrlAltDelete,   // Ctrl-Alt-Delete (or the keypad's Delete): reboot, or tell init
 };
 
 struct KeyResult {

@@ -166,6 +166,20 @@ void EevdfQueue::dequeue(SchedEntity& entity) {
     entity.queued = false;
 }
 
+void EevdfQueue::reweight(SchedEntity& entity, uint32_t weight) {
+    if (weight == 0 || weight == entity.weight)
+        return;
+    bool was_queued = entity.queued;
+    uint64_t enqueued_at = entity.enqueued_at_ns;
+    dequeue(entity);
+    entity.lag = static_cast<int64_t>(static_cast<__int128>(entity.lag) * entity.weight / weight);
+    entity.weight = weight;
+    if (was_queued) {
+        enqueue(entity, enqueued_at);
+        entity.enqueued_at_ns = enqueued_at; // its wait goes on
+    }
+}
+
 SchedEntity* EevdfQueue::pick() const {
     // Walk down by vruntime. An eligible node makes its whole left subtree eligible too (smaller
     // vruntime), so that subtree's best is its min_deadline; ineligible nodes send the walk left.

@@ -51,6 +51,10 @@ public:
     void enqueue(SchedEntity& entity, uint64_t now_ns);
     // Removes a runnable entity (it blocks or exits), remembering its lag.
     void dequeue(SchedEntity& entity);
+    // Gives `entity` (queued or not) a new weight (setpriority). The service it is owed or owes,
+    // lag times weight, stays what it was, so its virtual lag scales by old/new weight; a queued
+    // entity is placed again with it and a fresh slice.
+    void reweight(SchedEntity& entity, uint32_t weight);
     // The eligible entity with the earliest virtual deadline; nullptr if the queue is empty.
     SchedEntity* pick() const;
     // Marks `entity` as chosen to run at `now_ns`, and as ready-but-not-running again from `now_ns`

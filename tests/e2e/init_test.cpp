@@ -136,6 +136,27 @@ TEST(Init, SigtermToInitStopsEveryProcessAndTakesTheMachineDown) {
     EXPECT_THAT(runner.output(), HasSubstr("[reboot][WARN] Restarting system"));
 }
 
+// Ctrl-Alt-Delete on the PS/2 keyboard: init turned reboot(2)'s CAD off at boot, so the kernel
+// tells it with SIGINT and it goes down in order; without init to do that (a shell as the first
+// process, CAD still on as at boot) the kernel restarts the machine at once.
+TEST(Init, CtrlAltDeleteOnTheKeyboardRebootsThroughInit) {
+    auto run = e2e::run_kernel("init-ctrl-alt-delete",
+                               {"--direct", "--firmware=bios", "--timeout=120",
+                                "--keys-after=Welcome to blog_os", "--send-keys={ctrl-alt-delete}"});
+    EXPECT_EQ(run.exit_code, kGuestReset) << run.runner_errors;
+    EXPECT_THAT(run.serial, HasSubstr("init: the system is going down (reboot)"));
+    EXPECT_THAT(run.serial, HasSubstr("[reboot][WARN] Restarting system"));
+}
+
+TEST(Init, CtrlAltDeleteWithoutInitRestartsAtOnce) {
+    auto run = e2e::run_kernel("init-ctrl-alt-delete-direct",
+                               {"--direct", "--firmware=bios", "--timeout=120", "--cmdline=init=/bin/sh",
+                                "--keys-after=PS/2 keyboard ready", "--send-keys={ctrl-alt-delete}"});
+    EXPECT_EQ(run.exit_code, kGuestReset) << run.runner_errors;
+    EXPECT_THAT(run.serial, HasSubstr("[reboot][WARN] Restarting system"));
+    EXPECT_THAT(run.serial, testing::Not(HasSubstr("init: the system is going down")));
+}
+
 // A shell that cannot start: /bin/sh replaced by a script that only prints its name and exits. init
 // tries three times in quick succession, then says so and waits 10 s: in 8 s of the run there are
 // exactly three tries, not thousands.

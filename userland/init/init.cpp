@@ -436,6 +436,9 @@ bool reap_all_within(long milliseconds) {
         exit(1);
     }
     set_up_signals();
+    // Ctrl-Alt-Delete becomes a SIGINT to us (an orderly reboot) instead of an immediate reset.
+    if (reboot(RB_DISABLE_CAD) != 0)
+        say("cannot turn Ctrl-Alt-Delete into a signal: %s", strerror(errno));
     set_up_environment();
     mount_file_systems();
     ensure_standard_descriptors();

@@ -4,11 +4,13 @@
 #include "test/test.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
+#include <sched.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -297,4 +299,199 @@ TEST(interpreters_nest_four_deep_and_a_fifth_level_fails_with_eloop) {
     EXPECT_TRUE(status != -1 && WIFEXITED(status));
     EXPECT_EQ(spawn_and_wait("level6", {"level6"}, &error), -1);
     EXPECT_EQ(error, ELOOP);
+}
+
+// Scheduling calls: nice values and CPU affinity, as on Linux (a "pid" there names a thread).
+namespace {
+
+// Runs `body` in a forked child and returns its wait status.
+template <typename Body>
+int in_child(Body body) {
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(body());
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+int own_cpu() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return -1;
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+        if (CPU_ISSET(cpu, &set))
+            return cpu;
+    return -1;
+}
+
+// CPU time a child spins for over `wall_ms` of real time, on `cpu` only, at `nice`; written to `out`.
+pid_t spinner(int cpu, int nice, int wall_ms, int out) {
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0 || setpriority(PRIO_PROCESS, 0, nice) != 0)
+        _exit(1);
+    timespec start{}, now{};
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    while ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1'000'000 < wall_ms);
+    timespec used{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &used);
+    long long ns = used.tv_sec * 1'000'000'000ll + used.tv_nsec;
+    (void)!write(out, &ns, sizeof ns);
+    _exit(0);
+}
+
+} // namespace
+
+TEST(setpriority_sets_a_threads_nice_value_and_children_inherit_it) {
+    int status = in_child([] {
+        if (getpriority(PRIO_PROCESS, 0) != 0)
+            return 1;
+        if (setpriority(PRIO_PROCESS, 0, 7) != 0 || getpriority(PRIO_PROCESS, 0) != 7)
+            return 2;
+        if (getpriority(PRIO_PROCESS, static_cast<id_t>(getpid())) != 7)
+            return 3;
+        int inherited = in_child([] { return getpriority(PRIO_PROCESS, 0) == 7 ? 0 : 1; });
+        if (!WIFEXITED(inherited) || WEXITSTATUS(inherited) != 0)
+            return 4;
+        if (setpriority(PRIO_PROCESS, 0, 100) != 0 || getpriority(PRIO_PROCESS, 0) != 19) // clamped
+            return 5;
+        return 0;
+    });
+    EXPECT_EXITED(status, 0);
+}
+
+TEST(setpriority_by_process_group_reaches_every_member) {
+    int status = in_child([] {
+        setpgid(0, 0);
+        int ready[2];
+        if (pipe(ready) != 0)
+            return 1;
+        pid_t member = fork();
+        if (member == 0) { // in the same group; waits to be killed
+            close(ready[0]);
+            (void)!write(ready[1], "r", 1);
+            pause();
+            _exit(0);
+        }
+        char byte;
+        (void)!read(ready[0], &byte, 1);
+        int result = 0;
+        if (setpriority(PRIO_PGRP, 0, 4) != 0)
+            result = 2;
+        else if (getpriority(PRIO_PROCESS, 0) != 4 ||
+                 getpriority(PRIO_PROCESS, static_cast<id_t>(member)) != 4)
+            result = 3;
+        else if (getpriority(PRIO_PGRP, 0) != 4)
+            result = 4;
+        kill(member, SIGKILL);
+        waitpid(member, nullptr, 0);
+        return result;
+    });
+    EXPECT_EXITED(status, 0);
+}
+
+TEST(priority_calls_reject_bad_arguments) {
+    errno = 0;
+    EXPECT_EQ(getpriority(7, 0), -1);
+    EXPECT_EQ(errno, EINVAL);
+    errno = 0;
+    EXPECT_EQ(getpriority(PRIO_PROCESS, 4'000'000), -1); // above any pid_max
+    EXPECT_EQ(errno, ESRCH);
+    EXPECT_ERRNO(setpriority(PRIO_PGRP, 4'000'000, 1), ESRCH);
+}
+
+// Without privilege a process may only make itself nicer, and may not touch another user's.
+TEST(an_unprivileged_process_may_only_raise_its_own_nice_value) {
+    if (geteuid() != 0)
+        return; // needs root to become another user
+    int status = in_child([] {
+        if (setuid(65534) != 0)
+            return 1;
+        if (setpriority(PRIO_PROCESS, 0, 10) != 0)
+            return 2;
+        if (setpriority(PRIO_PROCESS, 0, 5) != -1 || errno != EACCES)
+            return 3;
+        if (getpriority(PRIO_PROCESS, 0) != 10)
+            return 4;
+        if (setpriority(PRIO_PROCESS, static_cast<id_t>(getppid()), 19) != -1 || errno != EPERM)
+            return 5; // the test process, root's
+        return 0;
+    });
+    EXPECT_EXITED(status, 0);
+}
+
+TEST(affinity_names_the_processors_and_an_empty_mask_is_refused) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    long bytes = sys::raw_syscall(SYS_sched_getaffinity, 0, sizeof set, sys::arg(&set));
+    EXPECT_TRUE(bytes >= 8 && bytes % 8 == 0);
+    EXPECT_GT(CPU_COUNT(&set), 0);
+    EXPECT_EQ(sys::raw_syscall(SYS_sched_getaffinity, 0, 3, sys::arg(&set)), -EINVAL);
+    int cpu = own_cpu();
+    int status = in_child([cpu] {
+        cpu_set_t none;
+        CPU_ZERO(&none);
+        if (sched_setaffinity(0, sizeof none, &none) != -1 || errno != EINVAL)
+            return 1;
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        if (sched_setaffinity(0, sizeof one, &one) != 0)
+            return 2;
+        int inherited = in_child([cpu] {
+            cpu_set_t now;
+            CPU_ZERO(&now);
+            return sched_getaffinity(0, sizeof now, &now) == 0 && CPU_COUNT(&now) == 1 && CPU_ISSET(cpu, &now)
+                       ? 0
+                       : 1;
+        });
+        return WIFEXITED(inherited) && WEXITSTATUS(inherited) == 0 ? 0 : 3;
+    });
+    EXPECT_EXITED(status, 0);
+}
+
+TEST(the_scheduling_policy_is_sched_other) {
+    EXPECT_EQ(sys::raw_syscall(SYS_sched_getscheduler, 0), SCHED_OTHER);
+    int priority = -1;
+    EXPECT_EQ(sys::raw_syscall(SYS_sched_getparam, 0, sys::arg(&priority)), 0);
+    EXPECT_EQ(priority, 0);
+    EXPECT_EQ(sys::raw_syscall(SYS_sched_get_priority_max, SCHED_FIFO), 99);
+    EXPECT_EQ(sys::raw_syscall(SYS_sched_get_priority_min, SCHED_RR), 1);
+    EXPECT_EQ(sys::raw_syscall(SYS_sched_get_priority_max, SCHED_OTHER), 0);
+    EXPECT_EQ(sys::raw_syscall(SYS_sched_get_priority_max, 1234), -EINVAL);
+    EXPECT_EQ(sys::raw_syscall(SYS_sched_getscheduler, 4'000'000), -ESRCH);
+}
+
+// Two spinners sharing one processor: the one at nice 0 gets several times the CPU of the one at
+// nice 10 (the weights differ ~9x; only the direction and a wide margin are checked).
+TEST(a_nicer_spinner_gets_less_of_a_shared_processor) {
+    int cpu = own_cpu();
+    ASSERT_TRUE(cpu >= 0);
+    int results[2];
+    ASSERT_EQ(pipe(results), 0);
+    pid_t favoured = spinner(cpu, 0, 800, results[1]);
+    pid_t nicer = spinner(cpu, 10, 800, results[1]);
+    int status = 0;
+    waitpid(favoured, &status, 0);
+    EXPECT_EXITED(status, 0);
+    waitpid(nicer, &status, 0);
+    EXPECT_EXITED(status, 0);
+    // Each wrote once; the first to finish is not necessarily the first started, so read both and
+    // tell them apart by size: the favoured one used more.
+    long long first = 0, second = 0;
+    ASSERT_EQ(read(results[0], &first, sizeof first), static_cast<ssize_t>(sizeof first));
+    ASSERT_EQ(read(results[0], &second, sizeof second), static_cast<ssize_t>(sizeof second));
+    long long favoured_ns = first > second ? first : second;
+    long long nicer_ns = first > second ? second : first;
+    close(results[0]);
+    close(results[1]);
+    EXPECT_GT(favoured_ns, 3 * nicer_ns);
 }

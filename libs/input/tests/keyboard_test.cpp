@@ -276,6 +276,17 @@ TEST(Keyboard, ShiftPageKeysScrollTheConsole) {
     EXPECT_EQ(typist.chord(Key::PageDown, {Key::RightShift}).action, Action::ScrollForward);
 }
 
+TEST(Keyboard, CtrlAltDeleteIsAnActionWithEitherDeleteKey) {
+    Typist typist;
+    auto result = typist.chord(Key::Delete, {Key::LeftCtrl, Key::LeftAlt});
+    EXPECT_EQ(result.action, Action::CtrlAltDelete);
+    EXPECT_TRUE(result.text().is_empty());
+    EXPECT_EQ(typist.chord(Key::KeypadPeriod, {Key::RightCtrl, Key::LeftAlt}).action, Action::CtrlAltDelete);
+    // Without both modifiers Delete is just a key (Alt adds no ESC to it on the Linux console).
+    EXPECT_EQ(typist.chord(Key::Delete, {Key::LeftCtrl}).action, Action::None);
+    EXPECT_EQ(typed(typist, Key::Delete, {Key::LeftAlt}), "\x1b[3~");
+}
+
 TEST(Keyboard, KeypadDependsOnNumLock) {
     Typist typist;
     EXPECT_EQ(typed(typist, Key::Keypad8), "\x1b[A");

@@ -127,6 +127,39 @@ TEST(Eevdf, CpuSharesFollowWeights) {
     EXPECT_NEAR(double(entities[0]->runtime_ns), double(entities[1]->runtime_ns), 2'000'000.0);
 }
 
+// setpriority on a running hog: from the change on, the CPU splits by the new weights, and the
+// queue stays consistent whether the entity was queued or blocked when it changed.
+TEST(Eevdf, ReweightChangesTheShareFromThenOn) {
+    auto entities = make_entities({0, 0});
+    EevdfQueue queue;
+    for (auto& entity : entities)
+        queue.enqueue(*entity, 0);
+    uint64_t now = 0;
+    run_ticks(queue, 2'000, now);
+    queue.reweight(*entities[1], sched::weight_for_nice(10));
+    EXPECT_TRUE(queue.check_invariants());
+    uint64_t before0 = entities[0]->runtime_ns, before1 = entities[1]->runtime_ns;
+    run_ticks(queue, 20'000, now);
+    double share0 = double(entities[0]->runtime_ns - before0);
+    double share1 = double(entities[1]->runtime_ns - before1);
+    double expected = double(sched::weight_for_nice(0)) / double(sched::weight_for_nice(10));
+    EXPECT_NEAR(share0 / share1, expected, expected * 0.05);
+
+    // A blocked entity keeps the service it is owed across the change: lag * weight is unchanged.
+    queue.dequeue(*entities[1]);
+    int64_t owed = entities[1]->lag * int64_t(entities[1]->weight);
+    queue.reweight(*entities[1], sched::weight_for_nice(-5));
+    EXPECT_NEAR(double(entities[1]->lag * int64_t(entities[1]->weight)), double(owed),
+                double(sched::weight_for_nice(-5)));
+    queue.enqueue(*entities[1], now);
+    EXPECT_TRUE(queue.check_invariants());
+    before0 = entities[0]->runtime_ns, before1 = entities[1]->runtime_ns;
+    run_ticks(queue, 20'000, now);
+    expected = double(sched::weight_for_nice(-5)) / double(sched::weight_for_nice(0));
+    EXPECT_NEAR(double(entities[1]->runtime_ns - before1) / double(entities[0]->runtime_ns - before0),
+                expected, expected * 0.05);
+}
+
 // A task that slept comes back with at most one slice of credit and runs within a couple of slices,
 // without starving the others afterwards.
 TEST(Eevdf, WokenTasksRunSoonButCannotHoardCredit) {
