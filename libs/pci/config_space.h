@@ -30,6 +30,9 @@ public:
 
     virtual ~ConfigSpace() = default;
 
+    // True when offsets 0x100..0xFFF are reachable (ECAM); mechanism #1 reaches only the first 256 bytes.
+    virtual bool has_extended_space() const { return false; }
+
     // Reads of an absent function return all ones, as the hardware does. Offsets are naturally aligned.
     virtual uint8_t read8(Address, uint16_t offset) = 0;
     virtual uint16_t read16(Address, uint16_t offset) = 0;

@@ -32,6 +32,38 @@ void walk_capabilities(ConfigSpace& config, Function& function) {
     }
 }
 
+constexpr uint16_t first_extended_offset = 0x100;
+
+// The PCI Express list: a dword per entry, id in bits 15:0, version 19:16, next offset 31:20.
+void walk_extended_capabilities(ConfigSpace& config, Function& function) {
+    if (!config.has_extended_space() || !function.find_capability(capability::pci_express))
+        return;
+    bool visited[(ConfigSpace::extended_size - first_extended_offset) / 4] = {};
+    uint16_t offset = first_extended_offset;
+    while (offset != 0) {
+        if (offset < first_extended_offset) {
+            function.anomalies.extended_capability_bad_pointer = true;
+            return;
+        }
+        size_t slot = (offset - first_extended_offset) / 4;
+        if (visited[slot]) {
+            function.anomalies.extended_capability_loop = true;
+            return;
+        }
+        visited[slot] = true;
+        uint32_t header = config.read32(function.address, offset);
+        // An empty list reads 0; all ones means the space is not really there.
+        if (header == 0 || header == 0xffffffff)
+            return;
+        ExtendedCapability entry{uint16_t(header), uint8_t((header >> 16) & 0xf), offset};
+        if (function.extended_capabilities.try_append(entry).is_error()) {
+            function.anomalies.extended_capability_overflow = true;
+            return;
+        }
+        offset = uint16_t((header >> 20) & 0xffc);
+    }
+}
+
 // A BAR's size is its lowest writable address bit. Hardware makes the writable bits contiguous; taking the
 // lowest one (as Linux does) still gives a power of two when hostile hardware does not.
 uint64_t lowest_set_bit(uint64_t mask) {
@@ -113,6 +145,20 @@ const Capability* Function::find_capability(uint8_t id) const {
     return nullptr;
 }
 
+const ExtendedCapability* Function::find_extended_capability(uint16_t id) const {
+    for (const ExtendedCapability& entry : extended_capabilities)
+        if (entry.id == id)
+            return &entry;
+    return nullptr;
+}
+
+bool Function::has_anomalies() const {
+    return anomalies.capability_loop || anomalies.capability_bad_pointer ||
+           anomalies.extended_capability_loop || anomalies.extended_capability_bad_pointer ||
+           anomalies.extended_capability_overflow || anomalies.bar_64bit_in_last_slot ||
+           anomalies.bar_reserved_type || anomalies.unexpected_bridge_class;
+}
+
 bool function_present(ConfigSpace& config, Address address) {
     return config.read16(address, reg::vendor_id) != reg::absent_vendor;
 }
@@ -147,8 +193,10 @@ void read_function(ConfigSpace& config, Address address, Function& out) {
         bar_count = 2;
     }
     // CardBus bridges (layout 2) and unknown layouts: identity only; their BAR layout differs.
-    if (out.header_layout <= reg::header_type_pci_bridge)
+    if (out.header_layout <= reg::header_type_pci_bridge) {
         walk_capabilities(config, out);
+        walk_extended_capabilities(config, out);
+    }
     size_bars(config, out, bar_count);
 }
 

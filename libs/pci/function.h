@@ -41,18 +41,37 @@ struct Capability {
     uint8_t offset = 0;
 };
 
+// Extended capability ids (PCI Express Base spec §7.6): AER 0x0001, device serial number 0x0003, ACS
+// 0x000D, SR-IOV 0x0010, …
+namespace extended_capability {
+constexpr uint16_t advanced_error_reporting = 0x0001;
+constexpr uint16_t device_serial_number = 0x0003;
+constexpr uint16_t access_control_services = 0x000d;
+} // namespace extended_capability
+
+struct ExtendedCapability {
+    uint16_t id = 0;
+    uint8_t version = 0;
+    uint16_t offset = 0; // 0x100..0xFFC
+};
+
 struct FunctionAnomalies {
-    bool capability_loop = false;         // a pointer came back to an already visited capability
-    bool capability_bad_pointer = false;  // a pointer into the header (below 0x40)
-    bool bar_64bit_in_last_slot = false;  // a 64-bit BAR with no BAR after it for the upper half
-    bool bar_reserved_type = false;       // memory BAR type 3: reserved, not sized
-    bool unexpected_bridge_class = false; // header type 1 without class 06/04 or 06/09
+    bool capability_loop = false;        // a pointer came back to an already visited capability
+    bool capability_bad_pointer = false; // a pointer into the header (below 0x40)
+    bool extended_capability_loop = false;
+    bool extended_capability_bad_pointer = false; // a pointer below 0x100
+    bool extended_capability_overflow = false;    // more than max_extended_capabilities: the rest are unread
+    bool bar_64bit_in_last_slot = false;          // a 64-bit BAR with no BAR after it for the upper half
+    bool bar_reserved_type = false;               // memory BAR type 3: reserved, not sized
+    bool unexpected_bridge_class = false;         // header type 1 without class 06/04 or 06/09
 };
 
 struct Function {
     // The capability list lives in bytes 0x40..0xFF in dwords: at most 48 entries.
     static constexpr size_t max_capabilities = 48;
     static constexpr size_t max_bars = 6;
+    // Real devices have a handful; 960 dwords could hold more, so the walk stops here and says so.
+    static constexpr size_t max_extended_capabilities = 32;
 
     Address address;
     uint16_t vendor_id = 0;
@@ -75,6 +94,8 @@ struct Function {
 
     ktl::FixedVector<Bar, max_bars> bars;
     ktl::FixedVector<Capability, max_capabilities> capabilities;
+    // Only PCI Express functions (with capability 0x10) reached through ECAM have these.
+    ktl::FixedVector<ExtendedCapability, max_extended_capabilities> extended_capabilities;
     FunctionAnomalies anomalies;
 
     // The 24-bit class as Linux's sysfs `class` file shows it: class, subclass, prog-if.
@@ -83,12 +104,14 @@ struct Function {
     bool is_host_bridge() const { return class_code == 0x06 && subclass == 0x00; }
     // The first capability with `id`, or nullptr.
     const Capability* find_capability(uint8_t id) const;
+    const ExtendedCapability* find_extended_capability(uint16_t id) const;
+    bool has_anomalies() const;
 };
 
 // True when a function answers at `address` (its vendor id is not 0xFFFF).
 bool function_present(ConfigSpace&, Address);
 
-// Reads identity, class, interrupt, bridge bus numbers, the capability list and the BARs (sized).
+// Reads identity, class, interrupt, bridge bus numbers, the capability lists and the BARs (sized).
 // Sizing writes the BARs and clears the command register's I/O and memory enables meanwhile; both are
 // restored before returning. Only call it on a present function.
 void read_function(ConfigSpace&, Address, Function& out);

@@ -48,10 +48,7 @@ private:
         // Read into a scratch slot first: the list may be full and the bridge must still be followed.
         Function& function = m_scratch;
         read_function(m_config, address, function);
-        const FunctionAnomalies& anomalies = function.anomalies;
-        if (anomalies.capability_loop || anomalies.capability_bad_pointer ||
-            anomalies.bar_64bit_in_last_slot || anomalies.bar_reserved_type ||
-            anomalies.unexpected_bridge_class)
+        if (function.has_anomalies())
             ++m_out.anomalies.functions_with_anomalies;
         bool is_bridge = function.is_pci_bridge();
         uint8_t secondary = function.secondary_bus;

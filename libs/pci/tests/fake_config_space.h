@@ -11,6 +11,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <map>
+#include <tuple>
 #include <utility>
 
 namespace pci::testing {
@@ -102,6 +103,18 @@ struct FakeFunction {
         return *this;
     }
 
+    // A PCI Express extended list of (offset, id, version) chained in the order given.
+    FakeFunction& extended_capabilities(std::initializer_list<std::tuple<uint16_t, uint16_t, uint8_t>> list) {
+        uint16_t previous = 0;
+        for (auto [offset, id, version] : list) {
+            if (previous)
+                set32(previous, get32(previous) | uint32_t(offset) << 20);
+            set32(offset, id | uint32_t(version & 0xf) << 16);
+            previous = offset;
+        }
+        return *this;
+    }
+
     static uint16_t bar_offset(uint8_t index) { return uint16_t(reg::bar0 + index * 4); }
     uint8_t bar_count() const {
         uint8_t layout = get8(reg::header_type) & reg::header_type_layout_mask;
@@ -112,6 +125,7 @@ struct FakeFunction {
 class FakeConfigSpace : public ConfigSpace {
 public:
     FakeFunction& add(Address address) { return m_functions[key(address)]; }
+    bool has_extended_space() const override { return extended; }
     FakeFunction* get(Address address) {
         auto found = m_functions.find(key(address));
         return found == m_functions.end() ? nullptr : &found->second;
@@ -157,6 +171,7 @@ public:
         function->set32(offset, value);
     }
 
+    bool extended = false; // as through ECAM
     size_t reads = 0;
     size_t bar_probes_while_decoding = 0;
 

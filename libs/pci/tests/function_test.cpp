@@ -235,4 +235,73 @@ TEST(PciCapabilities, AllOnesHardwareTerminates) {
     EXPECT_TRUE(function.anomalies.capability_loop);
 }
 
+FakeFunction& pcie_endpoint(FakeConfigSpace& space) {
+    space.extended = true;
+    return endpoint(space).capabilities({{0x40, capability::pci_express}});
+}
+
+TEST(PciExtendedCapabilities, WalkedFrom0x100WithIdsVersionsAndOffsets) {
+    FakeConfigSpace space;
+    pcie_endpoint(space).extended_capabilities({{0x100, 0x0001, 2}, {0x148, 0x000d, 1}, {0x300, 0x0010, 1}});
+    Function function = read(space);
+    ASSERT_EQ(function.extended_capabilities.size(), 3u);
+    EXPECT_EQ(function.extended_capabilities[0].id, extended_capability::advanced_error_reporting);
+    EXPECT_EQ(function.extended_capabilities[0].version, 2);
+    EXPECT_EQ(function.extended_capabilities[0].offset, 0x100);
+    EXPECT_EQ(function.extended_capabilities[2].offset, 0x300);
+    ASSERT_NE(function.find_extended_capability(extended_capability::access_control_services), nullptr);
+    EXPECT_EQ(function.find_extended_capability(extended_capability::access_control_services)->offset, 0x148);
+    EXPECT_FALSE(function.has_anomalies());
+}
+
+TEST(PciExtendedCapabilities, NotReadWithoutExtendedSpaceOrWithoutPciExpress) {
+    FakeConfigSpace space;
+    pcie_endpoint(space).extended_capabilities({{0x100, 0x0001, 2}});
+    space.extended = false; // the port mechanism cannot reach 0x100
+    EXPECT_TRUE(read(space).extended_capabilities.is_empty());
+
+    FakeConfigSpace conventional;
+    conventional.extended = true;
+    endpoint(conventional).extended_capabilities({{0x100, 0x0001, 2}}); // no capability 0x10
+    EXPECT_TRUE(read(conventional).extended_capabilities.is_empty());
+}
+
+TEST(PciExtendedCapabilities, EmptyOrAllOnesListHasNoEntries) {
+    FakeConfigSpace space;
+    pcie_endpoint(space);
+    EXPECT_TRUE(read(space).extended_capabilities.is_empty());
+    space.get(here)->set32(0x100, 0xffffffff);
+    Function function = read(space);
+    EXPECT_TRUE(function.extended_capabilities.is_empty());
+    EXPECT_FALSE(function.has_anomalies());
+}
+
+TEST(PciExtendedCapabilities, LoopedListStopsAndIsReported) {
+    FakeConfigSpace space;
+    pcie_endpoint(space).extended_capabilities({{0x100, 0x0001, 2}, {0x200, 0x0003, 1}});
+    space.get(here)->set32(0x200, space.get(here)->get32(0x200) | 0x100u << 20);
+    Function function = read(space);
+    EXPECT_EQ(function.extended_capabilities.size(), 2u);
+    EXPECT_TRUE(function.anomalies.extended_capability_loop);
+}
+
+TEST(PciExtendedCapabilities, PointerIntoConventionalSpaceIsReported) {
+    FakeConfigSpace space;
+    pcie_endpoint(space).extended_capabilities({{0x100, 0x0001, 2}});
+    space.get(here)->set32(0x100, space.get(here)->get32(0x100) | 0x40u << 20);
+    Function function = read(space);
+    EXPECT_EQ(function.extended_capabilities.size(), 1u);
+    EXPECT_TRUE(function.anomalies.extended_capability_bad_pointer);
+}
+
+TEST(PciExtendedCapabilities, OverlongListStopsAtCapacity) {
+    FakeConfigSpace space;
+    FakeFunction& fake = pcie_endpoint(space);
+    for (uint16_t offset = 0x100; offset < 0x1000; offset += 4) // 960 entries, each pointing to the next
+        fake.set32(offset, 0x0009 | uint32_t(1) << 16 | uint32_t(offset + 4 < 0x1000 ? offset + 4 : 0) << 20);
+    Function function = read(space);
+    EXPECT_EQ(function.extended_capabilities.size(), Function::max_extended_capabilities);
+    EXPECT_TRUE(function.anomalies.extended_capability_overflow);
+}
+
 } // namespace

@@ -25,7 +25,8 @@ void build_random_space(std::mt19937& random, FakeConfigSpace& space) {
         if (random() % 4 == 0)
             address.function = 0;
         FakeFunction& function = space.add(address);
-        for (uint16_t offset = 0; offset < ConfigSpace::conventional_size; ++offset)
+        uint16_t size = space.extended ? ConfigSpace::extended_size : ConfigSpace::conventional_size;
+        for (uint16_t offset = 0; offset < size; ++offset)
             function.set8(offset, byte());
         if (function.get16(reg::vendor_id) == reg::absent_vendor)
             function.set16(reg::vendor_id, 0x1234);
@@ -56,6 +57,14 @@ void expect_well_formed(FakeConfigSpace& space, const ScanResult& result) {
             EXPECT_TRUE(offsets.insert(capability.offset).second);
         }
 
+        EXPECT_LE(function.extended_capabilities.size(), Function::max_extended_capabilities);
+        std::set<uint16_t> extended_offsets;
+        for (const ExtendedCapability& capability : function.extended_capabilities) {
+            EXPECT_GE(capability.offset, 0x100);
+            EXPECT_EQ(capability.offset % 4, 0);
+            EXPECT_TRUE(extended_offsets.insert(capability.offset).second);
+        }
+
         int previous_index = -1;
         for (const Bar& bar : function.bars) {
             EXPECT_GT(int(bar.index), previous_index);
@@ -73,6 +82,7 @@ TEST(PciFuzz, RandomSpacesScanWithinBoundsAndAreLeftUnchanged) {
         SCOPED_TRACE(seed);
         std::mt19937 random(seed);
         FakeConfigSpace space;
+        space.extended = seed % 2 == 1; // half through "ECAM", with random extended spaces
         build_random_space(random, space);
         FakeConfigSpace before = space;
         auto result = std::make_unique<ScanResult>();

@@ -8,14 +8,17 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <string>
 
 namespace {
 
 using namespace pci;
 using namespace pci::testing;
 
+// q35 was recorded through ECAM (4096-byte spaces), pc through the ports.
 std::unique_ptr<ScanResult> scan_recording(const char* path, FakeConfigSpace& space) {
     EXPECT_TRUE(load_recording(path, space)) << path;
+    space.extended = path == std::string(BLOG_OS_PCI_QEMU_Q35);
     auto result = std::make_unique<ScanResult>();
     scan(space, *result);
     return result;
@@ -215,10 +218,19 @@ TEST(PciQemuQ35, PciExpressCapabilitiesAndSixtyFourBitBars) {
     EXPECT_NE(e1000e->find_capability(capability::msi_x), nullptr);
     EXPECT_NE(e1000e->find_capability(capability::power_management), nullptr);
 
+    ASSERT_EQ(e1000e->extended_capabilities.size(), 2u);
+    EXPECT_EQ(e1000e->extended_capabilities[0].id, extended_capability::advanced_error_reporting);
+    EXPECT_EQ(e1000e->extended_capabilities[0].offset, 0x100);
+    EXPECT_EQ(e1000e->extended_capabilities[0].version, 2);
+    EXPECT_EQ(e1000e->extended_capabilities[1].id, extended_capability::device_serial_number);
+    EXPECT_EQ(e1000e->extended_capabilities[1].offset, 0x140);
+
     const Function* port = result->find({0, 0, 4, 0});
     ASSERT_NE(port, nullptr);
     EXPECT_EQ(port->secondary_bus, 1);
     EXPECT_NE(port->find_capability(capability::pci_express), nullptr);
+    ASSERT_NE(port->find_extended_capability(extended_capability::access_control_services), nullptr);
+    EXPECT_EQ(port->find_extended_capability(extended_capability::access_control_services)->offset, 0x148);
 
     const Function* rng = result->find({0, 1, 0, 0});
     ASSERT_NE(rng, nullptr);
