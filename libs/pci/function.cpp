@@ -38,7 +38,8 @@ constexpr uint16_t first_extended_offset = 0x100;
 void walk_extended_capabilities(ConfigSpace& config, Function& function) {
     if (!config.has_extended_space() || !function.find_capability(capability::pci_express))
         return;
-    bool visited[(ConfigSpace::extended_size - first_extended_offset) / 4] = {};
+    // One bit per dword of extended space (960), to stay small on a kernel stack.
+    uint64_t visited[(ConfigSpace::extended_size - first_extended_offset) / 4 / 64] = {};
     uint16_t offset = first_extended_offset;
     while (offset != 0) {
         if (offset < first_extended_offset) {
@@ -46,11 +47,12 @@ void walk_extended_capabilities(ConfigSpace& config, Function& function) {
             return;
         }
         size_t slot = (offset - first_extended_offset) / 4;
-        if (visited[slot]) {
+        uint64_t bit = uint64_t(1) << (slot % 64);
+        if (visited[slot / 64] & bit) {
             function.anomalies.extended_capability_loop = true;
             return;
         }
-        visited[slot] = true;
+        visited[slot / 64] |= bit;
         uint32_t header = config.read32(function.address, offset);
         // An empty list reads 0; all ones means the space is not really there.
         if (header == 0 || header == 0xffffffff)

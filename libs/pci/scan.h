@@ -13,7 +13,8 @@
 // Hostile or broken topologies: each bus is scanned at most once (a bridge pointing back at a scanned
 // bus, or at its own bus, is counted in `bridge_loops` and not followed), bus 0 behind a bridge means
 // firmware left it unconfigured (counted, not followed), functions beyond the result's capacity are
-// counted in `dropped_functions`. The recursion is at most 256 deep and the work at most 256 buses.
+// counted in `dropped_functions`. The work is at most 256 buses, walked depth first with an explicit
+// stack of at most 256 small frames: no recursion, so hostile bridge chains cannot exhaust a kernel stack.
 #pragma once
 
 #include "ktl/fixed_vector.h"
