@@ -43,7 +43,7 @@ struct ScanResult {
     const Function* find(Address address) const;
 };
 
-// Scans segment `segment` from bus 0 into `out` (reset first). By reference: a ScanResult is ~75 KiB.
+// Scans segment `segment` from bus 0 into `out` (reset first). By reference: a ScanResult is ~125 KiB.
 void scan(ConfigSpace&, ScanResult& out, uint16_t segment = 0);
 
 // Scans only `bus` and what lies behind it (an ECAM segment whose MCFG entry starts above 0, say).
