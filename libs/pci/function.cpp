@@ -199,6 +199,13 @@ void read_function(ConfigSpace& config, Address address, Function& out) {
         walk_capabilities(config, out);
         walk_extended_capabilities(config, out);
     }
+    // A bridge header has no room for subsystem ids; a capability carries them (ids at +4 and +6).
+    if (out.header_layout == reg::header_type_pci_bridge) {
+        if (const Capability* ids = out.find_capability(capability::pci_bridge_subsystem_vendor)) {
+            out.subsystem_vendor_id = config.read16(address, ids->offset + 4);
+            out.subsystem_id = config.read16(address, ids->offset + 6);
+        }
+    }
     size_bars(config, out, bar_count);
 }
 

@@ -82,7 +82,7 @@ struct Function {
     uint8_t revision = 0;
     uint8_t header_layout = 0;        // header type without the multifunction bit
     bool multifunction = false;       // the bit as this function reports it (meaningful on function 0)
-    uint16_t subsystem_vendor_id = 0; // header type 0 only
+    uint16_t subsystem_vendor_id = 0; // header type 0, or a bridge's capability 0x0D
     uint16_t subsystem_id = 0;
     uint8_t interrupt_line = 0;
     uint8_t interrupt_pin = 0; // 0 none, 1..4 INTA#..INTD#

@@ -152,6 +152,17 @@ TEST(PciBarSizing, BridgeHasTwoBarsAndNoSubsystemIds) {
     EXPECT_FALSE(function.anomalies.unexpected_bridge_class);
 }
 
+TEST(PciReadFunction, BridgeSubsystemIdsComeFromCapability0x0D) {
+    FakeConfigSpace space;
+    FakeFunction& bridge = space.add(here).ids(0x1b36, 0x000c).class_code(0x06, 0x04, 0x00).header_type(0x01);
+    bridge.capabilities({{0x48, capability::msi_x}, {0x40, capability::pci_bridge_subsystem_vendor}});
+    bridge.set16(0x44, 0x1af4);
+    bridge.set16(0x46, 0x1100);
+    Function function = read(space);
+    EXPECT_EQ(function.subsystem_vendor_id, 0x1af4);
+    EXPECT_EQ(function.subsystem_id, 0x1100);
+}
+
 TEST(PciCapabilities, WalksTheListInOrder) {
     FakeConfigSpace space;
     endpoint(space).capabilities({{0x98, 0x11}, {0x84, 0x09}, {0x60, 0x10}, {0x40, 0x05}});

@@ -229,6 +229,8 @@ TEST(PciQemuQ35, PciExpressCapabilitiesAndSixtyFourBitBars) {
     ASSERT_NE(port, nullptr);
     EXPECT_EQ(port->secondary_bus, 1);
     EXPECT_NE(port->find_capability(capability::pci_express), nullptr);
+    EXPECT_EQ(port->subsystem_vendor_id, 0x1b36); // from its bridge subsystem capability
+    EXPECT_EQ(port->subsystem_id, 0x0000);
     ASSERT_NE(port->find_extended_capability(extended_capability::access_control_services), nullptr);
     EXPECT_EQ(port->find_extended_capability(extended_capability::access_control_services)->offset, 0x148);
 
