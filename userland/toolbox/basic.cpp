@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -293,6 +294,54 @@ int env_main(int argc, char** argv) {
     }
     fflush(stdout);
     std::vector<char*> command(operands.begin() + static_cast<long>(index), operands.end());
+    command.push_back(nullptr);
+    execvp(command[0], command.data());
+    int saved = errno;
+    error_errno(saved, "%s", quote(command[0]));
+    return saved == ENOENT ? 127 : 126;
+}
+
+// nice [-n N] [COMMAND [ARG]...]: runs COMMAND with its nice value raised by N (default 10), or
+// prints the current nice value. As GNU's, a refused change is a warning and the command still runs.
+int nice_main(int argc, char** argv) {
+    OptionParser parser(argc, argv, "n:");
+    parser.stop_at_first_operand();
+    long long adjustment = 10;
+    bool adjustment_given = false;
+    for (int code; (code = parser.next()) != OptionParser::end;) {
+        if (code == 'n') {
+            char* end = nullptr;
+            errno = 0;
+            adjustment = strtoll(parser.argument(), &end, 10);
+            if (end == parser.argument() || *end != '\0' || errno != 0) {
+                error("invalid adjustment %s", quote(parser.argument()));
+                return 125;
+            }
+            adjustment_given = true;
+        } else {
+            handle_common_option(code, 125);
+        }
+    }
+    std::vector<char*> command(parser.operands());
+    errno = 0;
+    int current = getpriority(PRIO_PROCESS, 0);
+    if (current == -1 && errno != 0) {
+        error_errno(errno, "cannot get niceness");
+        return 125;
+    }
+    if (command.empty()) {
+        if (adjustment_given) {
+            error("a command must be given with an adjustment");
+            return 125;
+        }
+        printf("%d\n", current);
+        return 0;
+    }
+    long long wanted = current + adjustment;
+    wanted = wanted < -20 ? -20 : wanted > 19 ? 19 : wanted;
+    if (setpriority(PRIO_PROCESS, 0, static_cast<int>(wanted)) != 0)
+        error_errno(errno, "cannot set niceness");
+    fflush(stdout);
     command.push_back(nullptr);
     execvp(command[0], command.data());
     int saved = errno;

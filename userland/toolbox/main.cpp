@@ -77,6 +77,9 @@ constexpr Utility utilities[] = {
      "mount [-t TYPE] [-o OPTIONS] SOURCE TARGET\n  or: mount\nMount a file system, or list "
      "the mounts.\n"},
     {"mv", mv_main, "mv [-f] SOURCE DEST\n  or: mv [-f] SOURCE... DIRECTORY\nRename or move files.\n"},
+    {"nice", nice_main,
+     "nice [-n N] [COMMAND [ARG]...]\nRun COMMAND with its niceness raised by N (default 10), or print the "
+     "current niceness.\n"},
     {"poweroff", poweroff_main,
      "poweroff [-d DELAY] [-n] [-f]\nPower the machine off: signal init (SIGUSR2), which stops every "
      "process;\n-f: sync and call reboot(2) at once; -n: no sync; -d: wait DELAY seconds first.\n"},

@@ -73,6 +73,7 @@ int reboot_main(int argc, char** argv);
 int rm_main(int argc, char** argv);
 int rmdir_main(int argc, char** argv);
 int seq_main(int argc, char** argv);
+int nice_main(int argc, char** argv);
 int sleep_main(int argc, char** argv);
 int sort_main(int argc, char** argv);
 int stat_main(int argc, char** argv);

@@ -234,6 +234,13 @@ same uname -snrvm
 same env -i A=1 B=2
 same env -i A=1 ./run.sh
 same --stderr env -i nonexistent-command
+same nice
+same nice -n 3 ./run.sh
+same nice -n 5 nice
+same nice nice -n 2 nice
+same nice -n 100 nice
+same --stderr nice -n x true
+same --stderr nice nonexistent-command
 same test -f a.txt
 same test -d a.txt
 same test -e missing
