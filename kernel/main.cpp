@@ -11,6 +11,7 @@
 #include "boot/fw_cfg.h"
 #include "boot/multiboot2.h"
 #include "boot/pvh.h"
+#include "bus/pci.h"
 #include "console/console.h"
 #include "console/log.h"
 #include "debug/benchmarks.h"
@@ -333,6 +334,7 @@ void start_file_systems() {
     mm::install_demand_paging();
     tty::initialize_serial_input();
     debug::install_debug_keys();
+    bus::pci::initialize();
     start_file_systems();
     boot::CommandLine command_line(command_line_view);
     mm::MemoryStatistics memory = mm::memory_statistics();

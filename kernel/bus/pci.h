@@ -1,0 +1,23 @@
+// The PCI bus as the kernel sees it: configuration space through ports 0xCF8/0xCFC (mechanism #1,
+// every PC QEMU emulates has it), scanned once at boot by libs/pci, the functions kept for drivers,
+// sysfs and `lspci` to come (docs/pci.md).
+#pragma once
+
+#include "ktl/function_ref.h"
+#include "pci/function.h"
+
+#include <cstddef>
+
+namespace bus::pci {
+
+// Scans every bus reachable from the host bridge(s) and logs each function, Linux-style
+// ("0000:00:01.1 [8086:7010] class 0x010180"). Without memory for the result the bus stays unknown
+// (logged); nothing else depends on it yet.
+void initialize();
+
+// How many functions the boot scan found (0 before it or when it could not run).
+size_t function_count();
+// Runs `visit` on each function found, in scan order (depth first).
+void for_each_function(ktl::FunctionRef<void(const ::pci::Function&)> visit);
+
+} // namespace bus::pci
