@@ -38,4 +38,11 @@ const AcpiTables* firmware_tables() {
     return available ? &discovered : nullptr;
 }
 
+ktl::ErrorOr<Fadt> firmware_fadt() {
+    const AcpiTables* tables = firmware_tables();
+    if (!tables)
+        return ktl::Errno::NoEntry;
+    return parse_fadt(TRY(tables->find("FACP")));
+}
+
 } // namespace acpi

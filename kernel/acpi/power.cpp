@@ -83,13 +83,6 @@ private:
     volatile uint8_t* m_memory = nullptr;
 };
 
-ktl::ErrorOr<Fadt> firmware_fadt() {
-    const AcpiTables* tables = firmware_tables();
-    if (!tables)
-        return ktl::Errno::NoEntry;
-    return parse_fadt(TRY(tables->find("FACP")));
-}
-
 // \_S5_ from the DSDT, else the first SSDT that declares it.
 ktl::ErrorOr<SleepType> soft_off_sleep_type() {
     const AcpiTables* tables = firmware_tables();

@@ -198,13 +198,7 @@ bool interrupt_keyboard_command(uint8_t byte) {
 }
 
 bool firmware_rules_out_8042() {
-    const acpi::AcpiTables* tables = acpi::firmware_tables();
-    if (!tables)
-        return false;
-    auto table = tables->find("FACP");
-    if (table.is_error())
-        return false;
-    auto fadt = acpi::parse_fadt(table.value());
+    auto fadt = acpi::firmware_fadt();
     return !fadt.is_error() && !fadt.value().may_have_8042();
 }
 

@@ -73,13 +73,7 @@ ktl::ErrorOr<void> wait_while_update_in_progress() {
 
 // The FADT's century register when it names a plausible one, else 0 (the year is taken as 20xx).
 uint8_t century_register_index() {
-    const acpi::AcpiTables* tables = acpi::firmware_tables();
-    if (!tables)
-        return 0;
-    auto table = tables->find("FACP");
-    if (table.is_error())
-        return 0;
-    auto fadt = acpi::parse_fadt(table.value());
+    auto fadt = acpi::firmware_fadt();
     if (fadt.is_error())
         return 0;
     uint8_t index = fadt.value().century_register;
@@ -91,13 +85,7 @@ uint8_t century_register_index() {
 }
 
 bool firmware_says_no_rtc() {
-    const acpi::AcpiTables* tables = acpi::firmware_tables();
-    if (!tables)
-        return false;
-    auto table = tables->find("FACP");
-    if (table.is_error())
-        return false;
-    auto fadt = acpi::parse_fadt(table.value());
+    auto fadt = acpi::firmware_fadt();
     return !fadt.is_error() && fadt.value().cmos_rtc_not_present();
 }
 
