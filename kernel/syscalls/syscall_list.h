@@ -121,12 +121,13 @@
     BLOG_OS_SYSCALL(133, mknod, "regular files, FIFOs, sockets; devices as root")                            \
     BLOG_OS_SYSCALL(137, statfs, "")                                                                         \
     BLOG_OS_SYSCALL(138, fstatfs, "")                                                                        \
-    BLOG_OS_SYSCALL(140, getpriority, "PRIO_PROCESS (a thread), PRIO_PGRP, PRIO_USER; 20 - nice, as the raw call") \
+    BLOG_OS_SYSCALL(140, getpriority,                                                                        \
+                    "PRIO_PROCESS (a thread), PRIO_PGRP, PRIO_USER; 20 - nice, as the raw call")             \
     BLOG_OS_SYSCALL(141, setpriority, "nice -20..19 per thread, EEVDF weights at once; lower only as root")  \
-    BLOG_OS_SYSCALL(143, sched_getparam, "priority 0 (SCHED_OTHER)")                                        \
+    BLOG_OS_SYSCALL(143, sched_getparam, "priority 0 (SCHED_OTHER)")                                         \
     BLOG_OS_SYSCALL(145, sched_getscheduler, "SCHED_OTHER, the only policy")                                 \
-    BLOG_OS_SYSCALL(146, sched_get_priority_max, "")                                                        \
-    BLOG_OS_SYSCALL(147, sched_get_priority_min, "")                                                        \
+    BLOG_OS_SYSCALL(146, sched_get_priority_max, "")                                                         \
+    BLOG_OS_SYSCALL(147, sched_get_priority_min, "")                                                         \
     BLOG_OS_SYSCALL(157, prctl, "PR_SET_NAME, PR_GET_NAME, dumpable and no-new-privs; others EINVAL")        \
     BLOG_OS_SYSCALL(158, arch_prctl, "ARCH_SET_FS, ARCH_GET_FS")                                             \
     BLOG_OS_SYSCALL(160, setrlimit, "NOFILE, NPROC and AS enforced")                                         \
@@ -144,7 +145,7 @@
     BLOG_OS_SYSCALL(202, futex,                                                                              \
                     "WAIT, WAKE, *_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP; shared file keys; PI: ENOSYS")     \
     BLOG_OS_SYSCALL(203, sched_setaffinity, "per thread, inherited; EINVAL without a processor that is up")  \
-    BLOG_OS_SYSCALL(204, sched_getaffinity, "")                                                             \
+    BLOG_OS_SYSCALL(204, sched_getaffinity, "")                                                              \
     BLOG_OS_SYSCALL(217, getdents64, "")                                                                     \
     BLOG_OS_SYSCALL(218, set_tid_address, "zeroed and futex-woken at thread exit")                           \
     BLOG_OS_SYSCALL(222, timer_create, "REALTIME, MONOTONIC, BOOTTIME, CPU; SIGEV_SIGNAL, NONE, THREAD_ID")  \

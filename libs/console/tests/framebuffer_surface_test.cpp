@@ -283,7 +283,7 @@ TEST_F(FramebufferSurfaceTest, UnderlinedCellHasItsBottomLineInTheForeground) {
         for (uint32_t x = 0; x < 8; ++x)
             ASSERT_EQ(fb.pixel(8 + x, 16 + y),
                       y == 15 || glyph_bit(*m_font, U'g', x, y) ? 0xffffffu : 0x0000aau);
-    EXPECT_EQ(fb.pixel(0, 31), 0xa5a5a5a5u); // the cell next to it untouched
+    EXPECT_EQ(fb.pixel(0, 31), 0xa5a5a5a5u);                // the cell next to it untouched
     surface.draw_underlined_cell(2, 0, U'x', Rgb{}, Rgb{}); // outside: nothing
     EXPECT_TRUE(fb.padding_untouched());
 }
