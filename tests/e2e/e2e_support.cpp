@@ -1,5 +1,6 @@
 #include "e2e_support.h"
 
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
@@ -143,8 +144,10 @@ bool InteractiveRunner::wait_for(const std::string& text, int seconds) {
             continue;
         char buffer[4096];
         ssize_t got = read(m_master, buffer, sizeof buffer);
+        if (got < 0 && (errno == EINTR || errno == EAGAIN))
+            continue; // a signal or a spurious wake-up, not the end of the runner
         if (got <= 0)
-            return false; // the runner closed the terminal: it has exited
+            return false; // the runner closed the terminal (EIO): it has exited
         m_output.append(buffer, static_cast<size_t>(got));
     }
     return false;
