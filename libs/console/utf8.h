@@ -4,9 +4,34 @@
 // offending byte, so overlongs, surrogates and values above U+10FFFF can never come out.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace console {
+
+// Writes `codepoint` (a Unicode scalar value) as UTF-8 into `out`; returns how many bytes (1-4).
+inline size_t encode_utf8(char32_t codepoint, char (&out)[4]) {
+    if (codepoint < 0x80) {
+        out[0] = static_cast<char>(codepoint);
+        return 1;
+    }
+    if (codepoint < 0x800) {
+        out[0] = static_cast<char>(0xC0 | (codepoint >> 6));
+        out[1] = static_cast<char>(0x80 | (codepoint & 0x3F));
+        return 2;
+    }
+    if (codepoint < 0x10000) {
+        out[0] = static_cast<char>(0xE0 | (codepoint >> 12));
+        out[1] = static_cast<char>(0x80 | ((codepoint >> 6) & 0x3F));
+        out[2] = static_cast<char>(0x80 | (codepoint & 0x3F));
+        return 3;
+    }
+    out[0] = static_cast<char>(0xF0 | (codepoint >> 18));
+    out[1] = static_cast<char>(0x80 | ((codepoint >> 12) & 0x3F));
+    out[2] = static_cast<char>(0x80 | ((codepoint >> 6) & 0x3F));
+    out[3] = static_cast<char>(0x80 | (codepoint & 0x3F));
+    return 4;
+}
 
 inline constexpr char32_t replacement_character = 0xFFFD;
 

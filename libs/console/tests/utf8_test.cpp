@@ -23,23 +23,8 @@ std::u32string decode(const std::string& bytes) {
 constexpr char32_t R = console::replacement_character;
 
 std::string encode(char32_t codepoint) {
-    std::string out;
-    if (codepoint < 0x80) {
-        out += static_cast<char>(codepoint);
-    } else if (codepoint < 0x800) {
-        out += static_cast<char>(0xC0 | (codepoint >> 6));
-        out += static_cast<char>(0x80 | (codepoint & 0x3F));
-    } else if (codepoint < 0x10000) {
-        out += static_cast<char>(0xE0 | (codepoint >> 12));
-        out += static_cast<char>(0x80 | ((codepoint >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (codepoint & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (codepoint >> 18));
-        out += static_cast<char>(0x80 | ((codepoint >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((codepoint >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (codepoint & 0x3F));
-    }
-    return out;
+    char bytes[4];
+    return std::string(bytes, console::encode_utf8(codepoint, bytes));
 }
 
 TEST(Utf8Decoder, DecodesValidSequencesOfEveryLength) {
@@ -155,3 +140,12 @@ TEST(Utf8Decoder, SplitFeedingMatchesWholeFeeding) {
 }
 
 } // namespace
+
+TEST(Utf8Encoder, WritesOneToFourBytesAsTheStandardSpellsThem) {
+    EXPECT_EQ(encode(U'A'), "A");
+    EXPECT_EQ(encode(U'\u00E9'), "\xC3\xA9");
+    EXPECT_EQ(encode(U'\u07FF'), "\xDF\xBF");
+    EXPECT_EQ(encode(U'\u20AC'), "\xE2\x82\xAC");
+    EXPECT_EQ(encode(U'\U0001D11E'), "\xF0\x9D\x84\x9E");
+    EXPECT_EQ(encode(U'\U0010FFFF'), "\xF4\x8F\xBF\xBF");
+}
