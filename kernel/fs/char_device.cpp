@@ -19,11 +19,12 @@ struct Registry {
 };
 
 constinit sync::SpinlockProtected<Registry, sync::Spinlock> registry;
+CharacterDeviceObserver observer; // set once at boot, before any registration it must see
 
 } // namespace
 
 ktl::ErrorOr<void> register_character_device(const CharacterDeviceInfo& info, CharacterDevice& device) {
-    return registry.with([&](Registry& state) -> ktl::ErrorOr<void> {
+    TRY(registry.with([&](Registry& state) -> ktl::ErrorOr<void> {
         for (size_t i = 0; i < state.count; ++i) {
             if (state.entries[i].info.major == info.major && state.entries[i].info.minor == info.minor)
                 return ktl::Errno::Busy;
@@ -32,18 +33,30 @@ ktl::ErrorOr<void> register_character_device(const CharacterDeviceInfo& info, Ch
             return ktl::Errno::NoSpace;
         state.entries[state.count++] = {info, &device};
         return {};
-    });
+    }));
+    if (observer.added)
+        observer.added(info);
+    return {};
 }
 
 void unregister_character_device(uint32_t major, uint32_t minor) {
-    registry.with([&](Registry& state) {
+    CharacterDeviceInfo removed;
+    bool found = registry.with([&](Registry& state) {
         for (size_t i = 0; i < state.count; ++i) {
             if (state.entries[i].info.major == major && state.entries[i].info.minor == minor) {
+                removed = state.entries[i].info;
                 state.entries[i] = state.entries[--state.count];
-                return;
+                return true;
             }
         }
+        return false;
     });
+    if (found && observer.removed)
+        observer.removed(removed);
+}
+
+void set_character_device_observer(CharacterDeviceObserver new_observer) {
+    observer = new_observer;
 }
 
 ktl::ErrorOr<RefPtr<OpenFile>> open_character_device(RefPtr<Inode> inode, uint64_t number, uint32_t flags) {

@@ -33,4 +33,12 @@ void unregister_character_device(uint32_t major, uint32_t minor);
 ktl::ErrorOr<RefPtr<OpenFile>> open_character_device(RefPtr<Inode> inode, uint64_t device, uint32_t flags);
 void for_each_character_device(ktl::FunctionRef<void(const CharacterDeviceInfo&)> visit);
 
+// Told of every registration and unregistration after it happened, outside the registry's lock
+// (devfs makes and removes its nodes from here). One observer; set once at boot.
+struct CharacterDeviceObserver {
+    void (*added)(const CharacterDeviceInfo& info) = nullptr;
+    void (*removed)(const CharacterDeviceInfo& info) = nullptr;
+};
+void set_character_device_observer(CharacterDeviceObserver observer);
+
 } // namespace fs
