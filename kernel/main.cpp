@@ -22,6 +22,7 @@
 #include "debug/symbols.h"
 #include "dev/memory_devices.h"
 #include "device/device.h"
+#include "device/device_classes.h"
 #include "fs/devfs/devfs.h"
 #include "fs/initrd.h"
 #include "fs/procfs/procfs.h"
@@ -345,6 +346,7 @@ void start_file_systems() {
     tty::initialize_serial_input();
     debug::install_debug_keys();
     fs::sysfs::initialize();
+    device::start_device_classes();
     bus::pci::initialize();
     bus::pci::add_devices();
     start_file_systems();

@@ -1,5 +1,6 @@
 #include "fs/char_device.h"
 
+#include "ktl/assert.h"
 #include "sync/spinlock.h"
 
 namespace fs {
@@ -19,7 +20,10 @@ struct Registry {
 };
 
 constinit sync::SpinlockProtected<Registry, sync::Spinlock> registry;
-CharacterDeviceObserver observer; // set once at boot, before any registration it must see
+constexpr size_t max_observers = 4;
+// Added at boot before any registration they must see, never removed: read without a lock.
+CharacterDeviceObserver observers[max_observers];
+size_t observer_count;
 
 } // namespace
 
@@ -34,8 +38,8 @@ ktl::ErrorOr<void> register_character_device(const CharacterDeviceInfo& info, Ch
         state.entries[state.count++] = {info, &device};
         return {};
     }));
-    if (observer.added)
-        observer.added(info);
+    for (size_t i = 0; i < __atomic_load_n(&observer_count, __ATOMIC_ACQUIRE); ++i)
+        observers[i].added(info);
     return {};
 }
 
@@ -51,12 +55,14 @@ void unregister_character_device(uint32_t major, uint32_t minor) {
         }
         return false;
     });
-    if (found && observer.removed)
-        observer.removed(removed);
+    for (size_t i = 0; found && i < __atomic_load_n(&observer_count, __ATOMIC_ACQUIRE); ++i)
+        observers[i].removed(removed);
 }
 
-void set_character_device_observer(CharacterDeviceObserver new_observer) {
-    observer = new_observer;
+void add_character_device_observer(CharacterDeviceObserver observer) {
+    KTL_ASSERT(observer_count < max_observers && observer.added && observer.removed);
+    observers[observer_count] = observer;
+    __atomic_store_n(&observer_count, observer_count + 1, __ATOMIC_RELEASE);
 }
 
 ktl::ErrorOr<RefPtr<OpenFile>> open_character_device(RefPtr<Inode> inode, uint64_t number, uint32_t flags) {

@@ -80,7 +80,7 @@ ktl::ErrorOr<RefPtr<FileSystem>> create(ktl::StringView, uint64_t, ktl::StringVi
 } // namespace
 
 void register_type() {
-    set_character_device_observer({device_added, device_removed});
+    add_character_device_observer({device_added, device_removed});
     MUST(register_file_system("devtmpfs", create, false));
 }
 

@@ -1,0 +1,14 @@
+# Run as init by tests/e2e/pci_test.cpp (PciSerial): lists the PCI functions as sysfs shows them,
+# the serial ports' tty entries, then talks to the host over /dev/ttyS4.
+for d in /sys/bus/pci/devices/*; do
+    echo "pci $(basename "$d") $(cat "$d/vendor") $(cat "$d/device") $(cat "$d/class") $(readlink "$d") driver=$(readlink "$d/driver")"
+done
+for t in ttyS4 ttyS5; do
+    echo "tty $t $(cat /sys/class/tty/$t/dev) $(readlink /sys/class/tty/$t)"
+done
+stty -F /dev/ttyS4 -echo
+echo ready > /dev/ttyS4
+read -r line < /dev/ttyS4
+echo "got: $line"
+echo bye > /dev/ttyS4
+poweroff -f
