@@ -123,6 +123,7 @@ TEST(PciSerial, PortsBecomeTerminalsThatCarryBytesBothWaysAndSysfsShowsThem) {
                                           "drivers/serial\n"));
     EXPECT_THAT(run.serial, HasSubstr("pci 0000:00:00.0 0x8086 0x1237 0x060000 "
                                       "../../../devices/pci0000:00/0000:00:00.0 driver=\n"));
+    EXPECT_THAT(run.serial, HasSubstr("tty ttyS0 4:64 ../../devices/platform/serial8250/tty/ttyS0\n"));
     EXPECT_THAT(run.serial, HasSubstr("tty ttyS4 4:68 ../../devices/pci0000:00/0000:00:04.0/tty/ttyS4\n"));
     EXPECT_THAT(run.serial, ContainsRegex("tty ttyS5 4:69 \\.\\./\\.\\./devices/pci0000:00/0000:00:10\\.0/"
                                           "0000:0[1-9a-f]:03\\.0/tty/ttyS5\n"));

@@ -3,7 +3,7 @@
 for d in /sys/bus/pci/devices/*; do
     echo "pci $(basename "$d") $(cat "$d/vendor") $(cat "$d/device") $(cat "$d/class") $(readlink "$d") driver=$(readlink "$d/driver")"
 done
-for t in ttyS4 ttyS5; do
+for t in ttyS0 ttyS4 ttyS5; do
     echo "tty $t $(cat /sys/class/tty/$t/dev) $(readlink /sys/class/tty/$t)"
 done
 stty -F /dev/ttyS4 -echo
