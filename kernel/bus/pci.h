@@ -23,8 +23,4 @@ size_t function_count();
 // Runs `visit` on each function found, in scan order (depth first).
 void for_each_function(ktl::FunctionRef<void(const ::pci::Function&)> visit);
 
-// Configuration space for drivers (MSI programming, command register): every access takes the lock
-// the scan's accesses take.
-::pci::ConfigSpace& config_space();
-
 } // namespace bus::pci
