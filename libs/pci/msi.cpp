@@ -35,8 +35,9 @@ ktl::ErrorOr<MmioRegion> region_in_bar(const Function& function, uint8_t bar_ind
     for (const Bar& bar : function.bars) {
         if (bar.index != bar_index)
             continue;
-        if (bar.kind == BarKind::Io || bar.address == 0 || offset > bar.size || length > bar.size - offset)
-            return ktl::Errno::InvalidArgument;
+        if (bar.kind == BarKind::Io || bar.address == 0 || offset > bar.size || length > bar.size - offset ||
+            bar.address > ~uint64_t(0) - bar.size)
+            return ktl::Errno::InvalidArgument; // also a BAR that would wrap the address space
         return MmioRegion{bar.address + offset, length};
     }
     return ktl::Errno::InvalidArgument;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <random>
 
 namespace {
 
@@ -219,6 +220,56 @@ TEST(MsiHostile, CapabilitiesThatRunPastTheHeaderOrLieAreRefused) {
     EXPECT_TRUE(msix_table_region(past_end.value(), straddling).is_error());
     auto [last, in_last] = msix_with(0, 1 | 0xff0, 1);
     EXPECT_EQ(msix_table_region(in_last.value(), last).value().physical, 0xfe000ff0u);
+}
+
+TEST(MsiFuzz, RandomCapabilitiesDecodeWithinTheirBoundsOrAreRefused) {
+    for (uint32_t seed = 0; seed < 2000; ++seed) {
+        SCOPED_TRACE(seed);
+        std::mt19937 random(seed);
+        FakeConfigSpace space;
+        Address address{0, 0, 1, 0};
+        FakeFunction& fake = space.add(address);
+        for (uint16_t offset = 0x10; offset < ConfigSpace::conventional_size; ++offset)
+            fake.set8(offset, uint8_t(random()));
+        fake.ids(0x1234, 0x5678).header_type(0);
+        uint8_t msi_at = uint8_t(0x40 + (random() % 48) * 4), msix_at = uint8_t(0x40 + (random() % 48) * 4);
+        if (msi_at == msix_at)
+            msix_at = msi_at == 0xfc ? 0x40 : uint8_t(msi_at + 4);
+        fake.capabilities({{msi_at, capability::msi}, {msix_at, capability::msi_x}});
+        fake.set16(uint16_t(msi_at + 2), uint16_t(random()));
+        fake.set16(uint16_t(msix_at + 2), uint16_t(random()));
+        for (uint8_t index = 0; index < 6; ++index)
+            fake.bar_writable[index] = random() % 2 ? uint32_t(random()) : 0;
+        Function function;
+        read_function(space, address, function);
+
+        auto msi = read_msi_capability(space, function);
+        if (!msi.is_error()) {
+            EXPECT_LE(msi.value().data_offset + 2u, ConfigSpace::conventional_size);
+            EXPECT_LE(msi.value().vectors_capable, 32);
+            EXPECT_EQ(msi.value().vectors_capable & (msi.value().vectors_capable - 1), 0);
+            if (msi.value().per_vector_masking) {
+                EXPECT_LE(msi.value().pending_offset + 4u, ConfigSpace::conventional_size);
+            }
+            (void)program_msi(space, address, msi.value(), MsiMessage{0xfee00000, 0x60});
+        }
+        auto msix = read_msix_capability(space, function);
+        if (!msix.is_error()) {
+            EXPECT_GE(msix.value().table_size, 1);
+            EXPECT_LE(msix.value().table_size, 2048);
+            auto table = msix_table_region(msix.value(), function);
+            if (!table.is_error()) {
+                bool inside = false;
+                for (const Bar& bar : function.bars)
+                    inside |= bar.index == msix.value().table_bar && bar.kind != BarKind::Io &&
+                              table.value().physical >= bar.address &&
+                              table.value().physical + table.value().length <= bar.address + bar.size;
+                EXPECT_TRUE(inside);
+            }
+        }
+        if (HasFailure())
+            return;
+    }
 }
 
 } // namespace
