@@ -334,9 +334,9 @@ void start_file_systems() {
     mm::install_demand_paging();
     tty::initialize_serial_input();
     debug::install_debug_keys();
-    bus::pci::initialize();
-    start_file_systems();
     boot::CommandLine command_line(command_line_view);
+    bus::pci::initialize(command_line);
+    start_file_systems();
     mm::MemoryStatistics memory = mm::memory_statistics();
     klog::info("mm", "ready: {} free of {}, heap {} in use, {} kernel stacks",
                HumanSize{memory.frames.free_frames * 4096}, HumanSize{memory.frames.total_frames * 4096},
