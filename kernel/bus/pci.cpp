@@ -66,6 +66,8 @@ public:
     }
 };
 
+LockedConfigSpace locked_config_space;
+
 void log_function(const ::pci::Function& function) {
     char name[13];
     ::pci::format_address(function.address, name);
@@ -85,20 +87,18 @@ void log_function(const ::pci::Function& function) {
     }
 }
 
-LockedConfigSpace locked_ports;
-
 // ECAM when the MCFG table describes segment 0 and its window can be mapped, else the ports.
 ::pci::ConfigSpace& choose_config_space(bool ports_only) {
     if (ports_only) {
         klog::info(log_subsystem, "configuration through ports 0xCF8/0xCFC (pci=nommconf)");
-        return locked_ports;
+        return locked_config_space;
     }
     const acpi::AcpiTables* tables = acpi::firmware_tables();
     auto table = tables ? tables->find("MCFG") : ktl::ErrorOr<acpi::Table>(ktl::Errno::NoEntry);
     acpi::Mcfg mcfg; // ~300 bytes, needed only here: the window keeps copies of what it uses
     if (table.is_error() || acpi::parse_mcfg(table.value(), mcfg).is_error()) {
         klog::info(log_subsystem, "configuration through ports 0xCF8/0xCFC (no usable MCFG table)");
-        return locked_ports;
+        return locked_config_space;
     }
     if (mcfg.rejected || mcfg.trailing_bytes)
         klog::warn(log_subsystem, "MCFG: {} malformed entries ignored{}", mcfg.rejected,
@@ -108,7 +108,7 @@ LockedConfigSpace locked_ports;
     const acpi::EcamRegion* region = mcfg.first_of_segment(0);
     if (!region) {
         klog::info(log_subsystem, "configuration through ports 0xCF8/0xCFC (MCFG has no segment 0)");
-        return locked_ports;
+        return locked_config_space;
     }
     auto window = mm::map_mmio(region->region_base(), region->region_size());
     auto* space =
@@ -121,7 +121,7 @@ LockedConfigSpace locked_ports;
             mm::unmap_mmio(window.value(), region->region_size());
         klog::warn(log_subsystem, "cannot map the ECAM window at {:#x}: configuration through ports",
                    region->region_base());
-        return locked_ports;
+        return locked_config_space;
     }
     klog::info(log_subsystem, "configuration through ECAM at {:#x}, buses {:02x}-{:02x} (MCFG)",
                region->region_base(), region->start_bus, region->end_bus);
@@ -166,7 +166,7 @@ bool uses_ecam() {
     ::pci::EcamConfigSpace* window = __atomic_load_n(&ecam, __ATOMIC_ACQUIRE);
     if (window)
         return *window;
-    return locked_ports;
+    return locked_config_space;
 }
 
 size_t function_count() {

@@ -23,11 +23,11 @@ void initialize(const boot::CommandLine& command_line);
 
 // Whether configuration space is reached through ECAM (4 KiB a function) rather than the ports.
 bool uses_ecam();
-// Segment 0's configuration space through the mechanism chosen at boot; safe from any CPU.
-::pci::ConfigSpace& config_space();
 
 // How many functions the boot scan found (0 before it or when it could not run).
 size_t function_count();
+// Configuration space as the boot scan reached it, safe from any CPU and interrupt.
+::pci::ConfigSpace& config_space();
 // Runs `visit` on each function found, in scan order (depth first).
 void for_each_function(ktl::FunctionRef<void(const ::pci::Function&)> visit);
 
