@@ -350,11 +350,11 @@ void start_file_systems() {
     fs::sysfs::initialize();
     device::start_device_classes();
     bus::platform::add_devices();
-    bus::pci::initialize();
+    boot::CommandLine command_line(command_line_view);
+    bus::pci::initialize(command_line);
     bus::pci::add_devices();
     start_file_systems();
     device::register_builtin_drivers();
-    boot::CommandLine command_line(command_line_view);
     mm::MemoryStatistics memory = mm::memory_statistics();
     klog::info("mm", "ready: {} free of {}, heap {} in use, {} kernel stacks",
                HumanSize{memory.frames.free_frames * 4096}, HumanSize{memory.frames.total_frames * 4096},
