@@ -20,6 +20,7 @@
 #include "debug/panic.h"
 #include "debug/symbols.h"
 #include "dev/memory_devices.h"
+#include "dev/virtio_rng.h"
 #include "fs/devfs/devfs.h"
 #include "fs/initrd.h"
 #include "fs/procfs/procfs.h"
@@ -335,6 +336,9 @@ void start_file_systems() {
     tty::initialize_serial_input();
     debug::install_debug_keys();
     bus::pci::initialize();
+    // Built-in drivers, before devfs is mounted so their nodes appear in it.
+    if (auto started = dev::virtio_rng::start(); started.is_error())
+        klog::warn("virtio-rng", "driver did not start: {}", started.error().name());
     start_file_systems();
     boot::CommandLine command_line(command_line_view);
     mm::MemoryStatistics memory = mm::memory_statistics();

@@ -58,6 +58,8 @@ public:
     }
 };
 
+constinit LockedConfigSpace locked_config_space;
+
 void log_function(const ::pci::Function& function) {
     char name[13];
     ::pci::format_address(function.address, name);
@@ -85,8 +87,7 @@ void initialize() {
         klog::error(log_subsystem, "no memory for the bus scan: PCI devices stay unknown");
         return;
     }
-    LockedConfigSpace space;
-    ::pci::scan(space, *result);
+    ::pci::scan(locked_config_space, *result);
     for (const ::pci::Function& function : result->functions)
         log_function(function);
     const ::pci::ScanAnomalies& anomalies = result->anomalies;
@@ -109,6 +110,10 @@ void for_each_function(ktl::FunctionRef<void(const ::pci::Function&)> visit) {
         return;
     for (const ::pci::Function& function : result->functions)
         visit(function);
+}
+
+::pci::ConfigSpace& config_space() {
+    return locked_config_space;
 }
 
 } // namespace bus::pci

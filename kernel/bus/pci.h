@@ -20,4 +20,8 @@ size_t function_count();
 // Runs `visit` on each function found, in scan order (depth first).
 void for_each_function(ktl::FunctionRef<void(const ::pci::Function&)> visit);
 
+// Configuration space for drivers (their capabilities, the command register); every access takes the
+// lock that keeps the port pair's two steps together.
+::pci::ConfigSpace& config_space();
+
 } // namespace bus::pci

@@ -1,0 +1,314 @@
+#include "dev/virtio_rng.h"
+
+#include "bus/virtio/virtio_pci.h"
+#include "console/log.h"
+#include "fs/char_device.h"
+#include "random/random.h"
+#include "sched/scheduler.h"
+#include "sched/task.h"
+#include "sched/wait_queue.h"
+#include "sync/mutex.h"
+#include "sync/spinlock.h"
+#include "time/clock.h"
+#include "virtio/spec.h"
+
+#include <new>
+
+namespace dev::virtio_rng {
+
+namespace {
+
+constexpr ktl::StringView log_subsystem = "virtio-rng";
+constexpr uint32_t hwrng_major = 10, hwrng_minor = 183; // Linux's misc device
+constexpr size_t request_bytes = 4096;                  // one page a request
+constexpr uint64_t request_timeout_ns = 2'000'000'000;
+// Until completions come by interrupt, the waiter looks at the used ring this often.
+constexpr uint64_t poll_interval_ns = 1'000'000;
+constexpr size_t pool_feed_bytes = 64;
+constexpr uint64_t pool_feed_interval_ns = 60'000'000'000;
+
+class RngDevice {
+public:
+    static ktl::ErrorOr<ktl::OwnPtr<RngDevice>> create(const ::pci::Function& function) {
+        auto* raw = new (std::nothrow) RngDevice;
+        if (!raw)
+            return ktl::Errno::NoMemory;
+        ktl::OwnPtr<RngDevice> device = ktl::adopt_own(raw);
+        TRY(device->initialize(function));
+        return device;
+    }
+
+    const char* name() const { return m_pci->name(); }
+    const ::pci::Address& address() const { return m_pci->function().address; }
+    bool is_live() const { return !m_dead; }
+
+    // One request: the device fills up to a page, we copy what it wrote. Serialised by the caller.
+    ktl::ErrorOr<size_t> request(uint8_t* out, size_t length) {
+        if (m_dead)
+            return ktl::Errno::IoError;
+        if (length > m_buffer.size())
+            length = m_buffer.size();
+        ::virtio::BufferSegment writable{m_buffer.physical(), static_cast<uint32_t>(length)};
+        bool notify = false;
+        auto added = m_queue.with([&](::virtio::SplitQueue& queue) -> ktl::ErrorOr<uint16_t> {
+            uint16_t head = TRY(queue.add({}, std::span(&writable, 1), &m_buffer));
+            notify = queue.needs_notification();
+            return head;
+        });
+        if (added.is_error())
+            return disable(added.error());
+        if (notify)
+            m_pci->notify(m_queue_index);
+
+        uint64_t deadline = time::monotonic_ns() + request_timeout_ns;
+        ::virtio::Completion completion;
+        bool done = false;
+        ktl::ErrorOr<void> failure = {};
+        auto completed = [&] {
+            auto taken =
+                m_queue.with([&](::virtio::SplitQueue& queue) { return queue.take_used(completion); });
+            if (taken.is_error())
+                failure = taken.error();
+            else
+                done = taken.value();
+            return done || failure.is_error();
+        };
+        while (!completed()) {
+            uint64_t now = time::monotonic_ns();
+            if (now >= deadline) {
+                klog::error(log_subsystem, "{}: no answer within {} ms", name(),
+                            request_timeout_ns / 1'000'000);
+                return disable(ktl::Errno::TimedOut);
+            }
+            // A completion interrupt would wake this queue; until then the timeout is the poll.
+            uint64_t next = now + poll_interval_ns;
+            m_completed.wait_until(completed, next < deadline ? next : deadline);
+            if (done || failure.is_error())
+                break;
+        }
+        if (failure.is_error())
+            return disable(failure.error());
+        if (completion.cookie != &m_buffer)
+            return disable(ktl::Errno::IoError);
+        __builtin_memcpy(out, m_buffer.data(), completion.written);
+        return completion.written;
+    }
+
+    ~RngDevice() {
+        // Reset first (PciDevice's destructor), so the device is done with the request buffer.
+        m_pci = nullptr;
+    }
+
+private:
+    RngDevice() = default;
+
+    ktl::ErrorOr<void> initialize(const ::pci::Function& function) {
+        m_pci = TRY(bus::virtio::PciDevice::open(function));
+        if (m_pci->identity().device_type != ::virtio::device_type::entropy)
+            return ktl::Errno::NoDevice;
+        ::virtio::Device& device = m_pci->device();
+        // No device features are defined for the entropy device; event index saves notifications.
+        TRY(device.negotiate(::virtio::feature::ring_event_idx));
+        m_buffer = TRY(bus::virtio::DmaBuffer::allocate(request_bytes));
+        TRY(m_queue.with([&](::virtio::SplitQueue& queue) -> ktl::ErrorOr<void> {
+            TRY(m_pci->set_up_queue(m_queue_index, 8, queue));
+            // Polled for now: ask the device not to interrupt.
+            queue.disable_interrupts();
+            return {};
+        }));
+        TRY(device.start());
+        klog::info(log_subsystem, "{}: {} interface, features {:#x}, request queue of {} entries, polled",
+                   name(), m_pci->is_legacy() ? "legacy" : "virtio 1.x", device.features(),
+                   m_queue.with([](::virtio::SplitQueue& queue) { return queue.size(); }));
+        return {};
+    }
+
+    // The device broke a rule or stopped answering: reset it so it stops writing to memory, then
+    // take back the request; every later call fails.
+    ktl::Error disable(ktl::Errno code) { return disable(ktl::Error::from_errno(code)); }
+    ktl::Error disable(ktl::Error error) {
+        ::virtio::QueueFault fault = m_queue.with([](::virtio::SplitQueue& queue) { return queue.fault(); });
+        klog::error(log_subsystem, "{}: disabled ({}{}{})", name(), error.name(),
+                    fault == ::virtio::QueueFault::None ? "" : ": ", ::virtio::describe(fault));
+        m_pci->fail_and_reset();
+        m_queue.with([](::virtio::SplitQueue& queue) { queue.reclaim_after_reset([](void*) {}); });
+        m_dead = true;
+        return error;
+    }
+
+    static constexpr uint16_t m_queue_index = 0; // the request queue
+    bus::virtio::DmaBuffer m_buffer;             // destroyed after m_pci (declared before it)
+    ktl::OwnPtr<bus::virtio::PciDevice> m_pci;
+    sync::SpinlockProtected<::virtio::SplitQueue> m_queue;
+    sched::WaitQueue m_completed;
+    bool m_dead = false;
+};
+
+struct Driver {
+    ktl::Vector<ktl::OwnPtr<RngDevice>> devices;
+    bool hwrng_registered = false;
+    Statistics statistics;
+};
+// Requests are serialised by this mutex too: one request buffer per device, and remove() waits for a
+// read in progress.
+sync::MutexProtected<Driver> driver;
+
+// The feeding task, and how it is told to stop.
+struct Feeder {
+    sched::TaskHandle task;
+    bool stop = false;
+    sched::WaitQueue wake;
+};
+Feeder feeder;
+
+ktl::ErrorOr<size_t> read_locked(Driver& state, void* buffer, size_t length) {
+    for (ktl::OwnPtr<RngDevice>& device : state.devices) {
+        if (!device->is_live())
+            continue;
+        size_t got = TRY(device->request(static_cast<uint8_t*>(buffer), length));
+        ++state.statistics.requests;
+        state.statistics.bytes_from_device += got;
+        return got;
+    }
+    return ktl::Errno::NoDevice;
+}
+
+void feed_pool(void*) {
+    bool logged = false;
+    while (!__atomic_load_n(&feeder.stop, __ATOMIC_ACQUIRE)) {
+        uint8_t bytes[pool_feed_bytes];
+        size_t filled = 0;
+        for (int attempt = 0; attempt < 8 && filled < sizeof bytes; ++attempt) {
+            auto got = driver.with(
+                [&](Driver& state) { return read_locked(state, bytes + filled, sizeof bytes - filled); });
+            if (got.is_error())
+                break;
+            filled += got.value();
+        }
+        if (filled > 0) {
+            random::add_hardware_entropy(bytes, filled, filled * 8);
+            driver.with([&](Driver& state) { state.statistics.bytes_credited += filled; });
+            if (!logged)
+                klog::info(log_subsystem, "{} bytes mixed into the random pool ({} bits credited)", filled,
+                           filled * 8);
+            logged = true;
+        }
+        __builtin_memset(bytes, 0, sizeof bytes);
+        feeder.wake.wait_until([] { return __atomic_load_n(&feeder.stop, __ATOMIC_ACQUIRE); },
+                               time::monotonic_ns() + pool_feed_interval_ns);
+    }
+}
+
+// /dev/hwrng: raw device bytes, as many as asked for (a page a request).
+class HwrngFile final : public fs::OpenFile {
+public:
+    HwrngFile(fs::RefPtr<fs::Inode> inode, uint32_t flags)
+        : OpenFile(static_cast<fs::RefPtr<fs::Inode>&&>(inode), flags) {}
+
+    ktl::ErrorOr<size_t> read(fs::IoBuffer buffer, size_t length) override {
+        uint8_t chunk[256];
+        size_t done = 0;
+        int empty_answers = 0;
+        while (done < length) {
+            size_t part = length - done < sizeof chunk ? length - done : sizeof chunk;
+            auto got = driver.with([&](Driver& state) { return read_locked(state, chunk, part); });
+            if (got.is_error())
+                return done > 0 ? ktl::ErrorOr<size_t>(done) : got.error();
+            if (got.value() == 0 && ++empty_answers > 16)
+                return done > 0 ? ktl::ErrorOr<size_t>(done) : ktl::Errno::IoError;
+            auto copied = buffer.write(chunk, got.value(), done);
+            if (copied.is_error())
+                return done > 0 ? ktl::ErrorOr<size_t>(done) : copied.error();
+            done += got.value();
+        }
+        __builtin_memset(chunk, 0, sizeof chunk);
+        return done;
+    }
+    ktl::ErrorOr<size_t> write(fs::IoBuffer, size_t) override { return ktl::Errno::InvalidArgument; }
+    const char* kind() const override { return "device"; }
+};
+
+class HwrngDevice final : public fs::CharacterDevice {
+public:
+    ktl::ErrorOr<fs::RefPtr<fs::OpenFile>> open(fs::RefPtr<fs::Inode> inode, uint32_t,
+                                                uint32_t flags) override {
+        auto file =
+            TRY(ktl::try_make_ref_counted<HwrngFile>(static_cast<fs::RefPtr<fs::Inode>&&>(inode), flags));
+        return fs::RefPtr<fs::OpenFile>(file.ptr());
+    }
+};
+constinit HwrngDevice hwrng_device;
+
+} // namespace
+
+ktl::ErrorOr<void> probe(const ::pci::Function& function) {
+    ktl::OwnPtr<RngDevice> device = TRY(RngDevice::create(function));
+    return driver.with([&](Driver& state) -> ktl::ErrorOr<void> {
+        TRY(state.devices.try_append(static_cast<ktl::OwnPtr<RngDevice>&&>(device)));
+        ++state.statistics.devices;
+        return {};
+    });
+}
+
+void remove(::pci::Address address) {
+    driver.with([&](Driver& state) {
+        for (size_t i = 0; i < state.devices.size(); ++i) {
+            if (state.devices[i]->address() == address) {
+                state.devices.remove(i); // resets the device, then frees its memory
+                --state.statistics.devices;
+                return;
+            }
+        }
+    });
+}
+
+ktl::ErrorOr<void> start() {
+    bus::virtio::for_each_virtio_function(
+        [](const ::pci::Function& function, const ::virtio::pci::Identity& identity) {
+            if (identity.device_type != ::virtio::device_type::entropy)
+                return;
+            char name[13];
+            ::pci::format_address(function.address, name);
+            if (auto probed = probe(function); probed.is_error())
+                klog::warn(log_subsystem, "{}: not usable: {}", static_cast<const char*>(name),
+                           probed.error().name());
+        });
+    uint32_t found = driver.with([](Driver& state) { return state.statistics.devices; });
+    if (found == 0) {
+        klog::debug(log_subsystem, "no entropy device");
+        return {};
+    }
+    TRY(driver.with([](Driver& state) -> ktl::ErrorOr<void> {
+        TRY(fs::register_character_device({"hwrng", hwrng_major, hwrng_minor, 0600}, hwrng_device));
+        state.hwrng_registered = true;
+        return {};
+    }));
+    __atomic_store_n(&feeder.stop, false, __ATOMIC_RELEASE);
+    feeder.task = TRY(sched::spawn("virtio-rng", feed_pool, nullptr));
+    return {};
+}
+
+void stop() {
+    if (feeder.task) {
+        __atomic_store_n(&feeder.stop, true, __ATOMIC_RELEASE);
+        feeder.wake.wake_all();
+        feeder.task.join();
+    }
+    driver.with([](Driver& state) {
+        if (state.hwrng_registered)
+            fs::unregister_character_device(hwrng_major, hwrng_minor);
+        state.hwrng_registered = false;
+        state.devices.clear();
+        state.statistics.devices = 0;
+    });
+}
+
+ktl::ErrorOr<size_t> read(void* buffer, size_t length) {
+    return driver.with([&](Driver& state) { return read_locked(state, buffer, length); });
+}
+
+Statistics statistics() {
+    return driver.with([](Driver& state) { return state.statistics; });
+}
+
+} // namespace dev::virtio_rng
