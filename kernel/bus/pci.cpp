@@ -58,7 +58,7 @@ public:
     }
 };
 
-constinit LockedConfigSpace locked_config_space;
+LockedConfigSpace locked_config_space;
 
 void log_function(const ::pci::Function& function) {
     char name[13];
@@ -99,6 +99,10 @@ void initialize() {
     __atomic_store_n(&boot_scan, result, __ATOMIC_RELEASE);
 }
 
+::pci::ConfigSpace& config_space() {
+    return locked_config_space;
+}
+
 size_t function_count() {
     ::pci::ScanResult* result = __atomic_load_n(&boot_scan, __ATOMIC_ACQUIRE);
     return result ? result->functions.size() : 0;
@@ -110,10 +114,6 @@ void for_each_function(ktl::FunctionRef<void(const ::pci::Function&)> visit) {
         return;
     for (const ::pci::Function& function : result->functions)
         visit(function);
-}
-
-::pci::ConfigSpace& config_space() {
-    return locked_config_space;
 }
 
 } // namespace bus::pci

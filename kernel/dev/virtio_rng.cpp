@@ -1,7 +1,9 @@
 #include "dev/virtio_rng.h"
 
+#include "bus/pci_bus.h"
 #include "bus/virtio/virtio_pci.h"
 #include "console/log.h"
+#include "device/device.h"
 #include "fs/char_device.h"
 #include "random/random.h"
 #include "sched/scheduler.h"
@@ -95,7 +97,7 @@ public:
     }
 
     ~RngDevice() {
-        // Reset first (PciDevice's destructor), so the device is done with the request buffer.
+        // Reset first (VirtioPciDevice's destructor), so the device is done with the request buffer.
         m_pci = nullptr;
     }
 
@@ -103,7 +105,7 @@ private:
     RngDevice() = default;
 
     ktl::ErrorOr<void> initialize(const ::pci::Function& function) {
-        m_pci = TRY(bus::virtio::PciDevice::open(function));
+        m_pci = TRY(bus::virtio::VirtioPciDevice::open(function));
         if (m_pci->identity().device_type != ::virtio::device_type::entropy)
             return ktl::Errno::NoDevice;
         ::virtio::Device& device = m_pci->device();
@@ -138,20 +140,20 @@ private:
 
     static constexpr uint16_t m_queue_index = 0; // the request queue
     bus::virtio::DmaBuffer m_buffer;             // destroyed after m_pci (declared before it)
-    ktl::OwnPtr<bus::virtio::PciDevice> m_pci;
+    ktl::OwnPtr<bus::virtio::VirtioPciDevice> m_pci;
     sync::SpinlockProtected<::virtio::SplitQueue> m_queue;
     sched::WaitQueue m_completed;
     bool m_dead = false;
 };
 
-struct Driver {
+struct DriverState {
     ktl::Vector<ktl::OwnPtr<RngDevice>> devices;
     bool hwrng_registered = false;
     Statistics statistics;
 };
 // Requests are serialised by this mutex too: one request buffer per device, and remove() waits for a
 // read in progress.
-sync::MutexProtected<Driver> driver;
+sync::MutexProtected<DriverState> driver;
 
 // The feeding task, and how it is told to stop.
 struct Feeder {
@@ -161,7 +163,7 @@ struct Feeder {
 };
 Feeder feeder;
 
-ktl::ErrorOr<size_t> read_locked(Driver& state, void* buffer, size_t length) {
+ktl::ErrorOr<size_t> read_locked(DriverState& state, void* buffer, size_t length) {
     for (ktl::OwnPtr<RngDevice>& device : state.devices) {
         if (!device->is_live())
             continue;
@@ -180,14 +182,14 @@ void feed_pool(void*) {
         size_t filled = 0;
         for (int attempt = 0; attempt < 8 && filled < sizeof bytes; ++attempt) {
             auto got = driver.with(
-                [&](Driver& state) { return read_locked(state, bytes + filled, sizeof bytes - filled); });
+                [&](DriverState& state) { return read_locked(state, bytes + filled, sizeof bytes - filled); });
             if (got.is_error())
                 break;
             filled += got.value();
         }
         if (filled > 0) {
             random::add_hardware_entropy(bytes, filled, filled * 8);
-            driver.with([&](Driver& state) { state.statistics.bytes_credited += filled; });
+            driver.with([&](DriverState& state) { state.statistics.bytes_credited += filled; });
             if (!logged)
                 klog::info(log_subsystem, "{} bytes mixed into the random pool ({} bits credited)", filled,
                            filled * 8);
@@ -211,7 +213,7 @@ public:
         int empty_answers = 0;
         while (done < length) {
             size_t part = length - done < sizeof chunk ? length - done : sizeof chunk;
-            auto got = driver.with([&](Driver& state) { return read_locked(state, chunk, part); });
+            auto got = driver.with([&](DriverState& state) { return read_locked(state, chunk, part); });
             if (got.is_error())
                 return done > 0 ? ktl::ErrorOr<size_t>(done) : got.error();
             if (got.value() == 0 && ++empty_answers > 16)
@@ -239,76 +241,103 @@ public:
 };
 constinit HwrngDevice hwrng_device;
 
-} // namespace
+// The driver in the device model: binds QEMU's entropy device, transitional or modern-only. The first
+// device bound registers /dev/hwrng and starts the feeding task; the last one removed undoes both.
+const char* const pci_patterns[] = {
+    "0x1af4 0x1005", // transitional entropy device (QEMU's virtio-rng-pci on conventional PCI)
+    "0x1af4 0x1044", // modern only: 0x1040 + type 4
+};
 
-ktl::ErrorOr<void> probe(const ::pci::Function& function) {
-    ktl::OwnPtr<RngDevice> device = TRY(RngDevice::create(function));
-    return driver.with([&](Driver& state) -> ktl::ErrorOr<void> {
-        TRY(state.devices.try_append(static_cast<ktl::OwnPtr<RngDevice>&&>(device)));
-        ++state.statistics.devices;
-        return {};
-    });
-}
+class VirtioRngDriver final : public bus::pci::PciDriver {
+public:
+    VirtioRngDriver() : PciDriver("virtio-rng", pci_patterns, sizeof pci_patterns / sizeof pci_patterns[0]) {}
 
-void remove(::pci::Address address) {
-    driver.with([&](Driver& state) {
-        for (size_t i = 0; i < state.devices.size(); ++i) {
-            if (state.devices[i]->address() == address) {
-                state.devices.remove(i); // resets the device, then frees its memory
-                --state.statistics.devices;
-                return;
+    ktl::ErrorOr<void> probe(bus::pci::PciDevice& pci_device) override {
+        ktl::OwnPtr<RngDevice> device = TRY(RngDevice::create(pci_device.function()));
+        bool first = TRY(driver.with([&](DriverState& state) -> ktl::ErrorOr<bool> {
+            bool was_empty = state.devices.is_empty();
+            if (was_empty && !state.hwrng_registered) {
+                fs::CharacterDeviceInfo info{"hwrng", hwrng_major, hwrng_minor, 0600};
+                info.class_name = "misc";
+                TRY(fs::register_character_device(info, hwrng_device));
+                state.hwrng_registered = true;
             }
-        }
-    });
-}
-
-ktl::ErrorOr<void> start() {
-    bus::virtio::for_each_virtio_function(
-        [](const ::pci::Function& function, const ::virtio::pci::Identity& identity) {
-            if (identity.device_type != ::virtio::device_type::entropy)
-                return;
-            char name[13];
-            ::pci::format_address(function.address, name);
-            if (auto probed = probe(function); probed.is_error())
-                klog::warn(log_subsystem, "{}: not usable: {}", static_cast<const char*>(name),
-                           probed.error().name());
-        });
-    uint32_t found = driver.with([](Driver& state) { return state.statistics.devices; });
-    if (found == 0) {
-        klog::debug(log_subsystem, "no entropy device");
+            if (auto added = state.devices.try_append(static_cast<ktl::OwnPtr<RngDevice>&&>(device));
+                added.is_error()) {
+                if (was_empty)
+                    unregister_hwrng(state);
+                return added.error();
+            }
+            ++state.statistics.devices;
+            return was_empty;
+        }));
+        if (first)
+            start_feeder();
         return {};
     }
-    TRY(driver.with([](Driver& state) -> ktl::ErrorOr<void> {
-        TRY(fs::register_character_device({"hwrng", hwrng_major, hwrng_minor, 0600}, hwrng_device));
-        state.hwrng_registered = true;
-        return {};
-    }));
-    __atomic_store_n(&feeder.stop, false, __ATOMIC_RELEASE);
-    feeder.task = TRY(sched::spawn("virtio-rng", feed_pool, nullptr));
-    return {};
-}
 
-void stop() {
-    if (feeder.task) {
+    void remove(bus::pci::PciDevice& pci_device) override {
+        bool last = driver.with([&](DriverState& state) {
+            for (size_t i = 0; i < state.devices.size(); ++i) {
+                if (state.devices[i]->address() == pci_device.address()) {
+                    state.devices.remove(i); // resets the device, then frees its memory
+                    --state.statistics.devices;
+                    break;
+                }
+            }
+            return state.devices.is_empty();
+        });
+        if (!last)
+            return;
+        stop_feeder(); // outside the driver's lock, which the task takes
+        driver.with([](DriverState& state) { unregister_hwrng(state); });
+    }
+
+private:
+    static void unregister_hwrng(DriverState& state) {
+        if (state.hwrng_registered)
+            fs::unregister_character_device(hwrng_major, hwrng_minor);
+        state.hwrng_registered = false;
+    }
+    static void start_feeder() {
+        __atomic_store_n(&feeder.stop, false, __ATOMIC_RELEASE);
+        auto task = sched::spawn("virtio-rng", feed_pool, nullptr);
+        if (task.is_error())
+            klog::warn(log_subsystem, "no task to feed the random pool: {}", task.error().name());
+        else
+            feeder.task = static_cast<sched::TaskHandle&&>(task.value());
+    }
+    static void stop_feeder() {
+        if (!feeder.task)
+            return;
         __atomic_store_n(&feeder.stop, true, __ATOMIC_RELEASE);
         feeder.wake.wake_all();
         feeder.task.join();
     }
-    driver.with([](Driver& state) {
-        if (state.hwrng_registered)
-            fs::unregister_character_device(hwrng_major, hwrng_minor);
-        state.hwrng_registered = false;
-        state.devices.clear();
-        state.statistics.devices = 0;
-    });
+};
+
+VirtioRngDriver rng_driver;
+PCI_DRIVER(rng_driver);
+
+} // namespace
+
+ktl::ErrorOr<void> start() {
+    auto registered = device::register_driver(rng_driver);
+    if (registered.is_error() && registered.error().code() != ktl::Errno::Exists)
+        return registered.error();
+    return {};
+}
+
+void stop() {
+    device::unregister_driver(rng_driver);
 }
 
 ktl::ErrorOr<size_t> read(void* buffer, size_t length) {
-    return driver.with([&](Driver& state) { return read_locked(state, buffer, length); });
+    return driver.with([&](DriverState& state) { return read_locked(state, buffer, length); });
 }
 
 Statistics statistics() {
-    return driver.with([](Driver& state) { return state.statistics; });
+    return driver.with([](DriverState& state) { return state.statistics; });
 }
 
 } // namespace dev::virtio_rng

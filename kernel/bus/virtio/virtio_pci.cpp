@@ -300,16 +300,16 @@ void for_each_virtio_function(
     });
 }
 
-// --- PciDevice ---
+// --- VirtioPciDevice ---
 
-PciDevice::PciDevice(const ::pci::Function& function, const ::virtio::pci::Identity& identity,
-                     ktl::OwnPtr<::virtio::Transport> transport)
+VirtioPciDevice::VirtioPciDevice(const ::pci::Function& function, const ::virtio::pci::Identity& identity,
+                                 ktl::OwnPtr<::virtio::Transport> transport)
     : m_function(function), m_identity(identity),
       m_transport(static_cast<ktl::OwnPtr<::virtio::Transport>&&>(transport)), m_device(*m_transport.ptr()) {
     ::pci::format_address(function.address, m_name);
 }
 
-ktl::ErrorOr<ktl::OwnPtr<PciDevice>> PciDevice::open(const ::pci::Function& function) {
+ktl::ErrorOr<ktl::OwnPtr<VirtioPciDevice>> VirtioPciDevice::open(const ::pci::Function& function) {
     ::virtio::pci::Identity identity;
     if (!::virtio::pci::identify(function, identity))
         return ktl::Errno::NoDevice;
@@ -333,13 +333,13 @@ ktl::ErrorOr<ktl::OwnPtr<PciDevice>> PciDevice::open(const ::pci::Function& func
         enable_function(function, false, true);
     }
     auto* device = new (std::nothrow)
-        PciDevice(function, identity, static_cast<ktl::OwnPtr<::virtio::Transport>&&>(transport));
+        VirtioPciDevice(function, identity, static_cast<ktl::OwnPtr<::virtio::Transport>&&>(transport));
     if (!device)
         return ktl::Errno::NoMemory;
     return ktl::adopt_own(device);
 }
 
-PciDevice::~PciDevice() {
+VirtioPciDevice::~VirtioPciDevice() {
     // The device must stop using the queues before their memory goes back to the allocator.
     if (m_device.reset().is_error()) {
         klog::warn(log_subsystem, "{}: the device does not finish its reset; its queue memory is leaked",
@@ -349,12 +349,12 @@ PciDevice::~PciDevice() {
     }
 }
 
-bool PciDevice::is_legacy() const {
+bool VirtioPciDevice::is_legacy() const {
     return m_transport->is_legacy();
 }
 
-ktl::ErrorOr<void> PciDevice::set_up_queue(uint16_t index, uint16_t preferred_size,
-                                           ::virtio::SplitQueue& queue) {
+ktl::ErrorOr<void> VirtioPciDevice::set_up_queue(uint16_t index, uint16_t preferred_size,
+                                                 ::virtio::SplitQueue& queue) {
     uint16_t size = TRY(m_device.choose_queue_size(index, preferred_size));
     auto layout = TRY(::virtio::SplitQueueLayout::for_size(size));
     DmaBuffer memory = TRY(DmaBuffer::allocate(layout.total_bytes));
@@ -365,11 +365,11 @@ ktl::ErrorOr<void> PciDevice::set_up_queue(uint16_t index, uint16_t preferred_si
     return {};
 }
 
-void PciDevice::notify(uint16_t queue_index) {
+void VirtioPciDevice::notify(uint16_t queue_index) {
     m_transport->notify(queue_index);
 }
 
-void PciDevice::fail_and_reset() {
+void VirtioPciDevice::fail_and_reset() {
     m_device.fail();
     if (m_device.reset().is_error())
         klog::error(log_subsystem, "{}: the device does not finish its reset", m_name);

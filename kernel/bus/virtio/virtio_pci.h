@@ -50,14 +50,14 @@ void for_each_virtio_function(
     ktl::FunctionRef<void(const ::pci::Function&, const ::virtio::pci::Identity&)> visit);
 
 // One virtio device on PCI, opened for a driver.
-class PciDevice {
+class VirtioPciDevice {
 public:
     // Identifies `function`, turns on decoding and bus mastering, and picks the modern transport when
     // the capabilities describe usable windows, the legacy one otherwise. NoDevice for a function that
     // is not virtio or has neither interface; NoMemory when mapping or allocation fails.
-    static ktl::ErrorOr<ktl::OwnPtr<PciDevice>> open(const ::pci::Function& function);
+    static ktl::ErrorOr<ktl::OwnPtr<VirtioPciDevice>> open(const ::pci::Function& function);
     // Resets the device (it stops touching memory), then frees the queues and unmaps the registers.
-    ~PciDevice();
+    ~VirtioPciDevice();
 
     ::virtio::Device& device() { return m_device; }
     const ::pci::Function& function() const { return m_function; }
@@ -78,8 +78,8 @@ public:
     void fail_and_reset();
 
 private:
-    PciDevice(const ::pci::Function& function, const ::virtio::pci::Identity& identity,
-              ktl::OwnPtr<::virtio::Transport> transport);
+    VirtioPciDevice(const ::pci::Function& function, const ::virtio::pci::Identity& identity,
+                    ktl::OwnPtr<::virtio::Transport> transport);
 
     ::pci::Function m_function;
     ::virtio::pci::Identity m_identity;
