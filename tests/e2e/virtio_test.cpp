@@ -26,18 +26,22 @@ void PrintTo(const RngSetup& setup, std::ostream* out) {
     *out << setup.name;
 }
 
-// The hex bytes od printed between two markers.
+// The hex bytes od printed between two markers: only its own lines (" 3f a0 …"), since kernel log
+// lines may land between them.
 std::vector<int> bytes_between(const std::string& serial, const std::string& begin, const std::string& end) {
     size_t from = serial.find(begin);
     size_t to = serial.find(end, from == std::string::npos ? 0 : from);
     std::vector<int> bytes;
     if (from == std::string::npos || to == std::string::npos)
         return bytes;
-    std::string text = serial.substr(from + begin.size(), to - from - begin.size());
-    static const std::regex hex_byte("\\b[0-9a-f]{2}\\b");
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), hex_byte); it != std::sregex_iterator();
-         ++it)
-        bytes.push_back(std::stoi(it->str(), nullptr, 16));
+    static const std::regex od_line("^( [0-9a-f]{2})+$");
+    for (const std::string& line :
+         e2e::lines_of(serial.substr(from + begin.size(), to - from - begin.size()))) {
+        if (!std::regex_match(line, od_line))
+            continue;
+        for (size_t i = 1; i + 2 <= line.size(); i += 3)
+            bytes.push_back(std::stoi(line.substr(i, 2), nullptr, 16));
+    }
     return bytes;
 }
 
@@ -76,6 +80,21 @@ INSTANTIATE_TEST_SUITE_P(
                     // Transitional (QEMU's default): both interfaces, the driver takes the modern one.
                     RngSetup{"PcTransitional", "pc", "virtio-rng-pci", "virtio 1.x"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// The device model's unbind and bind: the device goes (and /dev/hwrng with it), then comes back and
+// reads again.
+TEST(VirtioRngBinding, UnbindRemovesHwrngAndBindBringsItBack) {
+    auto run = e2e::run_kernel(
+        "virtio-rng-bind",
+        {"--direct", "--firmware=bios", "--timeout=120", "--qemu-arg=-device", "--qemu-arg=virtio-rng-pci",
+         "--cmdline=init=/bin/sh -- -c \"cd /sys/bus/pci/drivers/virtio-rng; d=$(ls -d 0000:*); echo $d; "
+         "echo $d > unbind; ls /dev/hwrng; echo $d > bind; echo again:; od -An -tx1 -N16 /dev/hwrng; "
+         "echo end:\""});
+    ASSERT_EQ(run.exit_code, 0) << run.runner_errors << run.serial;
+    EXPECT_THAT(run.serial, HasSubstr("'/dev/hwrng': No such file or directory"));
+    EXPECT_EQ(bytes_between(run.serial, "\nagain:\n", "\nend:\n").size(), 16u) << run.serial;
+    EXPECT_THAT(run.serial, testing::Not(ContainsRegex("\\[virtio[^\n]*\\[(ERROR|WARN)")));
+}
 
 TEST(VirtioRngAbsent, WithoutTheDeviceNothingIsLoggedAndThereIsNoHwrng) {
     auto run =
