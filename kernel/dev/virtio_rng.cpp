@@ -5,6 +5,7 @@
 #include "console/log.h"
 #include "device/device.h"
 #include "fs/char_device.h"
+#include "ktl/vector.h"
 #include "random/random.h"
 #include "sched/scheduler.h"
 #include "sched/task.h"
@@ -26,6 +27,7 @@ constexpr size_t request_bytes = 4096;                  // one page a request
 constexpr uint64_t request_timeout_ns = 2'000'000'000;
 // Until completions come by interrupt, the waiter looks at the used ring this often.
 constexpr uint64_t poll_interval_ns = 1'000'000;
+constexpr uint64_t spin_ns = 100'000;
 constexpr size_t pool_feed_bytes = 64;
 constexpr uint64_t pool_feed_interval_ns = 60'000'000'000;
 
@@ -67,6 +69,8 @@ public:
         bool done = false;
         ktl::ErrorOr<void> failure = {};
         auto completed = [&] {
+            if (done || failure.is_error())
+                return true; // taken already: never take a second entry for this request
             auto taken =
                 m_queue.with([&](::virtio::SplitQueue& queue) { return queue.take_used(completion); });
             if (taken.is_error())
@@ -75,6 +79,10 @@ public:
                 done = taken.value();
             return done || failure.is_error();
         };
+        // The device usually answers within microseconds: look for a moment before sleeping a tick.
+        for (uint64_t spin_until = time::monotonic_ns() + spin_ns;
+             !completed() && time::monotonic_ns() < spin_until;)
+            sched::yield();
         while (!completed()) {
             uint64_t now = time::monotonic_ns();
             if (now >= deadline) {
@@ -181,8 +189,9 @@ void feed_pool(void*) {
         uint8_t bytes[pool_feed_bytes];
         size_t filled = 0;
         for (int attempt = 0; attempt < 8 && filled < sizeof bytes; ++attempt) {
-            auto got = driver.with(
-                [&](DriverState& state) { return read_locked(state, bytes + filled, sizeof bytes - filled); });
+            auto got = driver.with([&](DriverState& state) {
+                return read_locked(state, bytes + filled, sizeof bytes - filled);
+            });
             if (got.is_error())
                 break;
             filled += got.value();
@@ -208,23 +217,37 @@ public:
         : OpenFile(static_cast<fs::RefPtr<fs::Inode>&&>(inode), flags) {}
 
     ktl::ErrorOr<size_t> read(fs::IoBuffer buffer, size_t length) override {
-        uint8_t chunk[256];
+        if (length == 0)
+            return 0;
+        // A page a request (what the device's buffer holds), staged on the heap.
+        ktl::Vector<uint8_t> chunk;
+        TRY(chunk.try_resize(length < request_bytes ? length : request_bytes));
         size_t done = 0;
         int empty_answers = 0;
+        ktl::ErrorOr<size_t> result = 0;
         while (done < length) {
-            size_t part = length - done < sizeof chunk ? length - done : sizeof chunk;
-            auto got = driver.with([&](DriverState& state) { return read_locked(state, chunk, part); });
-            if (got.is_error())
-                return done > 0 ? ktl::ErrorOr<size_t>(done) : got.error();
-            if (got.value() == 0 && ++empty_answers > 16)
-                return done > 0 ? ktl::ErrorOr<size_t>(done) : ktl::Errno::IoError;
-            auto copied = buffer.write(chunk, got.value(), done);
-            if (copied.is_error())
-                return done > 0 ? ktl::ErrorOr<size_t>(done) : copied.error();
+            size_t part = length - done < chunk.size() ? length - done : chunk.size();
+            auto got =
+                driver.with([&](DriverState& state) { return read_locked(state, chunk.data(), part); });
+            if (got.is_error()) {
+                result = got.error();
+                break;
+            }
+            if (got.value() == 0 && ++empty_answers > 16) {
+                result = ktl::Errno::IoError;
+                break;
+            }
+            auto copied = buffer.write(chunk.data(), got.value(), done);
+            if (copied.is_error()) {
+                result = copied.error();
+                break;
+            }
             done += got.value();
         }
-        __builtin_memset(chunk, 0, sizeof chunk);
-        return done;
+        __builtin_memset(chunk.data(), 0, chunk.size()); // raw entropy does not linger on the heap
+        if (done > 0 || !result.is_error())
+            return done;
+        return result;
     }
     ktl::ErrorOr<size_t> write(fs::IoBuffer, size_t) override { return ktl::Errno::InvalidArgument; }
     const char* kind() const override { return "device"; }
