@@ -70,7 +70,10 @@ public:
         TRY(m_isr.map(layout.isr));
         TRY(m_device.map(layout.device));
         m_notify_multiplier = layout.notify_offset_multiplier;
+        // The device's count, within reason: each queue costs a notify-offset slot here.
         uint16_t queues = m_common.read<uint16_t>(common_cfg::num_queues);
+        if (queues > max_queues)
+            queues = max_queues;
         TRY(m_notify_offsets.try_resize(queues));
         for (uint32_t& offset : m_notify_offsets)
             offset = no_notify_offset;
@@ -144,6 +147,7 @@ public:
 
 private:
     static constexpr uint32_t no_notify_offset = UINT32_MAX;
+    static constexpr uint16_t max_queues = 1024;
 
     // 64-bit fields as two 32-bit halves, low first: the spec allows it and not every host takes
     // a 64-bit access.
