@@ -1,6 +1,7 @@
 #include "dev/virtio_rng.h"
 
 #include "bus/pci_bus.h"
+#include "bus/pci_msi.h"
 #include "bus/virtio/virtio_pci.h"
 #include "console/log.h"
 #include "device/device.h"
@@ -120,19 +121,58 @@ private:
         // No device features are defined for the entropy device; event index saves notifications.
         TRY(device.negotiate(::virtio::feature::ring_event_idx));
         m_buffer = TRY(bus::virtio::DmaBuffer::allocate(request_bytes));
+        // MSI-X where the function has it: table entry 0 for configuration changes, 1 for the queue.
+        // Without it (or if the device refuses the vectors) completions are polled.
+        uint16_t queue_vector = ::virtio::no_msix_vector;
+        bus::pci::Msix::Entry entries[] = {{on_config_interrupt, this, "virtio-rng-config"},
+                                           {on_queue_interrupt, this, "virtio-rng-requests"}};
+        if (auto msix = bus::pci::Msix::enable(function, entries); !msix.is_error()) {
+            m_msix = msix.release_value();
+            m_pci->set_msix_enabled(true);
+            if (device.set_config_vector(0).is_error()) {
+                m_pci->set_msix_enabled(false);
+                m_msix = nullptr;
+            } else {
+                queue_vector = 1;
+            }
+        }
         TRY(m_queue.with([&](::virtio::SplitQueue& queue) -> ktl::ErrorOr<void> {
-            TRY(m_pci->set_up_queue(m_queue_index, 8, queue));
-            // Polled for now: ask the device not to interrupt.
-            queue.disable_interrupts();
+            TRY(m_pci->set_up_queue(m_queue_index, 8, queue, queue_vector));
+            if (queue_vector == ::virtio::no_msix_vector)
+                queue.disable_interrupts(); // polled: ask the device not to interrupt
             return {};
         }));
         TRY(device.start());
-        klog::info(log_subsystem, "{}: {} interface, features {:#x}, request queue of {} entries, polled",
-                   name(), m_pci->is_legacy() ? "legacy" : "virtio 1.x", device.features(),
-                   m_queue.with([](::virtio::SplitQueue& queue) { return queue.size(); }));
+        if (m_msix)
+            klog::info(
+                log_subsystem,
+                "{}: {} interface, features {:#x}, request queue of {} entries, MSI-X vectors {} and {}",
+                name(), m_pci->is_legacy() ? "legacy" : "virtio 1.x", device.features(),
+                m_queue.with([](::virtio::SplitQueue& queue) { return queue.size(); }), m_msix->vector(0),
+                m_msix->vector(1));
+        else
+            klog::info(log_subsystem, "{}: {} interface, features {:#x}, request queue of {} entries, polled",
+                       name(), m_pci->is_legacy() ? "legacy" : "virtio 1.x", device.features(),
+                       m_queue.with([](::virtio::SplitQueue& queue) { return queue.size(); }));
         return {};
     }
 
+    // Interrupt handlers (MSI-X: never shared). The waiter takes the used entry itself.
+    static irq::Result on_queue_interrupt(void* context) {
+        auto* device = static_cast<RngDevice*>(context);
+        __atomic_add_fetch(&device->m_queue_interrupts, 1, __ATOMIC_RELAXED);
+        device->m_completed.wake_all();
+        return irq::Result::Handled;
+    }
+    static irq::Result on_config_interrupt(void*) {
+        return irq::Result::Handled; // the entropy device has no configuration to change
+    }
+
+public:
+    uint64_t queue_interrupts() const { return __atomic_load_n(&m_queue_interrupts, __ATOMIC_RELAXED); }
+    bool uses_msix() const { return static_cast<bool>(m_msix); }
+
+private:
     // The device broke a rule or stopped answering: reset it so it stops writing to memory, then
     // take back the request; every later call fails.
     ktl::Error disable(ktl::Errno code) { return disable(ktl::Error::from_errno(code)); }
@@ -152,6 +192,9 @@ private:
     sync::SpinlockProtected<::virtio::SplitQueue> m_queue;
     sched::WaitQueue m_completed;
     bool m_dead = false;
+    uint64_t m_queue_interrupts = 0;
+    // Last, so it goes first: no handler runs once the rest is torn down.
+    ktl::OwnPtr<bus::pci::Msix> m_msix;
 };
 
 struct DriverState {
@@ -360,7 +403,14 @@ ktl::ErrorOr<size_t> read(void* buffer, size_t length) {
 }
 
 Statistics statistics() {
-    return driver.with([](DriverState& state) { return state.statistics; });
+    return driver.with([](DriverState& state) {
+        Statistics statistics = state.statistics;
+        for (ktl::OwnPtr<RngDevice>& device : state.devices) {
+            statistics.queue_interrupts += device->queue_interrupts();
+            statistics.msix_devices += device->uses_msix();
+        }
+        return statistics;
+    });
 }
 
 } // namespace dev::virtio_rng

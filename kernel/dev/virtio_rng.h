@@ -28,7 +28,9 @@ struct Statistics {
     uint32_t devices = 0;
     uint64_t requests = 0;
     uint64_t bytes_from_device = 0;
-    uint64_t bytes_credited = 0; // mixed into the random pool by the feeding task
+    uint64_t bytes_credited = 0;   // mixed into the random pool by the feeding task
+    uint32_t msix_devices = 0;     // devices whose completions come by MSI-X (the rest are polled)
+    uint64_t queue_interrupts = 0; // completion interrupts of the devices bound now
 };
 Statistics statistics();
 

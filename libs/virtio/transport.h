@@ -45,6 +45,9 @@ public:
     // vectors are set before the queue is enabled.
     virtual uint16_t set_config_vector(uint16_t vector) = 0;
     virtual uint16_t set_queue_vector(uint16_t index, uint16_t vector) = 0;
+    // The function's MSI-X was turned on or off: the legacy register block grows the two vector
+    // registers and its device configuration moves from 0x14 to 0x18. Modern transports need nothing.
+    virtual void set_msix_enabled(bool) {}
 
     // The device-specific configuration. Multi-byte fields may change under the reader: the generation
     // (modern only; legacy reads 0) tells a torn read apart.

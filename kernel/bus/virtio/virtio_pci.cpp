@@ -161,8 +161,8 @@ private:
     ktl::Vector<uint32_t> m_notify_offsets; // per queue, set when it is enabled
 };
 
-// The legacy interface: one register block in I/O BAR 0. Without MSI-X (not enabled yet) the device
-// configuration starts at 0x14.
+// The legacy interface: one register block in I/O BAR 0. The device configuration starts at 0x14, or
+// at 0x18 while MSI-X is enabled (the two vector registers come first).
 class LegacyTransport final : public ::virtio::Transport {
 public:
     // Legacy devices do not say how many queues they have: queues are probed up to this many.
@@ -197,9 +197,23 @@ public:
     }
     void notify(uint16_t index) override { arch::out16(port(legacy_io::queue_notify), index); }
     uint8_t read_isr() override { return arch::in8(port(legacy_io::isr_status)); }
-    uint16_t set_config_vector(uint16_t) override { return ::virtio::no_msix_vector; }
-    uint16_t set_queue_vector(uint16_t, uint16_t) override { return ::virtio::no_msix_vector; }
-    uint32_t device_config_size() override { return m_length - legacy_io::device_config; }
+    uint16_t set_config_vector(uint16_t vector) override {
+        if (!m_msix)
+            return ::virtio::no_msix_vector;
+        arch::out16(port(legacy_io::config_msix_vector), vector);
+        return arch::in16(port(legacy_io::config_msix_vector));
+    }
+    uint16_t set_queue_vector(uint16_t index, uint16_t vector) override {
+        if (!m_msix)
+            return ::virtio::no_msix_vector;
+        arch::out16(port(legacy_io::queue_select), index);
+        arch::out16(port(legacy_io::queue_msix_vector), vector);
+        return arch::in16(port(legacy_io::queue_msix_vector));
+    }
+    void set_msix_enabled(bool enabled) override {
+        m_msix = enabled && m_length >= legacy_io::device_config_with_msix;
+    }
+    uint32_t device_config_size() override { return m_length - config_offset(); }
     uint8_t read_config_generation() override { return 0; }
     uint8_t read_device_config8(uint32_t offset) override {
         return fits(offset, 1) ? arch::in8(config_port(offset)) : 0xff;
@@ -225,16 +239,20 @@ public:
 
 private:
     uint16_t port(uint16_t offset) const { return static_cast<uint16_t>(m_base + offset); }
+    uint16_t config_offset() const {
+        return m_msix ? legacy_io::device_config_with_msix : legacy_io::device_config;
+    }
     uint16_t config_port(uint32_t offset) const {
-        return static_cast<uint16_t>(m_base + legacy_io::device_config + offset);
+        return static_cast<uint16_t>(m_base + config_offset() + offset);
     }
     bool fits(uint32_t offset, uint32_t width) const {
-        uint32_t size = m_length - legacy_io::device_config;
+        uint32_t size = m_length - config_offset();
         return offset <= size && width <= size - offset;
     }
 
     uint16_t m_base;
     uint32_t m_length; // find_legacy_layout checked it holds the common registers
+    bool m_msix = false;
 };
 
 // The command register's INTx disable bit (PCI 3.0 §6.2.2).
@@ -357,15 +375,19 @@ bool VirtioPciDevice::is_legacy() const {
     return m_transport->is_legacy();
 }
 
+void VirtioPciDevice::set_msix_enabled(bool enabled) {
+    m_transport->set_msix_enabled(enabled);
+}
+
 ktl::ErrorOr<void> VirtioPciDevice::set_up_queue(uint16_t index, uint16_t preferred_size,
-                                                 ::virtio::SplitQueue& queue) {
+                                                 ::virtio::SplitQueue& queue, uint16_t msix_vector) {
     uint16_t size = TRY(m_device.choose_queue_size(index, preferred_size));
     auto layout = TRY(::virtio::SplitQueueLayout::for_size(size));
     DmaBuffer memory = TRY(DmaBuffer::allocate(layout.total_bytes));
     TRY(queue.initialize(index, size, {memory.data(), memory.physical(), memory.size()},
                          m_device.has_feature(::virtio::feature::ring_event_idx)));
     TRY(m_queue_memory.try_append(static_cast<DmaBuffer&&>(memory)));
-    TRY(m_device.enable_queue(queue));
+    TRY(m_device.enable_queue(queue, msix_vector));
     return {};
 }
 

@@ -69,7 +69,12 @@ public:
     // Between negotiate() and start(): memory for queue `index` (at most `preferred_size` entries on a
     // modern device), `queue` initialised in it and given to the device. The memory lives as long as
     // this object.
-    ktl::ErrorOr<void> set_up_queue(uint16_t index, uint16_t preferred_size, ::virtio::SplitQueue& queue);
+    ktl::ErrorOr<void> set_up_queue(uint16_t index, uint16_t preferred_size, ::virtio::SplitQueue& queue,
+                                    uint16_t msix_vector = ::virtio::no_msix_vector);
+    // After the driver enabled or disabled the function's MSI-X (bus/pci_msi.h): the legacy register
+    // layout changes with it. Vectors are then MSI-X table indices for Device::set_config_vector and
+    // set_up_queue.
+    void set_msix_enabled(bool enabled);
     // Rings the queue's doorbell; lock-free (one register write), so callable outside the queue's lock.
     void notify(uint16_t queue_index);
 
