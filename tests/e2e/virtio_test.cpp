@@ -61,7 +61,8 @@ TEST_P(VirtioRng, HwrngGivesRandomBytesAndThePoolIsCredited) {
                 ContainsRegex("\\[virtio-rng\\][^\n]* 64 bytes mixed into the random pool \\(512 bits"));
     EXPECT_THAT(run.serial, ContainsRegex("crw------- +1 +0 +0 +10, +183 [^\n]*/dev/hwrng"));
     // Completions came by MSI-X: the queue's vector counted them.
-    EXPECT_THAT(run.serial, ContainsRegex("[1-9][0-9]* +PCI-MSIX-0000:00:[0-9a-f]{2}\\.0 +1-edge +virtio-rng-requests"));
+    EXPECT_THAT(run.serial,
+                ContainsRegex("[1-9][0-9]* +PCI-MSIX-0000:00:[0-9a-f]{2}\\.0 +1-edge +virtio-rng-requests"));
     // The markers on lines of their own (the command line in the boot log has them too).
     std::vector<int> first = bytes_between(run.serial, "first:", "second:");
     std::vector<int> second = bytes_between(run.serial, "second:", "end:");
