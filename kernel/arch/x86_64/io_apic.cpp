@@ -65,12 +65,17 @@ uint32_t probe_pin_count(const acpi::IoApic& io_apic) {
     MappedChip& entry = chips[chip_count++];
     entry.address = io_apic.address;
     entry.mapping = mapped.value();
+    uint32_t id = 0;
     uint32_t version = entry.chip.with([&](Chip& chip) {
         chip.registers = reinterpret_cast<volatile uint32_t*>(static_cast<uint8_t*>(mapped.value()) +
                                                               (io_apic.address & 0xfff));
+        id = chip.read(register_id);
         return chip.read(register_version);
     });
-    if (version == 0xffffffff)
+    // Nothing there reads all ones; RAM or a stray device behind the window reads the same through
+    // IOWIN whatever IOREGSEL says. A real chip has a version byte, bits 31:24 clear, and an ID
+    // register that differs from its version register.
+    if (version == 0xffffffff || version == id || (version & 0xff) == 0 || (version >> 24) != 0)
         return 0;
     return ((version >> 16) & 0xff) + 1;
 }
