@@ -197,6 +197,23 @@ void fill(void* buffer, size_t length) {
     crypto::secure_zero(request_key, sizeof request_key);
 }
 
+void add_hardware_entropy(const void* data, size_t length, size_t credited_bits) {
+    if (length == 0)
+        return;
+    initialize();
+    if (credited_bits > length * 8)
+        credited_bits = length * 8;
+    // Compressed outside the lock, as the seed is; only the digest is absorbed under it.
+    uint8_t digest[chacha20_key_size] = {};
+    absorb(digest, static_cast<const uint8_t*>(data), length);
+    generator.with([&](Generator& state) {
+        absorb(state.key, digest, sizeof digest);
+        state.sources.hardware_bits += credited_bits;
+        state.sources.hardware_bytes += length;
+    });
+    crypto::secure_zero(digest, sizeof digest);
+}
+
 uint64_t next_u64() {
     uint64_t value;
     fill(&value, sizeof value);

@@ -15,6 +15,11 @@ void initialize();
 void fill(void* buffer, size_t length);
 uint64_t next_u64();
 
+// Mixes `length` bytes from a hardware random number generator (virtio-rng, …) into the generator's
+// key at once, and counts `credited_bits` of entropy for them (at most 8 per byte). Callable from any
+// task; not from an interrupt handler (the mixing takes a few microseconds per 32 bytes).
+void add_hardware_entropy(const void* data, size_t length, size_t credited_bits);
+
 // Which sources the seed came from, for logs and tests.
 struct EntropySources {
     bool rdseed = false;
@@ -22,6 +27,8 @@ struct EntropySources {
     uint32_t jitter_samples = 0; // TSC readings around work of varying length, per (re)seed
     bool clock = false;          // the wall clock and monotonic clock were mixed in
     uint64_t reseeds = 0;        // periodic reseeds since boot
+    uint64_t hardware_bits = 0;  // entropy credited by add_hardware_entropy since boot
+    uint64_t hardware_bytes = 0; // bytes mixed in by it
 };
 EntropySources entropy_sources();
 
