@@ -215,6 +215,23 @@ void remove_device(Device& device) {
     Model::remove_sysfs(device);
 }
 
+void unbind_device(Device& device) {
+    ModelLocker locker;
+    if (device.is_linked())
+        Model::unbind(device);
+}
+
+bool bind_device(Device& device) {
+    ModelLocker locker;
+    if (!device.is_linked() || device.driver())
+        return false;
+    for (Driver& driver : drivers) {
+        if (Model::try_bind(device, driver))
+            return true;
+    }
+    return false;
+}
+
 ktl::ErrorOr<void> register_driver(Driver& driver) {
     ModelLocker locker;
     if (Model::registered(driver))

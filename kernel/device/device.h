@@ -143,6 +143,11 @@ ktl::ErrorOr<fs::sysfs::NodeRef> root_directory(ktl::StringView name);
 // Unbinds `device` and removes it from the model and sysfs (hot removal; nothing removes yet).
 void remove_device(Device& device);
 
+// Takes `device` from its driver (remove()), leaving it unbound; nothing when it has none.
+void unbind_device(Device& device);
+// Offers an unbound `device` to the registered drivers again; true when one took it.
+bool bind_device(Device& device);
+
 // Registers `driver` and binds it to each unbound device it matches (probe errors are logged).
 // Exists if a driver of that name is already registered on the bus.
 ktl::ErrorOr<void> register_driver(Driver& driver);
