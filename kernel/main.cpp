@@ -20,6 +20,7 @@
 #include "debug/debug_keys.h"
 #include "debug/panic.h"
 #include "debug/symbols.h"
+#include "dev/bochs_display.h"
 #include "dev/memory_devices.h"
 #include "device/device.h"
 #include "device/device_classes.h"
@@ -350,6 +351,7 @@ void start_file_systems() {
     bus::pci::initialize();
     bus::pci::add_devices();
     start_file_systems();
+    dev::set_video_option(boot::CommandLine(command_line_view).value_of("video"));
     device::register_builtin_drivers();
     boot::CommandLine command_line(command_line_view);
     mm::MemoryStatistics memory = mm::memory_statistics();

@@ -763,6 +763,27 @@ TEST(TerminalStorage, ResizeKeepsTheMainScreen) {
     EXPECT_EQ(row(2), "5");
 }
 
+TEST(TerminalStorage, ResizeWithStorageGrowsPastTheCellsItHad) {
+    RecordingSurface surface(12, 10);
+    auto owned = console_test::make_console(surface, 6, 4, 3);
+    TextConsole& console = *owned;
+    console.set_new_line_mode(false);
+    console.write("one\r\ntwo\r\nthree");
+    ASSERT_FALSE(console.resize_with_storage(12, 10, 5).is_error()); // 6 x 11 cells would give 5 rows
+    EXPECT_EQ(console.columns(), 12u);
+    EXPECT_EQ(console.rows(), 10u);
+    EXPECT_EQ(console.scrollback_capacity(), 5u);
+    EXPECT_EQ(surface.text(0).substr(0, 12), "one         ");
+    EXPECT_EQ(surface.text(2).substr(0, 12), "three       ");
+    EXPECT_EQ(console.cursor_column(), 5u);
+    EXPECT_EQ(console.cursor_row(), 2u);
+    console.write("\x1b[10;12HZ"); // the new cells are usable to the last one
+    EXPECT_EQ(console.cell(11, 9).character(), U'Z');
+    ASSERT_FALSE(console.resize_with_storage(4, 2, 5).is_error()); // shrinking keeps the array
+    EXPECT_EQ(console.columns(), 4u);
+    EXPECT_EQ(console.rows(), 2u);
+}
+
 // ---- Robustness ----
 
 // Random bytes drawn from every sequence's alphabet, with views into history and resizes: nothing
