@@ -275,10 +275,14 @@ Cell* TextConsole::resize_onto(Cell* cells, size_t count, uint32_t columns, uint
     size_t screen = static_cast<size_t>(m_columns) * m_rows;
     copy_cells(cells, m_main, screen < count ? screen : count);
     Cell* previous = m_owns_cells ? m_cells : nullptr;
+    bool alternate = m_screen != m_main;
     m_cells = cells;
     m_cell_count = count;
     m_owns_cells = true;
     m_main = m_cells;
+    // resize() only asks which screen was shown (lay_out points m_screen at the new cells); the
+    // alternate screen's contents are dropped by resize() anyway.
+    m_screen = alternate ? nullptr : m_main;
     if (screen > count) // a smaller array than the old screen: keep what was copied
         m_rows = m_columns == 0 ? 0 : static_cast<uint32_t>(count / m_columns);
     resize(columns, rows);

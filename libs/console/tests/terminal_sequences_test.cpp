@@ -773,6 +773,7 @@ TEST(TerminalStorage, ResizeWithStorageGrowsPastTheCellsItHad) {
     EXPECT_EQ(console.columns(), 12u);
     EXPECT_EQ(console.rows(), 10u);
     EXPECT_EQ(console.scrollback_capacity(), 5u);
+    EXPECT_EQ(console.cell(0, 0).character(), U'o');
     EXPECT_EQ(surface.text(0).substr(0, 12), "one         ");
     EXPECT_EQ(surface.text(2).substr(0, 12), "three       ");
     EXPECT_EQ(console.cursor_column(), 5u);
@@ -782,6 +783,13 @@ TEST(TerminalStorage, ResizeWithStorageGrowsPastTheCellsItHad) {
     ASSERT_FALSE(console.resize_with_storage(4, 2, 5).is_error()); // shrinking keeps the array
     EXPECT_EQ(console.columns(), 4u);
     EXPECT_EQ(console.rows(), 2u);
+    // A full-screen program's alternate screen is cleared and stays the one shown, as with resize().
+    console.write("\x1b[HM\x1b[?1049hALT");
+    ASSERT_FALSE(console.resize_with_storage(12, 10, 10).is_error()); // more cells than it has
+    EXPECT_TRUE(console.alternate_screen_active());
+    EXPECT_EQ(console.cell(0, 0).character(), U' ');
+    console.write("\x1b[?1049l"); // back on the main screen, whose text moved with it
+    EXPECT_EQ(console.cell(0, 0).character(), U'M');
 }
 
 // ---- Robustness ----
