@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <signal.h>
@@ -260,3 +262,23 @@ TEST(mmap_of_fb0_reaches_the_video_memory) {
 }
 
 } // namespace
+
+// For the end-to-end picture: `fb_test --child picture WIDTH HEIGHT` sets the mode, writes a line at
+// the bottom of tty1's new screen, says so on stdout and waits for the screenshot.
+CHILD_SCENARIO(picture) {
+    if (argc < 2)
+        return 2;
+    int fd = open_framebuffer();
+    if (fd < 0 ||
+        put_mode(fd, static_cast<uint32_t>(atoi(argv[0])), static_cast<uint32_t>(atoi(argv[1]))) != 0)
+        return 3;
+    unsigned short rows = 0, columns = 0;
+    int tty = open("/dev/tty1", O_WRONLY | O_NOCTTY);
+    if (tty < 0 || !terminal_size(rows, columns))
+        return 4;
+    dprintf(tty, "\x1b[2J\x1b[%u;1Hbottom row of %ux%u", rows, columns, rows);
+    printf("fb-picture: ready, %ux%u\n", columns, rows);
+    fflush(stdout);
+    sleep(30);
+    return 0;
+}
