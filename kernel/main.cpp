@@ -13,6 +13,7 @@
 #include "boot/pvh.h"
 #include "bus/pci.h"
 #include "bus/pci_bus.h"
+#include "bus/platform.h"
 #include "console/console.h"
 #include "console/log.h"
 #include "debug/benchmarks.h"
@@ -348,6 +349,7 @@ void start_file_systems() {
     debug::install_debug_keys();
     fs::sysfs::initialize();
     device::start_device_classes();
+    bus::platform::add_devices();
     bus::pci::initialize();
     bus::pci::add_devices();
     start_file_systems();

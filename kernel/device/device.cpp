@@ -31,6 +31,16 @@ ktl::ErrorOr<void> show_uevent_empty(void*, ktl::StringBuilder&) {
     return {};
 }
 
+// What `echo 0000:00:04.0 > bind` wrote, without echo's newline.
+ktl::StringView device_name_from(ktl::StringView text) {
+    while (!text.is_empty() && (text[text.length() - 1] == '\n' || text[text.length() - 1] == ' '))
+        text = text.substring(0, text.length() - 1);
+    return text;
+}
+
+ktl::ErrorOr<void> store_bind(void* object, ktl::StringView text);
+ktl::ErrorOr<void> store_unbind(void* object, ktl::StringView text);
+
 } // namespace
 
 // The binding steps, with access to the private parts of Device and Driver. All under model_lock.
@@ -112,10 +122,45 @@ public:
         device.m_directory = nullptr;
     }
 
+    // /sys/bus/<bus>/drivers/<driver>/bind and unbind, as on Linux.
+    static ktl::ErrorOr<void> bind_by_name(Driver& driver, ktl::StringView name, bool bind) {
+        ModelLocker locker;
+        if (!driver.m_registered)
+            return ktl::Errno::NoDevice;
+        for (Device& device : devices) {
+            if (&device.bus() != &driver.bus() || device.name() != name)
+                continue;
+            if (!bind) {
+                if (device.m_driver != &driver)
+                    return ktl::Errno::NoDevice;
+                unbind(device);
+                return {};
+            }
+            if (device.m_driver)
+                return ktl::Errno::Busy;
+            if (!device.bus().matches(driver, device))
+                return ktl::Errno::NoDevice;
+            return try_bind(device, driver) ? ktl::ErrorOr<void>() : ktl::ErrorOr<void>(ktl::Errno::NoDevice);
+        }
+        return ktl::Errno::NoDevice;
+    }
+
     static void set_registered(Driver& driver, bool registered) { driver.m_registered = registered; }
     static bool registered(const Driver& driver) { return driver.m_registered; }
     static fs::sysfs::NodeRef& directory(Driver& driver) { return driver.m_directory; }
 };
+
+namespace {
+
+ktl::ErrorOr<void> store_bind(void* object, ktl::StringView text) {
+    return Model::bind_by_name(*static_cast<Driver*>(object), device_name_from(text), true);
+}
+
+ktl::ErrorOr<void> store_unbind(void* object, ktl::StringView text) {
+    return Model::bind_by_name(*static_cast<Driver*>(object), device_name_from(text), false);
+}
+
+} // namespace
 
 ktl::ErrorOr<fs::sysfs::NodeRef> root_directory(ktl::StringView name) {
     fs::sysfs::NodeRef devices = TRY(fs::sysfs::ensure_directory("devices"));
@@ -182,7 +227,14 @@ ktl::ErrorOr<void> register_driver(Driver& driver) {
     TRY(bus.check_driver(driver));
     if (!bus.sysfs_drivers())
         return ktl::Errno::NoEntry; // its bus is not registered
-    Model::directory(driver) = TRY(fs::sysfs::create_directory(*bus.sysfs_drivers(), driver.name()));
+    fs::sysfs::NodeRef directory = TRY(fs::sysfs::create_directory(*bus.sysfs_drivers(), driver.name()));
+    auto bind = fs::sysfs::create_attribute(*directory, {"bind", 0200, nullptr, store_bind, &driver});
+    auto unbind = fs::sysfs::create_attribute(*directory, {"unbind", 0200, nullptr, store_unbind, &driver});
+    if (bind.is_error() || unbind.is_error()) {
+        fs::sysfs::remove(*directory);
+        return ktl::Errno::NoMemory;
+    }
+    Model::directory(driver) = static_cast<fs::sysfs::NodeRef&&>(directory);
     drivers.push_back(driver);
     Model::set_registered(driver, true);
     for (Device& device : devices)
@@ -191,6 +243,17 @@ ktl::ErrorOr<void> register_driver(Driver& driver) {
 }
 
 void unregister_driver(Driver& driver) {
+    // First the directory, outside the lock: removal waits for bind/unbind writes running on it,
+    // and those take the lock.
+    fs::sysfs::NodeRef directory;
+    {
+        ModelLocker locker;
+        if (!Model::registered(driver))
+            return;
+        directory = Model::directory(driver);
+    }
+    if (directory)
+        fs::sysfs::remove(*directory);
     ModelLocker locker;
     if (!Model::registered(driver))
         return;
@@ -200,10 +263,7 @@ void unregister_driver(Driver& driver) {
     }
     drivers.remove(driver);
     Model::set_registered(driver, false);
-    if (fs::sysfs::NodeRef& directory = Model::directory(driver)) {
-        fs::sysfs::remove(*directory);
-        directory = nullptr;
-    }
+    Model::directory(driver) = nullptr;
 }
 
 void register_builtin_drivers() {

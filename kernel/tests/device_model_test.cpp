@@ -4,6 +4,7 @@
 #include "bus/pci_bus.h"
 #include "device/device.h"
 #include "fs/sysfs/sysfs.h"
+#include "module/pci_driver_api.h"
 #include "test/ktest.h"
 
 namespace {
@@ -181,4 +182,55 @@ KTEST(a_pci_driver_with_a_malformed_pattern_is_refused) {
     static BadDriver bad;
     KEXPECT_EQ(device::register_driver(bad).error().code(), ktl::Errno::InvalidArgument);
     KEXPECT(!fs::sysfs::find(fs::sysfs::root(), "bus/pci/drivers/ktest-bad-pattern"));
+}
+
+namespace {
+
+// A driver written against the modules' C API, as a .ko would be: it takes the host bridge, which
+// no built-in driver drives.
+struct CApiRecord {
+    int probes = 0;
+    int removals = 0;
+    uint16_t vendor = 0;
+    uint32_t class_triple = 0;
+    char name[16] = {};
+} c_api_record;
+
+const char* const host_bridge_patterns[] = {"* * * * 0x060000 0xffff00"};
+
+int c_api_probe(module_pci_device* device) {
+    ++c_api_record.probes;
+    c_api_record.vendor = module_pci_vendor_id(device);
+    c_api_record.class_triple = module_pci_class(device);
+    ktl::StringView name(module_pci_name(device));
+    __builtin_memcpy(c_api_record.name, name.data(), name.length() < 15 ? name.length() : 15);
+    module_pci_set_driver_data(device, &c_api_record);
+    return 0;
+}
+
+void c_api_remove(module_pci_device* device) {
+    if (module_pci_driver_data(device) == &c_api_record)
+        ++c_api_record.removals;
+}
+
+} // namespace
+
+KTEST(a_module_style_pci_driver_binds_through_the_c_api_and_unbinds_on_unregister) {
+    module_pci_driver driver{"ktest-c-api", host_bridge_patterns, 1, c_api_probe, c_api_remove, nullptr};
+    KASSERT_EQ(module_pci_register_driver(nullptr, &driver), 0);
+    KEXPECT_EQ(c_api_record.probes, 1);
+    KEXPECT_EQ(c_api_record.vendor, 0x8086);
+    KEXPECT_EQ(c_api_record.class_triple >> 8, 0x0600u);
+    KEXPECT(ktl::StringView(c_api_record.name) == "0000:00:00.0");
+    KEXPECT(fs::sysfs::find(fs::sysfs::root(), "bus/pci/drivers/ktest-c-api/0000:00:00.0"));
+    // Registering the same object twice is refused; so is a malformed pattern.
+    KEXPECT_EQ(module_pci_register_driver(nullptr, &driver), -static_cast<int>(ktl::Errno::Busy));
+    const char* const bad[] = {"not a pattern"};
+    module_pci_driver malformed{"ktest-c-api-bad", bad, 1, c_api_probe, c_api_remove, nullptr};
+    KEXPECT_EQ(module_pci_register_driver(nullptr, &malformed),
+               -static_cast<int>(ktl::Errno::InvalidArgument));
+    module_pci_unregister_driver(nullptr, &driver);
+    KEXPECT_EQ(c_api_record.removals, 1);
+    KEXPECT(driver.kernel_private == nullptr);
+    KEXPECT(!fs::sysfs::find(fs::sysfs::root(), "bus/pci/drivers/ktest-c-api"));
 }

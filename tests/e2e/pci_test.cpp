@@ -78,7 +78,8 @@ private:
 
 // Two QEMU pci-serial ports, one behind a bridge: the serial driver binds both, they are /dev/ttyS4
 // and /dev/ttyS5, a line written to one reaches the host and a line the host sends arrives by
-// interrupt; sysfs shows each function with Linux's attributes, its driver and its tty.
+// interrupt; sysfs shows each function with Linux's attributes, its driver and its tty; unbinding
+// through sysfs takes the port away and binding brings it back.
 TEST(PciSerial, PortsBecomeTerminalsThatCarryBytesBothWaysAndSysfsShowsThem) {
     const std::string prefix = e2e::test_log_path("pci-serial-fifo");
     ChardevPipe pipe(prefix);
@@ -122,10 +123,14 @@ TEST(PciSerial, PortsBecomeTerminalsThatCarryBytesBothWaysAndSysfsShowsThem) {
                                           "drivers/serial\n"));
     EXPECT_THAT(run.serial, HasSubstr("pci 0000:00:00.0 0x8086 0x1237 0x060000 "
                                       "../../../devices/pci0000:00/0000:00:00.0 driver=\n"));
+    EXPECT_THAT(run.serial, HasSubstr("tty ttyS0 4:64 ../../devices/platform/serial8250/tty/ttyS0\n"));
     EXPECT_THAT(run.serial, HasSubstr("tty ttyS4 4:68 ../../devices/pci0000:00/0000:00:04.0/tty/ttyS4\n"));
     EXPECT_THAT(run.serial, ContainsRegex("tty ttyS5 4:69 \\.\\./\\.\\./devices/pci0000:00/0000:00:10\\.0/"
                                           "0000:0[1-9a-f]:03\\.0/tty/ttyS5\n"));
     EXPECT_THAT(run.serial, HasSubstr("got: typed-on-the-host\n"));
+    EXPECT_THAT(run.serial, HasSubstr("unbound: /dev/ttyS4 absent, driver=\n"));
+    EXPECT_THAT(run.serial, HasSubstr("bound again: /dev/ttyS4 4:68\n"));
+    EXPECT_THAT(run.serial, HasSubstr("second bind refused\n"));
     EXPECT_THAT(sent_by_guest, HasSubstr("ready\r\n"));
     EXPECT_THAT(sent_by_guest, HasSubstr("bye\r\n"));
     EXPECT_THAT(sent_by_guest, testing::Not(HasSubstr("typed-on-the-host"))); // -echo held

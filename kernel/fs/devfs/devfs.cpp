@@ -2,6 +2,8 @@
 
 #include "console/log.h"
 #include "fs/char_device.h"
+#include "fs/dentry.h"
+#include "fs/mount.h"
 #include "fs/tmpfs/tmpfs.h"
 #include "fs/vfs.h"
 #include "sync/mutex.h"
@@ -36,8 +38,14 @@ void device_removed(const CharacterDeviceInfo& info) {
         return;
     instance.with([&](RefPtr<FileSystem>& file_system) {
         RefPtr<Inode> root = file_system ? file_system->root() : RefPtr<Inode>();
-        if (root)
-            (void)root->unlink(info.name, false);
+        if (!root || root->unlink(info.name, false).is_error())
+            return;
+        // Each mount walks from a root dentry of its own: the name goes from every one's cache.
+        for_each_mount([&](const Mount& mount, const Path&) {
+            if (&mount.file_system() == file_system.ptr() && mount.root() &&
+                &mount.root()->inode() == root.ptr())
+                dentry_cache::remove(*mount.root(), info.name);
+        });
     });
 }
 
