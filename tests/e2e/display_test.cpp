@@ -219,13 +219,14 @@ TEST_P(FbTest, FramebufferDeviceTestsPass) {
     }
     auto run = e2e::run_kernel("display-fb-test-" + setup, arguments);
     EXPECT_EQ(run.exit_code, 0) << run.runner_errors << "\n" << run.serial;
-    for (const char* test :
-         {"fb0_is_char_29_0_and_describes_a_32_bpp_mode", "fbioput_sets_the_mode_and_the_terminals_follow",
-          "a_resize_sends_sigwinch_to_the_terminals_foreground_group",
-          "a_mode_the_display_cannot_show_is_einval_and_changes_nothing",
-          "mmap_of_fb0_reaches_the_video_memory"})
+    for (const char* test : {"fb0_is_char_29_0_and_describes_a_32_bpp_mode",
+                             "fb0_appears_in_sysfs_under_the_device_its_driver_drives",
+                             "fbioput_sets_the_mode_and_the_terminals_follow",
+                             "a_resize_sends_sigwinch_to_the_terminals_foreground_group",
+                             "a_mode_the_display_cannot_show_is_einval_and_changes_nothing",
+                             "mmap_of_fb0_reaches_the_video_memory"})
         EXPECT_THAT(run.serial, HasSubstr(std::string("test ") + test + " ... ok")) << test;
-    EXPECT_THAT(run.serial, HasSubstr("5 passed, 0 failed"));
+    EXPECT_THAT(run.serial, HasSubstr("6 passed, 0 failed"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Setups, FbTest, testing::Values("bios", "uefi", "direct", "bochs-display"),

@@ -3,6 +3,7 @@
 // it: their window size changes and the foreground group gets SIGWINCH), EINVAL for a mode the
 // display cannot show, and mmap of the video memory. Where there is no /dev/fb0 (a Linux host or
 // container without one) every test returns; the numbers and structures are Linux's.
+#include "sys/raw_syscall.h"
 #include "test/test.h"
 
 #include <cerrno>
@@ -10,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -120,6 +122,54 @@ TEST(fb0_is_char_29_0_and_describes_a_32_bpp_mode) {
     EXPECT_GE(uint64_t(fixed.smem_len), uint64_t(fixed.line_length) * mode.yres);
     EXPECT_ERRNO(ioctl(fd, 0x46ff, 0), ENOTTY);
     close(fd);
+}
+
+// The last part of the path a sysfs link points to, in `name` ("" if it is no link).
+const char* link_name(const char* path, char (&name)[256]) {
+    char target[512];
+    name[0] = '\0';
+    ssize_t length = readlink(path, target, sizeof target - 1);
+    if (length <= 0)
+        return name;
+    target[length] = '\0';
+    const char* last = strrchr(target, '/');
+    snprintf(name, sizeof name, "%s", last ? last + 1 : target);
+    return name;
+}
+
+TEST(fb0_appears_in_sysfs_under_the_device_its_driver_drives) {
+    int fd = open_framebuffer();
+    if (fd < 0)
+        return;
+    close(fd);
+    int dev = open("/sys/class/graphics/fb0/dev", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(dev, 0);
+    char numbers[16] = {};
+    EXPECT_EQ(read(dev, numbers, sizeof numbers - 1), 5);
+    EXPECT_STREQ(numbers, "29:0\n");
+    close(dev);
+    char driver[256];
+    link_name("/sys/class/graphics/fb0/device/driver", driver);
+    EXPECT_NE(driver[0], '\0');
+    // Linux drives QEMU's std VGA with bochs-drm; blog_os with bochs-display, whose directory lists
+    // the device fb0 belongs to.
+    if (sys::detect_system() != sys::System::BlogOs)
+        return;
+    EXPECT_STREQ(driver, "bochs-display");
+    struct stat device {};
+    ASSERT_EQ(stat("/sys/class/graphics/fb0/device", &device), 0);
+    DIR* bound = opendir("/sys/bus/pci/drivers/bochs-display");
+    ASSERT_TRUE(bound != nullptr);
+    bool found = false;
+    while (dirent* entry = readdir(bound)) {
+        char path[400];
+        snprintf(path, sizeof path, "/sys/bus/pci/drivers/bochs-display/%s", entry->d_name);
+        struct stat status {};
+        found |= entry->d_name[0] != '.' && stat(path, &status) == 0 && status.st_ino == device.st_ino &&
+                 status.st_dev == device.st_dev;
+    }
+    closedir(bound);
+    EXPECT_TRUE(found);
 }
 
 TEST(fbioput_sets_the_mode_and_the_terminals_follow) {
