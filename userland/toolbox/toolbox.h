@@ -62,6 +62,7 @@ int hexdump_main(int argc, char** argv);
 int kill_main(int argc, char** argv);
 int ln_main(int argc, char** argv);
 int ls_main(int argc, char** argv);
+int lspci_main(int argc, char** argv);
 int mkdir_main(int argc, char** argv);
 int mount_main(int argc, char** argv);
 int mv_main(int argc, char** argv);
