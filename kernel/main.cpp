@@ -21,6 +21,7 @@
 #include "debug/debug_keys.h"
 #include "debug/panic.h"
 #include "debug/symbols.h"
+#include "dev/bochs_display.h"
 #include "dev/memory_devices.h"
 #include "device/device.h"
 #include "device/device_classes.h"
@@ -354,6 +355,7 @@ void start_file_systems() {
     bus::pci::initialize(command_line);
     bus::pci::add_devices();
     start_file_systems();
+    dev::set_video_option(boot::CommandLine(command_line_view).value_of("video"));
     device::register_builtin_drivers();
     mm::MemoryStatistics memory = mm::memory_statistics();
     klog::info("mm", "ready: {} free of {}, heap {} in use, {} kernel stacks",

@@ -36,6 +36,24 @@ public:
     void write(ktl::StringView text) override { console::write(text); }
 };
 ConsoleSink console_sink;
+bool font_loaded;
+boot::FramebufferInfo framebuffer_description; // what `framebuffer` draws on
+
+// The FramebufferSurface layout for an RGB framebuffer of 16, 24 or 32 bits per pixel.
+bool pixel_format_of(const boot::FramebufferInfo& info, PixelFormat& format) {
+    if (info.kind != boot::FramebufferKind::Rgb)
+        return false;
+    if (info.bits_per_pixel != 32 && info.bits_per_pixel != 24 && info.bits_per_pixel != 16)
+        return false;
+    format = {static_cast<uint8_t>(info.bits_per_pixel / 8),
+              info.red_shift,
+              info.red_size,
+              info.green_shift,
+              info.green_size,
+              info.blue_shift,
+              info.blue_size};
+    return true;
+}
 
 // COM1 wants CR LF; the rest of the kernel writes plain LF.
 void write_serial_text(SerialPort& port, ktl::StringView text) {
@@ -46,6 +64,14 @@ void write_serial_text(SerialPort& port, ktl::StringView text) {
     }
 }
 
+bool load_font() {
+    if (font_loaded)
+        return true;
+    font_loaded =
+        !font.load(ktl::ByteReader(console_font_start, console_font_end - console_font_start)).is_error();
+    return font_loaded;
+}
+
 } // namespace
 
 void initialize_serial() {
@@ -54,32 +80,54 @@ void initialize_serial() {
 }
 
 bool initialize_framebuffer(const boot::FramebufferInfo& info, uint8_t* pixels) {
-    if (info.kind != boot::FramebufferKind::Rgb)
+    PixelFormat format;
+    if (!pixel_format_of(info, format) || !load_font())
         return false;
-    if (info.bits_per_pixel != 32 && info.bits_per_pixel != 24 && info.bits_per_pixel != 16)
+    FramebufferSurface candidate(pixels, info.width, info.height, info.pitch, format, font);
+    if (candidate.columns() < 20 || candidate.rows() < 4)
         return false;
-    if (font.load(ktl::ByteReader(console_font_start, console_font_end - console_font_start)).is_error())
-        return false;
-    PixelFormat format{static_cast<uint8_t>(info.bits_per_pixel / 8),
-                       info.red_shift,
-                       info.red_size,
-                       info.green_shift,
-                       info.green_size,
-                       info.blue_shift,
-                       info.blue_size};
     auto* surface =
         new (surface_storage) FramebufferSurface(pixels, info.width, info.height, info.pitch, format, font);
-    if (surface->columns() < 20 || surface->rows() < 4)
-        return false;
     surface->clear(default_background);
     arch::InterruptDisabler no_output_meanwhile;
     framebuffer = surface;
+    framebuffer_description = info;
     screen = new (text_console_storage)
         TextConsole(*surface, surface->columns(), surface->rows(),
                     reinterpret_cast<Cell*>(boot_console_cells), boot_console_cell_count);
     screen->set_pinned_rows(1);
     ::console::draw_banner(*screen);
     return true;
+}
+
+bool change_framebuffer(const boot::FramebufferInfo& info, uint8_t* pixels) {
+    if (!screen)
+        return initialize_framebuffer(info, pixels);
+    PixelFormat format;
+    if (!pixel_format_of(info, format))
+        return false;
+    FramebufferSurface candidate(pixels, info.width, info.height, info.pitch, format, font);
+    if (candidate.columns() < 20 || candidate.rows() < 4)
+        return false;
+    arch::InterruptDisabler no_output_meanwhile;
+    // The console keeps a reference to the surface: the new one takes the old one's place.
+    framebuffer =
+        new (surface_storage) FramebufferSurface(pixels, info.width, info.height, info.pitch, format, font);
+    framebuffer_description = info;
+    if (!screen_owner) {
+        framebuffer->clear(default_background);
+        screen->resize(framebuffer->columns(), framebuffer->rows()); // redraws what it keeps
+        ::console::draw_banner(*screen);
+    }
+    return true;
+}
+
+const boot::FramebufferInfo* framebuffer_info() {
+    return screen ? &framebuffer_description : nullptr;
+}
+
+const PsfFont* console_font() {
+    return load_font() ? &font : nullptr;
 }
 
 bool has_framebuffer() {

@@ -7,6 +7,7 @@
 namespace console {
 
 class FramebufferSurface;
+class PsfFont;
 class TextConsole;
 
 // COM1 for text and COM2 for the JSON log; usable before anything else.
@@ -15,6 +16,16 @@ void initialize_serial();
 // console stays serial-only) for a format it cannot draw.
 bool initialize_framebuffer(const boot::FramebufferInfo& info, uint8_t* pixels);
 bool has_framebuffer();
+// A new mode on the screen (the display driver changed it): the boot console draws on `pixels` from
+// now on, its text kept and laid out for the new size while it still owns the screen; without a
+// boot console yet this is initialize_framebuffer. False (nothing changed) for a format or a size
+// it cannot draw. The screen owner, if any, resizes its own consoles.
+bool change_framebuffer(const boot::FramebufferInfo& info, uint8_t* pixels);
+// What the boot console draws on (its physical address tells the display driver whether the
+// loader's framebuffer is its own), null without one.
+const boot::FramebufferInfo* framebuffer_info();
+// The console's font, loaded on first use; null if the embedded font cannot be read.
+const PsfFont* console_font();
 // Redraws the pinned banner row at the top of the screen.
 void draw_banner();
 

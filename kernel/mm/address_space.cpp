@@ -257,6 +257,10 @@ ktl::ErrorOr<uint64_t> AddressSpace::map_object(uint64_t hint, uint64_t length, 
                                                 Protection maximum, bool shared,
                                                 ktl::RefPtr<MappedObject> object, uint64_t first_index,
                                                 bool fixed) {
+    // A private mapping copies a page before writing it, through the direct map device memory is
+    // not in; Linux's framebuffers are mapped shared too.
+    if (object && object->is_device_memory() && !shared)
+        return ktl::Errno::InvalidArgument;
     sync::MutexLocker locker(m_lock);
     uint64_t start = hint;
     if (!fixed)
@@ -466,6 +470,8 @@ arch::PageFaultOutcome AddressSpace::handle_file_fault(const Region& region, uin
         return frame.error().code() == ktl::Errno::BadAddress ? arch::PageFaultOutcome::BeyondObject
                                                               : arch::PageFaultOutcome::OutOfMemory;
     arch::PageFlags flags = page_flags_for(region.attributes.protection) | arch::PageFlags::Shared;
+    if (mapping->object->is_device_memory())
+        flags = flags | arch::PageFlags::Uncached;
     // Writable only for a write through a shared mapping, which got the file's own page; a read
     // may have got the zero page, and a private mapping copies before writing.
     if (!shared || !write)
@@ -575,8 +581,10 @@ arch::PageFaultOutcome AddressSpace::handle_page_fault(uint64_t address, bool wr
             if (frame.is_error())
                 return frame.error().code() == ktl::Errno::BadAddress ? arch::PageFaultOutcome::BeyondObject
                                                                       : arch::PageFaultOutcome::OutOfMemory;
-            return outcome_of(arch::replace_page(m_root, page, frame.value(),
-                                                 page_flags_for(protection) | arch::PageFlags::Shared));
+            arch::PageFlags flags = page_flags_for(protection) | arch::PageFlags::Shared;
+            if (mapping->object->is_device_memory())
+                flags = flags | arch::PageFlags::Uncached;
+            return outcome_of(arch::replace_page(m_root, page, frame.value(), flags));
         }
         if (write && arch::has(flags, arch::PageFlags::Shared)) {
             if (privatize_if_shared(m_root, page).is_error())

@@ -27,6 +27,9 @@ public:
     // What the pages belong to, the same for every mapping of one file (each mmap may get an object
     // of its own): shared futexes are keyed by it, so processes mapping one file meet.
     virtual const void* identity() const { return this; }
+    // Frames that are device memory (a framebuffer) rather than RAM: mapped uncached, never copied
+    // (so only MAP_SHARED maps them) and past the direct map.
+    virtual bool is_device_memory() const { return false; }
 };
 
 // One zeroed frame the kernel never writes, mapped read-only wherever a hole is read.

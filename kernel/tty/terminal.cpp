@@ -538,6 +538,19 @@ void session_leader_exited(uint64_t session) {
     signal_process_group(foreground, proc::sigcont);
 }
 
+void Terminal::set_window_size(const WindowSize& window) {
+    uint64_t foreground = 0;
+    bool changed = m_state.with([&](TerminalState& state) {
+        bool different = state.window.rows != window.rows || state.window.columns != window.columns ||
+                         state.window.x_pixels != window.x_pixels || state.window.y_pixels != window.y_pixels;
+        state.window = window;
+        foreground = state.foreground;
+        return different;
+    });
+    if (changed)
+        signal_process_group(foreground, proc::sigwinch);
+}
+
 ktl::ErrorOr<long> Terminal::ioctl(uint64_t request, uint64_t argument, bool from_master) {
     if (m_state.with([](TerminalState& state) { return state.hung_up; }))
         return request == tiocspgrp ? ktl::Errno::NotTerminal : ktl::Errno::IoError;
@@ -605,18 +618,7 @@ ktl::ErrorOr<long> Terminal::ioctl(uint64_t request, uint64_t argument, bool fro
         return 0;
     }
     case tiocswinsz: {
-        WindowSize window = TRY(mm::read_user(mm::UserPtr<WindowSize>(argument)));
-        uint64_t foreground = 0;
-        bool changed = m_state.with([&](TerminalState& state) {
-            bool different = state.window.rows != window.rows || state.window.columns != window.columns ||
-                             state.window.x_pixels != window.x_pixels ||
-                             state.window.y_pixels != window.y_pixels;
-            state.window = window;
-            foreground = state.foreground;
-            return different;
-        });
-        if (changed)
-            signal_process_group(foreground, proc::sigwinch);
+        set_window_size(TRY(mm::read_user(mm::UserPtr<WindowSize>(argument))));
         return 0;
     }
     case fionread: {

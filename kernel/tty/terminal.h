@@ -122,6 +122,9 @@ public:
     uint64_t foreground_group() {
         return m_state.with([](TerminalState& state) { return state.foreground; });
     }
+    // A new window size, as TIOCSWINSZ sets it (the back end's screen changed: a console resolution):
+    // the foreground process group gets SIGWINCH when it differs from the old one.
+    void set_window_size(const WindowSize& window);
     // Drops `session` if this terminal is its controlling terminal; returns the foreground group then.
     uint64_t release_session(uint64_t session);
 

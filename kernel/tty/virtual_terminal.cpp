@@ -550,6 +550,62 @@ bool activate_virtual_terminal(uint32_t number) {
     return exists;
 }
 
+bool change_display(const boot::FramebufferInfo& info, uint8_t* pixels) {
+    // The new cells come from the heap before the display lock is taken, and the old ones go back
+    // after it is dropped. The grid size needs the font's cell size, so it is computed here as the
+    // surface will compute it.
+    const console::PsfFont* font = console::console_font();
+    if (!font || font->width() == 0 || font->height() == 0)
+        return false;
+    uint32_t columns = info.width / font->width();
+    uint32_t rows = info.height / font->height();
+    size_t count = console::TextConsole::cells_needed(columns, rows, scrollback_lines);
+    console::Cell* fresh[virtual_terminal_count] = {};
+    console::Cell* old[virtual_terminal_count] = {};
+    bool allocated = true;
+    for (uint32_t i = 0; i < virtual_terminal_count; ++i)
+        allocated &= (fresh[i] = console::TextConsole::allocate_cells(count)) != nullptr;
+    bool changed = false;
+    if (allocated) {
+        display.with([&](Display& state) {
+            if (!console::change_framebuffer(info, pixels))
+                return;
+            changed = true;
+            state.framebuffer = console::framebuffer_surface();
+            columns = state.framebuffer->columns();
+            rows = state.framebuffer->rows();
+            for (uint32_t i = 0; i < virtual_terminal_count; ++i) {
+                VirtualConsole* console = state.consoles[i];
+                if (!console)
+                    continue;
+                bool shown = state.started && i == state.active;
+                console->surface.show(shown ? state.framebuffer : nullptr);
+                if (shown)
+                    state.framebuffer->clear(console::default_background); // margins the grid leaves
+                old[i] = console->text->resize_onto(fresh[i], count, columns, rows); // redraws if shown
+                fresh[i] = nullptr;
+            }
+        });
+    }
+    for (uint32_t i = 0; i < virtual_terminal_count; ++i) {
+        console::TextConsole::free_cells(fresh[i]);
+        console::TextConsole::free_cells(old[i]);
+    }
+    if (!allocated) {
+        klog::warn(log_subsystem, "no memory for {}x{} terminals: the mode stays", columns, rows);
+        return false;
+    }
+    if (!changed)
+        return false;
+    for (uint32_t i = 0; i < virtual_terminal_count; ++i)
+        if (terminals[i])
+            terminals[i]->set_window_size(
+                {static_cast<uint16_t>(rows), static_cast<uint16_t>(columns), 0, 0});
+    klog::info(log_subsystem, "tty1-tty{}: {}x{} text on {}x{} pixels", virtual_terminal_count, columns, rows,
+               info.width, info.height);
+    return true;
+}
+
 void register_virtual_terminals() {
     console::FramebufferSurface* framebuffer = console::framebuffer_surface();
     uint32_t columns = framebuffer ? framebuffer->columns() : headless_columns;

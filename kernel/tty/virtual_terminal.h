@@ -6,6 +6,10 @@
 
 #include <cstdint>
 
+namespace boot {
+struct FramebufferInfo;
+}
+
 namespace tty {
 
 inline constexpr uint32_t virtual_terminal_count = 4;
@@ -21,5 +25,12 @@ void start_virtual_terminals(int console_loglevel);
 // The active terminal's number (1-based), and switching to another (false: no such terminal).
 uint32_t active_virtual_terminal();
 bool activate_virtual_terminal(uint32_t number);
+
+// The display driver set a new mode (or gave the console a screen it had none for): `info`
+// describes the framebuffer, mapped at `pixels`. The boot console and every terminal are laid out
+// for its size, keeping their text; a terminal whose rows or columns changed tells its foreground
+// process group with SIGWINCH. False, with nothing changed, for a framebuffer the console cannot
+// draw on.
+bool change_display(const boot::FramebufferInfo& info, uint8_t* pixels);
 
 } // namespace tty

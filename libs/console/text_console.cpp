@@ -254,6 +254,55 @@ void TextConsole::resize(uint32_t columns, uint32_t rows) {
     repaint();
 }
 
+Cell* TextConsole::allocate_cells(size_t count) {
+    if (count == 0 || count > SIZE_MAX / sizeof(Cell))
+        return nullptr;
+    void* storage = ::operator new(count * sizeof(Cell), std::nothrow);
+    if (!storage)
+        return nullptr;
+    Cell* cells = static_cast<Cell*>(storage);
+    for (size_t i = 0; i < count; ++i)
+        new (&cells[i]) Cell();
+    return cells;
+}
+
+void TextConsole::free_cells(Cell* cells) {
+    ::operator delete(cells);
+}
+
+Cell* TextConsole::resize_onto(Cell* cells, size_t count, uint32_t columns, uint32_t rows) {
+    // resize() reads the main screen at the start of the cells in the old stride: move it over first.
+    size_t screen = static_cast<size_t>(m_columns) * m_rows;
+    copy_cells(cells, m_main, screen < count ? screen : count);
+    Cell* previous = m_owns_cells ? m_cells : nullptr;
+    bool alternate = m_screen != m_main;
+    m_cells = cells;
+    m_cell_count = count;
+    m_owns_cells = true;
+    m_main = m_cells;
+    // resize() only asks which screen was shown (lay_out points m_screen at the new cells); the
+    // alternate screen's contents are dropped by resize() anyway.
+    m_screen = alternate ? nullptr : m_main;
+    if (screen > count) // a smaller array than the old screen: keep what was copied
+        m_rows = m_columns == 0 ? 0 : static_cast<uint32_t>(count / m_columns);
+    resize(columns, rows);
+    return previous;
+}
+
+ktl::ErrorOr<void> TextConsole::resize_with_storage(uint32_t columns, uint32_t rows,
+                                                    uint32_t scrollback_lines) {
+    size_t wanted = cells_needed(columns, rows, scrollback_lines);
+    if (m_owns_cells && wanted > m_cell_count) {
+        Cell* cells = allocate_cells(wanted);
+        if (!cells)
+            return ktl::Errno::NoMemory;
+        free_cells(resize_onto(cells, wanted, columns, rows));
+        return {};
+    }
+    resize(columns, rows);
+    return {};
+}
+
 const Cell& TextConsole::cell(uint32_t column, uint32_t row) const {
     static const Cell outside;
     if (column >= m_columns || row >= m_rows)

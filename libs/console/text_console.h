@@ -203,6 +203,17 @@ public:
     // screen keeps its top-left part (lines above a cursor that would fall off the bottom go), the
     // alternate screen is cleared, the scrollback is dropped, the scroll region reset. Redraws.
     void resize(uint32_t columns, uint32_t rows);
+    // resize() to a grid that may need more cells than the console has: one that allocated its cells
+    // (create()) moves to a new array with room for `scrollback_lines` of history (ENOMEM leaves it
+    // as it was); one on the caller's cells is clamped as resize() clamps.
+    ktl::ErrorOr<void> resize_with_storage(uint32_t columns, uint32_t rows, uint32_t scrollback_lines);
+    // The same in two steps, for a caller that must not allocate where it resizes (under a spinlock):
+    // allocate_cells() makes `count` blank cells (null without memory); resize_onto() moves the
+    // console onto them (it owns them from then on) and returns the cells it owned before, for
+    // free_cells() once the caller may free (null when the caller owns them).
+    static Cell* allocate_cells(size_t count);
+    static void free_cells(Cell* cells);
+    [[nodiscard]] Cell* resize_onto(Cell* cells, size_t count, uint32_t columns, uint32_t rows);
 
     uint32_t cursor_column() const { return m_column; }
     uint32_t cursor_row() const { return m_row; }

@@ -271,8 +271,8 @@ ParseResult parse_options(const std::vector<std::string>& args, std::string_view
         else if (options.firmware != Firmware::Bios)
             result.error = "--direct needs --firmware=bios: only SeaBIOS runs QEMU's PVH loader (OVMF cannot "
                            "start a PVH ELF kernel)";
-        else if (options.gdb || !options.screenshot.empty())
-            result.error = "--direct cannot be combined with --gdb or --screenshot (they need the ISO boot)";
+        else if (options.gdb)
+            result.error = "--direct cannot be combined with --gdb (it needs the ISO boot)";
         return result;
     }
     if (options.boots_linux()) {

@@ -146,9 +146,9 @@ ktl::ErrorOr<void> protect_page(uint64_t root, uint64_t virtual_address, PageFla
     if (!flags_fit(virtual_address, flags, size))
         return ktl::Errno::InvalidArgument;
     uint64_t address_mask = size == PageSize::Small ? entry_address_mask : huge_entry_address_mask;
-    // Whose frame it is does not change with its permissions.
-    *entry = (*entry & (address_mask | entry_shared)) | leaf_bits(flags) |
-             (size == PageSize::Large ? entry_huge : 0);
+    // Whose frame it is, and how it is cached (device memory), does not change with its permissions.
+    *entry = (*entry & (address_mask | entry_shared | entry_cache_disable | entry_write_through)) |
+             leaf_bits(flags) | (size == PageSize::Large ? entry_huge : 0);
     flush_if_visible(root, virtual_address);
     return {};
 }

@@ -763,6 +763,35 @@ TEST(TerminalStorage, ResizeKeepsTheMainScreen) {
     EXPECT_EQ(row(2), "5");
 }
 
+TEST(TerminalStorage, ResizeWithStorageGrowsPastTheCellsItHad) {
+    RecordingSurface surface(12, 10);
+    auto owned = console_test::make_console(surface, 6, 4, 3);
+    TextConsole& console = *owned;
+    console.set_new_line_mode(false);
+    console.write("one\r\ntwo\r\nthree");
+    ASSERT_FALSE(console.resize_with_storage(12, 10, 5).is_error()); // 6 x 11 cells would give 5 rows
+    EXPECT_EQ(console.columns(), 12u);
+    EXPECT_EQ(console.rows(), 10u);
+    EXPECT_EQ(console.scrollback_capacity(), 5u);
+    EXPECT_EQ(console.cell(0, 0).character(), U'o');
+    EXPECT_EQ(surface.text(0).substr(0, 12), "one         ");
+    EXPECT_EQ(surface.text(2).substr(0, 12), "three       ");
+    EXPECT_EQ(console.cursor_column(), 5u);
+    EXPECT_EQ(console.cursor_row(), 2u);
+    console.write("\x1b[10;12HZ"); // the new cells are usable to the last one
+    EXPECT_EQ(console.cell(11, 9).character(), U'Z');
+    ASSERT_FALSE(console.resize_with_storage(4, 2, 5).is_error()); // shrinking keeps the array
+    EXPECT_EQ(console.columns(), 4u);
+    EXPECT_EQ(console.rows(), 2u);
+    // A full-screen program's alternate screen is cleared and stays the one shown, as with resize().
+    console.write("\x1b[HM\x1b[?1049hALT");
+    ASSERT_FALSE(console.resize_with_storage(12, 10, 10).is_error()); // more cells than it has
+    EXPECT_TRUE(console.alternate_screen_active());
+    EXPECT_EQ(console.cell(0, 0).character(), U' ');
+    console.write("\x1b[?1049l"); // back on the main screen, whose text moved with it
+    EXPECT_EQ(console.cell(0, 0).character(), U'M');
+}
+
 // ---- Robustness ----
 
 // Random bytes drawn from every sequence's alphabet, with views into history and resizes: nothing
