@@ -5,6 +5,7 @@
 #pragma once
 
 #include "fs/open_file.h"
+#include "module/module_ref.h"
 
 namespace fs {
 
@@ -24,6 +25,9 @@ struct CharacterDeviceInfo {
     uint32_t mode = 0666; // the node's permissions in devfs
     // Every minor of the major (pty slaves, whose nodes devpts makes): devfs makes no node for it.
     bool whole_major = false;
+    // The loadable module whose code serves the device, or null: pinned while an open file of the
+    // device exists, so the module cannot be removed under it (ENXIO once it is being removed).
+    module::Module* owner = nullptr;
 };
 
 // Registers one device number; Busy if taken. `info.name` must be a static string.
