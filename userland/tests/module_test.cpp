@@ -303,6 +303,23 @@ TEST(insmod_lsmod_modinfo_rmmod_show_and_remove_the_hello_module) {
                  "rmmod: ERROR: Module hello is not currently loaded\n");
 }
 
+TEST(busybox_insmod_lsmod_and_rmmod_use_the_same_calls) {
+    if (!on_blog_os())
+        return;
+    unload_hello();
+    Result inserted = run({"/bin/busybox", "insmod", kHello});
+    EXPECT_EQ(inserted.status, 0);
+    EXPECT_STREQ(inserted.output, "");
+    EXPECT_TRUE(module_listed("hello"));
+    Result listed = run({"/bin/busybox", "lsmod"});
+    EXPECT_EQ(listed.status, 0);
+    EXPECT_TRUE(contains(listed.output, "hello"));
+    Result removed = run({"/bin/busybox", "rmmod", "hello"});
+    EXPECT_EQ(removed.status, 0);
+    EXPECT_STREQ(removed.output, "");
+    EXPECT_TRUE(!module_listed("hello"));
+}
+
 TEST(a_module_whose_init_fails_is_removed_whole_and_insmod_says_why) {
     if (!on_blog_os())
         return;
@@ -313,8 +330,8 @@ TEST(a_module_whose_init_fails_is_removed_whole_and_insmod_says_why) {
     EXPECT_TRUE(contains(
         inserted.output,
         "insmod: ERROR: could not insert module /lib/modules/tests/failing_init.ko: No such device\n"));
-    EXPECT_TRUE(
-        contains(inserted.output, "insmod: kernel: module: failing_init.ko: init of failing_init failed with -19"));
+    EXPECT_TRUE(contains(inserted.output,
+                         "insmod: kernel: module: failing_init.ko: init of failing_init failed with -19"));
     EXPECT_TRUE(contains(log.read_new(), "failing_init leaked 2 allocations (5100 bytes): freed"));
     EXPECT_TRUE(!module_listed("failing_init"));
     EXPECT_LE(before - free_kib(), 64); // its pages and allocations are back (slack for the log and pipes)
