@@ -108,10 +108,12 @@ public:
     ktl::ErrorOr<size_t> read_at(uint64_t offset, fs::IoBuffer buffer, size_t length) override {
         // The module fills a kernel buffer; the copy to the reader is the kernel's, fault-safe.
         char chunk[256];
-        long got = m_read(offset, chunk, length < sizeof chunk ? length : sizeof chunk);
+        size_t asked = length < sizeof chunk ? length : sizeof chunk;
+        long got = m_read(offset, chunk, asked);
         if (got < 0)
-            return static_cast<ktl::Errno>(-got > 0 && -got < 4096 ? -got : 5 /* EIO */);
-        size_t count = size_t(got) < sizeof chunk ? size_t(got) : sizeof chunk;
+            return static_cast<ktl::Errno>(got >= -4095 ? -got : 5 /* EIO */);
+        // Never more than was asked for, whatever the module claims.
+        size_t count = size_t(got) < asked ? size_t(got) : asked;
         TRY(buffer.write(chunk, count));
         return count;
     }
