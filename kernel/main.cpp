@@ -12,6 +12,8 @@
 #include "boot/multiboot2.h"
 #include "boot/pvh.h"
 #include "bus/pci.h"
+#include "bus/pci_bus.h"
+#include "bus/platform.h"
 #include "console/console.h"
 #include "console/log.h"
 #include "debug/benchmarks.h"
@@ -20,9 +22,12 @@
 #include "debug/panic.h"
 #include "debug/symbols.h"
 #include "dev/memory_devices.h"
+#include "device/device.h"
+#include "device/device_classes.h"
 #include "fs/devfs/devfs.h"
 #include "fs/initrd.h"
 #include "fs/procfs/procfs.h"
+#include "fs/sysfs/sysfs.h"
 #include "fs/vfs.h"
 #include "mm/direct_map.h"
 #include "mm/memory.h"
@@ -295,6 +300,7 @@ void start_file_systems() {
     fs::initialize_vfs();
     fs::devfs::register_type();
     fs::procfs::register_type(command_line_view);
+    fs::sysfs::register_type();
     dev::register_memory_devices();
     tty::register_terminal_devices();
     fs::unpack_initrd(boot_info);
@@ -322,6 +328,12 @@ void start_file_systems() {
                   fs::mount_no_set_uid | fs::mount_no_devices | fs::mount_no_execute, "")
             .is_error())
         klog::error(log_subsystem, "cannot mount proc on /proc");
+    auto sys_directory = fs::resolve(lookup, "/sys");
+    if (sys_directory.is_error() ||
+        fs::mount("sysfs", sys_directory.value(), "sysfs",
+                  fs::mount_no_set_uid | fs::mount_no_devices | fs::mount_no_execute, "")
+            .is_error())
+        klog::error(log_subsystem, "cannot mount sysfs on /sys");
 }
 
 // The rest of boot, on the guarded "boot" stack.
@@ -334,8 +346,13 @@ void start_file_systems() {
     mm::install_demand_paging();
     tty::initialize_serial_input();
     debug::install_debug_keys();
+    fs::sysfs::initialize();
+    device::start_device_classes();
+    bus::platform::add_devices();
     bus::pci::initialize();
+    bus::pci::add_devices();
     start_file_systems();
+    device::register_builtin_drivers();
     boot::CommandLine command_line(command_line_view);
     mm::MemoryStatistics memory = mm::memory_statistics();
     klog::info("mm", "ready: {} free of {}, heap {} in use, {} kernel stacks",

@@ -58,6 +58,8 @@ public:
     }
 };
 
+LockedConfigSpace locked_config_space;
+
 void log_function(const ::pci::Function& function) {
     char name[13];
     ::pci::format_address(function.address, name);
@@ -85,8 +87,7 @@ void initialize() {
         klog::error(log_subsystem, "no memory for the bus scan: PCI devices stay unknown");
         return;
     }
-    LockedConfigSpace space;
-    ::pci::scan(space, *result);
+    ::pci::scan(locked_config_space, *result);
     for (const ::pci::Function& function : result->functions)
         log_function(function);
     const ::pci::ScanAnomalies& anomalies = result->anomalies;
@@ -96,6 +97,10 @@ void initialize() {
                    "odd topology: {} bridge loops, {} unconfigured bridges, {} functions dropped",
                    anomalies.bridge_loops, anomalies.unconfigured_bridges, anomalies.dropped_functions);
     __atomic_store_n(&boot_scan, result, __ATOMIC_RELEASE);
+}
+
+::pci::ConfigSpace& config_space() {
+    return locked_config_space;
 }
 
 size_t function_count() {

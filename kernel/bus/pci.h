@@ -4,6 +4,7 @@
 #pragma once
 
 #include "ktl/function_ref.h"
+#include "pci/config_space.h"
 #include "pci/function.h"
 
 #include <cstddef>
@@ -17,6 +18,8 @@ void initialize();
 
 // How many functions the boot scan found (0 before it or when it could not run).
 size_t function_count();
+// Configuration space as the boot scan reached it, safe from any CPU and interrupt.
+::pci::ConfigSpace& config_space();
 // Runs `visit` on each function found, in scan order (depth first).
 void for_each_function(ktl::FunctionRef<void(const ::pci::Function&)> visit);
 

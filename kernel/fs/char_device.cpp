@@ -1,5 +1,6 @@
 #include "fs/char_device.h"
 
+#include "ktl/assert.h"
 #include "sync/spinlock.h"
 
 namespace fs {
@@ -19,11 +20,15 @@ struct Registry {
 };
 
 constinit sync::SpinlockProtected<Registry, sync::Spinlock> registry;
+constexpr size_t max_observers = 4;
+// Added at boot before any registration they must see, never removed: read without a lock.
+CharacterDeviceObserver observers[max_observers];
+size_t observer_count;
 
 } // namespace
 
 ktl::ErrorOr<void> register_character_device(const CharacterDeviceInfo& info, CharacterDevice& device) {
-    return registry.with([&](Registry& state) -> ktl::ErrorOr<void> {
+    TRY(registry.with([&](Registry& state) -> ktl::ErrorOr<void> {
         for (size_t i = 0; i < state.count; ++i) {
             if (state.entries[i].info.major == info.major && state.entries[i].info.minor == info.minor)
                 return ktl::Errno::Busy;
@@ -32,18 +37,32 @@ ktl::ErrorOr<void> register_character_device(const CharacterDeviceInfo& info, Ch
             return ktl::Errno::NoSpace;
         state.entries[state.count++] = {info, &device};
         return {};
-    });
+    }));
+    for (size_t i = 0; i < __atomic_load_n(&observer_count, __ATOMIC_ACQUIRE); ++i)
+        observers[i].added(info);
+    return {};
 }
 
 void unregister_character_device(uint32_t major, uint32_t minor) {
-    registry.with([&](Registry& state) {
+    CharacterDeviceInfo removed;
+    bool found = registry.with([&](Registry& state) {
         for (size_t i = 0; i < state.count; ++i) {
             if (state.entries[i].info.major == major && state.entries[i].info.minor == minor) {
+                removed = state.entries[i].info;
                 state.entries[i] = state.entries[--state.count];
-                return;
+                return true;
             }
         }
+        return false;
     });
+    for (size_t i = 0; found && i < __atomic_load_n(&observer_count, __ATOMIC_ACQUIRE); ++i)
+        observers[i].removed(removed);
+}
+
+void add_character_device_observer(CharacterDeviceObserver observer) {
+    KTL_ASSERT(observer_count < max_observers && observer.added && observer.removed);
+    observers[observer_count] = observer;
+    __atomic_store_n(&observer_count, observer_count + 1, __ATOMIC_RELEASE);
 }
 
 ktl::ErrorOr<RefPtr<OpenFile>> open_character_device(RefPtr<Inode> inode, uint64_t number, uint32_t flags) {

@@ -210,7 +210,12 @@ ktl::ErrorOr<void> Module::register_device(ktl::StringView name, uint32_t major,
     ktl::ErrorOr<void> result =
         m_devices.with([&](ktl::Vector<ModuleCharacterDevice*>& list) -> ktl::ErrorOr<void> {
             TRY(list.try_append(device));
-            fs::CharacterDeviceInfo info{device->name.view(), major, minor, 0600, false, this};
+            fs::CharacterDeviceInfo info;
+            info.name = device->name.view();
+            info.major = major;
+            info.minor = minor;
+            info.mode = 0600;
+            info.owner = this;
             if (auto registered = fs::register_character_device(info, *device); registered.is_error()) {
                 list.remove(list.size() - 1);
                 return registered.error();

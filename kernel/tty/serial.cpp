@@ -4,6 +4,7 @@
 // COM2 carries. /dev/tty opens the caller's controlling terminal.
 #include "console/serial.h"
 #include "arch/interrupts.h"
+#include "bus/platform.h"
 #include "console/console.h"
 #include "console/log.h"
 #include "fs/char_device.h"
@@ -194,10 +195,13 @@ void register_terminal_devices() {
     log_line_terminal = new (std::nothrow) LogLineTerminal;
     if (!serial_terminal || !log_line_terminal)
         klog::warn("tty", "no serial terminals: out of memory");
-    constexpr fs::CharacterDeviceInfo devices[] = {
+    // The ports are the platform's serial8250 device's, as on Linux; the console is virtual.
+    device::Device* ports = bus::platform::find_device("serial8250");
+    fs::CharacterDeviceInfo devices[] = {
         {"console", 5, 1, 0600},
         {"ttyS0", 4, 64, 0660},
     };
+    devices[1].parent = ports;
     for (const auto& info : devices) {
         if (auto registered = fs::register_character_device(info, serial_device); registered.is_error())
             klog::warn("tty", "cannot register /dev/{}: {}", info.name, registered.error().name());
@@ -205,7 +209,9 @@ void register_terminal_devices() {
     if (auto registered = fs::register_character_device({"tty", 5, 0, 0666}, controlling_terminal_device);
         registered.is_error())
         klog::warn("tty", "cannot register /dev/tty: {}", registered.error().name());
-    if (auto registered = fs::register_character_device({"ttyS1", 4, 65, 0660}, second_serial_device);
+    fs::CharacterDeviceInfo second_port{"ttyS1", 4, 65, 0660};
+    second_port.parent = ports;
+    if (auto registered = fs::register_character_device(second_port, second_serial_device);
         registered.is_error())
         klog::warn("tty", "cannot register /dev/ttyS1: {}", registered.error().name());
     register_pseudo_terminals();

@@ -78,17 +78,24 @@ struct Builtins {
     static int colon(Shell&, std::vector<String>&) { return 0; }
     static int false_(Shell&, std::vector<String>&) { return 1; }
 
-    static int echo(Shell&, std::vector<String>& argv) {
+    // A failed write is an error, as in dash: `echo x > /sys/...` reports what the kernel refused.
+    static int echo(Shell& shell, std::vector<String>& argv) {
         String out;
         int status = builtin_echo(argv, out);
-        write_all(1, out);
+        if (!write_all(1, out)) {
+            shell.report_error(String("echo: write error: ") + strerror(errno));
+            return 1;
+        }
         return status;
     }
 
     static int printf_(Shell& shell, std::vector<String>& argv) {
         String out, message;
         int status = builtin_printf(argv, out, message);
-        write_all(1, out);
+        if (!write_all(1, out)) {
+            shell.report_error(String("printf: write error: ") + strerror(errno));
+            return 1;
+        }
         if (!message.empty())
             shell.report_error(String("printf: ") + message.view());
         return status;

@@ -25,7 +25,8 @@ int builtin_echo(std::vector<String>& argv, String& out);
 int builtin_printf(std::vector<String>& argv, String& out, String& error);
 int builtin_test(std::vector<String>& argv, String& error);
 
-void write_all(int fd, std::string_view text);
+// False (errno set) when a write failed; the rest is not written.
+bool write_all(int fd, std::string_view text);
 // The handler of trapped signals: records the signal for the shell to act on between commands.
 void note_pending_signal(int signal);
 

@@ -45,16 +45,17 @@ void note_pending_signal(int signal) {
     note_signal(signal);
 }
 
-void write_all(int fd, std::string_view text) {
+bool write_all(int fd, std::string_view text) {
     size_t done = 0;
     while (done < text.size()) {
         ssize_t written = write(fd, text.data() + done, text.size() - done);
         if (written < 0 && errno == EINTR)
             continue;
         if (written <= 0)
-            return;
+            return false;
         done += static_cast<size_t>(written);
     }
+    return true;
 }
 
 Shell::Shell() {

@@ -2,8 +2,13 @@
 // and a device behind it (the bus the firmware numbered), on pc and q35, under both firmwares.
 #include "e2e_support.h"
 
+#include <cstdio>
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
 
 using testing::ContainsRegex;
 using testing::HasSubstr;
@@ -46,3 +51,87 @@ INSTANTIATE_TEST_SUITE_P(Machines, PciBootScan,
                          [](const auto& info) { return std::string(info.param.name); });
 
 } // namespace
+
+namespace {
+
+// A FIFO pair QEMU's `pipe` chardev opens as PREFIX.in (what the guest receives) and PREFIX.out
+// (what it sends); removed with the test.
+class ChardevPipe {
+public:
+    explicit ChardevPipe(const std::string& prefix) : m_prefix(prefix) {
+        std::remove((prefix + ".in").c_str());
+        std::remove((prefix + ".out").c_str());
+        m_ok = mkfifo((prefix + ".in").c_str(), 0600) == 0 && mkfifo((prefix + ".out").c_str(), 0600) == 0;
+    }
+    ~ChardevPipe() {
+        std::remove((m_prefix + ".in").c_str());
+        std::remove((m_prefix + ".out").c_str());
+    }
+    bool ok() const { return m_ok; }
+
+private:
+    std::string m_prefix;
+    bool m_ok;
+};
+
+} // namespace
+
+// Two QEMU pci-serial ports, one behind a bridge: the serial driver binds both, they are /dev/ttyS4
+// and /dev/ttyS5, a line written to one reaches the host and a line the host sends arrives by
+// interrupt; sysfs shows each function with Linux's attributes, its driver and its tty; unbinding
+// through sysfs takes the port away and binding brings it back.
+TEST(PciSerial, PortsBecomeTerminalsThatCarryBytesBothWaysAndSysfsShowsThem) {
+    const std::string prefix = e2e::test_log_path("pci-serial-fifo");
+    ChardevPipe pipe(prefix);
+    ASSERT_TRUE(pipe.ok());
+    // The guest says "ready" on the port, then waits for a line; the host answers once it reads it.
+    std::string sent_by_guest;
+    std::thread host([&] {
+        int out = open((prefix + ".out").c_str(), O_RDONLY);
+        if (out < 0)
+            return;
+        char buffer[256];
+        for (ssize_t n;
+             sent_by_guest.find("ready") == std::string::npos && (n = read(out, buffer, sizeof buffer)) > 0;)
+            sent_by_guest.append(buffer, static_cast<size_t>(n));
+        int in = open((prefix + ".in").c_str(), O_WRONLY);
+        if (in >= 0) {
+            const char line[] = "typed-on-the-host\r";
+            (void)!write(in, line, sizeof line - 1);
+            close(in);
+        }
+        for (ssize_t n; (n = read(out, buffer, sizeof buffer)) > 0;)
+            sent_by_guest.append(buffer, static_cast<size_t>(n));
+        close(out);
+    });
+    auto run =
+        e2e::run_kernel("pci-serial", {"--direct", "--firmware=bios", "--timeout=120", "--qemu-arg=-chardev",
+                                       "--qemu-arg=pipe,id=port0,path=" + prefix, "--qemu-arg=-device",
+                                       "--qemu-arg=pci-serial,chardev=port0,addr=0x4", "--qemu-arg=-device",
+                                       "--qemu-arg=pci-bridge,id=bridge1,chassis_nr=1,addr=0x10",
+                                       "--qemu-arg=-device", "--qemu-arg=pci-serial,bus=bridge1,addr=0x3",
+                                       "--cmdline=init=/bin/sh -- /tests/scripts/pci-serial.sh"});
+    host.join();
+    EXPECT_EQ(run.exit_code, 0) << run.runner_errors << run.serial;
+    EXPECT_THAT(run.serial, HasSubstr("pci 0000:00:04.0 0x1b36 0x0002 0x070002 "
+                                      "../../../devices/pci0000:00/0000:00:04.0 "
+                                      "driver=../../../bus/pci/drivers/serial\n"));
+    // Behind the bridge, its directory is inside the bridge's, as on Linux.
+    EXPECT_THAT(run.serial, ContainsRegex("pci 0000:0[1-9a-f]:03\\.0 0x1b36 0x0002 0x070002 "
+                                          "\\.\\./\\.\\./\\.\\./devices/pci0000:00/0000:00:10\\.0/"
+                                          "0000:0[1-9a-f]:03\\.0 driver=\\.\\./\\.\\./\\.\\./\\.\\./bus/pci/"
+                                          "drivers/serial\n"));
+    EXPECT_THAT(run.serial, HasSubstr("pci 0000:00:00.0 0x8086 0x1237 0x060000 "
+                                      "../../../devices/pci0000:00/0000:00:00.0 driver=\n"));
+    EXPECT_THAT(run.serial, HasSubstr("tty ttyS0 4:64 ../../devices/platform/serial8250/tty/ttyS0\n"));
+    EXPECT_THAT(run.serial, HasSubstr("tty ttyS4 4:68 ../../devices/pci0000:00/0000:00:04.0/tty/ttyS4\n"));
+    EXPECT_THAT(run.serial, ContainsRegex("tty ttyS5 4:69 \\.\\./\\.\\./devices/pci0000:00/0000:00:10\\.0/"
+                                          "0000:0[1-9a-f]:03\\.0/tty/ttyS5\n"));
+    EXPECT_THAT(run.serial, HasSubstr("got: typed-on-the-host\n"));
+    EXPECT_THAT(run.serial, HasSubstr("unbound: /dev/ttyS4 absent, driver=\n"));
+    EXPECT_THAT(run.serial, HasSubstr("bound again: /dev/ttyS4 4:68\n"));
+    EXPECT_THAT(run.serial, HasSubstr("second bind refused\n"));
+    EXPECT_THAT(sent_by_guest, HasSubstr("ready\r\n"));
+    EXPECT_THAT(sent_by_guest, HasSubstr("bye\r\n"));
+    EXPECT_THAT(sent_by_guest, testing::Not(HasSubstr("typed-on-the-host"))); // -echo held
+}

@@ -1,14 +1,55 @@
 #include "fs/devfs/devfs.h"
 
+#include "console/log.h"
 #include "fs/char_device.h"
+#include "fs/dentry.h"
+#include "fs/mount.h"
 #include "fs/tmpfs/tmpfs.h"
 #include "fs/vfs.h"
+#include "sync/mutex.h"
 
 namespace fs::devfs {
 
 namespace {
 
-ktl::ErrorOr<RefPtr<FileSystem>> create(ktl::StringView, uint64_t, ktl::StringView options) {
+// One devtmpfs for the whole system, as on Linux: every mount shows it, and devices registered
+// after boot (a module's) get their node in it at once.
+sync::MutexProtected<RefPtr<FileSystem>> instance;
+
+NewInode node_for(const CharacterDeviceInfo& info) {
+    return {mode_character_device | (info.mode & 0777), 0, 0, make_device(info.major, info.minor)};
+}
+
+void device_added(const CharacterDeviceInfo& info) {
+    if (info.whole_major)
+        return;
+    instance.with([&](RefPtr<FileSystem>& file_system) {
+        RefPtr<Inode> root = file_system ? file_system->root() : RefPtr<Inode>();
+        if (!root)
+            return;
+        auto made = root->create(info.name, node_for(info));
+        if (made.is_error() && made.error().code() != ktl::Errno::Exists)
+            klog::warn("devfs", "no /dev/{}: {}", info.name, made.error().name());
+    });
+}
+
+void device_removed(const CharacterDeviceInfo& info) {
+    if (info.whole_major)
+        return;
+    instance.with([&](RefPtr<FileSystem>& file_system) {
+        RefPtr<Inode> root = file_system ? file_system->root() : RefPtr<Inode>();
+        if (!root || root->unlink(info.name, false).is_error())
+            return;
+        // Each mount walks from a root dentry of its own: the name goes from every one's cache.
+        for_each_mount([&](const Mount& mount, const Path&) {
+            if (&mount.file_system() == file_system.ptr() && mount.root() &&
+                &mount.root()->inode() == root.ptr())
+                dentry_cache::remove(*mount.root(), info.name);
+        });
+    });
+}
+
+ktl::ErrorOr<RefPtr<FileSystem>> make_instance(ktl::StringView options) {
     RefPtr<FileSystem> file_system =
         TRY(tmpfs::create(options.is_empty() ? ktl::StringView("mode=755") : options, "devtmpfs"));
     RefPtr<Inode> root = file_system->root();
@@ -16,8 +57,7 @@ ktl::ErrorOr<RefPtr<FileSystem>> create(ktl::StringView, uint64_t, ktl::StringVi
     for_each_character_device([&](const CharacterDeviceInfo& info) {
         if (result.is_error() || info.whole_major)
             return;
-        NewInode node{mode_character_device | (info.mode & 0777), 0, 0, make_device(info.major, info.minor)};
-        auto made = root->create(info.name, node);
+        auto made = root->create(info.name, node_for(info));
         if (made.is_error())
             result = made.error();
     });
@@ -36,9 +76,19 @@ ktl::ErrorOr<RefPtr<FileSystem>> create(ktl::StringView, uint64_t, ktl::StringVi
     return file_system;
 }
 
+ktl::ErrorOr<RefPtr<FileSystem>> create(ktl::StringView, uint64_t, ktl::StringView options) {
+    return instance.with([&](RefPtr<FileSystem>& file_system) -> ktl::ErrorOr<RefPtr<FileSystem>> {
+        // Unmounted everywhere, a tmpfs lets go of its root: start again.
+        if (!file_system || !file_system->root())
+            file_system = TRY(make_instance(options));
+        return file_system;
+    });
+}
+
 } // namespace
 
 void register_type() {
+    add_character_device_observer({device_added, device_removed});
     MUST(register_file_system("devtmpfs", create, false));
 }
 

@@ -1,6 +1,6 @@
 #include "fs/procfs/procfs.h"
 
-#include "fs/open_file.h"
+#include "fs/generated_file.h"
 #include "fs/procfs/generators.h"
 #include "fs/vfs.h"
 #include "ktl/string_builder.h"
@@ -326,58 +326,6 @@ private:
     bool m_in_task;
 };
 
-// An open procfs file: the text generated at open, read from a buffer this description owns.
-class ProcFile final : public OpenFile {
-public:
-    ProcFile(RefPtr<Inode> inode, uint32_t flags, ktl::String content)
-        : OpenFile(static_cast<RefPtr<Inode>&&>(inode), flags),
-          m_content(static_cast<ktl::String&&>(content)) {}
-
-    ktl::ErrorOr<size_t> read(IoBuffer buffer, size_t length) override {
-        sync::MutexLocker locker(m_position_lock);
-        size_t done = TRY(copy_out(m_position, buffer, length));
-        m_position += done;
-        return done;
-    }
-    ktl::ErrorOr<size_t> read_at(uint64_t offset, IoBuffer buffer, size_t length) override {
-        return copy_out(offset, buffer, length);
-    }
-    ktl::ErrorOr<size_t> write(IoBuffer, size_t) override { return ktl::Errno::BadFileDescriptor; }
-    ktl::ErrorOr<size_t> write_at(uint64_t, IoBuffer, size_t) override {
-        return ktl::Errno::BadFileDescriptor;
-    }
-    ktl::ErrorOr<int64_t> seek(int64_t offset, Whence whence) override {
-        sync::MutexLocker locker(m_position_lock);
-        int64_t base = 0;
-        if (whence == Whence::Current)
-            base = static_cast<int64_t>(m_position);
-        else if (whence == Whence::End)
-            base = static_cast<int64_t>(m_content.length());
-        else if (whence != Whence::Set)
-            return ktl::Errno::InvalidArgument;
-        if ((offset > 0 && base > INT64_MAX - offset) || base + offset < 0)
-            return ktl::Errno::InvalidArgument;
-        m_position = static_cast<uint64_t>(base + offset);
-        return static_cast<int64_t>(m_position);
-    }
-    uint32_t poll_events() override { return poll_in | poll_read_normal; }
-    const char* kind() const override { return "proc"; }
-
-private:
-    ktl::ErrorOr<size_t> copy_out(uint64_t offset, IoBuffer buffer, size_t length) {
-        if (offset >= m_content.length())
-            return 0;
-        size_t available = m_content.length() - offset;
-        size_t count = length < available ? length : available;
-        TRY(buffer.write(m_content.characters() + offset, count));
-        return count;
-    }
-
-    ktl::String m_content;
-    sync::Mutex m_position_lock;
-    uint64_t m_position = 0;
-};
-
 ktl::ErrorOr<RefPtr<OpenFile>> ProcInode::open_special(uint32_t flags) {
     if (is_directory_kind(m_kind) || is_symlink_kind(m_kind))
         return RefPtr<OpenFile>();
@@ -389,8 +337,8 @@ ktl::ErrorOr<RefPtr<OpenFile>> ProcInode::open_special(uint32_t flags) {
     else
         TRY(generate_system_file(m_kind, text));
     ktl::String content = TRY(text.try_build());
-    auto file = TRY(ktl::try_make_ref_counted<ProcFile>(RefPtr<Inode>(*this), flags,
-                                                        static_cast<ktl::String&&>(content)));
+    auto file = TRY(ktl::try_make_ref_counted<GeneratedFile>(RefPtr<Inode>(*this), flags,
+                                                             static_cast<ktl::String&&>(content), "proc"));
     return RefPtr<OpenFile>(file.ptr());
 }
 
