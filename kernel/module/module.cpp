@@ -170,8 +170,9 @@ ktl::ErrorOr<void> load_module(ktl::ByteReader image, ktl::StringView parameters
         return ktl::Errno::Exists;
     }
     // Final permissions before anything runs: text R+X, read-only data R, data R+W.
-    protect_module_memory(areas[0].address, area_pages[0], arch::PageFlags::Executable);
-    protect_module_memory(areas[1].address, area_pages[1], arch::PageFlags::None);
+    constexpr size_t text = size_t(Area::Text), read_only = size_t(Area::ReadOnly);
+    protect_module_memory(areas[text].address, area_pages[text], arch::PageFlags::Executable);
+    protect_module_memory(areas[read_only].address, area_pages[read_only], arch::PageFlags::None);
     ModuleList::add(module); // Loading in /proc/modules while init runs
 
     for (uint64_t constructor : info.constructors)
@@ -180,7 +181,8 @@ ktl::ErrorOr<void> load_module(ktl::ByteReader image, ktl::StringView parameters
     if (result != 0) {
         klog::error("module", "{}: init of {} failed with {}: removing it", source, module->name(), result);
         __atomic_store_n(&module->m_state, State::Going, __ATOMIC_RELEASE);
-        // Whatever init registered and someone already holds must be let go first.
+        // Nothing new reaches it; what someone already opened must be let go before its code goes.
+        release_module_devices(*module);
         while (!claim_for_removal(module))
             sched::sleep_for(10'000'000);
         ModuleList::remove(module);
