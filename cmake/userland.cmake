@@ -38,6 +38,9 @@ ExternalProject_Add(userland
         -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/userland/cmake/musl-toolchain.cmake
         -DCMAKE_INSTALL_PREFIX=<INSTALL_DIR>
         -DCMAKE_BUILD_TYPE=${_userland_build_type}
+        -DBLOG_OS_PCI_IDS_COMPACT=${BLOG_OS_PCI_IDS_COMPACT}
+    # lspci's names (tools/pciids), installed as /usr/share/misc/pci.ids.compact.
+    DEPENDS pci_ids_compact
     BUILD_ALWAYS ON
     # The install step (run after every build) is what produces the files; declared here so that
     # Ninja knows a rule makes them for targets that depend on them (the initrd).
@@ -58,6 +61,11 @@ set_tests_properties(userland-linux.init-test PROPERTIES LABELS host TIMEOUT 300
 add_test(NAME userland-linux.toolbox-vs-gnu
     COMMAND ${PROJECT_SOURCE_DIR}/userland/toolbox/tests/compare-with-gnu.sh ${BLOG_OS_USERLAND_ROOT}/bin)
 set_tests_properties(userland-linux.toolbox-vs-gnu PROPERTIES LABELS host TIMEOUT 300)
+# lspci on a sysfs tree recorded from Linux, against what pciutils' lspci printed for it.
+add_test(NAME userland-linux.lspci-vs-pciutils
+    COMMAND ${PROJECT_SOURCE_DIR}/userland/toolbox/tests/lspci/compare.sh ${BLOG_OS_USERLAND_ROOT}/bin/toolbox
+            ${BLOG_OS_PCI_IDS_LSPCI_FIXTURE})
+set_tests_properties(userland-linux.lspci-vs-pciutils PROPERTIES LABELS host TIMEOUT 60)
 
 # The shell against Debian's dash: every script in tests/shell must print the same and exit the
 # same under both (docs/shell.md). Host tests: /bin/sh is a static Linux binary too.

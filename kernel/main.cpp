@@ -29,6 +29,7 @@
 #include "fs/procfs/procfs.h"
 #include "fs/sysfs/sysfs.h"
 #include "fs/vfs.h"
+#include "irq/irq.h"
 #include "mm/direct_map.h"
 #include "mm/memory.h"
 #include "mm/reclaim.h"
@@ -349,11 +350,11 @@ void start_file_systems() {
     fs::sysfs::initialize();
     device::start_device_classes();
     bus::platform::add_devices();
-    bus::pci::initialize();
+    boot::CommandLine command_line(command_line_view);
+    bus::pci::initialize(command_line);
     bus::pci::add_devices();
     start_file_systems();
     device::register_builtin_drivers();
-    boot::CommandLine command_line(command_line_view);
     mm::MemoryStatistics memory = mm::memory_statistics();
     klog::info("mm", "ready: {} free of {}, heap {} in use, {} kernel stacks",
                HumanSize{memory.frames.free_frames * 4096}, HumanSize{memory.frames.total_frames * 4096},
@@ -392,6 +393,7 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t multiboot_magic, uint32_t mul
     console::initialize_serial();
     x86_64::initialize_gdt();
     arch::initialize_interrupts();
+    irq::initialize();
     arch::initialize_user_mode();
 
     parse_boot_info(multiboot_magic, multiboot_info_physical);
@@ -409,7 +411,8 @@ extern "C" [[noreturn]] void kernel_entry(uint32_t multiboot_magic, uint32_t mul
 
     mm::initialize_memory(boot_info, highest_direct_mapped_address());
     // The APIC's registers need map_mmio; calibration needs the PIT tick and interrupts, both on by now.
-    acpi::initialize_tables(boot_info); // before calibration, which looks for the HPET
+    acpi::initialize_tables(boot_info);                  // before calibration, which looks for the HPET
+    irq::start_io_apic(command_line.has_flag("noapic")); // the MADT says where; the PIT's IRQ 0 moves
     time::calibrate_clock(command_line.value_of("tick"), command_line.value_of("clocksource"));
     debug::initialize_kernel_symbols(boot_info);
     arch::run_on_stack(install_guarded_stacks(), continue_boot);

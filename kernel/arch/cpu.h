@@ -28,6 +28,16 @@ inline void wait_for_interrupt() {
         asm volatile("cli; hlt");
 }
 
+// Per-CPU state is indexed by this, the one accessor: only the boot CPU runs until SMP bring-up, which
+// makes it read the CPU's own number.
+inline constexpr uint32_t max_cpus = 16;
+inline uint32_t current_cpu_index() {
+    return 0;
+}
+inline uint32_t online_cpu_count() {
+    return 1;
+}
+
 inline uint64_t read_cycle_counter() {
     uint32_t low, high;
     asm volatile("rdtsc" : "=a"(low), "=d"(high));

@@ -36,12 +36,11 @@ static_assert(sizeof(InterruptFrame) == 22 * 8);
     return frame;
 }
 
-// Installs the IDT, remaps and masks the legacy PICs.
+// Installs the IDT, remaps and masks the legacy PICs. Device interrupts are registered through
+// kernel/irq (irq/irq.h), which sits on arch/interrupt_controller.h.
 void initialize_interrupts();
 
 using IrqHandler = void (*)(InterruptFrame&);
-// Hardware IRQ lines 0..15 of the legacy PIC; the line is unmasked once a handler is set.
-ktl::ErrorOr<void> set_irq_handler(uint8_t irq, IrqHandler handler);
 
 // Prints every register of `frame`, four to a line, plus the control registers.
 void write_register_dump(ktl::FormatSink& sink, const InterruptFrame& frame);
@@ -95,7 +94,8 @@ void set_interrupt_return_hook(InterruptReturnHook hook);
 using UserReturnHook = void (*)(InterruptFrame& frame);
 void set_user_return_hook(UserReturnHook hook);
 
-// Counts of interrupts seen per vector, for tests and statistics.
+// Counts of interrupts seen per vector, for tests and statistics: summed over CPUs, and one CPU's.
 uint64_t interrupt_count(uint8_t vector);
+uint64_t interrupt_count_on(uint32_t cpu, uint8_t vector);
 
 } // namespace arch

@@ -1,6 +1,6 @@
 // The platform bus: devices the machine has at fixed places rather than on an enumerable bus (the
 // PC's ISA serial ports, the 8042 keyboard controller), added by the code that knows them, as
-// Linux's platform devices. Their directories are /sys/devices/platform/<name>.
+// Linux's platform devices. Their directories are /sys/devices/platform/NAME.
 #pragma once
 
 #include "device/device.h"

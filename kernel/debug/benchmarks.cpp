@@ -2,13 +2,17 @@
 
 #include "arch/cpu.h"
 #include "arch/paging.h"
+#include "bus/pci_msi.h"
 #include "console/console.h"
+#include "debug/edu_device.h"
+#include "irq/irq.h"
 #include "ktl/assert.h"
 #include "mm/kernel_heap.h"
 #include "mm/kernel_space.h"
 #include "mm/physical.h"
 #include "sched/scheduler.h"
 #include "sync/mutex.h"
+#include "time/clock.h"
 
 namespace debug {
 
@@ -99,6 +103,87 @@ void run_scheduler_benchmarks() {
 
 } // namespace
 
+// Device to handler: the TSC just before the MMIO write that makes QEMU's edu raise its interrupt, and
+// again first thing in the handler. Without an edu device (QEMU -device edu) it says so.
+struct LatencyProbe {
+    debug::EduDevice* device = nullptr;
+    volatile uint64_t handler_cycles = 0;
+    volatile bool arrived = false;
+};
+
+irq::Result on_latency_interrupt(void* context) {
+    uint64_t now = arch::read_cycle_counter();
+    auto& probe = *static_cast<LatencyProbe*>(context);
+    uint32_t status = probe.device->interrupt_status();
+    if (!status)
+        return irq::Result::NotMine;
+    probe.device->acknowledge_interrupt(status);
+    probe.handler_cycles = now;
+    probe.arrived = true;
+    return irq::Result::Handled;
+}
+
+constexpr int latency_samples = 2001;
+
+// Raises `latency_samples` interrupts one at a time; the sorted latencies in cycles, or 0 samples if
+// one never arrived.
+int sample_interrupt_latency(LatencyProbe& probe, uint64_t (&cycles)[latency_samples]) {
+    for (int sample = 0; sample < latency_samples; ++sample) {
+        probe.arrived = false;
+        uint64_t start = arch::read_cycle_counter();
+        probe.device->raise_interrupt(1);
+        uint64_t give_up = start + 10'000'000'000ull;
+        while (!probe.arrived && arch::read_cycle_counter() < give_up)
+            asm volatile("pause");
+        if (!probe.arrived)
+            return 0;
+        cycles[sample] = probe.handler_cycles - start;
+    }
+    // Insertion sort: two thousand values, once.
+    for (int i = 1; i < latency_samples; ++i)
+        for (int j = i; j > 0 && cycles[j - 1] > cycles[j]; --j) {
+            uint64_t swap = cycles[j];
+            cycles[j] = cycles[j - 1];
+            cycles[j - 1] = swap;
+        }
+    return latency_samples;
+}
+
+void report_latency(const char* how, int count, const uint64_t* sorted) {
+    uint64_t tsc_hz = time::clock_info().tsc_hz;
+    if (count == 0) {
+        console::print("benchmark: interrupt latency ({}): an interrupt never arrived\n", how);
+        return;
+    }
+    auto ns = [&](uint64_t cycles) { return tsc_hz ? cycles * 1'000'000'000ull / tsc_hz : 0; };
+    console::print("benchmark: interrupt latency ({}, device to handler) min {} ns, median {} ns, "
+                   "max {} ns over {} interrupts\n",
+                   how, ns(sorted[0]), ns(sorted[count / 2]), ns(sorted[count - 1]), count);
+}
+
+void measure_interrupt_latency() {
+    auto device = debug::EduDevice::open();
+    if (device.is_error()) {
+        console::print("benchmark: interrupt latency skipped: no edu device (QEMU -device edu)\n");
+        return;
+    }
+    static uint64_t cycles[latency_samples];
+    LatencyProbe probe;
+    probe.device = device.value().ptr();
+    {
+        auto msi = bus::pci::Msi::enable(probe.device->function(), on_latency_interrupt, &probe, "edu-bench");
+        if (msi.is_error())
+            console::print("benchmark: interrupt latency (MSI) skipped: {}\n", msi.error().name());
+        else
+            report_latency("MSI", sample_interrupt_latency(probe, cycles), cycles);
+    }
+    auto intx = irq::request_pci_intx(probe.device->function(), on_latency_interrupt, &probe, "edu-bench");
+    if (intx.is_error())
+        console::print("benchmark: interrupt latency (INTx) skipped: {}\n", intx.error().name());
+    else
+        report_latency("INTx", sample_interrupt_latency(probe, cycles), cycles);
+}
+
 void run_benchmarks() {
     console::print(
         "benchmark: cycles per operation ({} rounds each; TSC cycles, so TCG numbers are emulated time)\n",
@@ -152,6 +237,7 @@ void run_benchmarks() {
     }
     mm::trim_kernel_heap();
     run_scheduler_benchmarks();
+    measure_interrupt_latency();
 }
 
 } // namespace debug

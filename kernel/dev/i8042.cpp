@@ -5,6 +5,7 @@
 #include "arch/interrupts.h"
 #include "arch/io.h"
 #include "console/log.h"
+#include "irq/irq.h"
 #include "sched/scheduler.h"
 #include "sync/mutex.h"
 #include "sync/spinlock.h"
@@ -145,8 +146,9 @@ sched::WaitQueue ready_queue;
 sched::WaitQueue reply_queue;
 sync::Mutex command_lock; // one command (and its answer) at a time
 bool present = false;
+irq::Registration keyboard_interrupt; // held for good once the keyboard works
 
-void on_keyboard_interrupt(arch::InterruptFrame&) {
+irq::Result on_keyboard_interrupt(void*) {
     bool queued = false, replied = false;
     for (int i = 0; i < 16; ++i) {
         uint8_t status = arch::in8(status_port);
@@ -168,6 +170,7 @@ void on_keyboard_interrupt(arch::InterruptFrame&) {
         ready_queue.wake_all();
     if (replied)
         reply_queue.wake_all();
+    return irq::Result::Handled; // IRQ 1 is the keyboard's alone
 }
 
 // A keyboard command once IRQ 1 is on: the answer comes through the interrupt.
@@ -267,16 +270,18 @@ bool initialize_keyboard() {
     }
     if (!set_up_controller() || !set_up_keyboard())
         return false;
-    if (auto result = arch::set_irq_handler(keyboard_irq, on_keyboard_interrupt); result.is_error()) {
+    auto requested = irq::request_isa(keyboard_irq, on_keyboard_interrupt, nullptr, "i8042");
+    if (requested.is_error()) {
         klog::warn(log_subsystem, "no keyboard input: IRQ {} is taken ({})", keyboard_irq,
-                   result.error().name());
+                   requested.error().name());
         return false;
     }
+    keyboard_interrupt = requested.release_value();
     int config = command_with_reply(command_read_config);
     if (config < 0 || !write_command(command_write_config) ||
         !write_data(static_cast<uint8_t>(config | config_port1_interrupt | config_translation))) {
         klog::warn(log_subsystem, "cannot enable the keyboard interrupt");
-        (void)arch::set_irq_handler(keyboard_irq, nullptr);
+        keyboard_interrupt.release();
         return false;
     }
     present = true;

@@ -8,8 +8,8 @@
 // Built-in drivers register themselves through the `.device_drivers` linker section (DEVICE_DRIVER);
 // loadable ones call register_driver() from their init function.
 //
-// Every bus, device and driver appears in sysfs with Linux's layout: /sys/bus/<bus>/{devices,drivers},
-// /sys/devices/<parent>/<device>/{driver,subsystem,uevent}, /sys/bus/<bus>/drivers/<driver>/<device>.
+// Every bus, device and driver appears in sysfs with Linux's layout: /sys/bus/BUS/{devices,drivers},
+// /sys/devices/PARENT/DEVICE/{driver,subsystem,uevent}, /sys/bus/BUS/drivers/DRIVER/DEVICE.
 //
 // Locking: one recursive lock serialises binding, so a probe may add child devices (a virtio device
 // found by the virtio-PCI driver) and sees a stable model. Probes may sleep.
@@ -73,7 +73,7 @@ public:
     Device(const Device&) = delete;
     Device& operator=(const Device&) = delete;
 
-    // The name under its parent in /sys/devices and in /sys/bus/<bus>/devices ("0000:00:01.0").
+    // The name under its parent in /sys/devices and in /sys/bus/BUS/devices ("0000:00:01.0").
     virtual ktl::StringView name() const = 0;
 
     Bus& bus() const { return m_bus; }
@@ -101,7 +101,7 @@ private:
 
 class Driver : public ktl::IntrusiveListNode<DriverListTag> {
 public:
-    // `name` is the directory under /sys/bus/<bus>/drivers; a static string (or the module's).
+    // `name` is the directory under /sys/bus/BUS/drivers; a static string (or the module's).
     Driver(ktl::StringView name, Bus& bus) : m_name(name), m_bus(bus) {}
     Driver(const Driver&) = delete;
     Driver& operator=(const Driver&) = delete;
@@ -132,7 +132,7 @@ private:
     fs::sysfs::NodeRef m_directory;
 };
 
-// Makes /sys/bus/<name>/{devices,drivers}. Exists if a bus of that name is registered.
+// Makes /sys/bus/NAME/{devices,drivers}. Exists if a bus of that name is registered.
 ktl::ErrorOr<void> register_bus(Bus& bus);
 // Adds `device` (its sysfs directory under its parent's, or under /sys/devices/<the bus's root
 // directory name>/ for a device with no parent) and binds it to the first registered driver that takes it.

@@ -1,6 +1,6 @@
-// Character devices in sysfs, as Linux's device classes show them: /sys/class/<class>/<name> and
-// /sys/dev/char/<major>:<minor>, each a link to the device's directory (under its parent device, or
-// /sys/devices/virtual/<class>/), which holds `dev` ("4:64") and a `uevent` with MAJOR, MINOR and
+// Character devices in sysfs, as Linux's device classes show them: /sys/class/CLASS/NAME and
+// /sys/dev/char/MAJOR:MINOR, each a link to the device's directory (under its parent device, or
+// /sys/devices/virtual/CLASS/), which holds `dev` ("4:64") and a `uevent` with MAJOR, MINOR and
 // DEVNAME, what busybox's mdev and udev read to make /dev nodes.
 #pragma once
 

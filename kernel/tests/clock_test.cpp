@@ -5,13 +5,13 @@
 #include "arch/interrupts.h"
 #include "arch/x86_64/pit.h"
 #include "arch/x86_64/vectors.h"
+#include "irq/irq.h"
 #include "test/ktest.h"
 #include "time/clock.h"
 
 namespace {
 
 constexpr uint64_t ms = 1'000'000;
-constexpr uint8_t pit_irq0_vector = 32;
 
 bool apic_ticks() {
     return time::clock_info().tick_vector == x86_64::apic_timer_vector;
@@ -164,18 +164,19 @@ KTEST(apic_timer_vector_is_the_one_counting) {
     if (!apic_ticks())
         return; // no APIC, or booted with tick=pit
     uint64_t apic_before = arch::interrupt_count(x86_64::apic_timer_vector);
-    uint64_t irq0_before = arch::interrupt_count(pit_irq0_vector);
+    uint64_t irq0_before = irq::isa_interrupt_count(0);
     time::wait_ticks(10);
     KEXPECT(arch::interrupt_count(x86_64::apic_timer_vector) - apic_before >= 10);
-    KEXPECT_EQ(arch::interrupt_count(pit_irq0_vector), irq0_before);
+    KEXPECT_EQ(irq::isa_interrupt_count(0), irq0_before);
 }
 
 KTEST(pit_irq0_is_the_tick_when_the_apic_timer_is_not) {
     if (apic_ticks())
         return;
-    uint64_t irq0_before = arch::interrupt_count(pit_irq0_vector);
+    uint64_t irq0_before = irq::isa_interrupt_count(0);
     time::wait_ticks(10);
-    KEXPECT(arch::interrupt_count(pit_irq0_vector) - irq0_before >= 10);
+    KEXPECT(irq::isa_interrupt_count(0) - irq0_before >= 10);
+    KEXPECT_EQ(time::clock_info().tick_vector, x86_64::pit_tick_vector());
 }
 
 KTEST(apic_spurious_vector_is_counted_and_harmless) {
@@ -187,14 +188,16 @@ KTEST(apic_spurious_vector_is_counted_and_harmless) {
     KEXPECT(time::ticks() >= ticks + 2);
 }
 
-KTEST(vector_handlers_reject_exception_and_pic_vectors_and_double_registration) {
+KTEST(arch_vector_handlers_reject_device_vectors_and_double_registration) {
     auto handler = [](arch::InterruptFrame&) {};
     KEXPECT_EQ(x86_64::set_vector_handler(14, handler).error().code(), ktl::Errno::InvalidArgument);
     KEXPECT_EQ(x86_64::set_vector_handler(47, handler).error().code(), ktl::Errno::InvalidArgument);
-    KASSERT(!x86_64::set_vector_handler(0x91, handler).is_error());
-    KEXPECT_EQ(x86_64::set_vector_handler(0x91, handler).error().code(), ktl::Errno::Busy);
-    uint64_t before = arch::interrupt_count(0x91);
-    asm volatile("int $0x91");
-    KEXPECT_EQ(arch::interrupt_count(0x91), before + 1);
-    KEXPECT(!x86_64::set_vector_handler(0x91, nullptr).is_error());
+    KEXPECT_EQ(x86_64::set_vector_handler(arch::last_message_vector, handler).error().code(),
+               ktl::Errno::InvalidArgument);
+    KASSERT(!x86_64::set_vector_handler(0xe5, handler).is_error());
+    KEXPECT_EQ(x86_64::set_vector_handler(0xe5, handler).error().code(), ktl::Errno::Busy);
+    uint64_t before = arch::interrupt_count(0xe5);
+    asm volatile("int $0xe5");
+    KEXPECT_EQ(arch::interrupt_count(0xe5), before + 1);
+    KEXPECT(!x86_64::set_vector_handler(0xe5, nullptr).is_error());
 }

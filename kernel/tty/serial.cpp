@@ -9,6 +9,7 @@
 #include "console/log.h"
 #include "fs/char_device.h"
 #include "fs/vfs.h"
+#include "irq/irq.h"
 #include "proc/process.h"
 #include "sched/scheduler.h"
 #include "sched/wait_queue.h"
@@ -70,7 +71,9 @@ struct ReceivedBytes {
 constinit sync::SpinlockProtected<ReceivedBytes> received;
 sched::WaitQueue input_ready;
 
-void on_serial_input(arch::InterruptFrame&) {
+irq::Registration serial_interrupt; // held for good
+
+irq::Result on_serial_input(void*) {
     bool any = false;
     for (int byte = console::com1().read_byte(); byte >= 0; byte = console::com1().read_byte()) {
         DebugKeyHandler debug = nullptr;
@@ -86,6 +89,7 @@ void on_serial_input(arch::InterruptFrame&) {
     }
     if (any)
         input_ready.wake_all();
+    return irq::Result::Handled; // IRQ 4 is COM1's alone
 }
 
 [[noreturn]] void feed_serial_input(void*) {
@@ -176,10 +180,12 @@ constinit SecondSerialDevice second_serial_device;
 void initialize_serial_input() {
     if (!console::com1().is_present())
         return;
-    if (auto result = arch::set_irq_handler(com1_irq, on_serial_input); result.is_error()) {
-        klog::warn("tty", "no terminal input: IRQ {} is taken ({})", com1_irq, result.error().name());
+    auto requested = irq::request_isa(com1_irq, on_serial_input, nullptr, "ttyS0");
+    if (requested.is_error()) {
+        klog::warn("tty", "no terminal input: IRQ {} is taken ({})", com1_irq, requested.error().name());
         return;
     }
+    serial_interrupt = requested.release_value();
     auto task = sched::spawn("tty-input", feed_serial_input, nullptr, {});
     if (task.is_error()) {
         klog::warn("tty", "no terminal input: no input task ({})", task.error().name());

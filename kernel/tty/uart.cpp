@@ -4,11 +4,11 @@
 // names of the four ISA ports, of which COM1 (the console) and COM2 (the JSON log) are driven in
 // tty/serial.cpp. Output is written by the CPU; input comes by interrupt into a ring and on to the
 // line discipline from a task, since the discipline may signal (which sleeps).
-#include "arch/interrupts.h"
 #include "bus/pci_bus.h"
 #include "console/log.h"
 #include "console/serial.h"
 #include "fs/char_device.h"
+#include "irq/irq.h"
 #include "sched/task.h"
 #include "sched/wait_queue.h"
 #include "sync/mutex.h"
@@ -106,20 +106,21 @@ struct Slot {
 sync::Mutex slots_lock;
 Slot slots[max_ports];
 UartTerminal* active[max_ports];
-uint16_t claimed_irqs; // bit per ISA line our handler holds; under slots_lock
+irq::Registration claimed_irqs[16]; // per ISA line our handler holds; under slots_lock
 constinit sync::SpinlockProtected<Received, sync::IrqSpinlock> received;
 sched::WaitQueue input_ready;
 bool input_task_started; // under slots_lock
 
-// Every port may have raised its line (levels are shared): each is asked.
-void on_uart_interrupt(arch::InterruptFrame&) {
-    bool any = false;
+// Every port may have raised its line (levels are shared): each is asked. Ours when any had input.
+irq::Result on_uart_interrupt(void*) {
+    bool any = false, drained = false;
     for (size_t i = 0; i < max_ports; ++i) {
         UartTerminal* terminal = __atomic_load_n(&active[i], __ATOMIC_ACQUIRE);
         if (!terminal)
             continue;
         uint8_t bytes[64];
         for (size_t count; (count = terminal->drain_receiver(bytes, sizeof bytes)) > 0;) {
+            drained = true;
             received.with([&](Received& state) {
                 for (size_t j = 0; j < count; ++j)
                     any |= state.bytes[i].push(bytes[j]); // a full ring drops input, as a line does
@@ -128,6 +129,7 @@ void on_uart_interrupt(arch::InterruptFrame&) {
     }
     if (any)
         input_ready.wake_all();
+    return drained ? irq::Result::Handled : irq::Result::NotMine;
 }
 
 [[noreturn]] void feed_input(void*) {
@@ -185,29 +187,28 @@ public:
 
 constinit UartDevice uart_device;
 
-// Under slots_lock. Takes the ISA line for our shared handler unless it already has it.
-ktl::ErrorOr<void> claim_irq(uint8_t irq) {
+// Under slots_lock. Takes the function's INTx line (shared, level) for our handler unless it already
+// has it.
+ktl::ErrorOr<void> claim_irq(const ::pci::Function& function) {
+    uint8_t irq = function.interrupt_line;
     if (irq >= 16)
         return ktl::Errno::InvalidArgument;
-    if (claimed_irqs & (1u << irq))
+    if (claimed_irqs[irq].is_active())
         return {};
-    TRY(arch::set_irq_handler(irq, on_uart_interrupt));
-    claimed_irqs |= static_cast<uint16_t>(1u << irq);
+    claimed_irqs[irq] = TRY(irq::request_pci_intx(function, on_uart_interrupt, nullptr, "serial"));
     return {};
 }
 
 // Under slots_lock: gives back lines no active port uses any more.
 void release_unused_irqs() {
     for (uint8_t irq = 0; irq < 16; ++irq) {
-        if (!(claimed_irqs & (1u << irq)))
+        if (!claimed_irqs[irq].is_active())
             continue;
         bool used = false;
         for (const Slot& slot : slots)
             used |= slot.terminal && slot.irq == irq;
-        if (!used) {
-            (void)arch::set_irq_handler(irq, nullptr);
-            claimed_irqs &= static_cast<uint16_t>(~(1u << irq));
-        }
+        if (!used)
+            claimed_irqs[irq].release();
     }
 }
 
@@ -250,7 +251,7 @@ public:
             task.value().reset();
             input_task_started = true;
         }
-        bool interrupts = function.interrupt_pin != 0 && !claim_irq(function.interrupt_line).is_error();
+        bool interrupts = function.interrupt_pin != 0 && !claim_irq(function).is_error();
         if (!interrupts)
             klog::warn(log_subsystem, "{}: no interrupt line: input will not arrive", device.name());
         size_t made = 0;

@@ -47,6 +47,7 @@ public:
         : m_segment(segment), m_start_bus(start_bus), m_end_bus(end_bus), m_window(window) {}
 
     bool has_extended_space() const override { return true; }
+    uint8_t start_bus() const { return m_start_bus; }
     uint8_t read8(Address, uint16_t offset) override;
     uint16_t read16(Address, uint16_t offset) override;
     uint32_t read32(Address, uint16_t offset) override;

@@ -32,6 +32,8 @@ constexpr uint16_t subordinate_bus = 0x1a;
 constexpr uint16_t command_io_space = 1 << 0;
 constexpr uint16_t command_memory_space = 1 << 1;
 constexpr uint16_t command_bus_master = 1 << 2;
+constexpr uint16_t command_interrupt_disable = 1 << 10; // INTx off (PCI 2.3 and later)
+constexpr uint16_t status_interrupt = 1 << 3;           // INTx asserted
 constexpr uint16_t status_capabilities_list = 1 << 4;
 
 constexpr uint8_t header_type_layout_mask = 0x7f;

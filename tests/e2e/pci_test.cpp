@@ -18,6 +18,7 @@ namespace {
 struct Machine {
     const char* name;
     std::vector<std::string> arguments;
+    const char* mechanism; // how the kernel says it reaches configuration space
 };
 class PciBootScan : public testing::TestWithParam<Machine> {};
 
@@ -42,13 +43,23 @@ TEST_P(PciBootScan, FindsTheDevicesQemuWasGivenIncludingThoseBehindABridge) {
     EXPECT_THAT(run.serial, ContainsRegex("\\[pci\\][^\n]* [0-9]+ functions on [2-9] buses"));
     EXPECT_THAT(run.serial, testing::Not(HasSubstr("malformed")));
     EXPECT_THAT(run.serial, testing::Not(HasSubstr("odd topology")));
+    EXPECT_THAT(run.serial, HasSubstr(GetParam().mechanism));
+    EXPECT_THAT(run.serial, ContainsRegex("\\[pci\\][^\n]* [0-9]+ functions in [0-9]+ us"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Machines, PciBootScan,
-                         testing::Values(Machine{"DirectBiosPc", {"--direct", "--firmware=bios"}},
-                                         Machine{"UefiQ35",
-                                                 {"--iso=" BLOG_OS_ISO, "--firmware=uefi", "--machine=q35"}}),
-                         [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(
+    Machines, PciBootScan,
+    testing::Values(Machine{"DirectBiosPc",
+                            {"--direct", "--firmware=bios"},
+                            "configuration through ports 0xCF8/0xCFC (no usable MCFG table)"},
+                    Machine{"UefiQ35",
+                            {"--iso=" BLOG_OS_ISO, "--firmware=uefi", "--machine=q35"},
+                            "configuration through ECAM at 0xb0000000, buses 00-ff (MCFG)"},
+                    // As Linux: the command line keeps to the ports.
+                    Machine{"DirectBiosQ35NoMmconf",
+                            {"--direct", "--firmware=bios", "--machine=q35", "--cmdline=pci=nommconf"},
+                            "configuration through ports 0xCF8/0xCFC (pci=nommconf)"}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 } // namespace
 

@@ -174,6 +174,11 @@ Boot boot(const Options& options, bench::Kernel kernel, int index, const fs::pat
         result.guest.samples.push_back(
             {"boot-host", *host_seconds * 1000, "ms", "boot to init, host: QEMU start to init's first line"});
     }
+    // Linux boots `quiet` and times no scan of its own: blog_os only.
+    if (auto scan_us = bench::parse_pci_scan_us(read_file(serial_log));
+        kernel == bench::Kernel::BlogOs && scan_us)
+        result.guest.samples.push_back(
+            {"pci-scan", *scan_us, "us", "boot-time PCI scan, from the kernel log"});
     return result;
 }
 

@@ -153,6 +153,28 @@ std::optional<double> parse_seen_seconds(std::string_view runner_messages, std::
     return std::nullopt;
 }
 
+std::optional<double> parse_pci_scan_us(std::string_view serial) {
+    constexpr std::string_view tag = "[pci]";
+    constexpr std::string_view middle = " functions in ";
+    std::istringstream lines{std::string(serial)};
+    std::string line_text;
+    while (std::getline(lines, line_text)) {
+        std::string_view line = trim(line_text);
+        size_t at = line.find(tag);
+        if (at == std::string_view::npos)
+            continue;
+        line.remove_prefix(at + tag.size());
+        at = line.find(middle);
+        if (at == std::string_view::npos || !line.ends_with(" us"))
+            continue;
+        line = line.substr(at + middle.size());
+        line.remove_suffix(3);
+        if (auto value = parse_number(line))
+            return value;
+    }
+    return std::nullopt;
+}
+
 void add_run(std::vector<Metric>& metrics, Kernel kernel, const std::vector<Sample>& samples) {
     for (const Sample& sample : samples) {
         auto found = std::find_if(metrics.begin(), metrics.end(),

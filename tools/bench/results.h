@@ -44,6 +44,10 @@ GuestRun parse_guest_output(std::string_view serial);
 // "expected text seen S s after QEMU started: TEXT" line), if it reported them.
 std::optional<double> parse_seen_seconds(std::string_view runner_messages, std::string_view text);
 
+// The microseconds of blog_os's boot-time PCI scan, from its kernel log line
+// "[pci][INFO] N functions in X us" (kernel/bus/pci.cpp), if the log has it.
+std::optional<double> parse_pci_scan_us(std::string_view serial);
+
 // Every boot's value of one metric, per kernel.
 struct Metric {
     std::string name;

@@ -73,6 +73,12 @@ constexpr Utility utilities[] = {
      "sorted by name (-t: newest first, -S: largest first, -r: reversed); columns and colour on a "
      "terminal.\n"},
     {"lsmod", lsmod_main, "lsmod\nList the loaded kernel modules (from /proc/modules).\n"},
+    {"lspci", lspci_main,
+     "lspci [-n[n]] [-v] [-k] [-D] [-s [[DOMAIN:]BUS:][DEV][.[FN]]] [-d [VENDOR]:[DEVICE][:CLASS]] [-i "
+     "FILE]\n"
+     "List the PCI functions of /sys/bus/pci (-O sysfs.path=DIR: another tree) as pciutils does, named\n"
+     "from /usr/share/misc/pci.ids.compact (-i: another file); -n numbers, -nn both, -v details,\n"
+     "-k kernel drivers, -D always the domain.\n"},
     {"mkdir", mkdir_main,
      "mkdir [-p] [-m MODE] DIRECTORY...\nCreate directories; -p: parents as needed, no "
      "error if existing.\n"},

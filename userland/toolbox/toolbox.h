@@ -64,6 +64,7 @@ int kill_main(int argc, char** argv);
 int ln_main(int argc, char** argv);
 int ls_main(int argc, char** argv);
 int lsmod_main(int argc, char** argv);
+int lspci_main(int argc, char** argv);
 int mkdir_main(int argc, char** argv);
 int modinfo_main(int argc, char** argv);
 int mount_main(int argc, char** argv);

@@ -89,6 +89,10 @@ bool local_apic_ready() {
     return registers != nullptr;
 }
 
+uint32_t local_apic_id() {
+    return read_register(register_id) >> 24;
+}
+
 void apic_end_of_interrupt() {
     write_register(register_end_of_interrupt, 0);
 }

@@ -17,6 +17,8 @@ inline constexpr uint32_t apic_timer_divisor = 16;
 // (no APIC, or the firmware switched it to x2APIC mode, where the page is not decoded).
 ktl::ErrorOr<void> initialize_local_apic();
 bool local_apic_ready();
+// This CPU's local APIC id (the ID register's bits 31:24), where interrupts are addressed to it.
+uint32_t local_apic_id();
 
 // Acknowledges the interrupt in service; every APIC-delivered vector but the spurious one needs it.
 void apic_end_of_interrupt();

@@ -2,8 +2,10 @@
 #include "arch/interrupts.h"
 
 #include "arch/cpu.h"
+#include "arch/interrupt_controller.h"
 #include "arch/user_mode.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/io_apic.h"
 #include "arch/x86_64/pic.h"
 #include "arch/x86_64/registers.h"
 #include "arch/x86_64/syscall.h"
@@ -50,9 +52,11 @@ constexpr uint8_t interrupt_gate_present = 0x8e; // present, DPL 0, 64-bit inter
 constexpr uint8_t user_callable_gate = 0xee;     // the same with DPL 3: `int` from ring 3 may use it
 
 alignas(16) IdtEntry interrupt_descriptor_table[256];
-arch::IrqHandler irq_handlers[16];
-arch::IrqHandler vector_handlers[256]; // above the PIC's vectors: see set_vector_handler
-uint64_t interrupt_counts[256];
+static_assert(arch::reserved_message_vector == arch::syscall_vector);
+arch::IrqHandler vector_handlers[256]; // the arch's own, above the message range: see set_vector_handler
+arch::DeviceInterruptHandler device_interrupt_handler;
+// Per CPU, each written only by its own CPU; readers sum them.
+uint64_t interrupt_counts[arch::max_cpus][256];
 bool unexpected_vector_reported[256];
 FaultCatchContext* active_fault_catch;
 arch::FaultAddressDescriber fault_address_describer;
@@ -205,16 +209,39 @@ void handle_exception(arch::InterruptFrame& frame) {
     report_exception(frame);
 }
 
-void handle_irq(uint8_t irq, arch::InterruptFrame& frame) {
-    if (x86_64::is_spurious_irq(irq))
-        return;
-    if (irq_handlers[irq])
-        irq_handlers[irq](frame);
-    else
+// A vector nothing is registered on: silence its source if it has one, and say so once.
+void handle_unclaimed_vector(uint8_t vector, const arch::InterruptFrame& frame) {
+    bool pic_vector = vector >= x86_64::pic_vector_base && vector < x86_64::pic_vector_base + 16;
+    if (pic_vector) {
+        uint8_t irq = vector - x86_64::pic_vector_base;
         klog::warn("interrupts", "IRQ {} raised with no handler; masking it", irq);
-    if (!irq_handlers[irq])
         x86_64::mask_irq(irq);
-    x86_64::end_of_interrupt(irq);
+        x86_64::end_of_interrupt(irq);
+        return;
+    }
+    if (arch::io_apic_in_charge() && vector >= x86_64::io_apic_vector_base &&
+        vector < x86_64::io_apic_vector_base + x86_64::max_io_apic_lines) {
+        uint32_t gsi = vector - x86_64::io_apic_vector_base;
+        klog::warn("interrupts", "GSI {} raised with no handler; masking it", gsi);
+        x86_64::io_apic_set_masked(gsi, true);
+        arch::end_of_message_interrupt();
+        return;
+    }
+    if (!unexpected_vector_reported[vector]) {
+        unexpected_vector_reported[vector] = true;
+        klog::warn("interrupts", "unexpected interrupt vector {} at rip {:#x} (reported once)", vector,
+                   frame.rip);
+    }
+}
+
+void handle_device_interrupt(uint8_t vector, const arch::InterruptFrame& frame) {
+    bool pic_vector = vector >= x86_64::pic_vector_base && vector < x86_64::pic_vector_base + 16;
+    // A line that dropped before the PIC was acknowledged shows as IRQ 7 or 15 with nothing in service.
+    if (pic_vector && x86_64::is_spurious_irq(vector - x86_64::pic_vector_base))
+        return;
+    if (device_interrupt_handler && device_interrupt_handler(vector))
+        return;
+    handle_unclaimed_vector(vector, frame);
 }
 
 // System calls run with interrupts on, like the code that made them: a long one can be preempted.
@@ -238,19 +265,15 @@ void open_syscall_gate() {
 
 extern "C" void interrupt_dispatch(arch::InterruptFrame* frame) {
     uint8_t vector = static_cast<uint8_t>(frame->vector);
-    ++interrupt_counts[vector];
+    ++interrupt_counts[arch::current_cpu_index()][vector];
     if (vector < 32) {
         handle_exception(*frame);
     } else if (vector == arch::syscall_vector) {
         handle_syscall(*frame);
-    } else if (vector < x86_64::pic_vector_base + 16) {
-        handle_irq(vector - x86_64::pic_vector_base, *frame);
     } else if (vector_handlers[vector]) {
         vector_handlers[vector](*frame);
-    } else if (!unexpected_vector_reported[vector]) {
-        unexpected_vector_reported[vector] = true;
-        klog::warn("interrupts", "unexpected interrupt vector {} at rip {:#x} (reported once)", vector,
-                   frame->rip);
+    } else {
+        handle_device_interrupt(vector, *frame);
     }
     if (vector >= 32 && interrupt_return_hook)
         interrupt_return_hook(*frame);
@@ -277,17 +300,8 @@ void initialize_interrupts() {
     x86_64::initialize_pics();
 }
 
-ktl::ErrorOr<void> set_irq_handler(uint8_t irq, IrqHandler handler) {
-    if (irq >= 16 || irq == 2)
-        return ktl::Errno::InvalidArgument;
-    if (irq_handlers[irq] && handler)
-        return ktl::Errno::Busy;
-    irq_handlers[irq] = handler;
-    if (handler)
-        x86_64::unmask_irq(irq);
-    else
-        x86_64::mask_irq(irq);
-    return {};
+void set_device_interrupt_handler(DeviceInterruptHandler handler) {
+    device_interrupt_handler = handler;
 }
 
 void write_register_dump(ktl::FormatSink& sink, const InterruptFrame& frame) {
@@ -321,7 +335,14 @@ const char* exception_name(uint64_t vector) {
 }
 
 uint64_t interrupt_count(uint8_t vector) {
-    return interrupt_counts[vector];
+    uint64_t total = 0;
+    for (uint32_t cpu = 0; cpu < max_cpus; ++cpu)
+        total += __atomic_load_n(&interrupt_counts[cpu][vector], __ATOMIC_RELAXED);
+    return total;
+}
+
+uint64_t interrupt_count_on(uint32_t cpu, uint8_t vector) {
+    return cpu < max_cpus ? __atomic_load_n(&interrupt_counts[cpu][vector], __ATOMIC_RELAXED) : 0;
 }
 
 void set_breakpoint_observer(BreakpointObserver observer) {
@@ -370,7 +391,7 @@ void set_ring0_entry_stack(uint64_t top) {
 namespace x86_64 {
 
 ktl::ErrorOr<void> set_vector_handler(uint8_t vector, arch::IrqHandler handler) {
-    if (vector < pic_vector_base + 16)
+    if (vector <= arch::last_message_vector)
         return ktl::Errno::InvalidArgument;
     if (vector_handlers[vector] && handler)
         return ktl::Errno::Busy;

@@ -64,4 +64,20 @@ bool is_spurious_irq(uint8_t irq) {
     return true;
 }
 
+void mask_all_pic_lines() {
+    arch::out8(master_data, 0xff);
+    arch::out8(slave_data, 0xff);
+}
+
+void set_pic_level_triggered(uint8_t irq, bool level) {
+    constexpr uint16_t edge_level_control[2] = {0x4d0, 0x4d1};
+    constexpr uint16_t always_edge = 1 << 0 | 1 << 1 | 1 << 2 | 1 << 8 | 1 << 13;
+    if (irq >= 16 || (always_edge & (1 << irq)))
+        return;
+    uint16_t port = edge_level_control[irq / 8];
+    uint8_t bit = static_cast<uint8_t>(1 << (irq % 8));
+    uint8_t value = arch::in8(port);
+    arch::out8(port, level ? value | bit : value & ~bit);
+}
+
 } // namespace x86_64

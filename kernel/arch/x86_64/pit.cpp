@@ -4,6 +4,8 @@
 
 #include "arch/interrupts.h"
 #include "arch/io.h"
+#include "arch/x86_64/pic.h"
+#include "irq/irq.h"
 #include "ktl/assert.h"
 #include "time/clock.h"
 
@@ -18,9 +20,11 @@ constexpr uint8_t channel2_lobyte_hibyte_terminal_count = 0xb0;
 constexpr uint8_t port_b_channel2_gate = 0x01, port_b_speaker_data = 0x02, port_b_channel2_output = 0x20;
 
 uint8_t countdown_high_byte; // the second half of the count arm_pit_countdown() was given
+irq::Registration tick_interrupt;
 
-void on_pit_interrupt(arch::InterruptFrame&) {
+irq::Result on_pit_interrupt(void*) {
     time::on_timer_tick();
+    return irq::Result::Handled;
 }
 } // namespace
 
@@ -33,13 +37,17 @@ void start_pit(uint32_t frequency_hz) {
     arch::out8(channel0_data, (divisor >> 8) & 0xff);
     // The true rate differs slightly from the request; the clock counts with the real one.
     time::set_tick_period_ns(1'000'000'000ull * divisor / pit_base_frequency_hz);
-    MUST(arch::set_irq_handler(0, on_pit_interrupt));
+    tick_interrupt = MUST(irq::request_isa(0, on_pit_interrupt, nullptr, "timer"));
 }
 
 void stop_pit() {
-    MUST(arch::set_irq_handler(0, nullptr));
+    tick_interrupt.release();
     // A mode command without the count that must follow it halts the counter.
     arch::out8(mode_command, channel0_lobyte_hibyte_terminal_count);
+}
+
+uint8_t pit_tick_vector() {
+    return tick_interrupt.is_active() ? tick_interrupt.vector() : pic_vector_base;
 }
 
 void arm_pit_countdown(uint16_t pit_clocks) {

@@ -12,6 +12,8 @@ inline constexpr uint32_t pit_base_frequency_hz = 1193182;
 void start_pit(uint32_t frequency_hz);
 // Masks IRQ 0 and leaves channel 0 waiting for a count that never comes: the tick moved elsewhere.
 void stop_pit();
+// The vector IRQ 0 arrives on now: 32 on the PIC, 0x32 once the I/O APIC routes it (GSI 2 on QEMU).
+uint8_t pit_tick_vector();
 
 // Channel 2 as a stopwatch, no interrupt involved: arm_pit_countdown() sets it to count `pit_clocks`
 // periods of the PIT's input clock (at most 65535, about 54.9 ms) with the speaker off;

@@ -203,7 +203,7 @@ bool plausible(uint64_t hz) {
 }
 
 arch::TimerSources pit_sources() {
-    return {"PIT", pic_vector_base, pit_base_frequency_hz, "ticks", false, 0, false, false};
+    return {"PIT", pit_tick_vector(), pit_base_frequency_hz, "ticks", false, 0, false, false};
 }
 
 // Whether the measurement lets the APIC timer tick; says why not.

@@ -24,6 +24,7 @@ enum class Kind : uint8_t {
     Uptime,
     Loadavg,
     Stat,
+    Interrupts,
     Cpuinfo,
     Version,
     Filesystems,

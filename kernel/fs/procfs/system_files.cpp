@@ -1,10 +1,11 @@
 // The files about the whole system: /proc/meminfo, uptime, loadavg, stat, cpuinfo, version, mounts,
-// filesystems, modules, cmdline and sys/kernel/*.
+// filesystems, modules, cmdline, interrupts and sys/kernel/*.
 #include "arch/cpu_info.h"
 #include "arch/interrupts.h"
 #include "fs/procfs/generators.h"
 #include "fs/tmpfs/tmpfs.h"
 #include "fs/vfs.h"
+#include "irq/irq.h"
 #include "mm/stacks.h"
 #include "mm/statistics.h"
 #include "module/module.h"
@@ -130,10 +131,10 @@ void write_stat(ktl::StringBuilder& out) {
     uint64_t total_interrupts = 0;
     for (unsigned vector = 0; vector < 256; ++vector)
         total_interrupts += arch::interrupt_count(static_cast<uint8_t>(vector));
-    // The total, then the legacy IRQs 0-15 (vectors 32-47).
+    // The total, then the ISA IRQs 0-15 wherever the controller delivers them.
     ktl::format_to(out, "intr {}", total_interrupts);
-    for (unsigned irq = 0; irq < 16; ++irq)
-        ktl::format_to(out, " {}", arch::interrupt_count(static_cast<uint8_t>(32 + irq)));
+    for (uint8_t isa_irq = 0; isa_irq < 16; ++isa_irq)
+        ktl::format_to(out, " {}", irq::isa_interrupt_count(isa_irq));
     out.write("\n");
     ktl::format_to(out, "ctxt {}\n", sched::statistics().context_switches);
     uint64_t boot_seconds = (time::realtime_ns() - time::monotonic_ns()) / 1'000'000'000;
@@ -225,6 +226,9 @@ ktl::ErrorOr<void> generate_system_file(Kind kind, ktl::StringBuilder& out) {
         break;
     case Kind::Stat:
         write_stat(out);
+        break;
+    case Kind::Interrupts:
+        irq::write_proc_interrupts(out);
         break;
     case Kind::Cpuinfo:
         arch::write_cpu_info(out, time::clock_info().tsc_hz);

@@ -200,3 +200,12 @@ TEST(BenchResults, TheDocsTableIsReplacedBetweenItsMarkers) {
 }
 
 } // namespace
+
+TEST(BenchResults, PciScanTimeComesFromTheKernelLogLine) {
+    EXPECT_EQ(bench::parse_pci_scan_us("[0.201][acpi][INFO] 3 functions in 5 us\n"
+                                       "[0.250][pci][\x1b[32mINFO\x1b[0m] 10 functions on 2 buses\n"
+                                       "[0.251][pci][\x1b[32mINFO\x1b[0m] 10 functions in 1234 us\r\n"),
+              1234.0);
+    EXPECT_EQ(bench::parse_pci_scan_us("[pci] 10 functions in many us\nbench: done\n"), std::nullopt);
+    EXPECT_EQ(bench::parse_pci_scan_us(""), std::nullopt);
+}
