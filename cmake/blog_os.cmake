@@ -45,3 +45,35 @@ function(blog_os_host_test name)
     target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest_main host_flags)
     gtest_discover_tests(${name} TEST_PREFIX "host." DISCOVERY_TIMEOUT 60 PROPERTIES LABELS host)
 endfunction()
+
+# add_kernel_module(NAME SOURCES ... [DESTINATION dir]): NAME.ko, an ELF64 relocatable object that the
+# kernel loads at run time (docs/drivers.md). The sources compile with the kernel's own flags
+# (kernel_flags: freestanding, no red zone, no SSE, no exceptions or RTTI, -mcmodel=kernel) plus
+# kernel/module/module_runtime.cpp (the descriptor, operator new/delete), and `ld -r` joins them,
+# without debug information. With DESTINATION the file is copied into the initrd tree
+# (BLOG_OS_USERLAND_ROOT/dir/NAME.ko) before the initrd is packed. The .ko's path is in
+# the target property KO_FILE of NAME_ko.
+function(add_kernel_module name)
+    cmake_parse_arguments(ARG "" "DESTINATION" "SOURCES" ${ARGN})
+    add_library(${name}_module_objects OBJECT ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/kernel/module/module_runtime.cpp)
+    target_link_libraries(${name}_module_objects PRIVATE kernel_flags)
+    target_compile_options(${name}_module_objects PRIVATE -fno-common)
+    set(output ${CMAKE_CURRENT_BINARY_DIR}/${name}.ko)
+    add_custom_command(OUTPUT ${output}
+        COMMAND ${CMAKE_LINKER} -r --strip-debug -o ${output} $<TARGET_OBJECTS:${name}_module_objects>
+        DEPENDS $<TARGET_OBJECTS:${name}_module_objects>
+        COMMAND_EXPAND_LISTS
+        COMMENT "Linking kernel module ${name}.ko")
+    set(outputs ${output})
+    if(ARG_DESTINATION)
+        set(installed ${BLOG_OS_USERLAND_ROOT}/${ARG_DESTINATION}/${name}.ko)
+        add_custom_command(OUTPUT ${installed}
+            COMMAND ${CMAKE_COMMAND} -E make_directory ${BLOG_OS_USERLAND_ROOT}/${ARG_DESTINATION}
+            COMMAND ${CMAKE_COMMAND} -E copy ${output} ${installed}
+            DEPENDS ${output})
+        list(APPEND outputs ${installed})
+    endif()
+    add_custom_target(${name}_ko ALL DEPENDS ${outputs})
+    set_target_properties(${name}_ko PROPERTIES KO_FILE ${output})
+    set_property(GLOBAL APPEND PROPERTY BLOG_OS_KERNEL_MODULE_TARGETS ${name}_ko)
+endfunction()

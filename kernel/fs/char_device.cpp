@@ -68,17 +68,30 @@ void add_character_device_observer(CharacterDeviceObserver observer) {
 ktl::ErrorOr<RefPtr<OpenFile>> open_character_device(RefPtr<Inode> inode, uint64_t number, uint32_t flags) {
     uint32_t major = device_major(number);
     uint32_t minor = device_minor(number);
+    CharacterDeviceInfo info;
     CharacterDevice* device = registry.with([&](Registry& state) -> CharacterDevice* {
         for (size_t i = 0; i < state.count; ++i) {
             const CharacterDeviceInfo& entry = state.entries[i].info;
-            if (entry.major == major && (entry.whole_major || entry.minor == minor))
+            if (entry.major == major && (entry.whole_major || entry.minor == minor)) {
+                info = entry;
+                // Pinned under the registry lock: the module cannot finish unregistering meanwhile.
+                if (entry.owner && !module::try_get(entry.owner))
+                    return nullptr;
                 return state.entries[i].device;
+            }
         }
         return nullptr;
     });
     if (!device)
         return ktl::Errno::NoDeviceOrAddress;
-    return device->open(static_cast<RefPtr<Inode>&&>(inode), minor, flags);
+    auto file = device->open(static_cast<RefPtr<Inode>&&>(inode), minor, flags);
+    if (info.owner) {
+        if (file.is_error())
+            module::put(info.owner);
+        else
+            file.value()->hold_module(info.owner);
+    }
+    return file;
 }
 
 void for_each_character_device(ktl::FunctionRef<void(const CharacterDeviceInfo&)> visit) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "fs/open_file.h"
+#include "module/module_ref.h"
 
 namespace device {
 class Device;
@@ -33,6 +34,9 @@ struct CharacterDeviceInfo {
     const char* class_name = nullptr;
     // The device behind it (a UART's PCI function), under whose sysfs directory it appears.
     device::Device* parent = nullptr;
+    // The loadable module whose code serves the device, or null: pinned while an open file of the
+    // device exists, so the module cannot be removed under it (ENXIO once it is being removed).
+    module::Module* owner = nullptr;
 };
 
 // Registers one device number; Busy if taken. `info.name` must be a static string.

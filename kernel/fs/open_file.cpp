@@ -30,6 +30,8 @@ OpenFile::OpenFile(RefPtr<Inode> inode, uint32_t flags)
 OpenFile::~OpenFile() {
     if (m_inode)
         release_description_locks(*m_inode, description_lock_owner(*this));
+    if (m_module)
+        module::put(m_module); // the last close of a module's device lets the module go
 }
 
 void OpenFile::set_status_flags(uint32_t flags) {

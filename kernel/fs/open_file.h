@@ -9,6 +9,7 @@
 
 #include "fs/inode.h"
 #include "fs/mount.h"
+#include "module/module_ref.h"
 #include "sync/mutex.h"
 
 #include <cstddef>
@@ -107,6 +108,8 @@ public:
     // fcntl(F_SETFL): only O_APPEND, O_NONBLOCK (and the ignored O_ASYNC, O_DIRECT, O_NOATIME) change.
     void set_status_flags(uint32_t flags);
     uint64_t offset();
+    // Keeps a pin (module::try_get) on the module serving this description until it closes.
+    void hold_module(module::Module* owner) { m_module = owner; }
 
 protected:
     // Kinds with no inode of their own yet still get one for fstat (a pipe's, a terminal's).
@@ -120,6 +123,7 @@ private:
     // offset, as Linux's f_pos_lock gives.
     sync::Mutex m_offset_lock;
     uint64_t m_offset = 0;
+    module::Module* m_module = nullptr;
 };
 
 } // namespace fs

@@ -238,6 +238,11 @@ Result sys_clock_nanosleep(int clock, int flags, mm::UserPtr<Timespec> time, mm:
 // Halting, powering off and restarting the machine (power_calls.cpp)
 Result sys_reboot(uint32_t magic1, uint32_t magic2, uint32_t command, mm::UserPtr<const char> argument);
 
+// Loadable modules (module_calls.cpp)
+Result sys_init_module(mm::UserPtr<const uint8_t> image, uint64_t length, mm::UserPtr<const char> parameters);
+Result sys_finit_module(int fd, mm::UserPtr<const char> parameters, int flags);
+Result sys_delete_module(mm::UserPtr<const char> name, uint32_t flags);
+
 // Futexes and robust lists (futex_calls.cpp)
 Result sys_futex(mm::UserPtr<uint32_t> word, int operation, uint32_t value, uint64_t timeout_or_count,
                  mm::UserPtr<uint32_t> word2, uint32_t value3);

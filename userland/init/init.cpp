@@ -1,7 +1,8 @@
 // /init, the first user process (docs/init.md).
 //
 // `init` (the normal boot): sets up the environment, mounts /proc, /dev, /dev/pts, /tmp and /sys
-// where they exist and are not mounted yet, runs /etc/rc, starts an interactive shell on each
+// where they exist and are not mounted yet, loads every /lib/modules/*.ko (in name order, a failure
+// logged and passed over), runs /etc/rc, starts an interactive shell on each
 // terminal (/dev/ttyS0, /dev/tty1 when there is one) as the leader of a session with the terminal
 // as its controlling terminal, starts it again when it exits, and reaps every orphan. The signals
 // busybox's init answers mean the same here, so its halt/poweroff/reboot work too: SIGTERM (and
@@ -20,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <dirent.h>
 #include <fcntl.h>
 #include <initializer_list>
 #include <spawn.h>
@@ -27,6 +29,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -283,6 +286,42 @@ int wait_for(pid_t pid) {
     }
 }
 
+// ---- modules ----
+
+constexpr const char* kModuleDirectory = "/lib/modules";
+
+int compare_names(const void* left, const void* right) {
+    return strcmp(*static_cast<char* const*>(left), *static_cast<char* const*>(right));
+}
+
+// Every /lib/modules/*.ko, in name order (not the subdirectories: /lib/modules/tests holds test
+// modules). A module that fails is reported and passed over: the kernel log says why.
+void load_modules() {
+    DIR* directory = opendir(kModuleDirectory);
+    if (!directory)
+        return;
+    char* names[64];
+    size_t count = 0;
+    while (dirent* entry = readdir(directory)) {
+        size_t length = strlen(entry->d_name);
+        if (length > 3 && strcmp(entry->d_name + length - 3, ".ko") == 0 && count < 64)
+            if (char* copy = strdup(entry->d_name))
+                names[count++] = copy;
+    }
+    closedir(directory);
+    qsort(names, count, sizeof names[0], compare_names);
+    for (size_t index = 0; index < count; ++index) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", kModuleDirectory, names[index]);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || syscall(SYS_finit_module, fd, "", 0) != 0)
+            say("cannot load module %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        free(names[index]);
+    }
+}
+
 void run_rc_script() {
     if (access(kRcScript, R_OK) != 0)
         return;
@@ -442,6 +481,7 @@ bool reap_all_within(long milliseconds) {
     set_up_environment();
     mount_file_systems();
     ensure_standard_descriptors();
+    load_modules();
     run_rc_script();
     sigset_t watched = watched_signals();
     for (;;) {

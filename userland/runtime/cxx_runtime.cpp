@@ -44,6 +44,12 @@ void* allocate_aligned(size_t size, std::align_val_t alignment) {
 
 } // namespace
 
+// <new> declares it; libstdc++, which would define it, is not linked (code shared with the kernel, as
+// libs/module in modinfo, allocates with new (std::nothrow)).
+namespace std {
+const nothrow_t nothrow{};
+}
+
 // Plain forms: out of memory is fatal (no std::bad_alloc without exceptions).
 void* operator new(size_t size) {
     return allocate(size);

@@ -61,6 +61,8 @@ constexpr Utility utilities[] = {
     {"hexdump", hexdump_main,
      "hexdump [-C] [FILE]...\nDisplay file contents in hexadecimal (-C: canonical "
      "hex+ASCII).\n"},
+    {"insmod", insmod_main,
+     "insmod FILE [PARAMETERS]...\nLoad the kernel module FILE, handing it PARAMETERS joined by spaces.\n"},
     {"kill", kill_main, "kill [-SIGNAL | -s SIGNAL] PID...\n  or: kill -l\nSend a signal (default TERM).\n"},
     {"ln", ln_main,
      "ln [-s] [-f] TARGET LINK_NAME\n  or: ln [-s] [-f] TARGET... DIRECTORY\nMake hard links, or "
@@ -70,6 +72,7 @@ constexpr Utility utilities[] = {
      "contents, "
      "sorted by name (-t: newest first, -S: largest first, -r: reversed); columns and colour on a "
      "terminal.\n"},
+    {"lsmod", lsmod_main, "lsmod\nList the loaded kernel modules (from /proc/modules).\n"},
     {"lspci", lspci_main,
      "lspci [-n[n]] [-v] [-k] [-D] [-s [[DOMAIN:]BUS:][DEV][.[FN]]] [-d [VENDOR]:[DEVICE][:CLASS]] [-i "
      "FILE]\n"
@@ -79,6 +82,9 @@ constexpr Utility utilities[] = {
     {"mkdir", mkdir_main,
      "mkdir [-p] [-m MODE] DIRECTORY...\nCreate directories; -p: parents as needed, no "
      "error if existing.\n"},
+    {"modinfo", modinfo_main,
+     "modinfo [-F FIELD] MODULE...\nShow what a module file says about itself; a bare NAME is "
+     "/lib/modules/NAME.ko.\n"},
     {"mount", mount_main,
      "mount [-t TYPE] [-o OPTIONS] SOURCE TARGET\n  or: mount\nMount a file system, or list "
      "the mounts.\n"},
@@ -97,6 +103,8 @@ constexpr Utility utilities[] = {
     {"rm", rm_main,
      "rm [-r] [-f] FILE...\nRemove files; -r: directories and their contents, -f: ignore missing "
      "files.\n"},
+    {"rmmod", rmmod_main,
+     "rmmod MODULE...\nRemove loaded kernel modules (a file name's .ko and directory are dropped).\n"},
     {"rmdir", rmdir_main, "rmdir [-p] DIRECTORY...\nRemove empty directories.\n"},
     {"seq", seq_main, "seq [-s SEP] [-w] [FIRST [INCREMENT]] LAST\nPrint numbers from FIRST to LAST.\n"},
     {"sleep", sleep_main, "sleep NUMBER[smhd]...\nPause for the sum of the NUMBERs (fractions allowed).\n"},

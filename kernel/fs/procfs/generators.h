@@ -28,6 +28,7 @@ enum class Kind : uint8_t {
     Cpuinfo,
     Version,
     Filesystems,
+    Modules,
     Cmdline,
     Hostname,
     Ostype,

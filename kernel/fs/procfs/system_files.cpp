@@ -1,5 +1,5 @@
 // The files about the whole system: /proc/meminfo, uptime, loadavg, stat, cpuinfo, version, mounts,
-// filesystems, cmdline, interrupts and sys/kernel/*.
+// filesystems, modules, cmdline, interrupts and sys/kernel/*.
 #include "arch/cpu_info.h"
 #include "arch/interrupts.h"
 #include "fs/procfs/generators.h"
@@ -8,6 +8,7 @@
 #include "irq/irq.h"
 #include "mm/stacks.h"
 #include "mm/statistics.h"
+#include "module/module.h"
 #include "proc/shared_pages.h"
 #include "proc/uname.h"
 #include "sched/scheduler.h"
@@ -237,6 +238,9 @@ ktl::ErrorOr<void> generate_system_file(Kind kind, ktl::StringBuilder& out) {
         break;
     case Kind::Filesystems:
         write_filesystems(out);
+        break;
+    case Kind::Modules:
+        module::write_proc_modules(out);
         break;
     case Kind::Cmdline:
         ktl::format_to(out, "{}\n", kernel_command_line);
