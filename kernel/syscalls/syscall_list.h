@@ -140,7 +140,8 @@
                     "HALT, POWER_OFF (ACPI S5), RESTART, RESTART2 (FADT reset register, 0xCF9, 8042), "      \
                     "CAD_ON, CAD_OFF; root only")                                                            \
     BLOG_OS_SYSCALL(175, init_module, "a .ko (ELF relocatable) linked against the export table; root only")  \
-    BLOG_OS_SYSCALL(176, delete_module, "EWOULDBLOCK while in use, EBUSY without an exit function; root only")\
+    BLOG_OS_SYSCALL(176, delete_module,                                                                      \
+                    "EWOULDBLOCK while in use, EBUSY without an exit function; root only")                   \
     BLOG_OS_SYSCALL(186, gettid, "")                                                                         \
     BLOG_OS_SYSCALL(200, tkill, "any thread, by tid")                                                        \
     BLOG_OS_SYSCALL(201, time, "the last tick's second, as the vDSO's")                                      \
@@ -194,7 +195,7 @@
     BLOG_OS_SYSCALL(302, prlimit64, "any process the caller may change (root, or all its ids)")              \
     BLOG_OS_SYSCALL(306, syncfs, "")                                                                         \
     BLOG_OS_SYSCALL(309, getcpu, "cpu 0, node 0 until SMP; also in the vDSO (RDTSCP/RDPID)")                 \
-    BLOG_OS_SYSCALL(313, finit_module, "regular files; MODULE_INIT_COMPRESSED_FILE: EOPNOTSUPP; root only") \
+    BLOG_OS_SYSCALL(313, finit_module, "regular files; MODULE_INIT_COMPRESSED_FILE: EOPNOTSUPP; root only")  \
     BLOG_OS_SYSCALL(316, renameat2, "RENAME_NOREPLACE; EXCHANGE and WHITEOUT: EINVAL")                       \
     BLOG_OS_SYSCALL(318, getrandom, "ChaCha20 generator seeded from RDSEED/RDRAND and timing")               \
     BLOG_OS_SYSCALL(319, memfd_create, "MFD_CLOEXEC; no seals yet")                                          \
