@@ -70,6 +70,10 @@ private:
     size_t m_pattern_count;
 };
 
+// Unregisters every PCI driver `module` registered through the driver API and left registered (its
+// exit forgot, or its init failed half-way): called when the module goes, before its memory does.
+void release_module_drivers(module::Module* module);
+
 // The "pci" bus (registered by add_devices()).
 device::Bus& pci_bus();
 // Registers the bus and adds a PciDevice for each function of the boot scan, bridges before what is

@@ -2,6 +2,7 @@
 // registered module_pci_driver becomes a PciDriver whose probe and remove call the module's.
 #include "bus/pci_bus.h"
 #include "console/log.h"
+#include "ktl/vector.h"
 #include "module/pci_driver_api.h"
 #include "sync/mutex.h"
 
@@ -47,7 +48,41 @@ private:
     void* m_module;
 };
 
+// The adapters of every module's drivers, so what a module leaves registered is dropped when it goes.
+sync::MutexProtected<ktl::Vector<ModulePciDriver*>> adapters;
+
 } // namespace
+
+void forget_adapter(ModulePciDriver* adapter) {
+    adapters.with([&](ktl::Vector<ModulePciDriver*>& list) {
+        for (size_t i = 0; i < list.size(); ++i) {
+            if (list[i] == adapter) {
+                list.remove(i);
+                return;
+            }
+        }
+    });
+}
+
+void release_module_drivers(module::Module* module) {
+    for (;;) {
+        ModulePciDriver* left = adapters.with([&](ktl::Vector<ModulePciDriver*>& list) -> ModulePciDriver* {
+            for (size_t i = 0; i < list.size(); ++i) {
+                if (list[i]->module() == module) {
+                    ModulePciDriver* adapter = list[i];
+                    list.remove(i);
+                    return adapter;
+                }
+            }
+            return nullptr;
+        });
+        if (!left)
+            return;
+        klog::warn("pci", "driver {} was left registered by its module: unregistered", left->name());
+        device::unregister_driver(*left);
+        delete left;
+    }
+}
 
 } // namespace bus::pci
 
@@ -64,7 +99,14 @@ int module_pci_register_driver(void* module, module_pci_driver* driver) {
     auto* adapter = new (std::nothrow) bus::pci::ModulePciDriver(*driver, module);
     if (!adapter)
         return -static_cast<int>(ktl::Errno::NoMemory);
+    bool listed = bus::pci::adapters.with(
+        [&](ktl::Vector<bus::pci::ModulePciDriver*>& list) { return !list.try_append(adapter).is_error(); });
+    if (!listed) {
+        delete adapter;
+        return -static_cast<int>(ktl::Errno::NoMemory);
+    }
     if (auto registered = device::register_driver(*adapter); registered.is_error()) {
+        bus::pci::forget_adapter(adapter);
         delete adapter;
         return -static_cast<int>(registered.error().code());
     }
@@ -81,6 +123,7 @@ void module_pci_unregister_driver(void* module, module_pci_driver* driver) {
         return;
     }
     device::unregister_driver(*adapter);
+    bus::pci::forget_adapter(adapter);
     driver->kernel_private = nullptr;
     delete adapter;
 }

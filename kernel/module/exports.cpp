@@ -6,6 +6,7 @@
 #include "mm/kernel_heap.h"
 #include "module/export.h"
 #include "module/module.h"
+#include "module/pci_driver_api.h"
 
 #include <cstdarg>
 #include <new>
@@ -321,3 +322,21 @@ KERNEL_EXPORT(memmove);
 KERNEL_EXPORT(memset);
 KERNEL_EXPORT(memcmp);
 KERNEL_EXPORT(strlen);
+KERNEL_EXPORT(module_pci_register_driver);
+KERNEL_EXPORT(module_pci_unregister_driver);
+KERNEL_EXPORT(module_pci_vendor_id);
+KERNEL_EXPORT(module_pci_device_id);
+KERNEL_EXPORT(module_pci_class);
+KERNEL_EXPORT(module_pci_name);
+KERNEL_EXPORT(module_pci_config_read32);
+KERNEL_EXPORT(module_pci_config_write32);
+KERNEL_EXPORT(module_pci_config_read16);
+KERNEL_EXPORT(module_pci_config_write16);
+KERNEL_EXPORT(module_pci_config_read8);
+KERNEL_EXPORT(module_pci_enable);
+KERNEL_EXPORT(module_pci_disable);
+KERNEL_EXPORT(module_pci_bar);
+KERNEL_EXPORT(module_pci_map_bar);
+KERNEL_EXPORT(module_pci_unmap_bar);
+KERNEL_EXPORT(module_pci_set_driver_data);
+KERNEL_EXPORT(module_pci_driver_data);

@@ -1,5 +1,6 @@
 #include "module/module.h"
 
+#include "bus/pci_bus.h"
 #include "console/log.h"
 #include "mm/kernel_heap.h"
 #include "module/export.h"
@@ -214,6 +215,7 @@ ktl::ErrorOr<void> unload_module(ktl::StringView name) {
 
 void Module::release_everything() {
     release_module_devices(*this);
+    bus::pci::release_module_drivers(this);
 
     Allocations leaked = m_allocations.with([](Allocations& list) {
         Allocations taken = list;

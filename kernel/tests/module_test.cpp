@@ -3,6 +3,10 @@
 // its pages W^X (text R+X, read-only data R, data R+W, none writable and executable), shows in
 // /proc/modules, and unloads giving back every page.
 #include "arch/paging.h"
+#include "bus/pci_bus.h"
+#include "console/log.h"
+#include "device/device.h"
+#include "fs/sysfs/sysfs.h"
 #include "fs/vfs.h"
 #include "mm/kernel_heap.h"
 #include "mm/kernel_space.h"
@@ -32,7 +36,25 @@ KTEST(module_exports_are_exactly_the_documented_list) {
                               "memmove",
                               "memset",
                               "memcmp",
-                              "strlen"};
+                              "strlen",
+                              "module_pci_register_driver",
+                              "module_pci_unregister_driver",
+                              "module_pci_vendor_id",
+                              "module_pci_device_id",
+                              "module_pci_class",
+                              "module_pci_name",
+                              "module_pci_config_read32",
+                              "module_pci_config_write32",
+                              "module_pci_config_read16",
+                              "module_pci_config_write16",
+                              "module_pci_config_read8",
+                              "module_pci_enable",
+                              "module_pci_disable",
+                              "module_pci_bar",
+                              "module_pci_map_bar",
+                              "module_pci_unmap_bar",
+                              "module_pci_set_driver_data",
+                              "module_pci_driver_data"};
     KEXPECT_EQ(size_t(module::exports_end() - module::exports_begin()), sizeof expected / sizeof expected[0]);
     for (const char* name : expected) {
         uint64_t address = 0;
@@ -98,5 +120,40 @@ KTEST(module_hello_loads_write_xor_execute_and_unloads_completely) {
     KEXPECT(arch::translate(mm::kernel_root(), base).is_error());
     if (was_loaded)
         (void)module::load_module(ktl::ByteReader(image, metadata.size), "", "ktest");
+    mm::kfree(image);
+}
+
+// A PCI driver in a module (samples/edu.cpp) binds QEMU's edu device through the device model and lets
+// go of it when removed; every kernel test machine has `-device edu`.
+KTEST(a_pci_driver_module_binds_its_device_and_releases_it_on_removal) {
+    auto file = fs::open(system_lookup(), "/lib/modules/tests/edu.ko", fs::open_read_only, 0);
+    KASSERT(!file.is_error());
+    fs::InodeMetadata metadata = MUST(file.value()->metadata());
+    auto* image = static_cast<uint8_t*>(mm::kmalloc(metadata.size));
+    KASSERT(image != nullptr);
+    KASSERT(MUST(file.value()->read_at(0, fs::IoBuffer::kernel(static_cast<void*>(image)), metadata.size)) ==
+            metadata.size);
+    bus::pci::PciDevice* edu = nullptr;
+    device::for_each_device(bus::pci::pci_bus(), [&](device::Device& device) {
+        auto& pci = static_cast<bus::pci::PciDevice&>(device);
+        if (pci.function().vendor_id == 0x1234 && pci.function().device_id == 0x11e8)
+            edu = &pci;
+    });
+    uint64_t free_window = module::free_module_space_bytes();
+    for (int round = 0; round < 3; ++round) {
+        KASSERT(module::load_module(ktl::ByteReader(image, metadata.size), "", "ktest").has_value());
+        KEXPECT(fs::sysfs::find(fs::sysfs::root(), "bus/pci/drivers/edu"));
+        if (edu) {
+            KEXPECT(edu->driver() != nullptr && edu->driver()->name() == "edu");
+            KEXPECT(fs::sysfs::find(*edu->sysfs_directory(), "driver"));
+        } else {
+            klog::warn("test", "no edu device: the module bound nothing");
+        }
+        KEXPECT(module::unload_module("edu").has_value());
+        KEXPECT(!fs::sysfs::find(fs::sysfs::root(), "bus/pci/drivers/edu"));
+        if (edu)
+            KEXPECT(edu->driver() == nullptr);
+    }
+    KEXPECT_EQ(module::free_module_space_bytes(), free_window);
     mm::kfree(image);
 }
