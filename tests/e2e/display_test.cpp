@@ -26,27 +26,6 @@ namespace {
 
 using testing::HasSubstr;
 
-struct Image {
-    uint32_t width = 0, height = 0;
-    std::vector<uint8_t> rgb;
-    const uint8_t* pixel(uint32_t x, uint32_t y) const { return &rgb[(size_t(y) * width + x) * 3]; }
-};
-
-bool read_ppm(const std::string& bytes, Image& image) {
-    unsigned width = 0, height = 0, max_value = 0;
-    int header_length = 0;
-    if (std::sscanf(bytes.c_str(), "P6 %u %u %u%n", &width, &height, &max_value, &header_length) != 3 ||
-        max_value != 255)
-        return false;
-    size_t offset = size_t(header_length) + 1;
-    if (bytes.size() < offset + size_t(width) * height * 3)
-        return false;
-    image.width = width;
-    image.height = height;
-    image.rgb.assign(bytes.begin() + offset, bytes.begin() + offset + size_t(width) * height * 3);
-    return true;
-}
-
 // Boots with a screenshot taken once the boot log is on the screen; checks its size, the banner row
 // against the host rendering at that size, and log text below it.
 void expect_screen(const std::string& name, std::vector<std::string> arguments, uint32_t width,
@@ -60,8 +39,9 @@ void expect_screen(const std::string& name, std::vector<std::string> arguments, 
     ASSERT_EQ(run.exit_code, 0) << run.runner_errors << "\n" << run.serial;
     for (const std::string& line : log_lines)
         EXPECT_THAT(run.serial, HasSubstr(line));
-    Image image;
-    ASSERT_TRUE(read_ppm(e2e::read_file(screenshot), image)) << "no readable screenshot at " << screenshot;
+    e2e::Image image;
+    ASSERT_TRUE(e2e::read_ppm(e2e::read_file(screenshot), image))
+        << "no readable screenshot at " << screenshot;
     ASSERT_EQ(image.width, width);
     ASSERT_EQ(image.height, height);
 
@@ -167,8 +147,8 @@ TEST(Display, TextAfterARuntimeModeChangeIsDrawnAtTheNewSize) {
     std::remove(socket_path.c_str());
     ASSERT_THAT(run.serial, HasSubstr("fb-picture: ready, 100x37")) << run.runner_errors << run.serial;
     ASSERT_TRUE(taken) << "no screendump from the monitor";
-    Image image;
-    ASSERT_TRUE(read_ppm(e2e::read_file(picture), image));
+    e2e::Image image;
+    ASSERT_TRUE(e2e::read_ppm(e2e::read_file(picture), image));
     ASSERT_EQ(image.width, width);
     ASSERT_EQ(image.height, height);
 

@@ -1,5 +1,7 @@
 #include "e2e_support.h"
 
+#include <cstdio>
+
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -177,6 +179,22 @@ int InteractiveRunner::exit_code(int seconds) {
         usleep(100'000);
     }
     return -1;
+}
+
+// QEMU's screendump writes binary PPM: "P6\n<width> <height>\n255\n" then RGB bytes.
+bool read_ppm(const std::string& bytes, Image& image) {
+    unsigned width = 0, height = 0, max_value = 0;
+    int header_length = 0;
+    if (std::sscanf(bytes.c_str(), "P6 %u %u %u%n", &width, &height, &max_value, &header_length) != 3 ||
+        max_value != 255)
+        return false;
+    size_t offset = size_t(header_length) + 1;
+    if (bytes.size() < offset + size_t(width) * height * 3)
+        return false;
+    image.width = width;
+    image.height = height;
+    image.rgb.assign(bytes.begin() + offset, bytes.begin() + offset + size_t(width) * height * 3);
+    return true;
 }
 
 } // namespace e2e

@@ -1,6 +1,7 @@
 // Running the runner from a test and reading back what it saved.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,15 @@ struct RunResult {
 RunResult run_kernel(const std::string& name, const std::vector<std::string>& arguments);
 
 std::string test_log_path(const std::string& file_name);
+
+// A screenshot as QEMU's screendump writes it (binary PPM): 3 bytes a pixel, rows top to bottom.
+struct Image {
+    uint32_t width = 0, height = 0;
+    std::vector<uint8_t> rgb;
+    const uint8_t* pixel(uint32_t x, uint32_t y) const { return &rgb[(size_t(y) * width + x) * 3]; }
+};
+// False when `bytes` is not a whole "P6 W H 255" image.
+bool read_ppm(const std::string& bytes, Image& image);
 std::string read_file(const std::string& path);
 // Removes ANSI escape sequences and carriage returns, as a person reading the console would see it.
 std::string strip_terminal_codes(const std::string& text);

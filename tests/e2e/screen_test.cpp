@@ -11,28 +11,6 @@
 
 namespace {
 
-struct Image {
-    uint32_t width = 0, height = 0;
-    std::vector<uint8_t> rgb; // 3 bytes a pixel, rows top to bottom
-    const uint8_t* pixel(uint32_t x, uint32_t y) const { return &rgb[(size_t(y) * width + x) * 3]; }
-};
-
-// QEMU's screendump writes binary PPM: "P6\n<width> <height>\n255\n" then RGB bytes.
-bool read_ppm(const std::string& bytes, Image& image) {
-    unsigned width = 0, height = 0, max_value = 0;
-    int header_length = 0;
-    if (std::sscanf(bytes.c_str(), "P6 %u %u %u%n", &width, &height, &max_value, &header_length) != 3 ||
-        max_value != 255)
-        return false;
-    size_t offset = size_t(header_length) + 1;
-    if (bytes.size() < offset + size_t(width) * height * 3)
-        return false;
-    image.width = width;
-    image.height = height;
-    image.rgb.assign(bytes.begin() + offset, bytes.begin() + offset + size_t(width) * height * 3);
-    return true;
-}
-
 class ScreenTest : public testing::TestWithParam<const char*> {};
 
 TEST_P(ScreenTest, BannerMatchesHostRenderingAndLogTextFollows) {
@@ -42,8 +20,9 @@ TEST_P(ScreenTest, BannerMatchesHostRenderingAndLogTextFollows) {
     auto run = e2e::run_kernel("screen-" + firmware, {"--firmware=" + firmware, "--screenshot=" + screenshot,
                                                       "--expect=blog_os: boot complete", "--timeout=120"});
     ASSERT_EQ(run.exit_code, 0) << run.runner_errors;
-    Image image;
-    ASSERT_TRUE(read_ppm(e2e::read_file(screenshot), image)) << "no readable screenshot at " << screenshot;
+    e2e::Image image;
+    ASSERT_TRUE(e2e::read_ppm(e2e::read_file(screenshot), image))
+        << "no readable screenshot at " << screenshot;
     ASSERT_EQ(image.width, 1024u);
     ASSERT_EQ(image.height, 768u);
 
