@@ -114,13 +114,10 @@ BlockCache* create_cache(BlockDevice& device) {
     auto* cache = new (std::nothrow) BlockCache(device);
     if (!cache)
         return nullptr;
-    all_caches.with([&](ktl::IntrusiveList<BlockCache, CacheListTag>& caches) {
-        caches.push_back(*cache);
-        if (!shrinker_registered) {
-            shrinker_registered = true;
-            mm::register_shrinker(shrinker);
-        }
-    });
+    // Outside the list's lock: the reclaim task holds the shrinkers' lock while it takes ours.
+    if (!__atomic_exchange_n(&shrinker_registered, true, __ATOMIC_ACQ_REL))
+        mm::register_shrinker(shrinker);
+    all_caches.with([&](ktl::IntrusiveList<BlockCache, CacheListTag>& caches) { caches.push_back(*cache); });
     return cache;
 }
 
@@ -186,7 +183,8 @@ ktl::ErrorOr<CachedPage*> BlockCache::acquire(uint64_t index, bool read_in) {
             sync::MutexLocker locker(m_lock);
             if (page->valid)
                 return page;
-            if (!read_in) {
+            // Not overwritten while another task reads it in: that read would land on the new bytes.
+            if (!read_in && !page->busy) {
                 __builtin_memset(page->bytes(), 0, page_bytes);
                 page->valid = true;
                 return page;
@@ -384,7 +382,7 @@ namespace {
 ktl::ErrorOr<BlockHandle> get(BlockDevice& device, uint64_t number, uint32_t size, bool overwrite) {
     if (size < device.logical_block_size() || size > page_bytes || (size & (size - 1)) != 0)
         return ktl::Errno::InvalidArgument;
-    if (number > (UINT64_MAX >> page_shift) || (number + 1) * size > device.size())
+    if (number >= device.size() / size)
         return ktl::Errno::OutOfRange;
     BlockCache* cache = device.cache();
     if (!cache)

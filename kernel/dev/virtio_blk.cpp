@@ -37,9 +37,13 @@ constexpr size_t slot_bytes = 32;
 constexpr size_t max_slots = 4096 / slot_bytes;
 constexpr size_t max_disks = 26 * 27; // vda…vdz, vdaa…vdzz
 
+// A request the device has not answered in this long fails the device (Linux's default timeout).
+constexpr uint64_t request_timeout_ns = 30'000'000'000;
+
 struct Slot {
     block::Request* request = nullptr;
     uint32_t expected_written = 0; // data bytes the device writes (reads), plus the status byte
+    uint64_t started_ns = 0;
 };
 
 class VirtioDisk final : public block::BlockDevice {
@@ -114,7 +118,23 @@ public:
     const ::pci::Address& address() const { return m_address; }
     uint64_t interrupts() const { return __atomic_load_n(&m_interrupt_count, __ATOMIC_RELAXED); }
 
-    void poll_completions() override { drain(); }
+    // Each millisecond from a waiter: completions an interrupt did not bring, and a device that
+    // stopped answering.
+    void poll_completions() override {
+        drain();
+        uint64_t now = time::monotonic_ns();
+        bool stuck = m_state.with([&](State& state) {
+            for (size_t i = 0; i < m_slot_count; ++i)
+                if (state.slots[i].request && now - state.slots[i].started_ns > request_timeout_ns)
+                    return !state.dead;
+            return false;
+        });
+        if (stuck) {
+            klog::error(log_subsystem, "{}: no answer within {} s", name(),
+                        request_timeout_ns / 1'000'000'000);
+            fail_device(ktl::Error::from_errno(ktl::Errno::TimedOut));
+        }
+    }
 
 protected:
     void start(block::Request& request) override {
@@ -248,7 +268,7 @@ private:
         writable[writable_count++] = {header_physical + sizeof(blk::RequestHeader), 1};
         TRY(state.queue.add(std::span(readable, readable_count), std::span(writable, writable_count),
                             &state.slots[slot]));
-        state.slots[slot] = {&request, data_written + 1};
+        state.slots[slot] = {&request, data_written + 1, time::monotonic_ns()};
         ++state.in_flight;
         return {};
     }
