@@ -39,8 +39,9 @@ class CachedPage : public ktl::IntrusiveListNode<LruTag>, public ktl::IntrusiveL
 public:
     uint64_t index = 0;
     uint64_t frame = 0;
-    uint32_t holders = 0; // handles, and tasks inside acquire or write-back
-    bool valid = false;   // holds the device's bytes (read in, or overwritten whole)
+    uint32_t holders = 0;         // handles, mappings, and tasks inside acquire or write-back
+    uint32_t mapped_writable = 0; // mappings that may store into it without a fault
+    bool valid = false;           // holds the device's bytes (read in, or overwritten whole)
     bool dirty = false;
     bool busy = false; // a read or a write of it is in progress
     uint64_t dirtied_at = 0;
@@ -56,6 +57,7 @@ public:
     ktl::ErrorOr<CachedPage*> acquire(uint64_t index, bool read_in);
     void release(CachedPage& page);
     void mark_dirty(CachedPage& page);
+    void set_mapped_writable(CachedPage& page, bool mapped);
     ktl::ErrorOr<void> write_back(uint64_t older_than_ns, bool all);
     size_t drop_clean(size_t count);
     CacheStatistics statistics();
@@ -245,10 +247,27 @@ struct WriteBatch {
 
 } // namespace
 
+void BlockCache::set_mapped_writable(CachedPage& page, bool mapped) {
+    sync::MutexLocker locker(m_lock);
+    page.mapped_writable += mapped ? 1 : -1;
+}
+
 ktl::ErrorOr<void> BlockCache::write_back(uint64_t older_than_ns, bool all) {
     auto* batch = new (std::nothrow) WriteBatch;
     if (!batch)
         return ktl::Errno::NoMemory;
+    if (all) {
+        // Stores through a shared mapping leave no trace: a page mapped writable is written at
+        // every sync while it stays mapped.
+        sync::MutexLocker locker(m_lock);
+        for (CachedPage& page : m_lru) {
+            if (page.mapped_writable && !page.dirty) {
+                page.dirty = true;
+                page.dirtied_at = time::monotonic_ns();
+                m_dirty.push_back(page);
+            }
+        }
+    }
     ktl::ErrorOr<void> first_error = {};
     uint64_t now = time::monotonic_ns();
     for (;;) {
@@ -495,6 +514,83 @@ void write_back_expired(uint64_t age_ns) {
         if (auto written = cache->write_back(age_ns, false); written.is_error())
             klog::warn("block", "{}: periodic write-back failed: {}", device.name(), written.error().name());
     });
+}
+
+namespace {
+
+// What mmap of a device file holds: the pages it handed out, pinned until the last mapping goes.
+class BlockMapping final : public mm::MappedObject {
+public:
+    BlockMapping(ktl::RefPtr<BlockDevice> device, BlockCache& cache)
+        : m_device(static_cast<ktl::RefPtr<BlockDevice>&&>(device)), m_cache(cache) {}
+
+    ~BlockMapping() override {
+        m_pages.with([&](ktl::HashMap<uint64_t, Pinned>& pages) {
+            for (auto& entry : pages) {
+                if (entry.value.writable) {
+                    m_cache.mark_dirty(*entry.value.page); // its last stores are written back
+                    m_cache.set_mapped_writable(*entry.value.page, false);
+                }
+                m_cache.release(*entry.value.page);
+            }
+        });
+    }
+
+    ktl::ErrorOr<uint64_t> frame_for(uint64_t index, Access access) override {
+        uint64_t pages = (m_device->size() + page_bytes - 1) >> page_shift;
+        if (index >= pages)
+            return ktl::Errno::BadAddress;
+        return m_pages.with([&](ktl::HashMap<uint64_t, Pinned>& pinned) -> ktl::ErrorOr<uint64_t> {
+            Pinned* found = pinned.get(index);
+            if (!found) {
+                CachedPage* page = TRY(m_cache.acquire(index, true));
+                if (auto kept = pinned.try_set(index, Pinned{page, false}); kept.is_error()) {
+                    m_cache.release(*page);
+                    return kept.error();
+                }
+                found = pinned.get(index);
+            }
+            if (access == Access::Write) {
+                if (m_device->is_read_only())
+                    return ktl::Errno::BadAddress;
+                if (!found->writable) {
+                    found->writable = true;
+                    m_cache.set_mapped_writable(*found->page, true);
+                }
+                m_cache.mark_dirty(*found->page);
+            }
+            return found->page->frame;
+        });
+    }
+
+    uint64_t existing_frame(uint64_t index) override {
+        // Only pages this mapping holds: a cached page it does not hold may be dropped meanwhile.
+        return m_pages.with([&](ktl::HashMap<uint64_t, Pinned>& pinned) {
+            Pinned* found = pinned.get(index);
+            return found ? found->page->frame : uint64_t(0);
+        });
+    }
+
+    const void* identity() const override { return &m_cache; }
+
+private:
+    struct Pinned {
+        CachedPage* page = nullptr;
+        bool writable = false;
+    };
+    ktl::RefPtr<BlockDevice> m_device;
+    BlockCache& m_cache;
+    sync::MutexProtected<ktl::HashMap<uint64_t, Pinned>> m_pages;
+};
+
+} // namespace
+
+ktl::ErrorOr<ktl::RefPtr<mm::MappedObject>> create_mapping(BlockDevice& device) {
+    BlockCache* cache = device.cache();
+    if (!cache)
+        return ktl::Errno::NoMemory;
+    auto mapping = TRY(ktl::try_make_ref_counted<BlockMapping>(ktl::RefPtr<BlockDevice>(&device), *cache));
+    return ktl::RefPtr<mm::MappedObject>(mapping.ptr());
 }
 
 CacheStatistics statistics(BlockDevice& device) {

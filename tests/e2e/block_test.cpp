@@ -51,9 +51,11 @@ bool write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
     return static_cast<bool>(out);
 }
 
-// What the guest program writes over the second partition (sectors 8192-12287).
+// What the guest program writes: over the second partition (sectors 8192-12287), and 8 bytes through
+// a mapping of the first.
 std::vector<uint8_t> expected_after(const std::vector<uint8_t>& original) {
     std::vector<uint8_t> image = original;
+    std::memcpy(image.data() + 2049 * 512 + 16, "mmapped!", 8); // through a shared mapping of vda1
     for (uint64_t sector = 0; sector < 4096; ++sector) {
         uint8_t* bytes = image.data() + (8192 + sector) * 512;
         uint64_t value = written_marker | sector;
@@ -104,7 +106,8 @@ TEST(Block, VirtioDisksAndRamDisksReadWriteAndPartitionAsOnLinux) {
     for (const char* test :
          {"the_disk_and_its_partitions_report_their_sizes", "the_disk_holds_the_pattern_the_host_wrote",
           "writes_to_a_partition_reach_the_disk_after_fsync",
-          "a_ram_disk_reads_back_what_was_written_at_any_offset", "block_device_errors_are_linux_errors"})
+          "a_ram_disk_reads_back_what_was_written_at_any_offset",
+          "a_shared_mapping_of_a_ram_disk_sees_its_reads_and_writes", "block_device_errors_are_linux_errors"})
         EXPECT_THAT(run.serial, HasSubstr(std::string("test ") + test + " ... ok")) << test;
     EXPECT_THAT(run.serial, HasSubstr("vda-status=0"));
     EXPECT_THAT(run.serial, HasSubstr("vdb-status=0"));

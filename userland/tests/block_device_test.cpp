@@ -6,7 +6,8 @@
 // then they return). With BLOCK_TEST_DISK=/dev/vda the disk tests also run: the end-to-end test boots
 // with an image whose every 512-byte sector starts with its number (little-endian u64) followed by
 // bytes (sector * 13 + offset) & 0xff, and an MBR with partitions of 4096 sectors at 2048 and 8192;
-// they check the pattern, then write another one over vda2 for the host to check after power-off.
+// they check the pattern, then write another one over vda2 (and "mmapped!" at byte 16 of sector
+// 2049, through a shared mapping of vda1) for the host to check after power-off.
 #include "test/test.h"
 
 #include <cerrno>
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -125,6 +127,23 @@ TEST(a_ram_disk_reads_back_what_was_written_at_any_offset) {
     close(fd);
 }
 
+TEST(a_shared_mapping_of_a_ram_disk_sees_its_reads_and_writes) {
+    int fd = open("/dev/ram0", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    auto* mapped = static_cast<char*>(mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 4096));
+    ASSERT_NE(mapped, MAP_FAILED);
+    memcpy(mapped + 10, "mapped", 6);
+    char back[6] = {};
+    ASSERT_EQ(pread(fd, back, 6, 4096 + 10), 6);
+    EXPECT_EQ(memcmp(back, "mapped", 6), 0);
+    ASSERT_EQ(pwrite(fd, "pwrite", 6, 4096 + 4096 + 100), 6);
+    EXPECT_EQ(memcmp(mapped + 4096 + 100, "pwrite", 6), 0);
+    EXPECT_EQ(munmap(mapped, 8192), 0);
+    EXPECT_EQ(fsync(fd), 0);
+    close(fd);
+}
+
 TEST(block_device_errors_are_linux_errors) {
     int fd = open("/dev/ram0", O_RDWR | O_CLOEXEC);
     if (fd < 0)
@@ -231,6 +250,18 @@ TEST(writes_to_a_partition_reach_the_disk_after_fsync) {
     EXPECT_EQ(memcmp(back, data, bytes), 0);
     EXPECT_ERRNO(ioctl(partition, BLKRRPART, 0), EINVAL); // a partition has no partitions
     close(partition);
+    // A store through a shared mapping of vda1 reaches the disk at fsync, after the unmap.
+    int first = open(path_of("%s1", disk).text, O_RDWR | O_CLOEXEC);
+    ASSERT_GE(first, 0);
+    auto* mapped = static_cast<char*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, first, 0));
+    ASSERT_NE(mapped, MAP_FAILED);
+    uint64_t stored = 0;
+    memcpy(&stored, mapped + 512, 8);
+    EXPECT_EQ(stored, 2049u);
+    memcpy(mapped + 512 + 16, "mmapped!", 8);
+    EXPECT_EQ(munmap(mapped, 4096), 0);
+    EXPECT_EQ(fsync(first), 0);
+    close(first);
     // With no partition open the table is read again and the partitions come back the same.
     EXPECT_EQ(ioctl(whole, BLKRRPART, 0), 0);
     EXPECT_EQ(sysfs_number(path_of("/sys/class/block/%s2/size", base_name(disk))), 4096u);
