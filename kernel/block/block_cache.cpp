@@ -26,8 +26,11 @@ namespace {
 
 constexpr uint32_t page_bytes = 4096;
 constexpr uint32_t page_shift = 12;
-// Writes in flight at once during write-back.
-constexpr size_t write_back_batch = 32;
+// Pages taken per round of write-back; neighbours go in one request of up to Request::max_segments.
+constexpr size_t write_back_batch = 128;
+// The most pages one read brings in: a miss right after the last read doubles the window up to it
+// (sequential readers get 64 KiB requests), any other miss reads one page.
+constexpr uint32_t max_read_window = Request::max_segments;
 
 struct LruTag;
 struct DirtyTag;
@@ -76,6 +79,9 @@ private:
         return size - start < page_bytes ? static_cast<uint32_t>(size - start) : page_bytes;
     }
     void free_page(CachedPage& page);
+    // Under the lock: up to `count` pages after `index` that are not cached, made busy for a read;
+    // stops at the first one cached, the device's end or a failed allocation.
+    size_t make_read_ahead(uint64_t index, size_t count, CachedPage** out);
 
     BlockDevice& m_device;
     sync::Mutex m_lock;
@@ -85,7 +91,9 @@ private:
     sched::WaitQueue m_io_done;
     uint64_t m_reads = 0;
     uint64_t m_writes = 0;
-    uint32_t m_writes_in_progress = 0; // pages being written back, read without the lock by waiters
+    uint32_t m_writes_in_progress = 0;       // pages being written back, read without the lock by waiters
+    uint64_t m_next_sequential = UINT64_MAX; // the page after the last read
+    uint32_t m_read_window = 1;
 };
 
 namespace {
@@ -201,18 +209,40 @@ ktl::ErrorOr<CachedPage*> BlockCache::acquire(uint64_t index, bool read_in) {
             m_io_done.wait_until([&] { return !__atomic_load_n(&page->busy, __ATOMIC_ACQUIRE); });
             continue;
         }
+        CachedPage* ahead[max_read_window];
+        size_t ahead_count = 0;
+        {
+            sync::MutexLocker locker(m_lock);
+            m_read_window = index == m_next_sequential
+                                ? (m_read_window * 2 < max_read_window ? m_read_window * 2 : max_read_window)
+                                : 1;
+            if (length == page_bytes)
+                ahead_count = make_read_ahead(index, m_read_window - 1, ahead);
+            m_next_sequential = index + 1 + ahead_count;
+        }
         Request request;
         request.operation = Operation::Read;
         request.sector = index << (page_shift - sector_shift);
         request.add_segment(page->frame, length);
         if (length < page_bytes)
             __builtin_memset(page->bytes() + length, 0, page_bytes - length);
+        for (size_t i = 0; i < ahead_count; ++i) {
+            uint32_t ahead_length = page_length(ahead[i]->index);
+            if (ahead_length < page_bytes)
+                __builtin_memset(ahead[i]->bytes() + ahead_length, 0, page_bytes - ahead_length);
+            request.add_segment(ahead[i]->frame, ahead_length);
+        }
         ktl::ErrorOr<void> result = m_device.submit_and_wait(request);
         {
             sync::MutexLocker locker(m_lock);
             page->valid = !result.is_error();
             ++m_reads;
             __atomic_store_n(&page->busy, false, __ATOMIC_RELEASE);
+            // Read-ahead pages nobody asked for yet; after a failure each is read again on its own.
+            for (size_t i = 0; i < ahead_count; ++i) {
+                ahead[i]->valid = !result.is_error();
+                __atomic_store_n(&ahead[i]->busy, false, __ATOMIC_RELEASE);
+            }
         }
         m_io_done.wake_all();
         if (result.is_error()) {
@@ -221,6 +251,37 @@ ktl::ErrorOr<CachedPage*> BlockCache::acquire(uint64_t index, bool read_in) {
         }
         return page;
     }
+}
+
+size_t BlockCache::make_read_ahead(uint64_t index, size_t count, CachedPage** out) {
+    size_t made = 0;
+    while (made < count) {
+        uint64_t next = index + 1 + made;
+        // A partial page ends the device: it may only come last, which it does.
+        if (page_length(next) == 0 || m_pages.get(next))
+            break;
+        auto frame = mm::allocate_frame();
+        if (frame.is_error())
+            break;
+        auto* page = new (std::nothrow) CachedPage;
+        if (!page) {
+            mm::free_frame(frame.value());
+            break;
+        }
+        page->index = next;
+        page->frame = frame.value();
+        page->busy = true;
+        if (m_pages.try_set(next, page).is_error()) {
+            mm::free_frame(page->frame);
+            delete page;
+            break;
+        }
+        m_lru.push_back(*page);
+        out[made++] = page;
+        if (page_length(next) < page_bytes)
+            break;
+    }
+    return made;
 }
 
 void BlockCache::release(CachedPage& page) {
@@ -239,8 +300,20 @@ void BlockCache::mark_dirty(CachedPage& page) {
 
 namespace {
 
+// Insertion sort: a batch is short and nearly in order already (pages are dirtied front to back).
+void sort_by_index(CachedPage** pages, size_t count) {
+    for (size_t i = 1; i < count; ++i) {
+        CachedPage* moving = pages[i];
+        size_t j = i;
+        for (; j > 0 && pages[j - 1]->index > moving->index; --j)
+            pages[j] = pages[j - 1];
+        pages[j] = moving;
+    }
+}
+
 struct WriteBatch {
     Request requests[write_back_batch];
+    size_t first_page[write_back_batch]; // each request's first entry in `pages`
     CachedPage* pages[write_back_batch];
     size_t count = 0;
 };
@@ -300,31 +373,43 @@ ktl::ErrorOr<void> BlockCache::write_back(uint64_t older_than_ns, bool all) {
                 [&] { return __atomic_load_n(&m_writes_in_progress, __ATOMIC_ACQUIRE) == 0; });
             continue;
         }
-        // All of the batch in flight at once: the device may reorder and overlap them.
+        // Pages in index order, neighbours joined into one request; all requests in flight at once
+        // (the device may reorder and overlap them).
+        sort_by_index(batch->pages, batch->count);
+        size_t request_count = 0;
         for (size_t i = 0; i < batch->count; ++i) {
-            Request& request = batch->requests[i];
-            request = Request();
-            request.operation = Operation::Write;
-            request.sector = batch->pages[i]->index << (page_shift - sector_shift);
-            request.add_segment(batch->pages[i]->frame, page_length(batch->pages[i]->index));
-            m_device.submit(request);
-        }
-        for (size_t i = 0; i < batch->count; ++i) {
-            ktl::ErrorOr<void> result = batch->requests[i].wait();
             CachedPage& page = *batch->pages[i];
+            Request* request = request_count ? &batch->requests[request_count - 1] : nullptr;
+            bool joins = request && batch->pages[i - 1]->index + 1 == page.index &&
+                         request->segment_count < Request::max_segments;
+            if (!joins) {
+                request = &batch->requests[request_count++];
+                *request = Request();
+                request->operation = Operation::Write;
+                request->sector = page.index << (page_shift - sector_shift);
+            }
+            request->add_segment(page.frame, page_length(page.index));
+            batch->first_page[request_count - 1] = joins ? batch->first_page[request_count - 1] : i;
+        }
+        for (size_t r = 0; r < request_count; ++r)
+            m_device.submit(batch->requests[r]);
+        for (size_t r = 0; r < request_count; ++r) {
+            ktl::ErrorOr<void> result = batch->requests[r].wait();
             sync::MutexLocker locker(m_lock);
-            __atomic_store_n(&page.busy, false, __ATOMIC_RELEASE);
-            __atomic_sub_fetch(&m_writes_in_progress, 1, __ATOMIC_RELEASE);
-            --page.holders;
-            ++m_writes;
-            if (result.is_error()) {
-                if (!first_error.is_error())
-                    first_error = result.error();
-                if (!page.dirty) {
+            size_t first = batch->first_page[r];
+            for (size_t i = first; i < first + batch->requests[r].segment_count; ++i) {
+                CachedPage& page = *batch->pages[i];
+                __atomic_store_n(&page.busy, false, __ATOMIC_RELEASE);
+                __atomic_sub_fetch(&m_writes_in_progress, 1, __ATOMIC_RELEASE);
+                --page.holders;
+                ++m_writes;
+                if (result.is_error() && !page.dirty) {
                     page.dirty = true;
                     m_dirty.push_back(page);
                 }
             }
+            if (result.is_error() && !first_error.is_error())
+                first_error = result.error();
         }
         m_io_done.wake_all();
         if (first_error.is_error())

@@ -64,7 +64,7 @@ public:
         }
     }
 
-    uint64_t reads = 0, writes = 0, flushes = 0;
+    uint64_t reads = 0, writes = 0, flushes = 0, pages_written = 0;
     size_t most_in_flight = 0;
 
 protected:
@@ -100,6 +100,8 @@ private:
             offset += request.segments[i].length;
         }
         ++(request.operation == block::Operation::Read ? reads : writes);
+        if (request.operation == block::Operation::Write)
+            pages_written += request.bytes() / 4096;
         request.complete({});
     }
 
@@ -240,16 +242,53 @@ KTEST(the_block_cache_writes_back_on_sync_and_not_before) {
     block::write_back_expired(3'600'000'000'000);
     KEXPECT_EQ(disk->writes, 0u);
     KASSERT(!block::sync_device(*disk).is_error());
-    KEXPECT_EQ(disk->writes, 2u);
+    KEXPECT_EQ(disk->writes, 1u); // the two neighbouring pages in one request
+    KEXPECT_EQ(disk->pages_written, 2u);
     KEXPECT_EQ(disk->flushes, 1u);
     KEXPECT(matches(disk->storage() + 1000, sizeof data, 42));
     KEXPECT_EQ(block::statistics(*disk).dirty_pages, 0u);
     // A second sync has nothing to write.
     KASSERT(!block::sync_device(*disk).is_error());
-    KEXPECT_EQ(disk->writes, 2u);
+    KEXPECT_EQ(disk->writes, 1u);
     // Reads past the end stop there; writes past it are ENOSPC.
     KEXPECT_EQ(block::read(*disk, (1 << 20) - 10, back, 100).value(), 10u);
     KEXPECT_EQ(block::write(*disk, 1 << 20, data, 1).error().code(), ktl::Errno::NoSpace);
+}
+
+KTEST(the_block_cache_reads_ahead_for_sequential_readers_only) {
+    ktl::RefPtr<TestDisk> disk = TestDisk::make("ktest-ahead", 6, 1 << 20);
+    KASSERT(disk);
+    fill(disk->storage(), 1 << 20, 77);
+    uint8_t page[4096];
+    // Pages 0-14 in order: windows of 1, 2, 4 and 8 pages, four reads.
+    for (uint64_t index = 0; index < 15; ++index) {
+        KASSERT_EQ(block::read(*disk, index * 4096, page, 4096).value(), 4096u);
+        KEXPECT(matches(page, 4096, static_cast<uint8_t>(77 + index * 4096 * 7)));
+    }
+    KEXPECT_EQ(disk->reads, 4u);
+    // Scattered pages: one read each, nothing more.
+    for (uint64_t index : {100u, 50u, 200u}) {
+        KASSERT_EQ(block::read(*disk, index * 4096, page, 4096).value(), 4096u);
+        KEXPECT(matches(page, 4096, static_cast<uint8_t>(77 + index * 4096 * 7)));
+    }
+    KEXPECT_EQ(disk->reads, 7u);
+    KEXPECT_EQ(block::statistics(*disk).pages, 18u);
+}
+
+KTEST(the_block_cache_joins_neighbouring_dirty_pages_into_one_write) {
+    ktl::RefPtr<TestDisk> disk = TestDisk::make("ktest-join", 7, 1 << 20);
+    KASSERT(disk);
+    uint8_t data[4096];
+    fill(data, sizeof data, 3);
+    // Dirtied out of order: pages 12, 10, 11 and 40 make two requests.
+    for (uint64_t index : {12u, 10u, 40u, 11u})
+        KASSERT(!block::write(*disk, index * 4096, data, sizeof data).is_error());
+    KASSERT(!block::sync_device(*disk).is_error());
+    KEXPECT_EQ(disk->writes, 2u);
+    KEXPECT_EQ(disk->pages_written, 4u);
+    for (uint64_t index : {10u, 11u, 12u, 40u})
+        KEXPECT(matches(disk->storage() + index * 4096, 4096, 3));
+    KEXPECT_EQ(disk->storage()[13 * 4096], 0);
 }
 
 KTEST(the_block_cache_periodic_write_back_takes_pages_by_age) {
