@@ -93,7 +93,7 @@ TEST(Block, VirtioDisksAndRamDisksReadWriteAndPartitionAsOnLinux) {
          "--qemu-arg=virtio-blk-pci,drive=ro",
          "--cmdline=rd_nr=2 ramdisk_size=8192 init=/bin/sh -- -c \"BLOCK_TEST_DISK=/dev/vda "
          "/tests/block_device_test; echo vda-status=$?; BLOCK_TEST_DISK=/dev/vdb /tests/block_device_test; "
-         "echo vdb-status=$?; cat /sys/block/ram1/size; ls -l /dev/vda1 /dev/ram1; "
+         "echo vdb-status=$?; cat /sys/block/ram1/size /proc/partitions; ls -l /dev/vda1 /dev/ram1; "
          "grep virtio-blk /proc/interrupts; echo vdc-ro=$(cat /sys/block/vdc/ro); "
          "dd if=/dev/zero of=/dev/vdc bs=512 count=1; poweroff -f\""});
     ASSERT_EQ(run.exit_code, 0) << run.runner_errors << run.serial;
@@ -107,11 +107,15 @@ TEST(Block, VirtioDisksAndRamDisksReadWriteAndPartitionAsOnLinux) {
          {"the_disk_and_its_partitions_report_their_sizes", "the_disk_holds_the_pattern_the_host_wrote",
           "writes_to_a_partition_reach_the_disk_after_fsync",
           "a_ram_disk_reads_back_what_was_written_at_any_offset",
-          "a_shared_mapping_of_a_ram_disk_sees_its_reads_and_writes", "block_device_errors_are_linux_errors"})
+          "a_shared_mapping_of_a_ram_disk_sees_its_reads_and_writes",
+          "proc_partitions_agrees_with_sys_class_block", "block_device_errors_are_linux_errors"})
         EXPECT_THAT(run.serial, HasSubstr(std::string("test ") + test + " ... ok")) << test;
     EXPECT_THAT(run.serial, HasSubstr("vda-status=0"));
     EXPECT_THAT(run.serial, HasSubstr("vdb-status=0"));
     EXPECT_THAT(run.serial, ContainsRegex("\n16384\n"));
+    EXPECT_THAT(run.serial, HasSubstr("major minor  #blocks  name\n\n"));
+    EXPECT_THAT(run.serial, HasSubstr(" 254        0       8192 vda\n 254        1       2048 vda1\n"
+                                      " 254        2       2048 vda2\n"));
     EXPECT_THAT(run.serial, ContainsRegex("brw-rw---- +1 +0 +0 +254, +1 [^\n]*/dev/vda1"));
     EXPECT_THAT(run.serial, ContainsRegex("brw-rw---- +1 +0 +0 +1, +1 [^\n]*/dev/ram1"));
     // The read-only disk says so, refuses writes with EROFS, and stays as it was.

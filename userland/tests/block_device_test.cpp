@@ -107,6 +107,33 @@ TEST(a_ram_disk_reports_one_size_everywhere) {
     EXPECT_EQ(major(status.st_rdev), 1u); // brd's major
 }
 
+// Each line of /proc/partitions ("major minor  #blocks  name") agrees with sysfs: its numbers with
+// dev, its size in KiB with size (512-byte sectors).
+TEST(proc_partitions_agrees_with_sys_class_block) {
+    FILE* file = fopen("/proc/partitions", "re");
+    if (!file)
+        return;
+    char line[256];
+    ASSERT_TRUE(fgets(line, sizeof line, file) != nullptr);
+    EXPECT_EQ(strcmp(line, "major minor  #blocks  name\n"), 0);
+    int listed = 0;
+    while (fgets(line, sizeof line, file)) {
+        unsigned major_number = 0, minor_number = 0;
+        unsigned long long kib = 0;
+        char name[64] = {};
+        if (sscanf(line, "%u %u %llu %63s", &major_number, &minor_number, &kib, name) != 4)
+            continue;
+        ++listed;
+        char dev[32];
+        snprintf(dev, sizeof dev, "%u:%u\n", major_number, minor_number);
+        EXPECT_EQ(strcmp(read_text(path_of("/sys/class/block/%s/dev", name)).text, dev), 0);
+        EXPECT_EQ(sysfs_number(path_of("/sys/class/block/%s/size", name)) / 2, kib);
+    }
+    fclose(file);
+    if (access("/dev/ram0", F_OK) == 0)
+        EXPECT_GT(listed, 0);
+}
+
 TEST(a_ram_disk_reads_back_what_was_written_at_any_offset) {
     int fd = open("/dev/ram0", O_RDWR | O_CLOEXEC);
     if (fd < 0)
