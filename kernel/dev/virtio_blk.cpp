@@ -306,15 +306,9 @@ private:
                     size_t index = static_cast<size_t>(slot - state.slots);
                     uint8_t status = *(reinterpret_cast<volatile uint8_t*>(m_headers.data()) +
                                        index * slot_bytes + sizeof(::virtio::block::RequestHeader));
-                    int result = 0;
-                    // The device says how much it wrote: all of a read and the status byte, no less.
-                    if (completion.written < 1 ||
-                        (slot->expected_written > 1 && completion.written != slot->expected_written))
-                        result = static_cast<int>(ktl::Errno::IoError);
-                    else if (status == ::virtio::block::status::unsupported)
-                        result = static_cast<int>(ktl::Errno::NotSupported);
-                    else if (status != ::virtio::block::status::ok)
-                        result = static_cast<int>(ktl::Errno::IoError);
+                    int result =
+                        ::virtio::block::completion_errno(slot->request->operation == block::Operation::Read,
+                                                          slot->expected_written, completion.written, status);
                     done[count] = slot->request;
                     results[count] = result;
                     ++count;

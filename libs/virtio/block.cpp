@@ -12,6 +12,15 @@ bool is_power_of_two(uint64_t value) {
 
 } // namespace
 
+int completion_errno(bool is_read, uint32_t expected_written, uint32_t written, uint8_t status_byte) {
+    constexpr int eio = 5, eopnotsupp = 95;
+    if (written < 1 || (is_read && written != expected_written))
+        return eio;
+    if (status_byte == status::ok)
+        return 0;
+    return status_byte == status::unsupported ? eopnotsupp : eio;
+}
+
 Geometry check_config(const RawConfig& raw) {
     Geometry geometry;
     if (raw.features & feature::blk_size) {

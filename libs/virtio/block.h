@@ -67,6 +67,12 @@ struct Geometry {
     const char* problem = nullptr; // a value refused (and replaced by a safe one), for the log
 };
 
+// What a completed request came to, from what the device reported: `written` bytes (the used
+// ring's length) and the status byte. A read must have written all its data and the status byte
+// (`expected_written`, the data plus one); any request at least the status byte. 0 for success, else
+// an errno (5 EIO for a short length, an error or an unknown status; 95 EOPNOTSUPP for UNSUPP).
+int completion_errno(bool is_read, uint32_t expected_written, uint32_t written, uint8_t status);
+
 // Checks each field of `raw`: a block size that is not a power of two in 512..4096 becomes 512, a
 // physical block exponent past 16 KiB is dropped, a capacity past 2^55 bytes or not a whole number of
 // logical blocks is cut, seg_max and size_max of 0 are ignored.

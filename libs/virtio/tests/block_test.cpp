@@ -65,3 +65,15 @@ TEST(VirtioBlock, a_capacity_not_a_whole_number_of_blocks_is_rounded_down) {
     raw.capacity = 9; // 4608 bytes
     EXPECT_EQ(check_config(raw).size, 4096u);
 }
+
+TEST(VirtioBlock, completions_need_the_status_byte_and_a_whole_read) {
+    EXPECT_EQ(completion_errno(true, 4097, 4097, status::ok), 0);
+    EXPECT_EQ(completion_errno(false, 1, 1, status::ok), 0);
+    EXPECT_EQ(completion_errno(true, 4097, 4096, status::ok), 5); // the status byte not written
+    EXPECT_EQ(completion_errno(true, 4097, 1, status::ok), 5);    // a short read
+    EXPECT_EQ(completion_errno(false, 1, 0, status::ok), 5);
+    EXPECT_EQ(completion_errno(false, 1, 1, status::io_error), 5);
+    EXPECT_EQ(completion_errno(false, 1, 1, status::unsupported), 95);
+    EXPECT_EQ(completion_errno(false, 1, 1, 0xff), 5); // never written: the driver's own fill
+    EXPECT_EQ(completion_errno(true, 4097, 4097, 7), 5);
+}
