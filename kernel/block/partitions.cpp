@@ -62,10 +62,11 @@ ktl::ErrorOr<void> scan_locked(BlockDevice& disk) {
                    parsed.error().name());
         return parsed.error();
     }
-    if (table->problem)
-        klog::warn(log_subsystem, "{}: partition table: {}", disk.name(), table->problem);
     if (table->used_backup_gpt)
-        klog::warn(log_subsystem, "{}: the primary GPT is damaged: using the backup", disk.name());
+        klog::warn(log_subsystem, "{}: the primary GPT is damaged ({}): using the backup", disk.name(),
+                   table->problem ? table->problem : "?");
+    else if (table->problem)
+        klog::warn(log_subsystem, "{}: partition table: {}", disk.name(), table->problem);
     ktl::RefPtr<BlockDevice> disk_reference(&disk);
     char names[PartitionTable::max_entries][32];
     size_t made = 0;

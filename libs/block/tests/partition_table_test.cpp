@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <string>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -263,4 +266,83 @@ TEST(PartitionTable, random_damage_never_escapes_the_disk) {
         auto table = disk.parse(&status);
         expect_within_disk(table, disk.sectors());
     }
+}
+
+// Tables written by Debian's own tools, when they are installed: sfdisk (package fdisk) for MBR
+// with logical partitions, sgdisk (package gdisk) for GPT.
+namespace {
+
+bool have_tool(const char* name) {
+    std::string command = std::string("command -v ") + name + " >/dev/null 2>&1";
+    return std::system(command.c_str()) == 0;
+}
+
+// A zeroed image of `sectors` sectors, partitioned by `command` (run with the image's path as $1).
+bool make_image(const std::string& path, uint64_t sectors, const std::string& command) {
+    FILE* file = std::fopen(path.c_str(), "wb");
+    if (!file)
+        return false;
+    bool sized = ftruncate(fileno(file), static_cast<off_t>(sectors * sector_size)) == 0;
+    std::fclose(file);
+    return sized && std::system(("set -e; f='" + path + "'; " + command + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+Disk read_image(const std::string& path, uint64_t sectors) {
+    Disk disk(sectors);
+    FILE* file = std::fopen(path.c_str(), "rb");
+    if (file) {
+        size_t got = std::fread(disk.bytes.data(), 1, disk.bytes.size(), file);
+        (void)got;
+        std::fclose(file);
+    }
+    std::remove(path.c_str());
+    return disk;
+}
+
+} // namespace
+
+TEST(PartitionTable, reads_what_sfdisk_wrote_with_logical_partitions) {
+    if (!have_tool("sfdisk"))
+        GTEST_SKIP() << "sfdisk (Debian package fdisk) is not installed";
+    std::string path = testing::TempDir() + "sfdisk.img";
+    ASSERT_TRUE(
+        make_image(path, 65536,
+                   "printf 'label: dos\\nstart=2048, size=8192, type=83\\nstart=10240, size=40960, type=5\\n"
+                   "start=12288, size=4096, type=83\\nstart=18432, size=8192, type=82\\n' | sfdisk \"$f\""));
+    Disk disk = read_image(path, 65536);
+    auto table = disk.parse();
+    ASSERT_EQ(table.kind, block::TableKind::Mbr);
+    ASSERT_EQ(table.count, 4u);
+    EXPECT_EQ(table.entries[0].number, 1u);
+    EXPECT_EQ(table.entries[0].start, 2048u);
+    EXPECT_EQ(table.entries[0].count, 8192u);
+    EXPECT_TRUE(table.entries[1].extended);
+    EXPECT_EQ(table.entries[2].number, 5u);
+    EXPECT_EQ(table.entries[2].start, 12288u);
+    EXPECT_EQ(table.entries[2].count, 4096u);
+    EXPECT_EQ(table.entries[3].number, 6u);
+    EXPECT_EQ(table.entries[3].start, 18432u);
+    EXPECT_EQ(table.entries[3].mbr_type, 0x82);
+    EXPECT_EQ(table.problem, nullptr);
+}
+
+TEST(PartitionTable, reads_what_sgdisk_wrote_and_its_backup) {
+    if (!have_tool("sgdisk"))
+        GTEST_SKIP() << "sgdisk (Debian package gdisk) is not installed";
+    std::string path = testing::TempDir() + "sgdisk.img";
+    ASSERT_TRUE(make_image(path, 65536, "sgdisk -n 1:2048:10239 -n 3:20480:40959 \"$f\""));
+    Disk disk = read_image(path, 65536);
+    auto table = disk.parse();
+    ASSERT_EQ(table.kind, block::TableKind::Gpt);
+    ASSERT_EQ(table.count, 2u);
+    EXPECT_EQ(table.entries[0].number, 1u);
+    EXPECT_EQ(table.entries[0].start, 2048u);
+    EXPECT_EQ(table.entries[0].count, 8192u);
+    EXPECT_EQ(table.entries[1].number, 3u);
+    EXPECT_EQ(table.entries[1].count, 20480u);
+    disk.sector(1)[0] ^= 0xff; // the primary header damaged: the backup says the same
+    auto backup = disk.parse();
+    EXPECT_TRUE(backup.used_backup_gpt);
+    ASSERT_EQ(backup.count, 2u);
+    EXPECT_EQ(backup.entries[1].start, 20480u);
 }
