@@ -3,7 +3,8 @@
 // with MSI-X, one on a legacy-only device without MSI-X (INTx), plus two 8 MiB RAM disks from the
 // command line. /tests/block_device_test checks sizes, partitions and the pattern on each disk, writes
 // another pattern over vda2/vdb2 and syncs; after the power-off the host finds exactly that pattern
-// there and every other byte unchanged. A third disk, read-only, refuses writes.
+// there and every other byte unchanged. A third disk, read-only, refuses writes; the first is
+// unbound from its driver and bound again.
 #include "e2e_support.h"
 
 #include <gmock/gmock.h>
@@ -95,7 +96,10 @@ TEST(Block, VirtioDisksAndRamDisksReadWriteAndPartitionAsOnLinux) {
          "/tests/block_device_test; echo vda-status=$?; BLOCK_TEST_DISK=/dev/vdb /tests/block_device_test; "
          "echo vdb-status=$?; cat /sys/block/ram1/size /proc/partitions; ls -l /dev/vda1 /dev/ram1; "
          "grep virtio-blk /proc/interrupts; echo vdc-ro=$(cat /sys/block/vdc/ro); "
-         "dd if=/dev/zero of=/dev/vdc bs=512 count=1; poweroff -f\""});
+         "dd if=/dev/zero of=/dev/vdc bs=512 count=1; exec 3</dev/vda1; "
+         "echo 0000:00:04.0 > /sys/bus/pci/drivers/virtio_blk/unbind; ls /dev/vda; cat <&3; "
+         "echo 0000:00:04.0 > /sys/bus/pci/drivers/virtio_blk/bind; echo rebound=$(cat /sys/block/vda/size); "
+         "poweroff -f\""});
     ASSERT_EQ(run.exit_code, 0) << run.runner_errors << run.serial;
     EXPECT_THAT(run.serial,
                 ContainsRegex("\\[virtio-blk\\][^\n]*: vda \\(virtio 1.x interface\\), 16384 sectors "
@@ -126,6 +130,12 @@ TEST(Block, VirtioDisksAndRamDisksReadWriteAndPartitionAsOnLinux) {
                                std::vector<uint8_t>(image.begin(), image.begin() + 1024 * 512)),
               -1);
     EXPECT_THAT(run.serial, ContainsRegex("PCI-MSIX-0000:00:[0-9a-f]{2}\\.0 +1-edge +virtio-blk-requests"));
+    // Unbinding takes the disk and its partitions away (an open partition then fails with EIO);
+    // binding brings it back under its old name.
+    EXPECT_THAT(run.serial, HasSubstr("pci 0000:00:04.0: unbound from virtio_blk"));
+    EXPECT_THAT(run.serial, HasSubstr("'/dev/vda': No such file or directory"));
+    EXPECT_THAT(run.serial, HasSubstr("cat: -: I/O error"));
+    EXPECT_THAT(run.serial, HasSubstr("rebound=16384"));
     // What the guest wrote is on the host's files, and nothing else changed.
     std::vector<uint8_t> expected = expected_after(image);
     EXPECT_EQ(first_difference(e2e::read_file(modern), expected), -1);
