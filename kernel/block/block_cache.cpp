@@ -29,7 +29,7 @@ constexpr uint32_t page_shift = 12;
 // Pages taken per round of write-back; neighbours go in one request of up to Request::max_segments.
 constexpr size_t write_back_batch = 128;
 // The most pages one read brings in: a miss right after the last read doubles the window up to it
-// (sequential readers get 64 KiB requests), any other miss reads one page.
+// (sequential readers get 128 KiB requests, Linux's default read-ahead), any other miss reads one page.
 constexpr uint32_t max_read_window = Request::max_segments;
 
 struct LruTag;

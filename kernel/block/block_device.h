@@ -50,7 +50,7 @@ class BlockDevice;
 // until it completed. A flush has no segments and no sector.
 class Request {
 public:
-    static constexpr size_t max_segments = 16;
+    static constexpr size_t max_segments = 32;
 
     Operation operation = Operation::Read;
     uint64_t sector = 0; // from the start of the device submitted to
