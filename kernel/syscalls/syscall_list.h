@@ -65,7 +65,7 @@
         "F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD, F_DUPFD_CLOEXEC, F_GETPIPE_SZ, "                       \
         "F_SETPIPE_SZ; record locks F_GETLK, F_SETLK, F_SETLKW and F_OFD_* (docs/file-locks.md)")            \
     BLOG_OS_SYSCALL(73, flock, "LOCK_SH, LOCK_EX, LOCK_UN, LOCK_NB; apart from fcntl locks, as Linux")       \
-    BLOG_OS_SYSCALL(74, fsync, "tmpfs: nothing to write back")                                               \
+    BLOG_OS_SYSCALL(74, fsync, "a block device writes its cached pages; tmpfs has nothing to write")         \
     BLOG_OS_SYSCALL(75, fdatasync, "")                                                                       \
     BLOG_OS_SYSCALL(76, truncate, "")                                                                        \
     BLOG_OS_SYSCALL(77, ftruncate, "")                                                                       \
@@ -132,7 +132,7 @@
     BLOG_OS_SYSCALL(158, arch_prctl, "ARCH_SET_FS, ARCH_GET_FS")                                             \
     BLOG_OS_SYSCALL(160, setrlimit, "NOFILE, NPROC and AS enforced")                                         \
     BLOG_OS_SYSCALL(161, chroot, "")                                                                         \
-    BLOG_OS_SYSCALL(162, sync, "")                                                                           \
+    BLOG_OS_SYSCALL(162, sync, "file systems, then every block device's cache")                              \
     BLOG_OS_SYSCALL(165, mount,                                                                              \
                     "tmpfs, devtmpfs and the other registered types; no bind, move or remount yet")          \
     BLOG_OS_SYSCALL(166, umount2, "EBUSY while in use; MNT_DETACH")                                          \
