@@ -27,7 +27,7 @@ namespace {
 constexpr uint32_t page_bytes = 4096;
 constexpr uint32_t page_shift = 12;
 // Pages taken per round of write-back; neighbours go in one request of up to Request::max_segments.
-constexpr size_t write_back_batch = 128;
+constexpr size_t write_back_batch = 64;
 // The most pages one read brings in: a miss right after the last read doubles the window up to it
 // (sequential readers get 128 KiB requests, Linux's default read-ahead), any other miss reads one page.
 constexpr uint32_t max_read_window = Request::max_segments;
@@ -326,21 +326,26 @@ void BlockCache::set_mapped_writable(CachedPage& page, bool mapped) {
 }
 
 ktl::ErrorOr<void> BlockCache::write_back(uint64_t older_than_ns, bool all) {
+    {
+        sync::MutexLocker locker(m_lock);
+        if (all) {
+            // Stores through a shared mapping leave no trace: a page mapped writable is written at
+            // every sync while it stays mapped.
+            for (CachedPage& page : m_lru) {
+                if (page.mapped_writable && !page.dirty) {
+                    page.dirty = true;
+                    page.dirtied_at = time::monotonic_ns();
+                    m_dirty.push_back(page);
+                }
+            }
+        }
+        // Nothing dirty (what the flusher finds most of the time): no batch to allocate.
+        if (m_dirty.is_empty() && m_writes_in_progress == 0)
+            return {};
+    }
     auto* batch = new (std::nothrow) WriteBatch;
     if (!batch)
         return ktl::Errno::NoMemory;
-    if (all) {
-        // Stores through a shared mapping leave no trace: a page mapped writable is written at
-        // every sync while it stays mapped.
-        sync::MutexLocker locker(m_lock);
-        for (CachedPage& page : m_lru) {
-            if (page.mapped_writable && !page.dirty) {
-                page.dirty = true;
-                page.dirtied_at = time::monotonic_ns();
-                m_dirty.push_back(page);
-            }
-        }
-    }
     ktl::ErrorOr<void> first_error = {};
     uint64_t now = time::monotonic_ns();
     for (;;) {
