@@ -1,11 +1,14 @@
 #include "module/module.h"
 
 #include "bus/pci_bus.h"
+#include "bus/virtio/virtio_pci.h"
 #include "console/log.h"
+#include "dev/hwrng.h"
 #include "mm/kernel_heap.h"
 #include "module/export.h"
 #include "module/linker.h"
 #include "module/module_memory.h"
+#include "module/parameters.h"
 #include "sched/scheduler.h"
 
 #include <cstring>
@@ -161,6 +164,17 @@ ktl::ErrorOr<void> load_module(ktl::ByteReader image, ktl::StringView parameters
     if (copied_parameters.is_error())
         return discard(diagnostic.fail(ktl::Errno::NoMemory, "out of memory for the parameters"));
     module->m_parameters = copied_parameters.release_value();
+    // Declared parameters take their words now, before any of the module runs.
+    auto applied = apply_parameters(
+        parameters, info.parameters,
+        [&](ktl::StringView word) {
+            klog::debug("module", "{}: \"{}\" names no parameter: left to init", info.name, word);
+        },
+        diagnostic);
+    if (applied.is_error())
+        return discard(applied.error());
+    module->m_version = info.version;
+    module->m_declared_parameters = static_cast<ktl::Vector<ModuleInfo::Parameter>&&>(info.parameters);
     *info.self = reinterpret_cast<uint64_t>(module);
 
     sync::MutexLocker locker(loading);
@@ -174,7 +188,13 @@ ktl::ErrorOr<void> load_module(ktl::ByteReader image, ktl::StringView parameters
     constexpr size_t text = size_t(Area::Text), read_only = size_t(Area::ReadOnly);
     protect_module_memory(areas[text].address, area_pages[text], arch::PageFlags::Executable);
     protect_module_memory(areas[read_only].address, area_pages[read_only], arch::PageFlags::None);
-    ModuleList::add(module); // Loading in /proc/modules while init runs
+    if (auto shown = add_to_sysfs(*module); shown.is_error()) {
+        klog::error("module", "{}: no room for /sys/module/{}", source, module->name());
+        free_module_memory(module->m_base, module->m_pages);
+        delete module;
+        return shown.error();
+    }
+    ModuleList::add(module); // Loading in /proc/modules and "coming" in sysfs while init runs
 
     for (uint64_t constructor : info.constructors)
         reinterpret_cast<void (*)()>(constructor)();
@@ -186,6 +206,7 @@ ktl::ErrorOr<void> load_module(ktl::ByteReader image, ktl::StringView parameters
         release_module_devices(*module);
         while (!claim_for_removal(module))
             sched::sleep_for(10'000'000);
+        remove_from_sysfs(*module);
         ModuleList::remove(module);
         module->release_everything();
         return init_error(result);
@@ -207,6 +228,7 @@ ktl::ErrorOr<void> unload_module(ktl::StringView name) {
 
     __atomic_store_n(&module->m_state, State::Going, __ATOMIC_RELEASE);
     reinterpret_cast<void (*)()>(module->m_exit)();
+    remove_from_sysfs(*module);
     ModuleList::remove(module);
     klog::debug("module", "{} removed", module->name());
     module->release_everything();
@@ -214,6 +236,9 @@ ktl::ErrorOr<void> unload_module(ktl::StringView name) {
 }
 
 void Module::release_everything() {
+    // Users first: the RNG source reads through a virtio device, which is a PCI binding.
+    dev::hwrng::release_module_sources(this);
+    bus::virtio::release_module_drivers(this);
     release_module_devices(*this);
     bus::pci::release_module_drivers(this);
 

@@ -303,6 +303,55 @@ TEST(insmod_lsmod_modinfo_rmmod_show_and_remove_the_hello_module) {
                  "rmmod: ERROR: Module hello is not currently loaded\n");
 }
 
+// /sys/module/NAME as Linux lays it out, from insmod to rmmod; the declared parameter shows the value
+// insmod gave it, and one that does not fit fails the load with the kernel's reason.
+TEST(sys_module_shows_a_loaded_module_and_its_parameters_and_goes_with_it) {
+    if (!on_blog_os())
+        return;
+    unload_hello();
+    struct stat info {};
+    EXPECT_ERRNO(stat("/sys/module/hello", &info), ENOENT);
+    ASSERT_EQ(run({"/bin/insmod", kHello, "name=sysfs"}).status, 0);
+    char text[256];
+    read_whole("/sys/module/hello/refcnt", text, sizeof text);
+    EXPECT_STREQ(text, "0\n");
+    read_whole("/sys/module/hello/initstate", text, sizeof text);
+    EXPECT_STREQ(text, "live\n");
+    read_whole("/sys/module/hello/version", text, sizeof text);
+    EXPECT_STREQ(text, "1.0\n");
+    read_whole("/sys/module/hello/taint", text, sizeof text);
+    EXPECT_STREQ(text, "\n");
+    read_whole("/sys/module/hello/parameters/name", text, sizeof text);
+    EXPECT_STREQ(text, "sysfs\n");
+    // coresize is /proc/modules' size column.
+    char modules[4096];
+    read_whole("/proc/modules", modules, sizeof modules);
+    const char* line = strstr(modules, "hello ");
+    ASSERT_TRUE(line != nullptr);
+    unsigned long size = 0;
+    EXPECT_EQ(sscanf(line, "hello %lu", &size), 1);
+    read_whole("/sys/module/hello/coresize", text, sizeof text);
+    char expected[32];
+    snprintf(expected, sizeof expected, "%lu\n", size);
+    EXPECT_STREQ(text, expected);
+    EXPECT_EQ(stat("/sys/module/hello/holders", &info), 0);
+    EXPECT_TRUE(S_ISDIR(info.st_mode));
+    EXPECT_EQ(stat("/sys/module/hello/parameters/name", &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0444u);
+
+    EXPECT_EQ(run({"/bin/rmmod", "hello"}).status, 0);
+    EXPECT_ERRNO(stat("/sys/module/hello", &info), ENOENT);
+
+    KernelLog log;
+    Result refused = run({"/bin/insmod", kHello, "name=a_name_much_longer_than_the_32_bytes_it_has"});
+    EXPECT_EQ(refused.status, 1);
+    EXPECT_TRUE(
+        contains(refused.output, "could not insert module /lib/modules/hello.ko: No space left on device"));
+    EXPECT_TRUE(contains(refused.output, "refused: parameter name: 43 bytes, at most 31 fit"));
+    EXPECT_TRUE(!module_listed("hello"));
+    EXPECT_ERRNO(stat("/sys/module/hello", &info), ENOENT);
+}
+
 TEST(busybox_insmod_lsmod_and_rmmod_use_the_same_calls) {
     if (!on_blog_os())
         return;
