@@ -3,7 +3,6 @@
 #include "console/log.h"
 #include "fs/char_device.h"
 #include "ktl/vector.h"
-#include "module/virtio_driver_api.h"
 #include "random/random.h"
 #include "sched/scheduler.h"
 #include "sched/task.h"
@@ -151,20 +150,6 @@ public:
 };
 constinit HwrngDevice hwrng_device;
 
-// A module's module_hwrng behind a Source.
-struct ModuleSource {
-    Source source;
-    module_hwrng* rng;
-};
-
-ktl::ErrorOr<size_t> read_module_source(void* context, void* buffer, size_t length) {
-    module_hwrng* rng = static_cast<ModuleSource*>(context)->rng;
-    long got = rng->read(rng, buffer, length);
-    if (got < 0)
-        return static_cast<ktl::Errno>(got >= -4095 ? -got : 5 /* EIO */);
-    return size_t(got);
-}
-
 } // namespace
 
 ktl::ErrorOr<void> register_source(Source& source) {
@@ -221,22 +206,6 @@ void unregister_source(Source& source) {
         start_feeder();
 }
 
-void release_module_sources(module::Module* module) {
-    for (;;) {
-        Source* left = core.with([&](CoreState& state) -> Source* {
-            for (Source* source : state.sources)
-                if (source->owner == module)
-                    return source;
-            return nullptr;
-        });
-        if (!left)
-            return;
-        klog::warn(log_subsystem, "source {} was left registered by its module: unregistered", left->name);
-        unregister_source(*left);
-        delete static_cast<ModuleSource*>(left->context);
-    }
-}
-
 ktl::ErrorOr<size_t> read(void* buffer, size_t length) {
     return core.with([&](CoreState& state) { return read_locked(state, buffer, length); });
 }
@@ -246,39 +215,3 @@ Statistics statistics() {
 }
 
 } // namespace dev::hwrng
-
-extern "C" {
-
-int module_hwrng_register(void* module, module_hwrng* rng) {
-    if (!rng || !rng->read || !rng->name)
-        return -static_cast<int>(ktl::Errno::InvalidArgument);
-    if (rng->kernel_private)
-        return -static_cast<int>(ktl::Errno::Busy);
-    auto* wrapper = new (std::nothrow) dev::hwrng::ModuleSource;
-    if (!wrapper)
-        return -static_cast<int>(ktl::Errno::NoMemory);
-    wrapper->rng = rng;
-    wrapper->source = {rng->name, dev::hwrng::read_module_source, wrapper,
-                       static_cast<module::Module*>(module)};
-    if (auto registered = dev::hwrng::register_source(wrapper->source); registered.is_error()) {
-        delete wrapper;
-        return -static_cast<int>(registered.error().code());
-    }
-    rng->kernel_private = wrapper;
-    return 0;
-}
-
-void module_hwrng_unregister(void* module, module_hwrng* rng) {
-    if (!rng || !rng->kernel_private)
-        return;
-    auto* wrapper = static_cast<dev::hwrng::ModuleSource*>(rng->kernel_private);
-    if (wrapper->source.owner != module) {
-        klog::error("hwrng", "source {}: unregistered by a module that did not register it", rng->name);
-        return;
-    }
-    dev::hwrng::unregister_source(wrapper->source);
-    rng->kernel_private = nullptr;
-    delete wrapper;
-}
-
-} // extern "C"

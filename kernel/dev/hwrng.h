@@ -1,19 +1,15 @@
-// The hardware RNG core: drivers of random-number devices (the virtio_rng module, through
-// module_hwrng_register in module/virtio_driver_api.h) register sources; the core owns /dev/hwrng
-// (10:183, Linux's misc device: raw bytes from the first source) while any source exists, and a task
-// that mixes 64 bytes into the random pool when the first source arrives and every minute after.
-// Reads are serialised, and unregister_source waits for the one running, so a source's code may go
-// as soon as it returns.
+// The hardware RNG core: drivers of random-number devices register sources (modules through
+// module_hwrng_register in module/virtio_driver_api.h, kernel/module/hwrng_module_api.cpp); the core owns
+// /dev/hwrng (10:183, Linux's misc device: raw bytes from the first source) while any source exists, and a
+// task that mixes 64 bytes into the random pool when the first source arrives and every minute after. Reads
+// are serialised, and unregister_source waits for the one running, so a source's code may go as soon as it
+// returns.
 #pragma once
 
 #include "ktl/error_or.h"
 
 #include <cstddef>
 #include <cstdint>
-
-namespace module {
-class Module;
-}
 
 namespace dev::hwrng {
 
@@ -22,14 +18,11 @@ struct Source {
     // Up to `length` bytes into `buffer`; may sleep.
     ktl::ErrorOr<size_t> (*read)(void* context, void* buffer, size_t length) = nullptr;
     void* context = nullptr;
-    module::Module* owner = nullptr; // for release_module_sources
 };
 
 // NoMemory, or an error registering /dev/hwrng; Exists for a source registered twice.
 ktl::ErrorOr<void> register_source(Source& source);
 void unregister_source(Source& source);
-// Unregisters what `module` left registered (logged), before its code goes.
-void release_module_sources(module::Module* module);
 
 // Up to `length` bytes from the first source (what /dev/hwrng reads); NoDevice without one.
 ktl::ErrorOr<size_t> read(void* buffer, size_t length);

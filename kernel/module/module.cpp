@@ -3,7 +3,6 @@
 #include "bus/pci_bus.h"
 #include "bus/virtio/virtio_pci.h"
 #include "console/log.h"
-#include "dev/hwrng.h"
 #include "mm/kernel_heap.h"
 #include "module/export.h"
 #include "module/linker.h"
@@ -237,7 +236,7 @@ ktl::ErrorOr<void> unload_module(ktl::StringView name) {
 
 void Module::release_everything() {
     // Users first: the RNG source reads through a virtio device, which is a PCI binding.
-    dev::hwrng::release_module_sources(this);
+    release_module_rng_sources(this);
     bus::virtio::release_module_drivers(this);
     release_module_devices(*this);
     bus::pci::release_module_drivers(this);

@@ -94,6 +94,8 @@ bool claim_for_removal(Module* module);
 // /sys/module/NAME with Linux's attributes (module_sysfs.cpp): made before init runs, removed (once no
 // reader is inside an attribute) before the module's memory goes.
 ktl::ErrorOr<void> add_to_sysfs(Module& module);
+// Unregisters the hardware RNG sources a module left registered (hwrng_module_api.cpp).
+void release_module_rng_sources(Module* module);
 void remove_from_sysfs(Module& module);
 // Unregisters the devices a module left registered (exports.cpp), before its memory goes.
 void release_module_devices(Module& module);

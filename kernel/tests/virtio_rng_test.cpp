@@ -203,9 +203,9 @@ KTEST(virtio_rng_module_completions_arrive_by_msix_interrupts) {
 }
 
 // A virtio module whose probe fails after DRIVER_OK with a request in flight, and whose init then
-// fails with its driver registered (samples/failing_virtio.cpp): each load fails with init's error,
-// the kernel drops the driver and the device's vectors, memory stays at its baseline, and the device
-// is reset and whole: virtio_rng binds it afterwards and reads from it.
+// fails with its driver and an RNG source registered (samples/failing_virtio.cpp): each load fails with
+// init's error, the kernel drops the driver and the device's vectors, memory stays at its baseline, and the
+// device is reset and whole: virtio_rng binds it afterwards and reads from it.
 KTEST(a_virtio_module_whose_start_fails_is_removed_whole_and_leaves_the_device_usable) {
     (void)module::unload_module("virtio_rng");
     Image image = read_image("/lib/modules/tests/failing_virtio.ko");
