@@ -143,9 +143,25 @@ class HwrngDevice final : public fs::CharacterDevice {
 public:
     ktl::ErrorOr<fs::RefPtr<fs::OpenFile>> open(fs::RefPtr<fs::Inode> inode, uint32_t,
                                                 uint32_t flags) override {
-        auto file =
-            TRY(ktl::try_make_ref_counted<HwrngFile>(static_cast<fs::RefPtr<fs::Inode>&&>(inode), flags));
-        return fs::RefPtr<fs::OpenFile>(file.ptr());
+        // The module of the source reads go to stays while the file is open: pinned under the core's
+        // lock, so it cannot finish unregistering meanwhile.
+        module::Module* owner = TRY(core.with([](CoreState& state) -> ktl::ErrorOr<module::Module*> {
+            if (state.sources.is_empty())
+                return ktl::Errno::NoDeviceOrAddress;
+            module::Module* first = state.sources[0]->owner;
+            if (first && !module::try_get(first))
+                return ktl::Errno::NoDeviceOrAddress;
+            return first;
+        }));
+        auto file = ktl::try_make_ref_counted<HwrngFile>(static_cast<fs::RefPtr<fs::Inode>&&>(inode), flags);
+        if (file.is_error()) {
+            if (owner)
+                module::put(owner);
+            return file.error();
+        }
+        if (owner)
+            file.value()->hold_module(owner);
+        return fs::RefPtr<fs::OpenFile>(file.value().ptr());
     }
 };
 constinit HwrngDevice hwrng_device;

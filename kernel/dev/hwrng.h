@@ -3,10 +3,11 @@
 // /dev/hwrng (10:183, Linux's misc device: raw bytes from the first source) while any source exists, and a
 // task that mixes 64 bytes into the random pool when the first source arrives and every minute after. Reads
 // are serialised, and unregister_source waits for the one running, so a source's code may go as soon as it
-// returns.
+// returns. Opening /dev/hwrng pins the module of the source it reads from (rmmod: in use).
 #pragma once
 
 #include "ktl/error_or.h"
+#include "module/module_ref.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +19,9 @@ struct Source {
     // Up to `length` bytes into `buffer`; may sleep.
     ktl::ErrorOr<size_t> (*read)(void* context, void* buffer, size_t length) = nullptr;
     void* context = nullptr;
+    // The module whose code `read` is, or null: an open /dev/hwrng pins the first source's module,
+    // so rmmod says it is in use (EWOULDBLOCK) until the file is closed.
+    module::Module* owner = nullptr;
 };
 
 // NoMemory, or an error registering /dev/hwrng; Exists for a source registered twice.

@@ -78,7 +78,7 @@ int module_hwrng_register(void* module, module_hwrng* rng) {
         return -static_cast<int>(ktl::Errno::NoMemory);
     wrapper->rng = rng;
     wrapper->owner = static_cast<module::Module*>(module);
-    wrapper->source = {rng->name, module::read_module_source, wrapper};
+    wrapper->source = {rng->name, module::read_module_source, wrapper, wrapper->owner};
     bool listed = module::sources.with(
         [&](ktl::Vector<module::ModuleSource*>& list) { return !list.try_append(wrapper).is_error(); });
     if (!listed) {

@@ -96,8 +96,8 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return std::string(info.param.name); });
 
 // The device model's unbind and bind: the device goes (and /dev/hwrng with it), then comes back and
-// reads again. Then the module's removal: the driver, /dev/hwrng and /sys/module/virtio_rng go, and
-// insmod brings them back with the device bound and interrupting again.
+// reads again. Then the module's removal: refused while /dev/hwrng is open, then the driver, /dev/hwrng
+// and /sys/module/virtio_rng go, and insmod brings them back with the device bound and interrupting.
 TEST(VirtioRngBinding, UnbindAndRmmodRemoveHwrngAndBindAndInsmodBringItBack) {
     auto run = e2e::run_kernel(
         "virtio-rng-bind",
@@ -105,8 +105,9 @@ TEST(VirtioRngBinding, UnbindAndRmmodRemoveHwrngAndBindAndInsmodBringItBack) {
          "--cmdline=init=/bin/sh -- -c \"insmod /lib/modules/virtio_rng.ko; cd "
          "/sys/bus/pci/drivers/virtio-rng; "
          "d=$(ls -d 0000:*); echo $d; echo $d > unbind; ls /dev/hwrng; echo $d > bind; echo again:; "
-         "od -An -tx1 -N16 /dev/hwrng; echo end:; cd /; cat /sys/module/virtio_rng/initstate; rmmod "
-         "virtio_rng; "
+         "od -An -tx1 -N16 /dev/hwrng; echo end:; cd /; cat /sys/module/virtio_rng/initstate; "
+         "exec 3</dev/hwrng; rmmod virtio_rng; echo refcnt=$(cat /sys/module/virtio_rng/refcnt); exec 3<&-; "
+         "rmmod virtio_rng; "
          "ls /dev/hwrng; ls /sys/bus/pci/drivers/virtio-rng; ls /sys/module/virtio_rng; "
          "insmod /lib/modules/virtio_rng.ko; echo third:; od -An -tx1 -N16 /dev/hwrng; echo done:; "
          "grep virtio-rng /proc/interrupts\""});
@@ -114,6 +115,8 @@ TEST(VirtioRngBinding, UnbindAndRmmodRemoveHwrngAndBindAndInsmodBringItBack) {
     EXPECT_THAT(run.serial, HasSubstr("'/dev/hwrng': No such file or directory"));
     EXPECT_EQ(bytes_between(run.serial, "again:", "end:").size(), 16u) << run.serial;
     EXPECT_THAT(run.serial, HasSubstr("\nlive\n"));
+    // An open /dev/hwrng holds the module: rmmod says so until it is closed.
+    EXPECT_THAT(run.serial, HasSubstr("rmmod: ERROR: Module virtio_rng is in use\nrefcnt=1\n"));
     EXPECT_EQ(occurrences(run.serial, "'/dev/hwrng': No such file or directory"), 2u) << run.serial;
     EXPECT_THAT(run.serial, HasSubstr("'/sys/bus/pci/drivers/virtio-rng': No such file or directory"));
     EXPECT_THAT(run.serial, HasSubstr("'/sys/module/virtio_rng': No such file or directory"));
