@@ -105,6 +105,25 @@ ktl::Errno init_error(int result) {
 
 } // namespace
 
+// The address of each loaded section, by name, for sysfs. Names come from the file: ones sysfs could
+// not show as a file name are left out, and so are empty sections.
+ktl::ErrorOr<void> record_sections(Module& module, const ObjectFile& object, const Layout& layout,
+                                   const Areas& areas) {
+    constexpr size_t most = 256;
+    for (size_t index = 0; index < object.section_count() && module.m_sections.size() < most; ++index) {
+        const Placement& placement = layout.sections[index];
+        ktl::StringView name = object.section(index).name;
+        if (!placement.placed || object.section(index).size == 0 || name.is_empty() || name == "." ||
+            name == ".." || name.find('/') != ktl::StringView::npos || name.length() > 255)
+            continue;
+        Module::LoadedSection section;
+        section.name = TRY(ktl::String::try_create(name));
+        section.address = areas[size_t(placement.area)].address + placement.offset;
+        TRY(module.m_sections.try_append(static_cast<Module::LoadedSection&&>(section)));
+    }
+    return {};
+}
+
 ktl::ErrorOr<void> load_module(ktl::ByteReader image, ktl::StringView parameters, ktl::StringView source) {
     Diagnostic diagnostic;
     auto refuse = [&](ktl::Error error) -> ktl::Error {
@@ -172,6 +191,8 @@ ktl::ErrorOr<void> load_module(ktl::ByteReader image, ktl::StringView parameters
         diagnostic);
     if (applied.is_error())
         return discard(applied.error());
+    if (auto recorded = record_sections(*module, object, layout, areas); recorded.is_error())
+        return discard(diagnostic.fail(ktl::Errno::NoMemory, "out of memory for the section list"));
     module->m_version = info.version;
     module->m_declared_parameters = static_cast<ktl::Vector<ModuleInfo::Parameter>&&>(info.parameters);
     *info.self = reinterpret_cast<uint64_t>(module);

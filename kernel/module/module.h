@@ -36,6 +36,12 @@ public:
     // From the descriptor; empty without MODULE_VERSION. Inside the module's memory.
     ktl::StringView version() const { return m_version; }
     const ktl::Vector<ModuleInfo::Parameter>& declared_parameters() const { return m_declared_parameters; }
+    // Where each loaded section went (/sys/module/NAME/sections, what gdb's add-symbol-file needs).
+    struct LoadedSection {
+        ktl::String name;
+        uint64_t address = 0;
+    };
+    const ktl::Vector<LoadedSection>& sections() const { return m_sections; }
 
     // The tracked allocator behind module_allocate/module_free.
     void* allocate(size_t size, size_t alignment);
@@ -56,6 +62,7 @@ private:
     friend class ModuleList;
     friend void release_module_devices(Module&);
     friend ktl::ErrorOr<void> add_to_sysfs(Module&);
+    friend ktl::ErrorOr<void> record_sections(Module&, const ObjectFile&, const Layout&, const Areas&);
     friend void remove_from_sysfs(Module&);
 
     struct Allocation {
@@ -84,6 +91,7 @@ private:
     ktl::String m_parameters;
     ktl::StringView m_version;
     ktl::Vector<ModuleInfo::Parameter> m_declared_parameters;
+    ktl::Vector<LoadedSection> m_sections;
     fs::sysfs::NodeRef m_sysfs; // /sys/module/NAME while listed
     Module* m_next = nullptr;   // in the module list
     sync::SpinlockProtected<Allocations, sync::IrqSpinlock> m_allocations;

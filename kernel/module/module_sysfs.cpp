@@ -1,6 +1,7 @@
 // /sys/module/NAME for each loaded module, in Linux's layout: refcnt, initstate, coresize, taint,
-// version (when the module declares one), an empty holders/ (no module links against another), and
-// parameters/ with one read-only file per MODULE_PARAMETER. The attributes read the Module itself:
+// version (when the module declares one), an empty holders/ (no module links against another),
+// sections/ (each loaded section's address, root only) and parameters/ with one read-only file per
+// MODULE_PARAMETER. The attributes read the Module itself:
 // remove_from_sysfs waits for running readers, so it is freed only after.
 #include "ktl/format.h"
 #include "module/module.h"
@@ -42,6 +43,11 @@ ktl::ErrorOr<void> show_version(void* object, ktl::StringBuilder& out) {
     return {};
 }
 
+ktl::ErrorOr<void> show_section(void* object, ktl::StringBuilder& out) {
+    ktl::format_to(out, "{:#018x}\n", static_cast<const Module::LoadedSection*>(object)->address);
+    return {};
+}
+
 ktl::ErrorOr<void> show_parameter(void* object, ktl::StringBuilder& out) {
     format_parameter(*static_cast<const ModuleInfo::Parameter*>(object), out);
     return {};
@@ -60,6 +66,14 @@ ktl::ErrorOr<void> fill(fs::sysfs::Node& directory, Module& module) {
     if (!module.version().is_empty())
         TRY(fs::sysfs::create_attribute(directory, {"version", 0444, show_version, nullptr, &module}));
     TRY(fs::sysfs::create_directory(directory, "holders"));
+    // Root only, as Linux: addresses inside the kernel.
+    fs::sysfs::NodeRef sections = TRY(fs::sysfs::create_directory(directory, "sections"));
+    for (const Module::LoadedSection& section : module.sections()) {
+        auto made = fs::sysfs::create_attribute(*sections, {section.name.view(), 0400, show_section, nullptr,
+                                                            const_cast<Module::LoadedSection*>(&section)});
+        if (made.is_error() && made.error().code() != ktl::Errno::Exists)
+            return made.error(); // a name twice in the file: the first one shows
+    }
     if (module.declared_parameters().is_empty())
         return {}; // as Linux: no parameters/ without parameters
     fs::sysfs::NodeRef parameters = TRY(fs::sysfs::create_directory(directory, "parameters"));

@@ -135,9 +135,9 @@ KTEST(module_hello_loads_write_xor_execute_and_unloads_completely) {
     KEXPECT(module::load_module(ktl::ByteReader(image, metadata.size), "", "ktest").error().code() ==
             ktl::Errno::Exists);
     // /sys/module/hello with Linux's attributes; its declared parameter took the word given.
-    for (const char* path :
-         {"module/hello/refcnt", "module/hello/initstate", "module/hello/coresize", "module/hello/taint",
-          "module/hello/version", "module/hello/holders", "module/hello/parameters/name"})
+    for (const char* path : {"module/hello/refcnt", "module/hello/initstate", "module/hello/coresize",
+                             "module/hello/taint", "module/hello/version", "module/hello/holders",
+                             "module/hello/parameters/name", "module/hello/sections/.text"})
         KEXPECT(fs::sysfs::find(fs::sysfs::root(), path));
     KEXPECT(module::unload_module("hello").has_value());
     KEXPECT(!fs::sysfs::find(fs::sysfs::root(), "module/hello"));

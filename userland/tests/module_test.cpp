@@ -273,6 +273,7 @@ TEST(insmod_lsmod_modinfo_rmmod_show_and_remove_the_hello_module) {
     EXPECT_TRUE(contains(info.output, "version:        1.0\n"));
     EXPECT_TRUE(contains(info.output, "license:        MIT\n"));
     EXPECT_TRUE(contains(info.output, "api_version:    1\n"));
+    EXPECT_TRUE(contains(info.output, "parm:           name:whom to greet\n"));
     EXPECT_STREQ(run({"/bin/modinfo", "-F", "license", kHello}).output, "MIT\n");
 
     KernelLog log;
@@ -349,6 +350,14 @@ TEST(sys_module_shows_a_loaded_module_and_its_parameters_and_goes_with_it) {
     char expected[32];
     snprintf(expected, sizeof expected, "%lu\n", size);
     EXPECT_STREQ(text, expected);
+    // sections/.text: where the module's code went, inside the module's pages; root only.
+    unsigned long long base = 0, text_address = 0;
+    EXPECT_EQ(sscanf(line, "hello %*u %*d %*s %*s %llx", &base), 1);
+    read_whole("/sys/module/hello/sections/.text", text, sizeof text);
+    EXPECT_EQ(sscanf(text, "0x%llx", &text_address), 1);
+    EXPECT_TRUE(text_address >= base && text_address < base + size);
+    EXPECT_EQ(stat("/sys/module/hello/sections/.text", &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0400u);
     EXPECT_EQ(stat("/sys/module/hello/holders", &info), 0);
     EXPECT_TRUE(S_ISDIR(info.st_mode));
     EXPECT_EQ(stat("/sys/module/hello/parameters/name", &info), 0);
