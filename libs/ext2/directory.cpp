@@ -79,6 +79,9 @@ ErrorOr<LoadedInode> Volume::load_directory(InodeNumber number) {
         return Errno::NotDirectory;
     if (inode.size() % m_block_size)
         return corrupt("directory {} has a size {} that is not whole blocks", number, inode.size());
+    // It has no holes, so it cannot have more blocks than the file system: bounds every walk.
+    if (inode.size() / m_block_size > m_blocks_count)
+        return corrupt("directory {} is larger than the file system", number);
     return inode;
 }
 

@@ -60,9 +60,7 @@ ErrorOr<void> Volume::mount(MountOptions options, Diagnostic& diagnostic) {
     if (device_size < disk::superblock_offset + disk::superblock_size)
         return diagnostic.fail(Errno::InvalidArgument, "device too small for an ext2 superblock");
     {
-        Buffer raw;
-        if (raw.try_resize(disk::superblock_size).is_error())
-            return Errno::NoMemory;
+        Buffer raw = TRY(Buffer::allocate(disk::superblock_size));
         auto read = m_store.read_block(1, disk::superblock_size, raw.data());
         if (read.is_error())
             return diagnostic.fail(read.error().code(), "cannot read the superblock");
@@ -261,9 +259,7 @@ ErrorOr<void> Volume::note_large_file() {
 // ----- blocks -----
 
 ErrorOr<Buffer> Volume::new_buffer() {
-    Buffer buffer;
-    TRY(buffer.try_resize(m_block_size));
-    return buffer;
+    return Buffer::allocate(m_block_size);
 }
 
 ErrorOr<void> Volume::read_block(uint32_t block, Buffer& buffer) {

@@ -10,9 +10,51 @@
 #include "ktl/format.h"
 #include "ktl/vector.h"
 
+#include <new>
+
 namespace ext2 {
 
-using Buffer = ktl::Vector<uint8_t>;
+// One block's bytes, uninitialised when made (every user fills it first): a vector would zero each
+// byte of every buffer on every block access.
+class Buffer {
+public:
+    Buffer() = default;
+    Buffer(Buffer&& other) : m_data(other.m_data), m_size(other.m_size) {
+        other.m_data = nullptr;
+        other.m_size = 0;
+    }
+    Buffer& operator=(Buffer&& other) {
+        if (this != &other) {
+            delete[] m_data;
+            m_data = other.m_data;
+            m_size = other.m_size;
+            other.m_data = nullptr;
+            other.m_size = 0;
+        }
+        return *this;
+    }
+    Buffer(const Buffer&) = delete;
+    Buffer& operator=(const Buffer&) = delete;
+    ~Buffer() { delete[] m_data; }
+
+    static ErrorOr<Buffer> allocate(size_t size) {
+        Buffer buffer;
+        buffer.m_data = new (std::nothrow) uint8_t[size];
+        if (!buffer.m_data)
+            return Errno::NoMemory;
+        buffer.m_size = size;
+        return buffer;
+    }
+    uint8_t* data() { return m_data; }
+    const uint8_t* data() const { return m_data; }
+    size_t size() const { return m_size; }
+    uint8_t& operator[](size_t index) { return m_data[index]; }
+    uint8_t operator[](size_t index) const { return m_data[index]; }
+
+private:
+    uint8_t* m_data = nullptr;
+    size_t m_size = 0;
+};
 
 // An inode as loaded: its number and its first 128 bytes. Changes are written back by store_inode.
 struct LoadedInode {
@@ -174,8 +216,8 @@ private:
     BlockStore& m_store;
     Clock& m_clock;
     disk::Superblock m_super{};
-    Buffer m_descriptors;  // the primary group descriptor table, whole blocks
-    Buffer m_dirty_tables; // one flag per descriptor block
+    ktl::Vector<uint8_t> m_descriptors;  // the primary group descriptor table, whole blocks
+    ktl::Vector<uint8_t> m_dirty_tables; // one flag per descriptor block
     bool m_super_dirty = false;
     bool m_read_only = false;
     Diagnostic m_read_only_reason;
