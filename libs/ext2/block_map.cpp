@@ -391,6 +391,46 @@ ErrorOr<void> Volume::set_attributes(InodeNumber number, const AttributeChange& 
     return store_inode(inode);
 }
 
+ErrorOr<void> Volume::allocate(InodeNumber number, uint64_t offset, uint64_t length) {
+    TRY(check_writable());
+    LoadedInode inode = TRY(load_inode(number));
+    if (inode.is_directory())
+        return Errno::IsDirectory;
+    if (!inode.is_regular())
+        return Errno::NoDevice;
+    uint64_t limit = max_file_size();
+    if (length == 0 || offset >= limit || length > limit - offset)
+        return length == 0 ? Errno::InvalidArgument : Errno::FileTooBig;
+    Buffer zeros = TRY(new_buffer());
+    __builtin_memset(zeros.data(), 0, m_block_size);
+    ErrorOr<void> result;
+    for (uint64_t logical = offset / m_block_size; logical <= (offset + length - 1) / m_block_size;
+         ++logical) {
+        bool fresh = false;
+        auto block = map_or_allocate(inode, logical, fresh);
+        if (block.is_error()) {
+            result = block.release_error();
+            break;
+        }
+        if (fresh && (result = write_block(block.value(), zeros)).is_error())
+            break;
+    }
+    // Blocks past the end are not allowed in ext2 (no "keep size" extents): the caller's fallocate
+    // without KEEP_SIZE grows the size, so only the blocks inside the size are kept.
+    uint64_t end = offset + length;
+    if (result.is_error() || end > inode.size()) {
+        if (!result.is_error() && end > inode.size()) {
+            if (end > 0x7fffffffu)
+                TRY(note_large_file());
+            inode.set_size(end);
+        }
+        (void)free_blocks_from(inode, (inode.size() + m_block_size - 1) / m_block_size);
+    }
+    inode.raw.change_time = static_cast<uint32_t>(now());
+    TRY(store_inode(inode));
+    return result;
+}
+
 ErrorOr<ktl::String> Volume::readlink(InodeNumber number) {
     LoadedInode inode = TRY(load_inode(number));
     if (!inode.is_symlink())

@@ -501,6 +501,62 @@ ErrorOr<Unlinked> Volume::rename(InodeNumber old_directory_number, ktl::StringVi
     return result;
 }
 
+ErrorOr<void> Volume::exchange(InodeNumber first_directory_number, ktl::StringView first_name,
+                               InodeNumber second_directory_number, ktl::StringView second_name) {
+    TRY(check_writable());
+    TRY(check_name(first_name));
+    TRY(check_name(second_name));
+    bool same_directory = first_directory_number == second_directory_number;
+    if (same_directory && first_name == second_name)
+        return {};
+    LoadedInode first_directory = TRY(load_directory(first_directory_number));
+    LoadedInode other;
+    if (!same_directory)
+        other = TRY(load_directory(second_directory_number));
+    LoadedInode& second_directory = same_directory ? first_directory : other;
+    InodeNumber first_number = 0, second_number = 0;
+    {
+        Buffer buffer = TRY(new_buffer());
+        Found found;
+        if (!TRY(find_entry(first_directory, first_name, found, buffer)))
+            return Errno::NoEntry;
+        first_number = found.inode;
+        if (!TRY(find_entry(second_directory, second_name, found, buffer)))
+            return Errno::NoEntry;
+        second_number = found.inode;
+    }
+    if (first_number == second_number)
+        return {};
+    if (first_number == first_directory_number || first_number == second_directory_number ||
+        second_number == first_directory_number || second_number == second_directory_number)
+        return Errno::InvalidArgument;
+    LoadedInode first = TRY(load_inode(first_number));
+    LoadedInode second = TRY(load_inode(second_number));
+    TRY(set_entry_inode(first_directory, first_name, second_number, second.raw.mode));
+    TRY(set_entry_inode(second_directory, second_name, first_number, first.raw.mode));
+    if (!same_directory) {
+        // A directory changing parent: its ".." follows, and the parents' counts with it.
+        if (first.is_directory()) {
+            TRY(set_entry_inode(first, "..", second_directory_number, mode_directory));
+            first_directory.raw.links_count--;
+            second_directory.raw.links_count++;
+        }
+        if (second.is_directory()) {
+            TRY(set_entry_inode(second, "..", first_directory_number, mode_directory));
+            second_directory.raw.links_count--;
+            first_directory.raw.links_count++;
+        }
+    }
+    int64_t time = now();
+    first.raw.change_time = second.raw.change_time = static_cast<uint32_t>(time);
+    TRY(store_inode(first));
+    TRY(store_inode(second));
+    TRY(store_inode(first_directory));
+    if (!same_directory)
+        TRY(store_inode(second_directory));
+    return {};
+}
+
 ErrorOr<bool> Volume::free_inode_if_unlinked(InodeNumber number) {
     TRY(check_writable());
     LoadedInode inode = TRY(load_inode(number));

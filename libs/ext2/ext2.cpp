@@ -135,6 +135,15 @@ ErrorOr<Unlinked> FileSystem::rename(InodeNumber old_directory, ktl::StringView 
     return committed(*m_volume, m_volume->rename(old_directory, old_name, new_directory, new_name));
 }
 
+ErrorOr<void> FileSystem::allocate(InodeNumber inode, uint64_t offset, uint64_t length) {
+    return committed(*m_volume, m_volume->allocate(inode, offset, length));
+}
+
+ErrorOr<void> FileSystem::exchange(InodeNumber directory, ktl::StringView name, InodeNumber other_directory,
+                                   ktl::StringView other_name) {
+    return committed(*m_volume, m_volume->exchange(directory, name, other_directory, other_name));
+}
+
 ErrorOr<ktl::String> FileSystem::readlink(InodeNumber inode) {
     return m_volume->readlink(inode);
 }

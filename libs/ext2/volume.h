@@ -168,6 +168,9 @@ public:
     ErrorOr<Unlinked> unlink(InodeNumber directory, ktl::StringView name, bool is_directory);
     ErrorOr<Unlinked> rename(InodeNumber old_directory, ktl::StringView old_name, InodeNumber new_directory,
                              ktl::StringView new_name);
+    ErrorOr<void> allocate(InodeNumber inode, uint64_t offset, uint64_t length);
+    ErrorOr<void> exchange(InodeNumber directory, ktl::StringView name, InodeNumber other_directory,
+                           ktl::StringView other_name);
     ErrorOr<ktl::String> readlink(InodeNumber inode);
     ErrorOr<bool> free_inode_if_unlinked(InodeNumber inode);
 

@@ -207,7 +207,7 @@ void exercise(FileSystem& fs, std::mt19937& random) {
     for (int step = 0; step < 12; ++step) {
         InodeNumber directory = directories[random() % directories.size()];
         std::string name = "fz" + std::to_string(random() % 8);
-        switch (random() % 9) {
+        switch (random() % 11) {
         case 0: {
             auto created = fs.create(directory, name.c_str(), NewInode{.mode = mode_regular | 0644});
             if (!created.is_error())
@@ -248,6 +248,16 @@ void exercise(FileSystem& fs, std::mt19937& random) {
         case 7:
             if (!files.empty())
                 (void)fs.link(directory, name.c_str(), files[random() % files.size()]);
+            break;
+        case 9:
+            if (!files.empty())
+                (void)fs.allocate(files[random() % files.size()], random() % (1 << 20), random() % 40000 + 1);
+            break;
+        case 10:
+            if (!names.empty()) {
+                auto& [parent, other] = names[random() % names.size()];
+                (void)fs.exchange(parent, other.c_str(), directory, name.c_str());
+            }
             break;
         case 8: {
             AttributeChange change;

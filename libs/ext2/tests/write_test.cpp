@@ -266,6 +266,35 @@ TEST_P(Ext2Write, RenamesWithinAcrossAndOver) {
     EXPECT_EQ(debugfs(image, "ls -l /").find(" old"), std::string::npos);
 }
 
+TEST_P(Ext2Write, ExchangeSwapsAFileAndADirectoryBetweenParents) {
+    InodeNumber old = MUST(resolve(*fs, "old"));
+    InodeNumber inner = MUST(resolve(*fs, "old/inner"));
+    InodeNumber existing = MUST(resolve(*fs, "existing.txt"));
+    MUST(fs->exchange(root_inode, "existing.txt", old, "inner"));
+    EXPECT_EQ(MUST(fs->lookup(root_inode, "existing.txt")), inner);
+    EXPECT_EQ(MUST(fs->lookup(old, "inner")), existing);
+    EXPECT_EQ(MUST(fs->lookup(inner, "..")), root_inode);
+    EXPECT_EQ(MUST(fs->metadata(old)).link_count, 2u);
+    EXPECT_EQ(MUST(fs->metadata(root_inode)).link_count, 5u); // ., .., lost+found, old, the moved one
+    EXPECT_EQ(fs->exchange(root_inode, "missing", old, "inner").error().code(), Errno::NoEntry);
+    expect_clean("after exchange");
+    EXPECT_EQ(cat("/old/inner"), "existing\n");
+    EXPECT_EQ(cat("/existing.txt/file"), "deep\n");
+}
+
+TEST_P(Ext2Write, AllocateGivesStorageAndZeros) {
+    InodeNumber inode = MUST(fs->create(root_inode, "allocated", regular()));
+    MUST(write_string(*fs, inode, 0, "start"));
+    MUST(fs->allocate(inode, 0, 20 * GetParam().block_size));
+    Metadata metadata = MUST(fs->metadata(inode));
+    EXPECT_EQ(metadata.size, 20u * GetParam().block_size);
+    EXPECT_GE(metadata.blocks * 512, 20u * GetParam().block_size);
+    std::string bytes = read_all(*fs, inode);
+    EXPECT_EQ(bytes.substr(0, 5), "start");
+    EXPECT_EQ(bytes.substr(5), std::string(bytes.size() - 5, '\0'));
+    expect_clean("after allocate");
+}
+
 TEST_P(Ext2Write, AttributesStoreWideIdsAndTimes) {
     InodeNumber inode = MUST(resolve(*fs, "existing.txt"));
     AttributeChange change;
