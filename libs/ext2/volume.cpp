@@ -166,6 +166,10 @@ ErrorOr<void> Volume::validate(Diagnostic& diagnostic) {
         if (!valid_block(d.block_bitmap) || !valid_block(d.inode_bitmap) || !valid_block(d.inode_table) ||
             uint64_t(d.inode_table) + m_inode_table_blocks > m_blocks_count)
             return refuse("group {}: bitmap or inode table outside the file system", g);
+        // Writing a bitmap must never land on the primary superblock or descriptors.
+        uint32_t reserved_end = m_first_data_block + 1 + m_descriptor_blocks;
+        if (d.block_bitmap < reserved_end || d.inode_bitmap < reserved_end || d.inode_table < reserved_end)
+            return refuse("group {}: bitmap or inode table overlaps the superblock or descriptors", g);
         if (d.free_blocks_count > blocks_in_group(g) || d.free_inodes_count > m_inodes_per_group ||
             d.used_dirs_count > m_inodes_per_group)
             return refuse("group {}: bad free or directory counts", g);
