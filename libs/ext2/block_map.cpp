@@ -233,7 +233,7 @@ ErrorOr<size_t> Volume::read_data(const LoadedInode& inode, uint64_t offset, siz
         if (block == 0)
             __builtin_memset(buffer.data(), 0, m_block_size);
         else
-            TRY(read_block(block, buffer));
+            TRY(read_data_block(block, buffer));
         auto consumed = consume(buffer.data() + in_block, chunk);
         if (consumed.is_error()) {
             if (done)
@@ -275,7 +275,7 @@ ErrorOr<size_t> Volume::write_data(LoadedInode& inode, uint64_t offset, size_t l
         if (fresh) {
             __builtin_memset(buffer.data(), 0, m_block_size);
         } else if (chunk < m_block_size) {
-            failure = read_block(block, buffer);
+            failure = read_data_block(block, buffer);
             if (failure.is_error())
                 break;
         }
@@ -283,11 +283,11 @@ ErrorOr<size_t> Volume::write_data(LoadedInode& inode, uint64_t offset, size_t l
         if (failure.is_error()) {
             if (fresh) {
                 __builtin_memset(buffer.data(), 0, m_block_size);
-                (void)write_block(block, buffer);
+                (void)write_data_block(block, buffer);
             }
             break;
         }
-        failure = write_block(block, buffer);
+        failure = write_data_block(block, buffer);
         if (failure.is_error())
             break;
         done += chunk;
@@ -323,9 +323,9 @@ ErrorOr<void> Volume::resize(LoadedInode& inode, uint64_t size) {
             uint32_t block = TRY(map_block(inode, keep - 1));
             if (block) {
                 Buffer buffer = TRY(new_buffer());
-                TRY(read_block(block, buffer));
+                TRY(read_data_block(block, buffer));
                 __builtin_memset(buffer.data() + size % m_block_size, 0, m_block_size - size % m_block_size);
-                TRY(write_block(block, buffer));
+                TRY(write_data_block(block, buffer));
             }
         }
     }
@@ -412,7 +412,7 @@ ErrorOr<void> Volume::allocate(InodeNumber number, uint64_t offset, uint64_t len
             result = block.release_error();
             break;
         }
-        if (fresh && (result = write_block(block.value(), zeros)).is_error())
+        if (fresh && (result = write_data_block(block.value(), zeros)).is_error())
             break;
     }
     // Blocks past the end are not allowed in ext2 (no "keep size" extents): the caller's fallocate

@@ -203,6 +203,7 @@ ErrorOr<void> Volume::write_superblock() {
     TRY(m_store.read_block(block, m_block_size, buffer.data()));
     __builtin_memcpy(buffer.data() + offset, &m_super, sizeof m_super);
     TRY(m_store.write_block(block, m_block_size, buffer.data()));
+    update_cached(block, buffer.data());
     m_super_dirty = false;
     return {};
 }
@@ -210,11 +211,14 @@ ErrorOr<void> Volume::write_superblock() {
 ErrorOr<void> Volume::commit() {
     if (m_read_only)
         return {};
+    for (CachedBlock& entry : m_cache)
+        TRY(write_back(entry));
     for (uint32_t i = 0; i < m_descriptor_blocks; ++i) {
         if (!m_dirty_tables[i])
             continue;
         TRY(m_store.write_block(m_first_data_block + 1 + i, m_block_size,
                                 m_descriptors.data() + size_t(i) * m_block_size));
+        update_cached(m_first_data_block + 1 + i, m_descriptors.data() + size_t(i) * m_block_size);
         m_dirty_tables[i] = 0;
     }
     if (m_super_dirty)
@@ -250,6 +254,13 @@ Statistics Volume::statistics() const {
     return result;
 }
 
+void Volume::note_errors() {
+    if (m_read_only || (m_super.state & disk::state_errors))
+        return;
+    m_super.state = static_cast<uint16_t>(m_super.state | disk::state_errors);
+    m_super_dirty = true;
+}
+
 ErrorOr<void> Volume::note_large_file() {
     if (m_super.feature_ro_compat & disk::ro_compat_large_file)
         return {};
@@ -266,16 +277,93 @@ ErrorOr<Buffer> Volume::new_buffer() {
     return Buffer::allocate(m_block_size);
 }
 
+Volume::CachedBlock* Volume::cached(uint32_t block) {
+    for (CachedBlock& entry : m_cache) {
+        if (entry.block == block && block != 0) {
+            entry.last_use = ++m_cache_clock;
+            return &entry;
+        }
+    }
+    return nullptr;
+}
+
+// What the store now holds for `block` (written around the cache): a cached copy follows.
+void Volume::update_cached(uint32_t block, const uint8_t* data) {
+    if (CachedBlock* entry = cached(block)) {
+        __builtin_memcpy(entry->data.data(), data, m_block_size);
+        entry->dirty = false;
+    }
+}
+
+ErrorOr<void> Volume::write_back(CachedBlock& entry) {
+    if (!entry.dirty)
+        return {};
+    TRY(m_store.write_block(entry.block, m_block_size, entry.data.data()));
+    entry.dirty = false;
+    return {};
+}
+
+ErrorOr<Volume::CachedBlock*> Volume::cache_entry_for(uint32_t block) {
+    CachedBlock* victim = &m_cache[0];
+    for (CachedBlock& entry : m_cache)
+        if (entry.last_use < victim->last_use)
+            victim = &entry;
+    TRY(write_back(*victim));
+    if (victim->data.size() != m_block_size)
+        victim->data = TRY(Buffer::allocate(m_block_size));
+    victim->block = block;
+    victim->last_use = ++m_cache_clock;
+    return victim;
+}
+
 ErrorOr<void> Volume::read_block(uint32_t block, Buffer& buffer) {
     if (!valid_block(block))
         return corrupt("block {} is outside the file system", block);
+    if (CachedBlock* entry = cached(block)) {
+        __builtin_memcpy(buffer.data(), entry->data.data(), m_block_size);
+        return {};
+    }
+    TRY(m_store.read_block(block, m_block_size, buffer.data()));
+    if (block == 0)
+        return {};
+    CachedBlock* entry = TRY(cache_entry_for(block));
+    __builtin_memcpy(entry->data.data(), buffer.data(), m_block_size);
+    return {};
+}
+
+ErrorOr<void> Volume::read_data_block(uint32_t block, Buffer& buffer) {
+    if (!valid_block(block))
+        return corrupt("block {} is outside the file system", block);
+    if (CachedBlock* entry = cached(block)) {
+        __builtin_memcpy(buffer.data(), entry->data.data(), m_block_size);
+        return {};
+    }
     return m_store.read_block(block, m_block_size, buffer.data());
 }
 
 ErrorOr<void> Volume::write_block(uint32_t block, const Buffer& buffer) {
     if (!valid_block(block))
         return corrupt("block {} is outside the file system", block);
-    return m_store.write_block(block, m_block_size, buffer.data());
+    if (m_read_only)
+        return Errno::ReadOnlyFilesystem;
+    CachedBlock* entry = cached(block);
+    if (!entry && block != 0)
+        entry = TRY(cache_entry_for(block));
+    if (!entry)
+        return m_store.write_block(block, m_block_size, buffer.data());
+    __builtin_memcpy(entry->data.data(), buffer.data(), m_block_size);
+    entry->dirty = true;
+    return {};
+}
+
+ErrorOr<void> Volume::write_data_block(uint32_t block, const Buffer& buffer) {
+    if (!valid_block(block))
+        return corrupt("block {} is outside the file system", block);
+    if (m_read_only)
+        return Errno::ReadOnlyFilesystem;
+    TRY(m_store.write_block(block, m_block_size, buffer.data()));
+    update_cached(block, buffer.data());
+    return {};
 }
 
 ErrorOr<void> Volume::zero_block(uint32_t block) {

@@ -103,14 +103,24 @@ public:
     ktl::Error corrupt(ktl::StringView format, const Args&... args) {
         char text[160];
         m_error.set(ktl::format_into(text, sizeof text, format, args...));
+        note_errors();
         return ktl::Error::from_errno(Errno::IoError);
     }
+
+    // Marks the file system as having errors (s_state), as Linux does, so the next fsck checks it.
+    void note_errors();
 
     // Blocks, bounds-checked against the file system.
     ErrorOr<Buffer> new_buffer();
     bool valid_block(uint64_t block) const { return block >= m_first_data_block && block < m_blocks_count; }
+    // Metadata (maps, bitmaps, inode tables, directories) goes through a small cache of recent
+    // blocks whose changes are written back by commit(), at the end of each call: a long write
+    // updates a bitmap and an indirect block once, not once per block. File data goes around it
+    // (the _data_ calls), so a long read or write cannot push the metadata out.
     ErrorOr<void> read_block(uint32_t block, Buffer& buffer);
+    ErrorOr<void> read_data_block(uint32_t block, Buffer& buffer);
     ErrorOr<void> write_block(uint32_t block, const Buffer& buffer);
+    ErrorOr<void> write_data_block(uint32_t block, const Buffer& buffer);
     ErrorOr<void> zero_block(uint32_t block);
     int64_t now() { return m_clock.now(); }
 
@@ -216,8 +226,23 @@ private:
                                 LoadedInode& inode);
     ErrorOr<void> release_block(uint32_t block, LoadedInode& inode);
 
+    struct CachedBlock {
+        uint32_t block = 0; // 0: empty (block 0 is never metadata read through the cache)
+        uint64_t last_use = 0;
+        bool dirty = false;
+        Buffer data;
+    };
+    static constexpr size_t cache_entries = 16;
+    CachedBlock* cached(uint32_t block);
+    // A free entry for `block`, writing back the least recently used one if it was changed.
+    ErrorOr<CachedBlock*> cache_entry_for(uint32_t block);
+    ErrorOr<void> write_back(CachedBlock& entry);
+    void update_cached(uint32_t block, const uint8_t* data);
+
     BlockStore& m_store;
     Clock& m_clock;
+    CachedBlock m_cache[cache_entries];
+    uint64_t m_cache_clock = 0;
     disk::Superblock m_super{};
     ktl::Vector<uint8_t> m_descriptors;  // the primary group descriptor table, whole blocks
     ktl::Vector<uint8_t> m_dirty_tables; // one flag per descriptor block
