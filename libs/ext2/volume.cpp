@@ -67,6 +67,12 @@ ErrorOr<void> Volume::mount(MountOptions options, Diagnostic& diagnostic) {
         __builtin_memcpy(&m_super, raw.data(), sizeof m_super);
     }
     TRY(validate(diagnostic));
+    {
+        auto root = load_inode(root_inode);
+        if (root.is_error() || !root.value().is_directory())
+            return diagnostic.fail(Errno::InvalidArgument, "the root inode is not a directory");
+        m_error.clear();
+    }
 
     m_read_only = options.read_only;
     uint32_t unknown_ro = m_super.revision >= 1 ? m_super.feature_ro_compat & ~disk::ro_compat_supported : 0;
@@ -146,10 +152,11 @@ ErrorOr<void> Volume::validate(Diagnostic& diagnostic) {
     if (s.reserved_blocks_count > m_blocks_count)
         return refuse("more reserved blocks than blocks");
     m_inode_table_blocks = m_inodes_per_group * m_inode_size / m_block_size;
-    m_descriptor_blocks =
-        (m_group_count * uint32_t(sizeof(disk::GroupDescriptor)) + m_block_size - 1) / m_block_size;
-    if (m_first_data_block + 1 + uint64_t(m_descriptor_blocks) > m_blocks_count)
+    uint64_t descriptor_blocks =
+        (uint64_t(m_group_count) * sizeof(disk::GroupDescriptor) + m_block_size - 1) / m_block_size;
+    if (m_first_data_block + 1 + descriptor_blocks > m_blocks_count)
         return refuse("group descriptor table past the end");
+    m_descriptor_blocks = static_cast<uint32_t>(descriptor_blocks);
 
     if (m_descriptors.try_resize(size_t(m_descriptor_blocks) * m_block_size).is_error() ||
         m_dirty_tables.try_resize(m_descriptor_blocks).is_error())

@@ -353,6 +353,19 @@ TEST(Ext2Refuse, UnsupportedFeaturesAndGeometryAreRefusedWithAMessage) {
     EXPECT_EQ(refusal([&](uint8_t* s) { set32(s + 4, 1u << 30); }).substr(0, 15), "the file system");
     EXPECT_EQ(refusal([&](uint8_t* s) { set32(s + 40, 0); }), "bad inodes per group 0");
 
+    {
+        // The root inode must be a directory: make it a regular file.
+        std::vector<uint8_t> bytes = clean;
+        uint32_t inode_table, inode_size = 0;
+        memcpy(&inode_table, &bytes[2048 + 8], 4);
+        memcpy(&inode_size, &bytes[1024 + 88], 2);
+        bytes[inode_table * 1024 + inode_size + 1] = 0x81;
+        MemoryStore store(std::move(bytes));
+        Diagnostic diagnostic;
+        EXPECT_TRUE(FileSystem::mount(store, clock, {}, diagnostic).is_error());
+        EXPECT_EQ(text(diagnostic.text()), "the root inode is not a directory");
+    }
+
     // An unknown RO_COMPAT feature mounts read-only, saying why.
     std::vector<uint8_t> bytes = clean;
     set32(bytes.data() + 1024 + 100, 0x400 | 0x3);
