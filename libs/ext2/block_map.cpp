@@ -139,35 +139,42 @@ ErrorOr<void> Volume::release_block(uint32_t block, LoadedInode& inode) {
     return {};
 }
 
-ErrorOr<void> Volume::free_tree(uint32_t block, int level, LoadedInode& inode) {
+// Frees the subtree at `pointer` (level 0: a data block) and clears `pointer`. On an error midway the
+// blocks freed so far are cleared from the map on disk too, so map and bitmap still agree.
+ErrorOr<void> Volume::free_tree(uint32_t& pointer, int level, LoadedInode& inode) {
     if (level > 0) {
         Buffer buffer = TRY(new_buffer());
-        TRY(read_block(block, buffer));
+        TRY(read_block(pointer, buffer));
         for (uint32_t i = 0; i < m_pointers_per_block; ++i) {
             uint32_t child = entry_at(buffer, i);
-            if (child)
-                TRY(free_tree(child, level - 1, inode));
+            if (!child)
+                continue;
+            auto freed = free_tree(child, level - 1, inode);
+            set_entry(buffer, i, child);
+            if (freed.is_error()) {
+                (void)write_block(pointer, buffer);
+                return freed;
+            }
         }
     }
-    return release_block(block, inode);
+    TRY(release_block(pointer, inode));
+    pointer = 0;
+    return {};
 }
 
 // Frees what the subtree at `pointer` (level 0: a data block) maps at logical >= `keep`; `first` is
 // its first logical block. Clears `pointer` when nothing is left under it.
-ErrorOr<bool> Volume::truncate_tree(uint32_t& pointer, int level, uint64_t first, uint64_t keep,
+ErrorOr<void> Volume::truncate_tree(uint32_t& pointer, int level, uint64_t first, uint64_t keep,
                                     LoadedInode& inode) {
     if (pointer == 0)
-        return true;
-    if (first >= keep) {
-        TRY(free_tree(pointer, level, inode));
-        pointer = 0;
-        return true;
-    }
+        return {};
+    if (first >= keep)
+        return free_tree(pointer, level, inode);
     uint64_t child_span = 1;
     for (int i = 1; i < level; ++i)
         child_span *= m_pointers_per_block;
     if (level == 0 || first + child_span * m_pointers_per_block <= keep)
-        return false; // all of it stays
+        return {}; // all of it stays
     Buffer buffer = TRY(new_buffer());
     TRY(read_block(pointer, buffer));
     bool changed = false;
@@ -176,30 +183,28 @@ ErrorOr<bool> Volume::truncate_tree(uint32_t& pointer, int level, uint64_t first
         uint32_t child = entry_at(buffer, i);
         uint64_t child_first = first + i * child_span;
         if (child && child_first + child_span > keep) {
-            TRY(truncate_tree(child, level - 1, child_first, keep, inode));
+            auto truncated = truncate_tree(child, level - 1, child_first, keep, inode);
             set_entry(buffer, i, child);
             changed = true;
+            if (truncated.is_error()) {
+                (void)write_block(pointer, buffer);
+                return truncated;
+            }
         }
         if (child)
             empty = false;
     }
-    if (empty) {
-        TRY(release_block(pointer, inode));
-        pointer = 0;
-        return true;
-    }
+    if (empty)
+        return free_tree(pointer, 0, inode); // the indirect block itself, now mapping nothing
     if (changed)
         TRY(write_block(pointer, buffer));
-    return false;
+    return {};
 }
 
 ErrorOr<void> Volume::free_blocks_from(LoadedInode& inode, uint64_t keep) {
-    for (uint32_t i = 0; i < disk::direct_blocks; ++i) {
-        if (i >= keep && inode.raw.block[i]) {
-            TRY(release_block(inode.raw.block[i], inode));
-            inode.raw.block[i] = 0;
-        }
-    }
+    for (uint32_t i = 0; i < disk::direct_blocks; ++i)
+        if (i >= keep && inode.raw.block[i])
+            TRY(free_tree(inode.raw.block[i], 0, inode));
     uint64_t first = disk::direct_blocks;
     uint64_t span = m_pointers_per_block;
     for (int level = 1; level <= 3; ++level) {
@@ -317,7 +322,11 @@ ErrorOr<void> Volume::resize(LoadedInode& inode, uint64_t size) {
     uint64_t old_size = inode.size();
     if (size < old_size) {
         uint64_t keep = (size + m_block_size - 1) / m_block_size;
-        TRY(free_blocks_from(inode, keep));
+        auto freed = free_blocks_from(inode, keep);
+        if (freed.is_error()) {
+            (void)store_inode(inode); // what was freed is out of the map too
+            return freed;
+        }
         // The rest of the last block must read as zeros if the file grows again.
         if (size % m_block_size) {
             uint32_t block = TRY(map_block(inode, keep - 1));

@@ -567,8 +567,13 @@ ErrorOr<bool> Volume::free_inode_if_unlinked(InodeNumber number) {
 }
 
 ErrorOr<void> Volume::free_inode(LoadedInode& inode) {
-    if (inode.has_block_map())
-        TRY(free_blocks_from(inode, 0));
+    if (inode.has_block_map()) {
+        auto freed = free_blocks_from(inode, 0);
+        if (freed.is_error()) {
+            (void)store_inode(inode); // what was freed is out of the map too
+            return freed;
+        }
+    }
     if (inode.raw.file_acl) {
         // An extended attribute block may be shared (h_refcount): free it with its last user.
         uint32_t block = inode.raw.file_acl;

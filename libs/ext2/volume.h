@@ -221,8 +221,8 @@ private:
     ErrorOr<void> validate(Diagnostic& diagnostic);
 
     // Indirect walks (block_map.cpp).
-    ErrorOr<void> free_tree(uint32_t block, int level, LoadedInode& inode);
-    ErrorOr<bool> truncate_tree(uint32_t& pointer, int level, uint64_t first, uint64_t keep,
+    ErrorOr<void> free_tree(uint32_t& pointer, int level, LoadedInode& inode);
+    ErrorOr<void> truncate_tree(uint32_t& pointer, int level, uint64_t first, uint64_t keep,
                                 LoadedInode& inode);
     ErrorOr<void> release_block(uint32_t block, LoadedInode& inode);
 

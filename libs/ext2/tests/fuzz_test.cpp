@@ -320,6 +320,53 @@ TEST_P(Ext2Fuzz, MutatedImagesNeverCrashOrHang) {
     printf("%d mounted (%d found corruption), %d refused\n", mounted, errors, refused);
 }
 
+// Corruption found after mount is an error with a line naming where.
+TEST(Ext2Corrupt, ABadDirectoryEntryOrBlockPointerIsAnErrorWithAMessage) {
+    EXT2_REQUIRE_TOOLS();
+    TemporaryDirectory directory;
+    std::string tree = directory / "tree";
+    std::filesystem::create_directories(tree);
+    write_file(tree + "/big", pattern(20 * 1024, 1));
+    std::string image = directory / "image";
+    ASSERT_EQ(make_image(image, 1024, tree, "1M").status, 0);
+    std::vector<uint32_t> root_blocks, big_blocks;
+    add_blocks_of(image, "/", root_blocks);
+    add_blocks_of(image, "/big", big_blocks);
+    ASSERT_FALSE(root_blocks.empty());
+    ASSERT_EQ(big_blocks.size(), 22u); // 20 data blocks and the indirect one, which stat names last
+    std::vector<uint8_t> clean = read_bytes(image);
+    FixedClock clock;
+    {
+        std::vector<uint8_t> bytes = clean;
+        uint16_t record_length = 5;
+        memcpy(&bytes[root_blocks[0] * 1024 + 4], &record_length, 2); // "."'s rec_len
+        MemoryStore store(std::move(bytes));
+        Diagnostic diagnostic;
+        auto fs = MUST(FileSystem::mount(store, clock, {}, diagnostic));
+        EXPECT_EQ(fs->lookup(root_inode, "big").error().code(), Errno::IoError);
+        EXPECT_EQ(text(fs->diagnostic()), "directory 2 block 0: bad entry at 0 (rec_len 5, name_len 1)");
+        MUST(fs->unmount());
+        uint16_t state;
+        memcpy(&state, &store.bytes()[1024 + 58], 2);
+        EXPECT_EQ(state, 3) << "clean and with errors";
+    }
+    {
+        std::vector<uint8_t> bytes = clean;
+        uint32_t outside = 1u << 20;
+        memcpy(&bytes[big_blocks.back() * 1024 + 4], &outside, 4); // the indirect block's second entry
+        MemoryStore store(std::move(bytes));
+        Diagnostic diagnostic;
+        auto fs = MUST(FileSystem::mount(store, clock, {}, diagnostic));
+        InodeNumber big = MUST(fs->lookup(root_inode, "big"));
+        uint8_t buffer[1024];
+        EXPECT_EQ(MUST(fs->read(big, 12 * 1024, buffer, sizeof buffer)), 1024u);
+        EXPECT_EQ(fs->read(big, 13 * 1024, buffer, sizeof buffer).error().code(), Errno::IoError);
+        EXPECT_EQ(text(fs->diagnostic()), "inode 12: block 1048576 is outside the file system");
+        // Truncating frees up to the bad pointer and stops there.
+        EXPECT_EQ(fs->truncate(big, 0).error().code(), Errno::IoError);
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(BlockSizes, Ext2Fuzz, testing::Values(1024u, 4096u));
 
 // Refusals name their reason.

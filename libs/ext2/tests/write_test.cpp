@@ -490,5 +490,44 @@ TEST(Ext2WriteLarge, AWriteAt5GiBMakesALargeFile) {
     EXPECT_NE(stat.find("Size: 5368709124"), std::string::npos) << stat;
 }
 
+TEST(Ext2WriteLarge, Revision0RefusesFilesPast2GiB) {
+    EXT2_REQUIRE_TOOLS();
+    TemporaryDirectory directory;
+    std::string image = directory / "image";
+    ASSERT_EQ(make_image(image, 1024, "", "2M", "-r 0").status, 0);
+    FileStore store(image);
+    FixedClock clock;
+    Diagnostic diagnostic;
+    auto fs = MUST(FileSystem::mount(store, clock, {}, diagnostic));
+    InodeNumber inode = MUST(fs->create(root_inode, "f", NewInode{.mode = mode_regular | 0644}));
+    EXPECT_EQ(write_string(*fs, inode, 3ull << 30, "x").error().code(), Errno::FileTooBig);
+    EXPECT_EQ(fs->truncate(inode, 3ull << 30).error().code(), Errno::FileTooBig);
+    MUST(write_string(*fs, inode, (2ull << 30) - 2, "x"));
+    MUST(fs->unmount());
+    EXPECT_EQ(e2fsck(image).status, 0) << e2fsck(image).output;
+}
+
+// A read-write mount marks the file system in use (not clean) until unmount, as Linux does, so a
+// crash leaves it for fsck to check.
+TEST(Ext2WriteState, MountedReadWriteIsNotCleanUntilUnmounted) {
+    EXT2_REQUIRE_TOOLS();
+    TemporaryDirectory directory;
+    std::string image = directory / "image";
+    ASSERT_EQ(make_image(image, 4096, "", "4M").status, 0);
+    auto state = [&] {
+        std::string header = run_command(find_tool("dumpe2fs") + " -h " + shell_quote(image)).output;
+        size_t at = header.find("Filesystem state:");
+        return at == std::string::npos ? std::string() : header.substr(at, header.find('\n', at) - at);
+    };
+    EXPECT_EQ(state(), "Filesystem state:         clean");
+    FileStore store(image);
+    FixedClock clock;
+    Diagnostic diagnostic;
+    auto fs = MUST(FileSystem::mount(store, clock, {}, diagnostic));
+    EXPECT_EQ(state(), "Filesystem state:         not clean");
+    MUST(fs->unmount());
+    EXPECT_EQ(state(), "Filesystem state:         clean");
+}
+
 } // namespace
 } // namespace ext2::test
