@@ -18,8 +18,10 @@ PACKAGES := cmake ninja-build g++ binutils libgtest-dev libbenchmark-dev gdb cla
 # make bench: the release build against Debian's Linux in the same QEMU (docs/benchmarks.md).
 BENCH_RUNS ?= 3
 BENCH_BUILD_DIR := build/release
-BENCH_PACKAGES := gnuplot-nox
+BENCH_PACKAGES := gnuplot-nox e2fsprogs
 BENCH_DOCS ?=
+# The disk metrics (an ext2 disk per boot) run once blog_os mounts ext2: BENCH_DISK=1 asks for them.
+BENCH_DISK ?=
 
 .PHONY: all build run test gdb docs format clean packages bench
 
@@ -57,7 +59,7 @@ test: build
 
 # Boots /bin/bench as /init on blog_os and on Debian's Linux (fetched once into build/linux), BENCH_RUNS
 # times each, alternating, both loaded by QEMU itself (-kernel); results in build/bench.
-# BENCH_DOCS=1 also updates docs/benchmarks.md.
+# BENCH_DOCS=1 also updates docs/benchmarks.md; BENCH_DISK=1 adds the disk metrics.
 bench:
 	@$(MAKE) --no-print-directory packages EXTRA_PACKAGES="$(BENCH_PACKAGES)"
 	@[ -f $(BENCH_BUILD_DIR)/build.ninja ] || cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release
@@ -66,8 +68,8 @@ bench:
 	$(BENCH_BUILD_DIR)/tools/bench/bench --runner=$(BENCH_BUILD_DIR)/tools/runner/runner \
 		--kernel=$(BENCH_BUILD_DIR)/kernel/kernel.elf --linux=$$linux \
 		--program=$(BENCH_BUILD_DIR)/userland-root/bin/bench --tree=$(BENCH_BUILD_DIR)/userland-root \
-		--out=build/bench --runs=$(BENCH_RUNS) \
-		$(if $(BENCH_DOCS),--docs=docs/benchmarks.md)
+		--out=build/bench --runs=$(BENCH_RUNS) --linux-modules=build/linux/modules \
+		$(if $(BENCH_DISK),--disk-mib=256) $(if $(BENCH_DOCS),--docs=docs/benchmarks.md)
 
 # API reference (Doxygen) and the README + docs/ book as HTML and PDF, in build/docs (docs/documentation.md).
 docs: packages

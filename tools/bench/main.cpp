@@ -3,13 +3,18 @@
 // by side: a table on stdout; results.json, results.csv, table.md and ratios.png in --out.
 //
 //   bench --runner=PATH (--kernel=ELF | --iso=PATH) --linux=BZIMAGE --program=PATH --out=DIR [--runs=N]
-//         [--tree=DIR] [--docs=FILE]
+//         [--tree=DIR] [--docs=FILE] [--disk-mib=N] [--linux-modules=DIR]
 //
 // With --kernel, QEMU loads blog_os itself (its PVH entry) as it loads Linux's bzImage: both kernels
 // start the same way, with no boot loader. With --iso, blog_os boots through GRUB as `make run` does.
 //
 // --tree is the user tree (the userland install root) whose bin/ and usr/ both initrds hold beside
 // /init: the shells and utilities the shell metrics start (busybox, our sh and toolbox).
+//
+// --disk-mib gives each boot a fresh ext2 disk of N MiB (mke2fs; a virtio-blk device) and the initrd
+// an /etc/bench-disk naming it, for the disk metrics. --linux-modules is fetch-linux.sh's module
+// directory: its .ko files and `order` go to the initrd's /lib/modules/bench, which the benchmark
+// loads on Linux (Debian builds virtio-blk and ext2 as modules).
 //
 // --docs replaces the table between the bench-table markers in FILE and puts the plot beside it
 // (images/benchmarks.png). The exit status is 0 iff every boot ran every metric without a failed check.
@@ -36,8 +41,9 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Options {
-    std::string runner, kernel, iso, linux_kernel, program, out, docs, tree;
+    std::string runner, kernel, iso, linux_kernel, program, out, docs, tree, linux_modules;
     int runs = 3;
+    int disk_mib = 0;
 };
 
 constexpr int boot_timeout_seconds = 600;
@@ -70,17 +76,22 @@ std::optional<Options> parse(int argc, char** argv) {
             options.tree = *value;
         else if (auto value = value_of("runs"))
             options.runs = std::atoi(value->c_str());
+        else if (auto value = value_of("disk-mib"))
+            options.disk_mib = std::atoi(value->c_str());
+        else if (auto value = value_of("linux-modules"))
+            options.linux_modules = *value;
         else {
             std::fprintf(stderr, "bench: unknown argument '%s'\n", argv[i]);
             return std::nullopt;
         }
     }
     if (options.runner.empty() || options.iso.empty() == options.kernel.empty() ||
-        options.linux_kernel.empty() || options.program.empty() || options.out.empty() || options.runs < 1) {
+        options.linux_kernel.empty() || options.program.empty() || options.out.empty() || options.runs < 1 ||
+        options.disk_mib < 0) {
         std::fprintf(
             stderr,
             "usage: bench --runner=PATH (--kernel=ELF | --iso=PATH) --linux=BZIMAGE --program=PATH --out=DIR "
-            "[--runs=N (>= 1)] [--tree=DIR] [--docs=FILE]\n");
+            "[--runs=N (>= 1)] [--tree=DIR] [--docs=FILE] [--disk-mib=N] [--linux-modules=DIR]\n");
         return std::nullopt;
     }
     return options;
@@ -148,6 +159,22 @@ Boot boot(const Options& options, bench::Kernel kernel, int index, const fs::pat
                                      "--serial-log=" + serial_log.string(),
                                      "--expect=" + std::string(bench::started_marker),
                                      "--expect=" + std::string(bench::done_marker)};
+    // The same fresh file system for both kernels, every boot.
+    fs::path disk = fs::path(options.out) / "boots" / (name + ".disk.img");
+    if (options.disk_mib > 0) {
+        std::error_code ignored;
+        fs::remove(disk, ignored);
+        if (run({"mke2fs", "-q", "-t", "ext2", "-F", disk.string(), std::to_string(options.disk_mib) + "M"},
+                runner_log, runner_log) != 0) {
+            Boot failed;
+            failed.problem = "mke2fs failed (see " + runner_log.string() + ")";
+            return failed;
+        }
+        argv.push_back("--qemu-arg=-drive");
+        argv.push_back("--qemu-arg=if=none,id=bench-disk,format=raw,file=" + disk.string());
+        argv.push_back("--qemu-arg=-device");
+        argv.push_back("--qemu-arg=virtio-blk-pci,drive=bench-disk");
+    }
     if (kernel == bench::Kernel::Linux) {
         argv.push_back("--linux=" + options.linux_kernel);
         argv.push_back("--cmdline=console=ttyS0 quiet"); // as distributions boot: no boot messages
@@ -161,6 +188,10 @@ Boot boot(const Options& options, bench::Kernel kernel, int index, const fs::pat
     }
     std::fprintf(stderr, "bench: boot %d on %s\n", index, bench::kernel_name(kernel));
     int status = run(argv, fs::path(options.out) / "boots" / (name + ".console.log"), runner_log);
+    if (options.disk_mib > 0) {
+        std::error_code ignored;
+        fs::remove(disk, ignored);
+    }
 
     Boot result;
     result.guest = bench::parse_guest_output(read_file(serial_log));
@@ -232,6 +263,28 @@ int main(int argc, char** argv) {
         if (error) {
             std::fprintf(stderr, "bench: cannot copy %s/%s: %s\n", options.tree.c_str(), directory,
                          error.message().c_str());
+            return 1;
+        }
+    }
+    if (!options.linux_modules.empty()) {
+        fs::create_directories(initrd / "lib" / "modules" / "bench", error);
+        for (const auto& entry : fs::directory_iterator(options.linux_modules, error)) {
+            if (entry.path().extension() == ".ko" || entry.path().filename() == "order")
+                fs::copy_file(entry.path(), initrd / "lib" / "modules" / "bench" / entry.path().filename(),
+                              error);
+            if (error)
+                break;
+        }
+        if (error) {
+            std::fprintf(stderr, "bench: cannot copy the modules of %s: %s\n", options.linux_modules.c_str(),
+                         error.message().c_str());
+            return 1;
+        }
+    }
+    if (options.disk_mib > 0) {
+        fs::create_directories(initrd / "etc", error);
+        if (error || !write_file(initrd / "etc" / "bench-disk", "/dev/vda ext2\n")) {
+            std::fprintf(stderr, "bench: cannot write the initrd's /etc/bench-disk\n");
             return 1;
         }
     }

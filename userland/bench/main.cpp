@@ -215,6 +215,53 @@ int main(int argc, char** argv) {
     if (have_directory && !bench::remove_scratch_directory(directory))
         count(false);
 
+    // Disk: the host attaches one only with a file naming it (docs/benchmarks.md), then every disk
+    // metric must run. Linux loads its virtio and ext2 drivers from the initrd; blog_os has them built in.
+    char disk_device[64] = {};
+    char disk_type[16] = {};
+    if (FILE* file = fopen("/etc/bench-disk", "r")) {
+        const bool named = fscanf(file, "%63s %15s", disk_device, disk_type) == 2;
+        fclose(file);
+        bench::Disk disk;
+        const char* modules = system == sys::System::Linux ? "/lib/modules/bench/order" : nullptr;
+        const bool attached = named && disk.attach(disk_device, disk_type, "/mnt", modules);
+        auto on_disk = [attached](auto operation) {
+            return [attached, operation] { return attached ? operation() : bench::Outcome{}; };
+        };
+        constexpr long kDiskFileBytes = 64l << 20;
+        count(measure_throughput(
+            "disk-write-seq", kDiskFileBytes, "sequential 1 MiB writes of 64 MiB + fsync",
+            on_disk([&disk] { return bench::disk_write_sequential(disk, kDiskFileBytes); })));
+        uint64_t salt = 0;
+        const bool have_file = attached && bench::make_disk_file(disk, kDiskFileBytes, salt);
+        auto with_file = [have_file](auto operation) {
+            return [have_file, operation] { return have_file ? operation() : bench::Outcome{}; };
+        };
+        count(measure_throughput(
+            "disk-read-seq", kDiskFileBytes, "sequential 1 MiB reads of 64 MiB, after a remount",
+            with_file([&disk, salt] { return bench::disk_read_sequential(disk, kDiskFileBytes, salt); })));
+        constexpr long kRandomReads = 1'000;
+        count(measure("disk-read-random-4k", "us", 1000, kRandomReads, "random 4 KiB reads, after a remount",
+                      with_file([&disk, salt] {
+                          return bench::disk_read_random(disk, kDiskFileBytes, salt, kRandomReads);
+                      })));
+        if (have_file && !bench::remove_disk_file(disk))
+            count(false);
+        constexpr long kSmallFiles = 1'000;
+        count(measure("disk-create-delete", "us", 1000, kSmallFiles,
+                      "create (4 KiB written) and delete, per file",
+                      on_disk([&disk] { return bench::disk_create_delete(disk, kSmallFiles); })));
+        constexpr long kSyncs = 100;
+        count(measure("disk-fsync", "us", 1000, kSyncs, "4 KiB pwrite + fsync",
+                      on_disk([&disk] { return bench::disk_fsync(disk, kSyncs); })));
+        if (attached && !disk.detach())
+            count(false);
+        if (!named) {
+            printf("bench-failed disk (/etc/bench-disk does not say DEVICE TYPE)\n");
+            count(false);
+        }
+    }
+
     // Boot metrics mean something only when this program is the system's first.
     if (is_init) {
         printf("bench-result boot-guest %.3f ms boot to init, guest CLOCK_MONOTONIC\n",

@@ -1,6 +1,7 @@
 // The benchmark's operations (see operations.h). Each checks its own results; a check that fails
 // says so on stderr and the operation reports ok == false.
 #include "operations.h"
+#include "support.h"
 
 #include "sys/raw_syscall.h"
 
@@ -32,33 +33,6 @@ long page_size() {
     static const long size = sysconf(_SC_PAGESIZE);
     return size;
 }
-
-bool fail(const char* operation, const char* what) {
-    fprintf(stderr, "bench %s: %s\n", operation, what);
-    return false;
-}
-
-bool fail_errno(const char* operation, const char* call, int error) {
-    fprintf(stderr, "bench %s: %s failed: %s\n", operation, call, strerror(error));
-    return false;
-}
-
-Outcome failed() {
-    return Outcome{false, 0};
-}
-
-// A timer for the measured part of an operation.
-class Stopwatch {
-public:
-    void start() { m_started = monotonic_ns(); }
-    void stop() { m_elapsed += monotonic_ns() - m_started; }
-    Outcome done() const { return Outcome{true, m_elapsed}; }
-
-private:
-    uint64_t m_started = 0;
-    uint64_t m_elapsed = 0;
-};
-
 constexpr size_t kMunmapBytes = 64ul << 20;
 
 // Starts `self --child NAME ARGS...` with the given fds as its stdin and stdout (-1: inherited).
@@ -578,121 +552,6 @@ Outcome yield_switch(const char* self, long count) {
 // Files.
 
 namespace {
-
-// A path under a directory; operations whose path does not fit fail rather than use a shorter one.
-class Path {
-public:
-    Path(const char* directory, const char* name) {
-        int length = snprintf(m_text, sizeof m_text, "%s/%s", directory, name);
-        m_fits = length > 0 && static_cast<size_t>(length) < sizeof m_text;
-    }
-    const char* c_str() const { return m_text; }
-    bool fits() const { return m_fits; }
-
-private:
-    char m_text[256];
-    bool m_fits = false;
-};
-
-class Fd {
-public:
-    explicit Fd(int fd = -1) : m_fd(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() { reset(); }
-    int get() const { return m_fd; }
-    bool valid() const { return m_fd >= 0; }
-    void reset(int fd = -1) {
-        if (m_fd >= 0)
-            close(m_fd);
-        m_fd = fd;
-    }
-
-private:
-    int m_fd;
-};
-
-// The contents of the test files: each 8-byte word depends on its offset in the file and on a salt
-// chosen per file, so that a block from another place, another file or an earlier pass differs.
-// The first word of a block is the cheap check (a store when writing, a load when reading).
-uint64_t new_salt() {
-    return (monotonic_ns() * 0x9e3779b97f4a7c15u) ^ static_cast<uint64_t>(getpid()) ^ 1;
-}
-
-uint64_t file_word(uint64_t salt, uint64_t offset) {
-    return (offset * 0xff51afd7ed558ccdu) ^ salt;
-}
-
-void fill_block(unsigned char* block, uint64_t salt, uint64_t offset) {
-    for (long at = 0; at < kFileBlock; at += 8) {
-        uint64_t word = file_word(salt, offset + static_cast<uint64_t>(at));
-        memcpy(block + at, &word, sizeof word);
-    }
-}
-
-// The first word of a block of `template_block` (filled for offset 0) made right for `offset`.
-void stamp_block(unsigned char* block, uint64_t salt, uint64_t offset) {
-    uint64_t word = file_word(salt, offset);
-    memcpy(block, &word, sizeof word);
-}
-
-uint64_t first_word(const unsigned char* block) {
-    uint64_t word;
-    memcpy(&word, block, sizeof word);
-    return word;
-}
-
-// Writes `bytes` of the salted contents in whole blocks from offset 0.
-bool write_contents(const char* operation, int fd, uint64_t salt, long bytes) {
-    alignas(64) unsigned char block[kFileBlock];
-    for (long offset = 0; offset < bytes; offset += kFileBlock) {
-        fill_block(block, salt, static_cast<uint64_t>(offset));
-        if (pwrite(fd, block, kFileBlock, offset) != kFileBlock)
-            return fail_errno(operation, "pwrite while making the file", errno);
-    }
-    return true;
-}
-
-// True iff the file holds exactly `bytes` of the salted contents (fill_block everywhere).
-bool contents_match(const char* operation, int fd, uint64_t salt, long bytes) {
-    struct stat status {};
-    if (fstat(fd, &status) != 0)
-        return fail_errno(operation, "fstat", errno);
-    if (status.st_size != bytes)
-        return fail(operation, "the file does not have the size written");
-    alignas(64) unsigned char expected[kFileBlock];
-    alignas(64) unsigned char got[kFileBlock];
-    for (long offset = 0; offset < bytes; offset += kFileBlock) {
-        fill_block(expected, salt, static_cast<uint64_t>(offset));
-        if (pread(fd, got, kFileBlock, offset) != kFileBlock)
-            return fail_errno(operation, "pread while checking", errno);
-        if (memcmp(expected, got, kFileBlock) != 0)
-            return fail(operation, "a block did not read back as written");
-    }
-    return true;
-}
-
-bool valid_size(const char* operation, long bytes) {
-    if (bytes <= 0 || bytes % kFileBlock != 0)
-        return fail(operation, "the size is not a positive number of blocks");
-    return true;
-}
-
-// Creates (or empties) `path` for reading and writing.
-int create_file(const char* operation, const Path& path) {
-    if (!path.fits())
-        return fail(operation, "the path is too long"), -1;
-    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        fail_errno(operation, "open(O_CREAT)", errno);
-    return fd;
-}
-
-bool remove_file(const char* operation, const Path& path) {
-    if (unlink(path.c_str()) != 0)
-        return fail_errno(operation, "unlink", errno);
-    return true;
-}
 
 // An entry of getdents64's answer (Linux's struct linux_dirent64).
 struct DirectoryEntry {

@@ -74,6 +74,38 @@ bool remove_listing(const char* directory, long entries);
 // Lists it `count` times from offset 0 (lseek) to the end; the names are checked once, untimed.
 Outcome list_directory(const char* directory, long entries, long count);
 
+// Disk, in disk_operations.cpp: files on a block device's file system (ext2 on a virtio disk the host
+// attached), remounted where a metric must start with nothing cached. Rates are timed to the end of
+// the fsync that makes them durable; checks and removals are not timed.
+class Disk {
+public:
+    // Loads the kernel modules `module_list` names, one path a line (Linux's virtio and ext2 drivers:
+    // blog_os has them built in, pass null), mounts devtmpfs on /dev if `device` is not there yet,
+    // waits for it, and mounts it at `mount_point`. False, with a line on stderr, if any step fails.
+    bool attach(const char* device, const char* type, const char* mount_point, const char* module_list);
+    bool detach(); // unmounted again
+    // umount and mount: the next reads come from the device, not from a cache.
+    bool remount(const char* operation);
+    const char* mount_point() const { return m_mount_point; }
+
+private:
+    const char* m_device = nullptr;
+    const char* m_type = nullptr;
+    const char* m_mount_point = nullptr;
+    bool m_mounted = false;
+};
+
+constexpr long kDiskChunk = 1l << 20; // the size of the sequential reads and writes
+
+Outcome disk_write_sequential(Disk& disk, long bytes); // a new file, 1 MiB writes and fsync
+// The file both read metrics read, made once: `bytes` of salted contents, fsync'ed.
+bool make_disk_file(Disk& disk, long bytes, uint64_t& salt);
+Outcome disk_read_sequential(Disk& disk, long bytes, uint64_t salt);         // 1 MiB reads, cold
+Outcome disk_read_random(Disk& disk, long bytes, uint64_t salt, long count); // 4 KiB preads, cold
+bool remove_disk_file(Disk& disk);
+Outcome disk_create_delete(Disk& disk, long files); // `files` creates with 4 KiB each, then their unlinks
+Outcome disk_fsync(Disk& disk, long count);         // a 4 KiB pwrite and fsync of one file
+
 // Shells, in shell_operations.cpp: `shell` is the argv that starts one (null-terminated, at most five
 // words), given `-c SCRIPT`, PATH=/bin:/usr/bin and nothing else; `metric` names it in failure lines.
 // The whole run of the shell is timed.
