@@ -208,6 +208,7 @@ TEST_P(Ext2Write, HardLinksCountAndSurviveTheirFirstName) {
     MUST(fs->link(old, "second", existing));
     MUST(fs->link(root_inode, "third", existing));
     EXPECT_EQ(MUST(fs->metadata(existing)).link_count, 3u);
+    EXPECT_EQ(fs->link(root_inode, "third", existing).error().code(), Errno::Exists);
     EXPECT_EQ(fs->link(root_inode, "dirlink", old).error().code(), Errno::NotPermitted);
     Unlinked unlinked = MUST(fs->unlink(root_inode, "existing.txt", false));
     EXPECT_EQ(unlinked.link_count, 2u);
@@ -222,6 +223,10 @@ TEST_P(Ext2Write, DirectoriesComeAndGoWithTheirLinkCounts) {
     InodeNumber b = MUST(fs->create(a, "b", directory_mode()));
     make_file(b, "f", "f");
     EXPECT_EQ(MUST(fs->metadata(a)).link_count, 3u);
+    Statistics before = fs->statistics();
+    EXPECT_EQ(fs->create(root_inode, "a", directory_mode()).error().code(), Errno::Exists);
+    EXPECT_EQ(fs->statistics().free_blocks, before.free_blocks); // the new inode and block undone
+    EXPECT_EQ(fs->statistics().free_inodes, before.free_inodes);
     EXPECT_EQ(fs->unlink(root_inode, "a", true).error().code(), Errno::NotEmpty);
     EXPECT_EQ(fs->unlink(root_inode, "a", false).error().code(), Errno::IsDirectory);
     EXPECT_EQ(fs->unlink(b, "f", true).error().code(), Errno::NotDirectory);
