@@ -47,6 +47,18 @@ public:
     virtual ErrorOr<void> write_block(uint64_t block, uint32_t block_size, const uint8_t* buffer) = 0;
     // Makes the writes so far durable (sync, umount).
     virtual ErrorOr<void> flush() = 0;
+    // Optional, for stores that hold blocks in memory (the kernel's block cache): the block's bytes
+    // in place, valid until return_block, so file data is copied once (store to caller) instead of
+    // twice. NotSupported (the default) makes the library read into its own buffer instead.
+    virtual ErrorOr<const uint8_t*> borrow_block(uint64_t block, uint32_t block_size) {
+        (void)block;
+        (void)block_size;
+        return Errno::NotSupported;
+    }
+    virtual void return_block(uint64_t block, uint32_t block_size) {
+        (void)block;
+        (void)block_size;
+    }
 };
 
 // Wall-clock seconds since the epoch for timestamps (the kernel's current_time; fixed in tests).

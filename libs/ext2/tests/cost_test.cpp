@@ -58,5 +58,38 @@ TEST(Ext2Cost, CreatingAndDeletingAFileCostsAFewBlockOperations) {
     EXPECT_EQ(e2fsck(image).status, 0);
 }
 
+TEST(Ext2Cost, AStoreThatLendsBlocksServesFileReadsInPlace) {
+    EXT2_REQUIRE_TOOLS();
+    TemporaryDirectory directory;
+    std::string tree = directory / "tree";
+    std::filesystem::create_directories(tree);
+    std::string bytes = pattern(100 * 1024 + 7, 4);
+    write_file(tree + "/file", bytes);
+    {
+        FILE* file = fopen((tree + "/sparse").c_str(), "wb");
+        fseek(file, 64 * 1024, SEEK_SET);
+        fputs("end", file);
+        fclose(file);
+    }
+    std::string image = directory / "image";
+    ASSERT_EQ(make_image(image, 1024, tree, "2M").status, 0);
+    FILE* file = fopen(image.c_str(), "rb");
+    std::vector<uint8_t> contents(2 << 20);
+    ASSERT_EQ(fread(contents.data(), 1, contents.size(), file), contents.size());
+    fclose(file);
+    MemoryStore store(std::move(contents));
+    store.lend = true;
+    FixedClock clock;
+    Diagnostic diagnostic;
+    auto fs = MUST(FileSystem::mount(store, clock, {.read_only = true}, diagnostic));
+    EXPECT_EQ(read_all(*fs, MUST(fs->lookup(root_inode, "file"))), bytes);
+    EXPECT_EQ(store.lent, 101u); // every data block, once
+    EXPECT_EQ(store.outstanding, 0);
+    std::string sparse = read_all(*fs, MUST(fs->lookup(root_inode, "sparse")));
+    EXPECT_EQ(sparse, std::string(64 * 1024, '\0') + "end"); // holes are not borrowed
+    EXPECT_EQ(store.lent, 102u);
+    EXPECT_EQ(store.outstanding, 0);
+}
+
 } // namespace
 } // namespace ext2::test

@@ -146,7 +146,18 @@ public:
         return {};
     }
     ErrorOr<void> flush() override { return {}; }
+    ErrorOr<const uint8_t*> borrow_block(uint64_t block, uint32_t block_size) override {
+        if (!lend || block >= m_bytes.size() / block_size)
+            return Errno::NotSupported;
+        ++lent;
+        ++outstanding;
+        return m_bytes.data() + block * block_size;
+    }
+    void return_block(uint64_t, uint32_t) override { --outstanding; }
     std::vector<uint8_t>& bytes() { return m_bytes; }
+    bool lend = false;
+    uint64_t lent = 0;
+    int64_t outstanding = 0;
 
 private:
     std::vector<uint8_t> m_bytes;
