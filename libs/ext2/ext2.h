@@ -47,6 +47,18 @@ public:
     virtual ErrorOr<void> write_block(uint64_t block, uint32_t block_size, const uint8_t* buffer) = 0;
     // Makes the writes so far durable (sync, umount).
     virtual ErrorOr<void> flush() = 0;
+    // Optional, for stores that hold blocks in memory (the kernel's block cache): the block's bytes
+    // in place, valid until return_block, so file data is copied once (store to caller) instead of
+    // twice. NotSupported (the default) makes the library read into its own buffer instead.
+    virtual ErrorOr<const uint8_t*> borrow_block(uint64_t block, uint32_t block_size) {
+        (void)block;
+        (void)block_size;
+        return Errno::NotSupported;
+    }
+    virtual void return_block(uint64_t block, uint32_t block_size) {
+        (void)block;
+        (void)block_size;
+    }
 };
 
 // Wall-clock seconds since the epoch for timestamps (the kernel's current_time; fixed in tests).
@@ -201,6 +213,10 @@ public:
     // Sets the size; blocks past the new end are freed, a longer size is a hole. Updates mtime and ctime.
     ErrorOr<void> truncate(InodeNumber inode, uint64_t size);
     ErrorOr<void> set_attributes(InodeNumber inode, const AttributeChange& change);
+    // fallocate: gives the bytes [offset, offset + length) storage (zeros where there was a hole).
+    // ext2 cannot keep blocks past the end of a file (e2fsck calls that corruption), so a range
+    // past the end grows the size to cover it: FALLOC_FL_KEEP_SIZE beyond the end cannot be had.
+    ErrorOr<void> allocate(InodeNumber inode, uint64_t offset, uint64_t length);
 
     // Directories. `name` is one component (not "." or "..", no '/', 1..255 bytes).
     ErrorOr<InodeNumber> lookup(InodeNumber directory, ktl::StringView name); // NoEntry if absent
@@ -221,6 +237,10 @@ public:
     // The result names the replaced inode, if any.
     ErrorOr<Unlinked> rename(InodeNumber old_directory, ktl::StringView old_name, InodeNumber new_directory,
                              ktl::StringView new_name);
+    // renameat2(RENAME_EXCHANGE): the two names swap the inodes they name (both exist). Directories
+    // that change parent get their ".." and the parents' link counts fixed.
+    ErrorOr<void> exchange(InodeNumber directory, ktl::StringView name, InodeNumber other_directory,
+                           ktl::StringView other_name);
     ErrorOr<ktl::String> readlink(InodeNumber inode);
 
     // The last reference to the inode is gone: if it has no name left (link count 0), its blocks and
