@@ -7,6 +7,7 @@
 #include "arch/user_mode.h"
 #include "arch/x86_64/gdt.h"
 #include "block/block_device.h"
+#include "block/ramdisk.h"
 #include "boot/boot_info.h"
 #include "boot/command_line.h"
 #include "boot/fw_cfg.h"
@@ -399,6 +400,8 @@ void start_file_systems() {
     bus::pci::initialize(command_line);
     bus::pci::add_devices();
     start_file_systems();
+    block::initialize();
+    block::create_ram_disks(command_line);
     dev::set_video_option(boot::CommandLine(command_line_view).value_of("video"));
     device::register_builtin_drivers();
     mount_root_device(command_line);

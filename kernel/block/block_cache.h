@@ -21,6 +21,7 @@
 
 #include "block/block_device.h"
 #include "ktl/error_or.h"
+#include "mm/mapped_object.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -82,6 +83,11 @@ void sync_all();
 ktl::ErrorOr<void> invalidate_device(BlockDevice& device);
 // Writes pages dirty for at least `age_ns` (what the periodic flusher does with 30 s).
 void write_back_expired(uint64_t age_ns);
+
+// mmap of a device file: the cache's own pages, held in memory while any mapping of them lives. A
+// page written through a shared mapping counts as dirty at every later write-back while mapped (a
+// store through the mapping does not fault again), and is written once more when the mapping goes.
+ktl::ErrorOr<ktl::RefPtr<mm::MappedObject>> create_mapping(BlockDevice& device);
 
 struct CacheStatistics {
     size_t pages = 0;

@@ -83,7 +83,7 @@ private:
 
 // What a driver says about its device when it creates it.
 struct BlockDeviceInfo {
-    ktl::StringView name;        // "vda", "ram0", "vda1": the /dev node and the sysfs name
+    ktl::StringView name; // "vda", "ram0", "vda1": the /dev node and the sysfs name
     uint32_t major = 0;
     uint32_t minor = 0;
     uint32_t logical_block_size = 512;  // a power of two, 512..4096: the unit of every transfer
@@ -91,6 +91,9 @@ struct BlockDeviceInfo {
     uint64_t size = 0;                  // bytes, a multiple of the logical block size
     bool read_only = false;
     bool has_flush = false; // the device has a write cache that Operation::Flush empties
+    // How many partitions its table may give (minors after the disk's own): 15 for a virtio disk,
+    // 0 for a device that is never partitioned (a RAM disk, a partition).
+    uint32_t max_partitions = 0;
     // The device behind it (a virtio disk's PCI function): its sysfs directory holds block/NAME.
     device::Device* parent_device = nullptr;
 };
@@ -112,6 +115,7 @@ public:
     uint64_t sectors() const { return size() >> sector_shift; }
     bool is_read_only() const { return m_read_only; }
     bool has_flush() const { return m_has_flush; }
+    uint32_t max_partitions() const { return m_max_partitions; }
     device::Device* parent_device() const { return m_parent_device; }
     // A partition's whole disk, null for a whole disk.
     virtual BlockDevice* whole_disk() { return nullptr; }
@@ -134,12 +138,15 @@ public:
 
     // The device's pages in memory (block/block_cache.h); made on first use, null if that fails.
     BlockCache* cache();
+    BlockCache* cache_if_any() const { return __atomic_load_n(&m_cache, __ATOMIC_ACQUIRE); }
+
+    // Checks `info` for a driver's factory: InvalidArgument for sizes that are not powers of two in
+    // range, a size that is not a whole number of logical blocks, a name that does not fit.
+    static ktl::ErrorOr<void> check_info(const BlockDeviceInfo& info);
 
 protected:
-    // Checks `info` (InvalidArgument for sizes that are not powers of two in range, a name that does
-    // not fit); subclasses call it from their factory.
+    // `info` passed check_info.
     explicit BlockDevice(const BlockDeviceInfo& info);
-    static ktl::ErrorOr<void> check_info(const BlockDeviceInfo& info);
     void set_size(uint64_t bytes) { __atomic_store_n(&m_size, bytes, __ATOMIC_RELEASE); }
 
     // The driver's part of submit: `request` is checked (in range, aligned, allowed).
@@ -155,6 +162,7 @@ private:
     uint64_t m_size;
     bool m_read_only;
     bool m_has_flush;
+    uint32_t m_max_partitions;
     device::Device* m_parent_device;
     BlockCache* m_cache = nullptr; // made once, freed with the device
 };

@@ -1,5 +1,6 @@
 #include "fs/char_device.h"
 
+#include "fs/block_node.h"
 #include "ktl/assert.h"
 #include "sync/spinlock.h"
 
@@ -99,6 +100,25 @@ void for_each_character_device(ktl::FunctionRef<void(const CharacterDeviceInfo&)
     Registry copy = registry.with([](Registry& state) { return state; });
     for (size_t i = 0; i < copy.count; ++i)
         visit(copy.entries[i].info);
+}
+
+} // namespace fs
+
+namespace fs {
+
+namespace {
+BlockDeviceOpener block_device_opener;
+} // namespace
+
+void set_block_device_opener(BlockDeviceOpener opener) {
+    __atomic_store_n(&block_device_opener, opener, __ATOMIC_RELEASE);
+}
+
+ktl::ErrorOr<RefPtr<OpenFile>> open_block_device(RefPtr<Inode> inode, uint64_t device, uint32_t flags) {
+    BlockDeviceOpener opener = __atomic_load_n(&block_device_opener, __ATOMIC_ACQUIRE);
+    if (!opener)
+        return ktl::Errno::NoDeviceOrAddress;
+    return opener(static_cast<RefPtr<Inode>&&>(inode), device, flags);
 }
 
 } // namespace fs

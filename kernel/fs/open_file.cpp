@@ -123,6 +123,12 @@ ktl::ErrorOr<int64_t> OpenFile::seek(int64_t offset, Whence whence) {
     return static_cast<int64_t>(m_offset);
 }
 
+ktl::ErrorOr<void> OpenFile::sync() {
+    if (!m_inode)
+        return ktl::Errno::InvalidArgument;
+    return m_inode->file_system().sync();
+}
+
 ktl::ErrorOr<long> OpenFile::ioctl(uint64_t request, uint64_t argument) {
     if (request == fionread && m_inode) {
         InodeMetadata metadata = m_inode->metadata();

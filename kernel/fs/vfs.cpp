@@ -1,6 +1,7 @@
 #include "fs/vfs.h"
 
 #include "console/log.h"
+#include "fs/block_node.h"
 #include "fs/char_device.h"
 #include "fs/tmpfs/tmpfs.h"
 #include "ktl/path_components.h"
@@ -286,7 +287,9 @@ ktl::ErrorOr<RefPtr<OpenFile>> open_resolved(const Lookup& lookup, const Path& p
             return ktl::Errno::AccessDenied;
         file = TRY(open_character_device(path.dentry->inode_ref(), metadata.rdev, flags));
     } else if (metadata.is_block_device()) {
-        return ktl::Errno::NoDeviceOrAddress; // block devices come with the block layer
+        if (path.mount->flags() & mount_no_devices)
+            return ktl::Errno::AccessDenied;
+        file = TRY(open_block_device(path.dentry->inode_ref(), metadata.rdev, flags));
     } else if ((metadata.mode & mode_type_mask) == mode_socket) {
         return ktl::Errno::NoDeviceOrAddress;
     } else {

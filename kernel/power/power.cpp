@@ -4,6 +4,7 @@
 #include "acpi/power.h"
 #include "arch/cpu.h"
 #include "arch/machine.h"
+#include "block/block_cache.h"
 #include "console/log.h"
 #include "console/serial.h"
 #include "fs/vfs.h"
@@ -25,6 +26,7 @@ constinit sync::Mutex g_transition;
 
 void sync_file_systems() {
     fs::for_each_mount([](const fs::Mount& mount, const fs::Path&) { (void)mount.file_system().sync(); });
+    block::sync_all();
 }
 
 // Called first by every way down; a later caller sleeps here for good.

@@ -1,6 +1,7 @@
 // File descriptor calls: read and write (plain, positioned, vectored), lseek, pipes, dup, fcntl,
 // ioctl, fstat, ftruncate and friends (fcntl's locks are in lock_calls.cpp), sendfile, copy_file_range,
 // splice, memfd_create.
+#include "block/block_cache.h"
 #include "fs/pipe.h"
 #include "fs/tmpfs/tmpfs.h"
 #include "ktl/string_builder.h"
@@ -383,7 +384,7 @@ Result sys_fsync(int fd) {
     fs::InodeMetadata metadata = file->inode()->metadata();
     if (!metadata.is_regular() && !metadata.is_directory() && !metadata.is_block_device())
         return ktl::Errno::InvalidArgument;
-    TRY(file->inode()->file_system().sync());
+    TRY(file->sync());
     return 0;
 }
 
@@ -393,6 +394,7 @@ Result sys_fdatasync(int fd) {
 
 Result sys_sync() {
     fs::for_each_mount([](const fs::Mount& mount, const fs::Path&) { (void)mount.file_system().sync(); });
+    block::sync_all(); // what file systems left in the block cache, and writes to device files
     return 0;
 }
 
@@ -400,6 +402,9 @@ Result sys_syncfs(int fd) {
     fs::RefPtr<fs::OpenFile> file = TRY(TRY(current_files())->get(fd));
     if (file->inode())
         TRY(file->inode()->file_system().sync());
+    // A device file's own cached pages too (Linux's syncfs of a device node syncs only devtmpfs).
+    if (file->inode() && file->inode()->metadata().is_block_device() && !file->is_path_only())
+        TRY(file->sync());
     return 0;
 }
 

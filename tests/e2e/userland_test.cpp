@@ -31,11 +31,11 @@ TEST_P(UserlandUnderFirmware, InitRunsEveryTestProgramAndAllPass) {
          {"io_test",      "process_test", "memory_test", "time_test",  "identity_test", "system_test",
           "signal_test",  "fault_test",   "bench_test",  "vdso_test",  "file_test",     "directory_test",
           "devices_test", "fork_test",    "futex_test",  "timer_test", "tty_test",      "thread_test",
-          "toolbox_test", "vt_test",      "sysfs_test",  "fb_test",    "module_test"})
+          "toolbox_test", "vt_test",      "sysfs_test",  "fb_test",    "module_test",   "block_device_test"})
         EXPECT_THAT(run.serial, HasSubstr(std::string("program /tests/") + program + " ... ok")) << program;
     // init's own summary, after the last program's line (a program's count could match a bare regex).
-    EXPECT_THAT(run.serial,
-                testing::ContainsRegex("program /tests/module_test \\.\\.\\. ok\n23 passed, 0 failed\n"));
+    EXPECT_THAT(run.serial, testing::ContainsRegex(
+                                "program /tests/block_device_test \\.\\.\\. ok\n24 passed, 0 failed\n"));
     EXPECT_THAT(run.serial, HasSubstr("the first process ended (code 0)"));
 }
 

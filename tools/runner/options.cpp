@@ -175,6 +175,14 @@ std::vector<OptionSpec> option_specs() {
              options.next_keys_after.clear();
              return require_non_empty("send-keys", value);
          }},
+        {"disk", true,
+         [](RunnerOptions& options, const std::string& value) {
+             DiskImage disk;
+             std::string error = parse_disk(value, disk);
+             if (error.empty())
+                 options.disks.push_back(disk);
+             return error;
+         }},
         {"qemu-arg", true,
          [](RunnerOptions& options, const std::string& value) {
              options.qemu_args.push_back(value);
@@ -190,6 +198,36 @@ std::vector<OptionSpec> option_specs() {
 }
 
 } // namespace
+
+std::string parse_disk(std::string_view text, DiskImage& disk) {
+    disk = DiskImage();
+    std::string_view path = text;
+    std::string format;
+    // Suffixes, from the end: ",format=raw|qcow2" and ",readonly".
+    for (;;) {
+        size_t comma = path.rfind(',');
+        if (comma == std::string_view::npos)
+            break;
+        std::string_view suffix = path.substr(comma + 1);
+        if (suffix.substr(0, 7) == "format=") {
+            format = std::string(suffix.substr(7));
+            if (format != "raw" && format != "qcow2")
+                return "--disk: format must be raw or qcow2, not '" + format + "'";
+        } else if (suffix == "readonly") {
+            disk.read_only = true;
+        } else {
+            break; // a comma in the file's name
+        }
+        path = path.substr(0, comma);
+    }
+    if (path.empty())
+        return "--disk needs an image file (--disk=IMAGE[,format=raw|qcow2][,readonly])";
+    if (format.empty())
+        format = path.size() > 6 && path.substr(path.size() - 6) == ".qcow2" ? "qcow2" : "raw";
+    disk.path = std::string(path);
+    disk.format = format;
+    return {};
+}
 
 bool is_valid_memory_size(std::string_view text) {
     if (text.empty())
@@ -336,6 +374,10 @@ std::string usage_text() {
            "  --gdb                start QEMU halted and attach gdb to it; COM1 goes to the serial log\n"
            "  --gdb-script=PATH    gdb script to load with --gdb (default: tools/gdb/blog_os.gdb)\n"
            "  --debug-int          log interrupts and CPU resets to qemu-debug.log beside the serial log\n"
+           "  --disk=IMAGE[,format=raw|qcow2][,readonly]\n"
+           "                       a virtio-blk-pci disk over the image (repeatable: /dev/vda, /dev/vdb,\n"
+           "                       ... in order); the format is the suffix's, else qcow2 for a .qcow2\n"
+           "                       file, else raw; readonly makes the disk read-only to the guest\n"
            "  --qemu-arg=ARG       extra QEMU argument, appended verbatim (repeatable)\n"
            "  --help               show this text\n";
 }

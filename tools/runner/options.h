@@ -37,6 +37,17 @@ struct KeyStep {
     std::string keys; // keys.h's syntax, checked when parsed
 };
 
+// A disk image given with --disk: a virtio-blk-pci device over QEMU's -drive.
+struct DiskImage {
+    std::string path;
+    std::string format; // "raw" or "qcow2"
+    bool read_only = false;
+};
+
+// "IMAGE", "IMAGE,format=qcow2", "IMAGE,readonly": the format from the suffix, else the file's
+// extension (.qcow2), else raw. Returns an error text, empty on success.
+std::string parse_disk(std::string_view text, DiskImage& disk);
+
 struct RunnerOptions {
     std::string iso;
     std::string kernel;
@@ -65,6 +76,7 @@ struct RunnerOptions {
     bool debug_int = false;
     Accel accel = Accel::Auto;
     std::vector<std::string> qemu_args;
+    std::vector<DiskImage> disks; // --disk, in order: /dev/vda, /dev/vdb, …
     bool help = false;
 
     // 0 means no timeout. --test implies one; --gdb never has one (a debugging session takes its time).

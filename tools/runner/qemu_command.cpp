@@ -145,6 +145,14 @@ std::vector<std::string> build_qemu_argv(const RunnerOptions& options, const Qem
     if (options.debug_int)
         add({"-d", "int,cpu_reset", "-D", plan.debug_log_path});
 
+    for (size_t i = 0; i < options.disks.size(); ++i) {
+        const DiskImage& disk = options.disks[i];
+        std::string id = "disk" + std::to_string(i);
+        add({"-drive", "if=none,id=" + id + ",file=" + escape_qemu_option_value(disk.path) +
+                           ",format=" + disk.format + (disk.read_only ? ",readonly=on" : "")});
+        add({"-device", "virtio-blk-pci,drive=" + id});
+    }
+
     argv.insert(argv.end(), options.qemu_args.begin(), options.qemu_args.end());
     return argv;
 }

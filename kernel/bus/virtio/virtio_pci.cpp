@@ -324,6 +324,16 @@ void for_each_virtio_function(
 
 // --- VirtioPciDevice ---
 
+void VirtioPciDevice::set_intx_enabled(bool enabled) {
+    ::pci::ConfigSpace& config = bus::pci::config_space();
+    uint16_t command = config.read16(m_function.address, ::pci::reg::command);
+    if (enabled)
+        command &= static_cast<uint16_t>(~command_interrupt_disable);
+    else
+        command |= command_interrupt_disable;
+    config.write16(m_function.address, ::pci::reg::command, command);
+}
+
 VirtioPciDevice::VirtioPciDevice(const ::pci::Function& function, const ::virtio::pci::Identity& identity,
                                  ktl::OwnPtr<::virtio::Transport> transport)
     : m_function(function), m_identity(identity),

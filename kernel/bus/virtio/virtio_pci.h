@@ -75,6 +75,10 @@ public:
     // layout changes with it. Vectors are then MSI-X table indices for Device::set_config_vector and
     // set_up_queue.
     void set_msix_enabled(bool enabled);
+    // For a driver without MSI-X that takes completions on the INTx line (irq::request_pci_intx):
+    // clears the command register's INTx disable bit (set again with false). Reading the ISR
+    // (device().transport().read_isr()) acknowledges the line.
+    void set_intx_enabled(bool enabled);
     // Rings the queue's doorbell; lock-free (one register write), so callable outside the queue's lock.
     void notify(uint16_t queue_index);
 

@@ -4,8 +4,18 @@
 // same devices.
 #pragma once
 
+#include "ktl/error_or.h"
+#include "ktl/string_view.h"
+
+#include <cstdint>
+
 namespace fs::devfs {
 
 void register_type();
+
+// A node that is not a registered character device (a block device's): made now if devtmpfs is
+// mounted, and in every later instance, until remove_node. `mode` includes the type bits.
+ktl::ErrorOr<void> add_node(ktl::StringView name, uint32_t mode, uint64_t device);
+void remove_node(ktl::StringView name);
 
 } // namespace fs::devfs

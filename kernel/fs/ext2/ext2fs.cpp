@@ -45,9 +45,18 @@ public:
         return {};
     }
     ktl::ErrorOr<void> flush() override { return block::sync_device(m_device); }
+    // File reads copy from the cached page itself; the library borrows one block at a time.
+    ktl::ErrorOr<const uint8_t*> borrow_block(uint64_t number, uint32_t size) override {
+        if (m_borrowed)
+            return ktl::Errno::NotSupported;
+        m_borrowed = TRY(block::get_block(m_device, number, size));
+        return m_borrowed.data();
+    }
+    void return_block(uint64_t, uint32_t) override { m_borrowed.release(); }
 
 private:
     block::BlockDevice& m_device;
+    block::BlockHandle m_borrowed; // the volume lock serialises the library's calls, so this too
 };
 
 class WallClock final : public ext2::Clock {
@@ -225,6 +234,13 @@ public:
         return {};
     }
 
+    ktl::ErrorOr<void> allocate(uint64_t offset, uint64_t length) override {
+        if (m_type == mode_directory)
+            return ktl::Errno::IsDirectory;
+        return volume().locked(
+            [&](ext2::FileSystem& fs) { return fs.allocate(ext2_number(), offset, length); });
+    }
+
     ktl::ErrorOr<void> set_attributes(const AttributeChange& change) override {
         ext2::AttributeChange to;
         to.which = change.which; // the same bits
@@ -295,9 +311,14 @@ public:
         });
     }
 
-    // Linux's ext2 refuses RENAME_EXCHANGE too.
-    ktl::ErrorOr<void> exchange(ktl::StringView, Inode&, ktl::StringView) override {
-        return ktl::Errno::InvalidArgument;
+    ktl::ErrorOr<void> exchange(ktl::StringView name, Inode& other_directory,
+                                ktl::StringView other_name) override {
+        if (&other_directory.file_system() != &file_system())
+            return ktl::Errno::CrossDevice;
+        auto& other = static_cast<Ext2Inode&>(other_directory);
+        return volume().locked([&](ext2::FileSystem& fs) {
+            return fs.exchange(ext2_number(), name, other.ext2_number(), other_name);
+        });
     }
 
     ktl::ErrorOr<void> read_directory(uint64_t cookie,

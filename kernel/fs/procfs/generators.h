@@ -29,6 +29,7 @@ enum class Kind : uint8_t {
     Version,
     Filesystems,
     Modules,
+    Partitions,
     Cmdline,
     Hostname,
     Ostype,

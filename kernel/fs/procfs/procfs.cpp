@@ -20,20 +20,11 @@ struct Entry {
 };
 
 constexpr Entry root_entries[] = {
-    {"self", Kind::Self},
-    {"thread-self", Kind::ThreadSelf},
-    {"cmdline", Kind::Cmdline},
-    {"cpuinfo", Kind::Cpuinfo},
-    {"filesystems", Kind::Filesystems},
-    {"interrupts", Kind::Interrupts},
-    {"loadavg", Kind::Loadavg},
-    {"meminfo", Kind::Meminfo},
-    {"modules", Kind::Modules},
-    {"mounts", Kind::MountsLink},
-    {"stat", Kind::Stat},
-    {"sys", Kind::SysDirectory},
-    {"uptime", Kind::Uptime},
-    {"version", Kind::Version},
+    {"self", Kind::Self},         {"thread-self", Kind::ThreadSelf},  {"cmdline", Kind::Cmdline},
+    {"cpuinfo", Kind::Cpuinfo},   {"filesystems", Kind::Filesystems}, {"interrupts", Kind::Interrupts},
+    {"loadavg", Kind::Loadavg},   {"meminfo", Kind::Meminfo},         {"modules", Kind::Modules},
+    {"mounts", Kind::MountsLink}, {"partitions", Kind::Partitions},   {"stat", Kind::Stat},
+    {"sys", Kind::SysDirectory},  {"uptime", Kind::Uptime},           {"version", Kind::Version},
 };
 constexpr Entry sys_entries[] = {{"kernel", Kind::SysKernelDirectory}};
 constexpr Entry sys_kernel_entries[] = {{"hostname", Kind::Hostname},

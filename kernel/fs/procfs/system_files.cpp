@@ -2,6 +2,7 @@
 // filesystems, modules, cmdline, interrupts and sys/kernel/*.
 #include "arch/cpu_info.h"
 #include "arch/interrupts.h"
+#include "block/block_device.h"
 #include "fs/procfs/generators.h"
 #include "fs/tmpfs/tmpfs.h"
 #include "fs/vfs.h"
@@ -157,6 +158,24 @@ void write_filesystems(ktl::StringBuilder& out) {
     });
 }
 
+// Linux's format: each disk followed by its partitions, sizes in KiB; empty devices left out.
+void write_partitions(ktl::StringBuilder& out) {
+    ktl::format_to(out, "major minor  #blocks  name\n\n");
+    auto line = [&](block::BlockDevice& device) {
+        ktl::format_to(out, "{:>4}  {:>7} {:>10} {}\n", device.major(), device.minor(), device.size() / 1024,
+                       device.name());
+    };
+    block::for_each_device([&](block::BlockDevice& disk) {
+        if (disk.whole_disk() || disk.size() == 0)
+            return;
+        line(disk);
+        block::for_each_device([&](block::BlockDevice& partition) {
+            if (partition.whole_disk() == &disk && partition.size() != 0)
+                line(partition);
+        });
+    });
+}
+
 // Linux's mangle(): space, tab, newline and backslash as octal escapes, so a line splits on spaces.
 void write_escaped(ktl::StringBuilder& out, ktl::StringView text) {
     for (char character : text) {
@@ -241,6 +260,9 @@ ktl::ErrorOr<void> generate_system_file(Kind kind, ktl::StringBuilder& out) {
         break;
     case Kind::Modules:
         module::write_proc_modules(out);
+        break;
+    case Kind::Partitions:
+        write_partitions(out);
         break;
     case Kind::Cmdline:
         ktl::format_to(out, "{}\n", kernel_command_line);

@@ -134,15 +134,36 @@ TEST(runner_options, RejectsMalformedCommandLines) {
     EXPECT_NE(parse({"--iso=a", "--memory"}).error.find("needs a value"), std::string::npos);
 }
 
+TEST(runner_options, DisksTakeTheirFormatFromTheSuffixOrTheExtension) {
+    auto result = parse({"--iso=a", "--disk=one.img", "--disk=two.qcow2", "--disk=three.bin,format=qcow2",
+                         "--disk=a,b.img,readonly", "--disk", "x.qcow2,format=raw,readonly"});
+    ASSERT_EQ(result.error, "");
+    ASSERT_EQ(result.options.disks.size(), 5u);
+    EXPECT_EQ(result.options.disks[0].path, "one.img");
+    EXPECT_EQ(result.options.disks[0].format, "raw");
+    EXPECT_FALSE(result.options.disks[0].read_only);
+    EXPECT_EQ(result.options.disks[1].format, "qcow2");
+    EXPECT_EQ(result.options.disks[2].path, "three.bin");
+    EXPECT_EQ(result.options.disks[2].format, "qcow2");
+    EXPECT_EQ(result.options.disks[3].path, "a,b.img");
+    EXPECT_TRUE(result.options.disks[3].read_only);
+    EXPECT_EQ(result.options.disks[4].path, "x.qcow2");
+    EXPECT_EQ(result.options.disks[4].format, "raw");
+    EXPECT_TRUE(result.options.disks[4].read_only);
+    EXPECT_NE(parse({"--iso=a", "--disk=x,format=vmdk"}).error, "");
+    EXPECT_NE(parse({"--iso=a", "--disk=,readonly"}).error, "");
+}
+
 TEST(runner_options, HelpNeedsNothingElseAndUsageListsEveryOption) {
     auto result = parse({"--help"});
     EXPECT_EQ(result.error, "");
     EXPECT_TRUE(result.options.help);
     auto usage = runner::usage_text();
     for (const char* option :
-         {"--iso",        "--kernel", "--initrd",     "--serial-log", "--firmware", "--machine", "--memory",
-          "--smp",        "--accel",  "--cmdline",    "--test",       "--headless", "--timeout", "--expect",
-          "--screenshot", "--gdb",    "--gdb-script", "--debug-int",  "--qemu-arg", "--help",    "--direct"})
+         {"--iso",      "--kernel", "--initrd",     "--serial-log", "--firmware",   "--machine",
+          "--memory",   "--smp",    "--accel",      "--cmdline",    "--test",       "--headless",
+          "--timeout",  "--expect", "--screenshot", "--gdb",        "--gdb-script", "--debug-int",
+          "--qemu-arg", "--help",   "--direct",     "--disk"})
         EXPECT_NE(usage.find(option), std::string::npos) << option;
 }
 

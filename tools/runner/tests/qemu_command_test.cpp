@@ -186,6 +186,18 @@ TEST(runner_qemu_command, ExtraArgumentsComeLastInOrder) {
     EXPECT_EQ(std::vector<std::string>(argv.end() - 3, argv.end()), options.qemu_args);
 }
 
+TEST(runner_qemu_command, DisksBecomeVirtioBlockDevicesOverDrives) {
+    auto options = base_options();
+    options.disks = {{"/images/a,b.img", "raw", false}, {"/images/c.qcow2", "qcow2", true}};
+    options.qemu_args = {"-s"};
+    auto argv = build_qemu_argv(options, base_plan());
+    EXPECT_TRUE(has_pair(argv, "-drive", "if=none,id=disk0,file=/images/a,,b.img,format=raw"));
+    EXPECT_TRUE(has_pair(argv, "-device", "virtio-blk-pci,drive=disk0"));
+    EXPECT_TRUE(has_pair(argv, "-drive", "if=none,id=disk1,file=/images/c.qcow2,format=qcow2,readonly=on"));
+    EXPECT_TRUE(has_pair(argv, "-device", "virtio-blk-pci,drive=disk1"));
+    EXPECT_EQ(argv.back(), "-s");
+}
+
 TEST(runner_qemu_command, JsonLogAndDirectoryPaths) {
     EXPECT_EQ(runner::json_log_path_for("serial.log"), "serial.json.log");
     EXPECT_EQ(runner::json_log_path_for("/b/test-x/serial.log"), "/b/test-x/serial.json.log");
