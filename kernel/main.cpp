@@ -28,6 +28,7 @@
 #include "device/device.h"
 #include "device/device_classes.h"
 #include "fs/devfs/devfs.h"
+#include "fs/ext2/ext2fs.h"
 #include "fs/initrd.h"
 #include "fs/procfs/procfs.h"
 #include "fs/sysfs/sysfs.h"
@@ -65,6 +66,8 @@ constexpr uint32_t max_boot_info_size = 1 << 20;
 boot::BootInfo boot_info;
 char command_line_text[2048];
 ktl::StringView command_line_view;
+// root= mounted a disk's file system as the root: the first program comes from there.
+bool root_from_device = false;
 
 constexpr size_t boot_stack_size = 64 * 1024;
 constexpr size_t critical_stack_size = 16 * 1024;
@@ -278,12 +281,12 @@ uint64_t install_guarded_stacks() {
                                                              : qemu::KernelExit::Failure);
 }
 
-// The boot task becomes the first process: `init=` (default /init) from the initrd, with the
+// The boot task becomes the first process: `init=` (default /init) from the root, with the
 // command line's words after `--` as its arguments. Returns if there is nothing to start.
 void start_first_process(const boot::CommandLine& command_line) {
     ktl::StringView path = command_line.value_of("init", "/init");
-    if (!fs::has_initrd()) {
-        klog::warn(log_subsystem, "no initrd: no first process to start");
+    if (!fs::has_initrd() && !root_from_device) {
+        klog::warn(log_subsystem, "no initrd and no root=: no first process to start");
         return;
     }
     constexpr size_t max_arguments = 64;
@@ -298,16 +301,9 @@ void start_first_process(const boot::CommandLine& command_line) {
     klog::error(log_subsystem, "cannot start {}: {}", path, error.name());
 }
 
-// The root tmpfs with the initrd unpacked into it, devfs at /dev and procfs at /proc.
-void start_file_systems() {
-    mm::start_reclaim();
-    fs::initialize_vfs();
-    fs::devfs::register_type();
-    fs::procfs::register_type(command_line_view);
-    fs::sysfs::register_type();
-    dev::register_memory_devices();
-    tty::register_terminal_devices();
-    fs::unpack_initrd(boot_info);
+// devtmpfs on /dev (with devpts), proc on /proc and sysfs on /sys of the root, making the
+// directories (and /tmp) where the root lacks them.
+void mount_system_directories() {
     fs::Path root = fs::root_path();
     if (root.is_null())
         return;
@@ -340,6 +336,53 @@ void start_file_systems() {
         klog::error(log_subsystem, "cannot mount sysfs on /sys");
 }
 
+// root=/dev/vda: the disk's file system becomes the root, mounted over the initrd's tmpfs (which
+// stays below it, as Linux's rootfs), with /dev, /proc and /sys mounted on it again. `ro` mounts it
+// read-only; rootfstype= may only say ext2. A root that cannot be mounted leaves the initrd's.
+void mount_root_device(const boot::CommandLine& command_line) {
+    ktl::StringView root = command_line.value_of("root", "");
+    if (root.is_empty())
+        return;
+    ktl::StringView type = command_line.value_of("rootfstype", "ext2");
+    if (type != "ext2") {
+        klog::error(log_subsystem, "root={}: rootfstype={} is not known, staying on the initrd", root, type);
+        return;
+    }
+    ktl::StringView name = root.starts_with("/dev/") ? root.substring(5) : root;
+    ktl::RefPtr<block::BlockDevice> device = block::find_device(name);
+    if (!device) {
+        klog::error(log_subsystem, "root={}: no such block device, staying on the initrd", root);
+        return;
+    }
+    const bool read_only = command_line.has_flag("ro");
+    auto file_system = fs::ext2fs::mount_device(device, read_only);
+    fs::Path old_root = fs::root_path();
+    if (file_system.is_error() || old_root.is_null() ||
+        fs::attach(file_system.release_value(), &old_root, root,
+                   read_only ? static_cast<uint64_t>(fs::mount_read_only) : 0)
+            .is_error()) {
+        klog::error(log_subsystem, "root={}: cannot mount it, staying on the initrd", root);
+        return;
+    }
+    klog::info(log_subsystem, "root is {} (ext2, {})", root, read_only ? "read-only" : "read-write");
+    root_from_device = true;
+    mount_system_directories();
+}
+
+// The root tmpfs with the initrd unpacked into it, devfs at /dev and procfs at /proc.
+void start_file_systems() {
+    mm::start_reclaim();
+    fs::initialize_vfs();
+    fs::devfs::register_type();
+    fs::procfs::register_type(command_line_view);
+    fs::sysfs::register_type();
+    dev::register_memory_devices();
+    tty::register_terminal_devices();
+    fs::unpack_initrd(boot_info);
+    fs::ext2fs::register_type();
+    mount_system_directories();
+}
+
 // The rest of boot, on the guarded "boot" stack.
 [[noreturn]] void continue_boot() {
     sched::initialize(boot_stack);
@@ -361,6 +404,7 @@ void start_file_systems() {
     block::create_ram_disks(command_line);
     dev::set_video_option(boot::CommandLine(command_line_view).value_of("video"));
     device::register_builtin_drivers();
+    mount_root_device(command_line);
     mm::MemoryStatistics memory = mm::memory_statistics();
     klog::info("mm", "ready: {} free of {}, heap {} in use, {} kernel stacks",
                HumanSize{memory.frames.free_frames * 4096}, HumanSize{memory.frames.total_frames * 4096},

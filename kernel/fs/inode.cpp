@@ -42,6 +42,8 @@ Timestamp current_time() {
 FileSystem::FileSystem()
     : m_device(make_device(0, __atomic_add_fetch(&next_anonymous_minor, 1, __ATOMIC_RELAXED))) {}
 
+FileSystem::FileSystem(uint64_t device) : m_device(device) {}
+
 ktl::ErrorOr<void> FileSystem::statistics(FileSystemStatistics& statistics) {
     statistics = {};
     return {};

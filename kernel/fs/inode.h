@@ -178,6 +178,8 @@ public:
 
 protected:
     FileSystem();
+    // A file system on a block device reports the device's number as st_dev, as Linux does.
+    explicit FileSystem(uint64_t device);
 
 private:
     uint64_t m_device;

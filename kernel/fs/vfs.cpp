@@ -859,10 +859,18 @@ ktl::ErrorOr<void> unmount(Path target, uint32_t flags) {
 }
 
 Path root_path() {
-    sync::MutexLocker locker(mount_lock);
-    if (!mount_table || !mount_table->root)
-        return {};
-    return Path{mount_table->root, mount_table->root->root()};
+    Path root;
+    {
+        sync::MutexLocker locker(mount_lock);
+        if (!mount_table || !mount_table->root)
+            return {};
+        root = Path{mount_table->root, mount_table->root->root()};
+    }
+    // A file system mounted on "/" (root= at boot, over the initrd's tmpfs) is the root from then on,
+    // as Linux's switch from rootfs to the real root.
+    while (RefPtr<Mount> above = mounted_at(root))
+        root = Path{above, above->root()};
+    return root;
 }
 
 void for_each_mount(ktl::FunctionRef<void(const Mount&, const Path& mount_point)> visit) {

@@ -21,6 +21,7 @@ const char* errno_name(Errno code) {
         KTL_ERRNO_CASE(ENOMEM, NoMemory)
         KTL_ERRNO_CASE(EACCES, AccessDenied)
         KTL_ERRNO_CASE(EFAULT, BadAddress)
+        KTL_ERRNO_CASE(ENOTBLK, NotBlockDevice)
         KTL_ERRNO_CASE(EBUSY, Busy)
         KTL_ERRNO_CASE(EEXIST, Exists)
         KTL_ERRNO_CASE(EXDEV, CrossDevice)

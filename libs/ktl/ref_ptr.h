@@ -37,6 +37,17 @@ public:
         delete static_cast<const T*>(this);
     }
     uint32_t ref_count() const { return __atomic_load_n(&m_ref_count, __ATOMIC_RELAXED); }
+    // A new reference unless the count already reached zero (the object is being destroyed): for
+    // caches that keep plain pointers and let their objects go on the last unref.
+    [[nodiscard]] bool try_ref() const {
+        uint32_t count = __atomic_load_n(&m_ref_count, __ATOMIC_RELAXED);
+        while (count != 0) {
+            if (__atomic_compare_exchange_n(&m_ref_count, &count, count + 1, true, __ATOMIC_ACQUIRE,
+                                            __ATOMIC_RELAXED))
+                return true;
+        }
+        return false;
+    }
 
 protected:
     RefCounted() = default;

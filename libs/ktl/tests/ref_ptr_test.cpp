@@ -137,3 +137,28 @@ TEST_F(RefPtrTest, TryMakeReportsNoMemory) {
 }
 
 } // namespace
+
+namespace {
+
+// A cache that keeps a plain pointer: try_ref succeeds while a holder is left and fails once the
+// last one went, which is what the object's destruction hook sees.
+struct Cached : ktl::RefCounted<Cached> {
+    void will_be_destroyed() {
+        EXPECT_FALSE(try_ref());
+        ++destruction_notices;
+    }
+};
+
+TEST_F(RefPtrTest, TryRefTakesAReferenceOnlyWhileOneIsHeld) {
+    ktl::RefPtr<Cached> holder = ktl::adopt_ref(*new Cached);
+    Cached* cached = holder.ptr();
+    ASSERT_TRUE(cached->try_ref());
+    EXPECT_EQ(cached->ref_count(), 2u);
+    ktl::RefPtr<Cached> second = ktl::adopt_ref(*cached);
+    holder = nullptr;
+    EXPECT_EQ(cached->ref_count(), 1u);
+    second = nullptr;
+    EXPECT_EQ(destruction_notices, 1);
+}
+
+} // namespace

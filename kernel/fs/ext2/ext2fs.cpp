@@ -1,0 +1,514 @@
+// ext2 in the VFS (ext2fs.h). libs/ext2 keeps the on-disk structures; this file gives its inodes
+// the fs::Inode interface, serialises the calls into it, and keeps one fs::Inode object per inode
+// number so that locks, FIFOs and open-but-unlinked files behave as one file.
+//
+// Locks: `m_volume_lock` serialises every call into the library (its contract, libs/ext2/ext2.h);
+// `m_inodes_lock` guards the number → object table and is taken inside it, never the other way. No
+// fs::Inode reference is dropped while `m_volume_lock` is held, so an inode's destructor (which
+// takes it to free an unlinked inode's storage) never runs under it.
+#include "fs/ext2/ext2fs.h"
+
+#include "block/block_cache.h"
+#include "console/log.h"
+#include "ext2/ext2.h"
+#include "fs/pipe.h"
+#include "fs/vfs.h"
+#include "ktl/hash_map.h"
+#include "ktl/own_ptr.h"
+#include "ktl/vector.h"
+#include "proc/process.h"
+#include "sync/mutex.h"
+
+#include <cstring>
+
+namespace fs::ext2fs {
+
+namespace {
+
+constexpr ktl::StringView log_subsystem = "ext2";
+
+// The library's blocks through the device's cache: one copy of each block in memory, shared with
+// read(2) and write(2) of the device file, written back by the cache.
+class CacheStore final : public ext2::BlockStore {
+public:
+    explicit CacheStore(block::BlockDevice& device) : m_device(device) {}
+    uint64_t size() const override { return m_device.size(); }
+    ktl::ErrorOr<void> read_block(uint64_t number, uint32_t size, uint8_t* buffer) override {
+        block::BlockHandle block = TRY(block::get_block(m_device, number, size));
+        memcpy(buffer, block.data(), size);
+        return {};
+    }
+    ktl::ErrorOr<void> write_block(uint64_t number, uint32_t size, const uint8_t* buffer) override {
+        block::BlockHandle block = TRY(block::get_block_for_overwrite(m_device, number, size));
+        memcpy(block.data(), buffer, size);
+        block.mark_dirty();
+        return {};
+    }
+    ktl::ErrorOr<void> flush() override { return block::sync_device(m_device); }
+    // File reads copy from the cached page itself; the library borrows one block at a time.
+    ktl::ErrorOr<const uint8_t*> borrow_block(uint64_t number, uint32_t size) override {
+        if (m_borrowed)
+            return ktl::Errno::NotSupported;
+        m_borrowed = TRY(block::get_block(m_device, number, size));
+        return m_borrowed.data();
+    }
+    void return_block(uint64_t, uint32_t) override { m_borrowed.release(); }
+
+private:
+    block::BlockDevice& m_device;
+    block::BlockHandle m_borrowed; // the volume lock serialises the library's calls, so this too
+};
+
+class WallClock final : public ext2::Clock {
+public:
+    int64_t now() override { return current_time().seconds; }
+};
+
+// The devices mounted now: a second mount of one is Busy (Linux would share the superblock).
+constinit sync::MutexProtected<ktl::Vector<uint64_t>> mounted_devices;
+
+void forget_mounted_device(uint64_t number) {
+    mounted_devices.with([&](ktl::Vector<uint64_t>& devices) {
+        for (size_t i = 0; i < devices.size(); ++i) {
+            if (devices[i] == number) {
+                devices.remove(i);
+                return;
+            }
+        }
+    });
+}
+
+class Ext2Inode;
+
+class Ext2FileSystem final : public FileSystem {
+public:
+    Ext2FileSystem(ktl::RefPtr<block::BlockDevice> device)
+        : FileSystem(device->device_number()),
+          m_device(static_cast<ktl::RefPtr<block::BlockDevice>&&>(device)), m_store(*m_device) {}
+    ~Ext2FileSystem() override;
+
+    ktl::ErrorOr<void> start(bool read_only);
+
+    RefPtr<Inode> root() override;
+    ktl::StringView type_name() const override { return "ext2"; }
+    ktl::ErrorOr<void> statistics(FileSystemStatistics& statistics) override;
+    ktl::ErrorOr<void> sync() override;
+    void detached() override;
+    void describe_options(ktl::FormatSink& sink) const override { sink.write(m_read_only ? "ro" : "rw"); }
+
+    // The object for inode `number`, made if nobody holds one.
+    ktl::ErrorOr<RefPtr<Inode>> inode(ext2::InodeNumber number);
+    // Runs `call` on the library under the volume lock.
+    template <typename Call>
+    auto locked(Call&& call) {
+        sync::MutexLocker locker(m_volume_lock);
+        return call(*m_volume);
+    }
+    // After an unlink or rename took the last name of `gone`: frees it now unless an object holds
+    // it (its destructor frees it then). Called with the volume lock held.
+    void release_if_unreferenced(const ext2::Unlinked& gone);
+    // An Ext2Inode is going: out of the table, and its storage freed if it has no name left.
+    void forget(Ext2Inode& inode);
+    uint32_t block_size() const { return m_block_size; }
+    bool is_read_only() const { return m_read_only; }
+
+private:
+    ktl::RefPtr<block::BlockDevice> m_device;
+    CacheStore m_store;
+    WallClock m_clock;
+    sync::Mutex m_volume_lock;
+    ktl::OwnPtr<ext2::FileSystem> m_volume;
+    sync::Mutex m_inodes_lock;
+    ktl::HashMap<uint32_t, Ext2Inode*> m_inodes;
+    RefPtr<Inode> m_root; // held while mounted
+    uint32_t m_block_size = 0;
+    bool m_read_only = false;
+};
+
+InodeMetadata convert(const ext2::Metadata& from, uint64_t device, uint32_t block_size) {
+    InodeMetadata to;
+    to.device = device;
+    to.inode = from.inode;
+    to.mode = from.mode;
+    to.link_count = from.link_count;
+    to.uid = from.uid;
+    to.gid = from.gid;
+    to.rdev = make_device(from.device_major, from.device_minor);
+    to.size = from.size;
+    to.blocks = from.blocks;
+    to.block_size = block_size;
+    to.access_time = {from.access_time, 0};
+    to.modify_time = {from.modify_time, 0};
+    to.change_time = {from.change_time, 0};
+    return to;
+}
+
+ext2::NewInode convert(const NewInode& from) {
+    return {static_cast<uint16_t>(from.mode), from.uid, from.gid, device_major(from.rdev),
+            device_minor(from.rdev)};
+}
+
+class Ext2Inode final : public Inode {
+public:
+    Ext2Inode(Ext2FileSystem& file_system, ext2::InodeNumber number, const ext2::Metadata& metadata)
+        : Inode(file_system, number), m_type(metadata.mode & mode_type_mask) {
+        set_access(metadata.mode, metadata.uid, metadata.gid);
+    }
+    ~Ext2Inode() override { volume().forget(*this); }
+
+    ext2::InodeNumber ext2_number() const { return static_cast<ext2::InodeNumber>(number()); }
+
+    InodeMetadata metadata() override {
+        auto metadata = volume().locked([&](ext2::FileSystem& fs) { return fs.metadata(ext2_number()); });
+        // An inode that cannot be read any more (the device failed) keeps its type and no size.
+        if (metadata.is_error()) {
+            InodeMetadata fallback;
+            fallback.device = file_system().device();
+            fallback.inode = number();
+            fallback.mode = m_type;
+            return fallback;
+        }
+        return convert(metadata.value(), file_system().device(), volume().block_size());
+    }
+
+    ktl::ErrorOr<size_t> read_at(uint64_t offset, IoBuffer buffer, size_t length) override {
+        if (m_type == mode_directory)
+            return ktl::Errno::IsDirectory;
+        if (m_type != mode_regular)
+            return ktl::Errno::InvalidArgument;
+        size_t done = 0;
+        return volume().locked([&](ext2::FileSystem& fs) {
+            return fs.read(ext2_number(), offset, length,
+                           [&](const uint8_t* bytes, size_t count) -> ktl::ErrorOr<void> {
+                               TRY(buffer.write(bytes, count, done));
+                               done += count;
+                               return {};
+                           });
+        });
+    }
+
+    ktl::ErrorOr<size_t> write_at(uint64_t offset, IoBuffer buffer, size_t length) override {
+        if (m_type == mode_directory)
+            return ktl::Errno::IsDirectory;
+        if (m_type != mode_regular)
+            return ktl::Errno::InvalidArgument;
+        size_t done = 0;
+        auto written = volume().locked([&](ext2::FileSystem& fs) {
+            return fs.write(ext2_number(), offset, length,
+                            [&](uint8_t* into, size_t count) -> ktl::ErrorOr<void> {
+                                TRY(buffer.read(into, count, done));
+                                done += count;
+                                return {};
+                            });
+        });
+        if (!written.is_error() && written.value() > 0)
+            content_changed();
+        return written;
+    }
+
+    ktl::ErrorOr<size_t> append(IoBuffer buffer, size_t length, uint64_t& end) override {
+        if (m_type != mode_regular)
+            return ktl::Errno::InvalidArgument;
+        size_t done = 0;
+        auto written = volume().locked([&](ext2::FileSystem& fs) -> ktl::ErrorOr<size_t> {
+            uint64_t size = TRY(fs.metadata(ext2_number())).size;
+            size_t count = TRY(
+                fs.write(ext2_number(), size, length, [&](uint8_t* into, size_t part) -> ktl::ErrorOr<void> {
+                    TRY(buffer.read(into, part, done));
+                    done += part;
+                    return {};
+                }));
+            end = size + count;
+            return count;
+        });
+        if (!written.is_error() && written.value() > 0)
+            content_changed();
+        return written;
+    }
+
+    ktl::ErrorOr<void> truncate(uint64_t size) override {
+        if (m_type == mode_directory)
+            return ktl::Errno::IsDirectory;
+        TRY(volume().locked([&](ext2::FileSystem& fs) { return fs.truncate(ext2_number(), size); }));
+        content_changed();
+        return {};
+    }
+
+    ktl::ErrorOr<void> allocate(uint64_t offset, uint64_t length) override {
+        if (m_type == mode_directory)
+            return ktl::Errno::IsDirectory;
+        return volume().locked(
+            [&](ext2::FileSystem& fs) { return fs.allocate(ext2_number(), offset, length); });
+    }
+
+    ktl::ErrorOr<void> set_attributes(const AttributeChange& change) override {
+        ext2::AttributeChange to;
+        to.which = change.which; // the same bits
+        to.mode = static_cast<uint16_t>(change.mode & mode_permissions);
+        to.uid = change.uid;
+        to.gid = change.gid;
+        to.access_time = change.access_time.seconds;
+        to.modify_time = change.modify_time.seconds;
+        to.change_time = change.change_time.seconds;
+        auto metadata = TRY(volume().locked([&](ext2::FileSystem& fs) -> ktl::ErrorOr<ext2::Metadata> {
+            TRY(fs.set_attributes(ext2_number(), to));
+            return fs.metadata(ext2_number());
+        }));
+        set_access(metadata.mode, metadata.uid, metadata.gid);
+        return {};
+    }
+
+    ktl::ErrorOr<RefPtr<Inode>> lookup(ktl::StringView name) override {
+        if (m_type != mode_directory)
+            return ktl::Errno::NotDirectory;
+        ext2::InodeNumber found =
+            TRY(volume().locked([&](ext2::FileSystem& fs) { return fs.lookup(ext2_number(), name); }));
+        return volume().inode(found);
+    }
+
+    ktl::ErrorOr<RefPtr<Inode>> create(ktl::StringView name, const NewInode& what) override {
+        if (m_type != mode_directory)
+            return ktl::Errno::NotDirectory;
+        ext2::InodeNumber made = TRY(volume().locked(
+            [&](ext2::FileSystem& fs) { return fs.create(ext2_number(), name, convert(what)); }));
+        return volume().inode(made);
+    }
+
+    ktl::ErrorOr<RefPtr<Inode>> create_symlink(ktl::StringView name, ktl::StringView target,
+                                               const NewInode& what) override {
+        if (m_type != mode_directory)
+            return ktl::Errno::NotDirectory;
+        ext2::InodeNumber made = TRY(volume().locked(
+            [&](ext2::FileSystem& fs) { return fs.symlink(ext2_number(), name, target, convert(what)); }));
+        return volume().inode(made);
+    }
+
+    ktl::ErrorOr<void> link(ktl::StringView name, Inode& target) override {
+        if (&target.file_system() != &file_system())
+            return ktl::Errno::CrossDevice;
+        auto& other = static_cast<Ext2Inode&>(target);
+        return volume().locked(
+            [&](ext2::FileSystem& fs) { return fs.link(ext2_number(), name, other.ext2_number()); });
+    }
+
+    ktl::ErrorOr<void> unlink(ktl::StringView name, bool directory) override {
+        return volume().locked([&](ext2::FileSystem& fs) -> ktl::ErrorOr<void> {
+            ext2::Unlinked gone = TRY(fs.unlink(ext2_number(), name, directory));
+            volume().release_if_unreferenced(gone);
+            return {};
+        });
+    }
+
+    ktl::ErrorOr<void> rename(ktl::StringView old_name, Inode& new_directory,
+                              ktl::StringView new_name) override {
+        if (&new_directory.file_system() != &file_system())
+            return ktl::Errno::CrossDevice;
+        auto& target = static_cast<Ext2Inode&>(new_directory);
+        return volume().locked([&](ext2::FileSystem& fs) -> ktl::ErrorOr<void> {
+            ext2::Unlinked replaced = TRY(fs.rename(ext2_number(), old_name, target.ext2_number(), new_name));
+            volume().release_if_unreferenced(replaced);
+            return {};
+        });
+    }
+
+    ktl::ErrorOr<void> exchange(ktl::StringView name, Inode& other_directory,
+                                ktl::StringView other_name) override {
+        if (&other_directory.file_system() != &file_system())
+            return ktl::Errno::CrossDevice;
+        auto& other = static_cast<Ext2Inode&>(other_directory);
+        return volume().locked([&](ext2::FileSystem& fs) {
+            return fs.exchange(ext2_number(), name, other.ext2_number(), other_name);
+        });
+    }
+
+    ktl::ErrorOr<void> read_directory(uint64_t cookie,
+                                      ktl::FunctionRef<bool(const DirectoryEntry&)> emit) override {
+        if (m_type != mode_directory)
+            return ktl::Errno::NotDirectory;
+        return volume().locked([&](ext2::FileSystem& fs) {
+            return fs.read_directory(ext2_number(), cookie, [&](const ext2::DirectoryEntry& entry) {
+                return emit({entry.name, entry.inode, entry.type, entry.next_cookie});
+            });
+        });
+    }
+
+    ktl::ErrorOr<ktl::String> link_target() override {
+        if (m_type != mode_symlink)
+            return ktl::Errno::InvalidArgument;
+        return volume().locked([&](ext2::FileSystem& fs) { return fs.readlink(ext2_number()); });
+    }
+
+    ktl::ErrorOr<RefPtr<OpenFile>> open_special(uint32_t flags) override {
+        if (m_type == mode_fifo)
+            return open_fifo(*this, m_fifo, flags);
+        return RefPtr<OpenFile>();
+    }
+
+private:
+    Ext2FileSystem& volume() const { return static_cast<Ext2FileSystem&>(file_system()); }
+
+    uint32_t m_type; // the type bits never change
+    FifoState m_fifo;
+};
+
+Ext2FileSystem::~Ext2FileSystem() {
+    if (m_volume) {
+        sync::MutexLocker locker(m_volume_lock);
+        if (auto result = m_volume->unmount(); result.is_error())
+            klog::error(log_subsystem, "{}: unmount: {} {}", m_device->name(), result.error().name(),
+                        m_volume->diagnostic());
+        m_volume = nullptr;
+    }
+    forget_mounted_device(m_device->device_number());
+}
+
+ktl::ErrorOr<void> Ext2FileSystem::start(bool read_only) {
+    ext2::Diagnostic diagnostic;
+    auto volume = ext2::FileSystem::mount(m_store, m_clock, {read_only}, diagnostic);
+    if (volume.is_error()) {
+        klog::warn(log_subsystem, "{}: not mounted: {}", m_device->name(),
+                   diagnostic.is_empty() ? volume.error().name() : diagnostic.text());
+        return volume.error();
+    }
+    m_volume = volume.release_value();
+    m_read_only = m_volume->is_read_only();
+    m_block_size = m_volume->block_size();
+    if (m_read_only && !read_only)
+        klog::warn(log_subsystem, "{}: mounted read-only: {}", m_device->name(),
+                   m_volume->read_only_reason());
+    m_root = TRY(inode(ext2::root_inode));
+    if (!m_root->metadata().is_directory())
+        return ktl::Errno::InvalidArgument; // the library checks it; a root that is no directory is corrupt
+    return {};
+}
+
+RefPtr<Inode> Ext2FileSystem::root() {
+    return m_root;
+}
+
+ktl::ErrorOr<void> Ext2FileSystem::statistics(FileSystemStatistics& statistics) {
+    ext2::Statistics numbers = locked([](ext2::FileSystem& fs) { return fs.statistics(); });
+    statistics = {};
+    statistics.type = ext2::magic;
+    statistics.block_size = numbers.block_size;
+    statistics.blocks = numbers.blocks;
+    statistics.free_blocks = numbers.free_blocks;
+    statistics.available_blocks = numbers.available_blocks;
+    statistics.files = numbers.inodes;
+    statistics.free_files = numbers.free_inodes;
+    statistics.name_length = ext2::name_max;
+    return {};
+}
+
+ktl::ErrorOr<void> Ext2FileSystem::sync() {
+    if (m_read_only)
+        return {};
+    return locked([](ext2::FileSystem& fs) { return fs.sync(); });
+}
+
+void Ext2FileSystem::detached() {
+    // The root holds the file system: without it the last inode's going frees the file system,
+    // whose destructor marks the volume clean.
+    (void)sync();
+    m_root = nullptr;
+}
+
+ktl::ErrorOr<RefPtr<Inode>> Ext2FileSystem::inode(ext2::InodeNumber number) {
+    {
+        sync::MutexLocker locker(m_inodes_lock);
+        if (Ext2Inode** existing = m_inodes.get(number); existing && (*existing)->try_ref())
+            return ktl::adopt_ref<Inode>(**existing);
+    }
+    ext2::Metadata metadata = TRY(locked([&](ext2::FileSystem& fs) { return fs.metadata(number); }));
+    auto* made = new (std::nothrow) Ext2Inode(*this, number, metadata);
+    if (!made)
+        return ktl::Errno::NoMemory;
+    // Declared before the locker, so ours is dropped (if it must be) after the lock is let go.
+    RefPtr<Inode> ours = ktl::adopt_ref<Inode>(*made);
+    sync::MutexLocker locker(m_inodes_lock);
+    // Someone made one meanwhile: theirs is the file, ours goes (its destructor finds the table
+    // pointing elsewhere and leaves it).
+    if (Ext2Inode** existing = m_inodes.get(number); existing && (*existing)->try_ref())
+        return ktl::adopt_ref<Inode>(**existing);
+    TRY(m_inodes.try_set(number, made));
+    return ours;
+}
+
+void Ext2FileSystem::release_if_unreferenced(const ext2::Unlinked& gone) {
+    if (gone.inode == 0 || gone.link_count != 0)
+        return;
+    {
+        sync::MutexLocker locker(m_inodes_lock);
+        if (m_inodes.contains(gone.inode))
+            return; // its object's destructor frees it
+    }
+    if (auto freed = m_volume->free_inode_if_unlinked(gone.inode); freed.is_error())
+        klog::error(log_subsystem, "{}: freeing inode {}: {} {}", m_device->name(), gone.inode,
+                    freed.error().name(), m_volume->diagnostic());
+}
+
+void Ext2FileSystem::forget(Ext2Inode& inode) {
+    sync::MutexLocker volume_locker(m_volume_lock);
+    {
+        sync::MutexLocker locker(m_inodes_lock);
+        Ext2Inode** entry = m_inodes.get(inode.ext2_number());
+        if (!entry || *entry != &inode)
+            return; // a newer object is the file now; it frees the inode when it goes
+        m_inodes.remove(inode.ext2_number());
+    }
+    if (!m_volume || m_read_only)
+        return;
+    if (auto freed = m_volume->free_inode_if_unlinked(inode.ext2_number()); freed.is_error())
+        klog::error(log_subsystem, "{}: freeing inode {}: {} {}", m_device->name(), inode.number(),
+                    freed.error().name(), m_volume->diagnostic());
+}
+
+ktl::ErrorOr<RefPtr<block::BlockDevice>> device_of(ktl::StringView source) {
+    proc::Process* process = proc::current_process();
+    Path root = root_path();
+    Lookup lookup = process ? process->lookup() : Lookup{root, root, {}, 0};
+    Path path = TRY(resolve(lookup, source));
+    InodeMetadata metadata = path.inode().metadata();
+    if (!metadata.is_block_device())
+        return ktl::Errno::NotBlockDevice;
+    RefPtr<block::BlockDevice> device = block::find_device(metadata.rdev);
+    if (!device)
+        return ktl::Errno::NoDeviceOrAddress;
+    return device;
+}
+
+ktl::ErrorOr<RefPtr<FileSystem>> create_for_mount(ktl::StringView source, uint64_t flags, ktl::StringView) {
+    RefPtr<block::BlockDevice> device = TRY(device_of(source));
+    return mount_device(static_cast<RefPtr<block::BlockDevice>&&>(device), flags & mount_read_only);
+}
+
+} // namespace
+
+ktl::ErrorOr<RefPtr<FileSystem>> mount_device(ktl::RefPtr<block::BlockDevice> device, bool read_only) {
+    const uint64_t number = device->device_number();
+    TRY(mounted_devices.with([&](ktl::Vector<uint64_t>& devices) -> ktl::ErrorOr<void> {
+        for (uint64_t mounted : devices) {
+            if (mounted == number)
+                return ktl::Errno::Busy;
+        }
+        return devices.try_append(number);
+    }));
+    read_only = read_only || device->is_read_only();
+    auto* made = new (std::nothrow) Ext2FileSystem(static_cast<ktl::RefPtr<block::BlockDevice>&&>(device));
+    if (!made) {
+        forget_mounted_device(number);
+        return ktl::Errno::NoMemory;
+    }
+    RefPtr<Ext2FileSystem> file_system = ktl::adopt_ref(*made);
+    if (auto started = file_system->start(read_only); started.is_error()) {
+        file_system->detached();
+        return started.error();
+    }
+    return RefPtr<FileSystem>(file_system.ptr());
+}
+
+void register_type() {
+    MUST(register_file_system("ext2", create_for_mount, true));
+}
+
+} // namespace fs::ext2fs

@@ -1,0 +1,13 @@
+# Run as init from an ext2 root (root=/dev/vda) by tests/e2e/ext2_test.cpp (Ext2Root): shows the
+# root's mount, then reports what the boot before kept in /kept.txt and keeps its own.
+echo "mounts: $(busybox grep ' / ' /proc/mounts | busybox tr '\n' ';')"
+if [ -e /kept.txt ]; then
+    echo "kept before: $(cat /kept.txt)"
+    echo "second boot" > /kept.txt
+else
+    echo "kept before: none"
+    echo "first boot" > /kept.txt
+fi
+sync
+echo "kept now: $(cat /kept.txt)"
+poweroff -f
