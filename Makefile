@@ -12,7 +12,7 @@ KERNEL := $(BUILD_DIR)/kernel/kernel.elf
 # Debian 12 packages the build, the image and the tests need (the last line: `make docs` and its test).
 PACKAGES := cmake ninja-build g++ binutils libgtest-dev libbenchmark-dev gdb clang-format qemu-system-x86 ovmf grub-common \
 	grub-pc-bin grub-efi-amd64-bin xorriso mtools console-setup-linux cpio \
-	clang lld musl-dev musl-tools busybox-static pci.ids e2fsprogs \
+	clang lld musl-dev musl-tools busybox-static pci.ids e2fsprogs fdisk gdisk qemu-utils \
 	doxygen pandoc wkhtmltopdf poppler-utils
 
 # make bench: the release build against Debian's Linux in the same QEMU (docs/benchmarks.md).

@@ -47,10 +47,7 @@ std::string debugfs(const std::string& image, const std::string& request) {
 }
 
 std::vector<std::string> with_disk(std::vector<std::string> arguments, const std::string& image) {
-    arguments.push_back("--qemu-arg=-drive");
-    arguments.push_back("--qemu-arg=if=none,id=disk0,format=raw,file=" + image);
-    arguments.push_back("--qemu-arg=-device");
-    arguments.push_back("--qemu-arg=virtio-blk-pci,drive=disk0");
+    arguments.push_back("--disk=" + image + ",format=raw");
     return arguments;
 }
 

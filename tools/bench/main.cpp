@@ -170,10 +170,7 @@ Boot boot(const Options& options, bench::Kernel kernel, int index, const fs::pat
             failed.problem = "mke2fs failed (see " + runner_log.string() + ")";
             return failed;
         }
-        argv.push_back("--qemu-arg=-drive");
-        argv.push_back("--qemu-arg=if=none,id=bench-disk,format=raw,file=" + disk.string());
-        argv.push_back("--qemu-arg=-device");
-        argv.push_back("--qemu-arg=virtio-blk-pci,drive=bench-disk");
+        argv.push_back("--disk=" + disk.string() + ",format=raw"); // virtio-blk-pci
     }
     if (kernel == bench::Kernel::Linux) {
         argv.push_back("--linux=" + options.linux_kernel);
