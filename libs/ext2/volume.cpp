@@ -91,7 +91,29 @@ ErrorOr<void> Volume::mount(MountOptions options, Diagnostic& diagnostic) {
         TRY(m_store.flush());
     }
     m_next_generation = static_cast<uint32_t>(now()) * 2654435761u;
+    // statfs's total leaves out what is never file data, as Linux's ext2 does (its default
+    // "bsddf"): the boot block, each group's superblock and descriptor copies, bitmaps and inode
+    // table. The reserved descriptor blocks of resize_inode count as used, not as overhead.
+    uint64_t overhead = m_first_data_block;
+    for (uint32_t g = 0; g < m_group_count; ++g)
+        if (group_has_superblock(g))
+            overhead += 1 + m_descriptor_blocks;
+    overhead += uint64_t(m_group_count) * (2 + m_inode_table_blocks);
+    m_overhead = overhead;
     return {};
+}
+
+bool Volume::group_has_superblock(uint32_t group) const {
+    if (group <= 1 || m_super.revision < 1 || !(m_super.feature_ro_compat & disk::ro_compat_sparse_super))
+        return true;
+    for (uint32_t base : {3u, 5u, 7u}) {
+        uint64_t power = base;
+        while (power < group)
+            power *= base;
+        if (power == group)
+            return true;
+    }
+    return false;
 }
 
 ErrorOr<void> Volume::validate(Diagnostic& diagnostic) {
@@ -251,7 +273,7 @@ ErrorOr<void> Volume::unmount() {
 Statistics Volume::statistics() const {
     Statistics result;
     result.block_size = m_block_size;
-    result.blocks = m_blocks_count - m_first_data_block;
+    result.blocks = m_blocks_count > m_overhead ? m_blocks_count - m_overhead : 0;
     result.free_blocks = m_super.free_blocks_count;
     result.available_blocks = m_super.free_blocks_count > m_super.reserved_blocks_count
                                   ? m_super.free_blocks_count - m_super.reserved_blocks_count

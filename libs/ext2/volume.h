@@ -219,6 +219,8 @@ private:
     uint32_t blocks_in_group(uint32_t group) const;
     ErrorOr<bool> try_allocate_in_group(uint32_t group, uint32_t start, uint32_t& block);
     ErrorOr<void> validate(Diagnostic& diagnostic);
+    // Sparse superblocks: copies only in groups 0, 1 and powers of 3, 5 and 7.
+    bool group_has_superblock(uint32_t group) const;
 
     // Indirect walks (block_map.cpp).
     ErrorOr<void> free_tree(uint32_t& pointer, int level, LoadedInode& inode);
@@ -264,6 +266,7 @@ private:
     uint32_t m_descriptor_blocks = 0;
     uint32_t m_inode_table_blocks = 0;
     uint32_t m_next_generation = 0;
+    uint64_t m_overhead = 0; // blocks statfs leaves out of the total
 };
 
 } // namespace ext2
