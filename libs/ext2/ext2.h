@@ -194,7 +194,7 @@ public:
     Statistics statistics() const;
     // Writes the superblock and group descriptors and flushes the store.
     ErrorOr<void> sync();
-    // sync() and marks the file system cleanly unmounted. Nothing may be called afterwards.
+    // sync() and marks the file system cleanly unmounted; later changes fail with ReadOnlyFilesystem.
     ErrorOr<void> unmount();
 
     ErrorOr<Metadata> metadata(InodeNumber inode);

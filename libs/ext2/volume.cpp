@@ -267,7 +267,9 @@ ErrorOr<void> Volume::unmount() {
     if (m_read_only)
         return {};
     m_super.state = static_cast<uint16_t>(m_super.state | disk::state_valid);
-    return sync();
+    TRY(sync());
+    m_read_only = true; // a late call gets EROFS rather than reopening the file system
+    return {};
 }
 
 Statistics Volume::statistics() const {

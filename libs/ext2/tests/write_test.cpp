@@ -532,6 +532,9 @@ TEST(Ext2WriteState, MountedReadWriteIsNotCleanUntilUnmounted) {
     EXPECT_EQ(state(), "Filesystem state:         not clean");
     MUST(fs->unmount());
     EXPECT_EQ(state(), "Filesystem state:         clean");
+    EXPECT_EQ(fs->create(root_inode, "late", NewInode{.mode = mode_regular | 0644}).error().code(),
+              Errno::ReadOnlyFilesystem);
+    EXPECT_EQ(state(), "Filesystem state:         clean");
 }
 
 } // namespace
