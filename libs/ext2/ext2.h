@@ -12,8 +12,8 @@
 // I/O goes through a BlockStore the caller provides; timestamps come from the caller's Clock.
 //
 // Concurrency: a FileSystem has no locks and the library no global state. The caller serialises
-// every call on one FileSystem (the kernel glue holds one mutex per mount around each call);
-// different FileSystem objects are independent. The BlockStore and Clock are only called from
+// every call on one FileSystem, reads included, since they share its metadata cache (the kernel
+// glue holds one mutex per mount around each call); different FileSystem objects are independent. The BlockStore and Clock are only called from
 // inside those calls.
 #pragma once
 
