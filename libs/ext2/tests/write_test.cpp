@@ -437,7 +437,9 @@ INSTANTIATE_TEST_SUITE_P(Images, Ext2Write,
                          testing::Values(Variant{1024, "-O ^dir_index", "2M"}, Variant{2048, "", "4M"},
                                          Variant{4096, "-I 128", "8M"},
                                          Variant{4096, "-I 256 -O dir_index", "8M"},
-                                         Variant{1024, "-r 0", "2M"}),
+                                         Variant{1024, "-r 0", "2M"}, Variant{4096, "-O flex_bg", "8M"},
+                                         Variant{1024, "-O ^sparse_super,^resize_inode", "2M"},
+                                         Variant{1024, "-g 1024", "4M"}), // four groups
                          describe);
 
 // An htree directory (e2fsck -D builds the index) reads as linear; changing it drops the index
