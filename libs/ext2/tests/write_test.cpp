@@ -497,6 +497,35 @@ TEST(Ext2WriteLarge, AWriteAt5GiBMakesALargeFile) {
     EXPECT_NE(stat.find("Size: 5368709124"), std::string::npos) << stat;
 }
 
+// ext3 is ext2 with a journal (a COMPAT feature): with nothing to recover it mounts, as Linux's
+// ext2 mounts it, and changes leave it clean. ext4's extents refuse the mount.
+TEST(Ext2OtherFormats, Ext3MountsAndStaysCleanExt4IsRefused) {
+    EXT2_REQUIRE_TOOLS();
+    TemporaryDirectory directory;
+    std::string ext3 = directory / "ext3";
+    ASSERT_EQ(run_command(find_tool("mke2fs") + " -q -t ext3 -F " + shell_quote(ext3) + " 8M").status, 0);
+    {
+        FileStore store(ext3);
+        FixedClock clock;
+        Diagnostic diagnostic;
+        auto fs = MUST(FileSystem::mount(store, clock, {}, diagnostic));
+        InodeNumber inode = MUST(fs->create(root_inode, "on-ext3", NewInode{.mode = mode_regular | 0644}));
+        MUST(write_string(*fs, inode, 0, pattern(50000, 3)));
+        MUST(fs->unmount());
+    }
+    auto checked = e2fsck(ext3);
+    EXPECT_EQ(checked.status, 0) << checked.output;
+    EXPECT_EQ(debugfs_cat(ext3, "/on-ext3", directory / "dumped"), pattern(50000, 3));
+
+    std::string ext4 = directory / "ext4";
+    ASSERT_EQ(run_command(find_tool("mke2fs") + " -q -t ext4 -F " + shell_quote(ext4) + " 8M").status, 0);
+    FileStore store(ext4);
+    FixedClock clock;
+    Diagnostic diagnostic;
+    EXPECT_TRUE(FileSystem::mount(store, clock, {}, diagnostic).is_error());
+    EXPECT_EQ(text(diagnostic.text()), "unsupported INCOMPAT feature 0x40 (extents)");
+}
+
 TEST(Ext2WriteLarge, Revision0RefusesFilesPast2GiB) {
     EXT2_REQUIRE_TOOLS();
     TemporaryDirectory directory;
