@@ -13,8 +13,8 @@
 //
 // Concurrency: a FileSystem has no locks and the library no global state. The caller serialises
 // every call on one FileSystem, reads included, since they share its metadata cache (the kernel
-// glue holds one mutex per mount around each call); different FileSystem objects are independent. The BlockStore and Clock are only called from
-// inside those calls.
+// glue holds one mutex per mount around each call); different FileSystem objects are independent. The
+// BlockStore and Clock are only called from inside those calls.
 #pragma once
 
 #include "ktl/error_or.h"

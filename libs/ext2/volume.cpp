@@ -362,6 +362,38 @@ ErrorOr<void> Volume::read_block(uint32_t block, Buffer& buffer) {
     return {};
 }
 
+ErrorOr<uint8_t*> Volume::metadata_block(uint32_t block, bool will_change) {
+    if (!valid_block(block) || block == 0)
+        return corrupt("block {} is outside the file system", block);
+    if (will_change && m_read_only)
+        return Errno::ReadOnlyFilesystem;
+    CachedBlock* entry = cached(block);
+    if (!entry) {
+        entry = TRY(cache_entry_for(block));
+        auto read = m_store.read_block(block, m_block_size, entry->data.data());
+        if (read.is_error()) {
+            entry->block = 0; // nothing valid in it
+            return read.release_error();
+        }
+    }
+    if (will_change)
+        entry->dirty = true;
+    return entry->data.data();
+}
+
+ErrorOr<uint32_t> Volume::read_pointer(uint32_t block, uint32_t index) {
+    const uint8_t* bytes = TRY(metadata_block(block, false));
+    uint32_t value;
+    __builtin_memcpy(&value, bytes + size_t(index) * 4, 4);
+    return value;
+}
+
+ErrorOr<void> Volume::write_pointer(uint32_t block, uint32_t index, uint32_t value) {
+    uint8_t* bytes = TRY(metadata_block(block, true));
+    __builtin_memcpy(bytes + size_t(index) * 4, &value, 4);
+    return {};
+}
+
 ErrorOr<void> Volume::read_data_block(uint32_t block, Buffer& buffer) {
     if (!valid_block(block))
         return corrupt("block {} is outside the file system", block);
@@ -496,8 +528,7 @@ ErrorOr<bool> Volume::try_allocate_in_group(uint32_t group_index, uint32_t start
     disk::GroupDescriptor& descriptor = group(group_index);
     if (descriptor.free_blocks_count == 0)
         return false;
-    Buffer bitmap = TRY(new_buffer());
-    TRY(read_block(descriptor.block_bitmap, bitmap));
+    const uint8_t* bitmap = TRY(metadata_block(descriptor.block_bitmap, false));
     uint32_t count = blocks_in_group(group_index);
     for (uint32_t n = 0; n < count; ++n) {
         uint32_t bit = (start + n) % count;
@@ -510,8 +541,8 @@ ErrorOr<bool> Volume::try_allocate_in_group(uint32_t group_index, uint32_t start
              candidate < descriptor.inode_table + m_inode_table_blocks) ||
             candidate <= m_first_data_block + m_descriptor_blocks)
             return corrupt("group {}: block bitmap marks metadata block {} free", group_index, candidate);
-        bitmap[bit / 8] = static_cast<uint8_t>(bitmap[bit / 8] | (1u << (bit % 8)));
-        TRY(write_block(descriptor.block_bitmap, bitmap));
+        uint8_t* changed = TRY(metadata_block(descriptor.block_bitmap, true));
+        changed[bit / 8] = static_cast<uint8_t>(changed[bit / 8] | (1u << (bit % 8)));
         descriptor.free_blocks_count--;
         mark_group_dirty(group_index);
         if (m_super.free_blocks_count)
@@ -544,12 +575,11 @@ ErrorOr<void> Volume::free_block(uint32_t block) {
     uint32_t g = (block - m_first_data_block) / m_blocks_per_group;
     uint32_t bit = (block - m_first_data_block) % m_blocks_per_group;
     disk::GroupDescriptor& descriptor = group(g);
-    Buffer bitmap = TRY(new_buffer());
-    TRY(read_block(descriptor.block_bitmap, bitmap));
+    uint8_t* bitmap = TRY(metadata_block(descriptor.block_bitmap, false));
     if (!(bitmap[bit / 8] & (1u << (bit % 8))))
         return corrupt("block {} freed twice (shared by two owners?)", block);
+    bitmap = TRY(metadata_block(descriptor.block_bitmap, true));
     bitmap[bit / 8] = static_cast<uint8_t>(bitmap[bit / 8] & ~(1u << (bit % 8)));
-    TRY(write_block(descriptor.block_bitmap, bitmap));
     if (descriptor.free_blocks_count < blocks_in_group(g))
         descriptor.free_blocks_count++;
     mark_group_dirty(g);

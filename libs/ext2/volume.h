@@ -121,6 +121,12 @@ public:
     ErrorOr<void> read_data_block(uint32_t block, Buffer& buffer);
     ErrorOr<void> write_block(uint32_t block, const Buffer& buffer);
     ErrorOr<void> write_data_block(uint32_t block, const Buffer& buffer);
+    // A metadata block's bytes in the cache itself, for the small reads and changes of bitmaps and
+    // indirect blocks (no block-sized copy each time). The pointer is good until the next cache
+    // call; `will_change` marks the block for write-back.
+    ErrorOr<uint8_t*> metadata_block(uint32_t block, bool will_change);
+    ErrorOr<uint32_t> read_pointer(uint32_t block, uint32_t index);
+    ErrorOr<void> write_pointer(uint32_t block, uint32_t index, uint32_t value);
     ErrorOr<void> zero_block(uint32_t block);
     int64_t now() { return m_clock.now(); }
 
