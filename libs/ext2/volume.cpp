@@ -443,11 +443,11 @@ ErrorOr<LoadedInode> Volume::load_inode(InodeNumber number) {
     uint32_t group_index = group_of_inode(number);
     uint32_t index = (number - 1) % m_inodes_per_group;
     uint64_t byte = uint64_t(index) * m_inode_size;
-    Buffer buffer = TRY(new_buffer());
-    TRY(read_block(group(group_index).inode_table + uint32_t(byte / m_block_size), buffer));
+    const uint8_t* table =
+        TRY(metadata_block(group(group_index).inode_table + uint32_t(byte / m_block_size), false));
     LoadedInode inode;
     inode.number = number;
-    __builtin_memcpy(&inode.raw, buffer.data() + byte % m_block_size, sizeof inode.raw);
+    __builtin_memcpy(&inode.raw, table + byte % m_block_size, sizeof inode.raw);
     // Linux's rule: a symlink is fast (its text in i_block) when it owns no block but an xattr one.
     uint32_t xattr_sectors = inode.raw.file_acl ? m_block_size / 512 : 0;
     inode.fast_symlink = inode.is_symlink() && inode.raw.blocks == xattr_sectors;
@@ -470,19 +470,16 @@ ErrorOr<void> Volume::store_inode(const LoadedInode& inode) {
     uint32_t index = (inode.number - 1) % m_inodes_per_group;
     uint64_t byte = uint64_t(index) * m_inode_size;
     uint32_t block = group(group_of_inode(inode.number)).inode_table + uint32_t(byte / m_block_size);
-    Buffer buffer = TRY(new_buffer());
-    TRY(read_block(block, buffer));
-    __builtin_memcpy(buffer.data() + byte % m_block_size, &inode.raw, sizeof inode.raw);
-    return write_block(block, buffer);
+    uint8_t* table = TRY(metadata_block(block, true));
+    __builtin_memcpy(table + byte % m_block_size, &inode.raw, sizeof inode.raw);
+    return {};
 }
 
 ErrorOr<void> Volume::store_new_inode(const LoadedInode& inode) {
     uint32_t index = (inode.number - 1) % m_inodes_per_group;
     uint64_t byte = uint64_t(index) * m_inode_size;
     uint32_t block = group(group_of_inode(inode.number)).inode_table + uint32_t(byte / m_block_size);
-    Buffer buffer = TRY(new_buffer());
-    TRY(read_block(block, buffer));
-    uint8_t* at = buffer.data() + byte % m_block_size;
+    uint8_t* at = TRY(metadata_block(block, true)) + byte % m_block_size;
     __builtin_memset(at, 0, m_inode_size);
     __builtin_memcpy(at, &inode.raw, sizeof inode.raw);
     if (m_inode_size > disk::good_old_inode_size) {
@@ -490,7 +487,7 @@ ErrorOr<void> Volume::store_new_inode(const LoadedInode& inode) {
             disk::extra_inode_size <= m_inode_size - disk::good_old_inode_size ? disk::extra_inode_size : 0;
         __builtin_memcpy(at + disk::good_old_inode_size, &extra, sizeof extra);
     }
-    return write_block(block, buffer);
+    return {};
 }
 
 Metadata Volume::metadata_of(const LoadedInode& inode) const {
@@ -619,16 +616,15 @@ ErrorOr<InodeNumber> Volume::allocate_inode(InodeNumber parent, bool directory) 
     if (chosen == m_group_count)
         return Errno::NoSpace;
     disk::GroupDescriptor& descriptor = group(chosen);
-    Buffer bitmap = TRY(new_buffer());
-    TRY(read_block(descriptor.inode_bitmap, bitmap));
+    const uint8_t* bitmap = TRY(metadata_block(descriptor.inode_bitmap, false));
     for (uint32_t bit = 0; bit < m_inodes_per_group; ++bit) {
         if (bitmap[bit / 8] & (1u << (bit % 8)))
             continue;
         InodeNumber number = chosen * m_inodes_per_group + bit + 1;
         if (number < m_first_inode)
             continue; // reserved inodes are never handed out, whatever the bitmap says
-        bitmap[bit / 8] = static_cast<uint8_t>(bitmap[bit / 8] | (1u << (bit % 8)));
-        TRY(write_block(descriptor.inode_bitmap, bitmap));
+        uint8_t* changed = TRY(metadata_block(descriptor.inode_bitmap, true));
+        changed[bit / 8] = static_cast<uint8_t>(changed[bit / 8] | (1u << (bit % 8)));
         descriptor.free_inodes_count--;
         if (directory)
             descriptor.used_dirs_count++;
@@ -645,12 +641,11 @@ ErrorOr<void> Volume::free_inode_number(InodeNumber number, bool directory) {
     uint32_t g = group_of_inode(number);
     uint32_t bit = (number - 1) % m_inodes_per_group;
     disk::GroupDescriptor& descriptor = group(g);
-    Buffer bitmap = TRY(new_buffer());
-    TRY(read_block(descriptor.inode_bitmap, bitmap));
+    uint8_t* bitmap = TRY(metadata_block(descriptor.inode_bitmap, false));
     if (!(bitmap[bit / 8] & (1u << (bit % 8))))
         return corrupt("inode {} freed twice", number);
+    bitmap = TRY(metadata_block(descriptor.inode_bitmap, true));
     bitmap[bit / 8] = static_cast<uint8_t>(bitmap[bit / 8] & ~(1u << (bit % 8)));
-    TRY(write_block(descriptor.inode_bitmap, bitmap));
     if (descriptor.free_inodes_count < m_inodes_per_group)
         descriptor.free_inodes_count++;
     if (directory && descriptor.used_dirs_count)
