@@ -7,6 +7,7 @@
 #include "module/export.h"
 #include "module/module.h"
 #include "module/pci_driver_api.h"
+#include "module/virtio_driver_api.h"
 
 #include <cstdarg>
 #include <new>
@@ -340,3 +341,23 @@ KERNEL_EXPORT(module_pci_map_bar);
 KERNEL_EXPORT(module_pci_unmap_bar);
 KERNEL_EXPORT(module_pci_set_driver_data);
 KERNEL_EXPORT(module_pci_driver_data);
+KERNEL_EXPORT(module_virtio_register_driver);
+KERNEL_EXPORT(module_virtio_unregister_driver);
+KERNEL_EXPORT(module_virtio_name);
+KERNEL_EXPORT(module_virtio_is_legacy);
+KERNEL_EXPORT(module_virtio_set_driver_data);
+KERNEL_EXPORT(module_virtio_driver_data);
+KERNEL_EXPORT(module_virtio_negotiate);
+KERNEL_EXPORT(module_virtio_features);
+KERNEL_EXPORT(module_virtio_set_up_queue);
+KERNEL_EXPORT(module_virtio_start);
+KERNEL_EXPORT(module_virtio_queue_uses_msix);
+KERNEL_EXPORT(module_virtio_queue_size);
+KERNEL_EXPORT(module_virtio_dma_allocate);
+KERNEL_EXPORT(module_virtio_dma_free);
+KERNEL_EXPORT(module_virtio_queue_add);
+KERNEL_EXPORT(module_virtio_queue_take_used);
+KERNEL_EXPORT(module_virtio_queue_wait);
+KERNEL_EXPORT(module_virtio_fail);
+KERNEL_EXPORT(module_hwrng_register);
+KERNEL_EXPORT(module_hwrng_unregister);

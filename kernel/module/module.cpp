@@ -1,11 +1,13 @@
 #include "module/module.h"
 
 #include "bus/pci_bus.h"
+#include "bus/virtio/virtio_pci.h"
 #include "console/log.h"
 #include "mm/kernel_heap.h"
 #include "module/export.h"
 #include "module/linker.h"
 #include "module/module_memory.h"
+#include "module/parameters.h"
 #include "sched/scheduler.h"
 
 #include <cstring>
@@ -103,6 +105,25 @@ ktl::Errno init_error(int result) {
 
 } // namespace
 
+// The address of each loaded section, by name, for sysfs. Names come from the file: ones sysfs could
+// not show as a file name are left out, and so are empty sections.
+ktl::ErrorOr<void> record_sections(Module& module, const ObjectFile& object, const Layout& layout,
+                                   const Areas& areas) {
+    constexpr size_t most = 256;
+    for (size_t index = 0; index < object.section_count() && module.m_sections.size() < most; ++index) {
+        const Placement& placement = layout.sections[index];
+        ktl::StringView name = object.section(index).name;
+        if (!placement.placed || object.section(index).size == 0 || name.is_empty() || name == "." ||
+            name == ".." || name.find('/') != ktl::StringView::npos || name.length() > 255)
+            continue;
+        Module::LoadedSection section;
+        section.name = TRY(ktl::String::try_create(name));
+        section.address = areas[size_t(placement.area)].address + placement.offset;
+        TRY(module.m_sections.try_append(static_cast<Module::LoadedSection&&>(section)));
+    }
+    return {};
+}
+
 ktl::ErrorOr<void> load_module(ktl::ByteReader image, ktl::StringView parameters, ktl::StringView source) {
     Diagnostic diagnostic;
     auto refuse = [&](ktl::Error error) -> ktl::Error {
@@ -161,6 +182,19 @@ ktl::ErrorOr<void> load_module(ktl::ByteReader image, ktl::StringView parameters
     if (copied_parameters.is_error())
         return discard(diagnostic.fail(ktl::Errno::NoMemory, "out of memory for the parameters"));
     module->m_parameters = copied_parameters.release_value();
+    // Declared parameters take their words now, before any of the module runs.
+    auto applied = apply_parameters(
+        parameters, info.parameters,
+        [&](ktl::StringView word) {
+            klog::debug("module", "{}: \"{}\" names no parameter: left to init", info.name, word);
+        },
+        diagnostic);
+    if (applied.is_error())
+        return discard(applied.error());
+    if (auto recorded = record_sections(*module, object, layout, areas); recorded.is_error())
+        return discard(diagnostic.fail(ktl::Errno::NoMemory, "out of memory for the section list"));
+    module->m_version = info.version;
+    module->m_declared_parameters = static_cast<ktl::Vector<ModuleInfo::Parameter>&&>(info.parameters);
     *info.self = reinterpret_cast<uint64_t>(module);
 
     sync::MutexLocker locker(loading);
@@ -174,7 +208,13 @@ ktl::ErrorOr<void> load_module(ktl::ByteReader image, ktl::StringView parameters
     constexpr size_t text = size_t(Area::Text), read_only = size_t(Area::ReadOnly);
     protect_module_memory(areas[text].address, area_pages[text], arch::PageFlags::Executable);
     protect_module_memory(areas[read_only].address, area_pages[read_only], arch::PageFlags::None);
-    ModuleList::add(module); // Loading in /proc/modules while init runs
+    if (auto shown = add_to_sysfs(*module); shown.is_error()) {
+        klog::error("module", "{}: no room for /sys/module/{}", source, module->name());
+        free_module_memory(module->m_base, module->m_pages);
+        delete module;
+        return shown.error();
+    }
+    ModuleList::add(module); // Loading in /proc/modules and "coming" in sysfs while init runs
 
     for (uint64_t constructor : info.constructors)
         reinterpret_cast<void (*)()>(constructor)();
@@ -186,6 +226,7 @@ ktl::ErrorOr<void> load_module(ktl::ByteReader image, ktl::StringView parameters
         release_module_devices(*module);
         while (!claim_for_removal(module))
             sched::sleep_for(10'000'000);
+        remove_from_sysfs(*module);
         ModuleList::remove(module);
         module->release_everything();
         return init_error(result);
@@ -207,6 +248,7 @@ ktl::ErrorOr<void> unload_module(ktl::StringView name) {
 
     __atomic_store_n(&module->m_state, State::Going, __ATOMIC_RELEASE);
     reinterpret_cast<void (*)()>(module->m_exit)();
+    remove_from_sysfs(*module);
     ModuleList::remove(module);
     klog::debug("module", "{} removed", module->name());
     module->release_everything();
@@ -214,6 +256,9 @@ ktl::ErrorOr<void> unload_module(ktl::StringView name) {
 }
 
 void Module::release_everything() {
+    // Users first: the RNG source reads through a virtio device, which is a PCI binding.
+    release_module_rng_sources(this);
+    bus::virtio::release_module_drivers(this);
     release_module_devices(*this);
     bus::pci::release_module_drivers(this);
 

@@ -5,11 +5,13 @@
 #pragma once
 
 #include "fs/char_device.h"
+#include "fs/sysfs/sysfs.h"
 #include "ktl/byte_reader.h"
 #include "ktl/error_or.h"
 #include "ktl/string.h"
 #include "ktl/string_builder.h"
 #include "module/abi.h"
+#include "module/linker.h"
 #include "module/module_ref.h"
 #include "sync/mutex.h"
 #include "sync/spinlock.h"
@@ -31,6 +33,15 @@ public:
     long references() const { return __atomic_load_n(&m_references, __ATOMIC_RELAXED); }
     size_t size() const { return m_pages * 4096; }
     uint64_t base() const { return m_base; }
+    // From the descriptor; empty without MODULE_VERSION. Inside the module's memory.
+    ktl::StringView version() const { return m_version; }
+    const ktl::Vector<ModuleInfo::Parameter>& declared_parameters() const { return m_declared_parameters; }
+    // Where each loaded section went (/sys/module/NAME/sections, what gdb's add-symbol-file needs).
+    struct LoadedSection {
+        ktl::String name;
+        uint64_t address = 0;
+    };
+    const ktl::Vector<LoadedSection>& sections() const { return m_sections; }
 
     // The tracked allocator behind module_allocate/module_free.
     void* allocate(size_t size, size_t alignment);
@@ -50,6 +61,9 @@ private:
     friend void write_proc_modules(ktl::StringBuilder&);
     friend class ModuleList;
     friend void release_module_devices(Module&);
+    friend ktl::ErrorOr<void> add_to_sysfs(Module&);
+    friend ktl::ErrorOr<void> record_sections(Module&, const ObjectFile&, const Layout&, const Areas&);
+    friend void remove_from_sysfs(Module&);
 
     struct Allocation {
         Allocation* next;
@@ -75,12 +89,22 @@ private:
     size_t m_pages = 0;
     uint64_t m_exit = 0;
     ktl::String m_parameters;
-    Module* m_next = nullptr; // in the module list
+    ktl::StringView m_version;
+    ktl::Vector<ModuleInfo::Parameter> m_declared_parameters;
+    ktl::Vector<LoadedSection> m_sections;
+    fs::sysfs::NodeRef m_sysfs; // /sys/module/NAME while listed
+    Module* m_next = nullptr;   // in the module list
     sync::SpinlockProtected<Allocations, sync::IrqSpinlock> m_allocations;
     sync::MutexProtected<ktl::Vector<ModuleCharacterDevice*>> m_devices;
 };
 
 bool claim_for_removal(Module* module);
+// /sys/module/NAME with Linux's attributes (module_sysfs.cpp): made before init runs, removed (once no
+// reader is inside an attribute) before the module's memory goes.
+ktl::ErrorOr<void> add_to_sysfs(Module& module);
+// Unregisters the hardware RNG sources a module left registered (hwrng_module_api.cpp).
+void release_module_rng_sources(Module* module);
+void remove_from_sysfs(Module& module);
 // Unregisters the devices a module left registered (exports.cpp), before its memory goes.
 void release_module_devices(Module& module);
 

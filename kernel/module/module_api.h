@@ -77,6 +77,41 @@ inline void module_mfree(void* pointer) {
 #define MODULE_DESCRIPTION(value) BLOG_OS_MODULE_STRING(description, value)
 #define MODULE_AUTHOR(value) BLOG_OS_MODULE_STRING(author, value)
 #define MODULE_LICENSE(value) BLOG_OS_MODULE_STRING(license, value)
+// A parameter: `variable` (a long, a bool or a char array at namespace scope in the module) is set
+// from the insmod word "variable=value" (a bare "variable" for a bool) before the constructors and
+// init run, and /sys/module/NAME/parameters/variable shows its value while the module is loaded.
+// A value that does not parse or fit fails the load (EINVAL, ENOSPC); words naming no parameter are
+// logged and left to init, which still gets the whole string. modinfo shows "parm: variable:description".
+//   long count = 1;          MODULE_PARAMETER(count, "how many times");
+//   char who[32] = "world";  MODULE_PARAMETER(who, "whom to greet");
+template <typename T>
+struct blog_os_parameter_kind;
+template <>
+struct blog_os_parameter_kind<long> {
+    static constexpr module::ParameterKind kind = module::ParameterKind::Integer;
+};
+template <>
+struct blog_os_parameter_kind<bool> {
+    static constexpr module::ParameterKind kind = module::ParameterKind::Boolean;
+};
+template <size_t size>
+struct blog_os_parameter_kind<char[size]> {
+    static constexpr module::ParameterKind kind = module::ParameterKind::String;
+};
+struct blog_os_parameter_record {
+    const char* name;
+    module::ParameterKind kind;
+    uint32_t size;
+    void* address;
+};
+static_assert(sizeof(blog_os_parameter_record) == sizeof(module::ParameterRecord));
+#define MODULE_PARAMETER(variable, description)                                                              \
+    [[gnu::section(".blog_os.parameters"),                                                                   \
+      gnu::used]] static blog_os_parameter_record BLOG_OS_MODULE_CONCAT(blog_os_parameter_, __COUNTER__) = { \
+        #variable, blog_os_parameter_kind<decltype(variable)>::kind, sizeof(variable), &variable};           \
+    [[gnu::section(".modinfo"), gnu::used, gnu::aligned(1)]] static const char BLOG_OS_MODULE_CONCAT(        \
+        blog_os_modinfo_, __COUNTER__)[] = "parm=" #variable ":" description
+
 // int function(const char* parameters): 0, or a negative errno that fails the load (the module is
 // then removed whole, its allocations freed).
 #define MODULE_INIT(function)                                                                                \

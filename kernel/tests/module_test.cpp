@@ -54,7 +54,27 @@ KTEST(module_exports_are_exactly_the_documented_list) {
                               "module_pci_map_bar",
                               "module_pci_unmap_bar",
                               "module_pci_set_driver_data",
-                              "module_pci_driver_data"};
+                              "module_pci_driver_data",
+                              "module_virtio_register_driver",
+                              "module_virtio_unregister_driver",
+                              "module_virtio_name",
+                              "module_virtio_is_legacy",
+                              "module_virtio_set_driver_data",
+                              "module_virtio_driver_data",
+                              "module_virtio_negotiate",
+                              "module_virtio_features",
+                              "module_virtio_set_up_queue",
+                              "module_virtio_start",
+                              "module_virtio_queue_uses_msix",
+                              "module_virtio_queue_size",
+                              "module_virtio_dma_allocate",
+                              "module_virtio_dma_free",
+                              "module_virtio_queue_add",
+                              "module_virtio_queue_take_used",
+                              "module_virtio_queue_wait",
+                              "module_virtio_fail",
+                              "module_hwrng_register",
+                              "module_hwrng_unregister"};
     KEXPECT_EQ(size_t(module::exports_end() - module::exports_begin()), sizeof expected / sizeof expected[0]);
     for (const char* name : expected) {
         uint64_t address = 0;
@@ -114,7 +134,13 @@ KTEST(module_hello_loads_write_xor_execute_and_unloads_completely) {
 
     KEXPECT(module::load_module(ktl::ByteReader(image, metadata.size), "", "ktest").error().code() ==
             ktl::Errno::Exists);
+    // /sys/module/hello with Linux's attributes; its declared parameter took the word given.
+    for (const char* path : {"module/hello/refcnt", "module/hello/initstate", "module/hello/coresize",
+                             "module/hello/taint", "module/hello/version", "module/hello/holders",
+                             "module/hello/parameters/name", "module/hello/sections/.text"})
+        KEXPECT(fs::sysfs::find(fs::sysfs::root(), path));
     KEXPECT(module::unload_module("hello").has_value());
+    KEXPECT(!fs::sysfs::find(fs::sysfs::root(), "module/hello"));
     KEXPECT(module::unload_module("hello").error().code() == ktl::Errno::NoEntry);
     KEXPECT_EQ(module::free_module_space_bytes(), free_window);
     KEXPECT(arch::translate(mm::kernel_root(), base).is_error());

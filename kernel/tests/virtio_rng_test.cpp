@@ -1,12 +1,18 @@
-// The virtio-rng driver under whichever machine the test run boots: with QEMU's entropy device
-// (bios-pc has the transitional one, driven through its modern interface; bios-q35 a legacy-only one)
-// it reads differing bytes, has credited the pool, and can be stopped and started again without
-// leaking; without one it registers nothing and reads say so.
+// The virtio_rng module (kernel/module/drivers/virtio_rng.cpp) loaded from the initrd under whichever
+// machine the test run boots: with QEMU's entropy device (bios-pc has the transitional one, driven
+// through its modern interface; bios-q35 a legacy-only one too) it binds each, /dev/hwrng appears,
+// reads give differing bytes, the pool is credited, completions come by MSI-X, and loading and
+// removing it leaves memory where it was; without one it loads, binds nothing and registers nothing.
+#include "bus/pci_bus.h"
 #include "bus/virtio/virtio_pci.h"
-#include "dev/virtio_rng.h"
+#include "dev/hwrng.h"
 #include "fs/char_device.h"
+#include "fs/sysfs/sysfs.h"
+#include "fs/vfs.h"
+#include "irq/irq.h"
 #include "mm/kernel_heap.h"
 #include "mm/statistics.h"
+#include "module/module.h"
 #include "random/random.h"
 #include "sched/scheduler.h"
 #include "test/ktest.h"
@@ -33,53 +39,141 @@ bool hwrng_registered() {
 
 bool differing_reads() {
     uint8_t first[64] = {}, second[64] = {};
-    auto one = dev::virtio_rng::read(first, sizeof first);
-    auto two = dev::virtio_rng::read(second, sizeof second);
+    auto one = dev::hwrng::read(first, sizeof first);
+    auto two = dev::hwrng::read(second, sizeof second);
     if (one.is_error() || two.is_error() || one.value() != sizeof first || two.value() != sizeof second)
         return false;
     return __builtin_memcmp(first, second, sizeof first) != 0;
 }
 
-} // namespace
-
-KTEST(virtio_rng_reads_differing_bytes_and_credits_the_pool_when_qemu_has_the_device) {
-    uint32_t functions = entropy_functions();
-    if (functions == 0) {
-        KEXPECT_EQ(dev::virtio_rng::statistics().devices, 0u);
-        KEXPECT(!hwrng_registered());
-        uint8_t byte;
-        auto read = dev::virtio_rng::read(&byte, 1);
-        KASSERT(read.is_error());
-        KEXPECT_EQ(read.error().code(), ktl::Errno::NoDevice);
-        return;
+// The module's image from the initrd, kept for the whole run (the tests load it many times).
+struct Image {
+    uint8_t* bytes = nullptr;
+    size_t size = 0;
+};
+Image read_image(const char* path) {
+    Image image;
+    fs::Lookup lookup{fs::root_path(), fs::root_path(), {}, 022};
+    auto file = fs::open(lookup, path, fs::open_read_only, 0);
+    if (file.is_error())
+        return image;
+    size_t size = MUST(file.value()->metadata()).size;
+    auto* bytes = static_cast<uint8_t*>(mm::kmalloc(size));
+    if (!bytes)
+        return image;
+    auto read = file.value()->read_at(0, fs::IoBuffer::kernel(static_cast<void*>(bytes)), size);
+    if (read.is_error() || read.value() != size) {
+        mm::kfree(bytes);
+        return image;
     }
-    KEXPECT_EQ(dev::virtio_rng::statistics().devices, functions);
-    KEXPECT(hwrng_registered());
-    KEXPECT(differing_reads());
-    // The feeding task ran at boot; give it a moment if the tests started first.
-    uint64_t deadline = time::monotonic_ns() + 2'000'000'000;
-    while (random::entropy_sources().hardware_bits < 512 && time::monotonic_ns() < deadline)
-        sched::sleep_for(10'000'000);
-    KEXPECT(random::entropy_sources().hardware_bits >= 512);
-    KEXPECT(dev::virtio_rng::statistics().bytes_credited >= 64);
+    return {bytes, size};
 }
 
-KTEST(virtio_rng_stopped_and_started_20_times_leaves_memory_at_its_baseline) {
-    if (entropy_functions() == 0) {
-        // Without a device start() does nothing and stop() has nothing to undo.
-        dev::virtio_rng::stop();
-        KEXPECT(!dev::virtio_rng::start().is_error());
+Image module_image() {
+    static Image image;
+    if (!image.bytes)
+        image = read_image("/lib/modules/virtio_rng.ko");
+    return image;
+}
+
+bool load() {
+    Image image = module_image();
+    return image.bytes &&
+           module::load_module(ktl::ByteReader(image.bytes, image.size), "", "ktest").has_value();
+}
+
+// Loaded afresh: another test may have borrowed the device (and its MSI-X) meanwhile.
+bool reload() {
+    (void)module::unload_module("virtio_rng");
+    return load();
+}
+
+// The completions counted on the request queue's MSI-X vectors, from /proc/interrupts' text.
+uint64_t queue_interrupts() {
+    ktl::StringBuilder text;
+    irq::write_proc_interrupts(text);
+    uint64_t total = 0;
+    ktl::StringView rest = text.view();
+    while (!rest.is_empty()) {
+        size_t end = rest.find('\n');
+        ktl::StringView line = rest.substring(0, end == ktl::StringView::npos ? rest.length() : end);
+        rest = end == ktl::StringView::npos ? ktl::StringView() : rest.substring(end + 1);
+        if (!line.contains("virtio-rng-q0"))
+            continue;
+        size_t at = line.find(':');
+        if (at == ktl::StringView::npos)
+            continue;
+        // "  NN:  count count  PCI-MSIX-…": the counts are the numbers before the first other word.
+        uint64_t number = 0;
+        bool in_number = false;
+        for (size_t i = at + 1; i < line.length(); ++i) {
+            char c = line[i];
+            if (c >= '0' && c <= '9') {
+                number = number * 10 + uint64_t(c - '0');
+                in_number = true;
+            } else if (c == ' ') {
+                total += number;
+                number = 0;
+                in_number = false;
+            } else {
+                break;
+            }
+        }
+        if (in_number)
+            total += number;
+    }
+    return total;
+}
+
+bool interrupts_mention(ktl::StringView name) {
+    ktl::StringBuilder text;
+    irq::write_proc_interrupts(text);
+    return text.view().contains(name);
+}
+
+} // namespace
+
+KTEST(virtio_rng_module_binds_reads_differing_bytes_and_credits_the_pool_when_qemu_has_the_device) {
+    KASSERT(reload());
+    KEXPECT(fs::sysfs::find(fs::sysfs::root(), "bus/pci/drivers/virtio-rng"));
+    uint32_t functions = entropy_functions();
+    if (functions == 0) {
+        KEXPECT_EQ(dev::hwrng::statistics().sources, 0u);
         KEXPECT(!hwrng_registered());
+        uint8_t byte;
+        auto read = dev::hwrng::read(&byte, 1);
+        KASSERT(read.is_error());
+        KEXPECT_EQ(read.error().code(), ktl::Errno::NoDevice);
+        KEXPECT(module::unload_module("virtio_rng").has_value());
         return;
     }
-    auto cycle = [] {
-        dev::virtio_rng::stop();
-        if (hwrng_registered() || dev::virtio_rng::statistics().devices != 0)
+    KEXPECT_EQ(dev::hwrng::statistics().sources, functions);
+    KEXPECT(hwrng_registered());
+    KEXPECT(differing_reads());
+    // The feeding task starts with the first source; give it a moment.
+    uint64_t deadline = time::monotonic_ns() + 2'000'000'000;
+    while (dev::hwrng::statistics().bytes_credited < 64 && time::monotonic_ns() < deadline)
+        sched::sleep_for(10'000'000);
+    KEXPECT(random::entropy_sources().hardware_bits >= 512);
+    KEXPECT(dev::hwrng::statistics().bytes_credited >= 64);
+    KEXPECT(module::unload_module("virtio_rng").has_value());
+    KEXPECT(!hwrng_registered());
+    KEXPECT_EQ(dev::hwrng::statistics().sources, 0u);
+    KEXPECT(!fs::sysfs::find(fs::sysfs::root(), "bus/pci/drivers/virtio-rng"));
+}
+
+KTEST(virtio_rng_module_loaded_and_removed_20_times_leaves_memory_at_its_baseline) {
+    bool with_device = entropy_functions() > 0;
+    auto cycle = [&] {
+        if (!load())
             return false;
-        if (dev::virtio_rng::start().is_error())
+        if (hwrng_registered() != with_device || (with_device && !differing_reads()))
             return false;
-        return hwrng_registered() && differing_reads();
+        if (!module::unload_module("virtio_rng").has_value())
+            return false;
+        return !hwrng_registered() && dev::hwrng::statistics().sources == 0;
     };
+    (void)module::unload_module("virtio_rng");
     KASSERT(cycle()); // warms the heap's slabs
     sched::reap_exited_tasks_now();
     mm::trim_kernel_heap();
@@ -94,17 +188,52 @@ KTEST(virtio_rng_stopped_and_started_20_times_leaves_memory_at_its_baseline) {
     KEXPECT_EQ(after.heap.live_allocations, before.heap.live_allocations);
 }
 
-// The "MSI-X interrupts arrive": QEMU's virtio-rng-pci has an MSI-X table of two entries, so
-// every device the driver binds takes its completions by MSI-X, and reads count interrupts. Bound
-// afresh first: another test may have borrowed the function's MSI-X meanwhile.
-KTEST(virtio_rng_completions_arrive_by_msix_interrupts) {
+// The "MSI-X interrupts arrive": QEMU's virtio-rng-pci has an MSI-X table of two entries
+// (configuration, then the request queue), so the module's queue takes its completions by MSI-X and
+// every read is counted on the queue's vector in /proc/interrupts.
+KTEST(virtio_rng_module_completions_arrive_by_msix_interrupts) {
     if (entropy_functions() == 0)
         return; // the no-device answers are checked above
-    dev::virtio_rng::stop();
-    KASSERT(!dev::virtio_rng::start().is_error());
-    dev::virtio_rng::Statistics before = dev::virtio_rng::statistics();
-    KEXPECT_EQ(before.msix_devices, before.devices);
+    KASSERT(reload());
+    uint64_t before = queue_interrupts();
     KEXPECT(differing_reads());
-    dev::virtio_rng::Statistics after = dev::virtio_rng::statistics();
-    KEXPECT(after.queue_interrupts >= before.queue_interrupts + 2);
+    KEXPECT(queue_interrupts() >= before + 2);
+    KEXPECT(module::unload_module("virtio_rng").has_value());
+    KEXPECT_EQ(queue_interrupts(), 0u); // its vectors went with it
+}
+
+// A virtio module whose probe fails after DRIVER_OK with a request in flight, and whose init then
+// fails with its driver and an RNG source registered (samples/failing_virtio.cpp): each load fails with
+// init's error, the kernel drops the driver and the device's vectors, memory stays at its baseline, and the
+// device is reset and whole: virtio_rng binds it afterwards and reads from it.
+KTEST(a_virtio_module_whose_start_fails_is_removed_whole_and_leaves_the_device_usable) {
+    (void)module::unload_module("virtio_rng");
+    Image image = read_image("/lib/modules/tests/failing_virtio.ko");
+    KASSERT(image.bytes != nullptr);
+    ktl::Errno expected = entropy_functions() > 0 ? ktl::Errno::IoError : ktl::Errno::NoDeviceOrAddress;
+    auto attempt = [&] {
+        auto loaded = module::load_module(ktl::ByteReader(image.bytes, image.size), "", "ktest");
+        return loaded.is_error() && loaded.error().code() == expected &&
+               !fs::sysfs::find(fs::sysfs::root(), "bus/pci/drivers/failing-virtio") &&
+               !fs::sysfs::find(fs::sysfs::root(), "module/failing_virtio") &&
+               !interrupts_mention("failing-virtio");
+    };
+    KASSERT(attempt()); // warms the heap's slabs
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics before = mm::memory_statistics();
+    for (int i = 0; i < 5; ++i)
+        KASSERT(attempt());
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics after = mm::memory_statistics();
+    KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
+    KEXPECT_EQ(after.heap.bytes_allocated, before.heap.bytes_allocated);
+    KEXPECT_EQ(after.heap.live_allocations, before.heap.live_allocations);
+    mm::kfree(image.bytes);
+    if (entropy_functions() == 0)
+        return;
+    KASSERT(load());
+    KEXPECT(differing_reads());
+    KEXPECT(module::unload_module("virtio_rng").has_value());
 }

@@ -33,4 +33,24 @@ struct DescriptorRecord {
 static_assert(sizeof(DescriptorRecord) == 80);
 static_assert(offsetof(DescriptorRecord, name) == 16 && offsetof(DescriptorRecord, self) == 72);
 
+// Declared parameters (MODULE_PARAMETER in module_api.h): one record each in their own section, so
+// the kernel can set them from the insmod words before init runs and show them in
+// /sys/module/NAME/parameters. A module without the section has no parameters; older kernels ignore it.
+inline constexpr const char parameter_section_name[] = ".blog_os.parameters";
+enum class ParameterKind : uint32_t {
+    Integer = 1, // long: decimal, or hexadecimal with 0x, optionally negative
+    Boolean = 2, // bool: y/n, 1/0, true/false; the bare name sets it
+    String = 3,  // char[size]: at most size - 1 bytes, NUL-terminated
+};
+struct ParameterRecord {
+    uint64_t name;    // const char*: [a-z0-9_], at most max_parameter_name_length
+    uint32_t kind;    // ParameterKind
+    uint32_t size;    // the variable's size in bytes
+    uint64_t address; // the variable, in the module's writable data
+};
+static_assert(sizeof(ParameterRecord) == 24);
+static_assert(offsetof(ParameterRecord, size) == 12 && offsetof(ParameterRecord, address) == 16);
+inline constexpr size_t max_parameter_name_length = 63;
+inline constexpr size_t max_parameters = 64;
+
 } // namespace module

@@ -287,6 +287,58 @@ bool valid_name(ktl::StringView name) {
     return true;
 }
 
+bool valid_parameter_name(ktl::StringView name) {
+    if (name.is_empty() || name.length() > max_parameter_name_length)
+        return false;
+    for (char c : name)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+            return false;
+    return true;
+}
+
+ktl::ErrorOr<void> read_parameters(const ObjectFile& object, const Layout& layout, const Areas& areas,
+                                   ModuleInfo& info, Diagnostic& diagnostic) {
+    long index = object.find_section(parameter_section_name);
+    if (index < 0 || !layout.sections[index].placed)
+        return {};
+    const Placement& table = layout.sections[index];
+    uint64_t size = object.section(index).size;
+    if (size % sizeof(ParameterRecord) != 0 || size / sizeof(ParameterRecord) > max_parameters)
+        return diagnostic.fail(Errno::ExecFormat, "{} holds {} bytes: not 0 to {} records of {}",
+                               parameter_section_name, size, max_parameters, sizeof(ParameterRecord));
+    if (info.parameters.try_resize(size / sizeof(ParameterRecord)).is_error())
+        return diagnostic.fail(Errno::NoMemory, "out of memory for the parameter list");
+    for (size_t entry = 0; entry < info.parameters.size(); ++entry) {
+        ParameterRecord record;
+        __builtin_memcpy(&record, areas[size_t(table.area)].bytes + table.offset + entry * sizeof record,
+                         sizeof record);
+        ModuleInfo::Parameter& parameter = info.parameters[entry];
+        if (!find_string(layout, areas, record.name, parameter.name) || !valid_parameter_name(parameter.name))
+            return diagnostic.fail(Errno::ExecFormat, "parameter {} has no valid name ([a-z0-9_], 1 to {})",
+                                   entry, max_parameter_name_length);
+        for (size_t earlier = 0; earlier < entry; ++earlier)
+            if (info.parameters[earlier].name == parameter.name)
+                return diagnostic.fail(Errno::ExecFormat, "parameter {} is declared twice", parameter.name);
+        parameter.kind = ParameterKind(record.kind);
+        bool size_fits = (parameter.kind == ParameterKind::Integer && record.size == 8) ||
+                         (parameter.kind == ParameterKind::Boolean && record.size == 1) ||
+                         (parameter.kind == ParameterKind::String && record.size >= 2 && record.size <= 4096);
+        if (!size_fits)
+            return diagnostic.fail(Errno::ExecFormat, "parameter {}: kind {} with {} bytes", parameter.name,
+                                   record.kind, record.size);
+        parameter.size = record.size;
+        parameter.variable =
+            const_cast<uint8_t*>(find_bytes(layout, areas, record.address, record.size, false, false, true));
+        if (!parameter.variable)
+            return diagnostic.fail(Errno::ExecFormat,
+                                   "parameter {}: its variable {:#x} is not in the module's data",
+                                   parameter.name, record.address);
+        if (parameter.kind == ParameterKind::String)
+            parameter.variable[record.size - 1] = 0; // whatever the module wrote, it ends inside
+    }
+    return {};
+}
+
 } // namespace
 
 ktl::ErrorOr<ModuleInfo> read_descriptor(const ObjectFile& object, const Layout& layout, const Areas& areas,
@@ -364,6 +416,7 @@ ktl::ErrorOr<ModuleInfo> read_descriptor(const ObjectFile& object, const Layout&
             info.constructors[entry] = function;
         }
     }
+    TRY(read_parameters(object, layout, areas, info, diagnostic));
     return info;
 }
 

@@ -51,12 +51,20 @@ ktl::ErrorOr<void> link(const ObjectFile& object, const Layout& layout, const Ar
                         SymbolResolver& resolver, Diagnostic& diagnostic);
 
 // What the descriptor says, checked: strings end inside the module's read-only or data area,
-// functions point into its text, `self` is an aligned slot in its data.
+// functions point into its text, `self` is an aligned slot in its data, each parameter names a
+// distinct valid name and a variable of its kind's size in its data.
 struct ModuleInfo {
     ktl::StringView name, version, description, author, license; // inside the written memory
     uint64_t init = 0, exit = 0;
     uint64_t* self = nullptr;           // in the written memory
     ktl::Vector<uint64_t> constructors; // .init_array's entries, in order
+    struct Parameter {
+        ktl::StringView name; // inside the written memory
+        ParameterKind kind;
+        uint32_t size;
+        uint8_t* variable; // in the written data area, `size` bytes
+    };
+    ktl::Vector<Parameter> parameters; // .blog_os.parameters' records, checked
 };
 
 // ExecFormat with a message for a missing or malformed descriptor, InvalidArgument for one built

@@ -30,8 +30,16 @@ bool run_line(e2e::InteractiveRunner& runner, const std::string& line, const std
 
 TEST(Init, ASerialSessionRunsPipelinesScriptsAndJobsThenPowersOff) {
     e2e::InteractiveRunner runner({"--iso=" BLOG_OS_ISO, "--firmware=bios", "--timeout=300",
-                                   "--serial-log=" + e2e::test_log_path("e2e-init-session.log")});
+                                   "--serial-log=" + e2e::test_log_path("e2e-init-session.log"),
+                                   "--qemu-arg=-device", "--qemu-arg=virtio-rng-pci"});
     ASSERT_TRUE(boot_to_prompt(runner)) << runner.output();
+
+    // init loaded /lib/modules at boot: the virtio_rng module is live and serves /dev/hwrng.
+    ASSERT_TRUE(run_line(runner,
+                         "echo state=$(cat /sys/module/virtio_rng/initstate) "
+                         "words=$(od -An -tx1 -N8 /dev/hwrng | wc -w)",
+                         "state=live words=8"))
+        << runner.output();
 
     // A pipeline into a redirection, read back through a command substitution.
     ASSERT_TRUE(run_line(

@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <regex>
+#include <set>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -18,8 +20,20 @@ namespace {
 struct Machine {
     const char* name;
     std::vector<std::string> arguments;
-    const char* mechanism; // how the kernel says it reaches configuration space
+    const char* mechanism;              // how the kernel says it reaches configuration space
+    std::vector<std::string> built_ins; // the machine's own functions, "[vendor:device] class 0x…"
 };
+
+// Every function the boot scan logged, as "[vendor:device] class 0x…", sorted.
+std::multiset<std::string> scanned_functions(const std::string& serial) {
+    static const std::regex line(
+        "0000:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7] (\\[[0-9a-f]{4}:[0-9a-f]{4}\\] class 0x[0-9a-f]{6})");
+    std::multiset<std::string> found;
+    for (auto match = std::sregex_iterator(serial.begin(), serial.end(), line);
+         match != std::sregex_iterator(); ++match)
+        found.insert((*match)[1]);
+    return found;
+}
 class PciBootScan : public testing::TestWithParam<Machine> {};
 
 TEST_P(PciBootScan, FindsTheDevicesQemuWasGivenIncludingThoseBehindABridge) {
@@ -45,20 +59,39 @@ TEST_P(PciBootScan, FindsTheDevicesQemuWasGivenIncludingThoseBehindABridge) {
     EXPECT_THAT(run.serial, testing::Not(HasSubstr("odd topology")));
     EXPECT_THAT(run.serial, HasSubstr(GetParam().mechanism));
     EXPECT_THAT(run.serial, ContainsRegex("\\[pci\\][^\n]* [0-9]+ functions in [0-9]+ us"));
+    // The whole list, not only the additions: the machine's own functions and what QEMU was given,
+    // each once, and nothing else.
+    std::multiset<std::string> expected(GetParam().built_ins.begin(), GetParam().built_ins.end());
+    for (const char* given : {"[1b36:0002] class 0x070002", "[1af4:1005] class 0x00ff00",
+                              "[1b36:0001] class 0x060400", "[1b36:0002] class 0x070002"})
+        expected.insert(given);
+    EXPECT_EQ(scanned_functions(run.serial), expected);
 }
+
+// QEMU 7's pc (i440FX, PIIX3 with its IDE and ACPI functions, std VGA, e1000) and q35 (MCH, VGA,
+// e1000e, ICH9 LPC, AHCI and SMBus); the runner adds nothing else.
+const std::vector<std::string> pc_functions = {"[8086:1237] class 0x060000", "[8086:7000] class 0x060100",
+                                               "[8086:7010] class 0x010180", "[8086:7113] class 0x068000",
+                                               "[1234:1111] class 0x030000", "[8086:100e] class 0x020000"};
+const std::vector<std::string> q35_functions = {"[8086:29c0] class 0x060000", "[1234:1111] class 0x030000",
+                                                "[8086:10d3] class 0x020000", "[8086:2918] class 0x060100",
+                                                "[8086:2922] class 0x010601", "[8086:2930] class 0x0c0500"};
 
 INSTANTIATE_TEST_SUITE_P(
     Machines, PciBootScan,
     testing::Values(Machine{"DirectBiosPc",
                             {"--direct", "--firmware=bios"},
-                            "configuration through ports 0xCF8/0xCFC (no usable MCFG table)"},
+                            "configuration through ports 0xCF8/0xCFC (no usable MCFG table)",
+                            pc_functions},
                     Machine{"UefiQ35",
                             {"--iso=" BLOG_OS_ISO, "--firmware=uefi", "--machine=q35"},
-                            "configuration through ECAM at 0xb0000000, buses 00-ff (MCFG)"},
+                            "configuration through ECAM at 0xb0000000, buses 00-ff (MCFG)",
+                            q35_functions},
                     // As Linux: the command line keeps to the ports.
                     Machine{"DirectBiosQ35NoMmconf",
                             {"--direct", "--firmware=bios", "--machine=q35", "--cmdline=pci=nommconf"},
-                            "configuration through ports 0xCF8/0xCFC (pci=nommconf)"}),
+                            "configuration through ports 0xCF8/0xCFC (pci=nommconf)",
+                            q35_functions}),
     [](const auto& info) { return std::string(info.param.name); });
 
 } // namespace

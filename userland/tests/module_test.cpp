@@ -1,8 +1,9 @@
 // Loadable modules as a user sees them (docs/drivers.md): insmod, lsmod, modinfo and rmmod with their
 // outputs, /proc/modules' format, a failing init cleaned up, hostile modules refused with the kernel's
-// reason shown, a module pinned by an open device, and 1,000 load/unload rounds leaving free memory
-// where it was. The module calls' argument checks run on Linux too; loading our .ko files is for
-// blog_os only (Linux cannot load them, and a test must never load modules into the host).
+// reason shown, a module pinned by an open device, and 1,000 load/unload rounds, each printing its
+// hello and goodbye, leaving free memory where it was. The module calls' argument checks run on Linux too;
+// loading our .ko files is for blog_os only (Linux cannot load them, and a test must never load modules into
+// the host).
 #include "sys/raw_syscall.h"
 #include "test/test.h"
 
@@ -148,6 +149,20 @@ public:
         if (m_fd >= 0)
             close(m_fd);
     }
+    // Adds to each count the records since that contain its text (not kept: for long runs).
+    void count_new(const char* first, int& first_count, const char* second, int& second_count) {
+        char record[1024];
+        for (;;) {
+            ssize_t got = read(m_fd, record, sizeof record - 1);
+            if (got < 0 && errno == EPIPE)
+                continue;
+            if (got <= 0)
+                break;
+            record[got] = '\0';
+            first_count += strstr(record, first) != nullptr;
+            second_count += strstr(record, second) != nullptr;
+        }
+    }
     // The text of every record since, one per line.
     const char* read_new() {
         char record[1024];
@@ -258,6 +273,7 @@ TEST(insmod_lsmod_modinfo_rmmod_show_and_remove_the_hello_module) {
     EXPECT_TRUE(contains(info.output, "version:        1.0\n"));
     EXPECT_TRUE(contains(info.output, "license:        MIT\n"));
     EXPECT_TRUE(contains(info.output, "api_version:    1\n"));
+    EXPECT_TRUE(contains(info.output, "parm:           name:whom to greet\n"));
     EXPECT_STREQ(run({"/bin/modinfo", "-F", "license", kHello}).output, "MIT\n");
 
     KernelLog log;
@@ -301,6 +317,63 @@ TEST(insmod_lsmod_modinfo_rmmod_show_and_remove_the_hello_module) {
     EXPECT_TRUE(!module_listed("hello"));
     EXPECT_STREQ(run({"/bin/rmmod", "hello.ko"}).output,
                  "rmmod: ERROR: Module hello is not currently loaded\n");
+}
+
+// /sys/module/NAME as Linux lays it out, from insmod to rmmod; the declared parameter shows the value
+// insmod gave it, and one that does not fit fails the load with the kernel's reason.
+TEST(sys_module_shows_a_loaded_module_and_its_parameters_and_goes_with_it) {
+    if (!on_blog_os())
+        return;
+    unload_hello();
+    struct stat info {};
+    EXPECT_ERRNO(stat("/sys/module/hello", &info), ENOENT);
+    ASSERT_EQ(run({"/bin/insmod", kHello, "name=sysfs"}).status, 0);
+    char text[256];
+    read_whole("/sys/module/hello/refcnt", text, sizeof text);
+    EXPECT_STREQ(text, "0\n");
+    read_whole("/sys/module/hello/initstate", text, sizeof text);
+    EXPECT_STREQ(text, "live\n");
+    read_whole("/sys/module/hello/version", text, sizeof text);
+    EXPECT_STREQ(text, "1.0\n");
+    read_whole("/sys/module/hello/taint", text, sizeof text);
+    EXPECT_STREQ(text, "\n");
+    read_whole("/sys/module/hello/parameters/name", text, sizeof text);
+    EXPECT_STREQ(text, "sysfs\n");
+    // coresize is /proc/modules' size column.
+    char modules[4096];
+    read_whole("/proc/modules", modules, sizeof modules);
+    const char* line = strstr(modules, "hello ");
+    ASSERT_TRUE(line != nullptr);
+    unsigned long size = 0;
+    EXPECT_EQ(sscanf(line, "hello %lu", &size), 1);
+    read_whole("/sys/module/hello/coresize", text, sizeof text);
+    char expected[32];
+    snprintf(expected, sizeof expected, "%lu\n", size);
+    EXPECT_STREQ(text, expected);
+    // sections/.text: where the module's code went, inside the module's pages; root only.
+    unsigned long long base = 0, text_address = 0;
+    EXPECT_EQ(sscanf(line, "hello %*u %*d %*s %*s %llx", &base), 1);
+    read_whole("/sys/module/hello/sections/.text", text, sizeof text);
+    EXPECT_EQ(sscanf(text, "0x%llx", &text_address), 1);
+    EXPECT_TRUE(text_address >= base && text_address < base + size);
+    EXPECT_EQ(stat("/sys/module/hello/sections/.text", &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0400u);
+    EXPECT_EQ(stat("/sys/module/hello/holders", &info), 0);
+    EXPECT_TRUE(S_ISDIR(info.st_mode));
+    EXPECT_EQ(stat("/sys/module/hello/parameters/name", &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0444u);
+
+    EXPECT_EQ(run({"/bin/rmmod", "hello"}).status, 0);
+    EXPECT_ERRNO(stat("/sys/module/hello", &info), ENOENT);
+
+    KernelLog log;
+    Result refused = run({"/bin/insmod", kHello, "name=a_name_much_longer_than_the_32_bytes_it_has"});
+    EXPECT_EQ(refused.status, 1);
+    EXPECT_TRUE(
+        contains(refused.output, "could not insert module /lib/modules/hello.ko: No space left on device"));
+    EXPECT_TRUE(contains(refused.output, "refused: parameter name: 43 bytes, at most 31 fit"));
+    EXPECT_TRUE(!module_listed("hello"));
+    EXPECT_ERRNO(stat("/sys/module/hello", &info), ENOENT);
 }
 
 TEST(busybox_insmod_lsmod_and_rmmod_use_the_same_calls) {
@@ -421,14 +494,20 @@ TEST(a_thousand_loads_and_unloads_leave_free_memory_at_its_baseline) {
     for (int warm_up = 0; warm_up < 10; ++warm_up)
         ASSERT_TRUE(round_trip());
     long before = free_kib();
+    KernelLog log;
     long long start = now_ns();
-    int done = 0;
-    while (done < 1000 && round_trip())
-        ++done;
+    int done = 0, greetings = 0, farewells = 0;
+    while (done < 1000 && round_trip()) {
+        // Each round printed its hello and goodbye; read every 10 rounds, well within the log's ring.
+        if (++done % 10 == 0)
+            log.count_new("hello, blog_os", greetings, "goodbye, blog_os", farewells);
+    }
     long long elapsed = now_ns() - start;
     long after = free_kib();
     close(fd);
     EXPECT_EQ(done, 1000);
+    EXPECT_EQ(greetings, 1000);
+    EXPECT_EQ(farewells, 1000);
     printf("module load+unload round trip: %lld us (1000 rounds)\n", elapsed / 1000 / 1000);
     EXPECT_LE(before - after, 64);
 }

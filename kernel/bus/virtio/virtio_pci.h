@@ -17,7 +17,15 @@
 #include <cstddef>
 #include <cstdint>
 
+namespace module {
+class Module;
+}
+
 namespace bus::virtio {
+
+// Unregisters every virtio driver `module` registered through module_virtio_register_driver and left
+// registered (virtio_module_driver.cpp): called when the module goes, before its memory does.
+void release_module_drivers(module::Module* module);
 
 // Physically contiguous, zeroed, page-aligned memory the device reaches by its physical address (the
 // kernel by the direct map). Freed on destruction: only once the device can no longer write to it.

@@ -1,16 +1,14 @@
 // The seed's test driver: "hello" when loaded, "goodbye" when removed. Keeps a buffer from its tracked
-// allocator for its lifetime, and greets whoever is named by the parameter string ("name=world").
+// allocator for its lifetime, and greets whoever its parameter names (insmod hello.ko name=world;
+// /sys/module/hello/parameters/name shows it).
 #include "module/module_api.h"
 
 namespace {
 
+char name[32] = "blog_os";
 char* greeting;
 
-int hello_init(const char* parameters) {
-    const char* name = "blog_os";
-    if (parameters && parameters[0] == 'n' && parameters[1] == 'a' && parameters[2] == 'm' &&
-        parameters[3] == 'e' && parameters[4] == '=')
-        name = parameters + 5;
+int hello_init(const char*) {
     size_t length = strlen(name);
     greeting = new (std::nothrow) char[length + 1];
     if (!greeting)
@@ -32,5 +30,6 @@ MODULE_VERSION("1.0");
 MODULE_DESCRIPTION("says hello when loaded and goodbye when removed");
 MODULE_AUTHOR("blog_os");
 MODULE_LICENSE("MIT");
+MODULE_PARAMETER(name, "whom to greet");
 MODULE_INIT(hello_init);
 MODULE_EXIT(hello_exit);

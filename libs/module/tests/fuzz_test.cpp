@@ -49,6 +49,11 @@ bool load_like_the_kernel(const std::vector<uint8_t>& file, Diagnostic& diagnost
     if (out) {
         out->name = info.value().name;
         ok = info.value().name == "hello" && info.value().version == "1.0" && info.value().license == "MIT";
+        // MODULE_PARAMETER(name, …) over char name[32] = "blog_os": a string in the module's data.
+        const auto& parameters = info.value().parameters;
+        ok = ok && parameters.size() == 1 && parameters[0].name == "name" &&
+             parameters[0].kind == ParameterKind::String && parameters[0].size == 32 &&
+             __builtin_memcmp(parameters[0].variable, "blog_os", 8) == 0;
     }
     size_t visited = 0;
     (void)for_each_modinfo(
@@ -72,8 +77,8 @@ TEST(ModuleRealFile, TheHelloModuleLinksAndDescribesItself) {
                     "\n";
         },
         diagnostic));
-    for (const char* line :
-         {"name=hello\n", "version=1.0\n", "license=MIT\n", "author=blog_os\n", "api_version=1\n"})
+    for (const char* line : {"name=hello\n", "version=1.0\n", "license=MIT\n", "author=blog_os\n",
+                             "api_version=1\n", "parm=name:whom to greet\n"})
         EXPECT_NE(seen.find(line), std::string::npos) << line << " not in\n" << seen;
 }
 
