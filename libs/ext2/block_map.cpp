@@ -69,12 +69,10 @@ ErrorOr<uint32_t> Volume::map_block(const LoadedInode& inode, uint64_t logical) 
             return corrupt("inode {}: block {} is outside the file system", inode.number, pointer);
         return pointer;
     }
-    Buffer buffer = TRY(new_buffer());
     for (int level = 0; level < path.depth && pointer; ++level) {
         if (!valid_block(pointer))
             return corrupt("inode {}: indirect block {} is outside the file system", inode.number, pointer);
-        TRY(read_block(pointer, buffer));
-        pointer = entry_at(buffer, path.index[level]);
+        pointer = TRY(read_pointer(pointer, path.index[level]));
     }
     if (pointer && !valid_block(pointer))
         return corrupt("inode {}: block {} is outside the file system", inode.number, pointer);
@@ -111,18 +109,15 @@ ErrorOr<uint32_t> Volume::map_or_allocate(LoadedInode& inode, uint64_t logical, 
     uint32_t pointer = top;
     if (path.depth == 0)
         return pointer;
-    Buffer buffer = TRY(new_buffer());
     for (int level = 0; level < path.depth; ++level) {
-        TRY(read_block(pointer, buffer));
         uint32_t index = path.index[level];
-        uint32_t next = entry_at(buffer, index);
+        uint32_t next = TRY(read_pointer(pointer, index));
         if (next == 0) {
-            uint32_t near =
-                index > 0 && entry_at(buffer, index - 1) ? entry_at(buffer, index - 1) + 1 : pointer + 1;
+            uint32_t previous = index > 0 ? TRY(read_pointer(pointer, index - 1)) : 0;
+            uint32_t near = previous ? previous + 1 : pointer + 1;
             bool data = level + 1 == path.depth;
             next = TRY(allocate(near, !data));
-            set_entry(buffer, index, next);
-            TRY(write_block(pointer, buffer));
+            TRY(write_pointer(pointer, index, next));
             fresh = data;
         } else if (!valid_block(next)) {
             return corrupt("inode {}: block {} is outside the file system", inode.number, next);

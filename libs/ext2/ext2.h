@@ -12,9 +12,9 @@
 // I/O goes through a BlockStore the caller provides; timestamps come from the caller's Clock.
 //
 // Concurrency: a FileSystem has no locks and the library no global state. The caller serialises
-// every call on one FileSystem (the kernel glue holds one mutex per mount around each call);
-// different FileSystem objects are independent. The BlockStore and Clock are only called from
-// inside those calls.
+// every call on one FileSystem, reads included, since they share its metadata cache (the kernel
+// glue holds one mutex per mount around each call); different FileSystem objects are independent. The
+// BlockStore and Clock are only called from inside those calls.
 #pragma once
 
 #include "ktl/error_or.h"
@@ -194,7 +194,7 @@ public:
     Statistics statistics() const;
     // Writes the superblock and group descriptors and flushes the store.
     ErrorOr<void> sync();
-    // sync() and marks the file system cleanly unmounted. Nothing may be called afterwards.
+    // sync() and marks the file system cleanly unmounted; later changes fail with ReadOnlyFilesystem.
     ErrorOr<void> unmount();
 
     ErrorOr<Metadata> metadata(InodeNumber inode);

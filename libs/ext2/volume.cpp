@@ -91,7 +91,29 @@ ErrorOr<void> Volume::mount(MountOptions options, Diagnostic& diagnostic) {
         TRY(m_store.flush());
     }
     m_next_generation = static_cast<uint32_t>(now()) * 2654435761u;
+    // statfs's total leaves out what is never file data, as Linux's ext2 does (its default
+    // "bsddf"): the boot block, each group's superblock and descriptor copies, bitmaps and inode
+    // table. The reserved descriptor blocks of resize_inode count as used, not as overhead.
+    uint64_t overhead = m_first_data_block;
+    for (uint32_t g = 0; g < m_group_count; ++g)
+        if (group_has_superblock(g))
+            overhead += 1 + m_descriptor_blocks;
+    overhead += uint64_t(m_group_count) * (2 + m_inode_table_blocks);
+    m_overhead = overhead;
     return {};
+}
+
+bool Volume::group_has_superblock(uint32_t group) const {
+    if (group <= 1 || m_super.revision < 1 || !(m_super.feature_ro_compat & disk::ro_compat_sparse_super))
+        return true;
+    for (uint32_t base : {3u, 5u, 7u}) {
+        uint64_t power = base;
+        while (power < group)
+            power *= base;
+        if (power == group)
+            return true;
+    }
+    return false;
 }
 
 ErrorOr<void> Volume::validate(Diagnostic& diagnostic) {
@@ -245,13 +267,15 @@ ErrorOr<void> Volume::unmount() {
     if (m_read_only)
         return {};
     m_super.state = static_cast<uint16_t>(m_super.state | disk::state_valid);
-    return sync();
+    TRY(sync());
+    m_read_only = true; // a late call gets EROFS rather than reopening the file system
+    return {};
 }
 
 Statistics Volume::statistics() const {
     Statistics result;
     result.block_size = m_block_size;
-    result.blocks = m_blocks_count - m_first_data_block;
+    result.blocks = m_blocks_count > m_overhead ? m_blocks_count - m_overhead : 0;
     result.free_blocks = m_super.free_blocks_count;
     result.available_blocks = m_super.free_blocks_count > m_super.reserved_blocks_count
                                   ? m_super.free_blocks_count - m_super.reserved_blocks_count
@@ -338,6 +362,38 @@ ErrorOr<void> Volume::read_block(uint32_t block, Buffer& buffer) {
     return {};
 }
 
+ErrorOr<uint8_t*> Volume::metadata_block(uint32_t block, bool will_change) {
+    if (!valid_block(block) || block == 0)
+        return corrupt("block {} is outside the file system", block);
+    if (will_change && m_read_only)
+        return Errno::ReadOnlyFilesystem;
+    CachedBlock* entry = cached(block);
+    if (!entry) {
+        entry = TRY(cache_entry_for(block));
+        auto read = m_store.read_block(block, m_block_size, entry->data.data());
+        if (read.is_error()) {
+            entry->block = 0; // nothing valid in it
+            return read.release_error();
+        }
+    }
+    if (will_change)
+        entry->dirty = true;
+    return entry->data.data();
+}
+
+ErrorOr<uint32_t> Volume::read_pointer(uint32_t block, uint32_t index) {
+    const uint8_t* bytes = TRY(metadata_block(block, false));
+    uint32_t value;
+    __builtin_memcpy(&value, bytes + size_t(index) * 4, 4);
+    return value;
+}
+
+ErrorOr<void> Volume::write_pointer(uint32_t block, uint32_t index, uint32_t value) {
+    uint8_t* bytes = TRY(metadata_block(block, true));
+    __builtin_memcpy(bytes + size_t(index) * 4, &value, 4);
+    return {};
+}
+
 ErrorOr<void> Volume::read_data_block(uint32_t block, Buffer& buffer) {
     if (!valid_block(block))
         return corrupt("block {} is outside the file system", block);
@@ -387,11 +443,11 @@ ErrorOr<LoadedInode> Volume::load_inode(InodeNumber number) {
     uint32_t group_index = group_of_inode(number);
     uint32_t index = (number - 1) % m_inodes_per_group;
     uint64_t byte = uint64_t(index) * m_inode_size;
-    Buffer buffer = TRY(new_buffer());
-    TRY(read_block(group(group_index).inode_table + uint32_t(byte / m_block_size), buffer));
+    const uint8_t* table =
+        TRY(metadata_block(group(group_index).inode_table + uint32_t(byte / m_block_size), false));
     LoadedInode inode;
     inode.number = number;
-    __builtin_memcpy(&inode.raw, buffer.data() + byte % m_block_size, sizeof inode.raw);
+    __builtin_memcpy(&inode.raw, table + byte % m_block_size, sizeof inode.raw);
     // Linux's rule: a symlink is fast (its text in i_block) when it owns no block but an xattr one.
     uint32_t xattr_sectors = inode.raw.file_acl ? m_block_size / 512 : 0;
     inode.fast_symlink = inode.is_symlink() && inode.raw.blocks == xattr_sectors;
@@ -414,19 +470,16 @@ ErrorOr<void> Volume::store_inode(const LoadedInode& inode) {
     uint32_t index = (inode.number - 1) % m_inodes_per_group;
     uint64_t byte = uint64_t(index) * m_inode_size;
     uint32_t block = group(group_of_inode(inode.number)).inode_table + uint32_t(byte / m_block_size);
-    Buffer buffer = TRY(new_buffer());
-    TRY(read_block(block, buffer));
-    __builtin_memcpy(buffer.data() + byte % m_block_size, &inode.raw, sizeof inode.raw);
-    return write_block(block, buffer);
+    uint8_t* table = TRY(metadata_block(block, true));
+    __builtin_memcpy(table + byte % m_block_size, &inode.raw, sizeof inode.raw);
+    return {};
 }
 
 ErrorOr<void> Volume::store_new_inode(const LoadedInode& inode) {
     uint32_t index = (inode.number - 1) % m_inodes_per_group;
     uint64_t byte = uint64_t(index) * m_inode_size;
     uint32_t block = group(group_of_inode(inode.number)).inode_table + uint32_t(byte / m_block_size);
-    Buffer buffer = TRY(new_buffer());
-    TRY(read_block(block, buffer));
-    uint8_t* at = buffer.data() + byte % m_block_size;
+    uint8_t* at = TRY(metadata_block(block, true)) + byte % m_block_size;
     __builtin_memset(at, 0, m_inode_size);
     __builtin_memcpy(at, &inode.raw, sizeof inode.raw);
     if (m_inode_size > disk::good_old_inode_size) {
@@ -434,7 +487,7 @@ ErrorOr<void> Volume::store_new_inode(const LoadedInode& inode) {
             disk::extra_inode_size <= m_inode_size - disk::good_old_inode_size ? disk::extra_inode_size : 0;
         __builtin_memcpy(at + disk::good_old_inode_size, &extra, sizeof extra);
     }
-    return write_block(block, buffer);
+    return {};
 }
 
 Metadata Volume::metadata_of(const LoadedInode& inode) const {
@@ -472,8 +525,7 @@ ErrorOr<bool> Volume::try_allocate_in_group(uint32_t group_index, uint32_t start
     disk::GroupDescriptor& descriptor = group(group_index);
     if (descriptor.free_blocks_count == 0)
         return false;
-    Buffer bitmap = TRY(new_buffer());
-    TRY(read_block(descriptor.block_bitmap, bitmap));
+    const uint8_t* bitmap = TRY(metadata_block(descriptor.block_bitmap, false));
     uint32_t count = blocks_in_group(group_index);
     for (uint32_t n = 0; n < count; ++n) {
         uint32_t bit = (start + n) % count;
@@ -486,8 +538,8 @@ ErrorOr<bool> Volume::try_allocate_in_group(uint32_t group_index, uint32_t start
              candidate < descriptor.inode_table + m_inode_table_blocks) ||
             candidate <= m_first_data_block + m_descriptor_blocks)
             return corrupt("group {}: block bitmap marks metadata block {} free", group_index, candidate);
-        bitmap[bit / 8] = static_cast<uint8_t>(bitmap[bit / 8] | (1u << (bit % 8)));
-        TRY(write_block(descriptor.block_bitmap, bitmap));
+        uint8_t* changed = TRY(metadata_block(descriptor.block_bitmap, true));
+        changed[bit / 8] = static_cast<uint8_t>(changed[bit / 8] | (1u << (bit % 8)));
         descriptor.free_blocks_count--;
         mark_group_dirty(group_index);
         if (m_super.free_blocks_count)
@@ -520,12 +572,11 @@ ErrorOr<void> Volume::free_block(uint32_t block) {
     uint32_t g = (block - m_first_data_block) / m_blocks_per_group;
     uint32_t bit = (block - m_first_data_block) % m_blocks_per_group;
     disk::GroupDescriptor& descriptor = group(g);
-    Buffer bitmap = TRY(new_buffer());
-    TRY(read_block(descriptor.block_bitmap, bitmap));
+    uint8_t* bitmap = TRY(metadata_block(descriptor.block_bitmap, false));
     if (!(bitmap[bit / 8] & (1u << (bit % 8))))
         return corrupt("block {} freed twice (shared by two owners?)", block);
+    bitmap = TRY(metadata_block(descriptor.block_bitmap, true));
     bitmap[bit / 8] = static_cast<uint8_t>(bitmap[bit / 8] & ~(1u << (bit % 8)));
-    TRY(write_block(descriptor.block_bitmap, bitmap));
     if (descriptor.free_blocks_count < blocks_in_group(g))
         descriptor.free_blocks_count++;
     mark_group_dirty(g);
@@ -565,16 +616,15 @@ ErrorOr<InodeNumber> Volume::allocate_inode(InodeNumber parent, bool directory) 
     if (chosen == m_group_count)
         return Errno::NoSpace;
     disk::GroupDescriptor& descriptor = group(chosen);
-    Buffer bitmap = TRY(new_buffer());
-    TRY(read_block(descriptor.inode_bitmap, bitmap));
+    const uint8_t* bitmap = TRY(metadata_block(descriptor.inode_bitmap, false));
     for (uint32_t bit = 0; bit < m_inodes_per_group; ++bit) {
         if (bitmap[bit / 8] & (1u << (bit % 8)))
             continue;
         InodeNumber number = chosen * m_inodes_per_group + bit + 1;
         if (number < m_first_inode)
             continue; // reserved inodes are never handed out, whatever the bitmap says
-        bitmap[bit / 8] = static_cast<uint8_t>(bitmap[bit / 8] | (1u << (bit % 8)));
-        TRY(write_block(descriptor.inode_bitmap, bitmap));
+        uint8_t* changed = TRY(metadata_block(descriptor.inode_bitmap, true));
+        changed[bit / 8] = static_cast<uint8_t>(changed[bit / 8] | (1u << (bit % 8)));
         descriptor.free_inodes_count--;
         if (directory)
             descriptor.used_dirs_count++;
@@ -591,12 +641,11 @@ ErrorOr<void> Volume::free_inode_number(InodeNumber number, bool directory) {
     uint32_t g = group_of_inode(number);
     uint32_t bit = (number - 1) % m_inodes_per_group;
     disk::GroupDescriptor& descriptor = group(g);
-    Buffer bitmap = TRY(new_buffer());
-    TRY(read_block(descriptor.inode_bitmap, bitmap));
+    uint8_t* bitmap = TRY(metadata_block(descriptor.inode_bitmap, false));
     if (!(bitmap[bit / 8] & (1u << (bit % 8))))
         return corrupt("inode {} freed twice", number);
+    bitmap = TRY(metadata_block(descriptor.inode_bitmap, true));
     bitmap[bit / 8] = static_cast<uint8_t>(bitmap[bit / 8] & ~(1u << (bit % 8)));
-    TRY(write_block(descriptor.inode_bitmap, bitmap));
     if (descriptor.free_inodes_count < m_inodes_per_group)
         descriptor.free_inodes_count++;
     if (directory && descriptor.used_dirs_count)

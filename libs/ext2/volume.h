@@ -121,6 +121,12 @@ public:
     ErrorOr<void> read_data_block(uint32_t block, Buffer& buffer);
     ErrorOr<void> write_block(uint32_t block, const Buffer& buffer);
     ErrorOr<void> write_data_block(uint32_t block, const Buffer& buffer);
+    // A metadata block's bytes in the cache itself, for the small reads and changes of bitmaps and
+    // indirect blocks (no block-sized copy each time). The pointer is good until the next cache
+    // call; `will_change` marks the block for write-back.
+    ErrorOr<uint8_t*> metadata_block(uint32_t block, bool will_change);
+    ErrorOr<uint32_t> read_pointer(uint32_t block, uint32_t index);
+    ErrorOr<void> write_pointer(uint32_t block, uint32_t index, uint32_t value);
     ErrorOr<void> zero_block(uint32_t block);
     int64_t now() { return m_clock.now(); }
 
@@ -219,6 +225,8 @@ private:
     uint32_t blocks_in_group(uint32_t group) const;
     ErrorOr<bool> try_allocate_in_group(uint32_t group, uint32_t start, uint32_t& block);
     ErrorOr<void> validate(Diagnostic& diagnostic);
+    // Sparse superblocks: copies only in groups 0, 1 and powers of 3, 5 and 7.
+    bool group_has_superblock(uint32_t group) const;
 
     // Indirect walks (block_map.cpp).
     ErrorOr<void> free_tree(uint32_t& pointer, int level, LoadedInode& inode);
@@ -264,6 +272,7 @@ private:
     uint32_t m_descriptor_blocks = 0;
     uint32_t m_inode_table_blocks = 0;
     uint32_t m_next_generation = 0;
+    uint64_t m_overhead = 0; // blocks statfs leaves out of the total
 };
 
 } // namespace ext2

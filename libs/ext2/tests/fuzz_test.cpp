@@ -75,10 +75,20 @@ Seed make_seed(const TemporaryDirectory& directory, uint32_t block_size, const s
     seed.block_size = block_size;
     for (const char* path : {"/", "/sub", "/sub/deeper", "/many", "/big", "/sparse", "/slow"})
         add_blocks_of(image, path, seed.targets);
-    // The first group's metadata: superblock, descriptors, bitmaps, the start of the inode table.
-    for (uint32_t block = 0; block < 12; ++block)
-        seed.targets.push_back(block);
+    // The first group's metadata: superblock, descriptors, bitmaps, and the inode table's blocks
+    // that hold the inodes in use (at most 64 of 128 bytes or more on 4 KiB blocks: the first 4).
     seed.bytes = read_bytes(image);
+    for (uint32_t block = 0; block < 4; ++block)
+        seed.targets.push_back(block);
+    uint64_t descriptors = block_size == 1024 ? 2048 : block_size;
+    uint32_t descriptor[3];
+    memcpy(descriptor, &seed.bytes[descriptors], sizeof descriptor);
+    seed.targets.push_back(descriptor[0]); // block bitmap
+    seed.targets.push_back(descriptor[1]); // inode bitmap
+    uint32_t inode_blocks = block_size == 1024 ? 16 : 4;
+    for (uint32_t block = 0; block < inode_blocks; ++block)
+        for (int weight = 0; weight < 3; ++weight) // inodes are where most pointers live
+            seed.targets.push_back(descriptor[2] + block);
     return seed;
 }
 
@@ -301,7 +311,9 @@ TEST_P(Ext2Fuzz, MutatedImagesNeverCrashOrHang) {
     }
     std::mt19937 random(GetParam() * 7919);
     int mounted = 0, refused = 0, errors = 0;
-    constexpr int iterations = 3000;
+    // EXT2_FUZZ_ITERATIONS=N runs a longer campaign by hand; the seeds stay deterministic.
+    const char* requested = getenv("EXT2_FUZZ_ITERATIONS");
+    const int iterations = requested ? atoi(requested) : 3000;
     for (int iteration = 0; iteration < iterations; ++iteration) {
         std::vector<uint8_t> bytes = seed.bytes;
         mutate(bytes, seed, random);

@@ -202,6 +202,13 @@ TEST_P(Ext2Read, StatisticsMatchDumpe2fs) {
     EXPECT_EQ(statistics.free_blocks, field("Free blocks"));
     EXPECT_EQ(statistics.free_inodes, field("Free inodes"));
     EXPECT_EQ(statistics.inodes, field("Inode count"));
+    // Linux's total leaves out the metadata. These images are one group: the superblock, one
+    // descriptor block, two bitmaps and the inode table (and the boot block at 1 KiB, not counted
+    // in the blocks after the first).
+    ASSERT_LE(field("Block count") - field("First block"), field("Blocks per group"));
+    EXPECT_EQ(statistics.blocks,
+              field("Block count") - field("First block") - 1 - 1 - 2 - field("Inode blocks per group"));
+    EXPECT_EQ(statistics.available_blocks, field("Free blocks") - field("Reserved block count"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Images, Ext2Read,
@@ -209,6 +216,35 @@ INSTANTIATE_TEST_SUITE_P(Images, Ext2Read,
                                          Variant{4096, "-I 128"}, Variant{4096, "-I 256 -O dir_index"},
                                          Variant{1024, "-r 0"}),
                          describe);
+
+// Many groups: statfs leaves out each superblock copy (sparse: groups 0, 1 and powers of 3, 5, 7, as
+// dumpe2fs lists them), its descriptors, and every group's bitmaps and inode table.
+TEST(Ext2ReadStatistics, TheTotalLeavesOutEveryGroupsMetadata) {
+    EXT2_REQUIRE_TOOLS();
+    TemporaryDirectory directory;
+    std::string image = directory / "image";
+    ASSERT_EQ(make_image(image, 1024, "", "64M").status, 0);
+    std::string dump = run_command(find_tool("dumpe2fs") + " " + shell_quote(image)).output;
+    auto field = [&](const std::string& name) -> uint64_t {
+        size_t at = dump.find(name + ":");
+        return at == std::string::npos ? ~0ull : std::stoull(dump.substr(at + name.size() + 1));
+    };
+    uint64_t copies = 0;
+    for (size_t at = 0; (at = dump.find("superblock at", at)) != std::string::npos; ++at)
+        ++copies;
+    uint64_t groups = (field("Block count") - field("First block") + field("Blocks per group") - 1) /
+                      field("Blocks per group");
+    ASSERT_GT(groups, 7u);
+    ASSERT_LT(copies, groups); // sparse
+    uint64_t descriptor_blocks = (groups * 32 + 1023) / 1024;
+    FileStore store(image);
+    FixedClock clock;
+    Diagnostic diagnostic;
+    auto fs = MUST(FileSystem::mount(store, clock, {.read_only = true}, diagnostic));
+    EXPECT_EQ(fs->statistics().blocks, field("Block count") - field("First block") -
+                                           copies * (1 + descriptor_blocks) -
+                                           groups * (2 + field("Inode blocks per group")));
+}
 
 TEST(Ext2ReadLarge, AFilePast4GiBReadsItsTailAndHoles) {
     EXT2_REQUIRE_TOOLS();

@@ -437,7 +437,9 @@ INSTANTIATE_TEST_SUITE_P(Images, Ext2Write,
                          testing::Values(Variant{1024, "-O ^dir_index", "2M"}, Variant{2048, "", "4M"},
                                          Variant{4096, "-I 128", "8M"},
                                          Variant{4096, "-I 256 -O dir_index", "8M"},
-                                         Variant{1024, "-r 0", "2M"}),
+                                         Variant{1024, "-r 0", "2M"}, Variant{4096, "-O flex_bg", "8M"},
+                                         Variant{1024, "-O ^sparse_super,^resize_inode", "2M"},
+                                         Variant{1024, "-g 1024", "4M"}), // four groups
                          describe);
 
 // An htree directory (e2fsck -D builds the index) reads as linear; changing it drops the index
@@ -495,6 +497,35 @@ TEST(Ext2WriteLarge, AWriteAt5GiBMakesALargeFile) {
     EXPECT_NE(stat.find("Size: 5368709124"), std::string::npos) << stat;
 }
 
+// ext3 is ext2 with a journal (a COMPAT feature): with nothing to recover it mounts, as Linux's
+// ext2 mounts it, and changes leave it clean. ext4's extents refuse the mount.
+TEST(Ext2OtherFormats, Ext3MountsAndStaysCleanExt4IsRefused) {
+    EXT2_REQUIRE_TOOLS();
+    TemporaryDirectory directory;
+    std::string ext3 = directory / "ext3";
+    ASSERT_EQ(run_command(find_tool("mke2fs") + " -q -t ext3 -F " + shell_quote(ext3) + " 8M").status, 0);
+    {
+        FileStore store(ext3);
+        FixedClock clock;
+        Diagnostic diagnostic;
+        auto fs = MUST(FileSystem::mount(store, clock, {}, diagnostic));
+        InodeNumber inode = MUST(fs->create(root_inode, "on-ext3", NewInode{.mode = mode_regular | 0644}));
+        MUST(write_string(*fs, inode, 0, pattern(50000, 3)));
+        MUST(fs->unmount());
+    }
+    auto checked = e2fsck(ext3);
+    EXPECT_EQ(checked.status, 0) << checked.output;
+    EXPECT_EQ(debugfs_cat(ext3, "/on-ext3", directory / "dumped"), pattern(50000, 3));
+
+    std::string ext4 = directory / "ext4";
+    ASSERT_EQ(run_command(find_tool("mke2fs") + " -q -t ext4 -F " + shell_quote(ext4) + " 8M").status, 0);
+    FileStore store(ext4);
+    FixedClock clock;
+    Diagnostic diagnostic;
+    EXPECT_TRUE(FileSystem::mount(store, clock, {}, diagnostic).is_error());
+    EXPECT_EQ(text(diagnostic.text()), "unsupported INCOMPAT feature 0x40 (extents)");
+}
+
 TEST(Ext2WriteLarge, Revision0RefusesFilesPast2GiB) {
     EXT2_REQUIRE_TOOLS();
     TemporaryDirectory directory;
@@ -531,6 +562,9 @@ TEST(Ext2WriteState, MountedReadWriteIsNotCleanUntilUnmounted) {
     auto fs = MUST(FileSystem::mount(store, clock, {}, diagnostic));
     EXPECT_EQ(state(), "Filesystem state:         not clean");
     MUST(fs->unmount());
+    EXPECT_EQ(state(), "Filesystem state:         clean");
+    EXPECT_EQ(fs->create(root_inode, "late", NewInode{.mode = mode_regular | 0644}).error().code(),
+              Errno::ReadOnlyFilesystem);
     EXPECT_EQ(state(), "Filesystem state:         clean");
 }
 
