@@ -66,6 +66,13 @@ ErrorOr<Metadata> FileSystem::metadata(InodeNumber inode) {
     return m_volume->metadata_of(loaded);
 }
 
+ErrorOr<uint64_t> FileSystem::data_block(InodeNumber inode, uint64_t index) {
+    LoadedInode loaded = TRY(m_volume->load_inode(inode));
+    if (!loaded.is_regular())
+        return Errno::InvalidArgument;
+    return TRY(m_volume->map_block(loaded, index));
+}
+
 ErrorOr<size_t> FileSystem::read(InodeNumber inode, uint64_t offset, size_t length, ConsumeChunk consume) {
     return m_volume->read(inode, offset, length, consume);
 }

@@ -218,6 +218,11 @@ public:
     // past the end grows the size to cover it: FALLOC_FL_KEEP_SIZE beyond the end cannot be had.
     ErrorOr<void> allocate(InodeNumber inode, uint64_t offset, uint64_t length);
 
+    // The store block holding file block `index` (block_size() units) of a regular file, 0 for a
+    // hole; OutOfRange past the largest file. For callers that map the store's blocks into memory
+    // (the kernel's mmap of a file): bytes written there are the file's.
+    ErrorOr<uint64_t> data_block(InodeNumber inode, uint64_t index);
+
     // Directories. `name` is one component (not "." or "..", no '/', 1..255 bytes).
     ErrorOr<InodeNumber> lookup(InodeNumber directory, ktl::StringView name); // NoEntry if absent
     // Calls `emit` for the entries from `cookie` (0: the start) until it returns false or the end.

@@ -32,6 +32,7 @@ const char* errno_name(Errno code) {
         KTL_ERRNO_CASE(ENFILE, TooManyFilesInSystem)
         KTL_ERRNO_CASE(EMFILE, TooManyOpenFiles)
         KTL_ERRNO_CASE(ENOTTY, NotTerminal)
+        KTL_ERRNO_CASE(ETXTBSY, TextFileBusy)
         KTL_ERRNO_CASE(EFBIG, FileTooBig)
         KTL_ERRNO_CASE(ENOSPC, NoSpace)
         KTL_ERRNO_CASE(ESPIPE, IllegalSeek)

@@ -30,6 +30,7 @@ enum class Errno : int {
     TooManyFilesInSystem = 23, // ENFILE
     TooManyOpenFiles = 24,     // EMFILE
     NotTerminal = 25,          // ENOTTY
+    TextFileBusy = 26,         // ETXTBSY
     FileTooBig = 27,           // EFBIG
     NoSpace = 28,              // ENOSPC
     IllegalSeek = 29,          // ESPIPE

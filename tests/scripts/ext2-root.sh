@@ -9,5 +9,7 @@ else
     echo "first boot" > /kept.txt
 fi
 sync
+# mmap of files on the disk: private copies, shared pages that read(2) and write(2) see too.
+echo "mapping tests: $(/tests/file_test mapping 2>&1 | busybox tail -n 1)"
 echo "kept now: $(cat /kept.txt)"
 poweroff -f

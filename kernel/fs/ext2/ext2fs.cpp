@@ -16,6 +16,9 @@
 #include "ktl/hash_map.h"
 #include "ktl/own_ptr.h"
 #include "ktl/vector.h"
+#include "mm/direct_map.h"
+#include "mm/mapped_object.h"
+#include "mm/physical.h"
 #include "proc/process.h"
 #include "sync/mutex.h"
 
@@ -79,6 +82,7 @@ void forget_mounted_device(uint64_t number) {
 }
 
 class Ext2Inode;
+class Ext2Mapping;
 
 class Ext2FileSystem final : public FileSystem {
 public:
@@ -111,6 +115,12 @@ public:
     void forget(Ext2Inode& inode);
     uint32_t block_size() const { return m_block_size; }
     bool is_read_only() const { return m_read_only; }
+    block::BlockDevice& device() { return *m_device; }
+    // Mappings of this file system's files now. While there are any, a transfer brings its user
+    // pages in before it takes the volume lock: a fault on a mapped ext2 page needs that lock too.
+    void mapping_added() { __atomic_add_fetch(&m_mappings, 1, __ATOMIC_RELAXED); }
+    void mapping_removed() { __atomic_sub_fetch(&m_mappings, 1, __ATOMIC_RELAXED); }
+    bool has_mappings() const { return __atomic_load_n(&m_mappings, __ATOMIC_RELAXED) != 0; }
 
 private:
     ktl::RefPtr<block::BlockDevice> m_device;
@@ -123,6 +133,7 @@ private:
     RefPtr<Inode> m_root; // held while mounted
     uint32_t m_block_size = 0;
     bool m_read_only = false;
+    uint32_t m_mappings = 0;
 };
 
 InodeMetadata convert(const ext2::Metadata& from, uint64_t device, uint32_t block_size) {
@@ -176,6 +187,7 @@ public:
             return ktl::Errno::IsDirectory;
         if (m_type != mode_regular)
             return ktl::Errno::InvalidArgument;
+        prefault_if_mapped(buffer, length, true);
         size_t done = 0;
         return volume().locked([&](ext2::FileSystem& fs) {
             return fs.read(ext2_number(), offset, length,
@@ -192,6 +204,7 @@ public:
             return ktl::Errno::IsDirectory;
         if (m_type != mode_regular)
             return ktl::Errno::InvalidArgument;
+        prefault_if_mapped(buffer, length, false);
         size_t done = 0;
         auto written = volume().locked([&](ext2::FileSystem& fs) {
             return fs.write(ext2_number(), offset, length,
@@ -209,6 +222,7 @@ public:
     ktl::ErrorOr<size_t> append(IoBuffer buffer, size_t length, uint64_t& end) override {
         if (m_type != mode_regular)
             return ktl::Errno::InvalidArgument;
+        prefault_if_mapped(buffer, length, false);
         size_t done = 0;
         auto written = volume().locked([&](ext2::FileSystem& fs) -> ktl::ErrorOr<size_t> {
             uint64_t size = TRY(fs.metadata(ext2_number())).size;
@@ -229,6 +243,11 @@ public:
     ktl::ErrorOr<void> truncate(uint64_t size) override {
         if (m_type == mode_directory)
             return ktl::Errno::IsDirectory;
+        // A mapping holds its pages' blocks: freed by a truncate they could go to another file while
+        // still mapped here. Linux takes such pages out of every mapping; this kernel cannot yet.
+        sync::MutexLocker map_locker(m_map_lock);
+        if (maps_beyond(size))
+            return ktl::Errno::TextFileBusy;
         TRY(volume().locked([&](ext2::FileSystem& fs) { return fs.truncate(ext2_number(), size); }));
         content_changed();
         return {};
@@ -344,12 +363,188 @@ public:
         return RefPtr<OpenFile>();
     }
 
+    ktl::ErrorOr<RefPtr<mm::MappedObject>> create_mapping() override;
+    // The page of file page `index` for a mapping (Ext2Mapping::frame_for), with m_map_lock held.
+    ktl::ErrorOr<block::BlockHandle> page_for_mapping(uint64_t index, mm::MappedObject::Access access);
+    // A new frame holding file page `index` (zeros past the end of the file), for small blocks.
+    ktl::ErrorOr<uint64_t> copy_for_mapping(uint64_t index);
+    // Pages stored into through shared mappings are dirty again at every sync: stores leave no trace.
+    void redirty_mapped_pages();
+    void file_written() { content_changed(); }
+
 private:
+    friend class Ext2Mapping;
     Ext2FileSystem& volume() const { return static_cast<Ext2FileSystem&>(file_system()); }
+    void prefault_if_mapped(IoBuffer buffer, size_t length, bool will_write) {
+        // Best effort: a buffer that is not all valid fails later, in the copy, as without mappings.
+        if (volume().has_mappings())
+            (void)buffer.prefault(length, will_write);
+    }
+    bool maps_beyond(uint64_t size);
 
     uint32_t m_type; // the type bits never change
     FifoState m_fifo;
+    sync::Mutex m_map_lock; // the mappings below and their pages; taken before the volume lock
+    ktl::Vector<Ext2Mapping*> m_mappings;
 };
+
+// mmap of an ext2 file (4 KiB blocks): the block cache's own pages of the file's blocks, so read(2),
+// write(2) and every mapping share one copy. A hole is the zero page to private readers; a shared
+// mapping's fault gives it a block (fallocate). Pages stay pinned in the cache until the mapping goes.
+class Ext2Mapping final : public mm::MappedObject {
+public:
+    explicit Ext2Mapping(RefPtr<Ext2Inode> inode) : m_inode(static_cast<RefPtr<Ext2Inode>&&>(inode)) {}
+    ~Ext2Mapping() override {
+        sync::MutexLocker locker(m_inode->m_map_lock);
+        for (auto& entry : m_pages) {
+            if (entry.value.writable)
+                entry.value.page.mark_dirty(); // its last stores are written back
+            if (entry.value.copy)
+                mm::free_frame(entry.value.copy);
+        }
+        m_pages.clear();
+        auto& list = m_inode->m_mappings;
+        for (size_t i = 0; i < list.size(); ++i) {
+            if (list[i] == this) {
+                list.remove(i);
+                break;
+            }
+        }
+        m_inode->volume().mapping_removed();
+    }
+
+    ktl::ErrorOr<uint64_t> frame_for(uint64_t index, Access access) override {
+        sync::MutexLocker locker(m_inode->m_map_lock);
+        Pinned* found = m_pages.get(index);
+        if (!found && m_inode->volume().block_size() != page_size) {
+            // Blocks smaller than a page are not pages of the cache: the mapping reads a copy, which
+            // later writes to the file do not change. Stores into the file through it cannot be had.
+            if (access == Access::Write)
+                return ktl::Errno::BadAddress;
+            uint64_t copy = TRY(m_inode->copy_for_mapping(index));
+            if (auto kept = m_pages.try_set(index, Pinned{{}, false, copy}); kept.is_error()) {
+                mm::free_frame(copy);
+                return kept.error();
+            }
+            found = m_pages.get(index);
+        }
+        if (!found) {
+            block::BlockHandle page = TRY(m_inode->page_for_mapping(index, access));
+            if (!page) // a hole read privately
+                return mm::zero_frame();
+            TRY(m_pages.try_set(index, Pinned{static_cast<block::BlockHandle&&>(page), false}));
+            found = m_pages.get(index);
+        }
+        if (found->copy) {
+            if (access == Access::Write)
+                return ktl::Errno::BadAddress;
+            return found->copy;
+        }
+        if (access == Access::Write) {
+            found->writable = true;
+            found->page.mark_dirty();
+            m_inode->file_written();
+        }
+        return found->frame();
+    }
+
+    uint64_t existing_frame(uint64_t index) override {
+        sync::MutexLocker locker(m_inode->m_map_lock);
+        Pinned* found = m_pages.get(index);
+        return found ? found->frame() : 0;
+    }
+
+    const void* identity() const override { return m_inode.ptr(); }
+
+private:
+    friend class Ext2Inode;
+    static constexpr uint32_t page_size = 4096;
+    struct Pinned {
+        block::BlockHandle page;
+        bool writable = false;
+        uint64_t copy = 0; // on file systems of small blocks: a frame of this mapping's own
+        uint64_t frame() const {
+            return copy ? copy : reinterpret_cast<uint64_t>(page.data()) - mm::direct_map_base;
+        }
+    };
+    RefPtr<Ext2Inode> m_inode;
+    ktl::HashMap<uint64_t, Pinned> m_pages; // guarded by the inode's m_map_lock
+};
+
+ktl::ErrorOr<RefPtr<mm::MappedObject>> Ext2Inode::create_mapping() {
+    if (m_type != mode_regular)
+        return ktl::Errno::NoDevice;
+    auto mapping = TRY(ktl::try_make_ref_counted<Ext2Mapping>(RefPtr<Ext2Inode>(this)));
+    sync::MutexLocker locker(m_map_lock);
+    TRY(m_mappings.try_append(mapping.ptr()));
+    volume().mapping_added();
+    return RefPtr<mm::MappedObject>(mapping.ptr());
+}
+
+ktl::ErrorOr<block::BlockHandle> Ext2Inode::page_for_mapping(uint64_t index,
+                                                             mm::MappedObject::Access access) {
+    constexpr uint64_t page_size = 4096;
+    auto block = volume().locked([&](ext2::FileSystem& fs) -> ktl::ErrorOr<uint64_t> {
+        uint64_t size = TRY(fs.metadata(ext2_number())).size;
+        if (index >= (size + page_size - 1) / page_size)
+            return ktl::Errno::BadAddress; // SIGBUS, as Linux past the end
+        uint64_t number = TRY(fs.data_block(ext2_number(), index));
+        if (number != 0 || access == mm::MappedObject::Access::ReadPrivate)
+            return number;
+        // A shared mapping's page must be the file's own: the hole gets its block now.
+        uint64_t offset = index * page_size;
+        TRY(fs.allocate(ext2_number(), offset, size - offset < page_size ? size - offset : page_size));
+        return fs.data_block(ext2_number(), index);
+    });
+    if (block.is_error())
+        return block.error().code() == ktl::Errno::BadAddress
+                   ? block.error()
+                   : ktl::Error::from_errno(ktl::Errno::BadAddress);
+    if (block.value() == 0)
+        return block::BlockHandle();
+    auto page = block::get_block(volume().device(), block.value(), page_size);
+    if (page.is_error())
+        return ktl::Errno::BadAddress;
+    return page;
+}
+
+ktl::ErrorOr<uint64_t> Ext2Inode::copy_for_mapping(uint64_t index) {
+    constexpr uint64_t page_size = 4096;
+    uint64_t frame = TRY(mm::allocate_zeroed_frame());
+    auto* bytes = mm::physical_to_virtual<uint8_t>(frame);
+    auto read = volume().locked([&](ext2::FileSystem& fs) -> ktl::ErrorOr<size_t> {
+        uint64_t size = TRY(fs.metadata(ext2_number())).size;
+        if (index >= (size + page_size - 1) / page_size)
+            return ktl::Errno::BadAddress;
+        return fs.read(ext2_number(), index * page_size, bytes, page_size);
+    });
+    if (read.is_error()) {
+        mm::free_frame(frame);
+        return ktl::Errno::BadAddress;
+    }
+    return frame;
+}
+
+bool Ext2Inode::maps_beyond(uint64_t size) {
+    const uint64_t first_gone = (size + 4095) / 4096;
+    for (Ext2Mapping* mapping : m_mappings) {
+        for (auto& entry : mapping->m_pages) {
+            if (entry.key >= first_gone && !entry.value.copy) // a copy holds no block
+                return true;
+        }
+    }
+    return false;
+}
+
+void Ext2Inode::redirty_mapped_pages() {
+    sync::MutexLocker locker(m_map_lock);
+    for (Ext2Mapping* mapping : m_mappings) {
+        for (auto& entry : mapping->m_pages) {
+            if (entry.value.writable)
+                entry.value.page.mark_dirty();
+        }
+    }
+}
 
 Ext2FileSystem::~Ext2FileSystem() {
     if (m_volume) {
@@ -403,6 +598,25 @@ ktl::ErrorOr<void> Ext2FileSystem::statistics(FileSystemStatistics& statistics) 
 ktl::ErrorOr<void> Ext2FileSystem::sync() {
     if (m_read_only)
         return {};
+    if (has_mappings()) {
+        // The inodes first (references taken under the table lock, dropped outside every lock).
+        ktl::Vector<RefPtr<Inode>> mapped;
+        RefPtr<Inode> unlisted; // one that did not fit: let go of after the lock, like the rest
+        {
+            sync::MutexLocker locker(m_inodes_lock);
+            for (auto& entry : m_inodes) {
+                if (!entry.value->try_ref())
+                    continue;
+                RefPtr<Inode> held = ktl::adopt_ref<Inode>(*entry.value);
+                if (mapped.try_append(static_cast<RefPtr<Inode>&&>(held)).is_error()) {
+                    unlisted = static_cast<RefPtr<Inode>&&>(held);
+                    break;
+                }
+            }
+        }
+        for (RefPtr<Inode>& inode : mapped)
+            static_cast<Ext2Inode&>(*inode).redirty_mapped_pages();
+    }
     return locked([](ext2::FileSystem& fs) { return fs.sync(); });
 }
 

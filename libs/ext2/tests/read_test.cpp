@@ -125,6 +125,32 @@ TEST_P(Ext2Read, HolesReadAsZeros) {
     EXPECT_LT(stat("sparse").blocks * 512, 64u * 1024u); // the holes take no blocks
 }
 
+// What mmap builds on: the block data_block names holds the file's bytes, a hole is block 0.
+TEST_P(Ext2Read, DataBlocksHoldTheFilesBytesAndHolesAreZero) {
+    const uint32_t block_size = fs->block_size();
+    InodeNumber big = resolve(*fs, "big.bin").value();
+    std::string expected = pattern(300 * 1024 + 123, 1);
+    std::vector<uint8_t> block(block_size);
+    // Direct, first indirect and (at 1 KiB) double indirect blocks, and the partial last one.
+    for (uint64_t index : {0ull, 11ull, 12ull, 200ull, (300 * 1024ull) / block_size}) {
+        if (index * block_size >= expected.size())
+            continue;
+        auto number = fs->data_block(big, index);
+        ASSERT_FALSE(number.is_error()) << index;
+        ASSERT_NE(number.value(), 0u) << index;
+        ASSERT_FALSE(store->read_block(number.value(), block_size, block.data()).is_error());
+        uint64_t offset = index * block_size;
+        size_t length = std::min<size_t>(block_size, expected.size() - offset);
+        EXPECT_EQ(std::string(reinterpret_cast<const char*>(block.data()), length),
+                  expected.substr(offset, length))
+            << index;
+    }
+    InodeNumber sparse = resolve(*fs, "sparse").value();
+    EXPECT_EQ(fs->data_block(sparse, 0).value(), 0u);
+    EXPECT_NE(fs->data_block(sparse, 512 * 1024 / block_size).value(), 0u);
+    EXPECT_TRUE(fs->data_block(resolve(*fs, "sub").value(), 0).is_error()); // only regular files
+}
+
 TEST_P(Ext2Read, MetadataOfEachType) {
     EXPECT_TRUE(stat("hello.txt").is_regular());
     EXPECT_EQ(stat("hello.txt").size, 12u);
