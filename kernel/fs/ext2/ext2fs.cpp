@@ -553,6 +553,10 @@ Ext2FileSystem::~Ext2FileSystem() {
             klog::error(log_subsystem, "{}: unmount: {} {}", m_device->name(), result.error().name(),
                         m_volume->diagnostic());
         m_volume = nullptr;
+        // As Linux when a block device's last user lets go: written back and dropped from memory,
+        // so the next mount reads the device again.
+        if (auto dropped = block::invalidate_device(*m_device); dropped.is_error())
+            klog::warn(log_subsystem, "{}: dropping its cache: {}", m_device->name(), dropped.error().name());
     }
     forget_mounted_device(m_device->device_number());
 }
