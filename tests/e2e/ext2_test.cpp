@@ -99,6 +99,9 @@ TEST_P(Ext2Disk, ChangesMadeInBlogOsAreWhatE2fsckAndDebugfsSee) {
                                                 "--cmdline=init=/bin/sh -- /tests/scripts/ext2-disk.sh"},
                                                image));
     ASSERT_EQ(run.exit_code, 0) << run.runner_errors << run.serial;
+    EXPECT_THAT(run.serial, HasSubstr("ram0: refused"));
+    EXPECT_THAT(run.serial, HasSubstr("ram0: not mounted: not ext2"));
+    EXPECT_THAT(run.serial, HasSubstr("null: refused"));
     EXPECT_THAT(run.serial, HasSubstr("read hello: hello from the host"));
     EXPECT_THAT(run.serial, HasSubstr("read big: " + big_md5));
     EXPECT_THAT(run.serial, HasSubstr("read sparse: 8388608 " + sparse_md5));

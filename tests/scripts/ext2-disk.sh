@@ -2,6 +2,9 @@
 # it the ways a user does, unmounts and powers off; the host then checks the image with e2fsck and
 # debugfs.
 mkdir -p /mnt
+# A disk that holds no ext2 is refused with a reason, and nothing else happens.
+mount -t ext2 /dev/ram0 /mnt 2>&1 && echo "ram0: mounted?" || echo "ram0: refused"
+mount -t ext2 /dev/null /mnt 2>&1 || echo "null: refused"
 mount -t ext2 /dev/vda /mnt || echo "ext2: mount failed"
 echo "read hello: $(cat /mnt/hello.txt)"
 echo "read big: $(busybox md5sum < /mnt/dir/big.bin)"

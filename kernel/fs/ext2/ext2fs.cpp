@@ -586,6 +586,8 @@ RefPtr<Inode> Ext2FileSystem::root() {
 }
 
 ktl::ErrorOr<void> Ext2FileSystem::statistics(FileSystemStatistics& statistics) {
+    if (!m_volume)
+        return ktl::Errno::IoError;
     ext2::Statistics numbers = locked([](ext2::FileSystem& fs) { return fs.statistics(); });
     statistics = {};
     statistics.type = ext2::magic;
@@ -600,7 +602,7 @@ ktl::ErrorOr<void> Ext2FileSystem::statistics(FileSystemStatistics& statistics) 
 }
 
 ktl::ErrorOr<void> Ext2FileSystem::sync() {
-    if (m_read_only)
+    if (m_read_only || !m_volume) // read-only, or refused at mount
         return {};
     if (has_mappings()) {
         // The inodes first (references taken under the table lock, dropped outside every lock).
