@@ -46,6 +46,28 @@ bool differing_reads() {
     return __builtin_memcmp(first, second, sizeof first) != 0;
 }
 
+// Runs `round` once to warm the heap's slabs, then `rounds` more times: false as soon as one fails
+// (the caller KASSERTs it); the free frames and the heap must end where they were after the first.
+template <typename Round>
+bool rounds_leave_memory_at_baseline(int rounds, Round&& round) {
+    if (!round())
+        return false;
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics before = mm::memory_statistics();
+    for (int i = 0; i < rounds; ++i) {
+        if (!round())
+            return false;
+    }
+    sched::reap_exited_tasks_now();
+    mm::trim_kernel_heap();
+    mm::MemoryStatistics after = mm::memory_statistics();
+    KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
+    KEXPECT_EQ(after.heap.bytes_allocated, before.heap.bytes_allocated);
+    KEXPECT_EQ(after.heap.live_allocations, before.heap.live_allocations);
+    return true;
+}
+
 // The module's image from the initrd, kept for the whole run (the tests load it many times).
 struct Image {
     uint8_t* bytes = nullptr;
@@ -174,18 +196,7 @@ KTEST(virtio_rng_module_loaded_and_removed_20_times_leaves_memory_at_its_baselin
         return !hwrng_registered() && dev::hwrng::statistics().sources == 0;
     };
     (void)module::unload_module("virtio_rng");
-    KASSERT(cycle()); // warms the heap's slabs
-    sched::reap_exited_tasks_now();
-    mm::trim_kernel_heap();
-    mm::MemoryStatistics before = mm::memory_statistics();
-    for (int i = 0; i < 20; ++i)
-        KASSERT(cycle());
-    sched::reap_exited_tasks_now();
-    mm::trim_kernel_heap();
-    mm::MemoryStatistics after = mm::memory_statistics();
-    KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
-    KEXPECT_EQ(after.heap.bytes_allocated, before.heap.bytes_allocated);
-    KEXPECT_EQ(after.heap.live_allocations, before.heap.live_allocations);
+    KASSERT(rounds_leave_memory_at_baseline(20, cycle));
 }
 
 // The "MSI-X interrupts arrive": QEMU's virtio-rng-pci has an MSI-X table of two entries
@@ -222,19 +233,9 @@ KTEST(a_virtio_module_whose_start_fails_is_removed_whole_and_leaves_the_device_u
                !fs::sysfs::find(fs::sysfs::root(), "module/failing_virtio") &&
                !interrupts_mention("failing-virtio");
     };
-    KASSERT(attempt()); // warms the heap's slabs
-    sched::reap_exited_tasks_now();
-    mm::trim_kernel_heap();
-    mm::MemoryStatistics before = mm::memory_statistics();
-    for (int i = 0; i < 5; ++i)
-        KASSERT(attempt());
-    sched::reap_exited_tasks_now();
-    mm::trim_kernel_heap();
-    mm::MemoryStatistics after = mm::memory_statistics();
-    KEXPECT_EQ(after.frames.free_frames, before.frames.free_frames);
-    KEXPECT_EQ(after.heap.bytes_allocated, before.heap.bytes_allocated);
-    KEXPECT_EQ(after.heap.live_allocations, before.heap.live_allocations);
+    bool rounds_passed = rounds_leave_memory_at_baseline(5, attempt);
     mm::kfree(image.bytes);
+    KASSERT(rounds_passed);
     if (entropy_functions() == 0)
         return;
     KASSERT(load());
