@@ -75,16 +75,21 @@ Measurement measure_once_against_pit(bool with_apic) {
     {
         // Readings on both sides of the write that starts the PIT, in mirrored order: their midpoints
         // are the start. Reading only after it would add the port write's own (under TCG, long) delay.
+        // The bracket's width is taken outside the APIC's readings too: a host stall between an APIC
+        // reading and the TSC's moves the APIC's midpoint by half the stall while the TSC's stays
+        // tight (seen under TCG on a loaded host: the APIC timer measured 20% slow).
         arch::InterruptDisabler no_interrupts;
         if (with_apic)
             apic_timer_start_countdown();
+        uint64_t outer_before = arch::read_cycle_counter();
         uint32_t apic_before = with_apic ? apic_timer_current_count() : 0;
         uint64_t tsc_before = arch::read_cycle_counter();
         start_pit_countdown();
         uint64_t tsc_after = arch::read_cycle_counter();
         uint32_t apic_after = with_apic ? apic_timer_current_count() : 0;
+        uint64_t outer_after = arch::read_cycle_counter();
         tsc_start = tsc_before + (tsc_after - tsc_before) / 2;
-        uncertainty = tsc_after - tsc_before;
+        uncertainty = outer_after - outer_before;
         apic_start = apic_before - (apic_before - apic_after) / 2;
     }
     uint64_t tsc_previous = tsc_start;
@@ -118,27 +123,31 @@ Measurement measure_once_against_hpet(bool with_apic) {
         arch::InterruptDisabler no_interrupts;
         if (with_apic)
             apic_timer_start_countdown();
+        uint64_t outer_before = arch::read_cycle_counter();
         uint32_t apic_before = with_apic ? apic_timer_current_count() : 0;
         uint64_t tsc_before = arch::read_cycle_counter();
         hpet_start = hpet_counter();
         uint64_t tsc_after = arch::read_cycle_counter();
         uint32_t apic_after = with_apic ? apic_timer_current_count() : 0;
+        uint64_t outer_after = arch::read_cycle_counter();
         tsc_start = tsc_before + (tsc_after - tsc_before) / 2;
-        uncertainty = tsc_after - tsc_before;
+        uncertainty = outer_after - outer_before;
         apic_start = apic_before - (apic_before - apic_after) / 2;
     }
     uint64_t tsc_end, hpet_elapsed;
     uint32_t apic_end = 0;
     for (;;) {
         arch::InterruptDisabler no_interrupts;
+        uint64_t outer_before = arch::read_cycle_counter();
         uint32_t apic_before = with_apic ? apic_timer_current_count() : 0;
         uint64_t tsc_before = arch::read_cycle_counter();
         hpet_elapsed = hpet_counts_since(hpet_start);
         uint64_t tsc_after = arch::read_cycle_counter();
         uint32_t apic_after = with_apic ? apic_timer_current_count() : 0;
+        uint64_t outer_after = arch::read_cycle_counter();
         if (hpet_elapsed >= window_counts) {
             tsc_end = tsc_before + (tsc_after - tsc_before) / 2;
-            uncertainty += tsc_after - tsc_before;
+            uncertainty += outer_after - outer_before;
             apic_end = apic_before - (apic_before - apic_after) / 2;
             break;
         }
