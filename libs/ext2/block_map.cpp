@@ -215,6 +215,9 @@ ErrorOr<void> Volume::free_blocks_from(LoadedInode& inode, uint64_t keep) {
 
 // Joins the blocks of a walk into runs and counts them against what the inode says it owns.
 struct Volume::BlockLister {
+    BlockLister(const LoadedInode& inode, FileSystem::EmitRun emit, uint64_t budget)
+        : inode(inode), emit(emit), budget(budget) {}
+
     const LoadedInode& inode;
     FileSystem::EmitRun emit;
     uint64_t budget = 0; // blocks the map may still hold
@@ -264,10 +267,8 @@ ErrorOr<void> Volume::list_tree(uint32_t pointer, int level, BlockLister& lister
 
 ErrorOr<void> Volume::list_blocks(InodeNumber number, FileSystem::EmitRun emit) {
     LoadedInode inode = TRY(load_inode(number));
-    BlockLister lister{inode, emit};
-    lister.budget = inode.raw.blocks / (m_block_size / 512);
-    if (lister.budget > m_blocks_count)
-        lister.budget = m_blocks_count;
+    uint64_t budget = inode.raw.blocks / (m_block_size / 512);
+    BlockLister lister(inode, emit, budget < m_blocks_count ? budget : m_blocks_count);
     TRY(lister.add(inode_table_block(number), BlockRole::Inode));
     if (inode.has_block_map()) {
         for (uint32_t slot = 0; slot < disk::direct_blocks; ++slot)
