@@ -414,8 +414,9 @@ private:
     bool maps_beyond(uint64_t size);
 
     uint32_t m_type; // the type bits never change
-    bool m_datasync_dirty =
-        false; // the inode changed in a way fdatasync must write (size, blocks, owner, mode)
+    // The inode changed in a way fdatasync must write (size, blocks, owner, mode). True at first:
+    // a change made through an earlier object for this inode, since let go of, is not known here.
+    bool m_datasync_dirty = true;
     FifoState m_fifo;
     sync::Mutex m_map_lock; // the mappings below and their pages; taken before the volume lock
     ktl::Vector<Ext2Mapping*> m_mappings;
