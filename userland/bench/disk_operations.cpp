@@ -344,6 +344,11 @@ Outcome disk_fsync_busy(Disk& disk, long count, long busy_bytes) {
     if (!busy.valid() || !fd.valid())
         return failed();
     const uint64_t salt = new_salt();
+    // Untimed: the file's 16 blocks allocated and on the disk, as disk-fsync's are after its first 16
+    // writes, so a timed write neither allocates nor grows it (nor makes the host allocate in a sparse
+    // image); and the flush empties the device's cache of earlier rounds.
+    if (!write_contents(operation, fd.get(), salt, 16 * kFileBlock) || fsync(fd.get()) != 0)
+        return fail_errno(operation, "making the file", errno), failed();
     alignas(64) unsigned char block[kFileBlock];
     fill_block(block, salt, 0);
     fill_chunk(salt);
