@@ -48,8 +48,18 @@ $(BUILD_DIR)/build.ninja: CMakeLists.txt | packages
 build: packages $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR)
 
-run: build
-	$(RUNNER) --iso=$(ISO) --kernel=$(KERNEL) --serial-log=$(BUILD_DIR)/serial.log $(ARGS)
+# make run attaches a disk of its own, made once and kept: init mounts it on /mnt (userland/etc/fstab),
+# so files kept there outlive the boot. DISK= (empty) boots without one.
+DISK ?= $(BUILD_DIR)/disk.img
+DISK_MIB ?= 256
+MKE2FS := PATH="$$PATH:/sbin:/usr/sbin" mke2fs
+
+$(BUILD_DIR)/disk.img:
+	@mkdir -p $(dir $@)
+	truncate -s $(DISK_MIB)M $@.new && $(MKE2FS) -q -t ext2 -b 4096 -L blog_os-data $@.new && mv $@.new $@
+
+run: build $(DISK)
+	$(RUNNER) --iso=$(ISO) --kernel=$(KERNEL) --serial-log=$(BUILD_DIR)/serial.log $(if $(DISK),--disk=$(DISK),) $(ARGS)
 
 gdb: build
 	$(RUNNER) --iso=$(ISO) --kernel=$(KERNEL) --serial-log=$(BUILD_DIR)/serial.log --gdb $(ARGS)
