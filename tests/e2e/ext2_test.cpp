@@ -145,8 +145,9 @@ TEST(Ext2Root, BootsFromTheDiskAndKeepsAFileToTheNextBoot) {
     if (!have_e2fsprogs())
         GTEST_SKIP() << "e2fsprogs (mke2fs, e2fsck, debugfs) is not installed";
     std::string image = e2e::test_log_path("ext2-root.img");
-    // 4 KiB blocks, as mke2fs gives disks of 512 MiB and more: mapped file pages are the cache's own.
-    Command made = run_command("mke2fs -q -t ext2 -b 4096 -d " BLOG_OS_USERLAND_ROOT " -F " + image + " 64M");
+    // As `make root-disk` makes it: 4 KiB blocks, so mapped file pages are the cache's own.
+    Command made =
+        run_command(BLOG_OS_SOURCE_DIR "/tools/mkdisk/mkdisk.sh --from=" BLOG_OS_USERLAND_ROOT " " + image);
     ASSERT_EQ(made.status, 0) << made.output;
     const std::vector<std::string> arguments = {
         "--direct", "--firmware=bios", "--timeout=240",
@@ -178,8 +179,9 @@ TEST(Ext2Fstab, InitMountsTheDiskOnMntAndPowerOffLeavesItClean) {
     if (!have_e2fsprogs())
         GTEST_SKIP() << "e2fsprogs (mke2fs, e2fsck, debugfs) is not installed";
     std::string image = e2e::test_log_path("ext2-fstab.img");
-    // As the Makefile makes build/<profile>/disk.img.
-    Command made = run_command("mke2fs -q -t ext2 -b 4096 -L blog_os-data -F " + image + " 32M");
+    // As the Makefile makes build/<profile>/disk.img, smaller.
+    Command made =
+        run_command(BLOG_OS_SOURCE_DIR "/tools/mkdisk/mkdisk.sh --size=32 --label=blog_os-data " + image);
     ASSERT_EQ(made.status, 0) << made.output;
     auto boot = [&](const char* log) {
         return std::make_unique<e2e::InteractiveRunner>(std::vector<std::string>{

@@ -369,7 +369,8 @@ void mount_fstab() {
             continue;
         if (options.fail_quietly_when_missing && device[0] == '/' && access(device, F_OK) != 0)
             continue;
-        if (mount(device, target, type, options.flags, options.data) != 0)
+        // EBUSY: the device is mounted elsewhere already (the disk booted as root=).
+        if (mount(device, target, type, options.flags, options.data) != 0 && errno != EBUSY)
             say("cannot mount %s on %s (%s): %s", device, target, type, strerror(errno));
     }
     fclose(table);
