@@ -270,4 +270,31 @@ TEST(Ext2Fstab, InitMountsTheDiskOnMntAndPowerOffLeavesItClean) {
     }
 }
 
+// bin/fuzz's hostile file calls (userland_test's fuzz test, there on tmpfs) on an ext2 root: the
+// kernel stays up, and when the first process ends the disk is written back, marked clean only if
+// nothing unlinked is still open, and e2fsck finds it consistent.
+TEST(Ext2RootFuzz, RandomFileCallsLeaveTheDiskConsistent) {
+    if (!have_e2fsprogs())
+        GTEST_SKIP() << "e2fsprogs (mke2fs, e2fsck, debugfs) is not installed";
+    for (const char* seed : {"4", "7"}) {
+        std::string image = e2e::test_log_path(std::string("ext2-fuzz-") + seed + ".img");
+        Command made = run_command(
+            BLOG_OS_SOURCE_DIR "/tools/mkdisk/mkdisk.sh --from=" BLOG_OS_USERLAND_ROOT " " + image);
+        ASSERT_EQ(made.status, 0) << made.output;
+        auto run = e2e::run_kernel(
+            std::string("ext2-fuzz-") + seed,
+            with_disk({"--direct", "--firmware=bios", "--timeout=240",
+                       std::string("--cmdline=root=/dev/vda init=/bin/fuzz -- ") + seed + " 60000"},
+                      image));
+        EXPECT_EQ(run.exit_code, 0) << run.runner_errors;
+        EXPECT_THAT(run.serial,
+                    testing::ContainsRegex("fuzz: done, 60000 calls \\([0-9]+ succeeded, [0-9]+ failed\\)"));
+        EXPECT_THAT(run.serial, Not(HasSubstr("KERNEL PANIC")));
+        // Its scratch root (/tmp/fuzz.<pid>, pid 1) reached the disk: what it did was written back.
+        EXPECT_THAT(debugfs(image, "stat /tmp/fuzz.1"), HasSubstr("Type: directory"));
+        Command check = run_command("e2fsck -fn " + image);
+        EXPECT_EQ(check.status, 0) << "seed " << seed << ": " << check.output;
+    }
+}
+
 } // namespace

@@ -698,6 +698,30 @@ ktl::ErrorOr<void> Ext2FileSystem::power_off() {
     if (m_read_only || !m_volume)
         return {};
     TRY(sync()); // the pages shared mappings stored into, too
+    // A file unlinked while still open keeps its inode and blocks until its last holder goes, which
+    // will not happen now: that is an unclean volume (Linux's read-only remount fails with EBUSY
+    // then), left for fsck to free, not marked clean over it.
+    ktl::Vector<uint32_t> held;
+    bool listed = true;
+    {
+        sync::MutexLocker locker(m_inodes_lock);
+        for (auto& entry : m_inodes)
+            listed = listed && !held.try_append(entry.key).is_error();
+    }
+    size_t unlinked = 0;
+    bool clean = listed && locked([&](ext2::FileSystem& fs) {
+                     for (uint32_t number : held) {
+                         auto metadata = fs.metadata(number);
+                         if (metadata.is_error() || metadata.value().link_count == 0)
+                             ++unlinked;
+                     }
+                     return unlinked == 0;
+                 });
+    if (!clean) {
+        klog::warn(log_subsystem, "{}: {} unlinked file(s) still open: not marked clean", m_device->name(),
+                   unlinked);
+        return {};
+    }
     return locked([](ext2::FileSystem& fs) { return fs.unmount(); });
 }
 
