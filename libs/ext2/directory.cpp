@@ -556,6 +556,15 @@ ErrorOr<void> Volume::exchange(InodeNumber first_directory_number, ktl::StringVi
 
 ErrorOr<bool> Volume::free_inode_if_unlinked(InodeNumber number) {
     TRY(check_writable());
+    // A free that failed part-way (no memory for a block it had to read) is tried again by the
+    // caller: an inode already marked deleted only needs its bitmap bit, if that is still set.
+    LoadedInode raw = TRY(read_raw_inode(number));
+    if (raw.raw.mode == 0 || (raw.raw.links_count == 0 && raw.raw.delete_time != 0)) {
+        if (!TRY(inode_number_in_use(number)))
+            return false;
+        TRY(free_inode_number(number, raw.is_directory()));
+        return true;
+    }
     LoadedInode inode = TRY(load_inode(number));
     if (inode.raw.links_count != 0)
         return false;

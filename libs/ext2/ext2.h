@@ -274,7 +274,9 @@ public:
     ErrorOr<ktl::String> readlink(InodeNumber inode);
 
     // The last reference to the inode is gone: if it has no name left (link count 0), its blocks and
-    // the inode are freed. Returns whether it was freed.
+    // the inode are freed. Returns whether it was freed. After a failure (no memory for a block it
+    // had to read) it may be called again, and finishes what is left; an inode already free gives
+    // false and is not an error.
     ErrorOr<bool> free_inode_if_unlinked(InodeNumber inode);
 
 private:

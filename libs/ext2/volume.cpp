@@ -437,7 +437,7 @@ ErrorOr<void> Volume::zero_block(uint32_t block) {
 
 // ----- inodes -----
 
-ErrorOr<LoadedInode> Volume::load_inode(InodeNumber number) {
+ErrorOr<LoadedInode> Volume::read_raw_inode(InodeNumber number) {
     if (!valid_inode_number(number))
         return corrupt("inode number {} is out of range", number);
     uint32_t group_index = group_of_inode(number);
@@ -448,6 +448,17 @@ ErrorOr<LoadedInode> Volume::load_inode(InodeNumber number) {
     LoadedInode inode;
     inode.number = number;
     __builtin_memcpy(&inode.raw, table + byte % m_block_size, sizeof inode.raw);
+    return inode;
+}
+
+ErrorOr<bool> Volume::inode_number_in_use(InodeNumber number) {
+    uint32_t bit = (number - 1) % m_inodes_per_group;
+    const uint8_t* bitmap = TRY(metadata_block(group(group_of_inode(number)).inode_bitmap, false));
+    return (bitmap[bit / 8] & (1u << (bit % 8))) != 0;
+}
+
+ErrorOr<LoadedInode> Volume::load_inode(InodeNumber number) {
+    LoadedInode inode = TRY(read_raw_inode(number));
     // Linux's rule: a symlink is fast (its text in i_block) when it owns no block but an xattr one.
     uint32_t xattr_sectors = inode.raw.file_acl ? m_block_size / 512 : 0;
     inode.fast_symlink = inode.is_symlink() && inode.raw.blocks == xattr_sectors;

@@ -136,6 +136,10 @@ public:
     }
     // A valid number of an inode in use (not freed: a directory entry to a free inode is corruption).
     ErrorOr<LoadedInode> load_inode(InodeNumber inode);
+    // The inode's bytes as the table holds them, whatever they say (a free inode too).
+    ErrorOr<LoadedInode> read_raw_inode(InodeNumber inode);
+    // Whether the inode bitmap marks `inode` allocated.
+    ErrorOr<bool> inode_number_in_use(InodeNumber inode);
     ErrorOr<void> store_inode(const LoadedInode& inode);
     // Writes a fresh inode (zeroing any space past the first 128 bytes).
     ErrorOr<void> store_new_inode(const LoadedInode& inode);

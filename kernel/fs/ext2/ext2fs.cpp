@@ -114,6 +114,11 @@ public:
     void release_if_unreferenced(const ext2::Unlinked& gone);
     // An Ext2Inode is going: out of the table, and its storage freed if it has no name left.
     void forget(Ext2Inode& inode);
+    // Frees inode `number` if it has no name left; one that cannot be freed now (no memory for the
+    // blocks it must read, an I/O error) is kept in m_unfreed. Called with the volume lock held.
+    void free_if_unlinked(uint32_t number);
+    // m_unfreed's inodes freed again (at every sync); true when none is left. Volume lock held.
+    bool retry_unfreed();
     uint32_t block_size() const { return m_block_size; }
     bool is_read_only() const { return m_read_only; }
     block::BlockDevice& device() { return *m_device; }
@@ -131,6 +136,10 @@ private:
     ktl::OwnPtr<ext2::FileSystem> m_volume;
     sync::Mutex m_inodes_lock;
     ktl::HashMap<uint32_t, Ext2Inode*> m_inodes;
+    // Inodes with no name and no holder whose freeing failed, so their blocks do not stay lost until
+    // fsck: tried again at every sync; the volume is not marked clean while any is left. Guarded by
+    // the volume lock.
+    ktl::Vector<uint32_t> m_unfreed;
     RefPtr<Inode> m_root; // held while mounted
     uint32_t m_block_size = 0;
     bool m_read_only = false;
@@ -617,7 +626,12 @@ ktl::ErrorOr<void> Ext2Inode::sync(bool data_only) {
 Ext2FileSystem::~Ext2FileSystem() {
     if (m_volume) {
         sync::MutexLocker locker(m_volume_lock);
-        if (auto result = m_volume->unmount(); result.is_error())
+        // An inode that still cannot be freed leaves the volume for fsck: written back, not clean.
+        auto result = retry_unfreed() ? m_volume->unmount() : m_volume->sync();
+        if (!m_unfreed.is_empty())
+            klog::warn(log_subsystem, "{}: {} unlinked inode(s) not freed: not marked clean",
+                       m_device->name(), m_unfreed.size());
+        if (result.is_error())
             klog::error(log_subsystem, "{}: unmount: {} {}", m_device->name(), result.error().name(),
                         m_volume->diagnostic());
         m_volume = nullptr;
@@ -691,7 +705,10 @@ ktl::ErrorOr<void> Ext2FileSystem::sync() {
         for (RefPtr<Inode>& inode : mapped)
             static_cast<Ext2Inode&>(*inode).redirty_mapped_pages();
     }
-    return locked([](ext2::FileSystem& fs) { return fs.sync(); });
+    return locked([this](ext2::FileSystem& fs) {
+        (void)retry_unfreed();
+        return fs.sync();
+    });
 }
 
 ktl::ErrorOr<void> Ext2FileSystem::power_off() {
@@ -710,6 +727,7 @@ ktl::ErrorOr<void> Ext2FileSystem::power_off() {
     }
     size_t unlinked = 0;
     bool clean = listed && locked([&](ext2::FileSystem& fs) {
+                     unlinked += m_unfreed.size(); // sync() just tried them
                      for (uint32_t number : held) {
                          auto metadata = fs.metadata(number);
                          if (metadata.is_error() || metadata.value().link_count == 0)
@@ -718,8 +736,8 @@ ktl::ErrorOr<void> Ext2FileSystem::power_off() {
                      return unlinked == 0;
                  });
     if (!clean) {
-        klog::warn(log_subsystem, "{}: {} unlinked file(s) still open: not marked clean", m_device->name(),
-                   unlinked);
+        klog::warn(log_subsystem, "{}: {} unlinked inode(s) still open or not freed: not marked clean",
+                   m_device->name(), unlinked);
         return {};
     }
     return locked([](ext2::FileSystem& fs) { return fs.unmount(); });
@@ -761,9 +779,36 @@ void Ext2FileSystem::release_if_unreferenced(const ext2::Unlinked& gone) {
         if (m_inodes.contains(gone.inode))
             return; // its object's destructor frees it
     }
-    if (auto freed = m_volume->free_inode_if_unlinked(gone.inode); freed.is_error())
-        klog::error(log_subsystem, "{}: freeing inode {}: {} {}", m_device->name(), gone.inode,
-                    freed.error().name(), m_volume->diagnostic());
+    free_if_unlinked(gone.inode);
+}
+
+void Ext2FileSystem::free_if_unlinked(uint32_t number) {
+    auto freed = m_volume->free_inode_if_unlinked(number);
+    if (!freed.is_error())
+        return;
+    for (uint32_t pending : m_unfreed)
+        if (pending == number)
+            return;
+    bool kept = !m_unfreed.try_append(number).is_error();
+    klog::error(log_subsystem, "{}: freeing inode {}: {} {}: {}", m_device->name(), number,
+                freed.error().name(), m_volume->diagnostic(),
+                kept ? "tried again at the next sync" : "left for fsck");
+}
+
+bool Ext2FileSystem::retry_unfreed() {
+    for (size_t i = 0; i < m_unfreed.size();) {
+        uint32_t number = m_unfreed[i];
+        bool held;
+        {
+            sync::MutexLocker locker(m_inodes_lock);
+            held = m_inodes.contains(number); // cannot be (it has no name), but then it is its holder's
+        }
+        if (held || !m_volume->free_inode_if_unlinked(number).is_error())
+            m_unfreed.remove(i);
+        else
+            ++i;
+    }
+    return m_unfreed.is_empty();
 }
 
 void Ext2FileSystem::forget(Ext2Inode& inode) {
@@ -777,9 +822,7 @@ void Ext2FileSystem::forget(Ext2Inode& inode) {
     }
     if (!m_volume || m_read_only)
         return;
-    if (auto freed = m_volume->free_inode_if_unlinked(inode.ext2_number()); freed.is_error())
-        klog::error(log_subsystem, "{}: freeing inode {}: {} {}", m_device->name(), inode.number(),
-                    freed.error().name(), m_volume->diagnostic());
+    free_if_unlinked(inode.ext2_number());
 }
 
 ktl::ErrorOr<RefPtr<block::BlockDevice>> device_of(ktl::StringView source) {

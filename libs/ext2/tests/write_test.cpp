@@ -202,6 +202,22 @@ TEST_P(Ext2Write, UnlinkKeepsAnOpenFileUntilItIsReleased) {
     EXPECT_EQ(debugfs(image, "ls -l /").find("victim"), std::string::npos);
 }
 
+// The kernel frees again an inode whose first free failed (no memory): a second call after a
+// complete free must be a no-op, not a "freed twice" corruption that flags the file system.
+TEST_P(Ext2Write, FreeingAnInodeAgainDoesNothingAndFlagsNoError) {
+    InodeNumber victim = MUST(resolve(*fs, "victim"));
+    MUST(fs->unlink(root_inode, "victim", false));
+    EXPECT_TRUE(MUST(fs->free_inode_if_unlinked(victim)));
+    Statistics freed = fs->statistics();
+    EXPECT_FALSE(MUST(fs->free_inode_if_unlinked(victim)));
+    EXPECT_EQ(fs->statistics().free_inodes, freed.free_inodes);
+    EXPECT_EQ(fs->statistics().free_blocks, freed.free_blocks);
+    EXPECT_TRUE(fs->diagnostic().is_empty())
+        << std::string(fs->diagnostic().data(), fs->diagnostic().length());
+    expect_clean("after freeing twice");
+    EXPECT_EQ(debugfs(image, "stats").find("with errors"), std::string::npos);
+}
+
 TEST_P(Ext2Write, HardLinksCountAndSurviveTheirFirstName) {
     InodeNumber existing = MUST(resolve(*fs, "existing.txt"));
     InodeNumber old = MUST(resolve(*fs, "old"));
