@@ -23,7 +23,7 @@ BENCH_DOCS ?=
 # The disk metrics (an ext2 disk per boot, docs/benchmarks.md); BENCH_DISK= (empty) leaves them out.
 BENCH_DISK ?= 1
 
-.PHONY: all build run test gdb docs format clean packages bench
+.PHONY: all build run test gdb docs format clean packages bench root-disk
 
 all: build
 
@@ -48,8 +48,22 @@ $(BUILD_DIR)/build.ninja: CMakeLists.txt | packages
 build: packages $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR)
 
-run: build
-	$(RUNNER) --iso=$(ISO) --kernel=$(KERNEL) --serial-log=$(BUILD_DIR)/serial.log $(ARGS)
+# make run attaches a disk of its own, made once and kept: init mounts it on /mnt (userland/etc/fstab),
+# so files kept there outlive the boot. DISK= (empty) boots without one.
+DISK ?= $(BUILD_DIR)/disk.img
+DISK_MIB ?= 256
+
+$(BUILD_DIR)/disk.img:
+	@mkdir -p $(dir $@)
+	tools/mkdisk/mkdisk.sh --size=$(DISK_MIB) --label=blog_os-data $@
+
+# The user tree on an ext2 disk, made afresh, to boot from instead of the initrd:
+# make root-disk && make run DISK=build/debug/root-disk.img ARGS=--cmdline=root=/dev/vda
+root-disk: build
+	tools/mkdisk/mkdisk.sh --from=$(BUILD_DIR)/userland-root $(BUILD_DIR)/root-disk.img
+
+run: build $(DISK)
+	$(RUNNER) --iso=$(ISO) --kernel=$(KERNEL) --serial-log=$(BUILD_DIR)/serial.log $(if $(DISK),--disk=$(DISK),) $(ARGS)
 
 gdb: build
 	$(RUNNER) --iso=$(ISO) --kernel=$(KERNEL) --serial-log=$(BUILD_DIR)/serial.log --gdb $(ARGS)

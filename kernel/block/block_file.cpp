@@ -10,6 +10,7 @@
 #include "fs/open_file.h"
 #include "ktl/vector.h"
 #include "mm/user_memory.h"
+#include "proc/process.h"
 #include "sync/mutex.h"
 
 namespace block {
@@ -152,9 +153,13 @@ public:
         case blkroget:
             return put<int>(argument, device.is_read_only() ? 1 : 0);
         case blkflsbuf:
+            if (!caller_is_administrator())
+                return ktl::Errno::AccessDenied; // EACCES, as Linux without CAP_SYS_ADMIN
             TRY(invalidate_device(device));
             return 0;
         case blkrrpart:
+            if (!caller_is_administrator())
+                return ktl::Errno::AccessDenied;
             if (device.whole_disk())
                 return ktl::Errno::InvalidArgument;
             TRY(rescan_partitions(device));
@@ -169,6 +174,12 @@ public:
     const char* kind() const override { return "block device"; }
 
 private:
+    // CAP_SYS_ADMIN, which dropping the cache and rereading the table need: the effective user is root.
+    static bool caller_is_administrator() {
+        proc::Process* process = proc::current_process();
+        return process && process->identity().effective_uid == 0;
+    }
+
     template <typename T>
     static ktl::ErrorOr<long> put(uint64_t argument, T value) {
         TRY(mm::copy_to_user(mm::UserPtr<T>(argument), &value));

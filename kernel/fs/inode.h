@@ -164,6 +164,10 @@ public:
     virtual ktl::StringView type_name() const = 0;
     virtual ktl::ErrorOr<void> statistics(FileSystemStatistics& statistics);
     virtual ktl::ErrorOr<void> sync() { return {}; }
+    // The machine is going down with this file system still mounted (a disk root, which cannot be
+    // unmounted): written back and, on a disk, marked cleanly unmounted, as Linux's shutdown leaves
+    // it by remounting read-only. Later writes may fail.
+    virtual ktl::ErrorOr<void> power_off() { return sync(); }
     // Its last mount is gone: a file system that holds its root inode lets go of it here, since the
     // root holds the file system (the rest goes with the last dentry and description).
     virtual void detached() {}

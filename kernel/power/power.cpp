@@ -25,7 +25,8 @@ bool g_ctrl_alt_del_reboots = true;
 constinit sync::Mutex g_transition;
 
 void sync_file_systems() {
-    fs::for_each_mount([](const fs::Mount& mount, const fs::Path&) { (void)mount.file_system().sync(); });
+    fs::for_each_mount(
+        [](const fs::Mount& mount, const fs::Path&) { (void)mount.file_system().power_off(); });
     block::sync_all();
 }
 

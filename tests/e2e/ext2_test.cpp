@@ -9,6 +9,7 @@
 #include <fstream>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <memory>
 #include <string>
 
 using testing::HasSubstr;
@@ -144,8 +145,9 @@ TEST(Ext2Root, BootsFromTheDiskAndKeepsAFileToTheNextBoot) {
     if (!have_e2fsprogs())
         GTEST_SKIP() << "e2fsprogs (mke2fs, e2fsck, debugfs) is not installed";
     std::string image = e2e::test_log_path("ext2-root.img");
-    // 4 KiB blocks, as mke2fs gives disks of 512 MiB and more: mapped file pages are the cache's own.
-    Command made = run_command("mke2fs -q -t ext2 -b 4096 -d " BLOG_OS_USERLAND_ROOT " -F " + image + " 64M");
+    // As `make root-disk` makes it: 4 KiB blocks, so mapped file pages are the cache's own.
+    Command made =
+        run_command(BLOG_OS_SOURCE_DIR "/tools/mkdisk/mkdisk.sh --from=" BLOG_OS_USERLAND_ROOT " " + image);
     ASSERT_EQ(made.status, 0) << made.output;
     const std::vector<std::string> arguments = {
         "--direct", "--firmware=bios", "--timeout=240",
@@ -164,9 +166,59 @@ TEST(Ext2Root, BootsFromTheDiskAndKeepsAFileToTheNextBoot) {
     ASSERT_EQ(second.exit_code, 0) << second.runner_errors << second.serial;
     EXPECT_THAT(second.serial, HasSubstr("kept before: first boot"));
     EXPECT_THAT(second.serial, HasSubstr("kept now: second boot"));
+    // The root cannot be unmounted: power-off marks it clean as Linux's read-only remount does.
+    EXPECT_THAT(run_command("dumpe2fs -h " + image).output,
+                testing::ContainsRegex("Filesystem state: +clean\n"));
 
     Command check = run_command("e2fsck -fn " + image);
     EXPECT_EQ(check.status, 0) << check.output;
+}
+
+// make run's disk: init mounts /dev/vda on /mnt from /etc/fstab, and unmounts it at power-off, so
+// the volume is marked clean and a file kept there is read in the next boot.
+TEST(Ext2Fstab, InitMountsTheDiskOnMntAndPowerOffLeavesItClean) {
+    if (!have_e2fsprogs())
+        GTEST_SKIP() << "e2fsprogs (mke2fs, e2fsck, debugfs) is not installed";
+    std::string image = e2e::test_log_path("ext2-fstab.img");
+    // As the Makefile makes build/<profile>/disk.img, smaller.
+    Command made =
+        run_command(BLOG_OS_SOURCE_DIR "/tools/mkdisk/mkdisk.sh --size=32 --label=blog_os-data " + image);
+    ASSERT_EQ(made.status, 0) << made.output;
+    auto boot = [&](const char* log) {
+        return std::make_unique<e2e::InteractiveRunner>(std::vector<std::string>{
+            "--direct", "--firmware=bios", "--timeout=240", "--serial-log=" + e2e::test_log_path(log),
+            "--disk=" + image + ",format=raw"});
+    };
+    auto type_line = [](e2e::InteractiveRunner& runner, const std::string& line, const std::string& output) {
+        return runner.type(line + "\r") && runner.wait_for(output, 30);
+    };
+    {
+        auto runner = boot("e2e-ext2-fstab-1.log");
+        ASSERT_TRUE(runner->started() && runner->wait_for("/mnt is the disk /dev/vda", 150))
+            << runner->output();
+        ASSERT_TRUE(runner->wait_for("# ", 30)) << runner->output();
+        ASSERT_TRUE(type_line(
+            *runner, "grep ' /mnt ' /proc/mounts; echo kept-by-boot-1 > /mnt/note; echo \"done\"1", "done1"))
+            << runner->output();
+        EXPECT_THAT(runner->output(), HasSubstr("/dev/vda /mnt ext2 rw"));
+        ASSERT_TRUE(runner->type("poweroff\r"));
+        EXPECT_EQ(runner->exit_code(90), 0) << runner->output();
+    }
+    EXPECT_THAT(run_command("dumpe2fs -h " + image).output,
+                testing::ContainsRegex("Filesystem state: +clean\n"));
+    Command check = run_command("e2fsck -fn " + image);
+    EXPECT_EQ(check.status, 0) << check.output;
+    EXPECT_EQ(debugfs(image, "cat /note"), "kept-by-boot-1\n");
+    {
+        auto runner = boot("e2e-ext2-fstab-2.log");
+        ASSERT_TRUE(runner->started() && runner->wait_for("/mnt is the disk /dev/vda", 150))
+            << runner->output();
+        ASSERT_TRUE(runner->wait_for("# ", 30)) << runner->output();
+        ASSERT_TRUE(type_line(*runner, "echo \"read:\" $(cat /mnt/note)", "read: kept-by-boot-1"))
+            << runner->output();
+        ASSERT_TRUE(runner->type("poweroff\r"));
+        EXPECT_EQ(runner->exit_code(90), 0) << runner->output();
+    }
 }
 
 } // namespace

@@ -2,12 +2,13 @@
 //
 // `init` (the normal boot): sets up the environment, mounts /proc, /dev, /dev/pts, /tmp and /sys
 // where they exist and are not mounted yet, loads every /lib/modules/*.ko (in name order, a failure
-// logged and passed over), runs /etc/rc, starts an interactive shell on each
+// logged and passed over), mounts what /etc/fstab lists, runs /etc/rc, starts an interactive shell on each
 // terminal (/dev/ttyS0, /dev/tty1 when there is one) as the leader of a session with the terminal
 // as its controlling terminal, starts it again when it exits, and reaps every orphan. The signals
 // busybox's init answers mean the same here, so its halt/poweroff/reboot work too: SIGTERM (and
 // SIGINT, Ctrl-Alt-Del) reboots, SIGUSR2 powers off, SIGUSR1 halts. Going down: SIGTERM to every
-// process, up to two seconds for them to end, SIGKILL to the rest, sync, reboot(2).
+// process, up to two seconds for them to end, SIGKILL to the rest, sync, every mount but / unmounted,
+// reboot(2).
 //
 // `init test [ROOT]` runs every test program under ROOT/tests/ (ROOT defaults to "/"; given on a
 // Linux host to run the install tree) and exits 0 iff all passed.
@@ -260,6 +261,144 @@ void mount_file_systems() {
     }
 }
 
+// /etc/fstab: "device mount-point type options dump pass" a line, '#' comments, fields apart by
+// blanks, "\040" for a blank inside one (as fstab(5)). Options: defaults, ro, rw, nosuid, suid, nodev,
+// dev, noexec, exec, noauto (skipped here), nofail (a missing device is skipped quietly), sync,
+// relatime/noatime/atime (accepted); anything else goes to the file system as its data.
+constexpr const char* kFstab = "/etc/fstab";
+
+// Undoes fstab's and /proc/mounts' octal escapes in place.
+void unescape_field(char* field) {
+    char* out = field;
+    for (const char* in = field; *in; ++in) {
+        if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' && in[2] <= '7' && in[3] >= '0' &&
+            in[3] <= '7') {
+            *out++ = static_cast<char>((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
+            in += 3;
+        } else {
+            *out++ = *in;
+        }
+    }
+    *out = '\0';
+}
+
+// Splits `line` into up to `count` blank-separated fields (unescaped); returns how many it found.
+int split_fields(char* line, char** fields, int count) {
+    int found = 0;
+    char* rest = line;
+    while (found < count) {
+        char* field = strtok_r(found == 0 ? rest : nullptr, " \t\n", &rest);
+        if (!field)
+            break;
+        unescape_field(field);
+        fields[found++] = field;
+    }
+    return found;
+}
+
+struct FstabOptions {
+    unsigned long flags = 0;
+    bool automatic = true;
+    bool fail_quietly_when_missing = false;
+    char data[256] = {};
+};
+
+FstabOptions parse_fstab_options(const char* text) {
+    struct Flag {
+        const char* name;
+        unsigned long set, clear;
+    };
+    static constexpr Flag kFlags[] = {
+        {"defaults", 0, 0},     {"rw", 0, MS_RDONLY},        {"ro", MS_RDONLY, 0}, {"nosuid", MS_NOSUID, 0},
+        {"suid", 0, MS_NOSUID}, {"nodev", MS_NODEV, 0},      {"dev", 0, MS_NODEV}, {"noexec", MS_NOEXEC, 0},
+        {"exec", 0, MS_NOEXEC}, {"sync", MS_SYNCHRONOUS, 0}, {"relatime", 0, 0},   {"noatime", 0, 0},
+        {"atime", 0, 0},
+    };
+    FstabOptions options;
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", text);
+    char* rest = nullptr;
+    for (char* option = strtok_r(copy, ",", &rest); option; option = strtok_r(nullptr, ",", &rest)) {
+        if (strcmp(option, "noauto") == 0) {
+            options.automatic = false;
+            continue;
+        }
+        if (strcmp(option, "auto") == 0)
+            continue;
+        if (strcmp(option, "nofail") == 0) {
+            options.fail_quietly_when_missing = true;
+            continue;
+        }
+        bool known = false;
+        for (const Flag& flag : kFlags) {
+            if (strcmp(option, flag.name) == 0) {
+                options.flags = (options.flags | flag.set) & ~flag.clear;
+                known = true;
+            }
+        }
+        if (!known) {
+            size_t used = strlen(options.data);
+            snprintf(options.data + used, sizeof options.data - used, "%s%s", used ? "," : "", option);
+        }
+    }
+    return options;
+}
+
+// Mounts every automatic /etc/fstab entry whose mount point is not mounted yet ("/" is the
+// kernel's). A failure is one line, except a missing device under nofail, and init goes on.
+void mount_fstab() {
+    FILE* table = fopen(kFstab, "re");
+    if (!table)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, table)) {
+        char* start = line + strspn(line, " \t");
+        if (*start == '#' || *start == '\n' || *start == '\0')
+            continue;
+        char* fields[4] = {};
+        if (split_fields(start, fields, 4) < 3) {
+            say("%s: a line without device, mount point and type: %s", kFstab, start);
+            continue;
+        }
+        FstabOptions options = parse_fstab_options(fields[3] ? fields[3] : "defaults");
+        const char* device = fields[0];
+        const char* target = fields[1];
+        const char* type = fields[2];
+        if (!options.automatic || strcmp(target, "/") == 0 || strcmp(type, "swap") == 0 ||
+            is_mount_point(target))
+            continue;
+        if (options.fail_quietly_when_missing && device[0] == '/' && access(device, F_OK) != 0)
+            continue;
+        // EBUSY: the device is mounted elsewhere already (the disk booted as root=).
+        if (mount(device, target, type, options.flags, options.data) != 0 && errno != EBUSY)
+            say("cannot mount %s on %s (%s): %s", device, target, type, strerror(errno));
+    }
+    fclose(table);
+}
+
+// Going down: every mount but "/" taken away, the last mounted first, so the file systems on disks
+// are written back and marked clean (an ext2 volume mounted read-write is "not clean" until then).
+// One still in use (EBUSY: init's console keeps /dev) is left, quietly: the kernel syncs it.
+void unmount_file_systems() {
+    constexpr int kMostMounts = 64;
+    static char targets[kMostMounts][256];
+    int count = 0;
+    FILE* mounts = fopen("/proc/mounts", "re");
+    if (!mounts)
+        return;
+    char line[512];
+    while (count < kMostMounts && fgets(line, sizeof line, mounts)) {
+        char* fields[2] = {};
+        if (split_fields(line, fields, 2) == 2 && strcmp(fields[1], "/") != 0)
+            snprintf(targets[count++], sizeof targets[0], "%s", fields[1]);
+    }
+    fclose(mounts);
+    for (int i = count - 1; i >= 0; --i) {
+        if (umount(targets[i]) != 0 && errno != EBUSY && errno != EINVAL)
+            say("cannot unmount %s: %s", targets[i], strerror(errno));
+    }
+}
+
 // A kernel gives init /dev/console as fds 0-2 only when the node exists at that point (Linux with an
 // initramfs that lacks it does not); with /dev mounted now, a closed one gets the console.
 void ensure_standard_descriptors() {
@@ -458,6 +597,7 @@ bool reap_all_within(long milliseconds) {
         reap_all_within(kKillGraceMilliseconds);
     }
     sync();
+    unmount_file_systems();
     unsigned command = how == Shutdown::PowerOff ? RB_POWER_OFF
                        : how == Shutdown::Halt   ? RB_HALT_SYSTEM
                                                  : RB_AUTOBOOT;
@@ -482,6 +622,7 @@ bool reap_all_within(long milliseconds) {
     mount_file_systems();
     ensure_standard_descriptors();
     load_modules();
+    mount_fstab();
     run_rc_script();
     sigset_t watched = watched_signals();
     for (;;) {

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
@@ -186,6 +187,23 @@ TEST(block_device_errors_are_linux_errors) {
     ASSERT_EQ(ioctl(fd, BLKROGET, &read_only), 0);
     EXPECT_EQ(read_only, 0);
     EXPECT_EQ(ioctl(fd, BLKFLSBUF, 0), 0);
+    // Dropping the cache and rereading the table take CAP_SYS_ADMIN, even on a descriptor root
+    // opened: another user gets EACCES.
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        constexpr uid_t nobody = 65534;
+        if (setresgid(nobody, nobody, nobody) != 0 || setresuid(nobody, nobody, nobody) != 0)
+            _exit(2);
+        if (ioctl(fd, BLKFLSBUF, 0) == 0 || errno != EACCES)
+            _exit(3);
+        if (ioctl(fd, BLKRRPART, 0) == 0 || errno != EACCES)
+            _exit(4);
+        _exit(0);
+    }
+    int status = -1;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     EXPECT_ERRNO(lseek(fd, -1, SEEK_SET), EINVAL);
     int reader = open("/dev/ram0", O_RDONLY | O_CLOEXEC);
     ASSERT_GE(reader, 0);

@@ -98,6 +98,7 @@ public:
     ktl::StringView type_name() const override { return "ext2"; }
     ktl::ErrorOr<void> statistics(FileSystemStatistics& statistics) override;
     ktl::ErrorOr<void> sync() override;
+    ktl::ErrorOr<void> power_off() override;
     void detached() override;
     void describe_options(ktl::FormatSink& sink) const override { sink.write(m_read_only ? "ro" : "rw"); }
 
@@ -662,6 +663,13 @@ ktl::ErrorOr<void> Ext2FileSystem::sync() {
             static_cast<Ext2Inode&>(*inode).redirty_mapped_pages();
     }
     return locked([](ext2::FileSystem& fs) { return fs.sync(); });
+}
+
+ktl::ErrorOr<void> Ext2FileSystem::power_off() {
+    if (m_read_only || !m_volume)
+        return {};
+    TRY(sync()); // the pages shared mappings stored into, too
+    return locked([](ext2::FileSystem& fs) { return fs.unmount(); });
 }
 
 void Ext2FileSystem::detached() {
