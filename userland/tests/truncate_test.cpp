@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -55,6 +56,7 @@ public:
 
     [[nodiscard]] bool ok() const { return fd_ >= 0; }
     [[nodiscard]] int fd() const { return fd_; }
+    [[nodiscard]] const char* dir() const { return dir_; }
 
 private:
     char dir_[128] = {};
@@ -68,8 +70,8 @@ void on_bus(int) {
 }
 
 // Whether touching `address` (a read, or a write of `value` when `write`) raises SIGBUS. A handler
-// catches it and jumps back here; nothing else is changed.
-bool raises_sigbus(volatile char* address, bool write = false, char value = 0) {
+// catches it and jumps back here; nothing else is changed. A read that works leaves the byte in `seen`.
+bool raises_sigbus(volatile char* address, bool write = false, char value = 0, char* seen = nullptr) {
     struct sigaction action {
     }, saved{};
     action.sa_handler = on_bus;
@@ -79,6 +81,8 @@ bool raises_sigbus(volatile char* address, bool write = false, char value = 0) {
     if (sigsetjmp(g_escape, 1) == 0) {
         if (write)
             *address = value;
+        else if (seen)
+            *seen = *address;
         else
             (void)*address;
     } else {
@@ -265,4 +269,59 @@ TEST(rounds_of_map_truncate_and_unmap_leave_the_file_readable_and_its_size_right
     char page[kPage];
     EXPECT_EQ(pread(file.fd(), page, kPage, 0), static_cast<ssize_t>(kPage));
     EXPECT_TRUE(all_equal(page, kPage, 'a'));
+}
+
+// A child reads the mapping all the time while the parent cuts the file and fills it again, and
+// fills another file (which may get the freed pages): every byte the child sees is one the file
+// held there ('a' or the zeros of a regrown file), or SIGBUS; never the other file's 'Z'.
+TEST(a_reader_racing_truncations_sees_only_the_files_bytes_or_sigbus) {
+    PagedFile file(4);
+    ASSERT_TRUE(file.ok());
+    char* mapping = map(file.fd(), 4, MAP_SHARED);
+    auto* stop = static_cast<volatile int*>(
+        mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+    ASSERT_TRUE(mapping != nullptr && stop != MAP_FAILED);
+    *stop = 0;
+    char page[kPage], foreign[kPage];
+    memset(page, 'a', kPage);
+    memset(foreign, 'Z', kPage);
+    for (size_t i = 1; i < 4; ++i) // all of it 'a', as every round leaves it
+        ASSERT_EQ(pwrite(file.fd(), page, kPage, static_cast<off_t>(i * kPage)), static_cast<ssize_t>(kPage));
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        unsigned position = 1;
+        while (*stop == 0) {
+            position = position * 1103515245u + 12345u; // any byte of the four pages
+            char value = 0;
+            raises_sigbus(mapping + (position >> 8) % (4 * kPage), false, 0, &value);
+            if (value != 'a' && value != 0)
+                _exit(20);
+        }
+        _exit(0);
+    }
+    char other_path[192];
+    snprintf(other_path, sizeof(other_path), "%s/other", file.dir());
+    int other = open(other_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ASSERT_GE(other, 0);
+    bool ok = true; // on failure the loop stops, and the child is still stopped and reaped
+    for (int round = 0; ok && round < 100; ++round) {
+        off_t cut = static_cast<off_t>((round % 4) * kPage + (round % 3) * 100);
+        ok = ftruncate(file.fd(), cut) == 0 && ftruncate(other, 0) == 0;
+        for (size_t i = 0; ok && i < 4; ++i)
+            ok =
+                pwrite(other, foreign, kPage, static_cast<off_t>(i * kPage)) == static_cast<ssize_t>(kPage) &&
+                pwrite(file.fd(), page, kPage, static_cast<off_t>(i * kPage)) == static_cast<ssize_t>(kPage);
+        if (round % 10 == 0)
+            sched_yield(); // let the reader run between some of the rounds
+    }
+    EXPECT_TRUE(ok);
+    *stop = 1;
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_EXITED(status, 0);
+    close(other);
+    unlink(other_path);
+    munmap(mapping, 4 * kPage);
+    munmap(const_cast<int*>(stop), kPage);
 }
