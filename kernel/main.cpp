@@ -40,6 +40,7 @@
 #include "mm/stacks.h"
 #include "mm/statistics.h"
 #include "mm/user_memory.h"
+#include "power/power.h"
 #include "proc/process.h"
 #include "qemu/exit_codes.h"
 #include "random/random.h"
@@ -277,6 +278,7 @@ uint64_t install_guarded_stacks() {
     int signal = proc::terminating_signal(wait_status);
     klog::info(log_subsystem, "the first process ended ({} {}): stopping", signal ? "signal" : "code",
                signal ? signal : proc::exit_code_of(wait_status));
+    power::sync_for_shutdown(); // what it wrote to disks is kept, as a reboot(2) would keep it
     arch::exit_emulator(proc::shell_status(wait_status) == 0 ? qemu::KernelExit::Success
                                                              : qemu::KernelExit::Failure);
 }

@@ -11,6 +11,7 @@
 #include "console/log.h"
 #include "ktl/hash_map.h"
 #include "ktl/intrusive_list.h"
+#include "ktl/vector.h"
 #include "mm/direct_map.h"
 #include "mm/physical.h"
 #include "mm/reclaim.h"
@@ -35,6 +36,25 @@ constexpr uint32_t max_read_window = Request::max_segments;
 struct LruTag;
 struct DirtyTag;
 struct CacheListTag;
+
+// Pages [first, first + count) of a device.
+struct PageRange {
+    uint64_t first = 0;
+    uint64_t count = 0;
+};
+
+} // namespace
+
+class CachedPage;
+
+namespace {
+
+struct WriteBatch {
+    Request requests[write_back_batch];
+    size_t first_page[write_back_batch]; // each request's first entry in `pages`
+    CachedPage* pages[write_back_batch];
+    size_t count = 0;
+};
 
 } // namespace
 
@@ -62,6 +82,7 @@ public:
     void mark_dirty(CachedPage& page);
     void set_mapped_writable(CachedPage& page, bool mapped);
     ktl::ErrorOr<void> write_back(uint64_t older_than_ns, bool all);
+    ktl::ErrorOr<void> write_back_pages(const PageRange* ranges, size_t count);
     size_t drop_clean(size_t count);
     CacheStatistics statistics();
     BlockDevice& device() { return m_device; }
@@ -79,6 +100,11 @@ private:
         return size - start < page_bytes ? static_cast<uint32_t>(size - start) : page_bytes;
     }
     void free_page(CachedPage& page);
+    // Under the lock: the page is this task's to write (busy, held, off the dirty list).
+    void take_for_write(CachedPage& page);
+    // Writes the batch's pages (taken for write) as requests of neighbours, all in flight at once,
+    // and waits for them; a page that fails is dirty again. The first error is returned.
+    ktl::ErrorOr<void> write_batch(WriteBatch& batch);
     // Under the lock: up to `count` pages after `index` that are not cached, made busy for a read;
     // stops at the first one cached, the device's end or a failed allocation.
     size_t make_read_ahead(uint64_t index, size_t count, CachedPage** out);
@@ -311,18 +337,65 @@ void sort_by_index(CachedPage** pages, size_t count) {
     }
 }
 
-struct WriteBatch {
-    Request requests[write_back_batch];
-    size_t first_page[write_back_batch]; // each request's first entry in `pages`
-    CachedPage* pages[write_back_batch];
-    size_t count = 0;
-};
-
 } // namespace
 
 void BlockCache::set_mapped_writable(CachedPage& page, bool mapped) {
     sync::MutexLocker locker(m_lock);
     page.mapped_writable += mapped ? 1 : -1;
+}
+
+void BlockCache::take_for_write(CachedPage& page) {
+    page.busy = true;
+    ++m_writes_in_progress;
+    page.dirty = false; // a mark_dirty from now on makes it dirty again
+    if (static_cast<ktl::IntrusiveListNode<DirtyTag>&>(page).is_linked())
+        m_dirty.remove(page);
+    ++page.holders;
+}
+
+ktl::ErrorOr<void> BlockCache::write_batch(WriteBatch& batch) {
+    // Pages in index order, neighbours joined into one request; all requests in flight at once
+    // (the device may reorder and overlap them).
+    sort_by_index(batch.pages, batch.count);
+    size_t request_count = 0;
+    for (size_t i = 0; i < batch.count; ++i) {
+        CachedPage& page = *batch.pages[i];
+        Request* request = request_count ? &batch.requests[request_count - 1] : nullptr;
+        bool joins = request && batch.pages[i - 1]->index + 1 == page.index &&
+                     request->segment_count < Request::max_segments;
+        if (!joins) {
+            request = &batch.requests[request_count++];
+            *request = Request();
+            request->operation = Operation::Write;
+            request->sector = page.index << (page_shift - sector_shift);
+        }
+        request->add_segment(page.frame, page_length(page.index));
+        batch.first_page[request_count - 1] = joins ? batch.first_page[request_count - 1] : i;
+    }
+    for (size_t r = 0; r < request_count; ++r)
+        m_device.submit(batch.requests[r]);
+    ktl::ErrorOr<void> first_error = {};
+    for (size_t r = 0; r < request_count; ++r) {
+        ktl::ErrorOr<void> result = batch.requests[r].wait();
+        sync::MutexLocker locker(m_lock);
+        size_t first = batch.first_page[r];
+        for (size_t i = first; i < first + batch.requests[r].segment_count; ++i) {
+            CachedPage& page = *batch.pages[i];
+            __atomic_store_n(&page.busy, false, __ATOMIC_RELEASE);
+            __atomic_sub_fetch(&m_writes_in_progress, 1, __ATOMIC_RELEASE);
+            --page.holders;
+            ++m_writes;
+            if (result.is_error() && !page.dirty) {
+                page.dirty = true;
+                m_dirty.push_back(page);
+            }
+        }
+        if (result.is_error() && !first_error.is_error())
+            first_error = result.error();
+    }
+    m_io_done.wake_all();
+    batch.count = 0;
+    return first_error;
 }
 
 ktl::ErrorOr<void> BlockCache::write_back(uint64_t older_than_ns, bool all) {
@@ -346,7 +419,7 @@ ktl::ErrorOr<void> BlockCache::write_back(uint64_t older_than_ns, bool all) {
     auto* batch = new (std::nothrow) WriteBatch;
     if (!batch)
         return ktl::Errno::NoMemory;
-    ktl::ErrorOr<void> first_error = {};
+    ktl::ErrorOr<void> result = {};
     uint64_t now = time::monotonic_ns();
     for (;;) {
         batch->count = 0;
@@ -362,11 +435,7 @@ ktl::ErrorOr<void> BlockCache::write_back(uint64_t older_than_ns, bool all) {
                     page = next;
                     continue;
                 }
-                page->busy = true;
-                ++m_writes_in_progress;
-                page->dirty = false; // a mark_dirty from now on makes it dirty again
-                m_dirty.remove(*page);
-                ++page->holders;
+                take_for_write(*page);
                 batch->pages[batch->count++] = page;
                 page = next;
             }
@@ -378,51 +447,76 @@ ktl::ErrorOr<void> BlockCache::write_back(uint64_t older_than_ns, bool all) {
                 [&] { return __atomic_load_n(&m_writes_in_progress, __ATOMIC_ACQUIRE) == 0; });
             continue;
         }
-        // Pages in index order, neighbours joined into one request; all requests in flight at once
-        // (the device may reorder and overlap them).
-        sort_by_index(batch->pages, batch->count);
-        size_t request_count = 0;
-        for (size_t i = 0; i < batch->count; ++i) {
-            CachedPage& page = *batch->pages[i];
-            Request* request = request_count ? &batch->requests[request_count - 1] : nullptr;
-            bool joins = request && batch->pages[i - 1]->index + 1 == page.index &&
-                         request->segment_count < Request::max_segments;
-            if (!joins) {
-                request = &batch->requests[request_count++];
-                *request = Request();
-                request->operation = Operation::Write;
-                request->sector = page.index << (page_shift - sector_shift);
-            }
-            request->add_segment(page.frame, page_length(page.index));
-            batch->first_page[request_count - 1] = joins ? batch->first_page[request_count - 1] : i;
-        }
-        for (size_t r = 0; r < request_count; ++r)
-            m_device.submit(batch->requests[r]);
-        for (size_t r = 0; r < request_count; ++r) {
-            ktl::ErrorOr<void> result = batch->requests[r].wait();
-            sync::MutexLocker locker(m_lock);
-            size_t first = batch->first_page[r];
-            for (size_t i = first; i < first + batch->requests[r].segment_count; ++i) {
-                CachedPage& page = *batch->pages[i];
-                __atomic_store_n(&page.busy, false, __ATOMIC_RELEASE);
-                __atomic_sub_fetch(&m_writes_in_progress, 1, __ATOMIC_RELEASE);
-                --page.holders;
-                ++m_writes;
-                if (result.is_error() && !page.dirty) {
-                    page.dirty = true;
-                    m_dirty.push_back(page);
-                }
-            }
-            if (result.is_error() && !first_error.is_error())
-                first_error = result.error();
-        }
-        m_io_done.wake_all();
-        if (first_error.is_error())
+        result = write_batch(*batch);
+        if (result.is_error())
             break;
     }
     delete batch;
-    TRY(first_error);
-    return {};
+    return result;
+}
+
+ktl::ErrorOr<void> BlockCache::write_back_pages(const PageRange* ranges, size_t count) {
+    auto* batch = new (std::nothrow) WriteBatch;
+    if (!batch)
+        return ktl::Errno::NoMemory;
+    // Pages of the set another task is writing (or reading in): held, and waited for at the end,
+    // since fsync must not return before bytes dirtied before it are on the medium.
+    CachedPage* in_flight[write_back_batch];
+    size_t in_flight_count = 0;
+    bool in_flight_overflow = false;
+    ktl::ErrorOr<void> result = {};
+    for (bool again = true; again && !result.is_error();) {
+        again = false;
+        size_t range = 0;
+        uint64_t offset = 0; // within ranges[range]
+        while (range < count && !result.is_error()) {
+            {
+                sync::MutexLocker locker(m_lock);
+                // One scan of the set, a batch at a time: each page is looked up once per pass.
+                for (; range < count && batch->count < write_back_batch; ++range, offset = 0) {
+                    for (; offset < ranges[range].count && batch->count < write_back_batch; ++offset) {
+                        CachedPage** found = m_pages.get(ranges[range].first + offset);
+                        if (!found)
+                            continue;
+                        CachedPage& page = **found;
+                        if (page.busy) {
+                            if (in_flight_count < write_back_batch) {
+                                ++page.holders;
+                                in_flight[in_flight_count++] = &page;
+                            } else {
+                                in_flight_overflow = true;
+                            }
+                        } else if (page.dirty || page.mapped_writable) {
+                            take_for_write(page);
+                            batch->pages[batch->count++] = &page;
+                        }
+                    }
+                    if (offset < ranges[range].count)
+                        break; // the batch is full: go on from here
+                }
+            }
+            if (batch->count)
+                result = write_batch(*batch);
+        }
+        // Writes others had in flight: wait for them; a page they failed (or that was dirtied again)
+        // is dirty now and the next pass writes it.
+        for (size_t i = 0; i < in_flight_count; ++i) {
+            CachedPage* page = in_flight[i];
+            m_io_done.wait_until([&] { return !__atomic_load_n(&page->busy, __ATOMIC_ACQUIRE); });
+            sync::MutexLocker locker(m_lock);
+            --page->holders;
+            again = again || page->dirty;
+        }
+        if (in_flight_overflow) {
+            m_io_done.wait_until(
+                [&] { return __atomic_load_n(&m_writes_in_progress, __ATOMIC_ACQUIRE) == 0; });
+            again = true;
+        }
+        in_flight_count = 0;
+        in_flight_overflow = false;
+    }
+    delete batch;
+    return result;
 }
 
 size_t BlockCache::drop_clean(size_t count) {
@@ -582,6 +676,29 @@ ktl::ErrorOr<void> sync_device(BlockDevice& device) {
     return flush(device);
 }
 
+ktl::ErrorOr<void> write_back_blocks(BlockDevice& device, const BlockRange* ranges, size_t count,
+                                     uint32_t block_size) {
+    if (block_size == 0 || block_size > page_bytes || (block_size & (block_size - 1)) != 0)
+        return ktl::Errno::InvalidArgument;
+    BlockCache* cache = device.cache_if_any();
+    if (!cache || count == 0)
+        return {};
+    const uint64_t device_blocks = device.size() / block_size;
+    ktl::Vector<PageRange> pages;
+    TRY(pages.try_reserve(count));
+    for (size_t i = 0; i < count; ++i) {
+        // Blocks past the device's end have no page to write: cut (this also bounds the arithmetic).
+        uint64_t first = ranges[i].first;
+        if (first >= device_blocks || ranges[i].count == 0)
+            continue;
+        uint64_t end = ranges[i].count > device_blocks - first ? device_blocks : first + ranges[i].count;
+        uint64_t first_page = (first * block_size) >> page_shift;
+        uint64_t end_page = (end * block_size + page_bytes - 1) >> page_shift;
+        MUST(pages.try_append(PageRange{first_page, end_page - first_page}));
+    }
+    return cache->write_back_pages(pages.data(), pages.size());
+}
+
 void sync_all() {
     for_each_device([](BlockDevice& device) {
         if (auto synced = sync_device(device); synced.is_error())
@@ -681,6 +798,15 @@ ktl::ErrorOr<ktl::RefPtr<mm::MappedObject>> create_mapping(BlockDevice& device) 
         return ktl::Errno::NoMemory;
     auto mapping = TRY(ktl::try_make_ref_counted<BlockMapping>(ktl::RefPtr<BlockDevice>(&device), *cache));
     return ktl::RefPtr<mm::MappedObject>(mapping.ptr());
+}
+
+size_t dirty_pages_total() {
+    return all_caches.with([](ktl::IntrusiveList<BlockCache, CacheListTag>& caches) {
+        size_t dirty = 0;
+        for (BlockCache& cache : caches)
+            dirty += cache.statistics().dirty_pages;
+        return dirty;
+    });
 }
 
 CacheStatistics statistics(BlockDevice& device) {

@@ -77,6 +77,18 @@ ktl::ErrorOr<size_t> write(BlockDevice& device, uint64_t offset, const void* buf
 // Writes every dirty page of the device (many writes in flight at once), then flushes the device's
 // write cache. The first error is returned; pages that failed stay dirty.
 ktl::ErrorOr<void> sync_device(BlockDevice& device);
+// Blocks [first, first + count) of a device, in units of the caller's block size.
+struct BlockRange {
+    uint64_t first = 0;
+    uint64_t count = 0;
+};
+// fsync of one file: writes back the dirty pages that hold any of the blocks in `ranges` (blocks of
+// `block_size` bytes, a power of two up to 4096, in any order), all in flight at once, and waits for
+// them and for writes of those pages other tasks already had in flight. Other dirty pages of the
+// device stay dirty. Pages that fail stay dirty and the first error is returned. The device's write
+// cache is not flushed: call flush(device) after (a file system may write more first).
+ktl::ErrorOr<void> write_back_blocks(BlockDevice& device, const BlockRange* ranges, size_t count,
+                                     uint32_t block_size);
 // sync(2): every device.
 void sync_all();
 // BLKFLSBUF: writes back, then drops every cached page nobody holds.
@@ -96,5 +108,7 @@ struct CacheStatistics {
     uint64_t writes = 0; // page writes to the device
 };
 CacheStatistics statistics(BlockDevice& device);
+// Dirty pages in every device's cache: /proc/meminfo's Dirty.
+size_t dirty_pages_total();
 
 } // namespace block

@@ -169,7 +169,7 @@ public:
         }
     }
 
-    ktl::ErrorOr<void> sync() override { return sync_device(*m_device); }
+    ktl::ErrorOr<void> sync(bool) override { return sync_device(*m_device); }
     ktl::ErrorOr<fs::RefPtr<mm::MappedObject>> mapping_object() override { return create_mapping(*m_device); }
     const char* kind() const override { return "block device"; }
 

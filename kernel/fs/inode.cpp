@@ -123,6 +123,10 @@ ktl::ErrorOr<RefPtr<mm::MappedObject>> Inode::create_mapping() {
     return ktl::Errno::NoDevice;
 }
 
+ktl::ErrorOr<void> Inode::sync(bool) {
+    return file_system().sync();
+}
+
 ktl::ErrorOr<bool> Inode::link_destination(Path&) {
     return false;
 }

@@ -269,6 +269,10 @@ public:
     // mmap: an object handing out the frames of this file's pages (NoDevice if it cannot be mapped).
     virtual ktl::ErrorOr<RefPtr<mm::MappedObject>> create_mapping();
 
+    // fsync (fdatasync with `data_only`): this file's data and what reading it back needs on the
+    // medium. The default syncs the whole file system; ext2 writes only the file's own blocks.
+    virtual ktl::ErrorOr<void> sync(bool data_only);
+
     // Readers and writers waiting for this inode (a FIFO, a device) sleep here.
     sched::WaitQueue& wait_queue() { return m_wait_queue; }
 

@@ -123,10 +123,10 @@ ktl::ErrorOr<int64_t> OpenFile::seek(int64_t offset, Whence whence) {
     return static_cast<int64_t>(m_offset);
 }
 
-ktl::ErrorOr<void> OpenFile::sync() {
+ktl::ErrorOr<void> OpenFile::sync(bool data_only) {
     if (!m_inode)
         return ktl::Errno::InvalidArgument;
-    return m_inode->file_system().sync();
+    return m_inode->sync(data_only);
 }
 
 ktl::ErrorOr<long> OpenFile::ioctl(uint64_t request, uint64_t argument) {

@@ -77,9 +77,9 @@ public:
     virtual uint32_t poll_events();
     virtual sched::WaitQueue* poll_queue();
     virtual ktl::ErrorOr<InodeMetadata> metadata();
-    // fsync/fdatasync: writes what the description's data depends on (its file system's sync; a
-    // block device writes its cached pages and flushes).
-    virtual ktl::ErrorOr<void> sync();
+    // fsync (fdatasync with `data_only`): writes what the description's data depends on (the inode's
+    // sync; a block device writes its cached pages and flushes).
+    virtual ktl::ErrorOr<void> sync(bool data_only = false);
     // mmap: what the mapping maps (the inode's pages by default). A null object means "anonymous
     // memory", as a mapping of /dev/zero is.
     virtual ktl::ErrorOr<RefPtr<mm::MappedObject>> mapping_object();

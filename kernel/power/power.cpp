@@ -24,12 +24,6 @@ bool g_ctrl_alt_del_reboots = true;
 // here instead of stopping a processor the first one may still need.
 constinit sync::Mutex g_transition;
 
-void sync_file_systems() {
-    fs::for_each_mount(
-        [](const fs::Mount& mount, const fs::Path&) { (void)mount.file_system().power_off(); });
-    block::sync_all();
-}
-
 // Called first by every way down; a later caller sleeps here for good.
 void begin(ktl::StringView what, ktl::StringView command) {
     g_transition.lock(); // never unlocked
@@ -37,7 +31,7 @@ void begin(ktl::StringView what, ktl::StringView command) {
         klog::warn(log_subsystem, "{}", what);
     else
         klog::warn(log_subsystem, "{} with command '{}'", what, command);
-    sync_file_systems();
+    sync_for_shutdown();
 }
 
 // The UART holds up to a FIFO of bytes after write() returns: let the last line reach the wire.
@@ -53,6 +47,12 @@ void drain_console() {
 }
 
 } // namespace
+
+void sync_for_shutdown() {
+    fs::for_each_mount(
+        [](const fs::Mount& mount, const fs::Path&) { (void)mount.file_system().power_off(); });
+    block::sync_all();
+}
 
 void halt() {
     begin("System halted.", {});

@@ -16,6 +16,11 @@ namespace power {
 // LINUX_REBOOT_CMD_RESTART2) is only logged; empty for a plain restart.
 [[noreturn]] void restart(ktl::StringView command = {});
 
+// What every way down does first: each mounted file system written back (FileSystem::power_off, so
+// a disk still mounted is marked clean), then every block device. For the kernel's own stop when
+// the first process ends, which leaves QEMU without going through reboot(2).
+void sync_for_shutdown();
+
 // Ctrl-Alt-Del's meaning (LINUX_REBOOT_CMD_CAD_ON/OFF): stored for the keyboard driver to consult.
 void set_ctrl_alt_del_reboots(bool enabled);
 bool ctrl_alt_del_reboots();

@@ -646,6 +646,9 @@ struct ProcessAccess {
                       "Process ending with code: {}", exit_code_of(wait_status));
         }
         delete_all_timers(*process); // with the last thread: no signal is queued for a process without one
+        // As Linux's exit_mm, before the files: a zombie holds no memory, and the files its
+        // mappings held are let go of with the descriptors, not when the task is reaped.
+        sched::replace_address_space(nullptr);
         process->m_files->close_all();
         if (process->m_session == process->m_pid && session_leader_exit_hook)
             session_leader_exit_hook(process->m_session);

@@ -374,7 +374,9 @@ Result sys_fallocate(int fd, int mode, int64_t offset, int64_t length) {
     return 0;
 }
 
-Result sys_fsync(int fd) {
+namespace {
+
+Result sync_file(int fd, bool data_only) {
     fs::RefPtr<fs::OpenFile> file = TRY(TRY(current_files())->get(fd));
     if (file->is_path_only())
         return ktl::Errno::BadFileDescriptor;
@@ -384,12 +386,18 @@ Result sys_fsync(int fd) {
     fs::InodeMetadata metadata = file->inode()->metadata();
     if (!metadata.is_regular() && !metadata.is_directory() && !metadata.is_block_device())
         return ktl::Errno::InvalidArgument;
-    TRY(file->sync());
+    TRY(file->sync(data_only));
     return 0;
 }
 
+} // namespace
+
+Result sys_fsync(int fd) {
+    return sync_file(fd, false);
+}
+
 Result sys_fdatasync(int fd) {
-    return sys_fsync(fd);
+    return sync_file(fd, true);
 }
 
 Result sys_sync() {

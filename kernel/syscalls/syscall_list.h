@@ -65,8 +65,10 @@
         "F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD, F_DUPFD_CLOEXEC, F_GETPIPE_SZ, "                       \
         "F_SETPIPE_SZ; record locks F_GETLK, F_SETLK, F_SETLKW and F_OFD_* (docs/file-locks.md)")            \
     BLOG_OS_SYSCALL(73, flock, "LOCK_SH, LOCK_EX, LOCK_UN, LOCK_NB; apart from fcntl locks, as Linux")       \
-    BLOG_OS_SYSCALL(74, fsync, "a block device writes its cached pages; tmpfs has nothing to write")         \
-    BLOG_OS_SYSCALL(75, fdatasync, "")                                                                       \
+    BLOG_OS_SYSCALL(74, fsync,                                                                               \
+                    "a block device writes its cached pages; ext2 writes the file's own blocks and inode, "  \
+                    "then flushes the device (docs/ext2.md); tmpfs has nothing to write")                    \
+    BLOG_OS_SYSCALL(75, fdatasync, "as fsync; ext2 leaves the inode out when only its timestamps changed")   \
     BLOG_OS_SYSCALL(76, truncate, "")                                                                        \
     BLOG_OS_SYSCALL(77, ftruncate, "")                                                                       \
     BLOG_OS_SYSCALL(79, getcwd, "")                                                                          \

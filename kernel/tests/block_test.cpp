@@ -66,6 +66,7 @@ public:
 
     uint64_t reads = 0, writes = 0, flushes = 0, pages_written = 0;
     size_t most_in_flight = 0;
+    uint64_t fail_writes_at = UINT64_MAX; // a write covering this byte fails with EIO
 
 protected:
     void start(block::Request& request) override {
@@ -91,6 +92,11 @@ private:
             return request.complete({});
         }
         uint64_t offset = request.sector * block::sector_size;
+        if (request.operation == block::Operation::Write && fail_writes_at >= offset &&
+            fail_writes_at < offset + request.bytes()) {
+            ++writes;
+            return request.complete(ktl::Errno::IoError);
+        }
         for (uint8_t i = 0; i < request.segment_count; ++i) {
             uint8_t* memory = mm::physical_to_virtual<uint8_t>(request.segments[i].physical);
             if (request.operation == block::Operation::Read)
@@ -253,6 +259,66 @@ KTEST(the_block_cache_writes_back_on_sync_and_not_before) {
     // Reads past the end stop there; writes past it are ENOSPC.
     KEXPECT_EQ(block::read(*disk, (1 << 20) - 10, back, 100).value(), 10u);
     KEXPECT_EQ(block::write(*disk, 1 << 20, data, 1).error().code(), ktl::Errno::NoSpace);
+}
+
+// fsync of one file: only the pages holding its blocks are written, every other dirty page stays.
+KTEST(writing_back_chosen_blocks_writes_their_dirty_pages_and_leaves_the_rest_dirty) {
+    ktl::RefPtr<TestDisk> disk = TestDisk::make("ktest-chosen", 8, 4 << 20);
+    KASSERT(disk);
+    uint8_t data[4096];
+    fill(data, sizeof data, 9);
+    // A "big file" of 100 dirty pages, and a "small" one of pages 200, 201 and 300.
+    for (uint64_t index = 0; index < 100; ++index)
+        KASSERT(!block::write(*disk, index * 4096, data, sizeof data).is_error());
+    for (uint64_t index : {200u, 201u, 300u})
+        KASSERT(!block::write(*disk, index * 4096, data, sizeof data).is_error());
+    KEXPECT_EQ(block::statistics(*disk).dirty_pages, 103u);
+    // 4 KiB blocks; a clean page (150) and a page not cached (400) in the set cost nothing.
+    block::BlockRange small[] = {{300, 1}, {200, 2}, {150, 1}, {400, 1}};
+    KASSERT(!block::write_back_blocks(*disk, small, 4, 4096).is_error());
+    KEXPECT_EQ(disk->pages_written, 3u);
+    KEXPECT_EQ(disk->writes, 2u);  // 200-201 joined
+    KEXPECT_EQ(disk->flushes, 0u); // the caller flushes
+    KEXPECT(matches(disk->storage() + 200 * 4096, 4096, 9));
+    KEXPECT(matches(disk->storage() + 300 * 4096, 4096, 9));
+    KEXPECT_EQ(disk->storage()[0], 0);
+    KEXPECT_EQ(block::statistics(*disk).dirty_pages, 100u);
+    // Blocks of 1 KiB name their page: block 4 * 50 + 3 is in page 50. Ranges past the end are cut.
+    block::BlockRange one[] = {{4 * 50 + 3, 1}, {UINT64_MAX - 1, 5}, {4ull << 20, 1}};
+    KASSERT(!block::write_back_blocks(*disk, one, 3, 1024).is_error());
+    KEXPECT_EQ(disk->pages_written, 4u);
+    KEXPECT(matches(disk->storage() + 50 * 4096, 4096, 9));
+    KEXPECT_EQ(block::statistics(*disk).dirty_pages, 99u);
+    KEXPECT_EQ(block::write_back_blocks(*disk, one, 1, 3000).error().code(), ktl::Errno::InvalidArgument);
+    // More dirty pages than one batch of write-back (64): the rest of the 100-page range in two.
+    block::BlockRange big[] = {{0, 100}};
+    KASSERT(!block::write_back_blocks(*disk, big, 1, 4096).is_error());
+    KEXPECT_EQ(disk->pages_written, 103u);
+    KEXPECT_EQ(block::statistics(*disk).dirty_pages, 0u);
+    for (uint64_t index = 0; index < 100; ++index)
+        KEXPECT(matches(disk->storage() + index * 4096, 4096, 9));
+}
+
+KTEST(writing_back_chosen_blocks_keeps_pages_that_failed_dirty_and_returns_the_error) {
+    ktl::RefPtr<TestDisk> disk = TestDisk::make("ktest-chosen-fail", 9, 1 << 20);
+    KASSERT(disk);
+    uint8_t data[4096];
+    fill(data, sizeof data, 5);
+    for (uint64_t index : {10u, 20u, 30u})
+        KASSERT(!block::write(*disk, index * 4096, data, sizeof data).is_error());
+    disk->fail_writes_at = 20 * 4096 + 100;
+    block::BlockRange all[] = {{10, 1}, {20, 1}, {30, 1}};
+    auto written = block::write_back_blocks(*disk, all, 3, 4096);
+    KASSERT(written.is_error());
+    KEXPECT_EQ(written.error().code(), ktl::Errno::IoError);
+    KEXPECT_EQ(block::statistics(*disk).dirty_pages, 1u); // page 20
+    KEXPECT(matches(disk->storage() + 10 * 4096, 4096, 5));
+    KEXPECT(matches(disk->storage() + 30 * 4096, 4096, 5));
+    // The device recovers: the page that failed is written by the next call.
+    disk->fail_writes_at = UINT64_MAX;
+    KASSERT(!block::write_back_blocks(*disk, all, 3, 4096).is_error());
+    KEXPECT_EQ(block::statistics(*disk).dirty_pages, 0u);
+    KEXPECT(matches(disk->storage() + 20 * 4096, 4096, 5));
 }
 
 KTEST(the_block_cache_reads_ahead_for_sequential_readers_only) {

@@ -211,6 +211,76 @@ ErrorOr<void> Volume::free_blocks_from(LoadedInode& inode, uint64_t keep) {
     return {};
 }
 
+// ----- listing (fsync) -----
+
+// Joins the blocks of a walk into runs and counts them against what the inode says it owns.
+struct Volume::BlockLister {
+    BlockLister(const LoadedInode& inode, FileSystem::EmitRun emit, uint64_t budget)
+        : inode(inode), emit(emit), budget(budget) {}
+
+    const LoadedInode& inode;
+    FileSystem::EmitRun emit;
+    uint64_t budget = 0; // blocks the map may still hold
+    BlockRun run;
+    Buffer levels[3]; // one indirect block per level of the walk
+
+    ErrorOr<void> add(uint64_t block, BlockRole role) {
+        if (run.count && role == run.role && block == run.first + run.count) {
+            ++run.count;
+            return {};
+        }
+        TRY(finish());
+        run = {block, 1, role};
+        return {};
+    }
+    ErrorOr<void> finish() {
+        if (run.count == 0)
+            return {};
+        BlockRun done = run;
+        run.count = 0;
+        return emit(done);
+    }
+};
+
+ErrorOr<void> Volume::list_tree(uint32_t pointer, int level, BlockLister& lister) {
+    const InodeNumber number = lister.inode.number;
+    if (!valid_block(pointer))
+        return corrupt("inode {}: block {} is outside the file system", number, pointer);
+    // Every block listed is one the inode counts: a map that loops runs out of them.
+    if (lister.budget == 0)
+        return corrupt("inode {}: its map holds more blocks than it counts", number);
+    --lister.budget;
+    if (level == 0)
+        return lister.add(pointer, BlockRole::Data);
+    TRY(lister.add(pointer, BlockRole::Indirect));
+    Buffer& buffer = lister.levels[level - 1];
+    if (buffer.size() == 0)
+        buffer = TRY(new_buffer());
+    TRY(read_block(pointer, buffer));
+    for (uint32_t i = 0; i < m_pointers_per_block; ++i) {
+        uint32_t child = entry_at(buffer, i);
+        if (child)
+            TRY(list_tree(child, level - 1, lister));
+    }
+    return {};
+}
+
+ErrorOr<void> Volume::list_blocks(InodeNumber number, FileSystem::EmitRun emit) {
+    LoadedInode inode = TRY(load_inode(number));
+    uint64_t budget = inode.raw.blocks / (m_block_size / 512);
+    BlockLister lister(inode, emit, budget < m_blocks_count ? budget : m_blocks_count);
+    TRY(lister.add(inode_table_block(number), BlockRole::Inode));
+    if (inode.has_block_map()) {
+        for (uint32_t slot = 0; slot < disk::direct_blocks; ++slot)
+            if (uint32_t pointer = inode.raw.block[slot])
+                TRY(list_tree(pointer, 0, lister));
+        for (int level = 1; level <= 3; ++level)
+            if (uint32_t pointer = inode.raw.block[disk::indirect_slot + level - 1])
+                TRY(list_tree(pointer, level, lister));
+    }
+    return lister.finish();
+}
+
 // ----- data -----
 
 ErrorOr<size_t> Volume::read_data(const LoadedInode& inode, uint64_t offset, size_t length,

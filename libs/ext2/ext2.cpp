@@ -73,6 +73,10 @@ ErrorOr<uint64_t> FileSystem::data_block(InodeNumber inode, uint64_t index) {
     return TRY(m_volume->map_block(loaded, index));
 }
 
+ErrorOr<void> FileSystem::list_blocks(InodeNumber inode, EmitRun emit) {
+    return m_volume->list_blocks(inode, emit);
+}
+
 ErrorOr<size_t> FileSystem::read(InodeNumber inode, uint64_t offset, size_t length, ConsumeChunk consume) {
     return m_volume->read(inode, offset, length, consume);
 }

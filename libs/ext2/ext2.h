@@ -172,6 +172,20 @@ struct MountOptions {
     bool read_only = false;
 };
 
+// What a block is to the inode that owns it (list_blocks).
+enum class BlockRole : uint8_t {
+    Inode,    // the inode-table block holding the inode (shared with its neighbours)
+    Indirect, // a block of its map: single, double or triple indirect
+    Data,     // its bytes (a directory's entries, a slow symlink's text)
+};
+
+// Consecutive store blocks [first, first + count) of one role.
+struct BlockRun {
+    uint64_t first = 0;
+    uint64_t count = 0;
+    BlockRole role = BlockRole::Data;
+};
+
 class Volume; // the implementation (volume.h)
 
 class FileSystem {
@@ -222,6 +236,17 @@ public:
     // hole; OutOfRange past the largest file. For callers that map the store's blocks into memory
     // (the kernel's mmap of a file): bytes written there are the file's.
     ErrorOr<uint64_t> data_block(InodeNumber inode, uint64_t index);
+
+    // fsync: the store blocks `inode` occupies, for a caller that writes back only those. First the
+    // inode-table block holding it, then its map in order (each indirect block before the blocks it
+    // maps), joined into runs of consecutive numbers of one role. Holes give nothing; device nodes,
+    // FIFOs, sockets and fast symlinks only their inode block. Bitmaps, descriptors, the superblock
+    // and the names of the inode are not listed (Linux's ext2 fsync does not write them either).
+    // A pointer outside the file system, or a map holding more blocks than the inode counts
+    // (i_blocks: a map that loops or shares blocks), is IoError with diagnostic() set; the runs
+    // given before it stand. An error from `emit` ends the walk with it. Nothing is changed.
+    using EmitRun = ktl::FunctionRef<ErrorOr<void>(const BlockRun& run)>;
+    ErrorOr<void> list_blocks(InodeNumber inode, EmitRun emit);
 
     // Directories. `name` is one component (not "." or "..", no '/', 1..255 bytes).
     ErrorOr<InodeNumber> lookup(InodeNumber directory, ktl::StringView name); // NoEntry if absent

@@ -466,10 +466,14 @@ ErrorOr<LoadedInode> Volume::load_inode(InodeNumber number) {
     return inode;
 }
 
+uint32_t Volume::inode_table_block(InodeNumber inode) {
+    uint64_t byte = uint64_t((inode - 1) % m_inodes_per_group) * m_inode_size;
+    return group(group_of_inode(inode)).inode_table + uint32_t(byte / m_block_size);
+}
+
 ErrorOr<void> Volume::store_inode(const LoadedInode& inode) {
-    uint32_t index = (inode.number - 1) % m_inodes_per_group;
-    uint64_t byte = uint64_t(index) * m_inode_size;
-    uint32_t block = group(group_of_inode(inode.number)).inode_table + uint32_t(byte / m_block_size);
+    uint64_t byte = uint64_t((inode.number - 1) % m_inodes_per_group) * m_inode_size;
+    uint32_t block = inode_table_block(inode.number);
     uint8_t* table = TRY(metadata_block(block, true));
     __builtin_memcpy(table + byte % m_block_size, &inode.raw, sizeof inode.raw);
     return {};

@@ -161,6 +161,9 @@ public:
     // Frees every block at logical index >= `keep` and indirect blocks left empty.
     ErrorOr<void> free_blocks_from(LoadedInode& inode, uint64_t keep);
     uint64_t max_file_size() const;
+    // The inode-table block holding `inode` (a valid number).
+    uint32_t inode_table_block(InodeNumber inode);
+    ErrorOr<void> list_blocks(InodeNumber inode, FileSystem::EmitRun emit);
 
     // File data (block_map.cpp).
     ErrorOr<size_t> read_data(const LoadedInode& inode, uint64_t offset, size_t length,
@@ -233,6 +236,8 @@ private:
     ErrorOr<void> truncate_tree(uint32_t& pointer, int level, uint64_t first, uint64_t keep,
                                 LoadedInode& inode);
     ErrorOr<void> release_block(uint32_t block, LoadedInode& inode);
+    struct BlockLister;
+    ErrorOr<void> list_tree(uint32_t pointer, int level, BlockLister& lister);
 
     struct CachedBlock {
         uint32_t block = 0; // 0: empty (block 0 is never metadata read through the cache)

@@ -333,4 +333,54 @@ Outcome disk_fsync(Disk& disk, long count) {
     return watch.done();
 }
 
+Outcome disk_fsync_busy(Disk& disk, long count, long busy_bytes) {
+    constexpr const char* operation = "disk-fsync-busy";
+    if (!valid_disk_size(operation, busy_bytes))
+        return failed();
+    Path busy_path(disk.mount_point(), "busy");
+    Path path(disk.mount_point(), "synced-beside-busy");
+    Fd busy(create_file(operation, busy_path));
+    Fd fd(create_file(operation, path));
+    if (!busy.valid() || !fd.valid())
+        return failed();
+    const uint64_t salt = new_salt();
+    // Untimed: the file's 16 blocks allocated and on the disk, as disk-fsync's are after its first 16
+    // writes, so a timed write neither allocates nor grows it (nor makes the host allocate in a sparse
+    // image); and the flush empties the device's cache of earlier rounds.
+    if (!write_contents(operation, fd.get(), salt, 16 * kFileBlock) || fsync(fd.get()) != 0)
+        return fail_errno(operation, "making the file", errno), failed();
+    alignas(64) unsigned char block[kFileBlock];
+    fill_block(block, salt, 0);
+    fill_chunk(salt);
+    Stopwatch watch;
+    for (long i = 0; i < count; ++i) {
+        // Untimed: the other file's pages dirty again (written, never synced).
+        for (long offset = 0; offset < busy_bytes; offset += kDiskChunk) {
+            stamp_chunk(salt, static_cast<uint64_t>(offset + i));
+            if (pwrite(busy.get(), chunk, kDiskChunk, offset) != kDiskChunk)
+                return fail_errno(operation, "pwrite of the busy file", errno), failed();
+        }
+        const uint64_t offset = static_cast<uint64_t>(i % 16) * kFileBlock;
+        stamp_block(block, salt, offset + static_cast<uint64_t>(i));
+        watch.start();
+        if (pwrite(fd.get(), block, kFileBlock, static_cast<off_t>(offset)) != kFileBlock)
+            return fail_errno(operation, "pwrite", errno), failed();
+        if (fsync(fd.get()) != 0)
+            return fail_errno(operation, "fsync", errno), failed();
+        watch.stop();
+        if (pread(fd.get(), block, kFileBlock, static_cast<off_t>(offset)) != kFileBlock ||
+            first_word(block) != file_word(salt, offset + static_cast<uint64_t>(i)))
+            return fail(operation, "a block does not hold its last write"), failed();
+    }
+    struct stat status {};
+    if (fstat(busy.get(), &status) != 0 || status.st_size != busy_bytes)
+        return fail(operation, "the busy file does not have the size written"), failed();
+    busy.reset();
+    fd.reset();
+    if (!remove_file(operation, busy_path) || !remove_file(operation, path) ||
+        !sync_file_system(operation, disk.mount_point()))
+        return failed();
+    return watch.done();
+}
+
 } // namespace bench

@@ -254,6 +254,11 @@ int main(int argc, char** argv) {
         constexpr long kSyncs = 100;
         count(measure("disk-fsync", "us", 1000, kSyncs, "4 KiB pwrite + fsync",
                       on_disk([&disk] { return bench::disk_fsync(disk, kSyncs); })));
+        constexpr long kBusySyncs = 8;
+        constexpr long kBusyBytes = 32l << 20;
+        count(measure("disk-fsync-busy", "us", 1000, kBusySyncs,
+                      "4 KiB pwrite + fsync, another file with 32 MiB dirty",
+                      on_disk([&disk] { return bench::disk_fsync_busy(disk, kBusySyncs, kBusyBytes); })));
         if (attached && !disk.detach())
             count(false);
         if (!named) {

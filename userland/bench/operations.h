@@ -105,6 +105,9 @@ Outcome disk_read_random(Disk& disk, long bytes, uint64_t salt, long count); // 
 bool remove_disk_file(Disk& disk);
 Outcome disk_create_delete(Disk& disk, long files); // `files` creates with 4 KiB each, then their unlinks
 Outcome disk_fsync(Disk& disk, long count);         // a 4 KiB pwrite and fsync of one file
+// As disk_fsync while another file has `busy_bytes` dirty (rewritten before each, untimed): what
+// fsync costs when it must not wait for the rest of the disk.
+Outcome disk_fsync_busy(Disk& disk, long count, long busy_bytes);
 
 // Shells, in shell_operations.cpp: `shell` is the argv that starts one (null-terminated, at most five
 // words), given `-c SCRIPT`, PATH=/bin:/usr/bin and nothing else; `metric` names it in failure lines.

@@ -208,13 +208,16 @@ public:
             return ktl::Errno::InvalidArgument;
         prefault_if_mapped(buffer, length, false);
         size_t done = 0;
-        auto written = volume().locked([&](ext2::FileSystem& fs) {
-            return fs.write(ext2_number(), offset, length,
-                            [&](uint8_t* into, size_t count) -> ktl::ErrorOr<void> {
-                                TRY(buffer.read(into, count, done));
-                                done += count;
-                                return {};
-                            });
+        auto written = volume().locked([&](ext2::FileSystem& fs) -> ktl::ErrorOr<size_t> {
+            Footprint before = TRY(footprint(fs));
+            auto count = fs.write(ext2_number(), offset, length,
+                                  [&](uint8_t* into, size_t part) -> ktl::ErrorOr<void> {
+                                      TRY(buffer.read(into, part, done));
+                                      done += part;
+                                      return {};
+                                  });
+            note_if_grown(fs, before);
+            return count;
         });
         if (!written.is_error() && written.value() > 0)
             content_changed();
@@ -227,14 +230,16 @@ public:
         prefault_if_mapped(buffer, length, false);
         size_t done = 0;
         auto written = volume().locked([&](ext2::FileSystem& fs) -> ktl::ErrorOr<size_t> {
-            uint64_t size = TRY(fs.metadata(ext2_number())).size;
-            size_t count = TRY(
-                fs.write(ext2_number(), size, length, [&](uint8_t* into, size_t part) -> ktl::ErrorOr<void> {
-                    TRY(buffer.read(into, part, done));
-                    done += part;
-                    return {};
-                }));
-            end = size + count;
+            Footprint before = TRY(footprint(fs));
+            auto count = fs.write(ext2_number(), before.size, length,
+                                  [&](uint8_t* into, size_t part) -> ktl::ErrorOr<void> {
+                                      TRY(buffer.read(into, part, done));
+                                      done += part;
+                                      return {};
+                                  });
+            note_if_grown(fs, before);
+            if (!count.is_error())
+                end = before.size + count.value();
             return count;
         });
         if (!written.is_error() && written.value() > 0)
@@ -262,6 +267,7 @@ public:
             mm::unmap_object_pages(this, first_gone, ~uint64_t(0));
         sync::MutexLocker map_locker(m_map_lock);
         release_mapped_pages_from(first_gone);
+        note_datasync_change(); // before: a failure midway may have freed blocks
         auto truncated =
             volume().locked([&](ext2::FileSystem& fs) { return fs.truncate(ext2_number(), size); });
         m_fault_limit = no_fault_limit;
@@ -273,6 +279,7 @@ public:
     ktl::ErrorOr<void> allocate(uint64_t offset, uint64_t length) override {
         if (m_type == mode_directory)
             return ktl::Errno::IsDirectory;
+        note_datasync_change();
         return volume().locked(
             [&](ext2::FileSystem& fs) { return fs.allocate(ext2_number(), offset, length); });
     }
@@ -286,6 +293,10 @@ public:
         to.access_time = change.access_time.seconds;
         to.modify_time = change.modify_time.seconds;
         to.change_time = change.change_time.seconds;
+        // Linux's I_DIRTY_DATASYNC: an owner or mode change is more than a timestamp.
+        if (change.which &
+            (ext2::AttributeChange::Mode | ext2::AttributeChange::Uid | ext2::AttributeChange::Gid))
+            note_datasync_change();
         auto metadata = TRY(volume().locked([&](ext2::FileSystem& fs) -> ktl::ErrorOr<ext2::Metadata> {
             TRY(fs.set_attributes(ext2_number(), to));
             return fs.metadata(ext2_number());
@@ -388,6 +399,26 @@ public:
     // Pages stored into through shared mappings are dirty again at every sync: stores leave no trace.
     void redirty_mapped_pages();
     void file_written() { content_changed(); }
+    ktl::ErrorOr<void> sync(bool data_only) override;
+
+private:
+    // What fdatasync cares about in the inode (Linux's I_DIRTY_DATASYNC): its size and its blocks.
+    struct Footprint {
+        uint64_t size = 0;
+        uint64_t blocks = 0;
+    };
+    ktl::ErrorOr<Footprint> footprint(ext2::FileSystem& fs) {
+        ext2::Metadata metadata = TRY(fs.metadata(ext2_number()));
+        return Footprint{metadata.size, metadata.blocks};
+    }
+    // After a write (successful or not): a changed size or block count makes the inode part of
+    // the next fdatasync; a write inside the file's blocks changes only timestamps.
+    void note_if_grown(ext2::FileSystem& fs, const Footprint& before) {
+        auto after = footprint(fs);
+        if (after.is_error() || after.value().size != before.size || after.value().blocks != before.blocks)
+            note_datasync_change();
+    }
+    void note_datasync_change() { __atomic_store_n(&m_datasync_dirty, true, __ATOMIC_RELEASE); }
 
 private:
     friend class Ext2Mapping;
@@ -404,6 +435,9 @@ private:
     static constexpr uint64_t mapping_page_size = 4096;
     static constexpr uint64_t no_fault_limit = ~uint64_t(0);
     uint32_t m_type; // the type bits never change
+    // The inode changed in a way fdatasync must write (size, blocks, owner, mode). True at first:
+    // a change made through an earlier object for this inode, since let go of, is not known here.
+    bool m_datasync_dirty = true;
     FifoState m_fifo;
     sync::Mutex m_truncate_lock; // taken before everything else here, and before the address spaces'
     sync::Mutex m_map_lock;      // the mappings below and their pages; taken before the volume lock
@@ -521,6 +555,7 @@ ktl::ErrorOr<block::BlockHandle> Ext2Inode::page_for_mapping(uint64_t index,
             return number;
         // A shared mapping's page must be the file's own: the hole gets its block now.
         uint64_t offset = index * page_size;
+        note_datasync_change();
         TRY(fs.allocate(ext2_number(), offset, size - offset < page_size ? size - offset : page_size));
         return fs.data_block(ext2_number(), index);
     });
@@ -583,6 +618,38 @@ void Ext2Inode::redirty_mapped_pages() {
                 entry.value.page.mark_dirty();
         }
     }
+}
+
+// fsync as Linux's ext2 does it (generic_file_fsync): the file's data blocks, its indirect blocks and
+// the block of the inode table holding it, then a flush of the device's write cache. Not the bitmaps,
+// the superblock or the names of the file: a new file also needs its directory synced to be found
+// after a crash. fdatasync leaves the inode out when only its timestamps changed.
+ktl::ErrorOr<void> Ext2Inode::sync(bool data_only) {
+    if (volume().is_read_only())
+        return {};
+    redirty_mapped_pages();
+    // Taken now: a change made after this point is not this call's to write, and stays noted.
+    bool inode_changed = __atomic_exchange_n(&m_datasync_dirty, false, __ATOMIC_ACQ_REL);
+    bool with_inode = !data_only || inode_changed || m_type == mode_directory;
+    ktl::Vector<block::BlockRange> ranges;
+    auto written = [&]() -> ktl::ErrorOr<void> {
+        TRY(volume().locked([&](ext2::FileSystem& fs) {
+            return fs.list_blocks(ext2_number(), [&](const ext2::BlockRun& run) -> ktl::ErrorOr<void> {
+                if (run.role == ext2::BlockRole::Inode && !with_inode)
+                    return {};
+                return ranges.try_append(block::BlockRange{run.first, run.count});
+            });
+        }));
+        TRY(block::write_back_blocks(volume().device(), ranges.data(), ranges.size(), volume().block_size()));
+        return block::flush(volume().device());
+    }();
+    if (written.is_error()) {
+        if (inode_changed)
+            note_datasync_change(); // not on the medium yet
+        klog::warn(log_subsystem, "{}: fsync of inode {}: {}", volume().device().name(), number(),
+                   written.error().name());
+    }
+    return written;
 }
 
 Ext2FileSystem::~Ext2FileSystem() {
@@ -669,6 +736,30 @@ ktl::ErrorOr<void> Ext2FileSystem::power_off() {
     if (m_read_only || !m_volume)
         return {};
     TRY(sync()); // the pages shared mappings stored into, too
+    // A file unlinked while still open keeps its inode and blocks until its last holder goes, which
+    // will not happen now: that is an unclean volume (Linux's read-only remount fails with EBUSY
+    // then), left for fsck to free, not marked clean over it.
+    ktl::Vector<uint32_t> held;
+    bool listed = true;
+    {
+        sync::MutexLocker locker(m_inodes_lock);
+        for (auto& entry : m_inodes)
+            listed = listed && !held.try_append(entry.key).is_error();
+    }
+    size_t unlinked = 0;
+    bool clean = listed && locked([&](ext2::FileSystem& fs) {
+                     for (uint32_t number : held) {
+                         auto metadata = fs.metadata(number);
+                         if (metadata.is_error() || metadata.value().link_count == 0)
+                             ++unlinked;
+                     }
+                     return unlinked == 0;
+                 });
+    if (!clean) {
+        klog::warn(log_subsystem, "{}: {} unlinked file(s) still open: not marked clean", m_device->name(),
+                   unlinked);
+        return {};
+    }
     return locked([](ext2::FileSystem& fs) { return fs.unmount(); });
 }
 

@@ -2,6 +2,7 @@
 // filesystems, modules, cmdline, interrupts and sys/kernel/*.
 #include "arch/cpu_info.h"
 #include "arch/interrupts.h"
+#include "block/block_cache.h"
 #include "block/block_device.h"
 #include "fs/procfs/generators.h"
 #include "fs/tmpfs/tmpfs.h"
@@ -62,7 +63,7 @@ void write_meminfo(ktl::StringBuilder& out) {
     write_kilobytes(out, "SwapFree:", 0);
     write_kilobytes(out, "Zswap:", 0);
     write_kilobytes(out, "Zswapped:", 0);
-    write_kilobytes(out, "Dirty:", 0);
+    write_kilobytes(out, "Dirty:", block::dirty_pages_total() * 4); // pages waiting for write-back
     write_kilobytes(out, "Writeback:", 0);
     write_kilobytes(out, "AnonPages:", 0);
     write_kilobytes(out, "Mapped:", program_pages);
