@@ -14,6 +14,12 @@
 
 namespace mm {
 
+namespace {
+// Every address space, for unmap_object_pages. A space is in it from create() until the first thing
+// its destructor does, so a walk holding the lock never meets one half gone.
+constinit sync::MutexProtected<ktl::IntrusiveList<AddressSpace, InSpaceRegistry>> registry;
+} // namespace
+
 bool AddressSpace::is_user_address(uint64_t virtual_address) {
     return virtual_address < user_space_end && virtual_address % arch::page_size == 0;
 }
@@ -29,6 +35,7 @@ ktl::ErrorOr<AddressSpace*> AddressSpace::create() {
         free_frame(root);
         return ktl::Errno::NoMemory;
     }
+    registry.with([&](auto& spaces) { spaces.push_back(*space); });
     return space;
 }
 
@@ -36,6 +43,9 @@ ktl::ErrorOr<AddressSpace*> AddressSpace::fork() {
     AddressSpace* child = TRY(create());
     auto copied = [&]() -> ktl::ErrorOr<void> {
         sync::MutexLocker locker(m_lock);
+        // The child is in the registry already: a truncation must not find it between its copy
+        // of the parent's pages and the parent's (it would miss the copies).
+        sync::MutexLocker child_locker(child->m_lock);
         TRY(m_regions.clone_into(child->m_regions));
         for (auto& entry : m_file_mappings)
             TRY(child->m_file_mappings.try_set(entry.key, entry.value));
@@ -101,6 +111,7 @@ arch::PageFaultOutcome AddressSpace::break_copy_on_write(uint64_t page, uint64_t
 }
 
 AddressSpace::~AddressSpace() {
+    registry.with([&](auto& spaces) { spaces.remove(*this); });
     // Frames mapped Shared (program pages, the vDSO, file pages) are left alone; the rest are the
     // space's own.
     arch::release_user_half(m_root, kernel_frame_source(), free_frame);
@@ -201,6 +212,71 @@ void AddressSpace::release_pages(const Region& region) {
         if (!arch::has(translation.flags, arch::PageFlags::Shared))
             free_frame(translation.physical);
     });
+}
+
+void AddressSpace::remove_object_pages(const void* identity, uint64_t first_index, uint64_t end_index) {
+    sync::MutexLocker locker(m_lock);
+    if (m_file_mappings.size() == 0)
+        return;
+    constexpr uint64_t most = uint64_t(1) << 62; // past any index a user address gives
+    uint64_t first = first_index < most ? first_index : most;
+    uint64_t end = end_index < most ? end_index : most;
+    for (const Region& region : m_regions) {
+        if (!is_file_region(region.attributes.kind))
+            continue;
+        FileMapping* mapping = m_file_mappings.get(region.attributes.tag);
+        if (!mapping || mapping->object->identity() != identity)
+            continue;
+        // The region's pages as file indexes (page A maps index A / page_size + page_delta),
+        // clipped to the range.
+        int64_t delta = mapping->page_delta;
+        int64_t from = static_cast<int64_t>(region.start / arch::page_size) + delta;
+        int64_t to = static_cast<int64_t>(region.end / arch::page_size) + delta;
+        if (from < static_cast<int64_t>(first))
+            from = static_cast<int64_t>(first);
+        if (to > static_cast<int64_t>(end))
+            to = static_cast<int64_t>(end);
+        if (from >= to)
+            continue;
+        uint64_t start = static_cast<uint64_t>(from - delta) * arch::page_size;
+        uint64_t stop = static_cast<uint64_t>(to - delta) * arch::page_size;
+        // The file's pages carry the Shared mark and stay the file's; the rest are the private
+        // copies a MAP_PRIVATE write made, freed as Linux's truncate drops them too.
+        arch::walk(m_root, start, stop, [&](uint64_t page, const arch::Translation& translation) {
+            if (arch::unmap_page(m_root, page).is_error())
+                return;
+            if (!arch::has(translation.flags, arch::PageFlags::Shared))
+                free_frame(translation.physical);
+        });
+    }
+}
+
+void unmap_object_pages(const void* identity, uint64_t first_index, uint64_t end_index) {
+    if (first_index >= end_index)
+        return;
+    using Spaces = ktl::IntrusiveList<AddressSpace, InSpaceRegistry>;
+    // One space at a time, held by a reference rather than by the registry lock, so the lock is
+    // never held while a space's lock is awaited (a fault may be reading the disk under it), and
+    // exits and forks elsewhere go on. A held space stays in the list, so its successor is found
+    // from it; a space whose last reference is gone is skipped: nothing runs in it any more. Spaces
+    // are appended, so a fork's child comes after its parent and is seen after it.
+    AddressSpace* space = registry.with([](Spaces& spaces) -> AddressSpace* {
+        for (AddressSpace* at = spaces.first(); at; at = Spaces::next(*at))
+            if (at->try_ref())
+                return at;
+        return nullptr;
+    });
+    while (space) {
+        space->remove_object_pages(identity, first_index, end_index);
+        AddressSpace* next = registry.with([&](Spaces&) -> AddressSpace* {
+            for (AddressSpace* at = Spaces::next(*space); at; at = Spaces::next(*at))
+                if (at->try_ref())
+                    return at;
+            return nullptr;
+        });
+        space->unref(); // may be the last: the destructor takes the registry lock, not held here
+        space = next;
+    }
 }
 
 ktl::ErrorOr<void> AddressSpace::map_kernel_pages(uint64_t start, uint64_t physical, size_t count,

@@ -5,6 +5,13 @@
 // The user half is described by regions (Linux's VMAs): mmap, munmap, mprotect and brk change the
 // regions, and pages appear on first touch (demand paging) where a region says they should. Page
 // faults and the region calls take the space's mutex.
+//
+// Every space is in one registry, so a file that loses pages (truncate) can take them out of every
+// space that maps them (unmap_object_pages), as Linux's reverse mapping does. Lock order, outermost
+// first: a file's truncation lock (ext2), one space's lock (never two, but for fork's parent then
+// its new child), the file's own locks (tmpfs's inode lock; ext2's map lock, then its volume lock).
+// The registry's lock is held only to step through it, never while another is taken. Truncation
+// therefore unmaps holding none of the file's locks but the first.
 #pragma once
 
 #include "arch/paging.h"
@@ -12,6 +19,7 @@
 #include "ktl/error_or.h"
 #include "ktl/function_ref.h"
 #include "ktl/hash_map.h"
+#include "ktl/intrusive_list.h"
 #include "ktl/ref_ptr.h"
 #include "mm/mapped_object.h"
 #include "mm/region_map.h"
@@ -24,7 +32,8 @@ namespace mm {
 // Reference counted (ktl::RefCounted): a task holds one reference while it runs in the space, a vfork
 // parent and child share one space, /proc holds one while it reads. The last unref() frees the user
 // half and the PML4; the space must not be active anywhere by then.
-class AddressSpace : public ktl::RefCounted<AddressSpace> {
+struct InSpaceRegistry;
+class AddressSpace : public ktl::RefCounted<AddressSpace>, public ktl::IntrusiveListNode<InSpaceRegistry> {
 public:
     // The new space has one reference, the caller's.
     static ktl::ErrorOr<AddressSpace*> create();
@@ -128,7 +137,10 @@ public:
     uint64_t break_end = 0;
 
 private:
+    friend void unmap_object_pages(const void* identity, uint64_t first_index, uint64_t end_index);
     explicit AddressSpace(uint64_t root) : m_root(root) {}
+    // unmap_object_pages for this space, under its lock.
+    void remove_object_pages(const void* identity, uint64_t first_index, uint64_t end_index);
     static bool is_user_address(uint64_t virtual_address);
     // Unmaps a removed region's pages and frees their frames, unless the kernel owns them.
     void release_pages(const Region& region);
@@ -166,5 +178,15 @@ private:
     uint64_t m_next_mapping_tag = 1;
     bool m_file_region_removed = false;
 };
+
+// Truncation's half of the reverse mapping: removes every page table entry that maps pages
+// [first_index, end_index) of the file `identity` (MappedObject::identity) in every address space,
+// a fork's child's included, and frees the private copies made of them, as Linux's truncate does: a
+// later access past the end of the file gets SIGBUS, one within it faults the file's page in again.
+// The TLB entries go where every unmap's go (arch::unmap_page). Call it after the file refuses
+// faults on those pages (its size, or a limit, says they are gone) and before it frees them: a fault
+// that got a page before then is done, mapped, and removed here, as both hold the space's lock.
+// Takes each space's lock in turn: the caller holds none of the file's locks that a fault takes.
+void unmap_object_pages(const void* identity, uint64_t first_index, uint64_t end_index);
 
 } // namespace mm

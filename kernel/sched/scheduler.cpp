@@ -122,6 +122,11 @@ void reap(Task* task) {
 }
 
 void reap_exited_tasks() {
+    // A task preempted holding a lock (in kmalloc, say) must not run what an exited task's address
+    // space does as it goes: its file mappings take their files' locks, maybe this very one. The
+    // idle task, or this one later, reaps instead.
+    if (detail::current_task && detail::current_task->held_mutexes != 0)
+        return;
     for (;;) {
         Task* task;
         {
@@ -742,6 +747,11 @@ uint32_t preempt_counter;
 void reschedule_if_requested() {
     if (sched::switch_requested && sched::detail::current_task && arch::interrupts_enabled())
         sched::reschedule(true);
+}
+
+void count_held_mutex(int change) {
+    if (sched::Task* task = sched::detail::current_task)
+        task->held_mutexes += change;
 }
 
 const void* lock_owner_token() {

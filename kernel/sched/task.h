@@ -49,6 +49,9 @@ struct Task : ktl::IntrusiveListNode<InAllTasks>, ktl::IntrusiveListNode<InReapi
     bool uses_fpu = false;
     // The user half it runs with (owned, destroyed when the task is reaped); null: kernel only.
     mm::AddressSpace* address_space = nullptr;
+    // Sleeping locks (Mutex, RecursiveMutex) the task holds now; only it changes the count. While
+    // any is held it reaps nothing: an exited task's address space may take file locks as it goes.
+    uint32_t held_mutexes = 0;
     uint64_t user_thread_pointer = 0; // arch_prctl(ARCH_SET_FS)
     // set_robust_list: the user address of the thread's robust futex list head (walked as the thread
     // exits, proc/thread_exit.h); an address in `address_space`, so execve forgets it.

@@ -11,8 +11,10 @@ namespace sync {
 // the unlocker sees the waiter and wakes it.
 bool Mutex::try_take(const void* me) {
     const void* expected = nullptr;
-    if (__atomic_compare_exchange_n(&m_owner, &expected, me, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+    if (__atomic_compare_exchange_n(&m_owner, &expected, me, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+        detail::count_held_mutex(1);
         return true;
+    }
     if (expected == me)
         detail::report_lock_misuse("deadlock: this task already holds the mutex", this);
     return false;
@@ -35,6 +37,7 @@ bool Mutex::try_lock() {
 void Mutex::unlock() {
     if (__atomic_load_n(&m_owner, __ATOMIC_RELAXED) != detail::lock_owner_token())
         detail::report_lock_misuse("unlocking a mutex this task does not hold", this);
+    detail::count_held_mutex(-1);
     __atomic_store_n(&m_owner, nullptr, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&m_waiting, __ATOMIC_SEQ_CST) > 0)
         m_waiters.wake_one();
@@ -49,7 +52,8 @@ bool RecursiveMutex::try_take(const void* me) {
     if (m_owner && m_owner != me)
         return false;
     m_owner = me;
-    ++m_depth;
+    if (m_depth++ == 0)
+        detail::count_held_mutex(1);
     return true;
 }
 
@@ -66,8 +70,10 @@ void RecursiveMutex::unlock() {
         if (m_owner != detail::lock_owner_token() || m_depth == 0)
             detail::report_lock_misuse("unlocking a recursive mutex this task does not hold", this);
         released = --m_depth == 0;
-        if (released)
+        if (released) {
             m_owner = nullptr;
+            detail::count_held_mutex(-1);
+        }
     }
     if (released)
         m_waiters.wake_one();

@@ -15,6 +15,8 @@ namespace sync {
 namespace detail {
 // The current task, or a fixed token before the scheduler runs: who holds a lock.
 const void* lock_owner_token();
+// The current task took (+1) or let go of (-1) a sleeping lock (sched::Task::held_mutexes).
+void count_held_mutex(int change);
 [[noreturn]] void report_lock_misuse(const char* what, const void* lock);
 } // namespace detail
 

@@ -1,9 +1,11 @@
 // Leaks in the file calls, the way xv6's usertests look for them: a call repeated 10,000 times
 // must leave the free frames, the heap, tmpfs's inodes and pages, the dentry cache and the pipe
 // count where they were. Each cycle is kept minimal so the suite stays fast under TCG.
+#include "arch/paging.h"
 #include "fs/pipe.h"
 #include "fs/tmpfs/tmpfs.h"
 #include "fs/vfs.h"
+#include "mm/address_space.h"
 #include "mm/kernel_heap.h"
 #include "mm/statistics.h"
 #include "test/ktest.h"
@@ -38,7 +40,7 @@ void expect_back_at(const Baseline& before, const char* what) {
     Baseline after = Baseline::now();
     auto check = [&](const char* counter, uint64_t was, uint64_t is) {
         if (was != is)
-            ktest::fail(__FILE__, __LINE__, "after 10,000 cycles of {}: {} was {}, is {}", what, counter, was,
+            ktest::fail(__FILE__, __LINE__, "after the cycles of {}: {} was {}, is {}", what, counter, was,
                         is);
     };
     check("free frames", before.free_frames, after.free_frames);
@@ -161,4 +163,81 @@ KTEST(after_10000_pipes_made_and_closed_memory_and_the_pipe_count_are_back_at_th
                     .write_end->write(fs::IoBuffer::kernel(static_cast<const void*>(&byte)), 1)
                     .is_error();
     });
+}
+
+// Truncating a mapped tmpfs file (mm::unmap_object_pages): the cut pages leave the space that
+// faulted them in and its fork's child, a fault there is past the object, the file's pages are freed
+// at once (not when the mapping goes), private copies of cut pages are freed, and after the rounds
+// everything is back at its baseline.
+KTEST(truncating_a_mapped_file_unmaps_the_cut_pages_everywhere_and_frees_them_at_once) {
+    Scratch scratch_directory;
+    KASSERT(scratch_directory.made());
+    const fs::Lookup& lookup = scratch_directory.lookup();
+    constexpr uint64_t page = arch::page_size;
+    constexpr uint64_t shared_start = 0x400000, private_start = 0x800000;
+    const mm::Protection read_write = mm::Protection::Read | mm::Protection::Write;
+    auto mapped_round = [&](fs::Inode& inode) -> bool {
+        if (inode.truncate(4 * page).is_error())
+            return false;
+        mm::AddressSpace* space = MUST(mm::AddressSpace::create());
+        bool ok = !space
+                       ->map_object(shared_start, 4 * page, read_write, read_write, true,
+                                    MUST(inode.create_mapping()), 0, true)
+                       .is_error() &&
+                  !space
+                       ->map_object(private_start, 4 * page, read_write, read_write, false,
+                                    MUST(inode.create_mapping()), 0, true)
+                       .is_error();
+        // Every page of the file made by shared writes; pages 0 and 3 copied by private writes.
+        for (uint64_t i = 0; ok && i < 4; ++i)
+            ok = space->handle_page_fault(shared_start + i * page, true, false) ==
+                 arch::PageFaultOutcome::Resolved;
+        for (uint64_t i : {0, 3})
+            ok = ok && space->handle_page_fault(private_start + i * page, true, false) ==
+                           arch::PageFaultOutcome::Resolved;
+        ok = ok &&
+             space->handle_page_fault(private_start + page, false, false) == arch::PageFaultOutcome::Resolved;
+        auto child = space->fork();
+        ok = ok && !child.is_error();
+        size_t pages_before = fs::tmpfs::page_count();
+        ok = ok && !inode.truncate(page).is_error();
+        // Freed now, while still mapped, not when the mappings go.
+        ok = ok && fs::tmpfs::page_count() == pages_before - 3;
+        for (mm::AddressSpace* in : {space, child.is_error() ? space : child.value()}) {
+            for (uint64_t i = 1; ok && i < 4; ++i)
+                ok = in->translate(shared_start + i * page).is_error() &&
+                     in->translate(private_start + i * page).is_error();
+            ok = ok && !in->translate(shared_start).is_error() && !in->translate(private_start).is_error();
+            ok = ok && in->handle_page_fault(shared_start + 2 * page, false, false) ==
+                           arch::PageFaultOutcome::BeyondObject;
+            ok = ok && in->handle_page_fault(private_start + 3 * page, true, false) ==
+                           arch::PageFaultOutcome::BeyondObject;
+        }
+        if (!child.is_error())
+            mm::AddressSpace::destroy(child.value());
+        mm::AddressSpace::destroy(space);
+        return ok;
+    };
+    auto round = [&]() -> bool {
+        bool ok;
+        {
+            auto file = fs::open(lookup, "/tmp/vfs-leak/mapped", fs::open_read_write | fs::open_create, 0644);
+            if (file.is_error())
+                return false;
+            ok = mapped_round(*file.value()->inode());
+        }
+        return !fs::remove(lookup, "/tmp/vfs-leak/mapped", false).is_error() && ok;
+    };
+    if (!round()) {
+        ktest::fail(__FILE__, __LINE__, "the first round of map, fault, fork, truncate failed");
+        return;
+    }
+    Baseline before = Baseline::now();
+    for (int i = 0; i < 200; ++i) {
+        if (!round()) {
+            ktest::fail(__FILE__, __LINE__, "round {} of map, fault, fork, truncate failed", i);
+            return;
+        }
+    }
+    expect_back_at(before, "map, fault, fork, truncate");
 }

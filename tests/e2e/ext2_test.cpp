@@ -139,8 +139,8 @@ TEST_P(Ext2Disk, ChangesMadeInBlogOsAreWhatE2fsckAndDebugfsSee) {
 INSTANTIATE_TEST_SUITE_P(BlockSizes, Ext2Disk, testing::Values(1024, 4096),
                          [](const auto& info) { return std::to_string(info.param); });
 
-// root=/dev/vda: the user tree on an ext2 disk is the root, its files can be mapped, and a file
-// written in one boot is there in the next, and the disk stays clean.
+// root=/dev/vda: the user tree on an ext2 disk is the root, its files can be mapped (and truncated
+// while mapped), a file written in one boot is there in the next, and the disk stays clean.
 TEST(Ext2Root, BootsFromTheDiskAndKeepsAFileToTheNextBoot) {
     if (!have_e2fsprogs())
         GTEST_SKIP() << "e2fsprogs (mke2fs, e2fsck, debugfs) is not installed";
@@ -160,6 +160,7 @@ TEST(Ext2Root, BootsFromTheDiskAndKeepsAFileToTheNextBoot) {
     EXPECT_THAT(first.serial, HasSubstr("kept before: none"));
     EXPECT_THAT(first.serial, HasSubstr("kept now: first boot"));
     EXPECT_THAT(first.serial, HasSubstr("mapping tests: 3 passed, 0 failed"));
+    EXPECT_THAT(first.serial, HasSubstr("truncate tests: 7 passed, 0 failed"));
 
     auto second = e2e::run_kernel("ext2-root-2", with_disk(arguments, image));
     ASSERT_EQ(second.exit_code, 0) << second.runner_errors << second.serial;

@@ -28,14 +28,15 @@ TEST_P(UserlandUnderFirmware, InitRunsEveryTestProgramAndAllPass) {
     EXPECT_EQ(run.exit_code, 0) << run.runner_errors; // init's exit status stops the machine
     EXPECT_THAT(run.serial, HasSubstr("Starting init process\n"));
     for (const char* program :
-         {"io_test",      "process_test", "memory_test", "time_test",  "identity_test", "system_test",
-          "signal_test",  "fault_test",   "bench_test",  "vdso_test",  "file_test",     "directory_test",
-          "devices_test", "fork_test",    "futex_test",  "timer_test", "tty_test",      "thread_test",
-          "toolbox_test", "vt_test",      "sysfs_test",  "fb_test",    "module_test",   "block_device_test"})
+         {"io_test",     "process_test",   "memory_test",  "time_test",         "identity_test",
+          "system_test", "signal_test",    "fault_test",   "bench_test",        "vdso_test",
+          "file_test",   "directory_test", "devices_test", "fork_test",         "futex_test",
+          "timer_test",  "tty_test",       "thread_test",  "toolbox_test",      "vt_test",
+          "sysfs_test",  "fb_test",        "module_test",  "block_device_test", "truncate_test"})
         EXPECT_THAT(run.serial, HasSubstr(std::string("program /tests/") + program + " ... ok")) << program;
     // init's own summary, after the last program's line (a program's count could match a bare regex).
-    EXPECT_THAT(run.serial, testing::ContainsRegex(
-                                "program /tests/block_device_test \\.\\.\\. ok\n24 passed, 0 failed\n"));
+    EXPECT_THAT(run.serial,
+                testing::ContainsRegex("program /tests/truncate_test \\.\\.\\. ok\n25 passed, 0 failed\n"));
     EXPECT_THAT(run.serial, HasSubstr("the first process ended (code 0)"));
 }
 

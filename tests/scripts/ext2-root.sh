@@ -11,5 +11,7 @@ fi
 sync
 # mmap of files on the disk: private copies, shared pages that read(2) and write(2) see too.
 echo "mapping tests: $(/tests/file_test mapping 2>&1 | busybox tail -n 1)"
+# Truncating mapped files there: the cut pages leave every mapping, and their blocks are freed.
+echo "truncate tests: $(/tests/truncate_test 2>&1 | busybox tail -n 1)"
 echo "kept now: $(cat /kept.txt)"
 poweroff -f

@@ -16,6 +16,7 @@
 #include "ktl/hash_map.h"
 #include "ktl/own_ptr.h"
 #include "ktl/vector.h"
+#include "mm/address_space.h"
 #include "mm/direct_map.h"
 #include "mm/mapped_object.h"
 #include "mm/physical.h"
@@ -258,13 +259,28 @@ public:
     ktl::ErrorOr<void> truncate(uint64_t size) override {
         if (m_type == mode_directory)
             return ktl::Errno::IsDirectory;
-        // A mapping holds its pages' blocks: freed by a truncate they could go to another file while
-        // still mapped here. Linux takes such pages out of every mapping; this kernel cannot yet.
+        // A mapping pins the cache pages of its file's blocks: freed by the truncation, a block could
+        // go to another file while still mapped here. So, as Linux: faults stop at the new end, every
+        // mapping loses the pages past it (unmap_object_pages), the mappings let go of them, and
+        // only then are the blocks freed. One truncation at a time: the limit below is its own.
+        sync::MutexLocker truncate_locker(m_truncate_lock);
+        const uint64_t first_gone = (size + mapping_page_size - 1) / mapping_page_size;
+        bool mapped;
+        {
+            sync::MutexLocker map_locker(m_map_lock);
+            mapped = !m_mappings.is_empty();
+            m_fault_limit = first_gone; // a mapping made meanwhile gets nothing past it either
+        }
+        // Without the map lock: a fault holds its address space's lock and then takes it.
+        if (mapped)
+            mm::unmap_object_pages(this, first_gone, ~uint64_t(0));
         sync::MutexLocker map_locker(m_map_lock);
-        if (maps_beyond(size))
-            return ktl::Errno::TextFileBusy;
+        release_mapped_pages_from(first_gone);
         note_datasync_change(); // before: a failure midway may have freed blocks
-        TRY(volume().locked([&](ext2::FileSystem& fs) { return fs.truncate(ext2_number(), size); }));
+        auto truncated =
+            volume().locked([&](ext2::FileSystem& fs) { return fs.truncate(ext2_number(), size); });
+        m_fault_limit = no_fault_limit;
+        TRY(truncated);
         content_changed();
         return {};
     }
@@ -421,15 +437,22 @@ private:
         if (volume().has_mappings())
             (void)buffer.prefault(length, will_write);
     }
-    bool maps_beyond(uint64_t size);
+    // Every mapping drops the pages it holds from file page `first` on (with m_map_lock held),
+    // once no address space maps them any more.
+    void release_mapped_pages_from(uint64_t first);
 
+    static constexpr uint64_t mapping_page_size = 4096;
+    static constexpr uint64_t no_fault_limit = ~uint64_t(0);
     uint32_t m_type; // the type bits never change
     // The inode changed in a way fdatasync must write (size, blocks, owner, mode). True at first:
     // a change made through an earlier object for this inode, since let go of, is not known here.
     bool m_datasync_dirty = true;
     FifoState m_fifo;
-    sync::Mutex m_map_lock; // the mappings below and their pages; taken before the volume lock
+    sync::Mutex m_truncate_lock; // taken before everything else here, and before the address spaces'
+    sync::Mutex m_map_lock;      // the mappings below and their pages; taken before the volume lock
     ktl::Vector<Ext2Mapping*> m_mappings;
+    // While a truncation unmaps: the first file page no mapping may fault in (guarded by m_map_lock).
+    uint64_t m_fault_limit = no_fault_limit;
 };
 
 // mmap of an ext2 file (4 KiB blocks): the block cache's own pages of the file's blocks, so read(2),
@@ -459,6 +482,8 @@ public:
 
     ktl::ErrorOr<uint64_t> frame_for(uint64_t index, Access access) override {
         sync::MutexLocker locker(m_inode->m_map_lock);
+        if (index >= m_inode->m_fault_limit)
+            return ktl::Errno::BadAddress; // being truncated away: SIGBUS, as past the end
         Pinned* found = m_pages.get(index);
         if (!found && m_inode->volume().block_size() != page_size) {
             // Blocks smaller than a page are not pages of the cache: the mapping reads a copy, which
@@ -494,6 +519,8 @@ public:
 
     uint64_t existing_frame(uint64_t index) override {
         sync::MutexLocker locker(m_inode->m_map_lock);
+        if (index >= m_inode->m_fault_limit)
+            return 0;
         Pinned* found = m_pages.get(index);
         return found ? found->frame() : 0;
     }
@@ -570,15 +597,26 @@ ktl::ErrorOr<uint64_t> Ext2Inode::copy_for_mapping(uint64_t index) {
     return frame;
 }
 
-bool Ext2Inode::maps_beyond(uint64_t size) {
-    const uint64_t first_gone = (size + 4095) / 4096;
+void Ext2Inode::release_mapped_pages_from(uint64_t first) {
     for (Ext2Mapping* mapping : m_mappings) {
-        for (auto& entry : mapping->m_pages) {
-            if (entry.key >= first_gone && !entry.value.copy) // a copy holds no block
-                return true;
+        // Removing while iterating is not allowed: some keys at a time.
+        constexpr size_t batch = 64;
+        uint64_t gone[batch];
+        size_t count = batch;
+        while (count == batch) {
+            count = 0;
+            for (auto& entry : mapping->m_pages) {
+                if (entry.key >= first && count < batch)
+                    gone[count++] = entry.key;
+            }
+            for (size_t i = 0; i < count; ++i) {
+                // Past the end: nothing of it is written back. A copy (small blocks) is the mapping's.
+                if (uint64_t copy = mapping->m_pages.get(gone[i])->copy)
+                    mm::free_frame(copy);
+                mapping->m_pages.remove(gone[i]);
+            }
         }
     }
-    return false;
 }
 
 void Ext2Inode::redirty_mapped_pages() {

@@ -9,6 +9,7 @@
 #include "ktl/hash_map.h"
 #include "ktl/intrusive_list.h"
 #include "ktl/vector.h"
+#include "mm/address_space.h"
 #include "mm/direct_map.h"
 #include "mm/physical.h"
 
@@ -100,7 +101,6 @@ public:
         __atomic_add_fetch(&live_inodes, 1, __ATOMIC_RELAXED);
     }
     ~TmpfsInode() override {
-        free_detached_pages();
         free_pages_from(0);
         // Children hold no reference to their directory, so plain deletion order is fine.
         while (DirectoryEntry* entry = m_entries.pop_front())
@@ -274,19 +274,43 @@ public:
             return ktl::Errno::InvalidArgument;
         if (size > max_file_size)
             return ktl::Errno::FileTooBig;
-        sync::MutexLocker locker(m_lock);
-        if (size < m_size) {
-            // The partial last page keeps its head; its tail must read as zeros if the file grows again.
-            if (size % page_size) {
-                if (uint64_t frame = m_pages.get(size / page_size))
-                    memset(mm::physical_to_virtual<uint8_t>(frame) + size % page_size, 0,
-                           page_size - size % page_size);
+        const uint64_t first_gone = (size + page_size - 1) / page_size;
+        ktl::Vector<uint64_t> gone; // out of the file, maybe still mapped: freed once unmapped
+        bool mapped = false;
+        {
+            sync::MutexLocker locker(m_lock);
+            if (size < m_size) {
+                mapped = m_mappings > 0;
+                // Room for every page that can go, so that taking them out cannot fail halfway.
+                if (mapped)
+                    TRY(gone.try_reserve(m_pages.size()));
+                // The partial last page keeps its head; its tail must read as zeros if the file grows
+                // again, through a mapping too.
+                if (size % page_size) {
+                    if (uint64_t frame = m_pages.get(size / page_size))
+                        memset(mm::physical_to_virtual<uint8_t>(frame) + size % page_size, 0,
+                               page_size - size % page_size);
+                }
+                if (mapped)
+                    m_pages.remove_from(first_gone, [&](uint64_t frame) { MUST(gone.try_append(frame)); });
+                else
+                    free_pages_from(first_gone);
             }
-            free_pages_from((size + page_size - 1) / page_size);
+            // From here a fault past the end fails (SIGBUS) and finds none of the pages that went.
+            m_size = size;
+            m_modify_time = m_change_time = current_time();
+            content_changed();
         }
-        m_size = size;
-        m_modify_time = m_change_time = current_time();
-        content_changed();
+        if (mapped) {
+            // Without the lock: a fault holds its address space's lock and then takes this one.
+            mm::unmap_object_pages(this, first_gone, ~uint64_t(0));
+            for (uint64_t frame : gone)
+                mm::free_frame(frame);
+            if (!gone.is_empty()) {
+                filesystem().release_pages(gone.size());
+                __atomic_sub_fetch(&live_pages, gone.size(), __ATOMIC_RELAXED);
+            }
+        }
         return {};
     }
 
@@ -524,8 +548,7 @@ public:
     }
     void mapping_removed() {
         sync::MutexLocker locker(m_lock);
-        if (--m_mappings == 0)
-            free_detached_pages();
+        --m_mappings;
     }
 
     ktl::ErrorOr<RefPtr<OpenFile>> open_special(uint32_t flags) override {
@@ -593,26 +616,8 @@ private:
         return frame.value();
     }
 
-    // Pages a mapping may still have mapped are kept until the last mapping goes (there are no
-    // per-frame counts yet to tell which ones are).
-    void free_detached_pages() {
-        for (uint64_t frame : m_detached)
-            mm::free_frame(frame);
-        if (!m_detached.is_empty()) {
-            filesystem().release_pages(m_detached.size());
-            __atomic_sub_fetch(&live_pages, m_detached.size(), __ATOMIC_RELAXED);
-        }
-        m_detached.clear();
-    }
-
+    // Only for pages no mapping can have mapped (none exists, or truncate unmapped them).
     void free_pages_from(uint64_t first_index) {
-        if (m_mappings > 0) {
-            m_pages.remove_from(first_index, [&](uint64_t frame) {
-                if (m_detached.try_append(frame).is_error())
-                    m_leaked_pages = true; // better kept forever than freed under a mapping
-            });
-            return;
-        }
         size_t freed = m_pages.remove_from(first_index, [](uint64_t frame) { mm::free_frame(frame); });
         if (freed) {
             filesystem().release_pages(freed);
@@ -767,17 +772,15 @@ private:
     TmpfsInode* m_parent = nullptr;
     // A frame page_for_write just made without zeroing, which the caller fills whole.
     uint64_t m_fresh_unzeroed_frame = 0;
-    // Mappings alive (TmpfsMapping), and pages truncated away while some were.
+    // Mappings alive (TmpfsMapping): while there are none, no page is mapped anywhere.
     uint32_t m_mappings = 0;
-    ktl::Vector<uint64_t> m_detached;
-    bool m_leaked_pages = false;
     // Symlinks.
     ktl::String m_target;
     // FIFOs: the pipe their readers and writers share while any is open.
     FifoState m_fifo;
 };
 
-// What mmap holds: the file, counted as mapped so truncation keeps its pages until unmapped.
+// What mmap holds: the file, counted as mapped so truncation unmaps the pages it takes away.
 class TmpfsMapping final : public mm::MappedObject {
 public:
     explicit TmpfsMapping(RefPtr<TmpfsInode> inode) : m_inode(static_cast<RefPtr<TmpfsInode>&&>(inode)) {
