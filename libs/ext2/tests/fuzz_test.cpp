@@ -31,17 +31,8 @@ std::vector<uint8_t> read_bytes(const std::string& path) {
 
 // Block numbers debugfs prints for a path's blocks ("blocks" command) and its indirect blocks.
 void add_blocks_of(const std::string& image, const std::string& path, std::vector<uint32_t>& targets) {
-    std::string listed = debugfs(image, "blocks " + path);
-    size_t newline = listed.find('\n'); // the banner
-    std::string numbers = newline == std::string::npos ? listed : listed.substr(newline + 1);
-    for (size_t at = 0; at < numbers.size();) {
-        size_t end = numbers.find_first_of(" \n", at);
-        if (end == std::string::npos)
-            end = numbers.size();
-        if (end > at && isdigit(static_cast<unsigned char>(numbers[at])))
-            targets.push_back(static_cast<uint32_t>(std::stoul(numbers.substr(at, end - at))));
-        at = end + 1;
-    }
+    for (uint64_t block : debugfs_block_numbers(image, path))
+        targets.push_back(static_cast<uint32_t>(block));
     std::string stat = debugfs(image, "stat " + path);
     for (const char* kind : {"(IND):", "(DIND):", "(TIND):"}) {
         size_t at = stat.find(kind);

@@ -40,19 +40,8 @@ std::set<uint64_t> numbers_after(const std::string& text, const std::string& lab
 
 // debugfs's "blocks": every block of the file, indirect ones included.
 std::set<uint64_t> debugfs_blocks(const std::string& image, const std::string& path) {
-    std::string listed = debugfs(image, "blocks " + path);
-    std::set<uint64_t> blocks;
-    size_t newline = listed.find('\n'); // the banner
-    std::string numbers = newline == std::string::npos ? listed : listed.substr(newline + 1);
-    for (size_t at = 0; at < numbers.size();) {
-        size_t end = numbers.find_first_of(" \n", at);
-        if (end == std::string::npos)
-            end = numbers.size();
-        if (end > at && isdigit(static_cast<unsigned char>(numbers[at])))
-            blocks.insert(std::stoull(numbers.substr(at, end - at)));
-        at = end + 1;
-    }
-    return blocks;
+    std::vector<uint64_t> numbers = debugfs_block_numbers(image, path);
+    return std::set<uint64_t>(numbers.begin(), numbers.end());
 }
 
 // debugfs's "imap": the block and byte offset of the inode in its table.

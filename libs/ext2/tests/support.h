@@ -183,6 +183,23 @@ inline std::string debugfs(const std::string& image, const std::string& request,
         .output;
 }
 
+// The numbers debugfs's "blocks" prints for a path: every block of the file, indirect ones included.
+inline std::vector<uint64_t> debugfs_block_numbers(const std::string& image, const std::string& path) {
+    std::string listed = debugfs(image, "blocks " + path);
+    std::vector<uint64_t> blocks;
+    size_t newline = listed.find('\n'); // the banner
+    std::string numbers = newline == std::string::npos ? listed : listed.substr(newline + 1);
+    for (size_t at = 0; at < numbers.size();) {
+        size_t end = numbers.find_first_of(" \n", at);
+        if (end == std::string::npos)
+            end = numbers.size();
+        if (end > at && numbers[at] >= '0' && numbers[at] <= '9')
+            blocks.push_back(std::stoull(numbers.substr(at, end - at)));
+        at = end + 1;
+    }
+    return blocks;
+}
+
 // The file's bytes as debugfs reads them (its first line is debugfs's banner on stderr: dumped to a
 // file instead).
 inline std::string debugfs_cat(const std::string& image, const std::string& path,
