@@ -260,20 +260,21 @@ void unmap_object_pages(const void* identity, uint64_t first_index, uint64_t end
     // exits and forks elsewhere go on. A held space stays in the list, so its successor is found
     // from it; a space whose last reference is gone is skipped: nothing runs in it any more. Spaces
     // are appended, so a fork's child comes after its parent and is seen after it.
-    AddressSpace* space = registry.with([](Spaces& spaces) -> AddressSpace* {
-        for (AddressSpace* at = spaces.first(); at; at = Spaces::next(*at))
-            if (at->try_ref())
-                return at;
-        return nullptr;
-    });
-    while (space) {
-        space->remove_object_pages(identity, first_index, end_index);
-        AddressSpace* next = registry.with([&](Spaces&) -> AddressSpace* {
-            for (AddressSpace* at = Spaces::next(*space); at; at = Spaces::next(*at))
+    // The first space after `previous` (the list's first when null) that can still be held; the
+    // step is taken under the lock, as the spaces after a held one may go meanwhile.
+    auto next_held = [](AddressSpace* previous) {
+        return registry.with([&](Spaces& spaces) -> AddressSpace* {
+            for (AddressSpace* at = previous ? Spaces::next(*previous) : spaces.first(); at;
+                 at = Spaces::next(*at))
                 if (at->try_ref())
                     return at;
             return nullptr;
         });
+    };
+    AddressSpace* space = next_held(nullptr);
+    while (space) {
+        space->remove_object_pages(identity, first_index, end_index);
+        AddressSpace* next = next_held(space);
         space->unref(); // may be the last: the destructor takes the registry lock, not held here
         space = next;
     }

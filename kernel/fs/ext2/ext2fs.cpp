@@ -215,45 +215,14 @@ public:
             return ktl::Errno::IsDirectory;
         if (m_type != mode_regular)
             return ktl::Errno::InvalidArgument;
-        prefault_if_mapped(buffer, length, false);
-        size_t done = 0;
-        auto written = volume().locked([&](ext2::FileSystem& fs) -> ktl::ErrorOr<size_t> {
-            Footprint before = TRY(footprint(fs));
-            auto count = fs.write(ext2_number(), offset, length,
-                                  [&](uint8_t* into, size_t part) -> ktl::ErrorOr<void> {
-                                      TRY(buffer.read(into, part, done));
-                                      done += part;
-                                      return {};
-                                  });
-            note_if_grown(fs, before);
-            return count;
-        });
-        if (!written.is_error() && written.value() > 0)
-            content_changed();
-        return written;
+        uint64_t end = 0;
+        return write_bytes(buffer, length, false, offset, end);
     }
 
     ktl::ErrorOr<size_t> append(IoBuffer buffer, size_t length, uint64_t& end) override {
         if (m_type != mode_regular)
             return ktl::Errno::InvalidArgument;
-        prefault_if_mapped(buffer, length, false);
-        size_t done = 0;
-        auto written = volume().locked([&](ext2::FileSystem& fs) -> ktl::ErrorOr<size_t> {
-            Footprint before = TRY(footprint(fs));
-            auto count = fs.write(ext2_number(), before.size, length,
-                                  [&](uint8_t* into, size_t part) -> ktl::ErrorOr<void> {
-                                      TRY(buffer.read(into, part, done));
-                                      done += part;
-                                      return {};
-                                  });
-            note_if_grown(fs, before);
-            if (!count.is_error())
-                end = before.size + count.value();
-            return count;
-        });
-        if (!written.is_error() && written.value() > 0)
-            content_changed();
-        return written;
+        return write_bytes(buffer, length, true, 0, end);
     }
 
     ktl::ErrorOr<void> truncate(uint64_t size) override {
@@ -428,8 +397,31 @@ private:
             note_datasync_change();
     }
     void note_datasync_change() { __atomic_store_n(&m_datasync_dirty, true, __ATOMIC_RELEASE); }
+    // write_at and append: `length` bytes of `buffer` at `offset`, or at the file's end when
+    // `at_end`; `end` gets where the write ended. A size or block change is noted for fdatasync.
+    ktl::ErrorOr<size_t> write_bytes(IoBuffer buffer, size_t length, bool at_end, uint64_t offset,
+                                     uint64_t& end) {
+        prefault_if_mapped(buffer, length, false);
+        size_t done = 0;
+        auto written = volume().locked([&](ext2::FileSystem& fs) -> ktl::ErrorOr<size_t> {
+            Footprint before = TRY(footprint(fs));
+            uint64_t at = at_end ? before.size : offset;
+            auto count =
+                fs.write(ext2_number(), at, length, [&](uint8_t* into, size_t part) -> ktl::ErrorOr<void> {
+                    TRY(buffer.read(into, part, done));
+                    done += part;
+                    return {};
+                });
+            note_if_grown(fs, before);
+            if (!count.is_error())
+                end = at + count.value();
+            return count;
+        });
+        if (!written.is_error() && written.value() > 0)
+            content_changed();
+        return written;
+    }
 
-private:
     friend class Ext2Mapping;
     Ext2FileSystem& volume() const { return static_cast<Ext2FileSystem&>(file_system()); }
     void prefault_if_mapped(IoBuffer buffer, size_t length, bool will_write) {
